@@ -1,0 +1,1041 @@
+//! The pure engine: `decide(policy, situation, input, ctx)` returns the state changes, timeline
+//! events and effects of one input. It reads no clock, socket or file; the shell commits its
+//! decision in one transaction.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::incident::{Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent};
+use crate::notice::{Notice, NoticeEvent};
+use crate::signal::{Signal, SignalStatus};
+
+/// What the engine needs to know of the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub severities: Vec<SeverityRule>,
+    /// A firing alert within this long after its incident resolved reopens it.
+    pub reopen_window: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeverityRule {
+    pub id: String,
+    pub respond_within: Duration,
+    /// Channels told when an incident of this level opens, resolves or misses its response target.
+    pub notify: Vec<String>,
+}
+
+impl Policy {
+    pub fn severity(&self, id: &str) -> Option<&SeverityRule> {
+        self.severities.iter().find(|rule| rule.id == id)
+    }
+}
+
+/// The state an input is decided against, loaded by the shell.
+#[derive(Debug, Clone, Default)]
+pub struct Situation {
+    /// For a signal: the latest incident holding an alert with its dedup key. For a command or
+    /// a timer: the incident it names.
+    pub incident: Option<Incident>,
+    pub alerts: Vec<Alert>,
+}
+
+/// A person's or a timer's input; signals come from sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Signal(Signal),
+    Declare(Declaration),
+    Acknowledge {
+        actor: String,
+    },
+    Resolve {
+        actor: String,
+    },
+    Note {
+        actor: String,
+        text: String,
+    },
+    ChangeSeverity {
+        actor: String,
+        severity: String,
+    },
+    /// The response-target timer of the situation's incident fired.
+    ResponseDue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub title: String,
+    pub severity: String,
+    pub category: Option<String>,
+    pub component: Option<String>,
+    pub summary: Option<String>,
+    pub actor: String,
+}
+
+/// Values the shell provides so that the decision stays a pure function.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub now: Timestamp,
+    /// A fresh id, used if the decision creates an incident.
+    pub new_incident_id: String,
+    /// A fresh id, used if the decision creates an alert.
+    pub new_alert_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    ResponseDue,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::ResponseDue => "response_due",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        (text == "response_due").then_some(TimerKind::ResponseDue)
+    }
+}
+
+/// What must happen outside the engine once the decision is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Notify {
+        channel: String,
+        notice: Notice,
+    },
+    SetTimer {
+        kind: TimerKind,
+        incident_id: String,
+        due_at: Timestamp,
+    },
+    CancelTimers {
+        kind: TimerKind,
+        incident_id: String,
+    },
+}
+
+/// The whole outcome of one input; empty when the input changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// The incident as it is after the input (inserted or updated).
+    pub incident: Option<Incident>,
+    /// Alerts inserted or updated.
+    pub alerts: Vec<Alert>,
+    pub events: Vec<TimelineEvent>,
+    pub effects: Vec<Effect>,
+}
+
+impl Decision {
+    pub fn is_empty(&self) -> bool {
+        self.incident.is_none() && self.alerts.is_empty() && self.events.is_empty()
+    }
+}
+
+/// Why an input was refused; nothing changes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("unknown severity `{0}`")]
+    UnknownSeverity(String),
+    #[error("no such incident")]
+    NoIncident,
+    #[error("the incident is {state}; {action} is not possible")]
+    State {
+        state: &'static str,
+        action: &'static str,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub fn decide(
+    policy: &Policy,
+    situation: &Situation,
+    input: Input,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    match input {
+        Input::Signal(signal) => match signal.status {
+            SignalStatus::Firing => firing(policy, situation, signal, ctx),
+            SignalStatus::Resolved => Ok(cleared(policy, situation, &signal, ctx)),
+        },
+        Input::Declare(declaration) => declare(policy, declaration, ctx),
+        Input::Acknowledge { actor } => acknowledge(situation, actor, ctx),
+        Input::Resolve { actor } => resolve_by_hand(policy, situation, actor, ctx),
+        Input::Note { actor, text } => note(situation, actor, text, ctx),
+        Input::ChangeSeverity { actor, severity } => {
+            change_severity(policy, situation, actor, severity, ctx)
+        }
+        Input::ResponseDue => Ok(response_due(policy, situation, ctx)),
+    }
+}
+
+fn event(
+    incident: &Incident,
+    at: Timestamp,
+    kind: EventKind,
+    actor: &str,
+    text: String,
+) -> TimelineEvent {
+    TimelineEvent {
+        incident_id: incident.id.clone(),
+        at,
+        kind,
+        actor: actor.to_owned(),
+        text,
+        data: serde_json::Value::Null,
+    }
+}
+
+fn notify_all(
+    rule: &SeverityRule,
+    incident: &Incident,
+    what: NoticeEvent,
+    actor: Option<&str>,
+) -> Vec<Effect> {
+    rule.notify
+        .iter()
+        .map(|channel| Effect::Notify {
+            channel: channel.clone(),
+            notice: Notice {
+                event: what,
+                incident_id: incident.id.clone(),
+                title: incident.title.clone(),
+                severity: incident.severity.clone(),
+                category: incident.category.clone(),
+                component: incident.component.clone(),
+                summary: incident.summary.clone(),
+                opened_at: incident.opened_at,
+                runbook: incident.runbook.clone(),
+                actor: actor.map(str::to_owned),
+            },
+        })
+        .collect()
+}
+
+fn respond_by(now: Timestamp, rule: &SeverityRule) -> Timestamp {
+    let within =
+        jiff::SignedDuration::try_from(rule.respond_within).unwrap_or(jiff::SignedDuration::MAX);
+    now.saturating_add(within).unwrap_or(now)
+}
+
+fn firing(
+    policy: &Policy,
+    situation: &Situation,
+    signal: Signal,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let severity = signal
+        .severity
+        .clone()
+        .ok_or_else(|| Refusal::Invalid("a firing signal needs a severity".into()))?;
+    let rule = policy
+        .severity(&severity)
+        .ok_or_else(|| Refusal::UnknownSeverity(severity.clone()))?;
+    let now = ctx.now;
+    match &situation.incident {
+        Some(incident) if incident.state.is_open() => {
+            Ok(join_open_incident(incident, situation, &signal, now))
+        }
+        Some(incident)
+            if incident.resolved_at.is_some_and(|resolved| {
+                jiff::SignedDuration::try_from(policy.reopen_window)
+                    .ok()
+                    .and_then(|window| resolved.checked_add(window).ok())
+                    .is_some_and(|until| now <= until)
+            }) =>
+        {
+            let rule = policy.severity(&incident.severity).unwrap_or(rule);
+            Ok(reopen(rule, incident, situation, &signal, now))
+        }
+        _ => Ok(open(rule, &signal, severity, ctx)),
+    }
+}
+
+fn alert_for<'a>(situation: &'a Situation, key: &str) -> Option<&'a Alert> {
+    situation.alerts.iter().find(|alert| alert.dedup_key == key)
+}
+
+fn join_open_incident(
+    incident: &Incident,
+    situation: &Situation,
+    signal: &Signal,
+    now: Timestamp,
+) -> Decision {
+    let mut decision = Decision::default();
+    match alert_for(situation, &signal.dedup_key) {
+        Some(alert) if alert.status == AlertStatus::Firing => {
+            // A repeat (Alertmanager resends every repeat_interval): count it, say nothing.
+            let mut alert = alert.clone();
+            alert.count = alert.count.saturating_add(1);
+            alert.last_seen = now;
+            decision.alerts.push(alert);
+        }
+        Some(alert) => {
+            let mut alert = alert.clone();
+            alert.status = AlertStatus::Firing;
+            alert.resolved_at = None;
+            alert.last_seen = now;
+            alert.count = alert.count.saturating_add(1);
+            decision.events.push(event(
+                incident,
+                now,
+                EventKind::Alert,
+                &signal.source,
+                format!("Firing again: {}", signal.title),
+            ));
+            decision.alerts.push(alert);
+            decision.incident = Some(incident.clone());
+        }
+        None => {
+            // Not reachable through a dedup-key lookup; kept total so grouping can join later.
+            decision.events.push(event(
+                incident,
+                now,
+                EventKind::Alert,
+                &signal.source,
+                format!("Alert joined: {}", signal.title),
+            ));
+        }
+    }
+    decision
+}
+
+fn new_alert(signal: &Signal, incident_id: &str, id: &str, now: Timestamp) -> Alert {
+    Alert {
+        id: id.to_owned(),
+        incident_id: incident_id.to_owned(),
+        dedup_key: signal.dedup_key.clone(),
+        source: signal.source.clone(),
+        status: AlertStatus::Firing,
+        summary: signal
+            .summary
+            .clone()
+            .unwrap_or_else(|| signal.title.clone()),
+        first_seen: now,
+        last_seen: now,
+        resolved_at: None,
+        count: 1,
+    }
+}
+
+fn open(rule: &SeverityRule, signal: &Signal, severity: String, ctx: &Ctx) -> Decision {
+    let now = ctx.now;
+    let incident = Incident {
+        id: ctx.new_incident_id.clone(),
+        title: signal.title.clone(),
+        severity,
+        state: IncidentState::Triggered,
+        category: signal.category.clone(),
+        component: signal.component.clone(),
+        summary: signal.summary.clone(),
+        runbook: signal.runbook.clone(),
+        source: signal.source.clone(),
+        opened_at: now,
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+        respond_by: respond_by(now, rule),
+        alert_count: 1,
+    };
+    let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, now);
+    let mut opened = event(
+        &incident,
+        now,
+        EventKind::Opened,
+        &signal.source,
+        format!("Opened: {}", incident.title),
+    );
+    opened.data = serde_json::json!({ "severity": incident.severity, "source_occurred_at": signal.occurred_at });
+    let alert_event = event(
+        &incident,
+        now,
+        EventKind::Alert,
+        &signal.source,
+        signal
+            .summary
+            .clone()
+            .unwrap_or_else(|| signal.title.clone()),
+    );
+    let mut effects = notify_all(rule, &incident, NoticeEvent::Opened, None);
+    effects.push(Effect::SetTimer {
+        kind: TimerKind::ResponseDue,
+        incident_id: incident.id.clone(),
+        due_at: incident.respond_by,
+    });
+    Decision {
+        alerts: vec![alert],
+        events: vec![opened, alert_event],
+        effects,
+        incident: Some(incident),
+    }
+}
+
+fn reopen(
+    rule: &SeverityRule,
+    incident: &Incident,
+    situation: &Situation,
+    signal: &Signal,
+    now: Timestamp,
+) -> Decision {
+    let mut incident = incident.clone();
+    incident.state = IncidentState::Triggered;
+    incident.resolved_at = None;
+    incident.acknowledged_at = None;
+    incident.acknowledged_by = None;
+    incident.respond_by = respond_by(now, rule);
+    let mut alerts = Vec::new();
+    if let Some(alert) = alert_for(situation, &signal.dedup_key) {
+        let mut alert = alert.clone();
+        alert.status = AlertStatus::Firing;
+        alert.resolved_at = None;
+        alert.last_seen = now;
+        alert.count = alert.count.saturating_add(1);
+        alerts.push(alert);
+    }
+    let events = vec![event(
+        &incident,
+        now,
+        EventKind::Reopened,
+        &signal.source,
+        format!("Reopened: {} is firing again", signal.title),
+    )];
+    let mut effects = notify_all(rule, &incident, NoticeEvent::Opened, None);
+    effects.push(Effect::SetTimer {
+        kind: TimerKind::ResponseDue,
+        incident_id: incident.id.clone(),
+        due_at: incident.respond_by,
+    });
+    Decision {
+        incident: Some(incident),
+        alerts,
+        events,
+        effects,
+    }
+}
+
+fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -> Decision {
+    let now = ctx.now;
+    let Some(incident) = situation
+        .incident
+        .as_ref()
+        .filter(|incident| incident.state.is_open())
+    else {
+        return Decision::default();
+    };
+    let Some(alert) =
+        alert_for(situation, &signal.dedup_key).filter(|alert| alert.status == AlertStatus::Firing)
+    else {
+        return Decision::default();
+    };
+    let mut decision = Decision::default();
+    let mut alert = alert.clone();
+    alert.status = AlertStatus::Resolved;
+    alert.resolved_at = Some(now);
+    alert.last_seen = now;
+    decision.events.push(event(
+        incident,
+        now,
+        EventKind::Alert,
+        &signal.source,
+        format!("Cleared: {}", signal.title),
+    ));
+    let still_firing = situation
+        .alerts
+        .iter()
+        .any(|other| other.id != alert.id && other.status == AlertStatus::Firing);
+    decision.alerts.push(alert);
+    let mut incident = incident.clone();
+    if !still_firing {
+        incident.state = IncidentState::Resolved;
+        incident.resolved_at = Some(now);
+        decision.events.push(event(
+            &incident,
+            now,
+            EventKind::Resolved,
+            "tocsin",
+            "Resolved automatically: every alert has cleared".to_owned(),
+        ));
+        if let Some(rule) = policy.severity(&incident.severity) {
+            decision
+                .effects
+                .extend(notify_all(rule, &incident, NoticeEvent::Resolved, None));
+        }
+        decision.effects.push(Effect::CancelTimers {
+            kind: TimerKind::ResponseDue,
+            incident_id: incident.id.clone(),
+        });
+    }
+    decision.incident = Some(incident);
+    decision
+}
+
+fn declare(policy: &Policy, declaration: Declaration, ctx: &Ctx) -> Result<Decision, Refusal> {
+    let title = declaration.title.trim();
+    if title.is_empty() {
+        return Err(Refusal::Invalid("an incident needs a title".into()));
+    }
+    let rule = policy
+        .severity(&declaration.severity)
+        .ok_or_else(|| Refusal::UnknownSeverity(declaration.severity.clone()))?;
+    let signal = Signal {
+        source: "manual".into(),
+        dedup_key: format!("manual:{}", ctx.new_incident_id),
+        status: SignalStatus::Firing,
+        severity: Some(declaration.severity.clone()),
+        title: title.to_owned(),
+        summary: declaration.summary,
+        category: declaration.category,
+        component: declaration.component,
+        runbook: None,
+        occurred_at: ctx.now,
+        details: serde_json::Value::Null,
+    };
+    let mut decision = open(rule, &signal, declaration.severity, ctx);
+    for event in &mut decision.events {
+        event.actor.clone_from(&declaration.actor);
+    }
+    // A declared incident has no alert to clear; it is resolved by a person.
+    decision.alerts.clear();
+    decision
+        .events
+        .retain(|event| event.kind != EventKind::Alert);
+    if let Some(incident) = decision.incident.as_mut() {
+        incident.alert_count = 0;
+    }
+    Ok(decision)
+}
+
+fn open_incident<'a>(
+    situation: &'a Situation,
+    action: &'static str,
+) -> Result<&'a Incident, Refusal> {
+    let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
+    if !incident.state.is_open() {
+        return Err(Refusal::State {
+            state: incident.state.as_str(),
+            action,
+        });
+    }
+    Ok(incident)
+}
+
+fn acknowledge(situation: &Situation, actor: String, ctx: &Ctx) -> Result<Decision, Refusal> {
+    let incident = open_incident(situation, "acknowledging")?;
+    if incident.state == IncidentState::Acknowledged {
+        return Err(Refusal::State {
+            state: "acknowledged",
+            action: "acknowledging again",
+        });
+    }
+    let mut incident = incident.clone();
+    incident.state = IncidentState::Acknowledged;
+    incident.acknowledged_at = Some(ctx.now);
+    incident.acknowledged_by = Some(actor.clone());
+    let events = vec![event(
+        &incident,
+        ctx.now,
+        EventKind::Acknowledged,
+        &actor,
+        format!("Acknowledged by {actor}"),
+    )];
+    let effects = vec![Effect::CancelTimers {
+        kind: TimerKind::ResponseDue,
+        incident_id: incident.id.clone(),
+    }];
+    Ok(Decision {
+        incident: Some(incident),
+        alerts: vec![],
+        events,
+        effects,
+    })
+}
+
+fn resolve_by_hand(
+    policy: &Policy,
+    situation: &Situation,
+    actor: String,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let incident = open_incident(situation, "resolving")?;
+    let mut incident = incident.clone();
+    incident.state = IncidentState::Resolved;
+    incident.resolved_at = Some(ctx.now);
+    // Its alerts end with it, so the same alert firing again reopens (or opens) an incident.
+    let alerts = situation
+        .alerts
+        .iter()
+        .filter(|alert| alert.status == AlertStatus::Firing)
+        .map(|alert| Alert {
+            status: AlertStatus::Resolved,
+            resolved_at: Some(ctx.now),
+            ..alert.clone()
+        })
+        .collect();
+    let events = vec![event(
+        &incident,
+        ctx.now,
+        EventKind::Resolved,
+        &actor,
+        format!("Resolved by {actor}"),
+    )];
+    let mut effects = policy
+        .severity(&incident.severity)
+        .map(|rule| notify_all(rule, &incident, NoticeEvent::Resolved, Some(&actor)))
+        .unwrap_or_default();
+    effects.push(Effect::CancelTimers {
+        kind: TimerKind::ResponseDue,
+        incident_id: incident.id.clone(),
+    });
+    Ok(Decision {
+        incident: Some(incident),
+        alerts,
+        events,
+        effects,
+    })
+}
+
+fn note(
+    situation: &Situation,
+    actor: String,
+    text: String,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Refusal::Invalid("a note needs text".into()));
+    }
+    let events = vec![event(
+        incident,
+        ctx.now,
+        EventKind::Note,
+        &actor,
+        text.to_owned(),
+    )];
+    Ok(Decision {
+        incident: None,
+        alerts: vec![],
+        events,
+        effects: vec![],
+    })
+}
+
+fn change_severity(
+    policy: &Policy,
+    situation: &Situation,
+    actor: String,
+    severity: String,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let incident = open_incident(situation, "changing the severity")?;
+    let rule = policy
+        .severity(&severity)
+        .ok_or_else(|| Refusal::UnknownSeverity(severity.clone()))?;
+    if incident.severity == severity {
+        return Err(Refusal::Invalid(format!(
+            "the incident is already {severity}"
+        )));
+    }
+    let mut incident = incident.clone();
+    let from = std::mem::replace(&mut incident.severity, severity.clone());
+    let mut changed = event(
+        &incident,
+        ctx.now,
+        EventKind::SeverityChanged,
+        &actor,
+        format!("Severity {from} → {severity}"),
+    );
+    changed.data = serde_json::json!({ "from": from, "to": severity });
+    let mut effects = Vec::new();
+    if incident.state == IncidentState::Triggered {
+        // The target follows the new level, counted from the opening; one already past is due now.
+        incident.respond_by = respond_by(incident.opened_at, rule).max(ctx.now);
+        effects.push(Effect::CancelTimers {
+            kind: TimerKind::ResponseDue,
+            incident_id: incident.id.clone(),
+        });
+        effects.push(Effect::SetTimer {
+            kind: TimerKind::ResponseDue,
+            incident_id: incident.id.clone(),
+            due_at: incident.respond_by,
+        });
+    }
+    Ok(Decision {
+        incident: Some(incident),
+        alerts: vec![],
+        events: vec![changed],
+        effects,
+    })
+}
+
+fn response_due(policy: &Policy, situation: &Situation, ctx: &Ctx) -> Decision {
+    let Some(incident) = situation.incident.as_ref() else {
+        return Decision::default();
+    };
+    // A stale timer (acknowledged, resolved, or moved by a severity change) does nothing.
+    if incident.state != IncidentState::Triggered || ctx.now < incident.respond_by {
+        return Decision::default();
+    }
+    let late = event(
+        incident,
+        ctx.now,
+        EventKind::ResponseOverdue,
+        "tocsin",
+        format!(
+            "Not acknowledged within the {} response target",
+            incident.severity
+        ),
+    );
+    let effects = policy
+        .severity(&incident.severity)
+        .map(|rule| notify_all(rule, incident, NoticeEvent::ResponseOverdue, None))
+        .unwrap_or_default();
+    Decision {
+        incident: None,
+        alerts: vec![],
+        events: vec![late],
+        effects,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(seconds: i64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + seconds).expect("valid timestamp")
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            severities: vec![
+                SeverityRule {
+                    id: "SEV-1".into(),
+                    respond_within: Duration::from_secs(900),
+                    notify: vec!["slack".into()],
+                },
+                SeverityRule {
+                    id: "SEV-4".into(),
+                    respond_within: Duration::from_secs(86_400),
+                    notify: vec![],
+                },
+            ],
+            reopen_window: Duration::from_secs(3600),
+        }
+    }
+
+    fn ctx(now: Timestamp) -> Ctx {
+        Ctx {
+            now,
+            new_incident_id: format!("inc-{}", now.as_second()),
+            new_alert_id: format!("al-{}", now.as_second()),
+        }
+    }
+
+    fn signal(status: SignalStatus) -> Signal {
+        Signal {
+            source: "monitor:api-health".into(),
+            dedup_key: "monitor:api-health".into(),
+            status,
+            severity: Some("SEV-1".into()),
+            title: "API /healthz is down".into(),
+            summary: Some("status 503, expected 200-299".into()),
+            category: Some("backend".into()),
+            component: Some("api".into()),
+            runbook: Some("sev1-full-outage".into()),
+            occurred_at: t(0),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    /// Applies a decision to a situation the way the store would.
+    fn apply(situation: &mut Situation, decision: &Decision) {
+        if let Some(incident) = &decision.incident {
+            situation.incident = Some(incident.clone());
+        }
+        for alert in &decision.alerts {
+            match situation.alerts.iter_mut().find(|a| a.id == alert.id) {
+                Some(existing) => *existing = alert.clone(),
+                None => situation.alerts.push(alert.clone()),
+            }
+        }
+    }
+
+    fn step(situation: &mut Situation, input: Input, now: Timestamp) -> Decision {
+        let decision = decide(&policy(), situation, input, &ctx(now)).unwrap();
+        apply(situation, &decision);
+        decision
+    }
+
+    fn kinds(decision: &Decision) -> Vec<&'static str> {
+        decision.events.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    fn notified(decision: &Decision) -> Vec<(String, NoticeEvent)> {
+        decision
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Notify { channel, notice } => Some((channel.clone(), notice.event)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_firing_signal_opens_an_incident_pages_and_sets_the_response_timer() {
+        let mut situation = Situation::default();
+        let decision = decide(
+            &policy(),
+            &situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(10)),
+        )
+        .unwrap();
+        apply(&mut situation, &decision);
+        let incident = situation.incident.as_ref().unwrap();
+        assert_eq!(incident.state, IncidentState::Triggered);
+        assert_eq!(incident.respond_by, t(10 + 900));
+        assert_eq!(kinds(&decision), ["opened", "alert"]);
+        assert_eq!(
+            notified(&decision),
+            [("slack".to_string(), NoticeEvent::Opened)]
+        );
+        assert!(decision.effects.contains(&Effect::SetTimer {
+            kind: TimerKind::ResponseDue,
+            incident_id: incident.id.clone(),
+            due_at: t(910)
+        }));
+    }
+
+    #[test]
+    fn repeats_of_a_firing_alert_count_but_never_page_again() {
+        let mut situation = Situation::default();
+        let first = decide(
+            &policy(),
+            &situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        apply(&mut situation, &first);
+        for minute in 1..=10 {
+            let repeat = decide(
+                &policy(),
+                &situation,
+                Input::Signal(signal(SignalStatus::Firing)),
+                &ctx(t(minute * 60)),
+            )
+            .unwrap();
+            assert!(notified(&repeat).is_empty());
+            assert!(repeat.events.is_empty());
+            apply(&mut situation, &repeat);
+        }
+        assert_eq!(situation.alerts[0].count, 11);
+    }
+
+    #[test]
+    fn clearing_the_last_alert_resolves_and_says_why() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        let decision = decide(
+            &policy(),
+            &situation,
+            Input::Signal(signal(SignalStatus::Resolved)),
+            &ctx(t(60)),
+        )
+        .unwrap();
+        assert_eq!(kinds(&decision), ["alert", "resolved"]);
+        assert!(decision.events[1].text.contains("every alert has cleared"));
+        assert_eq!(
+            notified(&decision),
+            [("slack".to_string(), NoticeEvent::Resolved)]
+        );
+        assert_eq!(decision.incident.as_ref().unwrap().resolved_at, Some(t(60)));
+    }
+
+    #[test]
+    fn acknowledging_stops_the_response_timer_and_a_late_timer_does_nothing() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        let ack = decide(
+            &policy(),
+            &situation,
+            Input::Acknowledge {
+                actor: "sami".into(),
+            },
+            &ctx(t(30)),
+        )
+        .unwrap();
+        assert_eq!(kinds(&ack), ["acknowledged"]);
+        apply(&mut situation, &ack);
+        let late = decide(&policy(), &situation, Input::ResponseDue, &ctx(t(900))).unwrap();
+        assert!(late.is_empty());
+        let again = decide(
+            &policy(),
+            &situation,
+            Input::Acknowledge {
+                actor: "sami".into(),
+            },
+            &ctx(t(31)),
+        );
+        assert!(matches!(again, Err(Refusal::State { .. })));
+    }
+
+    #[test]
+    fn an_unacknowledged_incident_is_overdue_at_respond_by_not_before() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        assert!(
+            decide(&policy(), &situation, Input::ResponseDue, &ctx(t(899)))
+                .unwrap()
+                .is_empty()
+        );
+        let due = decide(&policy(), &situation, Input::ResponseDue, &ctx(t(900))).unwrap();
+        assert_eq!(kinds(&due), ["response_overdue"]);
+    }
+
+    #[test]
+    fn firing_again_within_the_window_reopens_and_after_it_opens_anew() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Resolved)),
+            t(60),
+        );
+        let soon = decide(
+            &policy(),
+            &situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(120)),
+        )
+        .unwrap();
+        assert_eq!(kinds(&soon), ["reopened"]);
+        assert_eq!(
+            soon.incident.as_ref().unwrap().id,
+            situation.incident.as_ref().unwrap().id
+        );
+        let later = decide(
+            &policy(),
+            &situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(60 + 3601)),
+        )
+        .unwrap();
+        assert_eq!(kinds(&later), ["opened", "alert"]);
+        assert_ne!(
+            later.incident.as_ref().unwrap().id,
+            situation.incident.as_ref().unwrap().id
+        );
+    }
+
+    #[test]
+    fn bad_inputs_are_refused_and_change_nothing() {
+        let situation = Situation::default();
+        let mut unknown = signal(SignalStatus::Firing);
+        unknown.severity = Some("SEV-9".into());
+        assert_eq!(
+            decide(&policy(), &situation, Input::Signal(unknown), &ctx(t(0))),
+            Err(Refusal::UnknownSeverity("SEV-9".into()))
+        );
+        assert_eq!(
+            decide(
+                &policy(),
+                &situation,
+                Input::Acknowledge { actor: "x".into() },
+                &ctx(t(0))
+            ),
+            Err(Refusal::NoIncident)
+        );
+        // A resolve for an alert nobody knows changes nothing.
+        assert!(
+            decide(
+                &policy(),
+                &situation,
+                Input::Signal(signal(SignalStatus::Resolved)),
+                &ctx(t(0))
+            )
+            .unwrap()
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_declared_incident_has_no_alert_and_resolves_by_hand() {
+        let mut situation = Situation::default();
+        let declaration = Declaration {
+            title: "Checkout broken".into(),
+            severity: "SEV-1".into(),
+            category: None,
+            component: None,
+            summary: None,
+            actor: "sami".into(),
+        };
+        let opened = decide(
+            &policy(),
+            &situation,
+            Input::Declare(declaration),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        assert_eq!(kinds(&opened), ["opened"]);
+        assert_eq!(opened.events[0].actor, "sami");
+        apply(&mut situation, &opened);
+        let resolved = decide(
+            &policy(),
+            &situation,
+            Input::Resolve {
+                actor: "sami".into(),
+            },
+            &ctx(t(10)),
+        )
+        .unwrap();
+        assert_eq!(resolved.incident.unwrap().state, IncidentState::Resolved);
+    }
+
+    #[test]
+    fn raising_the_severity_moves_the_response_target() {
+        let mut situation = Situation::default();
+        let mut low = signal(SignalStatus::Firing);
+        low.severity = Some("SEV-4".into());
+        step(&mut situation, Input::Signal(low), t(0));
+        let raised = decide(
+            &policy(),
+            &situation,
+            Input::ChangeSeverity {
+                actor: "sami".into(),
+                severity: "SEV-1".into(),
+            },
+            &ctx(t(60)),
+        )
+        .unwrap();
+        assert_eq!(kinds(&raised), ["severity_changed"]);
+        let incident = raised.incident.unwrap();
+        assert_eq!(incident.severity, "SEV-1");
+        assert_eq!(incident.respond_by, t(900));
+    }
+}

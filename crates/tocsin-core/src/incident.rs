@@ -1,0 +1,169 @@
+//! Incidents, their alerts and their timeline: the records the engine decides about.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Where an incident is in its life. `reopened` is a timeline event, not a state: a reopened
+/// incident is `triggered` again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    Triggered,
+    Acknowledged,
+    Resolved,
+}
+
+impl IncidentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::Triggered => "triggered",
+            IncidentState::Acknowledged => "acknowledged",
+            IncidentState::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "triggered" => Some(IncidentState::Triggered),
+            "acknowledged" => Some(IncidentState::Acknowledged),
+            "resolved" => Some(IncidentState::Resolved),
+            _ => None,
+        }
+    }
+
+    pub fn is_open(self) -> bool {
+        self != IncidentState::Resolved
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub severity: String,
+    pub state: IncidentState,
+    pub category: Option<String>,
+    pub component: Option<String>,
+    pub summary: Option<String>,
+    pub runbook: Option<String>,
+    /// What opened it: `monitor:<id>`, `integration:<id>` or `manual`.
+    pub source: String,
+    pub opened_at: Timestamp,
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<Timestamp>,
+    /// opened_at (or the last reopening / severity change) + the severity's respond_within.
+    pub respond_by: Timestamp,
+    pub alert_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Firing,
+    Resolved,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Firing => "firing",
+            AlertStatus::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "firing" => Some(AlertStatus::Firing),
+            "resolved" => Some(AlertStatus::Resolved),
+            _ => None,
+        }
+    }
+}
+
+/// One alert inside an incident: everything that arrived with the same dedup key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: String,
+    pub incident_id: String,
+    pub dedup_key: String,
+    pub source: String,
+    pub status: AlertStatus,
+    pub summary: String,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    /// How many signals carried this key (repeats of a firing alert only count).
+    pub count: u32,
+}
+
+/// The timeline's vocabulary (spec/API.md lists the kinds outside tools rely on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Opened,
+    Alert,
+    Notified,
+    NotifyFailed,
+    Acknowledged,
+    Escalated,
+    ResponseOverdue,
+    SeverityChanged,
+    Note,
+    Update,
+    Resolved,
+    Reopened,
+    PostmortemRequired,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Opened => "opened",
+            EventKind::Alert => "alert",
+            EventKind::Notified => "notified",
+            EventKind::NotifyFailed => "notify_failed",
+            EventKind::Acknowledged => "acknowledged",
+            EventKind::Escalated => "escalated",
+            EventKind::ResponseOverdue => "response_overdue",
+            EventKind::SeverityChanged => "severity_changed",
+            EventKind::Note => "note",
+            EventKind::Update => "update",
+            EventKind::Resolved => "resolved",
+            EventKind::Reopened => "reopened",
+            EventKind::PostmortemRequired => "postmortem_required",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            EventKind::Opened,
+            EventKind::Alert,
+            EventKind::Notified,
+            EventKind::NotifyFailed,
+            EventKind::Acknowledged,
+            EventKind::Escalated,
+            EventKind::ResponseOverdue,
+            EventKind::SeverityChanged,
+            EventKind::Note,
+            EventKind::Update,
+            EventKind::Resolved,
+            EventKind::Reopened,
+            EventKind::PostmortemRequired,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == text)
+    }
+}
+
+/// One line of an incident's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub incident_id: String,
+    pub at: Timestamp,
+    pub kind: EventKind,
+    /// Who did it: a person's name, `tocsin` for the engine, `monitor:<id>` for a probe.
+    pub actor: String,
+    pub text: String,
+    pub data: serde_json::Value,
+}

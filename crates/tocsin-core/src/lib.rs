@@ -1,0 +1,15 @@
+//! tocsin-core: the domain and the pure engine. No I/O, no clock: `now` is always a parameter and
+//! the only output is data.
+
+pub mod check;
+pub mod decide;
+pub mod duration;
+pub mod incident;
+pub mod monitor;
+pub mod notice;
+pub mod retry;
+pub mod secret;
+pub mod signal;
+
+pub use duration::{DurationError, format_duration, parse_duration};
+pub use secret::Secret;

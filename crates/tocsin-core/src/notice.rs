@@ -1,0 +1,50 @@
+//! A notice: what a channel is told about an incident. Stored in the outbox as data; each channel
+//! renders it in its own format at delivery time.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Why the channel is being told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeEvent {
+    Opened,
+    Acknowledged,
+    Resolved,
+    ResponseOverdue,
+}
+
+impl NoticeEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeEvent::Opened => "opened",
+            NoticeEvent::Acknowledged => "acknowledged",
+            NoticeEvent::Resolved => "resolved",
+            NoticeEvent::ResponseOverdue => "response_overdue",
+        }
+    }
+}
+
+/// Everything a channel needs to describe an incident, frozen at the moment of the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub event: NoticeEvent,
+    pub incident_id: String,
+    pub title: String,
+    pub severity: String,
+    pub category: Option<String>,
+    pub component: Option<String>,
+    pub summary: Option<String>,
+    pub opened_at: Timestamp,
+    pub runbook: Option<String>,
+    /// Who caused this notice (the acknowledging person), if anyone.
+    pub actor: Option<String>,
+}
+
+/// Links added at delivery time: the acknowledge link is signed and minted per delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NoticeLinks {
+    pub incident_url: String,
+    /// Present while the incident can still be acknowledged.
+    pub ack_url: Option<String>,
+}
