@@ -1,0 +1,219 @@
+//! tocsin-notify: delivers a notice to one channel and says whether a failed delivery is worth
+//! retrying.
+//!
+//! One module per channel kind renders the notice in that channel's format; [`Sender`] posts it and
+//! [`classify`] turns the answer into `Ok` or a [`SendError`]. Nothing here reads the clock: the
+//! delivery carries `now`.
+
+mod error;
+pub mod slack;
+pub mod webhook;
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Response, Url};
+use tocsin_core::Secret;
+use tocsin_core::notice::{Notice, NoticeLinks};
+
+pub use error::{DETAIL_BODY_BYTES, MAX_RETRY_AFTER, SendError, classify};
+
+/// The user agent every delivery sends, so a receiver's logs say who is calling.
+pub const USER_AGENT: &str = concat!("tocsin/", env!("CARGO_PKG_VERSION"));
+
+/// How long one delivery may take, connect to last byte. Long enough for a slow receiver, short
+/// enough that one dead endpoint does not hold up the outbox.
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Where a notice goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A Slack incoming webhook. The whole URL is the credential, so it is a [`Secret`].
+    Slack { webhook_url: Secret },
+    /// A generic HTTPS endpoint, sent Standard Webhooks headers and signed when `secret` is set.
+    Webhook { url: String, secret: Option<Secret> },
+}
+
+impl Target {
+    /// The values that must never show up in an error's detail.
+    fn secrets(&self) -> impl Iterator<Item = &str> {
+        let secret = match self {
+            Target::Slack { webhook_url } => Some(webhook_url),
+            Target::Webhook { secret, .. } => secret.as_ref(),
+        };
+        secret
+            .map(Secret::expose)
+            .filter(|value| !value.is_empty())
+            .into_iter()
+    }
+}
+
+/// One attempt to deliver one notice.
+#[derive(Debug, Clone, Copy)]
+pub struct Delivery<'a> {
+    /// The idempotency key, sent as Standard Webhooks' `webhook-id`: the same for every retry of
+    /// this delivery, so a receiver can drop duplicates.
+    pub id: &'a str,
+    pub notice: &'a Notice,
+    pub links: &'a NoticeLinks,
+    /// The time of this attempt: signs `webhook-timestamp` and dates an HTTP-date `Retry-After`.
+    pub now: Timestamp,
+    /// The paged person's phone number or address, when this delivery pages a person.
+    pub to: Option<&'a str>,
+}
+
+/// Posts notices to their targets over one shared HTTP client.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+}
+
+impl Sender {
+    /// Wraps a client; use [`http_client`] unless a test needs something else.
+    pub fn new(client: reqwest::Client) -> Self {
+        Self { client }
+    }
+
+    /// Delivers once. No retries here: the outbox owns retrying, guided by the error's
+    /// `retryable` and `retry_after`.
+    pub async fn send(&self, target: &Target, delivery: &Delivery<'_>) -> Result<(), SendError> {
+        let result = match target {
+            Target::Slack { webhook_url } => {
+                let body = encode(&slack::render(delivery.notice, delivery.links))?;
+                self.post(webhook_url.expose(), body, HeaderMap::new(), delivery.now)
+                    .await
+            }
+            Target::Webhook { url, secret } => {
+                let body = encode(&webhook::render(delivery))?;
+                let headers = webhook::headers(
+                    secret.as_ref(),
+                    delivery.id,
+                    delivery.now.as_second(),
+                    &body,
+                )?;
+                self.post(url, body, headers, delivery.now).await
+            }
+        };
+        // Belt and braces: no path above should echo a secret, but a receiver might echo the
+        // request back in its error body, and details end up in logs and the UI.
+        result.map_err(|mut err| {
+            for secret in target.secrets() {
+                err.detail = err.detail.replace(secret, "[redacted]");
+            }
+            err
+        })
+    }
+
+    async fn post(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        headers: HeaderMap,
+        now: Timestamp,
+    ) -> Result<(), SendError> {
+        // Parsed here so a bad URL is a permanent error that does not echo the URL (for Slack the
+        // URL is the secret).
+        let url = Url::parse(url.trim())
+            .map_err(|err| SendError::permanent(None, format!("invalid URL: {err}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(SendError::permanent(
+                None,
+                format!(
+                    "invalid URL: scheme \"{}\" is not http or https",
+                    url.scheme()
+                ),
+            ));
+        }
+        let response = self
+            .client
+            .post(url)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .map_err(error::from_transport)?;
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            return Ok(());
+        }
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let body = body_prefix(response, DETAIL_BODY_BYTES).await;
+        classify(status, retry_after.as_deref(), &body, now)
+    }
+}
+
+/// The first `limit` bytes of the answer, for the error detail. A body that fails to arrive only
+/// costs the detail its excerpt: the status already decides the outcome.
+async fn body_prefix(mut response: Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let take = chunk.len().min(limit - body.len());
+                body.extend_from_slice(&chunk[..take]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
+}
+
+fn encode(payload: &serde_json::Value) -> Result<Vec<u8>, SendError> {
+    serde_json::to_vec(payload)
+        .map_err(|err| SendError::permanent(None, format!("cannot encode the payload: {err}")))
+}
+
+/// The HTTP client deliveries share.
+///
+/// No proxy from the environment (notifications must not silently detour), a [`TIMEOUT`] per
+/// delivery, and no redirects: Standard Webhooks treats a 3xx as a failure, and following one
+/// would re-send a signed payload (or a Slack payload) to wherever the receiver points.
+///
+/// # Panics
+///
+/// Only if the TLS backend cannot be initialised, which happens at start-up and never depends on
+/// network input; use [`try_http_client`] to handle that case yourself.
+pub fn http_client() -> reqwest::Client {
+    try_http_client().unwrap_or_else(|err| panic!("cannot build the notify HTTP client: {err}"))
+}
+
+/// [`http_client`], returning the error instead of panicking when the TLS backend is unusable.
+pub fn try_http_client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .tls_backend_rustls()
+        .no_proxy()
+        .user_agent(USER_AGENT)
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+}
+
+/// Collapses whitespace (including newlines) so user-written text fits one-line fields.
+pub(crate) fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_never_show_their_secrets_in_debug() {
+        let slack = Target::Slack {
+            webhook_url: Secret::new("https://hooks.slack.com/services/T0/B0/sekrit"),
+        };
+        let webhook = Target::Webhook {
+            url: "https://example.com/hook".into(),
+            secret: Some(Secret::new("whsec_sekrit")),
+        };
+        assert!(!format!("{slack:?}").contains("sekrit"));
+        assert!(!format!("{webhook:?}").contains("sekrit"));
+        assert!(format!("{webhook:?}").contains("https://example.com/hook"));
+    }
+}

@@ -1,0 +1,310 @@
+//! The generic webhook channel: a JSON body signed per the Standard Webhooks specification.
+//!
+//! <https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md>
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tocsin_core::Secret;
+use tocsin_core::notice::{Notice, NoticeEvent, NoticeLinks};
+
+use crate::{Delivery, SendError, one_line};
+
+/// The prefix Standard Webhooks puts before a base64-encoded secret.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
+const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
+const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
+
+/// The JSON body: the event type, the incident, who acted, links, the paged person and a one-line
+/// text that an SMS relay can forward as is.
+pub fn render(delivery: &Delivery<'_>) -> Value {
+    let notice = delivery.notice;
+    json!({
+        "type": format!("incident.{}", notice.event.as_str()),
+        // Standard Webhooks' recommended envelope carries the event time too.
+        "timestamp": delivery.now,
+        "incident": {
+            "id": notice.incident_id,
+            "title": notice.title,
+            "severity": notice.severity,
+            "category": notice.category,
+            "component": notice.component,
+            "summary": notice.summary,
+            "opened_at": notice.opened_at,
+            "runbook": notice.runbook,
+        },
+        "actor": notice.actor,
+        "links": {
+            "incident": delivery.links.incident_url,
+            "acknowledge": delivery.links.ack_url,
+        },
+        "to": delivery.to,
+        "text": text(notice, delivery.links),
+    })
+}
+
+/// One line for people reading on a phone: `sev1 opened: Checkout down. Acknowledge: https://…`.
+/// Plain ASCII punctuation, because SMS gateways bill non-GSM characters double.
+pub fn text(notice: &Notice, links: &NoticeLinks) -> String {
+    let what = match (notice.event, notice.actor.as_deref().map(one_line)) {
+        (NoticeEvent::Opened, _) => "opened".to_owned(),
+        (NoticeEvent::Acknowledged, Some(actor)) if !actor.is_empty() => {
+            format!("acknowledged by {actor}")
+        }
+        (NoticeEvent::Acknowledged, _) => "acknowledged".to_owned(),
+        (NoticeEvent::Resolved, _) => "resolved".to_owned(),
+        (NoticeEvent::ResponseOverdue, _) => "still unacknowledged".to_owned(),
+    };
+    let mut line = format!(
+        "{} {what}: {}.",
+        one_line(&notice.severity),
+        // The line adds its own full stop.
+        one_line(&notice.title).trim_end_matches('.')
+    );
+    match links.ack_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(ack_url) => line.push_str(&format!(" Acknowledge: {ack_url}")),
+        None if !links.incident_url.is_empty() => {
+            line.push_str(&format!(" {}", links.incident_url));
+        }
+        None => {}
+    }
+    line
+}
+
+/// The Standard Webhooks signature header value, `v1,<base64 HMAC-SHA256>` over
+/// `{id}.{timestamp}.{body}`.
+///
+/// The key is the base64 after `whsec_`; a secret without the prefix is used as raw bytes, so a
+/// receiver that only has a shared password can still verify. A `whsec_` secret that is not valid
+/// base64 also falls back to its raw bytes (the whole string): configuration should refuse it
+/// first, with [`validate_secret`].
+pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
+    let key = signing_key(secret);
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
+        // Unreachable: HMAC takes keys of any length (RFC 2104); the Result only comes from the
+        // generic key-init trait. An empty header fails verification loudly at the receiver.
+        return String::new();
+    };
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// Says why a secret would not be used the way its owner expects, for configuration checks.
+pub fn validate_secret(secret: &Secret) -> Result<(), &'static str> {
+    match secret.expose().strip_prefix(SECRET_PREFIX) {
+        Some(encoded) if STANDARD.decode(encoded).is_err() => {
+            Err("a secret starting with whsec_ must be base64 after the prefix")
+        }
+        Some("") => Err("the secret is empty after whsec_"),
+        _ if secret.is_empty() => Err("the secret is empty"),
+        _ => Ok(()),
+    }
+}
+
+fn signing_key(secret: &Secret) -> Vec<u8> {
+    let value = secret.expose();
+    value
+        .strip_prefix(SECRET_PREFIX)
+        .and_then(|encoded| STANDARD.decode(encoded).ok())
+        .unwrap_or_else(|| value.as_bytes().to_vec())
+}
+
+/// `webhook-id` and `webhook-timestamp` always (receivers deduplicate on the id even unsigned),
+/// `webhook-signature` when there is a secret.
+pub(crate) fn headers(
+    secret: Option<&Secret>,
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<HeaderMap, SendError> {
+    let mut headers = HeaderMap::new();
+    let id_value = HeaderValue::from_str(id).map_err(|_| {
+        SendError::permanent(
+            None,
+            format!("the delivery id {id:?} cannot be sent as a webhook-id header"),
+        )
+    })?;
+    headers.insert(WEBHOOK_ID, id_value);
+    headers.insert(WEBHOOK_TIMESTAMP, HeaderValue::from(timestamp));
+    if let Some(secret) = secret {
+        // The signature is base64 and "v1,": always a valid header value.
+        if let Ok(signature) = HeaderValue::from_str(&sign(secret, id, timestamp, body)) {
+            headers.insert(WEBHOOK_SIGNATURE, signature);
+        }
+    }
+    Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_matches_the_standard_webhooks_test_vector() {
+        // From standard-webhooks/standard-webhooks: libraries/php/tests/WebhookTest.php
+        // (testSignFunctionWorks) and libraries/python/tests/test_webhooks.py (test_sign_function).
+        assert_eq!(
+            sign(
+                &Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                br#"{"test": 2432232314}"#,
+            ),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn sign_matches_the_rust_reference_library_vector() {
+        // From standard-webhooks/standard-webhooks: libraries/rust/src/lib.rs (test_sign).
+        assert_eq!(
+            sign(
+                &Secret::new("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
+                "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+                1649367553,
+                br#"{"email":"test@example.com","username":"test_user"}"#,
+            ),
+            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+        );
+    }
+
+    #[test]
+    fn a_secret_without_the_prefix_is_used_as_raw_bytes() {
+        let raw = sign(&Secret::new("plain-password"), "msg_1", 1, b"{}");
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"plain-password").expect("any key length");
+        mac.update(b"msg_1.1.{}");
+        assert_eq!(
+            raw,
+            format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        );
+        // Not the same as treating it as base64.
+        assert_ne!(
+            raw,
+            sign(&Secret::new("whsec_plain-password"), "msg_1", 1, b"{}")
+        );
+    }
+
+    #[test]
+    fn secrets_are_validated_for_configuration() {
+        assert_eq!(
+            validate_secret(&Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
+            Ok(())
+        );
+        assert_eq!(validate_secret(&Secret::new("a shared password")), Ok(()));
+        assert!(validate_secret(&Secret::new("whsec_not base64!")).is_err());
+        assert!(validate_secret(&Secret::new("whsec_")).is_err());
+        assert!(validate_secret(&Secret::new("")).is_err());
+    }
+
+    #[test]
+    fn headers_carry_id_and_timestamp_and_sign_only_with_a_secret() {
+        let unsigned = headers(None, "dlv_1", 1614265330, b"{}").expect("headers");
+        assert_eq!(unsigned["webhook-id"], "dlv_1");
+        assert_eq!(unsigned["webhook-timestamp"], "1614265330");
+        assert!(!unsigned.contains_key("webhook-signature"));
+
+        let secret = Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let signed = headers(Some(&secret), "dlv_1", 1614265330, b"{}").expect("headers");
+        assert_eq!(
+            signed["webhook-signature"],
+            sign(&secret, "dlv_1", 1614265330, b"{}").as_str()
+        );
+
+        let err = headers(None, "bad\nid", 1, b"{}").expect_err("newline in a header");
+        assert!(!err.retryable);
+    }
+
+    fn notice() -> Notice {
+        Notice {
+            event: NoticeEvent::Opened,
+            incident_id: "inc_42".into(),
+            title: "Checkout API down".into(),
+            severity: "sev1".into(),
+            category: Some("availability".into()),
+            component: None,
+            summary: Some("5xx above 50%".into()),
+            opened_at: "2026-11-26T21:30:00Z".parse().expect("valid timestamp"),
+            runbook: None,
+            actor: None,
+        }
+    }
+
+    #[test]
+    fn the_body_has_the_documented_shape() {
+        let notice = notice();
+        let links = NoticeLinks {
+            incident_url: "https://tocsin.example.com/incidents/inc_42".into(),
+            ack_url: Some("https://tocsin.example.com/ack/abc".into()),
+        };
+        let delivery = Delivery {
+            id: "dlv_1",
+            notice: &notice,
+            links: &links,
+            now: "2026-11-26T21:31:00Z".parse().expect("valid timestamp"),
+            to: Some("+15551234567"),
+        };
+        assert_eq!(
+            render(&delivery),
+            json!({
+                "type": "incident.opened",
+                "timestamp": "2026-11-26T21:31:00Z",
+                "incident": {
+                    "id": "inc_42",
+                    "title": "Checkout API down",
+                    "severity": "sev1",
+                    "category": "availability",
+                    "component": null,
+                    "summary": "5xx above 50%",
+                    "opened_at": "2026-11-26T21:30:00Z",
+                    "runbook": null,
+                },
+                "actor": null,
+                "links": {
+                    "incident": "https://tocsin.example.com/incidents/inc_42",
+                    "acknowledge": "https://tocsin.example.com/ack/abc",
+                },
+                "to": "+15551234567",
+                "text": "sev1 opened: Checkout API down. Acknowledge: https://tocsin.example.com/ack/abc",
+            })
+        );
+    }
+
+    #[test]
+    fn the_text_line_names_the_event_and_the_best_link() {
+        let links = NoticeLinks {
+            incident_url: "https://t.example/i/1".into(),
+            ack_url: None,
+        };
+        let mut notice = notice();
+        notice.title = "Checkout\nAPI  down".into();
+        notice.event = NoticeEvent::Acknowledged;
+        notice.actor = Some("alice".into());
+        assert_eq!(
+            text(&notice, &links),
+            "sev1 acknowledged by alice: Checkout API down. https://t.example/i/1"
+        );
+        notice.event = NoticeEvent::Resolved;
+        assert_eq!(
+            text(&notice, &NoticeLinks::default()),
+            "sev1 resolved: Checkout API down."
+        );
+        notice.event = NoticeEvent::ResponseOverdue;
+        let links = NoticeLinks {
+            ack_url: Some("https://t.example/a/1".into()),
+            ..links
+        };
+        assert_eq!(
+            text(&notice, &links),
+            "sev1 still unacknowledged: Checkout API down. Acknowledge: https://t.example/a/1"
+        );
+    }
+}
