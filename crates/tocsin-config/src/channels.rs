@@ -1,0 +1,115 @@
+//! How people and customers are told: `[smtp]`, `[[channel]]` and `[[template]]`.
+
+use tocsin_core::Secret;
+
+/// `[smtp]`: the mail server for the `"email"` contact method and `email` channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Smtp {
+    /// Mail server host name. Required.
+    pub host: String,
+    /// Mail server port. Default 587.
+    pub port: u16,
+    /// User name to log in with; an empty value means no login.
+    pub username: Option<String>,
+    /// Password to log in with; an empty value means none.
+    pub password: Option<Secret>,
+    /// The sender, like `"Dealix <status@dealix.example>"`. Required.
+    pub from: String,
+    /// Transport security: `"none"`, `"starttls"` (default) or `"tls"`.
+    pub tls: SmtpTls,
+}
+
+/// SMTP transport security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpTls {
+    /// `"none"`: plain text (only for a relay on the same host).
+    None,
+    /// `"starttls"`: upgrade a plain connection.
+    #[default]
+    Starttls,
+    /// `"tls"`: TLS from the first byte (usually port 465).
+    Tls,
+}
+
+/// `[[channel]]`: somewhere a notice can be sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// Identifier, named by severities' `notify`, contacts' `methods`, reviews and drills.
+    /// Required and unique.
+    pub id: String,
+    /// What the channel is (`type = "slack" | "email" | "webhook"`) and its settings.
+    pub kind: ChannelKind,
+}
+
+impl Channel {
+    /// Customer-facing channels (those with an `audience`) follow their severity's `comms`.
+    pub fn is_customer_facing(&self) -> bool {
+        matches!(
+            self.kind,
+            ChannelKind::Email {
+                audience: Some(_),
+                ..
+            }
+        )
+    }
+}
+
+/// A channel's type and settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// `type = "slack"`: a Slack incoming webhook.
+    Slack {
+        /// The incoming webhook's URL (a secret). Required.
+        webhook_url: Secret,
+    },
+    /// `type = "email"`: email through `[smtp]`.
+    Email {
+        /// Who receives it: `"subscribers"` (the status page's confirmed subscribers) or
+        /// `"affected"` (the customers named on the incident).
+        audience: Option<Audience>,
+        /// The `[[template]]` id used for the text.
+        template: Option<String>,
+    },
+    /// `type = "webhook"`: an HTTP POST of JSON, signed per Standard Webhooks; pages a person
+    /// through an SMS or voice relay when named in a contact's `methods`.
+    Webhook {
+        /// Where to POST. Required.
+        url: String,
+        /// Signing secret (`whsec_...`); without it requests are unsigned.
+        secret: Option<Secret>,
+    },
+}
+
+impl ChannelKind {
+    /// The `type` as written in the configuration.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ChannelKind::Slack { .. } => "slack",
+            ChannelKind::Email { .. } => "email",
+            ChannelKind::Webhook { .. } => "webhook",
+        }
+    }
+}
+
+/// Who receives a customer-facing email channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// `"subscribers"`: the status page's confirmed subscribers.
+    Subscribers,
+    /// `"affected"`: the customer(s) named on the incident.
+    Affected,
+}
+
+/// `[[template]]`: customer communication text in one locale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    /// Identifier, named by channels and runbooks; one template per id and locale.
+    /// Required.
+    pub id: String,
+    /// The language, one of `org.locales`. Default: the first of `org.locales`.
+    pub locale: String,
+    /// Subject line, a template like `"{{ org.name }}: {{ incident.title }}"`. Required.
+    pub subject: String,
+    /// Body text, a template. Required.
+    pub body: String,
+}

@@ -1,0 +1,106 @@
+//! The rest of the response: `[status_page]`, `[postmortem]`, `[drill]` and `[[action]]`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tocsin_core::Secret;
+
+use crate::cron::Cron;
+use crate::people::WeeklyTime;
+
+/// `[status_page]`: the public status page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusPage {
+    /// The page's title. Default: `org.name`.
+    pub title: String,
+    /// The page's language, one of `org.locales`. Default: the first of `org.locales`.
+    pub locale: String,
+    /// What the page shows, in order: `{ id = "api", name = "API" }`. Monitors and integrations
+    /// name them in `component`.
+    pub components: Vec<Component>,
+}
+
+/// One status-page component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    /// Identifier, named by monitors' and integrations' `component`. Required and unique.
+    pub id: String,
+    /// Display name. Default: the id.
+    pub name: String,
+}
+
+/// `[postmortem]`: when post-mortems are required and where they are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Postmortem {
+    /// Severity ids whose incidents require a post-mortem (besides those with
+    /// `postmortem_within`).
+    pub required_for: Vec<String>,
+    /// Folder the post-mortem files are written to, relative to the configuration file
+    /// (resolved here). Default `"postmortems"`.
+    pub dir: PathBuf,
+    /// File name pattern: `{date}` (YYYY-MM-DD of the incident's start), `{slug}` (from the
+    /// title), `{id}` (the incident id), `{severity}`. Default `"{date}-{slug}.md"`.
+    pub file: String,
+    /// Section headings of a new post-mortem, in order.
+    pub sections: Vec<String>,
+    /// A recurring reminder to review open action items.
+    pub review: Option<Review>,
+}
+
+/// `review = { every = "1w", at = "sun 10:00", channel = "slack-alerts" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// How often, like `"1w"`. Required.
+    pub every: Duration,
+    /// When, in the organisation's time zone, like `"sun 10:00"`. Required.
+    pub at: WeeklyTime,
+    /// The channel told. Required.
+    pub channel: String,
+}
+
+/// `[drill]`: the monthly check that paging works and contacts are current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drill {
+    /// When, as 5-field cron (minute hour day-of-month month day-of-week) in the organisation's
+    /// time zone, like `"0 9 1 * *"`. Required.
+    pub schedule: Cron,
+    /// The channel that gets the drill's report. Required.
+    pub report_to: String,
+    /// Contacts whose `verified_on` is older than this are asked to confirm. Default `"30d"`.
+    pub contacts_verified_within: Duration,
+}
+
+/// `[[action]]`: a mitigation a person can run from an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    /// Identifier, named by runbooks' `{{ action "id" }}`. Required and unique.
+    pub id: String,
+    /// What it does, shown on its button. Default: the id.
+    pub title: String,
+    /// How it runs (`type = "http" | "command"`).
+    pub kind: ActionKind,
+    /// A person confirms before it runs. Default `true`.
+    pub confirm: bool,
+}
+
+/// How an action runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    /// `type = "http"`: one HTTP request.
+    Http {
+        /// HTTP method. Default `"POST"`.
+        method: String,
+        /// The URL (`http://` or `https://`). Required.
+        url: String,
+        /// Request headers; their values are secrets (they usually carry tokens).
+        headers: BTreeMap<String, Secret>,
+        /// Request body, a template (like `'{"deployment": "{{ change.previous_deploy_id }}"}'`).
+        body: Option<String>,
+    },
+    /// `type = "command"`: a program run directly, never through a shell.
+    Command {
+        /// The program and its arguments, like `["/bin/echo", "restart"]`. Required.
+        argv: Vec<String>,
+    },
+}

@@ -1,0 +1,137 @@
+//! What is watched: `[[monitor]]`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use tocsin_core::Secret;
+use tocsin_core::check::{HttpCheck, StatusRange};
+
+/// `[[monitor]]`: something checked on a schedule (or, for a heartbeat, expected to ping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Monitor {
+    /// Identifier, like `"api-health"`. Required and unique.
+    pub id: String,
+    /// Display name, like `"API /healthz"`. Default: the id.
+    pub name: String,
+    /// What is checked (`type = "http" | "tcp" | "dns" | "tls" | "postgres" | "statuspage" |
+    /// "heartbeat"`) and its settings.
+    pub kind: MonitorKind,
+    /// Time between checks, like `"30s"` (at least 1s). Required, except for heartbeats, where it
+    /// is their `every`.
+    pub interval: Duration,
+    /// How long one check may take before it counts as failed; at most `interval`. Default
+    /// `"10s"`, or the `interval` when that is shorter.
+    pub timeout: Duration,
+    /// Consecutive failed checks before the monitor counts as down and its incident opens.
+    /// Default 1.
+    pub confirm: u32,
+    /// The `[[severity]]` id of the incident it opens. Required.
+    pub severity: String,
+    /// The category of the incident it opens (a `[[route]]` category: who is paged).
+    pub category: Option<String>,
+    /// The `[status_page]` component it affects.
+    pub component: Option<String>,
+    /// The runbook shown on its incidents (a runbook id).
+    pub runbook: Option<String>,
+}
+
+/// A monitor's type and settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MonitorKind {
+    /// `type = "http"`: a request whose answer must match `expect`.
+    Http(HttpMonitor),
+    /// `type = "tcp"`: a connection to `host` (connect only).
+    Tcp {
+        /// `"host:port"` to connect to. Required.
+        host: String,
+    },
+    /// `type = "dns"`: a name that must resolve.
+    Dns {
+        /// The name to look up, like `"api.example.com"`. Required.
+        query: String,
+        /// Record type: `"A"` (default), `"AAAA"`, `"CNAME"`, `"MX"`, `"TXT"`, `"NS"`, `"SRV"`,
+        /// `"CAA"`, `"PTR"` or `"SOA"`.
+        record: String,
+        /// `expect = { values = [...] }`: the answer must contain each of these; empty means any
+        /// answer will do.
+        expect_values: Vec<String>,
+        /// The resolver to ask, `"ip"` or `"ip:port"` (port 53 by default); default: the
+        /// system's.
+        resolver: Option<String>,
+    },
+    /// `type = "tls"`: a TLS certificate that must not expire soon.
+    Tls {
+        /// `"host:port"` to connect to (port 443 when left out). Required.
+        host: String,
+        /// The check fails when the certificate expires within this long. Default `"14d"`.
+        expires_within: Duration,
+    },
+    /// `type = "postgres"`: a database that must accept a connection and `SELECT 1`.
+    Postgres {
+        /// Connection string, `"postgres://..."` (a secret). Required.
+        dsn: Secret,
+    },
+    /// `type = "statuspage"`: a vendor's Statuspage `/api/v2/status.json` indicator.
+    Statuspage {
+        /// The status.json URL. Required.
+        url: String,
+    },
+    /// `type = "heartbeat"`: a job that must ping `/ping/<key>`; silent past `every` + `grace`
+    /// means down.
+    Heartbeat {
+        /// The secret part of the ping URL (letters, digits, `-`, `_`, `.`, `~`). Required and
+        /// unique.
+        key: Secret,
+        /// How often the job runs, like `"1d"`. Required.
+        every: Duration,
+        /// Extra time allowed after `every` before the monitor is down. Default `"0s"`.
+        grace: Duration,
+        /// With start/finish pings: a run taking longer than this counts as failed.
+        max_runtime: Option<Duration>,
+    },
+}
+
+impl MonitorKind {
+    /// The `type` as written in the configuration.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            MonitorKind::Http(_) => "http",
+            MonitorKind::Tcp { .. } => "tcp",
+            MonitorKind::Dns { .. } => "dns",
+            MonitorKind::Tls { .. } => "tls",
+            MonitorKind::Postgres { .. } => "postgres",
+            MonitorKind::Statuspage { .. } => "statuspage",
+            MonitorKind::Heartbeat { .. } => "heartbeat",
+        }
+    }
+}
+
+/// An HTTP monitor's request and what its answer must look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpMonitor {
+    /// The URL to request (`http://` or `https://`). Required.
+    pub url: String,
+    /// HTTP method. Default `"GET"`.
+    pub method: String,
+    /// Extra request headers, like `{ Authorization = "Bearer ${TOKEN}" }`.
+    pub headers: BTreeMap<String, String>,
+    /// `expect = { status = "200-299" }`: allowed status codes, a range `"200-299"`, a code
+    /// `"204"`, several joined by commas, or an array of them. Default `"200-299"`.
+    pub expect_status: Vec<StatusRange>,
+    /// `expect = { body_contains = "ok" }`: the answer's body must contain this text.
+    pub body_contains: Option<String>,
+}
+
+impl HttpMonitor {
+    /// The check the prober runs.
+    pub fn to_check(&self, timeout: Duration) -> HttpCheck {
+        HttpCheck {
+            url: self.url.clone(),
+            method: self.method.clone(),
+            headers: self.headers.clone(),
+            timeout,
+            expect_status: self.expect_status.clone(),
+            body_contains: self.body_contains.clone(),
+        }
+    }
+}

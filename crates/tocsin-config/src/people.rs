@@ -1,0 +1,216 @@
+//! Who is paged and how: `[[contact]]`, `[[schedule]]`, `[[escalation]]` and `[[route]]`.
+
+use std::fmt;
+use std::time::Duration;
+
+use jiff::civil::{Date, Time, Weekday};
+
+/// `[[contact]]`: a person or an outside party.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Identifier, like `"sami"`. Required and unique.
+    pub id: String,
+    /// Display name. Default: the id.
+    pub name: String,
+    /// Role, like `"Founder, on call 24/7"`.
+    pub title: Option<String>,
+    /// Email address; required when `methods` includes `"email"`.
+    pub email: Option<String>,
+    /// Phone number in international form, like `"+966500000000"`; required when a method is a
+    /// `webhook` channel (the SMS or voice relay gets it as `to`).
+    pub phone: Option<String>,
+    /// How this person is paged, in order: `"email"` sends through `[smtp]` to `email`; any other
+    /// entry names a `slack` or `webhook` channel.
+    pub methods: Vec<ContactMethod>,
+    /// When the numbers were last confirmed, like `2026-11-01` (an unquoted TOML date); the
+    /// monthly check asks again after `drill.contacts_verified_within`.
+    pub verified_on: Option<Date>,
+    /// An outside party (a vendor's support): never paged, shown as the party to call.
+    pub external: bool,
+    /// A link for an outside party (its support page).
+    pub url: Option<String>,
+}
+
+/// One way of paging a contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactMethod {
+    /// `"email"`: through `[smtp]` to the contact's `email`.
+    Email,
+    /// Any other entry: the id of a `slack` or `webhook` channel.
+    Channel(String),
+}
+
+/// `[[schedule]]`: an on-call rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// Identifier, used as `schedule:<id>` in escalation targets. Required and unique.
+    pub id: String,
+    /// IANA time zone of the hand-off time. Default: `org.timezone`.
+    pub timezone: String,
+    /// Who is on call, in turn.
+    pub rotation: Rotation,
+}
+
+/// `rotation = { members = [...], every = "1w", handoff = "sun 09:00" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// Contact ids, in turn; none may be `external`. Required, at least one.
+    pub members: Vec<String>,
+    /// How long each member is on call, like `"1w"`. Required.
+    pub every: Duration,
+    /// When the turn passes to the next member, like `"sun 09:00"`, in the schedule's time zone.
+    /// Required.
+    pub handoff: WeeklyTime,
+}
+
+/// A day of the week and a time of day, written `"sun 09:00"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeeklyTime {
+    /// The day.
+    pub weekday: Weekday,
+    /// The time of day (minutes precision).
+    pub time: Time,
+}
+
+impl WeeklyTime {
+    /// Parses `"sun 09:00"` (day names in English, three letters or in full, any case).
+    pub fn parse(text: &str) -> Option<WeeklyTime> {
+        let mut parts = text.split_whitespace();
+        let (day, clock) = (parts.next()?, parts.next()?);
+        if parts.next().is_some() {
+            return None;
+        }
+        let weekday = match day.to_ascii_lowercase().as_str() {
+            "mon" | "monday" => Weekday::Monday,
+            "tue" | "tuesday" => Weekday::Tuesday,
+            "wed" | "wednesday" => Weekday::Wednesday,
+            "thu" | "thursday" => Weekday::Thursday,
+            "fri" | "friday" => Weekday::Friday,
+            "sat" | "saturday" => Weekday::Saturday,
+            "sun" | "sunday" => Weekday::Sunday,
+            _ => return None,
+        };
+        let (hour, minute) = clock.split_once(':')?;
+        if hour.is_empty() || hour.len() > 2 || minute.len() != 2 {
+            return None;
+        }
+        let hour: i8 = hour.parse().ok()?;
+        let minute: i8 = minute.parse().ok()?;
+        let time = Time::new(hour, minute, 0, 0).ok()?;
+        Some(WeeklyTime { weekday, time })
+    }
+}
+
+impl fmt::Display for WeeklyTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let day = match self.weekday {
+            Weekday::Monday => "mon",
+            Weekday::Tuesday => "tue",
+            Weekday::Wednesday => "wed",
+            Weekday::Thursday => "thu",
+            Weekday::Friday => "fri",
+            Weekday::Saturday => "sat",
+            Weekday::Sunday => "sun",
+        };
+        write!(f, "{day} {:02}:{:02}", self.time.hour(), self.time.minute())
+    }
+}
+
+/// `[[escalation]]`: who is paged, step by step, until someone acknowledges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    /// Identifier, named by a route's `escalation`. Required and unique.
+    pub id: String,
+    /// After the last step, the policy runs again from the first step this many more times.
+    /// Default 0.
+    pub repeat: u32,
+    /// The steps, in order. Required, at least one.
+    pub steps: Vec<EscalationStep>,
+}
+
+/// One step: `{ targets = ["schedule:backend-primary"], after = "5m" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EscalationStep {
+    /// Who this step pages: `"schedule:<id>"` (whoever is on call) or `"contact:<id>"`.
+    /// Required, at least one.
+    pub targets: Vec<Target>,
+    /// If nobody acknowledges within this long of the step, the next step runs. Required.
+    pub after: Duration,
+}
+
+/// An escalation target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `"schedule:<id>"`: whoever is on call in that schedule.
+    Schedule(String),
+    /// `"contact:<id>"`: that contact (never an `external` one).
+    Contact(String),
+}
+
+impl Target {
+    /// Parses `"schedule:<id>"` or `"contact:<id>"`.
+    pub fn parse(text: &str) -> Option<Target> {
+        match text.split_once(':')? {
+            ("schedule", id) if !id.is_empty() => Some(Target::Schedule(id.to_owned())),
+            ("contact", id) if !id.is_empty() => Some(Target::Contact(id.to_owned())),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Schedule(id) => write!(f, "schedule:{id}"),
+            Target::Contact(id) => write!(f, "contact:{id}"),
+        }
+    }
+}
+
+/// `[[route]]`: "who to contact" for a category of incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The category this route is for, as named by monitors and integrations, like
+    /// `"payments"`. Required and unique.
+    pub category: String,
+    /// Heading shown for this kind of incident, like `"Payment processing"`. Default: the
+    /// category.
+    pub title: String,
+    /// The escalation policy that pages people for incidents of this category.
+    pub escalation: Option<String>,
+    /// Contacts (usually `external` ones) shown as the outside parties to call, with their links.
+    pub call: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekly_times_parse_and_print() {
+        let handoff = WeeklyTime::parse("sun 09:00").expect("valid");
+        assert_eq!(handoff.weekday, Weekday::Sunday);
+        assert_eq!(handoff.time, Time::new(9, 0, 0, 0).expect("valid"));
+        assert_eq!(handoff.to_string(), "sun 09:00");
+        assert!(WeeklyTime::parse("Monday 23:59").is_some());
+        assert!(WeeklyTime::parse("sun 24:00").is_none());
+        assert!(WeeklyTime::parse("sun 9").is_none());
+        assert!(WeeklyTime::parse("funday 09:00").is_none());
+        assert!(WeeklyTime::parse("09:00").is_none());
+    }
+
+    #[test]
+    fn targets_parse() {
+        assert_eq!(
+            Target::parse("contact:sami"),
+            Some(Target::Contact("sami".into()))
+        );
+        assert_eq!(
+            Target::parse("schedule:a"),
+            Some(Target::Schedule("a".into()))
+        );
+        assert_eq!(Target::parse("sami"), None);
+        assert_eq!(Target::parse("team:x"), None);
+        assert_eq!(Target::parse("contact:"), None);
+    }
+}

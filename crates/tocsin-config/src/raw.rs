@@ -1,0 +1,329 @@
+//! The document as read, before validation: every key optional, every value in its TOML shape
+//! (durations and enums are still strings). Unknown keys are collected by `serde_ignored`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::value::Datetime;
+
+use crate::field::{Expected, Field, OneOrMany, Shape};
+
+type Str = Field<String>;
+type Int = Field<i64>;
+type Bool = Field<bool>;
+type List = Field<Vec<String>>;
+type Map = Field<BTreeMap<String, String>>;
+
+macro_rules! raw_tables {
+    ($($name:ident),* $(,)?) => {$(
+        impl Expected for $name {
+            const SHAPE: Shape = Shape::Table;
+        }
+        impl Expected for Vec<$name> {
+            const SHAPE: Shape = Shape::TableArray;
+        }
+    )*};
+}
+
+raw_tables!(
+    RawRoot,
+    RawServer,
+    RawOrg,
+    RawSeverity,
+    RawContact,
+    RawSchedule,
+    RawRotation,
+    RawEscalation,
+    RawStep,
+    RawRoute,
+    RawSmtp,
+    RawChannel,
+    RawTemplate,
+    RawMonitor,
+    RawExpect,
+    RawIntegration,
+    RawRunbooks,
+    RawStatusPage,
+    RawComponent,
+    RawPostmortem,
+    RawReview,
+    RawDrill,
+    RawAction,
+    RawEngine,
+    RawFrontMatter,
+);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawRoot {
+    pub server: Field<RawServer>,
+    pub org: Field<RawOrg>,
+    pub severity: Field<Vec<RawSeverity>>,
+    pub contact: Field<Vec<RawContact>>,
+    pub schedule: Field<Vec<RawSchedule>>,
+    pub escalation: Field<Vec<RawEscalation>>,
+    pub route: Field<Vec<RawRoute>>,
+    pub smtp: Field<RawSmtp>,
+    pub channel: Field<Vec<RawChannel>>,
+    pub template: Field<Vec<RawTemplate>>,
+    pub monitor: Field<Vec<RawMonitor>>,
+    pub integration: Field<Vec<RawIntegration>>,
+    pub runbooks: Field<RawRunbooks>,
+    pub status_page: Field<RawStatusPage>,
+    pub postmortem: Field<RawPostmortem>,
+    pub drill: Field<RawDrill>,
+    pub action: Field<Vec<RawAction>>,
+    pub engine: Field<RawEngine>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawServer {
+    pub listen: Str,
+    pub public_url: Str,
+    pub database: Str,
+    pub admin_token: Str,
+    pub sqlite_synchronous: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawOrg {
+    pub name: Str,
+    pub timezone: Str,
+    pub locales: List,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawSeverity {
+    pub id: Str,
+    pub definition: Str,
+    pub respond_within: Str,
+    pub notify: List,
+    pub comms: Str,
+    pub status_page: Str,
+    pub update_every: Str,
+    pub postmortem_within: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawContact {
+    pub id: Str,
+    pub name: Str,
+    pub title: Str,
+    pub email: Str,
+    pub phone: Str,
+    pub methods: List,
+    pub verified_on: Field<Datetime>,
+    pub external: Bool,
+    pub url: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawSchedule {
+    pub id: Str,
+    pub timezone: Str,
+    pub rotation: Field<RawRotation>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawRotation {
+    pub members: List,
+    pub every: Str,
+    pub handoff: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawEscalation {
+    pub id: Str,
+    pub repeat: Int,
+    pub steps: Field<Vec<RawStep>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawStep {
+    pub targets: List,
+    pub after: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawRoute {
+    pub category: Str,
+    pub title: Str,
+    pub escalation: Str,
+    pub call: List,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawSmtp {
+    pub host: Str,
+    pub port: Int,
+    pub username: Str,
+    pub password: Str,
+    pub from: Str,
+    pub tls: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawChannel {
+    pub id: Str,
+    #[serde(rename = "type")]
+    pub kind: Str,
+    pub webhook_url: Str,
+    pub audience: Str,
+    pub template: Str,
+    pub url: Str,
+    pub secret: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawTemplate {
+    pub id: Str,
+    pub locale: Str,
+    pub subject: Str,
+    pub body: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawMonitor {
+    pub id: Str,
+    pub name: Str,
+    #[serde(rename = "type")]
+    pub kind: Str,
+    pub interval: Str,
+    pub timeout: Str,
+    pub confirm: Int,
+    pub severity: Str,
+    pub category: Str,
+    pub component: Str,
+    pub runbook: Str,
+    pub url: Str,
+    pub method: Str,
+    pub headers: Map,
+    pub expect: Field<RawExpect>,
+    pub host: Str,
+    pub query: Str,
+    pub record: Str,
+    pub resolver: Str,
+    pub expires_within: Str,
+    pub dsn: Str,
+    pub key: Str,
+    pub every: Str,
+    pub grace: Str,
+    pub max_runtime: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawExpect {
+    pub status: Field<OneOrMany>,
+    pub body_contains: Str,
+    pub values: List,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawIntegration {
+    pub id: Str,
+    #[serde(rename = "type")]
+    pub kind: Str,
+    pub secret: Str,
+    pub key: Str,
+    pub token: Str,
+    pub severity: Str,
+    pub category: Str,
+    pub component: Str,
+    pub runbook: Str,
+    pub severity_map: Map,
+    pub severity_label: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawRunbooks {
+    pub dir: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawStatusPage {
+    pub title: Str,
+    pub locale: Str,
+    pub components: Field<Vec<RawComponent>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawComponent {
+    pub id: Str,
+    pub name: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawPostmortem {
+    pub required_for: List,
+    pub dir: Str,
+    pub file: Str,
+    pub sections: List,
+    pub review: Field<RawReview>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawReview {
+    pub every: Str,
+    pub at: Str,
+    pub channel: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawDrill {
+    pub schedule: Str,
+    pub report_to: Str,
+    pub contacts_verified_within: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawAction {
+    pub id: Str,
+    pub title: Str,
+    #[serde(rename = "type")]
+    pub kind: Str,
+    pub method: Str,
+    pub url: Str,
+    pub headers: Map,
+    pub body: Str,
+    pub argv: List,
+    pub confirm: Bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawEngine {
+    pub reopen_window: Str,
+    pub grouping_window: Str,
+}
+
+/// A runbook's front matter (the TOML between its `+++` lines).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawFrontMatter {
+    pub id: Str,
+    pub title: Str,
+    pub likely_cause: Str,
+    pub severity: Str,
+}

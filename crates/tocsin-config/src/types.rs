@@ -1,0 +1,143 @@
+//! The core sections: `[server]`, `[org]`, `[[severity]]` and `[engine]`.
+
+use std::time::Duration;
+
+use tocsin_core::Secret;
+
+/// `[server]`: where tocsin listens and keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// Address and port to listen on, like `"127.0.0.1:8080"` (default). `--listen` overrides it.
+    pub listen: String,
+    /// Base of every link in a notification, like `"https://status.example.com"`; a trailing
+    /// slash is removed. Default: `http://` followed by `listen`.
+    pub public_url: String,
+    /// Where incidents are stored: `"sqlite://data/tocsin.db"` (default) or
+    /// `"postgres://user@host/db"`. `--database` overrides it.
+    pub database: String,
+    /// Bootstrap API token (see spec/API.md); usually `"${TOCSIN_ADMIN_TOKEN}"`. An empty value
+    /// means none.
+    pub admin_token: Option<Secret>,
+    /// SQLite durability: `"full"` (default: every committed change survives a power cut) or
+    /// `"normal"` (faster; the last changes may be lost on a power cut, never corrupted).
+    pub sqlite_synchronous: Synchronous,
+}
+
+/// SQLite's `synchronous` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// `"full"`: fsync on every commit.
+    #[default]
+    Full,
+    /// `"normal"`: fsync at checkpoints only.
+    Normal,
+}
+
+/// `[org]`: who runs this instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Org {
+    /// The organisation's name, shown in notifications and on the status page. Required.
+    pub name: String,
+    /// IANA time zone for schedules, drills and times shown to people, like `"Asia/Riyadh"`.
+    /// Default `"UTC"`.
+    pub timezone: String,
+    /// Languages of customer-facing text, like `["ar", "en"]`; the first is the default.
+    /// Default `["en"]`.
+    pub locales: Vec<String>,
+}
+
+impl Org {
+    /// The default locale for customer-facing text (the first of `locales`).
+    pub fn default_locale(&self) -> &str {
+        self.locales.first().map(String::as_str).unwrap_or("en")
+    }
+
+    /// The organisation's time zone (validated when the configuration was loaded).
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+}
+
+/// `[[severity]]`: one level of the severity table, most severe first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Severity {
+    /// Identifier, like `"SEV-1"`. Required and unique.
+    pub id: String,
+    /// What this level means, in one line (shown when choosing a severity).
+    pub definition: String,
+    /// Acknowledgement target, like `"15m"`; a breach is a timeline event and escalates.
+    /// Required.
+    pub respond_within: Duration,
+    /// Channels told when an incident of this level opens (and when it resolves). Team channels
+    /// are told at once; customer-facing channels (those with an `audience`) follow `comms`.
+    pub notify: Vec<String>,
+    /// How customer-facing channels are told: `"auto"` (default) or `"draft"`.
+    pub comms: Comms,
+    /// What the affected status-page components show while an incident is open: `"none"`
+    /// (default: leave them alone), `"degraded_performance"`, `"partial_outage"`,
+    /// `"major_outage"` or `"under_maintenance"`.
+    pub status_page: ComponentImpact,
+    /// Cadence of the "post an update" reminder to the incident's owner while it is open.
+    pub update_every: Option<Duration>,
+    /// When set, a post-mortem is required, due this long after resolution.
+    pub postmortem_within: Option<Duration>,
+}
+
+/// How customer-facing channels are told about an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Comms {
+    /// `"auto"`: sent at once.
+    #[default]
+    Auto,
+    /// `"draft"`: waits for a person to approve the text.
+    Draft,
+}
+
+/// A status-page component's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ComponentImpact {
+    /// `"none"`: operational / left alone.
+    #[default]
+    None,
+    /// `"degraded_performance"`.
+    DegradedPerformance,
+    /// `"partial_outage"`.
+    PartialOutage,
+    /// `"major_outage"`.
+    MajorOutage,
+    /// `"under_maintenance"`.
+    UnderMaintenance,
+}
+
+impl ComponentImpact {
+    /// The value as written in the configuration and the status page API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComponentImpact::None => "none",
+            ComponentImpact::DegradedPerformance => "degraded_performance",
+            ComponentImpact::PartialOutage => "partial_outage",
+            ComponentImpact::MajorOutage => "major_outage",
+            ComponentImpact::UnderMaintenance => "under_maintenance",
+        }
+    }
+}
+
+/// `[engine]`: incident grouping. The whole section is optional.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine {
+    /// A monitor that fails again within this long after its incident resolved reopens that
+    /// incident instead of opening a new one. Default `"1h"`.
+    pub reopen_window: Duration,
+    /// Alerts with the same source and key arriving within this long join one incident.
+    /// Default `"5m"`.
+    pub grouping_window: Duration,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self {
+            reopen_window: Duration::from_secs(3600),
+            grouping_window: Duration::from_secs(300),
+        }
+    }
+}

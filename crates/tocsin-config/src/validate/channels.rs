@@ -1,0 +1,226 @@
+//! `[smtp]`, `[[channel]]` and `[[template]]`.
+
+use std::collections::HashMap;
+
+use tocsin_core::Secret;
+
+use super::Names;
+use super::ctx::Ctx;
+use crate::channels::{Audience, Channel, ChannelKind, Smtp, SmtpTls, Template};
+use crate::field::Field;
+use crate::raw::{RawChannel, RawSmtp, RawTemplate};
+use crate::spans::join_key;
+
+pub(super) fn smtp(ctx: &mut Ctx, raw: &Field<RawSmtp>) -> Option<Smtp> {
+    let raw = ctx.section(raw, "smtp")?;
+    let host = ctx.require(&raw.host, "smtp.host", "\"smtp.example.com\"");
+    if host.as_deref() == Some("") {
+        ctx.error(
+            "smtp.host",
+            "`host` is empty",
+            Some("name the mail server, like \"smtp.example.com\"".to_owned()),
+        );
+    }
+    let port = match ctx.get(&raw.port, "smtp.port") {
+        Some(port) => match u16::try_from(port) {
+            Ok(port) if port > 0 => Some(port),
+            _ => {
+                ctx.error(
+                    "smtp.port",
+                    format!("`port` {port} is not a TCP port"),
+                    Some(
+                        "use a number from 1 to 65535, usually 587 (starttls) or 465 (tls)"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+        },
+        None => Some(587),
+    };
+    let username = ctx
+        .get(&raw.username, "smtp.username")
+        .filter(|name| !name.is_empty());
+    let password = ctx
+        .get(&raw.password, "smtp.password")
+        .filter(|password| !password.is_empty())
+        .map(Secret::new);
+    let from = ctx.require(&raw.from, "smtp.from", "\"Example <status@example.com>\"");
+    if let Some(from) = &from
+        && !from.contains('@')
+    {
+        ctx.error(
+            "smtp.from",
+            format!("`from` `{from}` has no email address"),
+            Some("write it like \"Example <status@example.com>\"".to_owned()),
+        );
+    }
+    let tls = ctx
+        .choice(
+            &raw.tls,
+            "smtp.tls",
+            &[
+                ("none", SmtpTls::None),
+                ("starttls", SmtpTls::Starttls),
+                ("tls", SmtpTls::Tls),
+            ],
+        )
+        .unwrap_or_default();
+    Some(Smtp {
+        host: host?,
+        port: port?,
+        username,
+        password,
+        from: from?,
+        tls,
+    })
+}
+
+const COMMON: [&str; 2] = ["id", "type"];
+
+pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Names) -> Vec<Channel> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for (item, raw) in ctx.items(raw, "channel") {
+        let key = |name: &str| join_key(&item, name);
+        let id = ctx.id(&raw.id, &item);
+        if let Some(id) = &id {
+            ctx.unique(&mut seen, id, &key("id"), "[[channel]]");
+        }
+        let label = id.clone().unwrap_or_default();
+        if !raw.kind.is_present() {
+            ctx.missing(&key("type"), "\"slack\"");
+        }
+        let kind = ctx.choice(
+            &raw.kind,
+            &key("type"),
+            &[
+                ("slack", "slack"),
+                ("email", "email"),
+                ("webhook", "webhook"),
+            ],
+        );
+        let kind = match kind {
+            Some("slack") => {
+                ctx.only_keys(
+                    &item,
+                    &[COMMON[0], COMMON[1], "webhook_url"],
+                    "a [[channel]] of type `slack`",
+                );
+                let url = ctx.require(
+                    &raw.webhook_url,
+                    &key("webhook_url"),
+                    "\"${SLACK_WEBHOOK_URL}\"",
+                );
+                url.filter(|url| ctx.url(url, &key("webhook_url")))
+                    .map(|url| ChannelKind::Slack {
+                        webhook_url: Secret::new(url),
+                    })
+            }
+            Some("email") => {
+                ctx.only_keys(
+                    &item,
+                    &[COMMON[0], COMMON[1], "audience", "template"],
+                    "a [[channel]] of type `email`",
+                );
+                let audience = ctx.choice(
+                    &raw.audience,
+                    &key("audience"),
+                    &[
+                        ("subscribers", Audience::Subscribers),
+                        ("affected", Audience::Affected),
+                    ],
+                );
+                let template = ctx.get(&raw.template, &key("template"));
+                if let Some(template) = &template {
+                    ctx.reference(
+                        template,
+                        &key("template"),
+                        "template",
+                        "[[template]]",
+                        &names.templates,
+                    );
+                }
+                if !names.has_smtp {
+                    ctx.error(
+                        &key("type"),
+                        format!("email channel `{label}` needs an [smtp] section to send through"),
+                        Some("add [smtp] with `host` and `from`".to_owned()),
+                    );
+                }
+                Some(ChannelKind::Email { audience, template })
+            }
+            Some(_) => {
+                ctx.only_keys(
+                    &item,
+                    &[COMMON[0], COMMON[1], "url", "secret"],
+                    "a [[channel]] of type `webhook`",
+                );
+                let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
+                let url = url.filter(|url| ctx.url(url, &key("url")));
+                let secret = ctx
+                    .get(&raw.secret, &key("secret"))
+                    .filter(|s| !s.is_empty())
+                    .map(Secret::new);
+                url.map(|url| ChannelKind::Webhook { url, secret })
+            }
+            None => None,
+        };
+        if let (Some(id), Some(kind)) = (id, kind) {
+            out.push(Channel { id, kind });
+        }
+    }
+    out
+}
+
+pub(super) fn templates(
+    ctx: &mut Ctx,
+    raw: &Field<Vec<RawTemplate>>,
+    names: &Names,
+) -> Vec<Template> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for (item, raw) in ctx.items(raw, "template") {
+        let key = |name: &str| join_key(&item, name);
+        let id = ctx.id(&raw.id, &item);
+        let locale = match ctx.get(&raw.locale, &key("locale")) {
+            Some(locale) => {
+                if !names.locales.contains(&locale) {
+                    ctx.error(
+                        &key("locale"),
+                        format!("template locale `{locale}` is not one of [org] locales"),
+                        Some(format!(
+                            "use one of {}, or add `{locale}` to `locales` in [org]",
+                            names.locales.join(", ")
+                        )),
+                    );
+                }
+                locale
+            }
+            None => names
+                .locales
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "en".to_owned()),
+        };
+        if let Some(id) = &id {
+            let both = format!("{id}` for locale `{locale}");
+            ctx.unique(&mut seen, &both, &key("id"), "[[template]]");
+        }
+        let subject = ctx.require(
+            &raw.subject,
+            &key("subject"),
+            "\"{{ org.name }}: {{ incident.title }}\"",
+        );
+        let body = ctx.require(&raw.body, &key("body"), "\"\"\"...\"\"\"");
+        if let (Some(id), Some(subject), Some(body)) = (id, subject, body) {
+            out.push(Template {
+                id,
+                locale,
+                subject,
+                body,
+            });
+        }
+    }
+    out
+}

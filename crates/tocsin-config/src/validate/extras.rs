@@ -1,0 +1,310 @@
+//! `[status_page]`, `[postmortem]`, `[drill]` and `[[action]]`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tocsin_core::Secret;
+
+use super::Names;
+use super::ctx::Ctx;
+use super::people::weekly_time;
+use crate::cron::Cron;
+use crate::extras::{Action, ActionKind, Component, Drill, Postmortem, Review, StatusPage};
+use crate::field::Field;
+use crate::raw::{RawAction, RawDrill, RawPostmortem, RawStatusPage};
+use crate::spans::{join_index, join_key};
+use crate::types::Org;
+
+pub(super) fn status_page(
+    ctx: &mut Ctx,
+    raw: &Field<RawStatusPage>,
+    org: &Org,
+) -> Option<StatusPage> {
+    let raw = ctx.section(raw, "status_page")?;
+    let title = ctx
+        .get(&raw.title, "status_page.title")
+        .unwrap_or_else(|| org.name.clone());
+    let locale = match ctx.get(&raw.locale, "status_page.locale") {
+        Some(locale) => {
+            if !org.locales.contains(&locale) {
+                ctx.error(
+                    "status_page.locale",
+                    format!("status page locale `{locale}` is not one of [org] locales"),
+                    Some(format!(
+                        "use one of {}, or add `{locale}` to `locales` in [org]",
+                        org.locales.join(", ")
+                    )),
+                );
+            }
+            locale
+        }
+        None => org.default_locale().to_owned(),
+    };
+    let mut seen = HashMap::new();
+    let mut components = Vec::new();
+    for (item, raw) in ctx.items(&raw.components, "status_page.components") {
+        let id = ctx.id(&raw.id, &item);
+        if let Some(id) = &id {
+            ctx.unique(
+                &mut seen,
+                id,
+                &join_key(&item, "id"),
+                "status page component",
+            );
+        }
+        let name = ctx.get(&raw.name, &join_key(&item, "name"));
+        if let Some(id) = id {
+            components.push(Component {
+                name: name.unwrap_or_else(|| id.clone()),
+                id,
+            });
+        }
+    }
+    Some(StatusPage {
+        title,
+        locale,
+        components,
+    })
+}
+
+const PLACEHOLDERS: [&str; 4] = ["date", "slug", "id", "severity"];
+
+pub(super) fn postmortem(
+    ctx: &mut Ctx,
+    raw: &Field<RawPostmortem>,
+    names: &Names,
+    base: &Path,
+) -> Option<Postmortem> {
+    let raw = ctx.section(raw, "postmortem")?;
+    let required_for = ctx
+        .get(&raw.required_for, "postmortem.required_for")
+        .unwrap_or_default();
+    for (at, severity) in required_for.iter().enumerate() {
+        let path = join_index("postmortem.required_for", at);
+        ctx.reference(
+            severity,
+            &path,
+            "severity",
+            "[[severity]]",
+            &names.severities,
+        );
+    }
+    let dir = ctx
+        .get(&raw.dir, "postmortem.dir")
+        .unwrap_or_else(|| "postmortems".to_owned());
+    let file = ctx
+        .get(&raw.file, "postmortem.file")
+        .unwrap_or_else(|| "{date}-{slug}.md".to_owned());
+    file_pattern(ctx, &file);
+    let sections = ctx
+        .get(&raw.sections, "postmortem.sections")
+        .unwrap_or_default();
+    let review = ctx
+        .section(&raw.review, "postmortem.review")
+        .and_then(|review| {
+            let every = ctx.require_duration(&review.every, "postmortem.review.every", "1w");
+            let at = ctx
+                .require(&review.at, "postmortem.review.at", "\"sun 10:00\"")
+                .and_then(|text| weekly_time(ctx, &text, "postmortem.review.at"));
+            let channel = ctx.require(&review.channel, "postmortem.review.channel", "\"...\"");
+            if let Some(channel) = &channel {
+                ctx.reference(
+                    channel,
+                    "postmortem.review.channel",
+                    "channel",
+                    "[[channel]]",
+                    &names.channels,
+                );
+            }
+            Some(Review {
+                every: every?,
+                at: at?,
+                channel: channel?,
+            })
+        });
+    Some(Postmortem {
+        required_for,
+        dir: resolve(base, &dir),
+        file,
+        sections,
+        review,
+    })
+}
+
+fn resolve(base: &Path, dir: &str) -> PathBuf {
+    let dir = Path::new(dir);
+    if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        base.join(dir)
+    }
+}
+
+fn file_pattern(ctx: &mut Ctx, file: &str) {
+    let help = || {
+        Some(format!(
+            "use the placeholders {}",
+            PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+        ))
+    };
+    let mut rest = file;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else {
+            ctx.error(
+                "postmortem.file",
+                format!("`{file}` has a `{{` that is not closed"),
+                help(),
+            );
+            return;
+        };
+        let name = &after[..close];
+        if !PLACEHOLDERS.contains(&name) {
+            ctx.error(
+                "postmortem.file",
+                format!("`{{{name}}}` is not a file name placeholder"),
+                help(),
+            );
+        }
+        rest = &after[close + 1..];
+    }
+    if file.contains('/') || file.contains('\\') {
+        ctx.error(
+            "postmortem.file",
+            format!("`{file}` is a path, not a file name"),
+            Some("put the folder in `dir` and only the name in `file`".to_owned()),
+        );
+    }
+}
+
+pub(super) fn drill(ctx: &mut Ctx, raw: &Field<RawDrill>, names: &Names) -> Option<Drill> {
+    let raw = ctx.section(raw, "drill")?;
+    let schedule = ctx
+        .require(&raw.schedule, "drill.schedule", "\"0 9 1 * *\"")
+        .and_then(|text| {
+            Cron::parse(&text)
+                .map_err(|error| ctx.error("drill.schedule", error.message, Some(error.help)))
+                .ok()
+        });
+    let report_to = ctx.require(&raw.report_to, "drill.report_to", "\"...\"");
+    if let Some(channel) = &report_to {
+        ctx.reference(
+            channel,
+            "drill.report_to",
+            "channel",
+            "[[channel]]",
+            &names.channels,
+        );
+    }
+    let contacts_verified_within = ctx
+        .duration(
+            &raw.contacts_verified_within,
+            "drill.contacts_verified_within",
+            true,
+        )
+        .unwrap_or(Duration::from_secs(30 * 86_400));
+    Some(Drill {
+        schedule: schedule?,
+        report_to: report_to?,
+        contacts_verified_within,
+    })
+}
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for (item, raw) in ctx.items(raw, "action") {
+        let key = |name: &str| join_key(&item, name);
+        let id = ctx.id(&raw.id, &item);
+        if let Some(id) = &id {
+            ctx.unique(&mut seen, id, &key("id"), "[[action]]");
+        }
+        let title = ctx.get(&raw.title, &key("title"));
+        let confirm = ctx.get(&raw.confirm, &key("confirm")).unwrap_or(true);
+        if !raw.kind.is_present() {
+            ctx.missing(&key("type"), "\"http\"");
+        }
+        let kind = match ctx.choice(
+            &raw.kind,
+            &key("type"),
+            &[("http", "http"), ("command", "command")],
+        ) {
+            Some("http") => {
+                let common = ["id", "title", "type", "confirm"];
+                ctx.only_keys(
+                    &item,
+                    &[&common[..], &["method", "url", "headers", "body"]].concat(),
+                    "an [[action]] of type `http`",
+                );
+                let method = match ctx.get(&raw.method, &key("method")) {
+                    Some(method) => {
+                        let upper = method.to_ascii_uppercase();
+                        if !METHODS.contains(&upper.as_str()) {
+                            ctx.error(
+                                &key("method"),
+                                format!("`{method}` is not an HTTP method for an action"),
+                                Some(format!("use one of {}", METHODS.join(", "))),
+                            );
+                        }
+                        upper
+                    }
+                    None => "POST".to_owned(),
+                };
+                let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
+                let url = url.filter(|url| ctx.url(url, &key("url")));
+                let headers: BTreeMap<String, Secret> = ctx
+                    .get(&raw.headers, &key("headers"))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(name, value)| (name, Secret::new(value)))
+                    .collect();
+                let body = ctx.get(&raw.body, &key("body"));
+                url.map(|url| ActionKind::Http {
+                    method,
+                    url,
+                    headers,
+                    body,
+                })
+            }
+            Some(_) => {
+                ctx.only_keys(
+                    &item,
+                    &["id", "title", "type", "confirm", "argv"],
+                    "an [[action]] of type `command`",
+                );
+                let argv = ctx.require(&raw.argv, &key("argv"), "[\"/path/to/program\", \"arg\"]");
+                match argv {
+                    Some(argv)
+                        if argv
+                            .first()
+                            .is_some_and(|program| !program.trim().is_empty()) =>
+                    {
+                        Some(ActionKind::Command { argv })
+                    }
+                    Some(_) => {
+                        ctx.error(
+                            &key("argv"),
+                            "`argv` has no program",
+                            Some("start `argv` with the program to run, like [\"/bin/systemctl\", \"restart\", \"app\"]".to_owned()),
+                        );
+                        None
+                    }
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        if let (Some(id), Some(kind)) = (id, kind) {
+            out.push(Action {
+                title: title.unwrap_or_else(|| id.clone()),
+                id,
+                kind,
+                confirm,
+            });
+        }
+    }
+    out
+}
