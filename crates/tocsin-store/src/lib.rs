@@ -1,0 +1,91 @@
+//! tocsin-store: the `Store` trait — everything tocsin keeps — and its SQLite implementation.
+//! SQL lives only in this crate. Every decision is committed with [`Store::commit`] in one
+//! transaction: state, timeline events, outbox rows and timers together or not at all.
+
+mod sqlite;
+mod types;
+
+pub use sqlite::{SqliteOptions, SqliteStore};
+pub use types::*;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use tocsin_core::decide::Situation;
+use tocsin_core::incident::{Incident, TimelineEvent};
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The acknowledge link's nonce was already used; nothing was committed.
+    #[error("this link was already used")]
+    TokenUsed,
+    #[error("the stored data is not what tocsin wrote: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything tocsin keeps. Shaped for several replicas: due work (monitors, timers, deliveries)
+/// is claimed with a lease that expires, never held only in memory.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Answers when the database does (for `/healthz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// The latest incident that holds an alert with this dedup key, with its alerts.
+    async fn situation_for_key(&self, dedup_key: &str) -> Result<Situation>;
+    /// The incident with this id, with its alerts (an empty situation when there is none).
+    async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation>;
+
+    /// Commits one decision and everything that goes with it, in one transaction.
+    async fn commit(&self, commit: Commit) -> Result<()>;
+
+    async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>>;
+    async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEvent>>;
+    async fn deliveries(
+        &self,
+        incident_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>>;
+
+    /// Makes the configured monitors the active ones; new ones are first due at their `first_due`.
+    async fn sync_monitors(&self, monitors: &[(String, Timestamp)]) -> Result<()>;
+    async fn monitors(&self) -> Result<Vec<MonitorRecord>>;
+    async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>>;
+
+    /// Claims up to `limit` monitors due at `now` until `lease_until`.
+    async fn claim_due_monitors(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<MonitorRecord>>;
+    /// Claims up to `limit` timers due at `now` until `lease_until`.
+    async fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Timer>>;
+    /// Claims up to `limit` pending deliveries due at `now` until `lease_until`.
+    async fn claim_due_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingDelivery>>;
+    /// Records one delivery attempt and its consequence, in one transaction.
+    async fn record_attempt(&self, attempt: Attempt) -> Result<()>;
+    /// The earliest time any timer, delivery or monitor is due, to sleep until then.
+    async fn next_due(&self) -> Result<Option<Timestamp>>;
+
+    /// Whether an acknowledge link's nonce was already consumed.
+    async fn token_used(&self, nonce: &str) -> Result<bool>;
+
+    /// A named value kept across restarts, created by `create` on first use.
+    async fn setting_or_insert(&self, name: &str, create: String) -> Result<String>;
+}

@@ -1,0 +1,563 @@
+//! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
+//! a small pool of readers, `synchronous=FULL` unless configured otherwise.
+
+mod rows;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use tocsin_core::decide::{Effect, Situation};
+use tocsin_core::incident::{Incident, TimelineEvent};
+
+use crate::types::*;
+use crate::{Result, Store, StoreError};
+use rows::{ms, ts, ts_opt};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    /// `FULL` (the default) survives power loss; `NORMAL` survives a process crash only.
+    pub synchronous_full: bool,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            synchronous_full: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at a `sqlite://path` URL or a plain path, and
+    /// applies the migrations. `sqlite::memory:` gives a private in-memory database.
+    pub async fn open(url: &str, options: &SqliteOptions) -> Result<Self> {
+        let memory = url.contains(":memory:");
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        let folder = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty());
+        if let Some(parent) = folder.filter(|_| !memory) {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                StoreError::Database(sqlx::Error::Configuration(
+                    format!(
+                        "cannot create the database folder {}: {error}",
+                        parent.display()
+                    )
+                    .into(),
+                ))
+            })?;
+        }
+        let connect = if memory {
+            SqliteConnectOptions::from_str("sqlite::memory:")?.shared_cache(true)
+        } else {
+            SqliteConnectOptions::new()
+                .filename(path)
+                .create_if_missing(true)
+        }
+        .journal_mode(if memory {
+            SqliteJournalMode::Memory
+        } else {
+            SqliteJournalMode::Wal
+        })
+        .synchronous(if options.synchronous_full {
+            SqliteSynchronous::Full
+        } else {
+            SqliteSynchronous::Normal
+        })
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true);
+        // An in-memory database lives in its one connection; readers share it.
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(connect.clone())
+            .await?;
+        MIGRATOR.run(&writer).await?;
+        let reader = if memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(connect.read_only(true))
+                .await?
+        };
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// Releases every lease. SQLite serves one process, so at start-up no other worker can hold
+    /// one: work claimed by a process that was killed is due again at once, not at lease expiry.
+    pub async fn release_leases(&self) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE timers SET claimed_until = NULL")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE deliveries SET claimed_until = NULL")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE monitors SET claimed_until = NULL")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load_situation(&self, incident_id: Option<String>) -> Result<Situation> {
+        let Some(incident_id) = incident_id else {
+            return Ok(Situation::default());
+        };
+        let incident = sqlx::query("SELECT * FROM incidents WHERE id = ?")
+            .bind(&incident_id)
+            .fetch_optional(&self.writer)
+            .await?
+            .map(|row| rows::incident(&row))
+            .transpose()?;
+        let alerts =
+            sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
+                .bind(&incident_id)
+                .fetch_all(&self.writer)
+                .await?
+                .iter()
+                .map(rows::alert)
+                .collect::<Result<Vec<_>>>()?;
+        Ok(Situation { incident, alerts })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    // Situations are read through the writer so a decision never sees state older than the
+    // last commit (readers could lag behind a WAL checkpoint of their own snapshot).
+    async fn situation_for_key(&self, dedup_key: &str) -> Result<Situation> {
+        let incident_id: Option<String> =
+            sqlx::query_scalar("SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1")
+                .bind(dedup_key)
+                .fetch_optional(&self.writer)
+                .await?;
+        self.load_situation(incident_id).await
+    }
+
+    async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation> {
+        self.load_situation(Some(incident_id.to_owned())).await
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<()> {
+        let Commit {
+            now,
+            decision,
+            signal,
+            check,
+            fired_timer,
+            consume_token,
+        } = commit;
+        let mut tx = self.writer.begin().await?;
+        if let Some(nonce) = consume_token {
+            let inserted = sqlx::query(
+                "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(&nonce)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Err(StoreError::TokenUsed);
+            }
+        }
+        if let Some(incident) = &decision.incident {
+            rows::upsert_incident(&mut tx, incident).await?;
+        }
+        for alert in &decision.alerts {
+            rows::upsert_alert(&mut tx, alert).await?;
+        }
+        if let Some(incident) = &decision.incident {
+            sqlx::query("UPDATE incidents SET alert_count = (SELECT count(*) FROM alerts WHERE incident_id = ?1) WHERE id = ?1")
+                .bind(&incident.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for event in &decision.events {
+            sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)")
+                .bind(&event.incident_id)
+                .bind(ms(event.at))
+                .bind(event.kind.as_str())
+                .bind(&event.actor)
+                .bind(&event.text)
+                .bind(event.data.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        for effect in &decision.effects {
+            match effect {
+                Effect::Notify { channel, notice } => {
+                    let notice_json = serde_json::to_string(notice)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    sqlx::query(
+                        "INSERT INTO deliveries (id, incident_id, channel, notice, status, next_attempt_at, created_at) \
+                         VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                    )
+                    .bind(uuid::Uuid::now_v7().to_string())
+                    .bind(&notice.incident_id)
+                    .bind(channel)
+                    .bind(notice_json)
+                    .bind(ms(now))
+                    .bind(ms(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Effect::SetTimer {
+                    kind,
+                    incident_id,
+                    due_at,
+                } => {
+                    sqlx::query("INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)")
+                        .bind(kind.as_str())
+                        .bind(incident_id)
+                        .bind(ms(*due_at))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                Effect::CancelTimers { kind, incident_id } => {
+                    sqlx::query("DELETE FROM timers WHERE incident_id = ? AND kind = ?")
+                        .bind(incident_id)
+                        .bind(kind.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        if let Some(signal) = &signal {
+            let body =
+                serde_json::to_string(signal).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            sqlx::query("INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)")
+                .bind(ms(now))
+                .bind(&signal.source)
+                .bind(&signal.dedup_key)
+                .bind(match signal.status {
+                    tocsin_core::signal::SignalStatus::Firing => "firing",
+                    tocsin_core::signal::SignalStatus::Resolved => "resolved",
+                })
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(check) = &check {
+            rows::record_check(&mut tx, check).await?;
+        }
+        if let Some(timer) = fired_timer {
+            sqlx::query("DELETE FROM timers WHERE id = ?")
+                .bind(timer)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
+        let mut sql = String::from("SELECT * FROM incidents WHERE 1 = 1");
+        match filter.state {
+            Some(StateFilter::Open) => sql.push_str(" AND state != 'resolved'"),
+            Some(StateFilter::Resolved) => sql.push_str(" AND state = 'resolved'"),
+            Some(StateFilter::Is(_)) => sql.push_str(" AND state = ?"),
+            None => {}
+        }
+        if filter.severity.is_some() {
+            sql.push_str(" AND severity = ?");
+        }
+        if filter.before.is_some() {
+            sql.push_str(" AND id < ?");
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        // Built only from the fixed fragments above; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(StateFilter::Is(state)) = filter.state {
+            query = query.bind(state.as_str());
+        }
+        if let Some(severity) = &filter.severity {
+            query = query.bind(severity);
+        }
+        if let Some(before) = &filter.before {
+            query = query.bind(before);
+        }
+        query
+            .bind(i64::from(filter.limit))
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::incident)
+            .collect()
+    }
+
+    async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEvent>> {
+        sqlx::query("SELECT * FROM timeline_events WHERE incident_id = ? ORDER BY seq")
+            .bind(incident_id)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::event)
+            .collect()
+    }
+
+    async fn deliveries(
+        &self,
+        incident_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>> {
+        let rows = match incident_id {
+            Some(id) => sqlx::query(
+                "SELECT * FROM deliveries WHERE incident_id = ? ORDER BY created_at, id LIMIT ?",
+            )
+            .bind(id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?,
+            None => {
+                sqlx::query("SELECT * FROM deliveries ORDER BY created_at DESC, id DESC LIMIT ?")
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
+        rows.iter().map(rows::delivery).collect()
+    }
+
+    async fn sync_monitors(&self, monitors: &[(String, Timestamp)]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE monitors SET active = 0")
+            .execute(&mut *tx)
+            .await?;
+        for (id, first_due) in monitors {
+            sqlx::query(
+                "INSERT INTO monitors (id, active, status, next_check_at) VALUES (?, 1, 'pending', ?) \
+                 ON CONFLICT (id) DO UPDATE SET active = 1",
+            )
+            .bind(id)
+            .bind(ms(*first_due))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn monitors(&self) -> Result<Vec<MonitorRecord>> {
+        sqlx::query("SELECT * FROM monitors WHERE active = 1 ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::monitor)
+            .collect()
+    }
+
+    async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
+        sqlx::query("SELECT * FROM check_results WHERE monitor_id = ? ORDER BY seq DESC LIMIT ?")
+            .bind(monitor_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::check)
+            .collect()
+    }
+
+    async fn claim_due_monitors(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<MonitorRecord>> {
+        sqlx::query(
+            "UPDATE monitors SET claimed_until = ?1 WHERE id IN (\
+               SELECT id FROM monitors WHERE active = 1 AND next_check_at <= ?2 \
+               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_check_at LIMIT ?3) \
+             RETURNING *",
+        )
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?
+        .iter()
+        .map(rows::monitor)
+        .collect()
+    }
+
+    async fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Timer>> {
+        let rows = sqlx::query(
+            "UPDATE timers SET claimed_until = ?1 WHERE id IN (\
+               SELECT id FROM timers WHERE due_at <= ?2 \
+               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY due_at LIMIT ?3) \
+             RETURNING id, kind, incident_id, due_at",
+        )
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Timer {
+                    id: row.try_get("id")?,
+                    kind: row.try_get("kind")?,
+                    incident_id: row.try_get("incident_id")?,
+                    due_at: ts(row.try_get("due_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_due_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingDelivery>> {
+        let rows = sqlx::query(
+            "UPDATE deliveries SET claimed_until = ?1 WHERE id IN (\
+               SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?2 \
+               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
+             RETURNING id, channel, recipient, notice, attempts",
+        )
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let notice: String = row.try_get("notice")?;
+                Ok(PendingDelivery {
+                    id: row.try_get("id")?,
+                    channel: row.try_get("channel")?,
+                    recipient: row.try_get("recipient")?,
+                    notice: serde_json::from_str(&notice)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    async fn record_attempt(&self, attempt: Attempt) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let (ok, error) = match &attempt.outcome {
+            AttemptOutcome::Sent => (true, None),
+            AttemptOutcome::Retry { error, .. } | AttemptOutcome::Failed { error } => {
+                (false, Some(error.clone()))
+            }
+        };
+        sqlx::query("INSERT INTO delivery_attempts (delivery_id, at, ok, http_status, error) VALUES (?, ?, ?, ?, ?)")
+            .bind(&attempt.delivery_id)
+            .bind(ms(attempt.at))
+            .bind(ok)
+            .bind(attempt.http_status.map(i64::from))
+            .bind(&error)
+            .execute(&mut *tx)
+            .await?;
+        let (status, next, sent_at, event) = match &attempt.outcome {
+            AttemptOutcome::Sent => (
+                "sent",
+                None,
+                Some(ms(attempt.at)),
+                Some(("notified", format!("Told {}", attempt.channel))),
+            ),
+            AttemptOutcome::Retry {
+                next_attempt_at, ..
+            } => ("pending", Some(ms(*next_attempt_at)), None, None),
+            AttemptOutcome::Failed { error } => (
+                "failed",
+                None,
+                None,
+                Some((
+                    "notify_failed",
+                    format!("Could not tell {}: {error}", attempt.channel),
+                )),
+            ),
+        };
+        sqlx::query(
+            "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
+             next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) WHERE id = ?",
+        )
+        .bind(status)
+        .bind(&error)
+        .bind(next)
+        .bind(sent_at)
+        .bind(&attempt.delivery_id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some((kind, text)) = event {
+            sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, 'tocsin', ?, ?)")
+                .bind(&attempt.incident_id)
+                .bind(ms(attempt.at))
+                .bind(kind)
+                .bind(text)
+                .bind(serde_json::json!({ "channel": attempt.channel, "delivery": attempt.delivery_id }).to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_due(&self) -> Result<Option<Timestamp>> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT min(due) FROM (\
+               SELECT min(due_at) AS due FROM timers \
+               UNION ALL SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' \
+               UNION ALL SELECT min(next_check_at) FROM monitors WHERE active = 1)",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        ts_opt(next)
+    }
+
+    async fn token_used(&self, nonce: &str) -> Result<bool> {
+        let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM used_tokens WHERE nonce = ?")
+            .bind(nonce)
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(used.is_some())
+    }
+
+    async fn setting_or_insert(&self, name: &str, create: String) -> Result<String> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(&create)
+            .execute(&self.writer)
+            .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+                .bind(name)
+                .fetch_one(&self.writer)
+                .await?,
+        )
+    }
+}

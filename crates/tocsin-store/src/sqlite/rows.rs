@@ -1,0 +1,221 @@
+//! Row ↔ type mapping for the SQLite store: times as epoch milliseconds, enums as their names.
+
+use jiff::Timestamp;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use tocsin_core::check::CheckOutcome;
+use tocsin_core::incident::{
+    Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent,
+};
+use tocsin_core::monitor::{MonitorState, MonitorStatus};
+
+use crate::types::{CheckCommit, CheckRecord, DeliveryRecord, DeliveryStatus, MonitorRecord};
+use crate::{Result, StoreError};
+
+pub fn ms(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+pub fn ts(millis: i64) -> Result<Timestamp> {
+    Timestamp::from_millisecond(millis).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub fn ts_opt(millis: Option<i64>) -> Result<Option<Timestamp>> {
+    millis.map(ts).transpose()
+}
+
+fn count(value: i64) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} `{value}`"))
+}
+
+pub fn incident(row: &SqliteRow) -> Result<Incident> {
+    let state: String = row.try_get("state")?;
+    Ok(Incident {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        severity: row.try_get("severity")?,
+        state: IncidentState::parse(&state).ok_or_else(|| corrupt("incident state", &state))?,
+        category: row.try_get("category")?,
+        component: row.try_get("component")?,
+        summary: row.try_get("summary")?,
+        runbook: row.try_get("runbook")?,
+        source: row.try_get("source")?,
+        opened_at: ts(row.try_get("opened_at")?)?,
+        acknowledged_at: ts_opt(row.try_get("acknowledged_at")?)?,
+        acknowledged_by: row.try_get("acknowledged_by")?,
+        resolved_at: ts_opt(row.try_get("resolved_at")?)?,
+        respond_by: ts(row.try_get("respond_by")?)?,
+        alert_count: count(row.try_get("alert_count")?),
+    })
+}
+
+pub fn alert(row: &SqliteRow) -> Result<Alert> {
+    let status: String = row.try_get("status")?;
+    Ok(Alert {
+        id: row.try_get("id")?,
+        incident_id: row.try_get("incident_id")?,
+        dedup_key: row.try_get("dedup_key")?,
+        source: row.try_get("source")?,
+        status: AlertStatus::parse(&status).ok_or_else(|| corrupt("alert status", &status))?,
+        summary: row.try_get("summary")?,
+        first_seen: ts(row.try_get("first_seen")?)?,
+        last_seen: ts(row.try_get("last_seen")?)?,
+        resolved_at: ts_opt(row.try_get("resolved_at")?)?,
+        count: count(row.try_get("count")?),
+    })
+}
+
+pub fn event(row: &SqliteRow) -> Result<TimelineEvent> {
+    let kind: String = row.try_get("kind")?;
+    let data: String = row.try_get("data")?;
+    Ok(TimelineEvent {
+        incident_id: row.try_get("incident_id")?,
+        at: ts(row.try_get("at")?)?,
+        kind: EventKind::parse(&kind).ok_or_else(|| corrupt("timeline kind", &kind))?,
+        actor: row.try_get("actor")?,
+        text: row.try_get("text")?,
+        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+    })
+}
+
+pub fn delivery(row: &SqliteRow) -> Result<DeliveryRecord> {
+    let status: String = row.try_get("status")?;
+    Ok(DeliveryRecord {
+        id: row.try_get("id")?,
+        incident_id: row.try_get("incident_id")?,
+        channel: row.try_get("channel")?,
+        recipient: row.try_get("recipient")?,
+        status: match status.as_str() {
+            "pending" => DeliveryStatus::Pending,
+            "sent" => DeliveryStatus::Sent,
+            "failed" => DeliveryStatus::Failed,
+            other => return Err(corrupt("delivery status", other)),
+        },
+        attempts: count(row.try_get("attempts")?),
+        last_error: row.try_get("last_error")?,
+        created_at: ts(row.try_get("created_at")?)?,
+        sent_at: ts_opt(row.try_get("sent_at")?)?,
+    })
+}
+
+pub fn monitor(row: &SqliteRow) -> Result<MonitorRecord> {
+    let status: String = row.try_get("status")?;
+    Ok(MonitorRecord {
+        id: row.try_get("id")?,
+        next_check_at: ts(row.try_get("next_check_at")?)?,
+        state: MonitorState {
+            status: MonitorStatus::parse(&status)
+                .ok_or_else(|| corrupt("monitor status", &status))?,
+            since: ts_opt(row.try_get("since")?)?,
+            failures: count(row.try_get("failures")?),
+            failing_since: ts_opt(row.try_get("failing_since")?)?,
+            last_check_at: ts_opt(row.try_get("last_check_at")?)?,
+            last_latency_ms: row
+                .try_get::<Option<i64>, _>("last_latency_ms")?
+                .map(|v| u64::try_from(v).unwrap_or(0)),
+            last_error: row.try_get("last_error")?,
+        },
+    })
+}
+
+pub fn check(row: &SqliteRow) -> Result<CheckRecord> {
+    Ok(CheckRecord {
+        at: ts(row.try_get("at")?)?,
+        outcome: CheckOutcome {
+            ok: row.try_get("ok")?,
+            status: row
+                .try_get::<Option<i64>, _>("status")?
+                .and_then(|v| u16::try_from(v).ok()),
+            latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
+            error: row.try_get("error")?,
+        },
+    })
+}
+
+pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incident) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
+           opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, severity = excluded.severity, \
+           state = excluded.state, category = excluded.category, component = excluded.component, \
+           summary = excluded.summary, runbook = excluded.runbook, acknowledged_at = excluded.acknowledged_at, \
+           acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, \
+           respond_by = excluded.respond_by",
+    )
+    .bind(&incident.id)
+    .bind(&incident.title)
+    .bind(&incident.severity)
+    .bind(incident.state.as_str())
+    .bind(&incident.category)
+    .bind(&incident.component)
+    .bind(&incident.summary)
+    .bind(&incident.runbook)
+    .bind(&incident.source)
+    .bind(ms(incident.opened_at))
+    .bind(incident.acknowledged_at.map(ms))
+    .bind(&incident.acknowledged_by)
+    .bind(incident.resolved_at.map(ms))
+    .bind(ms(incident.respond_by))
+    .bind(i64::from(incident.alert_count))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_alert(tx: &mut Transaction<'_, Sqlite>, alert: &Alert) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO alerts (id, incident_id, dedup_key, source, status, summary, first_seen, last_seen, resolved_at, count) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, summary = excluded.summary, \
+           last_seen = excluded.last_seen, resolved_at = excluded.resolved_at, count = excluded.count",
+    )
+    .bind(&alert.id)
+    .bind(&alert.incident_id)
+    .bind(&alert.dedup_key)
+    .bind(&alert.source)
+    .bind(alert.status.as_str())
+    .bind(&alert.summary)
+    .bind(ms(alert.first_seen))
+    .bind(ms(alert.last_seen))
+    .bind(alert.resolved_at.map(ms))
+    .bind(i64::from(alert.count))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit) -> Result<()> {
+    let outcome = &check.outcome;
+    let latency = i64::try_from(outcome.latency_ms).unwrap_or(i64::MAX);
+    sqlx::query("INSERT INTO check_results (monitor_id, at, ok, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(&check.monitor_id)
+        .bind(ms(check.at))
+        .bind(outcome.ok)
+        .bind(outcome.status.map(i64::from))
+        .bind(latency)
+        .bind(&outcome.error)
+        .execute(&mut **tx)
+        .await?;
+    let state = &check.state;
+    sqlx::query(
+        "UPDATE monitors SET status = ?, since = ?, failures = ?, failing_since = ?, last_check_at = ?, \
+           last_latency_ms = ?, last_error = ?, next_check_at = ?, claimed_until = NULL WHERE id = ?",
+    )
+    .bind(state.status.as_str())
+    .bind(state.since.map(ms))
+    .bind(i64::from(state.failures))
+    .bind(state.failing_since.map(ms))
+    .bind(state.last_check_at.map(ms))
+    .bind(state.last_latency_ms.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
+    .bind(&state.last_error)
+    .bind(ms(check.next_check_at))
+    .bind(&check.monitor_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

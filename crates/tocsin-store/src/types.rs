@@ -1,0 +1,136 @@
+//! The records the store takes and gives, beyond the core's own types.
+
+use jiff::Timestamp;
+use tocsin_core::check::CheckOutcome;
+use tocsin_core::decide::Decision;
+use tocsin_core::incident::IncidentState;
+use tocsin_core::monitor::MonitorState;
+use tocsin_core::notice::Notice;
+use tocsin_core::signal::Signal;
+
+/// One transaction's worth of change.
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    pub now: Timestamp,
+    pub decision: Decision,
+    /// The accepted signal, kept as received.
+    pub signal: Option<Signal>,
+    /// A check's result and the monitor state it led to.
+    pub check: Option<CheckCommit>,
+    /// The timer whose firing this decision answers; deleted with the commit.
+    pub fired_timer: Option<i64>,
+    /// An acknowledge link's nonce: the commit fails with `TokenUsed` if it was used before.
+    pub consume_token: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckCommit {
+    pub monitor_id: String,
+    pub at: Timestamp,
+    pub outcome: CheckOutcome,
+    pub state: MonitorState,
+    pub next_check_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub state: Option<StateFilter>,
+    pub severity: Option<String>,
+    pub limit: u32,
+    /// Only incidents with an id before this one (ids sort by creation time).
+    pub before: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StateFilter {
+    Open,
+    Resolved,
+    Is(IncidentState),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorRecord {
+    pub id: String,
+    pub state: MonitorState,
+    pub next_check_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRecord {
+    pub at: Timestamp,
+    pub outcome: CheckOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    pub id: i64,
+    pub kind: String,
+    pub incident_id: String,
+    pub due_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A delivery as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRecord {
+    pub id: String,
+    pub incident_id: Option<String>,
+    pub channel: String,
+    pub recipient: Option<String>,
+    pub status: DeliveryStatus,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A delivery claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDelivery {
+    pub id: String,
+    pub channel: String,
+    pub recipient: Option<String>,
+    pub notice: Notice,
+    pub attempts: u32,
+}
+
+/// What came of one attempt to deliver.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub delivery_id: String,
+    pub incident_id: String,
+    pub channel: String,
+    pub at: Timestamp,
+    pub http_status: Option<u16>,
+    pub outcome: AttemptOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum AttemptOutcome {
+    Sent,
+    /// Try again at `next_attempt_at`.
+    Retry {
+        error: String,
+        next_attempt_at: Timestamp,
+    },
+    /// Given up: permanent error or attempts exhausted.
+    Failed {
+        error: String,
+    },
+}
