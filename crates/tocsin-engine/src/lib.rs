@@ -1,0 +1,281 @@
+//! tocsin-engine: the imperative shell around the pure core. Each input is decided by
+//! `tocsin_core::decide::decide` and committed in one transaction; workers probe due monitors,
+//! fire due timers and deliver the outbox, each claiming its work with a lease.
+
+pub mod ack;
+mod clock;
+mod deliver;
+mod error;
+mod policy;
+mod probes;
+mod runtime;
+mod timers;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use jiff::Timestamp;
+use tocsin_config::Config;
+use tocsin_core::decide::{Ctx, Declaration, Input, Policy, decide};
+use tocsin_core::incident::Incident;
+use tocsin_core::signal::Signal;
+use tocsin_notify::{Sender, Target};
+use tocsin_store::{Commit, Store};
+use tokio::sync::{Mutex, Notify};
+
+pub use ack::{AckClaims, TokenError};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::EngineError;
+pub use runtime::Workers;
+
+/// How long an acknowledge link stays valid.
+pub const ACK_LINK_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// What came of an ingested signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ingested {
+    /// The incident the signal opened, joined or resolved, if any.
+    pub incident: Option<Incident>,
+}
+
+pub struct Engine {
+    config: Arc<Config>,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    policy: Policy,
+    targets: HashMap<String, Target>,
+    sender: Sender,
+    probe_client: reqwest::Client,
+    signer: ack::AckSigner,
+    /// Decisions read state, decide and commit; one at a time so none decides on stale state.
+    decisions: Mutex<()>,
+    /// Wakes the workers when a commit created due work.
+    wake: Arc<Notify>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("store", &self.store)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Prepares the engine: loads (or creates) the link-signing key and registers the monitors.
+    pub async fn new(
+        config: Arc<Config>,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, EngineError> {
+        let fresh_key =
+            base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>());
+        let key = store
+            .setting_or_insert("ack_signing_key", fresh_key)
+            .await?;
+        let key = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .map_err(|e| EngineError::Store(tocsin_store::StoreError::Corrupt(e.to_string())))?;
+        let targets = policy::targets(&config);
+        let engine = Engine {
+            policy: policy::policy(&config, &targets),
+            targets,
+            sender: Sender::new(tocsin_notify::http_client()),
+            probe_client: tocsin_probe::http_client(),
+            signer: ack::AckSigner::new(key),
+            decisions: Mutex::new(()),
+            wake: Arc::new(Notify::new()),
+            config,
+            store,
+            clock,
+        };
+        engine.sync_monitors().await?;
+        Ok(engine)
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    async fn sync_monitors(&self) -> Result<(), EngineError> {
+        let now = self.now();
+        let monitors: Vec<(String, Timestamp)> = self
+            .config
+            .monitors
+            .iter()
+            .filter(|monitor| probes::is_probed(monitor))
+            .map(|monitor| {
+                let offset = policy::jitter(&monitor.id, monitor.interval);
+                let first = now
+                    .saturating_add(jiff::SignedDuration::try_from(offset).unwrap_or_default())
+                    .unwrap_or(now);
+                (monitor.id.clone(), first)
+            })
+            .collect();
+        self.store.sync_monitors(&monitors).await?;
+        Ok(())
+    }
+
+    fn ctx(&self, now: Timestamp) -> Ctx {
+        Ctx {
+            now,
+            new_incident_id: uuid::Uuid::now_v7().to_string(),
+            new_alert_id: uuid::Uuid::now_v7().to_string(),
+        }
+    }
+
+    /// Decides a signal and commits it (with the signal itself) in one transaction. Returns only
+    /// after the commit: a caller may then answer 2xx.
+    pub async fn ingest(&self, signal: Signal) -> Result<Ingested, EngineError> {
+        let _turn = self.decisions.lock().await;
+        let now = self.now();
+        let situation = self.store.situation_for_key(&signal.dedup_key).await?;
+        let decision = decide(
+            &self.policy,
+            &situation,
+            Input::Signal(signal.clone()),
+            &self.ctx(now),
+        )?;
+        let incident = decision.incident.clone().or(situation.incident);
+        self.commit(Commit {
+            now,
+            decision,
+            signal: Some(signal),
+            ..Commit::default()
+        })
+        .await?;
+        Ok(Ingested { incident })
+    }
+
+    /// Declares an incident by hand.
+    pub async fn declare(&self, declaration: Declaration) -> Result<Incident, EngineError> {
+        let _turn = self.decisions.lock().await;
+        let now = self.now();
+        let decision = decide(
+            &self.policy,
+            &Default::default(),
+            Input::Declare(declaration),
+            &self.ctx(now),
+        )?;
+        let incident = decision.incident.clone().ok_or_else(|| {
+            EngineError::Store(tocsin_store::StoreError::Corrupt(
+                "a declaration opened no incident".into(),
+            ))
+        })?;
+        self.commit(Commit {
+            now,
+            decision,
+            ..Commit::default()
+        })
+        .await?;
+        Ok(incident)
+    }
+
+    /// A person's input on an incident (acknowledge, resolve, note, severity).
+    pub async fn act(&self, incident_id: &str, input: Input) -> Result<Incident, EngineError> {
+        self.act_with(incident_id, input, None).await
+    }
+
+    async fn act_with(
+        &self,
+        incident_id: &str,
+        input: Input,
+        token: Option<String>,
+    ) -> Result<Incident, EngineError> {
+        let _turn = self.decisions.lock().await;
+        let now = self.now();
+        let situation = self.store.situation_for_incident(incident_id).await?;
+        let Some(current) = situation.incident.clone() else {
+            return Err(EngineError::NoIncident(incident_id.to_owned()));
+        };
+        let decision = decide(&self.policy, &situation, input, &self.ctx(now))?;
+        let incident = decision.incident.clone().unwrap_or(current);
+        self.commit(Commit {
+            now,
+            decision,
+            consume_token: token,
+            ..Commit::default()
+        })
+        .await?;
+        Ok(incident)
+    }
+
+    /// Checks an acknowledge link without using it (for the confirmation page).
+    pub async fn check_ack_token(&self, token: &str) -> Result<AckClaims, EngineError> {
+        let claims = self.signer.verify(token, self.now())?;
+        if self.store.token_used(&claims.nonce).await? {
+            return Err(TokenError::Used.into());
+        }
+        Ok(claims)
+    }
+
+    /// Acknowledges through a link: valid, unexpired, and never used before — or nothing changes.
+    pub async fn acknowledge_with_token(&self, token: &str) -> Result<Incident, EngineError> {
+        let claims = self.signer.verify(token, self.now())?;
+        // A used link is refused as such, before the incident's state could answer instead.
+        if self.store.token_used(&claims.nonce).await? {
+            return Err(TokenError::Used.into());
+        }
+        let input = Input::Acknowledge {
+            actor: claims.person.clone(),
+        };
+        self.act_with(&claims.incident_id, input, Some(claims.nonce))
+            .await
+    }
+
+    /// Mints the acknowledge link for one delivery.
+    pub(crate) fn ack_url(
+        &self,
+        incident_id: &str,
+        person: &str,
+        nonce: &str,
+        now: Timestamp,
+    ) -> String {
+        let claims = AckClaims {
+            incident_id: incident_id.to_owned(),
+            person: person.to_owned(),
+            expires: now
+                .as_second()
+                .saturating_add(i64::try_from(ACK_LINK_LIFETIME.as_secs()).unwrap_or(i64::MAX)),
+            nonce: nonce.to_owned(),
+        };
+        format!(
+            "{}/ack/{}",
+            self.config.server.public_url,
+            self.signer.sign(&claims)
+        )
+    }
+
+    pub(crate) fn incident_url(&self, incident_id: &str) -> String {
+        format!("{}/incidents/{incident_id}", self.config.server.public_url)
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<(), EngineError> {
+        let creates_work = !commit.decision.effects.is_empty();
+        self.store.commit(commit).await?;
+        if creates_work {
+            self.wake.notify_waiters();
+        }
+        Ok(())
+    }
+
+    /// Runs every kind of due work once, waiting for it to finish: the test harness's step.
+    /// Returns how many items were handled.
+    pub async fn run_due(&self) -> Result<usize, EngineError> {
+        let probed = self.probe_round().await?;
+        let fired = self.timer_round().await?;
+        let delivered = self.delivery_round().await?;
+        Ok(probed + fired + delivered)
+    }
+}
