@@ -1,0 +1,198 @@
+//! `/api/v1/incidents…`: list, show, timeline, declare, and a person's actions on one.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tocsin_core::decide::{Declaration, Input};
+use tocsin_core::incident::IncidentState;
+use tocsin_store::{IncidentFilter, StateFilter};
+
+use super::{ApiJson, json as wire};
+use crate::auth::Caller;
+use crate::{ApiError, AppState};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    state: Option<String>,
+    severity: Option<String>,
+    limit: Option<u32>,
+    /// The `next` cursor of the previous page.
+    cursor: Option<String>,
+}
+
+pub async fn list(
+    _caller: Caller,
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let state_filter = match query.state.as_deref() {
+        None | Some("all") => None,
+        Some("open") => Some(StateFilter::Open),
+        Some("resolved") => Some(StateFilter::Resolved),
+        Some(other) => match IncidentState::parse(other) {
+            Some(exact) => Some(StateFilter::Is(exact)),
+            None => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown state `{other}`; use open, resolved, all, triggered or acknowledged"
+                )));
+            }
+        },
+    };
+    if let Some(severity) = &query.severity
+        && state.engine.config().severity(severity).is_none()
+    {
+        return Err(ApiError::bad_request(format!(
+            "unknown severity `{severity}`"
+        )));
+    }
+    let limit = super::limit(query.limit)?;
+    let filter = IncidentFilter {
+        state: state_filter,
+        severity: query.severity,
+        limit,
+        before: query.cursor,
+    };
+    let incidents = state.engine.store().incidents(&filter).await?;
+    let next = (incidents.len() == limit as usize)
+        .then(|| incidents.last().map(|i| i.id.clone()))
+        .flatten();
+    Ok(Json(json!({
+        "incidents": incidents.iter().map(wire::incident).collect::<Vec<_>>(),
+        "next": next,
+    })))
+}
+
+pub async fn show(
+    _caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let situation = state.engine.store().situation_for_incident(&id).await?;
+    let incident = situation
+        .incident
+        .ok_or_else(|| ApiError::not_found(format!("no incident with id `{id}`")))?;
+    let mut body = wire::incident(&incident);
+    body["alerts"] = situation.alerts.iter().map(wire::alert).collect();
+    Ok(Json(body))
+}
+
+pub async fn timeline(
+    _caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if state
+        .engine
+        .store()
+        .situation_for_incident(&id)
+        .await?
+        .incident
+        .is_none()
+    {
+        return Err(ApiError::not_found(format!("no incident with id `{id}`")));
+    }
+    let events = state.engine.store().timeline(&id).await?;
+    Ok(Json(
+        json!({ "events": events.iter().map(wire::event).collect::<Vec<_>>() }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclareBody {
+    title: String,
+    severity: String,
+    category: Option<String>,
+    component: Option<String>,
+    summary: Option<String>,
+}
+
+pub async fn declare(
+    caller: Caller,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<DeclareBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let incident = state
+        .engine
+        .declare(Declaration {
+            title: body.title,
+            severity: body.severity,
+            category: body.category,
+            component: body.component,
+            summary: body.summary,
+            actor: caller.name,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(wire::incident(&incident))))
+}
+
+async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<Value>, ApiError> {
+    let incident = state.engine.act(id, input).await?;
+    Ok(Json(wire::incident(&incident)))
+}
+
+pub async fn acknowledge(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    act(&state, &id, Input::Acknowledge { actor: caller.name }).await
+}
+
+pub async fn resolve(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    act(&state, &id, Input::Resolve { actor: caller.name }).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    text: String,
+}
+
+pub async fn note(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> Result<Json<Value>, ApiError> {
+    act(
+        &state,
+        &id,
+        Input::Note {
+            actor: caller.name,
+            text: body.text,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityBody {
+    severity: String,
+}
+
+pub async fn severity(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SeverityBody>,
+) -> Result<Json<Value>, ApiError> {
+    act(
+        &state,
+        &id,
+        Input::ChangeSeverity {
+            actor: caller.name,
+            severity: body.severity,
+        },
+    )
+    .await
+}

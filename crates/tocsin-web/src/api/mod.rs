@@ -1,0 +1,47 @@
+//! The JSON API under `/api/v1` (spec/API.md): incidents, monitors, deliveries.
+
+mod incidents;
+pub mod json;
+mod monitors;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub use json::ApiJson;
+
+/// Lists return at most this many unless `?limit=` says otherwise.
+pub const DEFAULT_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = 1000;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/incidents",
+            get(incidents::list).post(incidents::declare),
+        )
+        .route("/api/v1/incidents/{id}", get(incidents::show))
+        .route("/api/v1/incidents/{id}/timeline", get(incidents::timeline))
+        .route(
+            "/api/v1/incidents/{id}/acknowledge",
+            post(incidents::acknowledge),
+        )
+        .route("/api/v1/incidents/{id}/resolve", post(incidents::resolve))
+        .route("/api/v1/incidents/{id}/notes", post(incidents::note))
+        .route("/api/v1/incidents/{id}/severity", post(incidents::severity))
+        .route("/api/v1/monitors", get(monitors::list))
+        .route("/api/v1/deliveries", get(monitors::deliveries))
+}
+
+/// `?limit=`: default 100, at most 1000; anything else is a clear 400.
+pub fn limit(requested: Option<u32>) -> Result<u32, crate::ApiError> {
+    match requested {
+        None => Ok(DEFAULT_LIMIT),
+        Some(0) => Err(crate::ApiError::bad_request("limit must be at least 1")),
+        Some(n) if n > MAX_LIMIT => Err(crate::ApiError::bad_request(format!(
+            "limit must be at most {MAX_LIMIT}"
+        ))),
+        Some(n) => Ok(n),
+    }
+}

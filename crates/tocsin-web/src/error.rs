@@ -1,0 +1,90 @@
+//! The one error type of the HTTP API and its one JSON shape: `{"error": {"code", "message"}}`.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tocsin_core::decide::Refusal;
+use tocsin_engine::{EngineError, TokenError};
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Refused(Refusal::State { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", error.to_string())
+            }
+            EngineError::Refused(Refusal::NoIncident) | EngineError::NoIncident(_) => {
+                ApiError::not_found(error.to_string())
+            }
+            EngineError::Refused(Refusal::UnknownSeverity(_) | Refusal::Invalid(_)) => {
+                ApiError::bad_request(error.to_string())
+            }
+            EngineError::Token(TokenError::Forged | TokenError::Expired | TokenError::Used) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
+            }
+            EngineError::Store(store) => {
+                // The detail goes to the log, never to the client.
+                tracing::error!(error = %store, "store error while answering a request");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "tocsin could not reach its database; try again",
+                )
+            }
+        }
+    }
+}
+
+impl From<tocsin_store::StoreError> for ApiError {
+    fn from(error: tocsin_store::StoreError) -> Self {
+        ApiError::from(EngineError::from(error))
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::bad_request(rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::bad_request(rejection.body_text())
+    }
+}

@@ -1,0 +1,41 @@
+//! tocsin-web: the HTTP face of the engine — the API, acknowledge links, health endpoints.
+//! Handlers are thin: parse, call the engine, render.
+
+mod ack;
+mod api;
+mod auth;
+mod error;
+mod health;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use tocsin_engine::Engine;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use error::ApiError;
+
+/// Largest request body accepted anywhere (PagerDuty's own limit).
+pub const BODY_LIMIT: usize = 512 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pages: Arc<pages::Pages>,
+}
+
+/// The whole router. `extra` lets the binary mount more (the demo's pages).
+pub fn router(engine: Arc<Engine>) -> Router {
+    let state = AppState {
+        engine,
+        pages: Arc::new(pages::Pages::new()),
+    };
+    Router::new()
+        .merge(health::routes())
+        .merge(api::routes())
+        .merge(ack::routes())
+        .merge(pages::routes())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .with_state(state)
+}

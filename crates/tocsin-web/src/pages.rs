@@ -1,0 +1,89 @@
+//! Server-rendered pages (minijinja, HTML auto-escaped by the `.html` template names) and the
+//! read-only incident page that notifications link to.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use minijinja::Environment;
+
+use crate::AppState;
+use crate::api::json as wire;
+
+/// The compiled-in templates.
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for Pages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pages")
+    }
+}
+
+impl Pages {
+    pub fn new() -> Self {
+        let mut env = Environment::new();
+        for (name, source) in [
+            ("layout.html", include_str!("../templates/layout.html")),
+            ("ack.html", include_str!("../templates/ack.html")),
+            ("refused.html", include_str!("../templates/refused.html")),
+            ("incident.html", include_str!("../templates/incident.html")),
+        ] {
+            // The templates are part of the binary; a syntax error is caught by the tests.
+            if let Err(error) = env.add_template(name, source) {
+                tracing::error!(%error, template = name, "a built-in template does not compile");
+            }
+        }
+        Pages { env }
+    }
+
+    /// Renders a page; a rendering failure is logged and answered with a plain 500.
+    pub fn render(&self, status: StatusCode, name: &str, context: minijinja::Value) -> Response {
+        match self
+            .env
+            .get_template(name)
+            .and_then(|template| template.render(context))
+        {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(error) => {
+                tracing::error!(%error, template = name, "page rendering failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "tocsin could not render this page",
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/incidents/{id}", get(incident_page))
+}
+
+/// The incident page notifications link to. Its address holds the incident's unguessable id;
+/// signed-in views come with the UI.
+async fn incident_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let situation = match state.engine.store().situation_for_incident(&id).await {
+        Ok(situation) => situation,
+        Err(error) => return crate::ApiError::from(error).into_response(),
+    };
+    let Some(incident) = situation.incident else {
+        return state.pages.render(
+            StatusCode::NOT_FOUND,
+            "refused.html",
+            minijinja::context! { reason => "There is no such incident" },
+        );
+    };
+    let events = state.engine.store().timeline(&id).await.unwrap_or_default();
+    state.pages.render(
+        StatusCode::OK,
+        "incident.html",
+        minijinja::context! {
+            incident => minijinja::Value::from(minijinja::value::Serde(wire::incident(&incident))),
+            events => minijinja::Value::from(minijinja::value::Serde(events.iter().map(wire::event).collect::<Vec<_>>())),
+        },
+    )
+}
