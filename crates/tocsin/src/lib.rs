@@ -1,0 +1,6 @@
+//! The `tocsin` binary's library half: assembling a running server from a configuration (used by
+//! `serve`, `demo` and the integration tests alike), the demo, and the API client.
+
+pub mod app;
+pub mod client;
+pub mod demo;

@@ -1,0 +1,333 @@
+//! `tocsin`: the command line. Exit status 0 on success, 1 on a failed check or refused action,
+//! 2 on bad usage; errors go to standard error in one sentence that says what to do.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use tocsin::app::{App, AppOptions};
+use tocsin::client::{self, Client};
+use tocsin_engine::SystemClock;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tocsin",
+    version,
+    about = "Turns an incident runbook into running software."
+)]
+struct Cli {
+    /// Log format on standard error.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: probes, paging, the API.
+    Serve {
+        #[arg(long, env = "TOCSIN_CONFIG")]
+        config: PathBuf,
+        /// Address to listen on (overrides server.listen).
+        #[arg(long)]
+        listen: Option<String>,
+        /// Database URL (overrides server.database).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Validate a configuration and its runbooks; lists every error with file:line:column.
+    Check {
+        #[arg(long, env = "TOCSIN_CONFIG")]
+        config: PathBuf,
+    },
+    /// Run tocsin with a sample app to watch and an inbox of everything it sends.
+    Demo {
+        #[command(subcommand)]
+        action: Option<DemoAction>,
+        /// Address for the demo to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Incidents on a running server.
+    Incident {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: IncidentAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoAction {
+    /// Make the running demo's sample app answer 503.
+    Break {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+    /// Make the running demo's sample app healthy again.
+    Heal {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// The server's base URL.
+    #[arg(long, env = "TOCSIN_URL", global = true)]
+    url: Option<String>,
+    /// An API token.
+    #[arg(long, env = "TOCSIN_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum IncidentAction {
+    /// List incidents, newest first.
+    List {
+        /// open, resolved or all.
+        #[arg(long, default_value = "open")]
+        state: String,
+    },
+    /// Show one incident with its timeline.
+    Show { id: String },
+    /// Declare an incident by hand.
+    Declare {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        severity: String,
+        #[arg(long)]
+        summary: Option<String>,
+    },
+    /// Acknowledge an incident.
+    Ack { id: String },
+    /// Resolve an incident.
+    Resolve { id: String },
+    /// Add a note to an incident's timeline.
+    Note { id: String, text: String },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::anyhow!("cannot start the runtime: {error}")),
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(error) => fail(&error),
+    }
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "the CLI reports its one-sentence error on standard error"
+)]
+fn fail(error: &anyhow::Error) -> ExitCode {
+    eprintln!("error: {error:#}");
+    ExitCode::from(1)
+}
+
+#[allow(clippy::print_stdout, reason = "the CLI's output")]
+fn out(text: &str) {
+    print!("{text}");
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,hyper=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Check { config } => check(&config),
+        Command::Serve {
+            config,
+            listen,
+            database,
+        } => serve(&config, listen, database).await,
+        Command::Demo {
+            action: None,
+            listen,
+        } => {
+            tocsin::demo::run(&listen, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            action: Some(action),
+            ..
+        } => demo_action(action).await,
+        Command::Incident { server, action } => incident(server, action).await,
+    }
+}
+
+fn load(path: &std::path::Path) -> Result<tocsin_config::Config, tocsin_config::ConfigErrors> {
+    tocsin_config::load(path, &|name| std::env::var(name).ok())
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "configuration errors are the command's report"
+)]
+fn check(path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    match load(path) {
+        Ok(config) => {
+            out(&format!("{}\n", config.summary()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            eprint!("{errors}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "configuration errors are the command's report"
+)]
+async fn serve(
+    path: &std::path::Path,
+    listen: Option<String>,
+    database: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let config = match load(path) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let listen = listen.unwrap_or_else(|| config.server.listen.clone());
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {listen}; is the port in use? Pass --listen to choose another"
+            )
+        })?;
+    let options = AppOptions {
+        config: Arc::new(config),
+        database,
+        clock: Arc::new(SystemClock),
+        run_workers: true,
+        extra_routes: None,
+    };
+    let app = App::start(options, listener).await?;
+    tracing::info!(url = %app.url(), "tocsin is serving");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight work; queued work stays queued");
+    app.stop().await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+async fn demo_action(action: DemoAction) -> anyhow::Result<ExitCode> {
+    let (url, path) = match &action {
+        DemoAction::Break { url } => (url, "/demo/break"),
+        DemoAction::Heal { url } => (url, "/demo/heal"),
+    };
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let response = http
+        .post(format!("{}{path}", url.trim_end_matches('/')))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the demo at {url}; is `tocsin demo` running?"))?;
+    if response.status().is_success() || response.status().is_redirection() {
+        out(match action {
+            DemoAction::Break { .. } => "the sample app now answers 503\n",
+            DemoAction::Heal { .. } => "the sample app now answers 200\n",
+        });
+        Ok(ExitCode::SUCCESS)
+    } else {
+        anyhow::bail!(
+            "the demo answered {}; is {url} a running `tocsin demo`?",
+            response.status()
+        )
+    }
+}
+
+async fn incident(server: ServerArgs, action: IncidentAction) -> anyhow::Result<ExitCode> {
+    let url = client::require(server.url, "url")?;
+    let token = client::require(server.token, "token")?;
+    let client = Client::new(&url, &token)?;
+    let result = match action {
+        IncidentAction::List { state } => client
+            .list(&state)
+            .await
+            .map(|list| client::format_list(&list)),
+        IncidentAction::Show { id } => client
+            .show(&id)
+            .await
+            .map(|(incident, timeline)| client::format_incident(&incident, Some(&timeline))),
+        IncidentAction::Declare {
+            title,
+            severity,
+            summary,
+        } => client
+            .declare(&title, &severity, summary.as_deref())
+            .await
+            .map(|incident| client::format_incident(&incident, None)),
+        IncidentAction::Ack { id } => client
+            .action(&id, "acknowledge", None)
+            .await
+            .map(|i| client::format_incident(&i, None)),
+        IncidentAction::Resolve { id } => client
+            .action(&id, "resolve", None)
+            .await
+            .map(|i| client::format_incident(&i, None)),
+        IncidentAction::Note { id, text } => client
+            .action(&id, "notes", Some(serde_json::json!({ "text": text })))
+            .await
+            .map(|i| client::format_incident(&i, None)),
+    };
+    let text = result?;
+    out(&text);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,124 @@
+//! The real binary, killed and restarted: nothing committed is lost, nothing is sent twice.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::support::{Sink, Target, basic_config};
+
+/// Starts `tocsin serve` and waits until it says it is serving; returns the child and its URL.
+pub async fn serve(config: &Path, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["--log-format", "json", "serve", "--config"])
+        .arg(config)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start tocsin serve");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let url = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("read stderr") {
+            let log = serde_json::from_str::<serde_json::Value>(&line).unwrap_or_default();
+            if log["fields"]["message"] == "tocsin is serving" {
+                return log["fields"]["url"].as_str().expect("url").to_owned();
+            }
+        }
+        panic!("tocsin exited before serving");
+    })
+    .await
+    .expect("tocsin serves within a minute");
+    // Keep draining its logs so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
+#[tokio::test]
+async fn kill_9_with_a_page_pending_then_restart_delivers_it_exactly_once() {
+    let target = Target::start(503).await;
+    let sink = Sink::start().await;
+    sink.answer(503);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tocsin.toml");
+    std::fs::write(&config, basic_config(&target, &sink, "1s", 1)).unwrap();
+
+    let (mut first, _) = serve(&config, &[]).await;
+    // The page was attempted and refused: it is pending in the outbox.
+    sink.wait_until(Duration::from_secs(30), |received| !received.is_empty())
+        .await;
+    first.start_kill().expect("kill -9");
+    first.wait().await.unwrap();
+
+    sink.answer(200);
+    let (mut second, url) = serve(&config, &[]).await;
+    sink.wait_until(Duration::from_secs(60), |received| {
+        received.iter().any(|r| r.answered == 200)
+    })
+    .await;
+
+    // Ask the server itself: one delivery, sent.
+    let deliveries: serde_json::Value = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{url}/api/v1/deliveries"))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let deliveries = deliveries["deliveries"].as_array().unwrap().clone();
+    assert_eq!(deliveries.len(), 1, "{deliveries:#?}");
+    assert_eq!(deliveries[0]["status"], "sent");
+
+    // SIGTERM: a graceful stop, after which nothing more can arrive.
+    let pid = second.id().expect("pid");
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .await
+        .unwrap();
+    let status = second.wait().await.unwrap();
+    assert!(status.success(), "SIGTERM stops tocsin cleanly: {status}");
+    assert_eq!(
+        sink.accepted().len(),
+        1,
+        "delivered exactly once across the crash"
+    );
+}
+
+#[tokio::test]
+async fn idle_with_the_example_configuration_it_stays_under_30_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/tocsin.example.toml");
+    let database = format!("sqlite://{}", dir.path().join("tocsin.db").display());
+    let (mut child, url) = serve(&example, &["--database", &database]).await;
+    let health = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let pid = child.id().expect("pid");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc status");
+    let rss_kb: u64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS");
+    child.start_kill().unwrap();
+    assert!(rss_kb < 30 * 1024, "RSS {rss_kb} kB is over 30 MB");
+}
