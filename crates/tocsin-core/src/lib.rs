@@ -4,6 +4,7 @@
 pub mod check;
 pub mod decide;
 pub mod duration;
+pub mod inbound;
 pub mod incident;
 pub mod monitor;
 pub mod notice;
