@@ -15,7 +15,9 @@ pub struct Smtp {
     pub password: Option<Secret>,
     /// The sender, like `"Dealix <status@dealix.example>"`. Required.
     pub from: String,
-    /// Transport security: `"none"`, `"starttls"` (default) or `"tls"`.
+    /// Transport security: `"none"` (plain text, only for a relay on the same host),
+    /// `"starttls"` (upgrade a plain connection) or `"tls"` (TLS from the first byte, usually
+    /// port 465). Default `"starttls"`.
     pub tls: SmtpTls,
 }
 
@@ -37,7 +39,7 @@ pub struct Channel {
     /// Identifier, named by severities' `notify`, contacts' `methods`, reviews and drills.
     /// Required and unique.
     pub id: String,
-    /// What the channel is (`type = "slack" | "email" | "webhook"`) and its settings.
+    /// What the channel is (`type = "slack" | "email" | "webhook"`) and its settings. Required.
     pub kind: ChannelKind,
 }
 

@@ -36,8 +36,8 @@ pub struct Postmortem {
     /// Severity ids whose incidents require a post-mortem (besides those with
     /// `postmortem_within`).
     pub required_for: Vec<String>,
-    /// Folder the post-mortem files are written to, relative to the configuration file
-    /// (resolved here). Default `"postmortems"`.
+    /// Folder the post-mortem files are written to, relative to the configuration file.
+    /// Default `"postmortems"`.
     pub dir: PathBuf,
     /// File name pattern: `{date}` (YYYY-MM-DD of the incident's start), `{slug}` (from the
     /// title), `{id}` (the incident id), `{severity}`. Default `"{date}-{slug}.md"`.
@@ -78,7 +78,7 @@ pub struct Action {
     pub id: String,
     /// What it does, shown on its button. Default: the id.
     pub title: String,
-    /// How it runs (`type = "http" | "command"`).
+    /// How it runs (`type = "http" | "command"`). Required.
     pub kind: ActionKind,
     /// A person confirms before it runs. Default `true`.
     pub confirm: bool,

@@ -11,7 +11,7 @@ pub struct Integration {
     /// Identifier, part of the webhook URL. Required and unique.
     pub id: String,
     /// Which tool (`type = "sentry" | "pagerduty" | "alertmanager" | "uptimerobot" | "github" |
-    /// "railway" | "generic"`) and how its requests are authenticated.
+    /// "railway" | "generic"`) and how its requests are authenticated. Required.
     pub kind: IntegrationKind,
     /// The `[[severity]]` of incidents it opens when `severity_map` does not say.
     pub severity: Option<String>,
@@ -33,38 +33,38 @@ pub struct Integration {
 pub enum IntegrationKind {
     /// `type = "sentry"`: verifies the `Sentry-Hook-Signature` header with `secret`.
     Sentry {
-        /// The Sentry integration's client secret.
+        /// The Sentry integration's client secret. Required.
         secret: Secret,
     },
     /// `type = "pagerduty"`: PagerDuty Events API v2 compatible; the `routing_key` must equal
     /// `key`.
     Pagerduty {
-        /// The routing key senders use.
+        /// The routing key senders use. Required.
         key: Secret,
     },
     /// `type = "alertmanager"`: Alertmanager webhook v4 with a bearer `token`.
     Alertmanager {
-        /// The bearer token Alertmanager sends.
+        /// The bearer token Alertmanager sends. Required.
         token: Secret,
     },
     /// `type = "uptimerobot"`: UptimeRobot alert webhooks carrying `token`.
     Uptimerobot {
-        /// The token in the webhook URL.
+        /// The token in the webhook URL. Required.
         token: Secret,
     },
     /// `type = "github"`: change events (pushes, merged PRs, deployments), signed with `secret`.
     Github {
-        /// The webhook secret.
+        /// The webhook secret. Required.
         secret: Secret,
     },
     /// `type = "railway"`: the host's deployment webhooks; unsigned, so `token` rides in the URL.
     Railway {
-        /// The token in the webhook URL.
+        /// The token in the webhook URL. Required.
         token: Secret,
     },
     /// `type = "generic"`: Standard Webhooks alerts or changes from anything else.
     Generic {
-        /// The Standard Webhooks signing secret (`whsec_...`).
+        /// The Standard Webhooks signing secret (`whsec_...`). Required.
         secret: Secret,
     },
 }

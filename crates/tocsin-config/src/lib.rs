@@ -18,6 +18,8 @@ mod monitor;
 mod people;
 mod raw;
 mod read;
+#[doc(hidden)]
+pub mod reference;
 mod runbook;
 mod schema;
 mod spans;

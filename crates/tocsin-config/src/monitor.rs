@@ -14,16 +14,16 @@ pub struct Monitor {
     /// Display name, like `"API /healthz"`. Default: the id.
     pub name: String,
     /// What is checked (`type = "http" | "tcp" | "dns" | "tls" | "postgres" | "statuspage" |
-    /// "heartbeat"`) and its settings.
+    /// "heartbeat"`) and its settings. Required.
     pub kind: MonitorKind,
-    /// Time between checks, like `"30s"` (at least 1s). Required, except for heartbeats, where it
-    /// is their `every`.
+    /// Time between checks, like `"30s"` (at least 1s). Required; a heartbeat takes `every`
+    /// instead, which becomes its interval.
     pub interval: Duration,
     /// How long one check may take before it counts as failed; at most `interval`. Default
     /// `"10s"`, or the `interval` when that is shorter.
     pub timeout: Duration,
-    /// Consecutive failed checks before the monitor counts as down and its incident opens.
-    /// Default 1.
+    /// Consecutive failed checks (1 to 1000) before the monitor counts as down and its incident
+    /// opens. Default 1.
     pub confirm: u32,
     /// The `[[severity]]` id of the incident it opens. Required.
     pub severity: String,
@@ -49,13 +49,13 @@ pub enum MonitorKind {
     Dns {
         /// The name to look up, like `"api.example.com"`. Required.
         query: String,
-        /// Record type: `"A"` (default), `"AAAA"`, `"CNAME"`, `"MX"`, `"TXT"`, `"NS"`, `"SRV"`,
-        /// `"CAA"`, `"PTR"` or `"SOA"`.
+        /// Record type: `"A"`, `"AAAA"`, `"CNAME"`, `"MX"`, `"TXT"`, `"NS"`, `"SRV"`, `"CAA"`,
+        /// `"PTR"` or `"SOA"`. Default `"A"`.
         record: String,
         /// `expect = { values = [...] }`: the answer must contain each of these; empty means any
         /// answer will do.
         expect_values: Vec<String>,
-        /// The resolver to ask, `"ip"` or `"ip:port"` (port 53 by default); default: the
+        /// The resolver to ask, `"ip"` or `"ip:port"` (port 53 when left out). Default: the
         /// system's.
         resolver: Option<String>,
     },

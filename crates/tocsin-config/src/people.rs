@@ -25,7 +25,8 @@ pub struct Contact {
     /// When the numbers were last confirmed, like `2026-11-01` (an unquoted TOML date); the
     /// monthly check asks again after `drill.contacts_verified_within`.
     pub verified_on: Option<Date>,
-    /// An outside party (a vendor's support): never paged, shown as the party to call.
+    /// An outside party (a vendor's support): never paged, shown as the party to call. Default
+    /// `false`.
     pub external: bool,
     /// A link for an outside party (its support page).
     pub url: Option<String>,
@@ -47,7 +48,7 @@ pub struct Schedule {
     pub id: String,
     /// IANA time zone of the hand-off time. Default: `org.timezone`.
     pub timezone: String,
-    /// Who is on call, in turn.
+    /// Who is on call, in turn. Required.
     pub rotation: Rotation,
 }
 
@@ -121,8 +122,8 @@ impl fmt::Display for WeeklyTime {
 pub struct Escalation {
     /// Identifier, named by a route's `escalation`. Required and unique.
     pub id: String,
-    /// After the last step, the policy runs again from the first step this many more times.
-    /// Default 0.
+    /// After the last step, the policy runs again from the first step this many more times (0 to
+    /// 100). Default 0.
     pub repeat: u32,
     /// The steps, in order. Required, at least one.
     pub steps: Vec<EscalationStep>,
@@ -167,7 +168,7 @@ impl fmt::Display for Target {
     }
 }
 
-/// `[[route]]`: "who to contact" for a category of incident.
+/// `[[route]]`: who to contact for a category of incident.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// The category this route is for, as named by monitors and integrations, like

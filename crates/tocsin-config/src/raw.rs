@@ -249,9 +249,14 @@ pub(crate) struct RawIntegration {
     pub severity_label: Str,
 }
 
+/// `[runbooks]`: the folder of markdown runbooks. Without the section, a `runbooks` folder next
+/// to the configuration file is read if it exists.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct RawRunbooks {
+    /// The folder, relative to the configuration file; each `*.md` in it is a runbook, read in
+    /// file name order. With `[runbooks]` written, a missing folder is an error. Default
+    /// `"runbooks"`.
     pub dir: Str,
 }
 

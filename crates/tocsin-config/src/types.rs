@@ -7,19 +7,22 @@ use tocsin_core::Secret;
 /// `[server]`: where tocsin listens and keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
-    /// Address and port to listen on, like `"127.0.0.1:8080"` (default). `--listen` overrides it.
+    /// Address and port to listen on, like `"0.0.0.0:8080"`. `--listen` overrides it. Default
+    /// `"127.0.0.1:8080"`.
     pub listen: String,
     /// Base of every link in a notification, like `"https://status.example.com"`; a trailing
     /// slash is removed. Default: `http://` followed by `listen`.
     pub public_url: String,
-    /// Where incidents are stored: `"sqlite://data/tocsin.db"` (default) or
-    /// `"postgres://user@host/db"`. `--database` overrides it.
+    /// Where incidents are stored: a `sqlite:` URL, like `"sqlite://data/tocsin.db"` (a relative
+    /// path is resolved next to the configuration file), or, once supported,
+    /// `"postgres://user@host/db"`. `--database` overrides it. Default
+    /// `"sqlite://data/tocsin.db"`.
     pub database: String,
     /// Bootstrap API token (see spec/API.md); usually `"${TOCSIN_ADMIN_TOKEN}"`. An empty value
     /// means none.
     pub admin_token: Option<Secret>,
-    /// SQLite durability: `"full"` (default: every committed change survives a power cut) or
-    /// `"normal"` (faster; the last changes may be lost on a power cut, never corrupted).
+    /// SQLite durability: `"full"` (every committed change survives a power cut) or `"normal"`
+    /// (faster; the last changes may be lost on a power cut, never corrupted). Default `"full"`.
     pub sqlite_synchronous: Synchronous,
 }
 
@@ -33,7 +36,7 @@ pub enum Synchronous {
     Normal,
 }
 
-/// `[org]`: who runs this instance.
+/// `[org]`: who runs this instance; the one section every configuration must have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Org {
     /// The organisation's name, shown in notifications and on the status page. Required.
@@ -71,11 +74,11 @@ pub struct Severity {
     /// Channels told when an incident of this level opens (and when it resolves). Team channels
     /// are told at once; customer-facing channels (those with an `audience`) follow `comms`.
     pub notify: Vec<String>,
-    /// How customer-facing channels are told: `"auto"` (default) or `"draft"`.
+    /// How customer-facing channels are told: `"auto"` sends at once, `"draft"` waits for a
+    /// person to approve the text. Default `"auto"`.
     pub comms: Comms,
-    /// What the affected status-page components show while an incident is open: `"none"`
-    /// (default: leave them alone), `"degraded_performance"`, `"partial_outage"`,
-    /// `"major_outage"` or `"under_maintenance"`.
+    /// What the affected status-page components show while an incident is open (`"none"` leaves
+    /// them alone). Default `"none"`.
     pub status_page: ComponentImpact,
     /// Cadence of the "post an update" reminder to the incident's owner while it is open.
     pub update_every: Option<Duration>,

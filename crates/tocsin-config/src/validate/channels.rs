@@ -76,7 +76,18 @@ pub(super) fn smtp(ctx: &mut Ctx, raw: &Field<RawSmtp>) -> Option<Smtp> {
     })
 }
 
-const COMMON: [&str; 2] = ["id", "type"];
+/// The channel types, in order.
+pub(crate) const TYPES: [&str; 3] = ["slack", "email", "webhook"];
+
+/// Every key a channel of type `kind` accepts.
+pub(crate) fn allowed_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "slack" => &["id", "type", "webhook_url"],
+        "email" => &["id", "type", "audience", "template"],
+        "webhook" => &["id", "type", "url", "secret"],
+        _ => &["id", "type"],
+    }
+}
 
 pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Names) -> Vec<Channel> {
     let mut seen = HashMap::new();
@@ -91,20 +102,12 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
         if !raw.kind.is_present() {
             ctx.missing(&key("type"), "\"slack\"");
         }
-        let kind = ctx.choice(
-            &raw.kind,
-            &key("type"),
-            &[
-                ("slack", "slack"),
-                ("email", "email"),
-                ("webhook", "webhook"),
-            ],
-        );
+        let kind = ctx.choice(&raw.kind, &key("type"), &TYPES.map(|kind| (kind, kind)));
         let kind = match kind {
             Some("slack") => {
                 ctx.only_keys(
                     &item,
-                    &[COMMON[0], COMMON[1], "webhook_url"],
+                    allowed_keys("slack"),
                     "a [[channel]] of type `slack`",
                 );
                 let url = ctx.require(
@@ -120,7 +123,7 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
             Some("email") => {
                 ctx.only_keys(
                     &item,
-                    &[COMMON[0], COMMON[1], "audience", "template"],
+                    allowed_keys("email"),
                     "a [[channel]] of type `email`",
                 );
                 let audience = ctx.choice(
@@ -153,7 +156,7 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
             Some(_) => {
                 ctx.only_keys(
                     &item,
-                    &[COMMON[0], COMMON[1], "url", "secret"],
+                    allowed_keys("webhook"),
                     "a [[channel]] of type `webhook`",
                 );
                 let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");

@@ -211,6 +211,20 @@ pub(super) fn drill(ctx: &mut Ctx, raw: &Field<RawDrill>, names: &Names) -> Opti
     })
 }
 
+/// The action types, in order.
+pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
+
+/// Every key an action of type `kind` accepts.
+pub(crate) fn action_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "http" => &[
+            "id", "title", "type", "confirm", "method", "url", "headers", "body",
+        ],
+        "command" => &["id", "title", "type", "confirm", "argv"],
+        _ => &["id", "title", "type", "confirm"],
+    }
+}
+
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action> {
@@ -230,15 +244,10 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
         let kind = match ctx.choice(
             &raw.kind,
             &key("type"),
-            &[("http", "http"), ("command", "command")],
+            &ACTION_TYPES.map(|kind| (kind, kind)),
         ) {
             Some("http") => {
-                let common = ["id", "title", "type", "confirm"];
-                ctx.only_keys(
-                    &item,
-                    &[&common[..], &["method", "url", "headers", "body"]].concat(),
-                    "an [[action]] of type `http`",
-                );
+                ctx.only_keys(&item, action_keys("http"), "an [[action]] of type `http`");
                 let method = match ctx.get(&raw.method, &key("method")) {
                     Some(method) => {
                         let upper = method.to_ascii_uppercase();
@@ -272,7 +281,7 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
             Some(_) => {
                 ctx.only_keys(
                     &item,
-                    &["id", "title", "type", "confirm", "argv"],
+                    action_keys("command"),
                     "an [[action]] of type `command`",
                 );
                 let argv = ctx.require(&raw.argv, &key("argv"), "[\"/path/to/program\", \"arg\"]");

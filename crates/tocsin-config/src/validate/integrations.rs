@@ -12,7 +12,7 @@ use crate::raw::RawIntegration;
 use crate::spans::join_key;
 
 /// Each type, the key holding its credential, and whether it sends alerts.
-const TYPES: [(&str, &str, bool); 7] = [
+pub(crate) const TYPES: [(&str, &str, bool); 7] = [
     ("sentry", "secret", true),
     ("pagerduty", "key", true),
     ("alertmanager", "token", true),
@@ -31,6 +31,21 @@ pub(crate) const ALERT_KEYS: [&str; 5] = [
     "severity_map",
 ];
 
+/// Every key an integration of type `kind` accepts, in order.
+pub(crate) fn allowed_keys(kind: &str) -> Vec<&'static str> {
+    let Some((_, credential_key, alerts)) = TYPES.iter().find(|(name, _, _)| *name == kind) else {
+        return vec!["id", "type"];
+    };
+    let mut allowed = vec!["id", "type", credential_key];
+    if *alerts {
+        allowed.extend(ALERT_KEYS);
+    }
+    if kind == "alertmanager" {
+        allowed.push("severity_label");
+    }
+    allowed
+}
+
 pub(super) fn integrations(
     ctx: &mut Ctx,
     raw: &Field<Vec<RawIntegration>>,
@@ -48,18 +63,11 @@ pub(super) fn integrations(
         if !raw.kind.is_present() {
             ctx.missing(&key("type"), "\"generic\"");
         }
-        let Some((kind_name, credential_key, alerts)) =
-            ctx.choice(&raw.kind, &key("type"), &choices)
+        let Some((kind_name, credential_key, _)) = ctx.choice(&raw.kind, &key("type"), &choices)
         else {
             continue;
         };
-        let mut allowed = vec!["id", "type", credential_key];
-        if alerts {
-            allowed.extend(ALERT_KEYS);
-        }
-        if kind_name == "alertmanager" {
-            allowed.push("severity_label");
-        }
+        let allowed = allowed_keys(kind_name);
         ctx.only_keys(
             &item,
             &allowed,

@@ -1,14 +1,14 @@
 //! Phase three: from the raw document to the typed, validated [`Config`], collecting every
 //! problem rather than stopping at the first.
 
-mod channels;
+pub(crate) mod channels;
 mod core;
 pub(crate) mod ctx;
-mod extras;
+pub(crate) mod extras;
 mod fields;
 pub(crate) mod hints;
-mod integrations;
-mod monitors;
+pub(crate) mod integrations;
+pub(crate) mod monitors;
 mod people;
 pub(crate) mod runbooks;
 

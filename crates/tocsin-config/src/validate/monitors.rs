@@ -28,7 +28,7 @@ const COMMON: [&str; 10] = [
     "runbook",
 ];
 
-const TYPES: [(&str, &str); 7] = [
+pub(crate) const TYPES: [(&str, &str); 7] = [
     ("http", "http"),
     ("tcp", "tcp"),
     ("dns", "dns"),
@@ -59,6 +59,18 @@ pub(crate) fn type_keys(kind: &str) -> &'static [&'static str] {
     }
 }
 
+/// Every key a monitor of type `kind` accepts, in order: the common ones (heartbeats take `every`
+/// instead of `interval` and `timeout`), then its type's; `expect`'s keys are listed as `expect.x`.
+pub(crate) fn allowed_keys(kind: &str) -> Vec<&'static str> {
+    let heartbeat = kind == "heartbeat";
+    COMMON
+        .iter()
+        .copied()
+        .filter(|key| !(heartbeat && matches!(*key, "interval" | "timeout")))
+        .chain(type_keys(kind).iter().copied())
+        .collect()
+}
+
 const RECORDS: [&str; 10] = [
     "A", "AAAA", "CNAME", "MX", "TXT", "NS", "SRV", "CAA", "PTR", "SOA",
 ];
@@ -82,15 +94,15 @@ pub(super) fn monitors(ctx: &mut Ctx, raw: &Field<Vec<RawMonitor>>, names: &Name
         let heartbeat = kind_name == Some("heartbeat");
 
         if let Some(kind_name) = kind_name {
-            let mut allowed: Vec<&str> = COMMON
+            let keys = allowed_keys(kind_name);
+            let allowed: Vec<&str> = keys
                 .iter()
                 .copied()
-                .filter(|key| !(heartbeat && matches!(*key, "interval" | "timeout")))
+                .filter(|key| !key.contains('.'))
                 .collect();
-            allowed.extend(type_keys(kind_name).iter().filter(|key| !key.contains('.')));
             let what = format!("a [[monitor]] of type `{kind_name}`");
             ctx.only_keys(&item, &allowed, &what);
-            let expect_keys: Vec<&str> = type_keys(kind_name)
+            let expect_keys: Vec<&str> = keys
                 .iter()
                 .filter_map(|key| key.strip_prefix("expect."))
                 .collect();
