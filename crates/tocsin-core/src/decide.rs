@@ -40,6 +40,9 @@ pub struct Situation {
     /// a timer: the incident it names.
     pub incident: Option<Incident>,
     pub alerts: Vec<Alert>,
+    /// For a firing signal with no open incident of its own: an open incident of the same
+    /// group (source, category, component) that received an alert within the grouping window.
+    pub group: Option<Incident>,
 }
 
 /// A person's or a timer's input; signals come from sources.
@@ -243,6 +246,17 @@ fn firing(
         Some(incident) if incident.state.is_open() => {
             Ok(join_open_incident(incident, situation, &signal, now))
         }
+        _ if situation
+            .group
+            .as_ref()
+            .is_some_and(|group| group.state.is_open()) =>
+        {
+            let group = situation
+                .group
+                .as_ref()
+                .unwrap_or_else(|| unreachable!("checked just above"));
+            Ok(join_group(group, &signal, ctx))
+        }
         Some(incident)
             if incident.resolved_at.is_some_and(|resolved| {
                 jiff::SignedDuration::try_from(policy.reopen_window)
@@ -252,14 +266,24 @@ fn firing(
             }) =>
         {
             let rule = policy.severity(&incident.severity).unwrap_or(rule);
-            Ok(reopen(rule, incident, situation, &signal, now))
+            Ok(reopen(rule, incident, &signal, ctx))
         }
         _ => Ok(open(rule, &signal, severity, ctx)),
     }
 }
 
+/// The alert a signal with this key speaks of: the firing one if any (after a reopen an
+/// incident holds the old, resolved alert too), else the latest.
 fn alert_for<'a>(situation: &'a Situation, key: &str) -> Option<&'a Alert> {
-    situation.alerts.iter().find(|alert| alert.dedup_key == key)
+    let mut same_key = situation
+        .alerts
+        .iter()
+        .rev()
+        .filter(|alert| alert.dedup_key == key);
+    let latest = same_key.clone().next();
+    same_key
+        .find(|alert| alert.status == AlertStatus::Firing)
+        .or(latest)
 }
 
 fn join_open_incident(
@@ -305,6 +329,27 @@ fn join_open_incident(
         }
     }
     decision
+}
+
+/// A new alert joins an open incident of its group: recorded, counted, and nobody paged again —
+/// a flood of 500 alerts during one outage is one incident and one page.
+fn join_group(incident: &Incident, signal: &Signal, ctx: &Ctx) -> Decision {
+    let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, ctx.now);
+    let mut incident = incident.clone();
+    incident.alert_count = incident.alert_count.saturating_add(1);
+    let joined = event(
+        &incident,
+        ctx.now,
+        EventKind::Alert,
+        &signal.source,
+        format!("Alert joined: {}", signal.title),
+    );
+    Decision {
+        incident: Some(incident),
+        alerts: vec![alert],
+        events: vec![joined],
+        effects: vec![],
+    }
 }
 
 fn new_alert(signal: &Signal, incident_id: &str, id: &str, now: Timestamp) -> Alert {
@@ -377,28 +422,16 @@ fn open(rule: &SeverityRule, signal: &Signal, severity: String, ctx: &Ctx) -> De
     }
 }
 
-fn reopen(
-    rule: &SeverityRule,
-    incident: &Incident,
-    situation: &Situation,
-    signal: &Signal,
-    now: Timestamp,
-) -> Decision {
+fn reopen(rule: &SeverityRule, incident: &Incident, signal: &Signal, ctx: &Ctx) -> Decision {
+    let now = ctx.now;
     let mut incident = incident.clone();
     incident.state = IncidentState::Triggered;
     incident.resolved_at = None;
     incident.acknowledged_at = None;
     incident.acknowledged_by = None;
     incident.respond_by = respond_by(now, rule);
-    let mut alerts = Vec::new();
-    if let Some(alert) = alert_for(situation, &signal.dedup_key) {
-        let mut alert = alert.clone();
-        alert.status = AlertStatus::Firing;
-        alert.resolved_at = None;
-        alert.last_seen = now;
-        alert.count = alert.count.saturating_add(1);
-        alerts.push(alert);
-    }
+    // As PagerDuty does: after a resolve, the same key firing again is a new alert.
+    let alerts = vec![new_alert(signal, &incident.id, &ctx.new_alert_id, now)];
     let events = vec![event(
         &incident,
         now,
@@ -951,6 +984,54 @@ mod tests {
             later.incident.as_ref().unwrap().id,
             situation.incident.as_ref().unwrap().id
         );
+    }
+
+    #[test]
+    fn a_new_alert_of_an_open_group_joins_it_without_a_page() {
+        let mut situation = Situation::default();
+        let opened = step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        let group = Situation {
+            group: opened.incident.clone(),
+            ..Situation::default()
+        };
+        let mut other = signal(SignalStatus::Firing);
+        other.dedup_key = "am:fingerprint-2".into();
+        let joined = decide(&policy(), &group, Input::Signal(other), &ctx(t(30))).unwrap();
+        assert_eq!(kinds(&joined), ["alert"]);
+        assert!(notified(&joined).is_empty(), "no second page");
+        assert_eq!(joined.alerts[0].incident_id, opened.incident.unwrap().id);
+        assert_eq!(joined.incident.unwrap().alert_count, 2);
+    }
+
+    #[test]
+    fn after_a_reopen_clearing_the_new_alert_resolves_again() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Resolved)),
+            t(10),
+        );
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(20),
+        );
+        assert_eq!(situation.alerts.len(), 2, "a new alert after the resolve");
+        let cleared = step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Resolved)),
+            t(30),
+        );
+        assert_eq!(kinds(&cleared), ["alert", "resolved"]);
     }
 
     #[test]
