@@ -16,6 +16,12 @@ pub enum EngineError {
     Token(#[from] TokenError),
     #[error(transparent)]
     Store(StoreError),
+    /// Too much is waiting to be committed; the sender should retry shortly.
+    #[error("tocsin is busy; retry in a second")]
+    Busy,
+    /// The store could not commit; the sender should retry.
+    #[error("tocsin could not commit: {0}")]
+    Unavailable(String),
 }
 
 impl From<StoreError> for EngineError {

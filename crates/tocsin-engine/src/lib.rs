@@ -6,10 +6,14 @@ pub mod ack;
 mod clock;
 mod deliver;
 mod error;
+mod heartbeat;
+mod inbound;
+mod intake;
 mod policy;
 mod probes;
 mod runtime;
 mod timers;
+mod work;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -18,16 +22,20 @@ use std::time::Duration;
 use base64::Engine as _;
 use jiff::Timestamp;
 use tocsin_config::Config;
-use tocsin_core::decide::{Ctx, Declaration, Input, Policy, decide};
+use tocsin_core::decide::{Ctx, Declaration, Input, Policy};
 use tocsin_core::incident::Incident;
 use tocsin_core::signal::Signal;
 use tocsin_notify::{Sender, Target};
-use tocsin_store::{Commit, Store};
+use tocsin_store::{Item, ItemOutcome, Lookup, Store};
 use tokio::sync::{Mutex, Notify};
+
+use crate::work::Work;
 
 pub use ack::{AckClaims, TokenError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::EngineError;
+pub use inbound::{Accepted, Delivery};
+pub use intake::INTAKE_LIMIT;
 pub use runtime::Workers;
 
 /// How long an acknowledge link stays valid.
@@ -49,10 +57,15 @@ pub struct Engine {
     sender: Sender,
     probe_client: reqwest::Client,
     signer: ack::AckSigner,
-    /// Decisions read state, decide and commit; one at a time so none decides on stale state.
-    decisions: Mutex<()>,
-    /// Wakes the workers when a commit created due work.
-    wake: Arc<Notify>,
+    intake: intake::Intake,
+    /// Heartbeat pings and silence checks of one monitor must not interleave.
+    heartbeats: Mutex<()>,
+    /// Heartbeat ping keys → monitor ids.
+    ping_keys: HashMap<String, String>,
+    /// Wakes the delivery and timer workers when a commit created work for them. `notify_one`
+    /// keeps a permit, so a commit landing mid-round is not missed until the next poll.
+    wake_deliveries: Notify,
+    wake_timers: Notify,
 }
 
 impl std::fmt::Debug for Engine {
@@ -86,8 +99,11 @@ impl Engine {
             sender: Sender::new(tocsin_notify::http_client()),
             probe_client: tocsin_probe::http_client(),
             signer: ack::AckSigner::new(key),
-            decisions: Mutex::new(()),
-            wake: Arc::new(Notify::new()),
+            intake: intake::Intake::default(),
+            heartbeats: Mutex::new(()),
+            ping_keys: heartbeat::ping_keys(&config),
+            wake_deliveries: Notify::new(),
+            wake_timers: Notify::new(),
             config,
             store,
             clock,
@@ -138,48 +154,42 @@ impl Engine {
     /// Decides a signal and commits it (with the signal itself) in one transaction. Returns only
     /// after the commit: a caller may then answer 2xx.
     pub async fn ingest(&self, signal: Signal) -> Result<Ingested, EngineError> {
-        let _turn = self.decisions.lock().await;
-        let now = self.now();
-        let situation = self.store.situation_for_key(&signal.dedup_key).await?;
-        let decision = decide(
-            &self.policy,
-            &situation,
-            Input::Signal(signal.clone()),
-            &self.ctx(now),
-        )?;
-        let incident = decision.incident.clone().or(situation.incident);
-        self.commit(Commit {
-            now,
-            decision,
-            signal: Some(signal),
-            ..Commit::default()
-        })
-        .await?;
-        Ok(Ingested { incident })
+        let mut work = Work::new(
+            Item {
+                lookup: Lookup::Key {
+                    dedup_key: signal.dedup_key.clone(),
+                    group: None,
+                },
+                delivery: None,
+            },
+            Some(Input::Signal(signal.clone())),
+        );
+        work.signal = Some(signal);
+        match self.decide_one(work).await? {
+            ItemOutcome::Done(incident) => Ok(Ingested {
+                incident: incident.map(|boxed| *boxed),
+            }),
+            ItemOutcome::Refused(refusal) => Err(refusal.into()),
+            ItemOutcome::Duplicate => Ok(Ingested { incident: None }),
+        }
     }
 
     /// Declares an incident by hand.
     pub async fn declare(&self, declaration: Declaration) -> Result<Incident, EngineError> {
-        let _turn = self.decisions.lock().await;
-        let now = self.now();
-        let decision = decide(
-            &self.policy,
-            &Default::default(),
-            Input::Declare(declaration),
-            &self.ctx(now),
-        )?;
-        let incident = decision.incident.clone().ok_or_else(|| {
-            EngineError::Store(tocsin_store::StoreError::Corrupt(
-                "a declaration opened no incident".into(),
-            ))
-        })?;
-        self.commit(Commit {
-            now,
-            decision,
-            ..Commit::default()
-        })
-        .await?;
-        Ok(incident)
+        let work = Work::new(
+            Item {
+                lookup: Lookup::Nothing,
+                delivery: None,
+            },
+            Some(Input::Declare(declaration)),
+        );
+        match self.decide_one(work).await? {
+            ItemOutcome::Done(Some(incident)) => Ok(*incident),
+            ItemOutcome::Refused(refusal) => Err(refusal.into()),
+            _ => Err(EngineError::Unavailable(
+                "the declaration opened no incident".into(),
+            )),
+        }
     }
 
     /// A person's input on an incident (acknowledge, resolve, note, severity).
@@ -193,22 +203,23 @@ impl Engine {
         input: Input,
         token: Option<String>,
     ) -> Result<Incident, EngineError> {
-        let _turn = self.decisions.lock().await;
-        let now = self.now();
-        let situation = self.store.situation_for_incident(incident_id).await?;
-        let Some(current) = situation.incident.clone() else {
-            return Err(EngineError::NoIncident(incident_id.to_owned()));
-        };
-        let decision = decide(&self.policy, &situation, input, &self.ctx(now))?;
-        let incident = decision.incident.clone().unwrap_or(current);
-        self.commit(Commit {
-            now,
-            decision,
-            consume_token: token,
-            ..Commit::default()
-        })
-        .await?;
-        Ok(incident)
+        let mut work = Work::new(
+            Item {
+                lookup: Lookup::Incident(incident_id.to_owned()),
+                delivery: None,
+            },
+            Some(input),
+        );
+        work.consume_token = token;
+        match self.decide_one(work).await? {
+            ItemOutcome::Done(Some(incident)) => Ok(*incident),
+            ItemOutcome::Done(None)
+            | ItemOutcome::Refused(tocsin_core::decide::Refusal::NoIncident) => {
+                Err(EngineError::NoIncident(incident_id.to_owned()))
+            }
+            ItemOutcome::Refused(refusal) => Err(refusal.into()),
+            ItemOutcome::Duplicate => Err(EngineError::Unavailable("unexpected duplicate".into())),
+        }
     }
 
     /// Checks an acknowledge link without using it (for the confirmation page).
@@ -259,15 +270,6 @@ impl Engine {
 
     pub(crate) fn incident_url(&self, incident_id: &str) -> String {
         format!("{}/incidents/{incident_id}", self.config.server.public_url)
-    }
-
-    async fn commit(&self, commit: Commit) -> Result<(), EngineError> {
-        let creates_work = !commit.decision.effects.is_empty();
-        self.store.commit(commit).await?;
-        if creates_work {
-            self.wake.notify_waiters();
-        }
-        Ok(())
     }
 
     /// Runs every kind of due work once, waiting for it to finish: the test harness's step.

@@ -8,10 +8,12 @@ use futures_util::{StreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
 use tocsin_config::{Monitor, MonitorKind};
 use tocsin_core::check::CheckOutcome;
-use tocsin_core::decide::{Input, decide};
+use tocsin_core::decide::Input;
 use tocsin_core::monitor::{Transition, observe};
 use tocsin_core::signal::{Signal, SignalStatus};
-use tocsin_store::{CheckCommit, Commit, MonitorRecord};
+use tocsin_store::{CheckCommit, Item, ItemOutcome, Lookup, MonitorRecord};
+
+use crate::work::Work;
 
 use crate::{Engine, EngineError};
 
@@ -22,10 +24,13 @@ const CONCURRENCY: usize = 256;
 
 /// The probe kinds this build runs; the others are validated but not yet probed.
 pub(crate) fn is_probed(monitor: &Monitor) -> bool {
-    matches!(monitor.kind, MonitorKind::Http(_))
+    matches!(
+        monitor.kind,
+        MonitorKind::Http(_) | MonitorKind::Heartbeat { .. }
+    )
 }
 
-fn add(at: Timestamp, duration: Duration) -> Timestamp {
+pub(crate) fn add(at: Timestamp, duration: Duration) -> Timestamp {
     at.saturating_add(SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX))
         .unwrap_or(at)
 }
@@ -66,64 +71,88 @@ impl Engine {
         let Some(monitor) = self.config.monitor(&record.id).filter(|m| is_probed(m)) else {
             return Ok(());
         };
+        if let MonitorKind::Heartbeat { .. } = monitor.kind {
+            return self.heartbeat_due(monitor, record).await;
+        }
         let at = self.now();
         let outcome = match &monitor.kind {
             MonitorKind::Http(http) => {
                 tocsin_probe::http::check(&self.probe_client, &http.to_check(monitor.timeout)).await
             }
-            _ => CheckOutcome {
-                ok: false,
-                status: None,
-                latency_ms: 0,
-                error: Some("probe kind not supported".into()),
-            },
+            _ => crate::work::failed("probe kind not supported".into()),
         };
-        let (state, transition) = observe(&record.state, &outcome, monitor.confirm, at);
         // Keep the rhythm: the next check is one interval after the scheduled one, unless the
         // engine fell behind by more than that, in which case it starts again from now.
         let mut next_check_at = add(record.next_check_at, monitor.interval);
         if next_check_at <= at {
             next_check_at = add(at, monitor.interval);
         }
+        self.record_check(monitor, &record, at, outcome, next_check_at, None)
+            .await
+    }
+
+    /// Folds a check into the monitor's state and commits it with whatever incident change the
+    /// state change causes, in one transaction.
+    pub(crate) async fn record_check(
+        &self,
+        monitor: &Monitor,
+        record: &MonitorRecord,
+        at: Timestamp,
+        outcome: CheckOutcome,
+        next_check_at: Timestamp,
+        run_started_at: Option<Option<Timestamp>>,
+    ) -> Result<(), EngineError> {
+        let (state, transition) = observe(&record.state, &outcome, monitor.confirm, at);
         let check = CheckCommit {
             monitor_id: monitor.id.clone(),
             at,
-            outcome,
+            outcome: Some(outcome),
             state,
             next_check_at,
+            run_started_at,
         };
         let signal = transition.map(|transition| monitor_signal(monitor, transition));
-        let _turn = self.decisions.lock().await;
-        let now = self.now();
-        let (decision, signal) = match signal {
-            Some(signal) => {
-                let situation = self.store.situation_for_key(&signal.dedup_key).await?;
-                match decide(
-                    &self.policy,
-                    &situation,
-                    Input::Signal(signal.clone()),
-                    &self.ctx(now),
-                ) {
-                    Ok(decision) => (decision, Some(signal)),
-                    Err(refusal) => {
-                        tracing::error!(monitor = %monitor.id, %refusal, "monitor signal refused");
-                        (Default::default(), None)
-                    }
-                }
-            }
-            None => (Default::default(), None),
+        let mut work = match &signal {
+            Some(signal) => Work::new(
+                Item {
+                    lookup: Lookup::Key {
+                        dedup_key: signal.dedup_key.clone(),
+                        group: None,
+                    },
+                    delivery: None,
+                },
+                Some(Input::Signal(signal.clone())),
+            ),
+            None => Work::new(
+                Item {
+                    lookup: Lookup::Nothing,
+                    delivery: None,
+                },
+                None,
+            ),
         };
-        if let Some(incident) = &decision.incident {
-            tracing::info!(monitor = %monitor.id, incident = %incident.id, state = incident.state.as_str(), "monitor changed an incident");
+        work.signal = signal;
+        work.check = Some(check.clone());
+        match self.decide_one(work).await? {
+            ItemOutcome::Done(Some(incident)) => {
+                tracing::info!(monitor = %monitor.id, incident = %incident.id, state = incident.state.as_str(), "monitor changed an incident");
+            }
+            ItemOutcome::Refused(refusal) => {
+                // The check itself must still be recorded, or the monitor would stay claimed.
+                tracing::error!(monitor = %monitor.id, %refusal, "monitor signal refused");
+                let mut work = Work::new(
+                    Item {
+                        lookup: Lookup::Nothing,
+                        delivery: None,
+                    },
+                    None,
+                );
+                work.check = Some(check);
+                self.decide_one(work).await?;
+            }
+            _ => {}
         }
-        self.commit(Commit {
-            now,
-            decision,
-            signal,
-            check: Some(check),
-            ..Commit::default()
-        })
-        .await
+        Ok(())
     }
 }
 

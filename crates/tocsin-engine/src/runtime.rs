@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::Engine;
@@ -34,21 +34,27 @@ impl Workers {
     }
 }
 
-/// Waits for the next round; false once shutdown was asked for.
-async fn pause(engine: &Engine, stopped: &mut watch::Receiver<bool>) -> bool {
+/// Waits for the next round (the poll, or `wake`); false once shutdown was asked for.
+async fn pause(wake: Option<&Notify>, stopped: &mut watch::Receiver<bool>) -> bool {
     if *stopped.borrow() {
         return false;
     }
+    let woken = async {
+        match wake {
+            Some(wake) => wake.notified().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         _ = stopped.changed() => false,
         () = tokio::time::sleep(POLL) => true,
-        () = engine.wake.notified() => true,
+        () = woken => true,
     }
 }
 
 async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
     let mut in_flight = JoinSet::new();
-    while pause(&engine, &mut stopped).await {
+    while pause(None, &mut stopped).await {
         while in_flight.try_join_next().is_some() {}
         match engine.claim_due_monitors().await {
             Ok(claimed) => {
@@ -68,7 +74,7 @@ async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
 }
 
 async fn timer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
-    while pause(&engine, &mut stopped).await {
+    while pause(Some(&engine.wake_timers), &mut stopped).await {
         if let Err(error) = engine.timer_round().await {
             tracing::error!(%error, "firing due timers failed; they stay due");
         }
@@ -77,7 +83,7 @@ async fn timer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
 
 async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
     let mut in_flight = JoinSet::new();
-    while pause(&engine, &mut stopped).await {
+    while pause(Some(&engine.wake_deliveries), &mut stopped).await {
         while in_flight.try_join_next().is_some() {}
         match engine.claim_due_deliveries().await {
             Ok(claimed) => {

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use tocsin_core::decide::{Input, TimerKind, decide};
-use tocsin_store::Commit;
+use tocsin_core::decide::{Input, TimerKind};
+use tocsin_store::{Item, Lookup};
 
+use crate::work::Work;
 use crate::{Engine, EngineError};
 
 const LEASE: Duration = Duration::from_secs(30);
@@ -14,35 +15,50 @@ const BATCH: u32 = 100;
 impl Engine {
     pub(crate) async fn timer_round(&self) -> Result<usize, EngineError> {
         let now = self.now();
-        let lease_until = now
-            .saturating_add(jiff::SignedDuration::try_from(LEASE).unwrap_or_default())
-            .unwrap_or(now);
-        let timers = self.store.claim_due_timers(now, lease_until, BATCH).await?;
-        let fired = timers.len();
-        for timer in timers {
-            let _turn = self.decisions.lock().await;
-            let now = self.now();
-            let decision = match TimerKind::parse(&timer.kind) {
-                Some(TimerKind::ResponseDue) => {
-                    let situation = self
-                        .store
-                        .situation_for_incident(&timer.incident_id)
-                        .await?;
-                    decide(&self.policy, &situation, Input::ResponseDue, &self.ctx(now))
-                        .unwrap_or_default()
-                }
-                None => {
-                    tracing::warn!(timer = timer.id, kind = %timer.kind, "dropping a timer of an unknown kind");
-                    Default::default()
-                }
-            };
-            self.commit(Commit {
-                now,
-                decision,
-                fired_timer: Some(timer.id),
-                ..Commit::default()
-            })
+        let timers = self
+            .store
+            .claim_due_timers(now, crate::probes::add(now, LEASE), BATCH)
             .await?;
+        let fired = timers.len();
+        let works = timers
+            .into_iter()
+            .map(|timer| {
+                let (lookup, input) = match TimerKind::parse(&timer.kind) {
+                    Some(TimerKind::ResponseDue) => (Lookup::Incident(timer.incident_id.clone()), Some(Input::ResponseDue)),
+                    None => {
+                        tracing::warn!(timer = timer.id, kind = %timer.kind, "dropping a timer of an unknown kind");
+                        (Lookup::Nothing, None)
+                    }
+                };
+                let mut work = Work::new(Item { lookup, delivery: None }, input);
+                work.fired_timer = Some(timer.id);
+                work
+            })
+            .collect::<Vec<_>>();
+        if !works.is_empty() {
+            // A stale timer (the incident acknowledged meanwhile) is refused by the core and
+            // simply deleted; a refused item writes nothing, so delete those explicitly.
+            let ids: Vec<i64> = works.iter().filter_map(|w| w.fired_timer).collect();
+            let outcomes = self.decide_all(works).await?;
+            let stale: Vec<Work> = ids
+                .into_iter()
+                .zip(outcomes)
+                .filter(|(_, outcome)| matches!(outcome, tocsin_store::ItemOutcome::Refused(_)))
+                .map(|(id, _)| {
+                    let mut work = Work::new(
+                        Item {
+                            lookup: Lookup::Nothing,
+                            delivery: None,
+                        },
+                        None,
+                    );
+                    work.fired_timer = Some(id);
+                    work
+                })
+                .collect();
+            if !stale.is_empty() {
+                self.decide_all(stale).await?;
+            }
         }
         Ok(fired)
     }

@@ -44,6 +44,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Commits one decision and everything that goes with it, in one transaction.
     async fn commit(&self, commit: Commit) -> Result<()>;
 
+    /// Decides a batch in ONE transaction: for each item, reads its situation (seeing the
+    /// items before it), asks `decider`, and writes the commit. The group commit behind
+    /// durable, fast ingest; also the way every decision avoids reading stale state.
+    async fn transact(
+        &self,
+        items: Vec<Item>,
+        decider: &mut Decider<'_>,
+    ) -> Result<Vec<ItemOutcome>>;
+
+    /// Recent changes of a kind (newest first), e.g. the last deploys.
+    async fn changes(
+        &self,
+        kind: Option<tocsin_core::inbound::ChangeKind>,
+        limit: u32,
+    ) -> Result<Vec<ChangeRecord>>;
+
     async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>>;
     async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEvent>>;
     async fn deliveries(
@@ -55,6 +71,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Makes the configured monitors the active ones; new ones are first due at their `first_due`.
     async fn sync_monitors(&self, monitors: &[(String, Timestamp)]) -> Result<()>;
     async fn monitors(&self) -> Result<Vec<MonitorRecord>>;
+    async fn monitor(&self, id: &str) -> Result<Option<MonitorRecord>>;
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>>;
 
     /// Claims up to `limit` monitors due at `now` until `lease_until`.

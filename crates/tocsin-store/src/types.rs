@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use tocsin_core::check::CheckOutcome;
 use tocsin_core::decide::Decision;
+use tocsin_core::inbound::Change;
 use tocsin_core::incident::IncidentState;
 use tocsin_core::monitor::MonitorState;
 use tocsin_core::notice::Notice;
@@ -21,13 +22,75 @@ pub struct Commit {
     pub fired_timer: Option<i64>,
     /// An acknowledge link's nonce: the commit fails with `TokenUsed` if it was used before.
     pub consume_token: Option<String>,
+    /// Changes (deploys, merges) to record.
+    pub changes: Vec<Change>,
+}
+
+/// How to find the state an item is decided against, inside the deciding transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// Nothing to read (a declaration, a change).
+    Nothing,
+    /// The latest incident holding an alert with this key; when it has none open, an open
+    /// incident of `group` with an alert seen since `group.since`.
+    Key {
+        dedup_key: String,
+        group: Option<GroupKey>,
+    },
+    /// The incident with this id.
+    Incident(String),
+}
+
+/// Alerts of one source, category and component group into one open incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupKey {
+    pub source: String,
+    pub category: Option<String>,
+    pub component: Option<String>,
+    pub since: Timestamp,
+}
+
+/// One item of a batch decided in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub lookup: Lookup,
+    /// A sender's delivery id (`X-GitHub-Delivery`, `webhook-id`): an item already seen is a
+    /// duplicate and changes nothing; a new one is remembered with the item's commit.
+    pub delivery: Option<(String, String)>,
+}
+
+/// What came of one item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemOutcome {
+    /// Committed; the incident as it is afterwards, if the item concerned one.
+    Done(Option<Box<tocsin_core::incident::Incident>>),
+    /// Refused by the engine; nothing of this item was written.
+    Refused(tocsin_core::decide::Refusal),
+    /// Its delivery id was seen before; nothing was written.
+    Duplicate,
+}
+
+/// Decides one item of a batch: its index and its situation in, the commit out.
+pub type Decider<'a> = dyn FnMut(usize, &tocsin_core::decide::Situation) -> Result<Commit, tocsin_core::decide::Refusal>
+    + Send
+    + 'a;
+
+/// One recorded change, as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRecord {
+    pub seq: i64,
+    pub change: Change,
+    pub received_at: Timestamp,
 }
 
 #[derive(Debug, Clone)]
 pub struct CheckCommit {
+    /// Also sets the heartbeat run start (Some(Some(t)) on `/start`, Some(None) when it ends).
+    pub run_started_at: Option<Option<Timestamp>>,
     pub monitor_id: String,
     pub at: Timestamp,
-    pub outcome: CheckOutcome,
+    /// The check's result; `None` for a heartbeat's `/start` ping, which changes no status.
+    pub outcome: Option<CheckOutcome>,
     pub state: MonitorState,
     pub next_check_at: Timestamp,
 }
@@ -53,6 +116,8 @@ pub struct MonitorRecord {
     pub id: String,
     pub state: MonitorState,
     pub next_check_at: Timestamp,
+    /// A heartbeat job's `/start` ping not yet followed by its finish.
+    pub run_started_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

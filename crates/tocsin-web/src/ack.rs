@@ -20,7 +20,9 @@ fn refused(state: &AppState, error: EngineError) -> Response {
         EngineError::Token(_) => StatusCode::FORBIDDEN,
         EngineError::NoIncident(_) => StatusCode::NOT_FOUND,
         EngineError::Refused(_) => StatusCode::CONFLICT,
-        EngineError::Store(_) => return crate::ApiError::from(error).into_response(),
+        EngineError::Store(_) | EngineError::Busy | EngineError::Unavailable(_) => {
+            return crate::ApiError::from(error).into_response();
+        }
     };
     state.pages.render(
         status,

@@ -12,6 +12,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429 and 503).
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -20,6 +22,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -39,7 +42,13 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -57,6 +66,25 @@ impl From<EngineError> for ApiError {
             }
             EngineError::Token(TokenError::Forged | TokenError::Expired | TokenError::Used) => {
                 ApiError::new(StatusCode::FORBIDDEN, "forbidden", error.to_string())
+            }
+            EngineError::Busy => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "busy",
+                    "tocsin is busy; retry in a second",
+                )
+            },
+            EngineError::Unavailable(detail) => {
+                tracing::error!(%detail, "could not commit");
+                ApiError {
+                    retry_after: Some(1),
+                    ..ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "tocsin could not commit; retry",
+                    )
+                }
             }
             EngineError::Store(store) => {
                 // The detail goes to the log, never to the client.

@@ -6,13 +6,14 @@ mod api;
 mod auth;
 mod error;
 mod health;
+mod inbound;
 mod pages;
 
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use tocsin_engine::Engine;
-use tower_http::limit::RequestBodyLimitLayer;
 
 pub use error::ApiError;
 
@@ -33,9 +34,10 @@ pub fn router(engine: Arc<Engine>) -> Router {
     };
     Router::new()
         .merge(health::routes())
+        .merge(inbound::routes())
         .merge(api::routes())
         .merge(ack::routes())
         .merge(pages::routes())
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -10,8 +10,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{Row, Sqlite, SqlitePool, Transaction};
 use tocsin_core::decide::{Effect, Situation};
+use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
 use crate::types::*;
@@ -137,7 +138,11 @@ impl SqliteStore {
                 .iter()
                 .map(rows::alert)
                 .collect::<Result<Vec<_>>>()?;
-        Ok(Situation { incident, alerts })
+        Ok(Situation {
+            incident,
+            alerts,
+            group: None,
+        })
     }
 }
 
@@ -164,116 +169,85 @@ impl Store for SqliteStore {
     }
 
     async fn commit(&self, commit: Commit) -> Result<()> {
-        let Commit {
-            now,
-            decision,
-            signal,
-            check,
-            fired_timer,
-            consume_token,
-        } = commit;
         let mut tx = self.writer.begin().await?;
-        if let Some(nonce) = consume_token {
-            let inserted = sqlx::query(
-                "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(&nonce)
-            .bind(ms(now))
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() == 0 {
-                tx.rollback().await?;
-                return Err(StoreError::TokenUsed);
-            }
-        }
-        if let Some(incident) = &decision.incident {
-            rows::upsert_incident(&mut tx, incident).await?;
-        }
-        for alert in &decision.alerts {
-            rows::upsert_alert(&mut tx, alert).await?;
-        }
-        if let Some(incident) = &decision.incident {
-            sqlx::query("UPDATE incidents SET alert_count = (SELECT count(*) FROM alerts WHERE incident_id = ?1) WHERE id = ?1")
-                .bind(&incident.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for event in &decision.events {
-            sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)")
-                .bind(&event.incident_id)
-                .bind(ms(event.at))
-                .bind(event.kind.as_str())
-                .bind(&event.actor)
-                .bind(&event.text)
-                .bind(event.data.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
-        for effect in &decision.effects {
-            match effect {
-                Effect::Notify { channel, notice } => {
-                    let notice_json = serde_json::to_string(notice)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    sqlx::query(
-                        "INSERT INTO deliveries (id, incident_id, channel, notice, status, next_attempt_at, created_at) \
-                         VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                    )
-                    .bind(uuid::Uuid::now_v7().to_string())
-                    .bind(&notice.incident_id)
-                    .bind(channel)
-                    .bind(notice_json)
-                    .bind(ms(now))
-                    .bind(ms(now))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Effect::SetTimer {
-                    kind,
-                    incident_id,
-                    due_at,
-                } => {
-                    sqlx::query("INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)")
-                        .bind(kind.as_str())
-                        .bind(incident_id)
-                        .bind(ms(*due_at))
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                Effect::CancelTimers { kind, incident_id } => {
-                    sqlx::query("DELETE FROM timers WHERE incident_id = ? AND kind = ?")
-                        .bind(incident_id)
-                        .bind(kind.as_str())
-                        .execute(&mut *tx)
-                        .await?;
-                }
-            }
-        }
-        if let Some(signal) = &signal {
-            let body =
-                serde_json::to_string(signal).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sqlx::query("INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)")
-                .bind(ms(now))
-                .bind(&signal.source)
-                .bind(&signal.dedup_key)
-                .bind(match signal.status {
-                    tocsin_core::signal::SignalStatus::Firing => "firing",
-                    tocsin_core::signal::SignalStatus::Resolved => "resolved",
-                })
-                .bind(body)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(check) = &check {
-            rows::record_check(&mut tx, check).await?;
-        }
-        if let Some(timer) = fired_timer {
-            sqlx::query("DELETE FROM timers WHERE id = ?")
-                .bind(timer)
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_commit(&mut tx, commit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn transact(
+        &self,
+        items: Vec<Item>,
+        decider: &mut Decider<'_>,
+    ) -> Result<Vec<ItemOutcome>> {
+        let mut tx = self.writer.begin().await?;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for (index, item) in items.into_iter().enumerate() {
+            if let Some((source, id)) = &item.delivery {
+                let inserted = sqlx::query(
+                    "INSERT INTO seen_deliveries (source, delivery_id, seen_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+                )
+                .bind(source)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if inserted.rows_affected() == 0 {
+                    outcomes.push(ItemOutcome::Duplicate);
+                    continue;
+                }
+            }
+            let situation = situation_in(&mut tx, &item.lookup).await?;
+            match decider(index, &situation) {
+                Ok(commit) => {
+                    if let Some((source, id)) = &item.delivery {
+                        sqlx::query("UPDATE seen_deliveries SET seen_at = ? WHERE source = ? AND delivery_id = ?")
+                            .bind(ms(commit.now))
+                            .bind(source)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let incident = commit.decision.incident.clone().or(situation.incident);
+                    write_commit(&mut tx, commit).await?;
+                    outcomes.push(ItemOutcome::Done(incident.map(Box::new)));
+                }
+                Err(refusal) => {
+                    // A refused item leaves no trace, not even its delivery id: a corrected
+                    // resend must be processed.
+                    if let Some((source, id)) = &item.delivery {
+                        sqlx::query(
+                            "DELETE FROM seen_deliveries WHERE source = ? AND delivery_id = ?",
+                        )
+                        .bind(source)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    outcomes.push(ItemOutcome::Refused(refusal));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn changes(&self, kind: Option<ChangeKind>, limit: u32) -> Result<Vec<ChangeRecord>> {
+        let rows = match kind {
+            Some(kind) => sqlx::query(
+                "SELECT * FROM changes WHERE kind = ? ORDER BY occurred_at DESC, seq DESC LIMIT ?",
+            )
+            .bind(kind.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?,
+            None => {
+                sqlx::query("SELECT * FROM changes ORDER BY occurred_at DESC, seq DESC LIMIT ?")
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.reader)
+                    .await?
+            }
+        };
+        rows.iter().map(rows::change).collect()
     }
 
     async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
@@ -370,6 +344,15 @@ impl Store for SqliteStore {
             .iter()
             .map(rows::monitor)
             .collect()
+    }
+
+    async fn monitor(&self, id: &str) -> Result<Option<MonitorRecord>> {
+        sqlx::query("SELECT * FROM monitors WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.writer)
+            .await?
+            .map(|row| rows::monitor(&row))
+            .transpose()
     }
 
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
@@ -560,4 +543,173 @@ impl Store for SqliteStore {
                 .await?,
         )
     }
+}
+
+/// Writes one commit inside a transaction.
+async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Result<()> {
+    let Commit {
+        now,
+        decision,
+        signal,
+        check,
+        fired_timer,
+        consume_token,
+        changes,
+    } = commit;
+    if let Some(nonce) = consume_token {
+        let inserted = sqlx::query(
+            "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(&nonce)
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            // Returning an error drops the transaction, which rolls it back.
+            return Err(StoreError::TokenUsed);
+        }
+    }
+    if let Some(incident) = &decision.incident {
+        rows::upsert_incident(tx, incident).await?;
+    }
+    for alert in &decision.alerts {
+        rows::upsert_alert(tx, alert).await?;
+    }
+    if let Some(incident) = &decision.incident {
+        sqlx::query("UPDATE incidents SET alert_count = (SELECT count(*) FROM alerts WHERE incident_id = ?1) WHERE id = ?1")
+            .bind(&incident.id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for event in &decision.events {
+        sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&event.incident_id)
+            .bind(ms(event.at))
+            .bind(event.kind.as_str())
+            .bind(&event.actor)
+            .bind(&event.text)
+            .bind(event.data.to_string())
+            .execute(&mut **tx)
+            .await?;
+    }
+    for effect in &decision.effects {
+        match effect {
+            Effect::Notify { channel, notice } => {
+                let notice_json = serde_json::to_string(notice)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO deliveries (id, incident_id, channel, notice, status, next_attempt_at, created_at) \
+                     VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(&notice.incident_id)
+                .bind(channel)
+                .bind(notice_json)
+                .bind(ms(now))
+                .bind(ms(now))
+                .execute(&mut **tx)
+                .await?;
+            }
+            Effect::SetTimer {
+                kind,
+                incident_id,
+                due_at,
+            } => {
+                sqlx::query("INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)")
+                    .bind(kind.as_str())
+                    .bind(incident_id)
+                    .bind(ms(*due_at))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            Effect::CancelTimers { kind, incident_id } => {
+                sqlx::query("DELETE FROM timers WHERE incident_id = ? AND kind = ?")
+                    .bind(incident_id)
+                    .bind(kind.as_str())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+    }
+    if let Some(signal) = &signal {
+        let body = serde_json::to_string(signal).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)")
+            .bind(ms(now))
+            .bind(&signal.source)
+            .bind(&signal.dedup_key)
+            .bind(match signal.status {
+                tocsin_core::signal::SignalStatus::Firing => "firing",
+                tocsin_core::signal::SignalStatus::Resolved => "resolved",
+            })
+            .bind(body)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if let Some(check) = &check {
+        rows::record_check(tx, check).await?;
+    }
+    if let Some(timer) = fired_timer {
+        sqlx::query("DELETE FROM timers WHERE id = ?")
+            .bind(timer)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for change in &changes {
+        rows::insert_change(tx, change, now).await?;
+    }
+    Ok(())
+}
+
+/// Reads an item's situation inside the deciding transaction.
+async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Result<Situation> {
+    let (incident_id, group) = match lookup {
+        Lookup::Nothing => return Ok(Situation::default()),
+        Lookup::Incident(id) => (Some(id.clone()), None),
+        Lookup::Key { dedup_key, group } => {
+            let id: Option<String> = sqlx::query_scalar(
+                "SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1",
+            )
+            .bind(dedup_key)
+            .fetch_optional(&mut **tx)
+            .await?;
+            (id, group.as_ref())
+        }
+    };
+    let mut situation = Situation::default();
+    if let Some(id) = incident_id {
+        situation.incident = sqlx::query("SELECT * FROM incidents WHERE id = ?")
+            .bind(&id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|row| rows::incident(&row))
+            .transpose()?;
+        situation.alerts =
+            sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
+                .bind(&id)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(rows::alert)
+                .collect::<Result<Vec<_>>>()?;
+    }
+    let has_open = situation
+        .incident
+        .as_ref()
+        .is_some_and(|incident| incident.state.is_open());
+    if let (Some(group), false) = (group, has_open) {
+        situation.group = sqlx::query(
+            "SELECT * FROM incidents i WHERE state != 'resolved' AND source = ? AND category IS ? AND component IS ? \
+             AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.last_seen >= ?) \
+             ORDER BY opened_at DESC LIMIT 1",
+        )
+        .bind(&group.source)
+        .bind(&group.category)
+        .bind(&group.component)
+        .bind(ms(group.since))
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|row| rows::incident(&row))
+        .transpose()?;
+    }
+    Ok(situation)
 }

@@ -9,7 +9,11 @@ use tocsin_core::incident::{
 };
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
 
-use crate::types::{CheckCommit, CheckRecord, DeliveryRecord, DeliveryStatus, MonitorRecord};
+use tocsin_core::inbound::{Change, ChangeKind};
+
+use crate::types::{
+    ChangeRecord, CheckCommit, CheckRecord, DeliveryRecord, DeliveryStatus, MonitorRecord,
+};
 use crate::{Result, StoreError};
 
 pub fn ms(at: Timestamp) -> i64 {
@@ -107,6 +111,7 @@ pub fn monitor(row: &SqliteRow) -> Result<MonitorRecord> {
     Ok(MonitorRecord {
         id: row.try_get("id")?,
         next_check_at: ts(row.try_get("next_check_at")?)?,
+        run_started_at: ts_opt(row.try_get("run_started_at")?)?,
         state: MonitorState {
             status: MonitorStatus::parse(&status)
                 .ok_or_else(|| corrupt("monitor status", &status))?,
@@ -190,9 +195,11 @@ pub async fn upsert_alert(tx: &mut Transaction<'_, Sqlite>, alert: &Alert) -> Re
 }
 
 pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit) -> Result<()> {
-    let outcome = &check.outcome;
-    let latency = i64::try_from(outcome.latency_ms).unwrap_or(i64::MAX);
-    sqlx::query("INSERT INTO check_results (monitor_id, at, ok, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)")
+    if let Some(outcome) = &check.outcome {
+        let latency = i64::try_from(outcome.latency_ms).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO check_results (monitor_id, at, ok, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)",
+        )
         .bind(&check.monitor_id)
         .bind(ms(check.at))
         .bind(outcome.ok)
@@ -201,6 +208,7 @@ pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit)
         .bind(&outcome.error)
         .execute(&mut **tx)
         .await?;
+    }
     let state = &check.state;
     sqlx::query(
         "UPDATE monitors SET status = ?, since = ?, failures = ?, failing_since = ?, last_check_at = ?, \
@@ -215,6 +223,65 @@ pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit)
     .bind(&state.last_error)
     .bind(ms(check.next_check_at))
     .bind(&check.monitor_id)
+    .execute(&mut **tx)
+    .await?;
+    if let Some(started) = check.run_started_at {
+        sqlx::query("UPDATE monitors SET run_started_at = ? WHERE id = ?")
+            .bind(started.map(ms))
+            .bind(&check.monitor_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub fn change(row: &SqliteRow) -> Result<ChangeRecord> {
+    let kind: String = row.try_get("kind")?;
+    let details: String = row.try_get("details")?;
+    Ok(ChangeRecord {
+        seq: row.try_get("seq")?,
+        received_at: ts(row.try_get("received_at")?)?,
+        change: Change {
+            source: row.try_get("source")?,
+            kind: ChangeKind::parse(&kind).ok_or_else(|| corrupt("change kind", &kind))?,
+            external_id: row.try_get("external_id")?,
+            summary: row.try_get("summary")?,
+            service: row.try_get("service")?,
+            environment: row.try_get("environment")?,
+            commit: row.try_get("commit_sha")?,
+            branch: row.try_get("branch")?,
+            author: row.try_get("author")?,
+            status: row.try_get("status")?,
+            url: row.try_get("url")?,
+            occurred_at: ts(row.try_get("occurred_at")?)?,
+            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+        },
+    })
+}
+
+pub async fn insert_change(
+    tx: &mut Transaction<'_, Sqlite>,
+    change: &Change,
+    received_at: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO changes (source, kind, external_id, summary, service, environment, commit_sha, branch, \
+           author, status, url, occurred_at, received_at, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&change.source)
+    .bind(change.kind.as_str())
+    .bind(&change.external_id)
+    .bind(&change.summary)
+    .bind(&change.service)
+    .bind(&change.environment)
+    .bind(&change.commit)
+    .bind(&change.branch)
+    .bind(&change.author)
+    .bind(&change.status)
+    .bind(&change.url)
+    .bind(ms(change.occurred_at))
+    .bind(ms(received_at))
+    .bind(change.details.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())

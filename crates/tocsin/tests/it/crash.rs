@@ -97,8 +97,11 @@ async fn kill_9_with_a_page_pending_then_restart_delivers_it_exactly_once() {
     );
 }
 
+/// The release binary's whole RSS is checked by `scripts/check-rss` (CI runs it); here, in a
+/// debug build whose relocated code pages alone take ~27 MB, the memory tocsin itself
+/// allocates (anonymous: heap and stacks) must stay far below that budget.
 #[tokio::test]
-async fn idle_with_the_example_configuration_it_stays_under_30_mb() {
+async fn idle_with_the_example_configuration_its_own_memory_stays_small() {
     let dir = tempfile::tempdir().unwrap();
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/tocsin.example.toml");
     let database = format!("sqlite://{}", dir.path().join("tocsin.db").display());
@@ -116,9 +119,12 @@ async fn idle_with_the_example_configuration_it_stays_under_30_mb() {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc status");
     let rss_kb: u64 = status
         .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .find_map(|line| line.strip_prefix("RssAnon:"))
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS");
+        .expect("RssAnon");
     child.start_kill().unwrap();
-    assert!(rss_kb < 30 * 1024, "RSS {rss_kb} kB is over 30 MB");
+    assert!(
+        rss_kb < 15 * 1024,
+        "anonymous RSS {rss_kb} kB is over 15 MB"
+    );
 }

@@ -1,0 +1,109 @@
+//! Group commit for inbound signals: requests queue their items; whoever holds the leader lock
+//! commits everything queued so far in one transaction and answers every waiter. Throughput
+//! does not stop at one fsync per request, and a 2xx still means "on disk". The queue is
+//! bounded: past it, callers are told to come back later, never accepted and then dropped.
+
+use std::sync::Mutex;
+
+use tocsin_store::ItemOutcome;
+use tokio::sync::oneshot;
+
+use crate::work::Work;
+use crate::{Engine, EngineError};
+
+/// Items waiting for the next commit, at most this many: past it, 429.
+pub const INTAKE_LIMIT: usize = 20_000;
+/// Items committed in one transaction at most, so one batch cannot hold the writer for long.
+const BATCH_LIMIT: usize = 2_000;
+
+type Reply = oneshot::Sender<Result<Vec<ItemOutcome>, EngineError>>;
+
+#[derive(Debug, Default)]
+pub(crate) struct Intake {
+    queue: Mutex<Queue>,
+    leader: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    waiting: Vec<(Vec<Work>, Reply)>,
+    items: usize,
+}
+
+impl Engine {
+    /// Commits `works` (one request's items) with whatever else is queued; returns after the commit.
+    pub(crate) async fn submit(&self, works: Vec<Work>) -> Result<Vec<ItemOutcome>, EngineError> {
+        let (reply, answer) = oneshot::channel();
+        {
+            let mut queue = self
+                .intake
+                .queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if queue.items + works.len() > INTAKE_LIMIT {
+                return Err(EngineError::Busy);
+            }
+            queue.items += works.len();
+            queue.waiting.push((works, reply));
+        }
+        let mut answer = answer;
+        {
+            let _leader = self.intake.leader.lock().await;
+            loop {
+                let batch = self.take_batch();
+                if batch.is_empty() {
+                    break;
+                }
+                self.commit_batch(batch).await;
+                // Stop leading once our own items were committed; the next waiter leads on.
+                match answer.try_recv() {
+                    Ok(result) => return result,
+                    Err(oneshot::error::TryRecvError::Empty) => continue,
+                    Err(oneshot::error::TryRecvError::Closed) => break,
+                }
+            }
+        }
+        // A previous leader committed our items.
+        answer
+            .await
+            .map_err(|_| EngineError::Unavailable("the commit was abandoned".into()))?
+    }
+
+    fn take_batch(&self) -> Vec<(Vec<Work>, Reply)> {
+        let mut queue = self
+            .intake
+            .queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut taken = Vec::new();
+        let mut count = 0;
+        while let Some((works, _)) = queue.waiting.first() {
+            if count > 0 && count + works.len() > BATCH_LIMIT {
+                break;
+            }
+            count += works.len();
+            taken.push(queue.waiting.remove(0));
+        }
+        queue.items -= count;
+        taken
+    }
+
+    async fn commit_batch(&self, batch: Vec<(Vec<Work>, Reply)>) {
+        let sizes: Vec<usize> = batch.iter().map(|(works, _)| works.len()).collect();
+        let (all, replies): (Vec<Vec<Work>>, Vec<Reply>) = batch.into_iter().unzip();
+        match self.decide_all(all.into_iter().flatten().collect()).await {
+            Ok(outcomes) => {
+                let mut outcomes = outcomes.into_iter();
+                for (size, reply) in sizes.into_iter().zip(replies) {
+                    let _ = reply.send(Ok(outcomes.by_ref().take(size).collect()));
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, "committing a batch of signals failed; its senders are told to retry");
+                for reply in replies {
+                    let _ = reply.send(Err(EngineError::Unavailable(error.to_string())));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Deciding items in one transaction: what to decide (`Work`) and the call that reads each
+//! item's situation, decides it with the pure core, and writes the result — all inside the
+//! store's one transaction, so no decision is ever made on stale state.
+
+use tocsin_core::check::CheckOutcome;
+use tocsin_core::decide::{Input, decide};
+use tocsin_core::inbound::Change;
+use tocsin_core::signal::Signal;
+use tocsin_store::{CheckCommit, Commit, Item, ItemOutcome};
+
+use crate::{Engine, EngineError};
+
+/// One thing to decide and what to commit with it.
+#[derive(Debug, Clone)]
+pub(crate) struct Work {
+    pub item: Item,
+    /// The input for the pure engine; `None` records the extras only.
+    pub input: Option<Input>,
+    pub signal: Option<Signal>,
+    pub check: Option<CheckCommit>,
+    pub fired_timer: Option<i64>,
+    pub consume_token: Option<String>,
+    pub changes: Vec<Change>,
+}
+
+impl Work {
+    pub fn new(item: Item, input: Option<Input>) -> Self {
+        Work {
+            item,
+            input,
+            signal: None,
+            check: None,
+            fired_timer: None,
+            consume_token: None,
+            changes: Vec::new(),
+        }
+    }
+}
+
+impl Engine {
+    /// Decides every item in one transaction, in order, each seeing the ones before it.
+    pub(crate) async fn decide_all(
+        &self,
+        works: Vec<Work>,
+    ) -> Result<Vec<ItemOutcome>, EngineError> {
+        let creates_work = works.iter().any(|work| work.input.is_some());
+        let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
+        let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
+        let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
+            let work = works
+                .get_mut(index)
+                .and_then(Option::take)
+                .unwrap_or_else(|| unreachable!("the store asks for each item exactly once"));
+            let now = self.now();
+            let decision = match work.input {
+                Some(input) => decide(&self.policy, situation, input, &self.ctx(now))?,
+                None => Default::default(),
+            };
+            Ok(Commit {
+                now,
+                decision,
+                signal: work.signal,
+                check: work.check,
+                fired_timer: work.fired_timer,
+                consume_token: work.consume_token,
+                changes: work.changes,
+            })
+        };
+        let outcomes = self.store.transact(items, &mut decider).await?;
+        if creates_work {
+            self.wake_deliveries.notify_one();
+            self.wake_timers.notify_one();
+        }
+        Ok(outcomes)
+    }
+
+    /// Decides one item on its own.
+    pub(crate) async fn decide_one(&self, work: Work) -> Result<ItemOutcome, EngineError> {
+        let mut outcomes = self.decide_all(vec![work]).await?;
+        outcomes
+            .pop()
+            .ok_or_else(|| EngineError::Unavailable("the store returned no outcome".into()))
+    }
+}
+
+/// A failed check's outcome with a message and no HTTP status (heartbeats).
+pub(crate) fn failed(error: String) -> CheckOutcome {
+    CheckOutcome {
+        ok: false,
+        status: None,
+        latency_ms: 0,
+        error: Some(error),
+    }
+}

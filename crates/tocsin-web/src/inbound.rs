@@ -1,0 +1,341 @@
+//! Signals in: PagerDuty Events v2 (`/v2/enqueue`, `/v2/change/enqueue`), the per-integration
+//! webhooks (`/hooks/{integration}`) and heartbeat pings (`/ping/{key}`). Each request is
+//! authenticated, parsed by a pure parser, and committed before the 2xx.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, post};
+use axum::{Json, Router};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use tocsin_config::IntegrationKind;
+use tocsin_core::inbound::{self, Inbound, IntegrationContext, ParseError};
+use tocsin_engine::{Delivery, EngineError};
+
+use crate::{ApiError, AppState};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/enqueue", post(pagerduty_event))
+        .route("/v2/change/enqueue", post(pagerduty_change))
+        .route("/hooks/{integration}", post(hook))
+        .route("/ping/{key}", any(ping))
+        .route("/ping/{key}/{suffix}", any(ping_with))
+}
+
+fn same(a: &str, b: &str) -> bool {
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// The body, or the API's error: 413 past the limit, 400 otherwise.
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "the body is over the {} KiB limit",
+                crate::BODY_LIMIT / 1024
+            ),
+        ),
+        _ => ApiError::bad_request(rejection.body_text()),
+    })
+}
+
+fn engine_error(error: EngineError) -> Response {
+    ApiError::from(error).into_response()
+}
+
+/// A firing signal that maps to no severity would be refused by the engine; say why up front.
+fn check_severities(items: &[Inbound], ctx: &IntegrationContext) -> Result<(), String> {
+    let unmapped = items.iter().any(|item| {
+        matches!(item, Inbound::Signal(signal)
+            if signal.status == tocsin_core::signal::SignalStatus::Firing && signal.severity.is_none())
+    });
+    if unmapped {
+        return Err(format!(
+            "the alert's severity maps to no tocsin severity; set `severity` or `severity_map` on integration `{}`",
+            ctx.id
+        ));
+    }
+    Ok(())
+}
+
+// ── PagerDuty Events API v2 ─────────────────────────────────────────────────────────────────
+
+fn pd_invalid(errors: Vec<String>) -> Response {
+    let body = json!({ "status": "invalid event", "message": "Event object is invalid", "errors": errors });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+/// The PagerDuty-compatible integration whose key this is.
+fn pagerduty_context(state: &AppState, routing_key: &str) -> Option<IntegrationContext> {
+    let config = state.engine.config();
+    let id = config
+        .integrations
+        .iter()
+        .find_map(|integration| match &integration.kind {
+            IntegrationKind::Pagerduty { key } if same(key.expose(), routing_key) => {
+                Some(integration.id.clone())
+            }
+            _ => None,
+        })?;
+    state.engine.integration_context(&id)
+}
+
+async fn pagerduty_event(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let raw = match body(raw) {
+        Ok(raw) => raw,
+        Err(error) => return error.into_response(),
+    };
+    let event = match inbound::pagerduty::parse_event(&raw) {
+        Ok(event) => event,
+        Err(errors) => return pd_invalid(errors),
+    };
+    let Some(ctx) = pagerduty_context(&state, &event.routing_key) else {
+        return pd_invalid(vec![
+            "routing_key is not the key of any integration".to_owned(),
+        ]);
+    };
+    let generated = generated_key();
+    let (dedup_key, item) = event.into_inbound(&ctx, &generated);
+    let items = vec![item];
+    if let Err(message) = check_severities(&items, &ctx) {
+        return pd_invalid(vec![message]);
+    }
+    match state.engine.accept(items, None).await {
+        Ok(_) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "status": "success", "message": "Event processed", "dedup_key": dedup_key })),
+        )
+            .into_response(),
+        Err(error) => engine_error(error),
+    }
+}
+
+async fn pagerduty_change(
+    State(state): State<AppState>,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let raw = match body(raw) {
+        Ok(raw) => raw,
+        Err(error) => return error.into_response(),
+    };
+    let change = match inbound::pagerduty::parse_change(&raw) {
+        Ok(change) => change,
+        Err(errors) => return pd_invalid(errors),
+    };
+    let Some(ctx) = pagerduty_context(&state, &change.routing_key) else {
+        return pd_invalid(vec![
+            "routing_key is not the key of any integration".to_owned(),
+        ]);
+    };
+    let change = change.into_change(&ctx);
+    match state
+        .engine
+        .accept(vec![Inbound::Change(change)], None)
+        .await
+    {
+        Ok(_) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "status": "success", "message": "Change event processed" })),
+        )
+            .into_response(),
+        Err(error) => engine_error(error),
+    }
+}
+
+/// A dedup key for a trigger that came without one.
+fn generated_key() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+// ── /hooks/{integration} ────────────────────────────────────────────────────────────────────
+
+#[derive(Debug, serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn unauthorized(message: &str) -> Response {
+    ApiError::unauthorized(message).into_response()
+}
+
+fn parse_failed(error: ParseError) -> Response {
+    ApiError::bad_request(error.to_string()).into_response()
+}
+
+async fn hook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(integration) = state.engine.config().integration(&id).cloned() else {
+        return ApiError::not_found(format!(
+            "no integration `{id}`; check the URL against the configuration"
+        ))
+        .into_response();
+    };
+    let raw = match body(raw) {
+        Ok(raw) => raw,
+        Err(error) => return error.into_response(),
+    };
+    let Some(ctx) = state.engine.integration_context(&id) else {
+        return ApiError::not_found(format!("no integration `{id}`")).into_response();
+    };
+    let token = query
+        .as_deref()
+        .and_then(token_from_query)
+        .unwrap_or_default();
+    let mut delivery = None;
+    let parsed: Result<Vec<Inbound>, ParseError> = match &integration.kind {
+        IntegrationKind::Alertmanager { token: expected } => {
+            let sent = header(&headers, "authorization")
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if !same(sent.trim(), expected.expose()) {
+                return unauthorized(
+                    "send the integration's token as `Authorization: Bearer <token>`",
+                );
+            }
+            inbound::alertmanager::parse(&raw, &ctx)
+        }
+        IntegrationKind::Sentry { secret } => {
+            if !inbound::sentry::verify_signature(
+                secret.expose().as_bytes(),
+                header(&headers, "sentry-hook-signature"),
+                &raw,
+            ) {
+                return unauthorized(
+                    "the Sentry-Hook-Signature header does not match the body and the client secret",
+                );
+            }
+            inbound::sentry::parse(header(&headers, "sentry-hook-resource"), &raw, &ctx)
+        }
+        IntegrationKind::Github { secret } => {
+            if !inbound::github::verify_signature(
+                secret.expose().as_bytes(),
+                header(&headers, "x-hub-signature-256"),
+                &raw,
+            ) {
+                return unauthorized(
+                    "the X-Hub-Signature-256 header does not match the body and the webhook secret",
+                );
+            }
+            delivery = header(&headers, "x-github-delivery").map(|id| Delivery {
+                source: ctx.source(),
+                id: id.to_owned(),
+            });
+            let event = header(&headers, "x-github-event").unwrap_or("");
+            inbound::github::parse(event, &raw, &ctx)
+        }
+        IntegrationKind::Uptimerobot { token: expected } => {
+            if !same(&token, expected.expose()) {
+                return unauthorized("add the integration's token to the URL as `?token=<token>`");
+            }
+            inbound::uptimerobot::parse(
+                &raw,
+                header(&headers, "content-type"),
+                query.as_deref(),
+                &ctx,
+            )
+        }
+        IntegrationKind::Railway { token: expected } => {
+            if !same(&token, expected.expose()) {
+                return unauthorized("add the integration's token to the URL as `?token=<token>`");
+            }
+            inbound::railway::parse(&raw, &ctx)
+        }
+        IntegrationKind::Generic { secret } => {
+            let verified = inbound::generic::verify(
+                secret.expose(),
+                header(&headers, "webhook-id"),
+                header(&headers, "webhook-timestamp"),
+                header(&headers, "webhook-signature"),
+                &raw,
+                state.engine.now(),
+            );
+            if let Err(error) = verified {
+                return unauthorized(&error.to_string());
+            }
+            delivery = header(&headers, "webhook-id").map(|id| Delivery {
+                source: ctx.source(),
+                id: id.to_owned(),
+            });
+            inbound::generic::parse(&raw, &ctx)
+        }
+        IntegrationKind::Pagerduty { .. } => {
+            return ApiError::bad_request("a pagerduty integration receives events at /v2/enqueue")
+                .into_response();
+        }
+    };
+    let items = match parsed {
+        Ok(items) => items,
+        Err(error) => return parse_failed(error),
+    };
+    if let Err(message) = check_severities(&items, &ctx) {
+        return ApiError::bad_request(message).into_response();
+    }
+    match state.engine.accept(items, delivery).await {
+        Ok(accepted) => (
+            StatusCode::ACCEPTED,
+            Json(json!({ "status": "accepted", "applied": accepted.applied, "ignored": accepted.ignored })),
+        )
+            .into_response(),
+        Err(error) => engine_error(error),
+    }
+}
+
+/// `token` from a query string.
+fn token_from_query(query: &str) -> Option<String> {
+    Query::<TokenQuery>::try_from_uri(&format!("/?{query}").parse().ok()?)
+        .ok()
+        .and_then(|Query(q)| q.token)
+}
+
+// ── /ping/{key} ─────────────────────────────────────────────────────────────────────────────
+
+async fn ping(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    record_ping(&state, &key, None).await
+}
+
+async fn ping_with(
+    State(state): State<AppState>,
+    Path((key, suffix)): Path<(String, String)>,
+) -> Response {
+    record_ping(&state, &key, Some(&suffix)).await
+}
+
+async fn record_ping(state: &AppState, key: &str, suffix: Option<&str>) -> Response {
+    let plain = |status: StatusCode, text: &'static str| {
+        (
+            status,
+            [
+                (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            ],
+            text,
+        )
+            .into_response()
+    };
+    let Ok(ping) = inbound::heartbeat::parse_suffix(suffix) else {
+        return plain(StatusCode::BAD_REQUEST, "invalid url format");
+    };
+    match state.engine.ping(key, ping).await {
+        Ok(true) => plain(StatusCode::OK, "OK"),
+        Ok(false) => plain(StatusCode::NOT_FOUND, "not found"),
+        Err(error) => engine_error(error),
+    }
+}
