@@ -253,10 +253,35 @@ fn find_ack_url(value: &Value) -> Option<String> {
     }
 }
 
+/// Slack's `<url|label>` links, shown as their label (the link itself is the button beside).
+fn readable(slack_text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = slack_text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('>') {
+            Some(close) => {
+                let link = &after[..close];
+                out.push_str(link.split_once('|').map_or(link, |(_, label)| label));
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn record(demo: &Demo, channel: &'static str, payload: &Value) {
-    let text = payload["text"].as_str().unwrap_or_default().to_owned();
+    let text = readable(payload["text"].as_str().unwrap_or_default());
+    let at = demo_now(demo);
+    let at = at.round(jiff::Unit::Second).unwrap_or(at);
     let message = InboxMessage {
-        at: demo_now(demo),
+        at,
         channel,
         text,
         ack_url: find_ack_url(payload),
@@ -281,4 +306,32 @@ async fn receive_slack(State(demo): State<Demo>, Json(payload): Json<Value>) -> 
 async fn receive_sms(State(demo): State<Demo>, Json(payload): Json<Value>) -> StatusCode {
     record(&demo, "sms", &payload);
     StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bundled_demo_configuration_is_valid() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = super::demo_config(
+            dir.path(),
+            "http://127.0.0.1:8080",
+            "http://127.0.0.1:3000",
+            "t",
+        )
+        .unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            config.monitors.len(),
+            1,
+            "one monitor: one outage, one page"
+        );
+    }
+
+    #[test]
+    fn slack_links_read_as_their_labels() {
+        assert_eq!(
+            super::readable("SEV-1: down · <http://x/ack/t|Acknowledge> <b"),
+            "SEV-1: down · Acknowledge <b"
+        );
+    }
 }

@@ -4,6 +4,9 @@
 mod api;
 mod cli;
 mod crash;
+mod demo;
 mod flow;
+mod durability;
 mod inbound;
+mod peers;
 mod support;
