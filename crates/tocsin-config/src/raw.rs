@@ -321,6 +321,7 @@ pub(crate) struct RawAction {
 pub(crate) struct RawEngine {
     pub reopen_window: Str,
     pub grouping_window: Str,
+    pub integration_rate_limit: Int,
 }
 
 /// A runbook's front matter (the TOML between its `+++` lines).

@@ -105,7 +105,7 @@ mod tests {
         assert!(!monitor.contains(&"kind"));
         assert_eq!(
             fields_of::<RawEngine>(),
-            &["reopen_window", "grouping_window"]
+            &["reopen_window", "grouping_window", "integration_rate_limit"]
         );
     }
 

@@ -134,6 +134,9 @@ pub struct Engine {
     /// Alerts with the same source and key arriving within this long join one incident.
     /// Default `"5m"`.
     pub grouping_window: Duration,
+    /// Requests per second each integration may send (a burst of twice as many is allowed);
+    /// past it the sender is answered 429 with `Retry-After`. From 1 to 1000000. Default `2000`.
+    pub integration_rate_limit: u32,
 }
 
 impl Default for Engine {
@@ -141,6 +144,7 @@ impl Default for Engine {
         Self {
             reopen_window: Duration::from_secs(3600),
             grouping_window: Duration::from_secs(300),
+            integration_rate_limit: 2000,
         }
     }
 }

@@ -188,6 +188,9 @@ async fn hook(
         ))
         .into_response();
     };
+    if let Err(limited) = state.limits.admit(&id) {
+        return limited.into_response();
+    }
     let raw = match body(raw) {
         Ok(raw) => raw,
         Err(error) => return error.into_response(),

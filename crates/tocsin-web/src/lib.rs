@@ -7,6 +7,7 @@ mod auth;
 mod error;
 mod health;
 mod inbound;
+mod limit;
 mod pages;
 
 use std::sync::Arc;
@@ -24,13 +25,18 @@ pub const BODY_LIMIT: usize = 512 * 1024;
 pub struct AppState {
     pub engine: Arc<Engine>,
     pages: Arc<pages::Pages>,
+    limits: Arc<limit::IntegrationLimits>,
 }
 
 /// The whole router. `extra` lets the binary mount more (the demo's pages).
 pub fn router(engine: Arc<Engine>) -> Router {
+    let limits = Arc::new(limit::IntegrationLimits::new(
+        engine.config().engine.integration_rate_limit,
+    ));
     let state = AppState {
         engine,
         pages: Arc::new(pages::Pages::new()),
+        limits,
     };
     Router::new()
         .merge(health::routes())

@@ -229,5 +229,21 @@ pub(super) fn engine(ctx: &mut Ctx, raw: &Field<RawEngine>) -> Engine {
         grouping_window: ctx
             .duration(&raw.grouping_window, "engine.grouping_window", true)
             .unwrap_or(defaults.grouping_window),
+        integration_rate_limit: match ctx
+            .get(&raw.integration_rate_limit, "engine.integration_rate_limit")
+        {
+            Some(limit) => match u32::try_from(limit) {
+                Ok(limit) if (1..=1_000_000).contains(&limit) => limit,
+                _ => {
+                    ctx.error(
+                        "engine.integration_rate_limit",
+                        format!("`integration_rate_limit` is {limit}; it must be from 1 to 1000000"),
+                        Some("write requests per second per integration, like `integration_rate_limit = 2000`".to_owned()),
+                    );
+                    defaults.integration_rate_limit
+                }
+            },
+            None => defaults.integration_rate_limit,
+        },
     }
 }

@@ -498,6 +498,36 @@ async fn railway_deployments_and_signed_generic_changes_are_recorded() {
 }
 
 #[tokio::test]
+async fn an_integration_over_its_rate_limit_is_told_when_to_retry() {
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    let app =
+        TestApp::start(&(config(&target, &sink) + "\n[engine]\nintegration_rate_limit = 1\n"))
+            .await;
+    let bearer = [("authorization", "Bearer am-token".to_owned())];
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = app
+            .http
+            .post(app.url("/hooks/alertmanager"))
+            .header("authorization", &bearer[0].1)
+            .body(alertmanager_payload("firing", 1))
+            .send()
+            .await
+            .unwrap();
+        statuses.push((
+            response.status().as_u16(),
+            response.headers().get("retry-after").is_some(),
+        ));
+    }
+    assert_eq!(
+        statuses,
+        [(202, false), (202, false), (429, true)],
+        "a burst of 2, then 429 with Retry-After"
+    );
+}
+
+#[tokio::test]
 async fn unknown_integrations_404_and_oversized_bodies_413() {
     let (app, _) = app().await;
     let (status, body) = post_raw(&app, "/hooks/nope", &[], "{}").await;
