@@ -4,10 +4,12 @@
 pub mod check;
 pub mod decide;
 pub mod duration;
+pub mod escalation;
 pub mod inbound;
 pub mod incident;
 pub mod monitor;
 pub mod notice;
+pub mod oncall;
 pub mod retry;
 pub mod secret;
 pub mod signal;

@@ -1,23 +1,29 @@
 //! tocsin-notify: delivers a notice to one channel and says whether a failed delivery is worth
 //! retrying.
 //!
-//! One module per channel kind renders the notice in that channel's format; [`Sender`] posts it and
-//! [`classify`] turns the answer into `Ok` or a [`SendError`]. Nothing here reads the clock: the
-//! delivery carries `now`.
+//! One module per channel kind renders the notice in that channel's format; [`Sender`] sends it and
+//! [`classify`] (or, for e-mail, the SMTP reply) turns the answer into `Ok` or a [`SendError`].
+//! Nothing here reads the clock: the delivery carries `now`. [`throttle`] is the pure per-contact
+//! rate limit the engine applies before a send.
 
+pub mod email;
 mod error;
+pub mod http_template;
 pub mod slack;
+pub mod throttle;
 pub mod webhook;
 
 use std::time::Duration;
 
 use jiff::Timestamp;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
-use reqwest::{Response, Url};
+use reqwest::{Method, Response, Url};
 use tocsin_core::Secret;
 use tocsin_core::notice::{Notice, NoticeLinks};
 
+pub use email::{Mailer, SmtpSettings, Tls};
 pub use error::{DETAIL_BODY_BYTES, MAX_RETRY_AFTER, SendError, classify};
+pub use throttle::Throttle;
 
 /// The user agent every delivery sends, so a receiver's logs say who is calling.
 pub const USER_AGENT: &str = concat!("tocsin/", env!("CARGO_PKG_VERSION"));
@@ -33,19 +39,42 @@ pub enum Target {
     Slack { webhook_url: Secret },
     /// A generic HTTPS endpoint, sent Standard Webhooks headers and signed when `secret` is set.
     Webhook { url: String, secret: Option<Secret> },
+    /// E-mail through the [`Sender`]'s [`Mailer`]. `to` is the channel's address; a delivery that
+    /// pages a person ([`Delivery::to`]) goes to that person instead. `locale_rtl` lays the HTML
+    /// part out right-to-left (Arabic).
+    Email { to: String, locale_rtl: bool },
+    /// Any provider's HTTP API (SMS, voice, chat): the body is a template filled in per delivery;
+    /// see [`http_template`] for the values and filters. Header values are secrets (API keys);
+    /// with `secret` the request is also signed per Standard Webhooks.
+    HttpTemplate {
+        method: String,
+        url: String,
+        headers: Vec<(String, Secret)>,
+        body: String,
+        secret: Option<Secret>,
+    },
 }
 
 impl Target {
     /// The values that must never show up in an error's detail.
-    fn secrets(&self) -> impl Iterator<Item = &str> {
-        let secret = match self {
-            Target::Slack { webhook_url } => Some(webhook_url),
-            Target::Webhook { secret, .. } => secret.as_ref(),
+    fn secrets(&self) -> Vec<&str> {
+        let secrets: Vec<&Secret> = match self {
+            Target::Slack { webhook_url } => vec![webhook_url],
+            Target::Webhook { secret, .. } => secret.iter().collect(),
+            Target::Email { .. } => Vec::new(),
+            Target::HttpTemplate {
+                headers, secret, ..
+            } => headers
+                .iter()
+                .map(|(_, value)| value)
+                .chain(secret.as_ref())
+                .collect(),
         };
-        secret
+        secrets
+            .into_iter()
             .map(Secret::expose)
             .filter(|value| !value.is_empty())
-            .into_iter()
+            .collect()
     }
 }
 
@@ -63,16 +92,28 @@ pub struct Delivery<'a> {
     pub to: Option<&'a str>,
 }
 
-/// Posts notices to their targets over one shared HTTP client.
+/// Sends notices to their targets over one shared HTTP client and, when e-mail is configured,
+/// one [`Mailer`].
 #[derive(Debug, Clone)]
 pub struct Sender {
     client: reqwest::Client,
+    mailer: Option<Mailer>,
 }
 
 impl Sender {
-    /// Wraps a client; use [`http_client`] unless a test needs something else.
+    /// Wraps a client; use [`http_client`] unless a test needs something else. Without
+    /// [`Sender::with_mailer`], e-mail targets fail permanently.
     pub fn new(client: reqwest::Client) -> Self {
-        Self { client }
+        Self {
+            client,
+            mailer: None,
+        }
+    }
+
+    /// Adds the mailer that [`Target::Email`] deliveries go through.
+    pub fn with_mailer(mut self, mailer: Mailer) -> Self {
+        self.mailer = Some(mailer);
+        self
     }
 
     /// Delivers once. No retries here: the outbox owns retrying, guided by the error's
@@ -81,8 +122,14 @@ impl Sender {
         let result = match target {
             Target::Slack { webhook_url } => {
                 let body = encode(&slack::render(delivery.notice, delivery.links))?;
-                self.post(webhook_url.expose(), body, HeaderMap::new(), delivery.now)
-                    .await
+                self.request(
+                    Method::POST,
+                    webhook_url.expose(),
+                    body,
+                    json_headers(HeaderMap::new()),
+                    delivery.now,
+                )
+                .await
             }
             Target::Webhook { url, secret } => {
                 let body = encode(&webhook::render(delivery))?;
@@ -92,7 +139,30 @@ impl Sender {
                     delivery.now.as_second(),
                     &body,
                 )?;
-                self.post(url, body, headers, delivery.now).await
+                self.request(Method::POST, url, body, json_headers(headers), delivery.now)
+                    .await
+            }
+            Target::Email { to, locale_rtl } => {
+                // The mailer scrubs its own password from details.
+                let Some(mailer) = &self.mailer else {
+                    return Err(SendError::permanent(
+                        None,
+                        "e-mail is not configured: add an [smtp] section".to_owned(),
+                    ));
+                };
+                let recipient = delivery.to.filter(|to| !to.trim().is_empty()).unwrap_or(to);
+                mailer.send(recipient, delivery, *locale_rtl).await
+            }
+            Target::HttpTemplate {
+                method,
+                url,
+                headers,
+                body,
+                secret,
+            } => {
+                let (method, headers, body) =
+                    http_template::request(method, headers, body, secret.as_ref(), delivery)?;
+                self.request(method, url, body, headers, delivery.now).await
             }
         };
         // Belt and braces: no path above should echo a secret, but a receiver might echo the
@@ -105,8 +175,9 @@ impl Sender {
         })
     }
 
-    async fn post(
+    async fn request(
         &self,
+        method: Method,
         url: &str,
         body: Vec<u8>,
         headers: HeaderMap,
@@ -127,8 +198,7 @@ impl Sender {
         }
         let response = self
             .client
-            .post(url)
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .request(method, url)
             .headers(headers)
             .body(body)
             .send()
@@ -162,6 +232,12 @@ async fn body_prefix(mut response: Response, limit: usize) -> Vec<u8> {
         }
     }
     body
+}
+
+/// `headers` with `Content-Type: application/json`.
+fn json_headers(mut headers: HeaderMap) -> HeaderMap {
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers
 }
 
 fn encode(payload: &serde_json::Value) -> Result<Vec<u8>, SendError> {
@@ -212,8 +288,17 @@ mod tests {
             url: "https://example.com/hook".into(),
             secret: Some(Secret::new("whsec_sekrit")),
         };
+        let template = Target::HttpTemplate {
+            method: "POST".into(),
+            url: "https://api.example.com/sms".into(),
+            headers: vec![("Authorization".into(), Secret::new("Bearer sekrit"))],
+            body: "{}".into(),
+            secret: Some(Secret::new("whsec_sekrit")),
+        };
         assert!(!format!("{slack:?}").contains("sekrit"));
         assert!(!format!("{webhook:?}").contains("sekrit"));
+        assert!(!format!("{template:?}").contains("sekrit"));
+        assert_eq!(template.secrets(), ["Bearer sekrit", "whsec_sekrit"]);
         assert!(format!("{webhook:?}").contains("https://example.com/hook"));
     }
 }

@@ -87,6 +87,9 @@ pub fn render(notice: &Notice, links: &NoticeLinks) -> Value {
         buttons.push(json!({
             "type": "button",
             "action_id": "acknowledge",
+            // With the app's interactivity on, a press posts this value to /slack/interactive
+            // and acknowledges at once; without it, the URL opens the signed acknowledge page.
+            "value": notice.incident_id,
             "style": "primary",
             "text": { "type": "plain_text", "text": "Acknowledge" },
             "url": ack_url,

@@ -51,6 +51,13 @@ pub fn render(delivery: &Delivery<'_>) -> Value {
 /// One line for people reading on a phone: `sev1 opened: Checkout down. Acknowledge: https://…`.
 /// Plain ASCII punctuation, because SMS gateways bill non-GSM characters double.
 pub fn text(notice: &Notice, links: &NoticeLinks) -> String {
+    text_within(notice, links, usize::MAX)
+}
+
+/// [`text`] in at most `limit` characters: the title is cut (ending in `...`), never the link,
+/// because the link is what the reader acts on. Only a link longer than the limit by itself makes
+/// the line longer than `limit`.
+pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String {
     let what = match (notice.event, notice.actor.as_deref().map(one_line)) {
         (NoticeEvent::Opened, _) => "opened".to_owned(),
         (NoticeEvent::Acknowledged, Some(actor)) if !actor.is_empty() => {
@@ -60,20 +67,26 @@ pub fn text(notice: &Notice, links: &NoticeLinks) -> String {
         (NoticeEvent::Resolved, _) => "resolved".to_owned(),
         (NoticeEvent::ResponseOverdue, _) => "still unacknowledged".to_owned(),
     };
-    let mut line = format!(
-        "{} {what}: {}.",
-        one_line(&notice.severity),
-        // The line adds its own full stop.
-        one_line(&notice.title).trim_end_matches('.')
-    );
-    match links.ack_url.as_deref().filter(|url| !url.is_empty()) {
-        Some(ack_url) => line.push_str(&format!(" Acknowledge: {ack_url}")),
-        None if !links.incident_url.is_empty() => {
-            line.push_str(&format!(" {}", links.incident_url));
-        }
-        None => {}
-    }
-    line
+    let head = format!("{} {what}: ", one_line(&notice.severity));
+    // The line adds its own full stop.
+    let title = one_line(&notice.title);
+    let title = title.trim_end_matches('.');
+    let link = match links.ack_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(ack_url) => format!(" Acknowledge: {ack_url}"),
+        None if !links.incident_url.is_empty() => format!(" {}", links.incident_url),
+        None => String::new(),
+    };
+    let fixed = head.chars().count() + ".".len() + link.chars().count();
+    let room = limit.saturating_sub(fixed);
+    let title = if title.chars().count() <= room {
+        title.to_owned()
+    } else {
+        // Two ASCII dots that the line's full stop makes an ellipsis (`…` is not in the GSM
+        // alphabet).
+        let kept: String = title.chars().take(room.saturating_sub(2)).collect();
+        format!("{}..", kept.trim_end())
+    };
+    format!("{head}{title}.{link}")
 }
 
 /// The Standard Webhooks signature header value, `v1,<base64 HMAC-SHA256>` over
@@ -276,6 +289,44 @@ mod tests {
                 "text": "sev1 opened: Checkout API down. Acknowledge: https://tocsin.example.com/ack/abc",
             })
         );
+    }
+
+    #[test]
+    fn a_bounded_text_cuts_the_title_and_keeps_the_link() {
+        let links = NoticeLinks {
+            incident_url: "https://t.example/i/1".into(),
+            ack_url: Some("https://t.example/a/1".into()),
+        };
+        let mut notice = notice();
+        assert_eq!(
+            text_within(&notice, &links, 300),
+            text(&notice, &links),
+            "short lines are untouched"
+        );
+        notice.title = "x".repeat(500);
+        let line = text_within(&notice, &links, 300);
+        assert_eq!(line.chars().count(), 300);
+        assert!(line.starts_with("sev1 opened: xxx"));
+        assert!(
+            line.ends_with("xxx... Acknowledge: https://t.example/a/1"),
+            "{line}"
+        );
+
+        // Characters, not bytes: an Arabic title is cut at the same count.
+        notice.title = "عطل ".repeat(200);
+        let line = text_within(&notice, &links, 300);
+        assert!(line.chars().count() <= 300);
+        assert!(
+            line.ends_with("... Acknowledge: https://t.example/a/1"),
+            "{line}"
+        );
+
+        // A link longer than the limit is still sent whole.
+        let long = NoticeLinks {
+            ack_url: Some(format!("https://t.example/{}", "a".repeat(400))),
+            ..links
+        };
+        assert!(text_within(&notice, &long, 300).ends_with(&"a".repeat(400)));
     }
 
     #[test]

@@ -1,0 +1,19 @@
+//! tocsin-testkit: real servers on loopback that record what tocsin sends them, for tests across
+//! the workspace.
+//!
+//! - [`SmtpSink`]: a small but real SMTP server (RFC 5321 plus AUTH PLAIN/LOGIN) that records each
+//!   message and can be told to refuse the next transactions with a 4xx or 5xx. Its [`Mail`] reads
+//!   the decoded subject and MIME parts, so tests assert on text rather than on encodings.
+//! - [`HttpSink`]: an HTTP server that records every request and answers the status the test sets
+//!   (a stand-in for Slack, a webhook receiver or an SMS provider's API).
+//!
+//! Both are event-driven: `wait_for`/`wait_until` wake on arrivals, never poll on a timer, and
+//! panic after their limit so a broken sender fails the test instead of hanging it.
+
+mod http;
+mod mime;
+mod smtp;
+
+pub use http::{HttpSink, Received};
+pub use mime::MailPart;
+pub use smtp::{Mail, SmtpSink, Stage};
