@@ -63,6 +63,9 @@ pub enum ChannelKind {
     Slack {
         /// The incoming webhook's URL (a secret). Required.
         webhook_url: Secret,
+        /// The Slack app's signing secret, to accept its interactive "Acknowledge" buttons at
+        /// `/slack/interactive` (requests are verified and must be under 5 minutes old).
+        signing_secret: Option<Secret>,
     },
     /// `type = "email"`: email through `[smtp]`.
     Email {

@@ -179,6 +179,7 @@ pub(crate) struct RawChannel {
     #[serde(rename = "type")]
     pub kind: Str,
     pub webhook_url: Str,
+    pub signing_secret: Str,
     pub audience: Str,
     pub template: Str,
     pub url: Str,

@@ -128,11 +128,12 @@ impl ComponentImpact {
 /// `[engine]`: incident grouping. The whole section is optional.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Engine {
-    /// A monitor that fails again within this long after its incident resolved reopens that
-    /// incident instead of opening a new one. Default `"1h"`.
+    /// An alert (from a monitor or an integration) that fires again within this long after its
+    /// incident resolved reopens that incident instead of opening a new one. Default `"1h"`.
     pub reopen_window: Duration,
-    /// Alerts with the same source and key arriving within this long join one incident.
-    /// Default `"5m"`.
+    /// A new alert joins an open incident of the same integration, category and component that
+    /// received an alert within this long, instead of opening another (one flood, one page).
+    /// Alerts with the same key always join their open incident. Default `"5m"`.
     pub grouping_window: Duration,
     /// Requests per second each integration may send (a burst of twice as many is allowed);
     /// past it the sender is answered 429 with `Retry-After`. From 1 to 1000000. Default `2000`.

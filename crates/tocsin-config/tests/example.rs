@@ -53,7 +53,8 @@ fn server_and_org() {
         config.engine,
         Engine {
             reopen_window: HOUR,
-            grouping_window: 5 * MINUTE
+            grouping_window: 5 * MINUTE,
+            integration_rate_limit: 2000,
         }
     );
 }
@@ -145,7 +146,7 @@ fn channels_smtp_and_templates() {
         other => panic!("sms is a webhook channel, not {other:?}"),
     }
     match &config.channel("slack-alerts").expect("slack").kind {
-        ChannelKind::Slack { webhook_url } => {
+        ChannelKind::Slack { webhook_url, .. } => {
             assert_eq!(webhook_url.expose(), "http://127.0.0.1:9/slack")
         }
         other => panic!("not slack: {other:?}"),

@@ -15,6 +15,9 @@ use crate::signal::{Signal, SignalStatus};
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub severities: Vec<SeverityRule>,
+    pub routes: Vec<crate::escalation::RouteRule>,
+    pub escalations: Vec<crate::escalation::EscalationRule>,
+    pub contacts: Vec<crate::escalation::ContactRule>,
     /// A firing alert within this long after its incident resolved reopens it.
     pub reopen_window: Duration,
 }
@@ -25,6 +28,8 @@ pub struct SeverityRule {
     pub respond_within: Duration,
     /// Channels told when an incident of this level opens, resolves or misses its response target.
     pub notify: Vec<String>,
+    /// Whether incidents of this level page people through their route's escalation policy.
+    pub pages: bool,
 }
 
 impl Policy {
@@ -66,6 +71,10 @@ pub enum Input {
     },
     /// The response-target timer of the situation's incident fired.
     ResponseDue,
+    /// The escalation timer set for `due_at` fired.
+    EscalationDue {
+        due_at: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,23 +95,31 @@ pub struct Ctx {
     pub new_incident_id: String,
     /// A fresh id, used if the decision creates an alert.
     pub new_alert_id: String,
+    /// Who is on call now, per schedule id (resolved by the shell from rotations and overrides).
+    pub on_call: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimerKind {
     ResponseDue,
+    Escalate,
 }
 
 impl TimerKind {
     pub fn as_str(self) -> &'static str {
         match self {
             TimerKind::ResponseDue => "response_due",
+            TimerKind::Escalate => "escalate",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        (text == "response_due").then_some(TimerKind::ResponseDue)
+        match text {
+            "response_due" => Some(TimerKind::ResponseDue),
+            "escalate" => Some(TimerKind::Escalate),
+            _ => None,
+        }
     }
 }
 
@@ -120,6 +137,18 @@ pub enum Effect {
     },
     CancelTimers {
         kind: TimerKind,
+        incident_id: String,
+    },
+    /// Page one person by one method; at most once per (incident, step, round, contact, method).
+    Page {
+        contact: String,
+        method: String,
+        step: u32,
+        round: u32,
+        notice: Notice,
+    },
+    /// Withdraw pages to people not yet delivered (the incident was acknowledged or resolved).
+    CancelPages {
         incident_id: String,
     },
 }
@@ -176,6 +205,7 @@ pub fn decide(
             change_severity(policy, situation, actor, severity, ctx)
         }
         Input::ResponseDue => Ok(response_due(policy, situation, ctx)),
+        Input::EscalationDue { due_at } => Ok(escalation_due(policy, situation, due_at, ctx)),
     }
 }
 
@@ -266,9 +296,9 @@ fn firing(
             }) =>
         {
             let rule = policy.severity(&incident.severity).unwrap_or(rule);
-            Ok(reopen(rule, incident, &signal, ctx))
+            Ok(reopen(policy, rule, incident, &signal, ctx))
         }
-        _ => Ok(open(rule, &signal, severity, ctx)),
+        _ => Ok(open(policy, rule, &signal, severity, ctx)),
     }
 }
 
@@ -370,9 +400,15 @@ fn new_alert(signal: &Signal, incident_id: &str, id: &str, now: Timestamp) -> Al
     }
 }
 
-fn open(rule: &SeverityRule, signal: &Signal, severity: String, ctx: &Ctx) -> Decision {
+fn open(
+    policy: &Policy,
+    rule: &SeverityRule,
+    signal: &Signal,
+    severity: String,
+    ctx: &Ctx,
+) -> Decision {
     let now = ctx.now;
-    let incident = Incident {
+    let mut incident = Incident {
         id: ctx.new_incident_id.clone(),
         title: signal.title.clone(),
         severity,
@@ -388,6 +424,10 @@ fn open(rule: &SeverityRule, signal: &Signal, severity: String, ctx: &Ctx) -> De
         resolved_at: None,
         respond_by: respond_by(now, rule),
         alert_count: 1,
+        escalation: None,
+        escalation_step: 0,
+        escalation_round: 0,
+        escalation_due_at: None,
     };
     let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, now);
     let mut opened = event(
@@ -414,15 +454,25 @@ fn open(rule: &SeverityRule, signal: &Signal, severity: String, ctx: &Ctx) -> De
         incident_id: incident.id.clone(),
         due_at: incident.respond_by,
     });
+    let mut events = vec![opened, alert_event];
+    let paging = crate::escalation::start(policy, &mut incident, ctx);
+    events.extend(paging.events);
+    effects.extend(paging.effects);
     Decision {
         alerts: vec![alert],
-        events: vec![opened, alert_event],
+        events,
         effects,
         incident: Some(incident),
     }
 }
 
-fn reopen(rule: &SeverityRule, incident: &Incident, signal: &Signal, ctx: &Ctx) -> Decision {
+fn reopen(
+    policy: &Policy,
+    rule: &SeverityRule,
+    incident: &Incident,
+    signal: &Signal,
+    ctx: &Ctx,
+) -> Decision {
     let now = ctx.now;
     let mut incident = incident.clone();
     incident.state = IncidentState::Triggered;
@@ -432,7 +482,7 @@ fn reopen(rule: &SeverityRule, incident: &Incident, signal: &Signal, ctx: &Ctx) 
     incident.respond_by = respond_by(now, rule);
     // As PagerDuty does: after a resolve, the same key firing again is a new alert.
     let alerts = vec![new_alert(signal, &incident.id, &ctx.new_alert_id, now)];
-    let events = vec![event(
+    let mut events = vec![event(
         &incident,
         now,
         EventKind::Reopened,
@@ -445,6 +495,9 @@ fn reopen(rule: &SeverityRule, incident: &Incident, signal: &Signal, ctx: &Ctx) 
         incident_id: incident.id.clone(),
         due_at: incident.respond_by,
     });
+    let paging = crate::escalation::start(policy, &mut incident, ctx);
+    events.extend(paging.events);
+    effects.extend(paging.effects);
     Decision {
         incident: Some(incident),
         alerts,
@@ -504,6 +557,9 @@ fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -
             kind: TimerKind::ResponseDue,
             incident_id: incident.id.clone(),
         });
+        decision
+            .effects
+            .extend(crate::escalation::stop(&mut incident));
     }
     decision.incident = Some(incident);
     decision
@@ -530,7 +586,7 @@ fn declare(policy: &Policy, declaration: Declaration, ctx: &Ctx) -> Result<Decis
         occurred_at: ctx.now,
         details: serde_json::Value::Null,
     };
-    let mut decision = open(rule, &signal, declaration.severity, ctx);
+    let mut decision = open(policy, rule, &signal, declaration.severity, ctx);
     for event in &mut decision.events {
         event.actor.clone_from(&declaration.actor);
     }
@@ -578,10 +634,12 @@ fn acknowledge(situation: &Situation, actor: String, ctx: &Ctx) -> Result<Decisi
         &actor,
         format!("Acknowledged by {actor}"),
     )];
-    let effects = vec![Effect::CancelTimers {
+    let mut effects = vec![Effect::CancelTimers {
         kind: TimerKind::ResponseDue,
         incident_id: incident.id.clone(),
     }];
+    // Acknowledgement stops the ladder at once.
+    effects.extend(crate::escalation::stop(&mut incident));
     Ok(Decision {
         incident: Some(incident),
         alerts: vec![],
@@ -626,6 +684,7 @@ fn resolve_by_hand(
         kind: TimerKind::ResponseDue,
         incident_id: incident.id.clone(),
     });
+    effects.extend(crate::escalation::stop(&mut incident));
     Ok(Decision {
         incident: Some(incident),
         alerts,
@@ -700,10 +759,22 @@ fn change_severity(
             due_at: incident.respond_by,
         });
     }
+    let mut events = vec![changed];
+    // Raised to a level that pages (a SEV-3 becoming a SEV-1): the ladder starts now.
+    let routed = crate::escalation::policy_for(policy, incident.category.as_deref()).is_some();
+    if incident.state == IncidentState::Triggered
+        && incident.escalation.is_none()
+        && rule.pages
+        && routed
+    {
+        let paging = crate::escalation::start(policy, &mut incident, ctx);
+        events.extend(paging.events);
+        effects.extend(paging.effects);
+    }
     Ok(Decision {
         incident: Some(incident),
         alerts: vec![],
-        events: vec![changed],
+        events,
         effects,
     })
 }
@@ -726,15 +797,53 @@ fn response_due(policy: &Policy, situation: &Situation, ctx: &Ctx) -> Decision {
             incident.severity
         ),
     );
-    let effects = policy
+    let mut effects = policy
         .severity(&incident.severity)
         .map(|rule| notify_all(rule, incident, NoticeEvent::ResponseOverdue, None))
         .unwrap_or_default();
+    let mut events = vec![late];
+    let mut changed = None;
+    if incident.escalation_due_at.is_some() {
+        // The target is missed: the ladder jumps to its next step now.
+        let mut incident = incident.clone();
+        let paging =
+            crate::escalation::advance(policy, &mut incident, ctx, "Response target missed");
+        events.extend(paging.events);
+        effects.extend(paging.effects);
+        changed = Some(incident);
+    }
     Decision {
-        incident: None,
+        incident: changed,
         alerts: vec![],
-        events: vec![late],
+        events,
         effects,
+    }
+}
+
+/// The escalation timer fired: if it is still the ladder's current deadline and nobody has
+/// acknowledged, the next step runs.
+fn escalation_due(
+    policy: &Policy,
+    situation: &Situation,
+    due_at: Timestamp,
+    ctx: &Ctx,
+) -> Decision {
+    let Some(incident) = situation.incident.as_ref() else {
+        return Decision::default();
+    };
+    if incident.state != IncidentState::Triggered
+        || incident.escalation_due_at != Some(due_at)
+        || ctx.now < due_at
+    {
+        return Decision::default();
+    }
+    let mut incident = incident.clone();
+    let paging = crate::escalation::advance(policy, &mut incident, ctx, "Not acknowledged");
+    Decision {
+        incident: Some(incident),
+        alerts: vec![],
+        events: paging.events,
+        effects: paging.effects,
     }
 }
 
@@ -747,20 +856,53 @@ mod tests {
     }
 
     fn policy() -> Policy {
+        use crate::escalation::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
         Policy {
             severities: vec![
                 SeverityRule {
                     id: "SEV-1".into(),
                     respond_within: Duration::from_secs(900),
                     notify: vec!["slack".into()],
+                    pages: true,
                 },
                 SeverityRule {
                     id: "SEV-4".into(),
                     respond_within: Duration::from_secs(86_400),
                     notify: vec![],
+                    pages: false,
                 },
             ],
             reopen_window: Duration::from_secs(3600),
+            routes: vec![RouteRule {
+                category: "backend".into(),
+                escalation: Some("backend".into()),
+            }],
+            escalations: vec![EscalationRule {
+                id: "backend".into(),
+                repeat: 1,
+                steps: vec![
+                    StepRule {
+                        targets: vec![PageTarget::Contact("a".into())],
+                        after: Duration::from_secs(300),
+                    },
+                    StepRule {
+                        targets: vec![PageTarget::Schedule("primary".into())],
+                        after: Duration::from_secs(600),
+                    },
+                ],
+            }],
+            contacts: vec![
+                ContactRule {
+                    id: "a".into(),
+                    name: "Ann".into(),
+                    methods: vec!["sms".into(), "email".into()],
+                },
+                ContactRule {
+                    id: "b".into(),
+                    name: "Bo".into(),
+                    methods: vec!["email".into()],
+                },
+            ],
         }
     }
 
@@ -769,7 +911,213 @@ mod tests {
             now,
             new_incident_id: format!("inc-{}", now.as_second()),
             new_alert_id: format!("al-{}", now.as_second()),
+            on_call: [("primary".to_owned(), "b".to_owned())]
+                .into_iter()
+                .collect(),
         }
+    }
+
+    /// (contact, method, step, round) of every page in a decision.
+    fn pages(decision: &Decision) -> Vec<(String, String, u32, u32)> {
+        decision
+            .effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::Page {
+                    contact,
+                    method,
+                    step,
+                    round,
+                    ..
+                } => Some((contact.clone(), method.clone(), *step, *round)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn due(situation: &Situation) -> Timestamp {
+        situation
+            .incident
+            .as_ref()
+            .and_then(|i| i.escalation_due_at)
+            .expect("the ladder is moving")
+    }
+
+    #[test]
+    fn the_ladder_pages_each_step_by_every_method_then_repeats_then_stops() {
+        let mut situation = Situation::default();
+        let opened = step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        assert_eq!(
+            pages(&opened),
+            [
+                ("a".into(), "sms".into(), 0, 0),
+                ("a".into(), "email".into(), 0, 0)
+            ]
+        );
+        assert_eq!(due(&situation), t(300));
+        // A timer firing early, or for another deadline, does nothing.
+        assert!(
+            decide(
+                &policy(),
+                &situation,
+                Input::EscalationDue { due_at: t(300) },
+                &ctx(t(299))
+            )
+            .unwrap()
+            .is_empty()
+        );
+        assert!(
+            decide(
+                &policy(),
+                &situation,
+                Input::EscalationDue { due_at: t(301) },
+                &ctx(t(301))
+            )
+            .unwrap()
+            .is_empty()
+        );
+        let second = step(
+            &mut situation,
+            Input::EscalationDue { due_at: t(300) },
+            t(300),
+        );
+        assert_eq!(
+            pages(&second),
+            [("b".into(), "email".into(), 1, 0)],
+            "the schedule's on-call person"
+        );
+        let again = step(
+            &mut situation,
+            Input::EscalationDue { due_at: t(900) },
+            t(900),
+        );
+        assert_eq!(
+            pages(&again).len(),
+            2,
+            "repeat 1: the ladder runs once more"
+        );
+        assert!(
+            pages(&again)
+                .iter()
+                .all(|(_, _, step, round)| (*step, *round) == (0, 1))
+        );
+        let due_at = due(&situation);
+        step(&mut situation, Input::EscalationDue { due_at }, due_at);
+        let due_at = due(&situation);
+        let last = step(&mut situation, Input::EscalationDue { due_at }, due_at);
+        assert!(pages(&last).is_empty());
+        assert!(
+            last.events[0].text.contains("every step"),
+            "{}",
+            last.events[0].text
+        );
+        assert_eq!(situation.incident.unwrap().escalation_due_at, None);
+    }
+
+    #[test]
+    fn acknowledging_stops_the_ladder_and_withdraws_pending_pages() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        let ack = step(
+            &mut situation,
+            Input::Acknowledge { actor: "a".into() },
+            t(10),
+        );
+        assert!(
+            ack.effects
+                .iter()
+                .any(|e| matches!(e, Effect::CancelPages { .. }))
+        );
+        assert!(
+            decide(
+                &policy(),
+                &situation,
+                Input::EscalationDue { due_at: t(300) },
+                &ctx(t(300))
+            )
+            .unwrap()
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_missed_response_target_jumps_the_ladder_to_its_next_step() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        // Steps of 5 and 10 minutes; SEV-1's 15-minute target arrives while step 2 waits.
+        step(
+            &mut situation,
+            Input::EscalationDue { due_at: t(300) },
+            t(300),
+        );
+        let overdue = step(&mut situation, Input::ResponseDue, t(900));
+        assert!(
+            overdue
+                .events
+                .iter()
+                .any(|e| e.kind == EventKind::ResponseOverdue)
+        );
+        assert_eq!(
+            pages(&overdue).first().map(|p| (p.2, p.3)),
+            Some((0, 1)),
+            "the next step (a repeat) now"
+        );
+    }
+
+    #[test]
+    fn a_level_that_does_not_page_says_so_and_raising_it_starts_paging() {
+        let mut situation = Situation::default();
+        let mut low = signal(SignalStatus::Firing);
+        low.severity = Some("SEV-4".into());
+        let opened = step(&mut situation, Input::Signal(low), t(0));
+        assert!(pages(&opened).is_empty());
+        assert!(
+            opened
+                .events
+                .iter()
+                .any(|e| e.text.contains("does not page"))
+        );
+        let raised = step(
+            &mut situation,
+            Input::ChangeSeverity {
+                actor: "x".into(),
+                severity: "SEV-1".into(),
+            },
+            t(60),
+        );
+        assert_eq!(pages(&raised).len(), 2);
+    }
+
+    #[test]
+    fn an_incident_no_route_covers_pages_nobody_and_says_so() {
+        let mut situation = Situation::default();
+        let mut other = signal(SignalStatus::Firing);
+        other.category = Some("dns".into());
+        let opened = step(&mut situation, Input::Signal(other), t(0));
+        assert!(pages(&opened).is_empty());
+        assert!(
+            opened
+                .events
+                .iter()
+                .any(|e| e.text.contains("Nobody is paged"))
+        );
+        assert_eq!(
+            notified(&opened).len(),
+            1,
+            "the severity's channels are still told"
+        );
     }
 
     fn signal(status: SignalStatus) -> Signal {
@@ -836,7 +1184,7 @@ mod tests {
         let incident = situation.incident.as_ref().unwrap();
         assert_eq!(incident.state, IncidentState::Triggered);
         assert_eq!(incident.respond_by, t(10 + 900));
-        assert_eq!(kinds(&decision), ["opened", "alert"]);
+        assert_eq!(kinds(&decision), ["opened", "alert", "escalated"]);
         assert_eq!(
             notified(&decision),
             [("slack".to_string(), NoticeEvent::Opened)]
@@ -944,7 +1292,7 @@ mod tests {
                 .is_empty()
         );
         let due = decide(&policy(), &situation, Input::ResponseDue, &ctx(t(900))).unwrap();
-        assert_eq!(kinds(&due), ["response_overdue"]);
+        assert_eq!(kinds(&due), ["response_overdue", "escalated"]);
     }
 
     #[test]
@@ -967,7 +1315,7 @@ mod tests {
             &ctx(t(120)),
         )
         .unwrap();
-        assert_eq!(kinds(&soon), ["reopened"]);
+        assert_eq!(kinds(&soon), ["reopened", "escalated"]);
         assert_eq!(
             soon.incident.as_ref().unwrap().id,
             situation.incident.as_ref().unwrap().id
@@ -979,7 +1327,7 @@ mod tests {
             &ctx(t(60 + 3601)),
         )
         .unwrap();
-        assert_eq!(kinds(&later), ["opened", "alert"]);
+        assert_eq!(kinds(&later), ["opened", "alert", "escalated"]);
         assert_ne!(
             later.incident.as_ref().unwrap().id,
             situation.incident.as_ref().unwrap().id
@@ -1083,7 +1431,11 @@ mod tests {
             &ctx(t(0)),
         )
         .unwrap();
-        assert_eq!(kinds(&opened), ["opened"]);
+        assert_eq!(
+            kinds(&opened),
+            ["opened", "note"],
+            "opened; nobody paged (no category)"
+        );
         assert_eq!(opened.events[0].actor, "sami");
         apply(&mut situation, &opened);
         let resolved = decide(
@@ -1114,7 +1466,7 @@ mod tests {
             &ctx(t(60)),
         )
         .unwrap();
-        assert_eq!(kinds(&raised), ["severity_changed"]);
+        assert_eq!(kinds(&raised), ["severity_changed", "escalated"]);
         let incident = raised.incident.unwrap();
         assert_eq!(incident.severity, "SEV-1");
         assert_eq!(incident.respond_by, t(900));

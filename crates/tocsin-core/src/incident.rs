@@ -55,6 +55,13 @@ pub struct Incident {
     /// opened_at (or the last reopening / severity change) + the severity's respond_within.
     pub respond_by: Timestamp,
     pub alert_count: u32,
+    /// The escalation policy paging for it; `None` when nobody is paged.
+    pub escalation: Option<String>,
+    /// The ladder's position: the step last paged (0-based) and the repeat round.
+    pub escalation_step: u32,
+    pub escalation_round: u32,
+    /// When the next step runs, while the ladder is moving.
+    pub escalation_due_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -65,6 +65,23 @@ impl AckSigner {
         format!("{payload}.{signature}")
     }
 
+    /// A stable tag over `text` (URL-safe base64 of its HMAC), for capability URLs.
+    pub fn tag(&self, text: &str) -> String {
+        let mut mac = self.mac();
+        mac.update(text.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `tag` is the tag of `text` (compared in constant time).
+    pub fn check_tag(&self, text: &str, tag: &str) -> bool {
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(tag) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(text.as_bytes());
+        mac.verify_slice(&bytes).is_ok()
+    }
+
     /// Checks signature and expiry; whether it was used is the store's to say.
     pub fn verify(&self, token: &str, now: Timestamp) -> Result<AckClaims, TokenError> {
         let (payload, signature) = token.split_once('.').ok_or(TokenError::Forged)?;

@@ -8,7 +8,7 @@ use futures_util::{StreamExt, stream};
 use jiff::SignedDuration;
 use tocsin_core::notice::{NoticeEvent, NoticeLinks};
 use tocsin_core::retry::{MAX_ATTEMPTS, retry_delay};
-use tocsin_notify::Delivery;
+use tocsin_notify::{Delivery, Target};
 use tocsin_store::{Attempt, AttemptOutcome, PendingDelivery};
 
 use crate::{Engine, EngineError};
@@ -19,6 +19,38 @@ const BATCH: u32 = 100;
 const CONCURRENCY: usize = 32;
 
 impl Engine {
+    /// Where a page to `contact` by `method` goes: e-mail to their address, or a channel (an SMS
+    /// relay gets their phone number as `to`).
+    fn page_target(&self, contact: &str, method: &str) -> Result<(Target, Option<String>), String> {
+        let person = self
+            .config
+            .contact(contact)
+            .ok_or_else(|| format!("contact `{contact}` is not configured"))?;
+        if method == "email" {
+            let to = person
+                .email
+                .clone()
+                .ok_or_else(|| format!("contact `{contact}` has no e-mail address"))?;
+            let locale_rtl = self
+                .config
+                .org
+                .locales
+                .first()
+                .is_some_and(|locale| locale.starts_with("ar"));
+            return Ok((Target::Email { to, locale_rtl }, None));
+        }
+        let target = self
+            .targets
+            .get(method)
+            .cloned()
+            .ok_or_else(|| format!("channel `{method}` is not configured"))?;
+        let to = match &target {
+            Target::Slack { .. } => None,
+            _ => person.phone.clone(),
+        };
+        Ok((target, to))
+    }
+
     pub(crate) async fn delivery_round(&self) -> Result<usize, EngineError> {
         let claimed = self.claim_due_deliveries().await?;
         let count = claimed.len();
@@ -50,30 +82,36 @@ impl Engine {
             notice.event,
             NoticeEvent::Opened | NoticeEvent::ResponseOverdue
         );
+        // A page's link acknowledges as the person paged; a channel's, as the channel.
+        let person = delivery.recipient.as_deref().unwrap_or(&delivery.channel);
         let links = NoticeLinks {
             incident_url: self.incident_url(&notice.incident_id),
             ack_url: acknowledgeable
-                .then(|| self.ack_url(&notice.incident_id, &delivery.channel, &delivery.id, now)),
+                .then(|| self.ack_url(&notice.incident_id, person, &delivery.id, now)),
         };
         let attempt_number = delivery.attempts.saturating_add(1);
-        let (outcome, http_status) = match self.targets.get(&delivery.channel) {
-            None => (
-                AttemptOutcome::Failed {
-                    error: format!("channel `{}` is not configured", delivery.channel),
-                },
-                None,
-            ),
-            Some(target) => {
+        let resolved = match &delivery.recipient {
+            None => self
+                .targets
+                .get(&delivery.channel)
+                .cloned()
+                .map(|target| (target, None))
+                .ok_or_else(|| format!("channel `{}` is not configured", delivery.channel)),
+            Some(contact) => self.page_target(contact, &delivery.channel),
+        };
+        let (outcome, http_status) = match resolved {
+            Err(error) => (AttemptOutcome::Failed { error }, None),
+            Ok((target, to)) => {
                 let sent = self
                     .sender
                     .send(
-                        target,
+                        &target,
                         &Delivery {
                             id: &delivery.id,
                             notice,
                             links: &links,
                             now,
-                            to: delivery.recipient.as_deref(),
+                            to: to.as_deref(),
                         },
                     )
                     .await;

@@ -9,6 +9,7 @@ mod error;
 mod heartbeat;
 mod inbound;
 mod intake;
+mod oncall;
 mod policy;
 mod probes;
 mod runtime;
@@ -62,6 +63,7 @@ pub struct Engine {
     heartbeats: Mutex<()>,
     /// Heartbeat ping keys → monitor ids.
     ping_keys: HashMap<String, String>,
+    schedules: Vec<tocsin_core::oncall::ScheduleSpec>,
     /// Wakes the delivery and timer workers when a commit created work for them. `notify_one`
     /// keeps a permit, so a commit landing mid-round is not missed until the next poll.
     wake_deliveries: Notify,
@@ -75,6 +77,28 @@ impl std::fmt::Debug for Engine {
             .field("clock", &self.clock)
             .finish_non_exhaustive()
     }
+}
+
+/// The senders; with `[smtp]`, e-mail through it.
+fn sender(config: &Config) -> Result<Sender, EngineError> {
+    let sender = Sender::new(tocsin_notify::http_client());
+    let Some(smtp) = &config.smtp else {
+        return Ok(sender);
+    };
+    let settings = tocsin_notify::SmtpSettings {
+        host: smtp.host.clone(),
+        port: smtp.port,
+        username: smtp.username.clone(),
+        password: smtp.password.clone(),
+        from: smtp.from.clone(),
+        tls: match smtp.tls {
+            tocsin_config::SmtpTls::None => tocsin_notify::Tls::None,
+            tocsin_config::SmtpTls::Starttls => tocsin_notify::Tls::Starttls,
+            tocsin_config::SmtpTls::Tls => tocsin_notify::Tls::Tls,
+        },
+    };
+    let mailer = tocsin_notify::Mailer::new(&settings).map_err(EngineError::Unavailable)?;
+    Ok(sender.with_mailer(mailer))
 }
 
 impl Engine {
@@ -96,12 +120,13 @@ impl Engine {
         let engine = Engine {
             policy: policy::policy(&config, &targets),
             targets,
-            sender: Sender::new(tocsin_notify::http_client()),
+            sender: sender(&config)?,
             probe_client: tocsin_probe::http_client(),
             signer: ack::AckSigner::new(key),
             intake: intake::Intake::default(),
             heartbeats: Mutex::new(()),
             ping_keys: heartbeat::ping_keys(&config),
+            schedules: oncall::schedules(&config),
             wake_deliveries: Notify::new(),
             wake_timers: Notify::new(),
             config,
@@ -143,11 +168,12 @@ impl Engine {
         Ok(())
     }
 
-    fn ctx(&self, now: Timestamp) -> Ctx {
+    fn ctx(&self, now: Timestamp, on_call: &std::collections::BTreeMap<String, String>) -> Ctx {
         Ctx {
             now,
             new_incident_id: uuid::Uuid::now_v7().to_string(),
             new_alert_id: uuid::Uuid::now_v7().to_string(),
+            on_call: on_call.clone(),
         }
     }
 

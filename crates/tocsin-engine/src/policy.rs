@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tocsin_config::{ChannelKind, Config};
 use tocsin_core::decide::{Policy, SeverityRule};
+use tocsin_core::escalation::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
 use tocsin_notify::Target;
 
 /// The channels this build can deliver to, by id. E-mail channels (customer communications) are
@@ -15,7 +16,7 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
         .iter()
         .filter_map(|channel| {
             let target = match &channel.kind {
-                ChannelKind::Slack { webhook_url } => Target::Slack {
+                ChannelKind::Slack { webhook_url, .. } => Target::Slack {
                     webhook_url: webhook_url.clone(),
                 },
                 ChannelKind::Webhook { url, secret } => Target::Webhook {
@@ -28,6 +29,10 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
         })
         .collect()
 }
+
+/// Levels whose response target is this short page people; slower ones only tell channels
+/// (the runbook's SEV-3 "individual customer comms" and SEV-4 "ticket only").
+const PAGING_TARGET: Duration = Duration::from_secs(3600);
 
 pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy {
     Policy {
@@ -43,9 +48,58 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
                     .filter(|id| deliverable.contains_key(*id))
                     .cloned()
                     .collect(),
+                pages: severity.respond_within <= PAGING_TARGET,
             })
             .collect(),
         reopen_window: config.engine.reopen_window,
+        routes: config
+            .routes
+            .iter()
+            .map(|route| RouteRule {
+                category: route.category.clone(),
+                escalation: route.escalation.clone(),
+            })
+            .collect(),
+        escalations: config.escalations.iter().map(escalation).collect(),
+        contacts: config
+            .contacts
+            .iter()
+            .filter(|contact| !contact.external)
+            .map(|contact| ContactRule {
+                id: contact.id.clone(),
+                name: contact.name.clone(),
+                methods: contact
+                    .methods
+                    .iter()
+                    .map(|method| match method {
+                        tocsin_config::ContactMethod::Email => "email".to_owned(),
+                        tocsin_config::ContactMethod::Channel(id) => id.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn escalation(escalation: &tocsin_config::Escalation) -> EscalationRule {
+    EscalationRule {
+        id: escalation.id.clone(),
+        repeat: escalation.repeat,
+        steps: escalation
+            .steps
+            .iter()
+            .map(|step| StepRule {
+                targets: step
+                    .targets
+                    .iter()
+                    .map(|target| match target {
+                        tocsin_config::Target::Schedule(id) => PageTarget::Schedule(id.clone()),
+                        tocsin_config::Target::Contact(id) => PageTarget::Contact(id.clone()),
+                    })
+                    .collect(),
+                after: step.after,
+            })
+            .collect(),
     }
 }
 

@@ -25,6 +25,10 @@ impl Engine {
             .map(|timer| {
                 let (lookup, input) = match TimerKind::parse(&timer.kind) {
                     Some(TimerKind::ResponseDue) => (Lookup::Incident(timer.incident_id.clone()), Some(Input::ResponseDue)),
+                    Some(TimerKind::Escalate) => (
+                        Lookup::Incident(timer.incident_id.clone()),
+                        Some(Input::EscalationDue { due_at: timer.due_at }),
+                    ),
                     None => {
                         tracing::warn!(timer = timer.id, kind = %timer.kind, "dropping a timer of an unknown kind");
                         (Lookup::Nothing, None)

@@ -44,6 +44,8 @@ impl Engine {
         works: Vec<Work>,
     ) -> Result<Vec<ItemOutcome>, EngineError> {
         let creates_work = works.iter().any(|work| work.input.is_some());
+        // Who is on call, resolved once for the batch (a batch spans milliseconds).
+        let roster = self.roster(self.now()).await?;
         let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
         let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
         let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
@@ -53,7 +55,7 @@ impl Engine {
                 .unwrap_or_else(|| unreachable!("the store asks for each item exactly once"));
             let now = self.now();
             let decision = match work.input {
-                Some(input) => decide(&self.policy, situation, input, &self.ctx(now))?,
+                Some(input) => decide(&self.policy, situation, input, &self.ctx(now, &roster))?,
                 None => Default::default(),
             };
             Ok(Commit {

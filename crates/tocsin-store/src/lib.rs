@@ -100,6 +100,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The earliest time any timer, delivery or monitor is due, to sleep until then.
     async fn next_due(&self) -> Result<Option<Timestamp>>;
 
+    /// Schedule overrides.
+    async fn add_override(&self, entry: &OverrideRecord) -> Result<()>;
+    /// Overrides that end after `ending_after` (current and future ones).
+    async fn overrides(&self, ending_after: Timestamp) -> Result<Vec<OverrideRecord>>;
+    async fn delete_override(&self, id: &str) -> Result<bool>;
+
     /// Whether an acknowledge link's nonce was already consumed.
     async fn token_used(&self, nonce: &str) -> Result<bool>;
 

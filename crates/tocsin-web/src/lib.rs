@@ -9,6 +9,7 @@ mod health;
 mod inbound;
 mod limit;
 mod pages;
+mod slack;
 
 use std::sync::Arc;
 
@@ -44,6 +45,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(api::routes())
         .merge(ack::routes())
         .merge(pages::routes())
+        .merge(slack::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -60,7 +60,41 @@ impl Pages {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/incidents/{id}", get(incident_page))
+    Router::new()
+        .route("/incidents/{id}", get(incident_page))
+        .route("/oncall/{file}", get(calendar))
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct CalendarQuery {
+    token: Option<String>,
+}
+
+/// `/oncall/{schedule}.ics?token=…`: the schedule's next eight weeks for a phone's calendar.
+async fn calendar(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<CalendarQuery>,
+) -> Response {
+    let Some(schedule) = file.strip_suffix(".ics") else {
+        return crate::ApiError::not_found("calendar feeds end in .ics").into_response();
+    };
+    match state
+        .engine
+        .calendar(schedule, query.token.as_deref().unwrap_or(""))
+        .await
+    {
+        Ok(Some(ics)) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            )],
+            ics,
+        )
+            .into_response(),
+        Ok(None) => crate::ApiError::not_found(format!("no schedule `{schedule}`")).into_response(),
+        Err(error) => crate::ApiError::from(error).into_response(),
+    }
 }
 
 /// The incident page notifications link to. Its address holds the incident's unguessable id;

@@ -82,7 +82,7 @@ pub(crate) const TYPES: [&str; 3] = ["slack", "email", "webhook"];
 /// Every key a channel of type `kind` accepts.
 pub(crate) fn allowed_keys(kind: &str) -> &'static [&'static str] {
     match kind {
-        "slack" => &["id", "type", "webhook_url"],
+        "slack" => &["id", "type", "webhook_url", "signing_secret"],
         "email" => &["id", "type", "audience", "template"],
         "webhook" => &["id", "type", "url", "secret"],
         _ => &["id", "type"],
@@ -115,9 +115,14 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                     &key("webhook_url"),
                     "\"${SLACK_WEBHOOK_URL}\"",
                 );
+                let signing_secret = ctx
+                    .get(&raw.signing_secret, &key("signing_secret"))
+                    .filter(|secret: &String| !secret.is_empty())
+                    .map(Secret::new);
                 url.filter(|url| ctx.url(url, &key("webhook_url")))
                     .map(|url| ChannelKind::Slack {
                         webhook_url: Secret::new(url),
+                        signing_secret,
                     })
             }
             Some("email") => {

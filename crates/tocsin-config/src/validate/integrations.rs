@@ -92,6 +92,17 @@ pub(super) fn integrations(
             }
             !value.is_empty()
         });
+        let credential = credential.filter(|value| {
+            let valid = kind_name != "generic" || super::standard_webhooks_secret_is_valid(value);
+            if !valid {
+                ctx.error(
+                    &key(credential_key),
+                    "this `whsec_` secret is not valid base64, so no sender's signature could match".to_owned(),
+                    Some("copy the whole secret from the sending tool, `whsec_` and all".to_owned()),
+                );
+            }
+            valid
+        });
 
         let severity = ctx.get(&raw.severity, &key("severity"));
         if let Some(severity) = &severity {

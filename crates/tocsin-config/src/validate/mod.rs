@@ -205,3 +205,15 @@ pub(crate) fn validate(
         engine,
     }
 }
+
+/// A Standard Webhooks secret: `whsec_` + base64 (what senders and verifier libraries decode);
+/// one without the prefix is used as raw bytes, so any non-empty value is usable.
+pub(crate) fn standard_webhooks_secret_is_valid(secret: &str) -> bool {
+    use base64::Engine as _;
+    match secret.strip_prefix("whsec_") {
+        Some(encoded) => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .is_ok_and(|key| !key.is_empty()),
+        None => !secret.is_empty(),
+    }
+}

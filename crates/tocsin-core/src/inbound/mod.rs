@@ -15,6 +15,7 @@ pub mod heartbeat;
 pub mod pagerduty;
 pub mod railway;
 pub mod sentry;
+pub mod slack;
 pub mod uptimerobot;
 
 /// What one inbound item asks of tocsin.

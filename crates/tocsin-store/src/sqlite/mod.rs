@@ -487,7 +487,8 @@ impl Store for SqliteStore {
         };
         sqlx::query(
             "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
-             next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) WHERE id = ?",
+             next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
+             WHERE id = ? AND status = 'pending'",
         )
         .bind(status)
         .bind(&error)
@@ -520,6 +521,51 @@ impl Store for SqliteStore {
         .fetch_one(&self.reader)
         .await?;
         ts_opt(next)
+    }
+
+    async fn add_override(&self, entry: &OverrideRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO overrides (id, schedule, contact, starts_at, ends_at, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&entry.id)
+        .bind(&entry.schedule)
+        .bind(&entry.contact)
+        .bind(ms(entry.starts_at))
+        .bind(ms(entry.ends_at))
+        .bind(&entry.created_by)
+        .bind(ms(entry.created_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn overrides(&self, ending_after: Timestamp) -> Result<Vec<OverrideRecord>> {
+        let rows = sqlx::query("SELECT * FROM overrides WHERE ends_at > ? ORDER BY starts_at, id")
+            .bind(ms(ending_after))
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OverrideRecord {
+                    id: row.try_get("id")?,
+                    schedule: row.try_get("schedule")?,
+                    contact: row.try_get("contact")?,
+                    starts_at: ts(row.try_get("starts_at")?)?,
+                    ends_at: ts(row.try_get("ends_at")?)?,
+                    created_by: row.try_get("created_by")?,
+                    created_at: ts(row.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_override(&self, id: &str) -> Result<bool> {
+        let deleted = sqlx::query("DELETE FROM overrides WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(deleted.rows_affected() > 0)
     }
 
     async fn token_used(&self, nonce: &str) -> Result<bool> {
@@ -628,6 +674,41 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
                     .bind(kind.as_str())
                     .execute(&mut **tx)
                     .await?;
+            }
+            Effect::Page {
+                contact,
+                method,
+                step,
+                round,
+                notice,
+            } => {
+                let notice_json = serde_json::to_string(notice)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let key = format!("{}:{step}:{round}:{contact}:{method}", notice.incident_id);
+                sqlx::query(
+                    "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
+                       created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(&notice.incident_id)
+                .bind(method)
+                .bind(contact)
+                .bind(notice_json)
+                .bind(ms(now))
+                .bind(ms(now))
+                .bind(key)
+                .execute(&mut **tx)
+                .await?;
+            }
+            Effect::CancelPages { incident_id } => {
+                sqlx::query(
+                    "UPDATE deliveries SET status = 'failed', last_error = 'withdrawn: the incident was acknowledged or resolved', \
+                       claimed_until = NULL WHERE incident_id = ? AND status = 'pending' AND recipient IS NOT NULL",
+                )
+                .bind(incident_id)
+                .execute(&mut **tx)
+                .await?;
             }
         }
     }

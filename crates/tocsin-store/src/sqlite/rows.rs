@@ -54,6 +54,10 @@ pub fn incident(row: &SqliteRow) -> Result<Incident> {
         resolved_at: ts_opt(row.try_get("resolved_at")?)?,
         respond_by: ts(row.try_get("respond_by")?)?,
         alert_count: count(row.try_get("alert_count")?),
+        escalation: row.try_get("escalation")?,
+        escalation_step: count(row.try_get("escalation_step")?),
+        escalation_round: count(row.try_get("escalation_round")?),
+        escalation_due_at: ts_opt(row.try_get("escalation_due_at")?)?,
     })
 }
 
@@ -144,13 +148,16 @@ pub fn check(row: &SqliteRow) -> Result<CheckRecord> {
 pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incident) -> Result<()> {
     sqlx::query(
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
-           opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+           opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
+           escalation, escalation_step, escalation_round, escalation_due_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
            summary = excluded.summary, runbook = excluded.runbook, acknowledged_at = excluded.acknowledged_at, \
            acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, \
-           respond_by = excluded.respond_by",
+           respond_by = excluded.respond_by, escalation = excluded.escalation, \
+           escalation_step = excluded.escalation_step, escalation_round = excluded.escalation_round, \
+           escalation_due_at = excluded.escalation_due_at",
     )
     .bind(&incident.id)
     .bind(&incident.title)
@@ -167,6 +174,10 @@ pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incide
     .bind(incident.resolved_at.map(ms))
     .bind(ms(incident.respond_by))
     .bind(i64::from(incident.alert_count))
+    .bind(&incident.escalation)
+    .bind(i64::from(incident.escalation_step))
+    .bind(i64::from(incident.escalation_round))
+    .bind(incident.escalation_due_at.map(ms))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -77,6 +77,7 @@ pub async fn show(
         .ok_or_else(|| ApiError::not_found(format!("no incident with id `{id}`")))?;
     let mut body = wire::incident(&incident);
     body["alerts"] = situation.alerts.iter().map(wire::alert).collect();
+    body["call"] = call(&state, incident.category.as_deref());
     Ok(Json(body))
 }
 
@@ -195,4 +196,34 @@ pub async fn severity(
         },
     )
     .await
+}
+
+/// The outside parties the incident's route says to call ("Who to contact"), with their links.
+fn call(state: &AppState, category: Option<&str>) -> Value {
+    let config = state.engine.config();
+    let route = category.and_then(|category| {
+        config
+            .routes
+            .iter()
+            .find(|route| route.category == category)
+    });
+    let parties: Vec<Value> = route
+        .map(|route| {
+            route
+                .call
+                .iter()
+                .filter_map(|id| config.contact(id))
+                .map(|contact| {
+                    json!({
+                        "id": contact.id,
+                        "name": contact.name,
+                        "email": contact.email,
+                        "phone": contact.phone,
+                        "url": contact.url,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Value::Array(parties)
 }

@@ -39,6 +39,10 @@ pub fn incident(incident: &Incident) -> Value {
         "resolved_at": incident.resolved_at,
         "respond_by": incident.respond_by,
         "alert_count": incident.alert_count,
+        "escalation": incident.escalation,
+        "escalation_step": incident.escalation.as_ref().map(|_| incident.escalation_step + 1),
+        "escalation_due_at": incident.escalation_due_at,
+        "paging": incident.escalation_due_at.is_some(),
     })
 }
 

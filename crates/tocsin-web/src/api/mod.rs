@@ -3,6 +3,7 @@
 mod incidents;
 pub mod json;
 mod monitors;
+mod oncall;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -32,6 +33,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/severity", post(incidents::severity))
         .route("/api/v1/monitors", get(monitors::list))
         .route("/api/v1/deliveries", get(monitors::deliveries))
+        .route("/api/v1/oncall", get(oncall::now))
+        .route(
+            "/api/v1/oncall/overrides",
+            get(oncall::list_overrides).post(oncall::add_override),
+        )
+        .route(
+            "/api/v1/oncall/overrides/{id}",
+            axum::routing::delete(oncall::delete_override),
+        )
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

@@ -110,6 +110,11 @@ async fn declare_acknowledge_note_change_severity_and_resolve_by_hand() {
         )
         .await;
     assert_eq!(status, 200);
+    let (_, incident) = app.get(&format!("/api/v1/incidents/{id}")).await;
+    assert_eq!(
+        incident["paging"], false,
+        "no route covers it: nobody is paged"
+    );
     let (status, body) = app
         .post(&format!("/api/v1/incidents/{id}/resolve"), json!({}))
         .await;
@@ -123,6 +128,7 @@ async fn declare_acknowledge_note_change_severity_and_resolve_by_hand() {
         app.timeline_kinds(&id).await,
         [
             "opened",
+            "note",
             "severity_changed",
             "acknowledged",
             "note",

@@ -1,0 +1,362 @@
+//! On-call and escalation, end to end with simulated time: the right person paged by every
+//! method, up the ladder and again, until someone acknowledges — from an e-mail's link or a
+//! Slack button — and who is on call across a hand-off.
+
+use std::time::Duration;
+
+use hmac::{KeyInit, Mac};
+use serde_json::{Value, json};
+use tocsin_testkit::SmtpSink;
+
+use crate::support::{Sink, Target, TestApp, ack_link};
+
+const SECOND: Duration = Duration::from_secs(1);
+const SLACK_SIGNING: &str = "slack-signing-secret";
+
+fn config(target: &Target, sms: &Sink, slack: &Sink, smtp: &SmtpSink) -> String {
+    format!(
+        r#"
+[server]
+public_url = "http://tocsin.test"
+database = "sqlite://tocsin.db"
+admin_token = "{token}"
+
+[org]
+name = "Dealix"
+timezone = "Asia/Riyadh"
+locales = ["ar", "en"]
+
+[[severity]]
+id = "SEV-1"
+definition = "Full outage"
+respond_within = "15m"
+notify = ["slack-alerts"]
+status_page = "major_outage"
+
+[[contact]]
+id = "ann"
+name = "Ann"
+email = "ann@dealix.example"
+phone = "+966500000001"
+methods = ["sms", "email"]
+
+[[contact]]
+id = "bo"
+name = "Bo"
+email = "bo@dealix.example"
+phone = "+966500000002"
+methods = ["sms"]
+
+[[schedule]]
+id = "primary"
+timezone = "America/New_York"
+rotation = {{ members = ["ann", "bo"], every = "1w", handoff = "sun 09:00" }}
+
+[[escalation]]
+id = "backend"
+repeat = 1
+steps = [
+  {{ targets = ["contact:ann"], after = "3s" }},
+  {{ targets = ["contact:bo"], after = "3s" }},
+]
+
+[[route]]
+category = "backend"
+escalation = "backend"
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_port}
+from = "Dealix <status@dealix.example>"
+tls = "none"
+
+[[channel]]
+id = "slack-alerts"
+type = "slack"
+webhook_url = "{slack}/slack"
+signing_secret = "{SLACK_SIGNING}"
+
+[[channel]]
+id = "sms"
+type = "webhook"
+url = "{sms}/sms"
+
+[[monitor]]
+id = "api-health"
+name = "API /healthz"
+type = "http"
+url = "{target}/healthz"
+interval = "1h"
+timeout = "1s"
+severity = "SEV-1"
+category = "backend"
+component = "api"
+
+[status_page]
+title = "Dealix status"
+locale = "ar"
+components = [{{ id = "api", name = "API" }}]
+"#,
+        token = crate::support::TOKEN,
+        smtp_port = smtp.port(),
+        slack = slack.url,
+        sms = sms.url,
+        target = target.url,
+    )
+}
+
+struct World {
+    app: TestApp,
+    sms: Sink,
+    slack: Sink,
+    smtp: SmtpSink,
+}
+
+async fn world() -> World {
+    let target = Target::start(503).await;
+    let (sms, slack, smtp) = (
+        Sink::start().await,
+        Sink::start().await,
+        SmtpSink::start().await,
+    );
+    let app = TestApp::start(&config(&target, &sms, &slack, &smtp)).await;
+    World {
+        app,
+        sms,
+        slack,
+        smtp,
+    }
+}
+
+/// Who each SMS went to, in order.
+fn texted(sms: &Sink) -> Vec<String> {
+    sms.accepted()
+        .iter()
+        .map(|r| r.body["to"].as_str().unwrap_or("?").to_owned())
+        .collect()
+}
+
+impl World {
+    async fn open_incident(&self) -> String {
+        let opened = self
+            .app
+            .advance_until(Duration::from_secs(3600), || async {
+                !self.app.incidents("open").await.is_empty()
+            })
+            .await;
+        assert!(opened.is_some());
+        self.app.settle().await;
+        self.app.incidents("open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn the_ladder_pages_a_by_sms_and_email_then_b_then_repeats_then_stops() {
+    let w = world().await;
+    w.open_incident().await;
+    assert_eq!(texted(&w.sms), ["+966500000001"], "step 1: Ann's SMS");
+    assert_eq!(w.smtp.messages().len(), 1, "step 1: Ann's e-mail");
+    assert!(
+        w.smtp.messages()[0]
+            .to
+            .iter()
+            .any(|to| to.contains("ann@dealix.example"))
+    );
+
+    w.app.advance(Duration::from_secs(2), SECOND).await;
+    assert_eq!(texted(&w.sms).len(), 1, "nothing before `after`");
+    w.app.advance(SECOND, SECOND).await;
+    assert_eq!(
+        texted(&w.sms),
+        ["+966500000001", "+966500000002"],
+        "step 2: Bo, 3 s later"
+    );
+
+    w.app.advance(Duration::from_secs(3), SECOND).await;
+    assert_eq!(texted(&w.sms).len(), 3, "the ladder repeats: Ann again");
+    assert_eq!(w.smtp.messages().len(), 2);
+    w.app.advance(Duration::from_secs(3), SECOND).await;
+    assert_eq!(texted(&w.sms).len(), 4, "then Bo again");
+    w.app.advance(Duration::from_secs(30), SECOND).await;
+    assert_eq!(texted(&w.sms).len(), 4, "repeat = 1: then it stops");
+    assert_eq!(w.smtp.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn acknowledging_through_the_emails_link_stops_every_further_page() {
+    let w = world().await;
+    let id = w.open_incident().await;
+    let mail = w.smtp.messages()[0]
+        .part("text/plain")
+        .expect("a text part");
+    let link = mail
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+        .find(|word| word.starts_with("http://tocsin.test/ack/"))
+        .expect("the e-mail carries an acknowledge link")
+        .trim_end_matches(['.', ')'])
+        .to_owned();
+    let local = link.replace("http://tocsin.test", &w.app.app.url());
+
+    let tampered = w.app.http.post(format!("{local}x")).send().await.unwrap();
+    assert_eq!(tampered.status().as_u16(), 403);
+    assert_eq!(
+        w.app.incidents("open").await[0]["state"],
+        "triggered",
+        "a tampered link changes nothing"
+    );
+
+    let acked = w.app.http.post(&local).send().await.unwrap();
+    assert_eq!(acked.status().as_u16(), 200);
+    let (_, incident) = w.app.get(&format!("/api/v1/incidents/{id}")).await;
+    assert_eq!(incident["state"], "acknowledged");
+    assert_eq!(
+        incident["acknowledged_by"], "ann",
+        "the link names the person it was sent to"
+    );
+
+    w.app.advance(Duration::from_secs(60), SECOND).await;
+    assert_eq!(texted(&w.sms).len(), 1, "no page after the acknowledgement");
+    assert_eq!(w.smtp.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn an_expired_link_is_refused_and_changes_nothing() {
+    let w = world().await;
+    w.open_incident().await;
+    let sms = w.sms.accepted()[0].body.clone();
+    let link = ack_link(&sms)
+        .expect("the SMS carries an acknowledge link")
+        .replace("http://tocsin.test", &w.app.app.url());
+    w.app.clock.advance(Duration::from_secs(24 * 3600 + 1));
+    let response = w.app.http.post(&link).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(w.app.incidents("open").await[0]["state"], "triggered");
+}
+
+fn slack_signature(timestamp: i64, body: &str) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SLACK_SIGNING.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    format!(
+        "v0={}",
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+#[tokio::test]
+async fn a_slack_button_acknowledges_and_bad_or_old_requests_get_401() {
+    let w = world().await;
+    let id = w.open_incident().await;
+    assert!(!w.slack.accepted().is_empty(), "the channel was told");
+    let payload = json!({ "type": "block_actions", "user": { "username": "sami" }, "actions": [{ "action_id": "acknowledge", "value": id }] });
+    let body = format!("payload={}", urlencode(&payload.to_string()));
+    let now = w.app.now().as_second();
+    let post = |timestamp: i64, signature: String| {
+        let request = w
+            .app
+            .http
+            .post(w.app.url("/slack/interactive"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header("x-slack-signature", signature)
+            .body(body.clone());
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(post(now, "v0=00".to_owned()).await, 401, "bad signature");
+    assert_eq!(
+        post(now - 600, slack_signature(now - 600, &body)).await,
+        401,
+        "a 10-minute-old request"
+    );
+    assert_eq!(w.app.incidents("open").await[0]["state"], "triggered");
+    assert_eq!(post(now, slack_signature(now, &body)).await, 200);
+    let (_, incident) = w.app.get(&format!("/api/v1/incidents/{id}")).await;
+    assert_eq!(
+        (
+            incident["state"].as_str(),
+            incident["acknowledged_by"].as_str()
+        ),
+        (Some("acknowledged"), Some("slack:sami"))
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn oncall_names_the_right_person_just_before_and_just_after_the_handoff() {
+    let w = world().await;
+    // Sunday 2026-11-29 09:00 in New York is 14:00 UTC (EST). One minute either side:
+    let before: jiff::Timestamp = "2026-11-29T13:59:00Z".parse().unwrap();
+    let after: jiff::Timestamp = "2026-11-29T14:01:00Z".parse().unwrap();
+    w.app.clock.set(before);
+    let (_, first) = w.app.get("/api/v1/oncall").await;
+    w.app.clock.set(after);
+    let (_, second) = w.app.get("/api/v1/oncall").await;
+    let now = |body: &Value| body["oncall"][0]["now"].as_str().unwrap_or("").to_owned();
+    assert_ne!(
+        now(&first),
+        now(&second),
+        "the hand-off changed who is on call: {first} {second}"
+    );
+    assert_eq!(first["oncall"][0]["next"], second["oncall"][0]["now"]);
+    let until: jiff::Timestamp = first["oncall"][0]["until"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        until,
+        "2026-11-29T14:00:00Z".parse::<jiff::Timestamp>().unwrap(),
+        "hand-off at 09:00 New York time"
+    );
+
+    // An override puts Bo on for an hour, whoever the rotation says.
+    let (status, body) = w
+        .app
+        .post(
+            "/api/v1/oncall/overrides",
+            json!({ "schedule": "primary", "contact": "bo", "from": "2026-11-29T14:30:00Z", "until": "2026-11-29T15:30:00Z" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    w.app.clock.set("2026-11-29T15:00:00Z".parse().unwrap());
+    let (_, during) = w.app.get("/api/v1/oncall").await;
+    assert_eq!(during["oncall"][0]["now"], "bo");
+    let (status, _) = w
+        .app
+        .post("/api/v1/oncall/overrides", json!({ "schedule": "nope", "contact": "bo", "from": "2026-11-29T14:30:00Z", "until": "2026-11-29T15:30:00Z" }))
+        .await;
+    assert_eq!(status, 400);
+
+    // The calendar feed: its signed URL works, a wrong token does not.
+    let calendar = first["oncall"][0]["calendar"]
+        .as_str()
+        .unwrap()
+        .replace("http://tocsin.test", &w.app.app.url());
+    let ics = w.app.http.get(&calendar).send().await.unwrap();
+    assert_eq!(ics.status().as_u16(), 200);
+    assert!(ics.text().await.unwrap().contains("BEGIN:VCALENDAR"));
+    let forged = w
+        .app
+        .http
+        .get(w.app.url("/oncall/primary.ics?token=nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+}
