@@ -53,6 +53,14 @@ impl Client {
         Err(anyhow!(Refused(message)))
     }
 
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
     pub async fn list(&self, state: &str) -> anyhow::Result<Value> {
         self.call(
             reqwest::Method::GET,
@@ -173,6 +181,44 @@ pub fn format_incident(incident: &Value, timeline: Option<&Value>) -> String {
         }
     }
     out
+}
+
+/// One line per schedule: who is on now, until when, and who is next.
+pub fn format_oncall(body: &Value) -> String {
+    let rows = body["oncall"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        return "no schedules\n".to_owned();
+    }
+    rows.iter()
+        .map(|row| {
+            format!(
+                "{:<20} now: {:<12} until {}  next: {}\n",
+                text(&row["schedule"]),
+                text(&row["now"]),
+                text(&row["until"]),
+                text(&row["next"])
+            )
+        })
+        .collect()
+}
+
+pub fn format_overrides(body: &Value) -> String {
+    let rows = body["overrides"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        return "no overrides\n".to_owned();
+    }
+    rows.iter()
+        .map(|row| {
+            format!(
+                "{}  {:<20} {:<12} {} → {}\n",
+                text(&row["id"]),
+                text(&row["schedule"]),
+                text(&row["contact"]),
+                text(&row["from"]),
+                text(&row["until"])
+            )
+        })
+        .collect()
 }
 
 pub fn require(value: Option<String>, what: &str) -> anyhow::Result<String> {

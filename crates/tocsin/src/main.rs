@@ -57,6 +57,13 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
     },
+    /// Who is on call, and overrides, on a running server.
+    Oncall {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: Option<OncallAction>,
+    },
     /// Incidents on a running server.
     Incident {
         #[command(flatten)]
@@ -88,6 +95,23 @@ struct ServerArgs {
     /// An API token.
     #[arg(long, env = "TOCSIN_TOKEN", global = true, hide_env_values = true)]
     token: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum OncallAction {
+    /// Put someone on call in a schedule for a while (times in RFC 3339, e.g. 2026-11-29T09:00:00Z).
+    Override {
+        #[arg(long)]
+        schedule: String,
+        #[arg(long)]
+        contact: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        until: String,
+    },
+    /// List current and future overrides.
+    Overrides,
 }
 
 #[derive(Debug, Subcommand)]
@@ -180,6 +204,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             ..
         } => demo_action(action).await,
         Command::Incident { server, action } => incident(server, action).await,
+        Command::Oncall { server, action } => oncall(server, action).await,
     }
 }
 
@@ -328,6 +353,30 @@ async fn incident(server: ServerArgs, action: IncidentAction) -> anyhow::Result<
             .map(|i| client::format_incident(&i, None)),
     };
     let text = result?;
+    out(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn oncall(server: ServerArgs, action: Option<OncallAction>) -> anyhow::Result<ExitCode> {
+    let url = client::require(server.url, "url")?;
+    let token = client::require(server.token, "token")?;
+    let client = Client::new(&url, &token)?;
+    let text = match action {
+        None => client::format_oncall(&client.get("/api/v1/oncall").await?),
+        Some(OncallAction::Overrides) => {
+            client::format_overrides(&client.get("/api/v1/oncall/overrides").await?)
+        }
+        Some(OncallAction::Override {
+            schedule,
+            contact,
+            from,
+            until,
+        }) => {
+            let body = serde_json::json!({ "schedule": schedule, "contact": contact, "from": from, "until": until });
+            let created = client.post("/api/v1/oncall/overrides", body).await?;
+            client::format_overrides(&serde_json::json!({ "overrides": [created] }))
+        }
+    };
     out(&text);
     Ok(ExitCode::SUCCESS)
 }
