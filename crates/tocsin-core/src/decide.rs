@@ -48,6 +48,10 @@ pub struct Situation {
     /// For a firing signal with no open incident of its own: an open incident of the same
     /// group (source, category, component) that received an alert within the grouping window.
     pub group: Option<Incident>,
+    /// For a signal: how many of the incident's alerts with OTHER keys are firing. The store
+    /// loads only the signal's own alerts, so an incident holding a storm of 10,000 alerts
+    /// costs the same to decide on as one holding one.
+    pub other_firing: u32,
 }
 
 /// A person's or a timer's input; signals come from sources.
@@ -143,6 +147,8 @@ pub enum Effect {
     Page {
         contact: String,
         method: String,
+        /// Which of the incident's ladders: with the step and round, it names the page uniquely.
+        ladder: u32,
         step: u32,
         round: u32,
         notice: Notice,
@@ -428,6 +434,7 @@ fn open(
         escalation_step: 0,
         escalation_round: 0,
         escalation_due_at: None,
+        escalation_ladder: 0,
     };
     let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, now);
     let mut opened = event(
@@ -482,6 +489,7 @@ fn reopen(
     incident.respond_by = respond_by(now, rule);
     // As PagerDuty does: after a resolve, the same key firing again is a new alert.
     let alerts = vec![new_alert(signal, &incident.id, &ctx.new_alert_id, now)];
+    incident.alert_count = incident.alert_count.saturating_add(1);
     let mut events = vec![event(
         &incident,
         now,
@@ -532,10 +540,11 @@ fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -
         &signal.source,
         format!("Cleared: {}", signal.title),
     ));
-    let still_firing = situation
-        .alerts
-        .iter()
-        .any(|other| other.id != alert.id && other.status == AlertStatus::Firing);
+    let still_firing = situation.other_firing > 0
+        || situation
+            .alerts
+            .iter()
+            .any(|other| other.id != alert.id && other.status == AlertStatus::Firing);
     decision.alerts.push(alert);
     let mut incident = incident.clone();
     if !still_firing {

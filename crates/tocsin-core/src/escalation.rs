@@ -142,6 +142,7 @@ pub fn page_step(
             paging.effects.push(Effect::Page {
                 contact: contact.id.clone(),
                 method: method.clone(),
+                ladder: incident.escalation_ladder,
                 step,
                 round,
                 notice: notice.clone(),
@@ -198,6 +199,7 @@ pub fn start(policy: &Policy, incident: &mut Incident, ctx: &Ctx) -> Paging {
     let reason = match (pages, escalation) {
         (true, Some(escalation)) => {
             incident.escalation = Some(escalation.id.clone());
+            incident.escalation_ladder = incident.escalation_ladder.saturating_add(1);
             return page_step(policy, incident, 0, 0, ctx, "Paging");
         }
         (false, _) => format!(

@@ -62,6 +62,9 @@ pub struct Incident {
     pub escalation_round: u32,
     /// When the next step runs, while the ladder is moving.
     pub escalation_due_at: Option<Timestamp>,
+    /// How many ladders have started for this incident: a reopened incident starts a new one,
+    /// whose pages must not be mistaken for the old one's.
+    pub escalation_ladder: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -142,6 +142,7 @@ impl SqliteStore {
             incident,
             alerts,
             group: None,
+            other_firing: 0,
         })
     }
 }
@@ -621,12 +622,6 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
     for alert in &decision.alerts {
         rows::upsert_alert(tx, alert).await?;
     }
-    if let Some(incident) = &decision.incident {
-        sqlx::query("UPDATE incidents SET alert_count = (SELECT count(*) FROM alerts WHERE incident_id = ?1) WHERE id = ?1")
-            .bind(&incident.id)
-            .execute(&mut **tx)
-            .await?;
-    }
     for event in &decision.events {
         sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(&event.incident_id)
@@ -678,13 +673,18 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
             Effect::Page {
                 contact,
                 method,
+                ladder,
                 step,
                 round,
                 notice,
             } => {
                 let notice_json = serde_json::to_string(notice)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let key = format!("{}:{step}:{round}:{contact}:{method}", notice.incident_id);
+                // The ladder's start tells a reopened incident's pages from the first ladder's.
+                let key = format!(
+                    "{}:{}:{step}:{round}:{contact}:{method}",
+                    notice.incident_id, ladder
+                );
                 sqlx::query(
                     "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
                        created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) \
@@ -743,9 +743,9 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
 
 /// Reads an item's situation inside the deciding transaction.
 async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Result<Situation> {
-    let (incident_id, group) = match lookup {
+    let (incident_id, key, group) = match lookup {
         Lookup::Nothing => return Ok(Situation::default()),
-        Lookup::Incident(id) => (Some(id.clone()), None),
+        Lookup::Incident(id) => (Some(id.clone()), None, None),
         Lookup::Key { dedup_key, group } => {
             let id: Option<String> = sqlx::query_scalar(
                 "SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1",
@@ -753,7 +753,7 @@ async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Resu
             .bind(dedup_key)
             .fetch_optional(&mut **tx)
             .await?;
-            (id, group.as_ref())
+            (id, Some(dedup_key), group.as_ref())
         }
     };
     let mut situation = Situation::default();
@@ -764,14 +764,32 @@ async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Resu
             .await?
             .map(|row| rows::incident(&row))
             .transpose()?;
-        situation.alerts =
-            sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
+        let alerts = match key {
+            // A signal needs only its own alerts and how many others still fire.
+            Some(key) => {
+                let others: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND dedup_key != ?",
+                )
                 .bind(&id)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(rows::alert)
-                .collect::<Result<Vec<_>>>()?;
+                .bind(key)
+                .fetch_one(&mut **tx)
+                .await?;
+                situation.other_firing = u32::try_from(others).unwrap_or(u32::MAX);
+                sqlx::query("SELECT * FROM alerts WHERE incident_id = ? AND dedup_key = ? ORDER BY first_seen, id")
+                    .bind(&id)
+                    .bind(key)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            // A person's action on the incident (a manual resolve ends every alert).
+            None => {
+                sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
+                    .bind(&id)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+        };
+        situation.alerts = alerts.iter().map(rows::alert).collect::<Result<Vec<_>>>()?;
     }
     let has_open = situation
         .incident

@@ -58,6 +58,7 @@ pub fn incident(row: &SqliteRow) -> Result<Incident> {
         escalation_step: count(row.try_get("escalation_step")?),
         escalation_round: count(row.try_get("escalation_round")?),
         escalation_due_at: ts_opt(row.try_get("escalation_due_at")?)?,
+        escalation_ladder: count(row.try_get("escalation_ladder")?),
     })
 }
 
@@ -149,15 +150,15 @@ pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incide
     sqlx::query(
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
            opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
-           escalation, escalation_step, escalation_round, escalation_due_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
            summary = excluded.summary, runbook = excluded.runbook, acknowledged_at = excluded.acknowledged_at, \
            acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, \
-           respond_by = excluded.respond_by, escalation = excluded.escalation, \
+           respond_by = excluded.respond_by, alert_count = excluded.alert_count, escalation = excluded.escalation, \
            escalation_step = excluded.escalation_step, escalation_round = excluded.escalation_round, \
-           escalation_due_at = excluded.escalation_due_at",
+           escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder",
     )
     .bind(&incident.id)
     .bind(&incident.title)
@@ -178,6 +179,7 @@ pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incide
     .bind(i64::from(incident.escalation_step))
     .bind(i64::from(incident.escalation_round))
     .bind(incident.escalation_due_at.map(ms))
+    .bind(i64::from(incident.escalation_ladder))
     .execute(&mut **tx)
     .await?;
     Ok(())
