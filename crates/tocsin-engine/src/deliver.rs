@@ -8,7 +8,7 @@ use futures_util::{StreamExt, stream};
 use jiff::SignedDuration;
 use tocsin_core::notice::{NoticeEvent, NoticeLinks};
 use tocsin_core::retry::{MAX_ATTEMPTS, retry_delay};
-use tocsin_notify::{Delivery, Target};
+use tocsin_notify::{Delivery, Target, Throttle};
 use tocsin_store::{Attempt, AttemptOutcome, PendingDelivery};
 
 use crate::{Engine, EngineError};
@@ -74,6 +74,16 @@ impl Engine {
             .await?)
     }
 
+    /// The throttle for pages by `method`: GoAlert's limits per contact (SMS 5, e-mail 10 per 15
+    /// minutes); Slack posts are not throttled per person.
+    fn throttle(&self, method: &str, target: &Target) -> Option<Throttle> {
+        match (method, target) {
+            ("email", _) => Some(Throttle::EMAIL),
+            (_, Target::Slack { .. }) => None,
+            _ => Some(Throttle::SMS),
+        }
+    }
+
     /// Sends one claimed delivery and records the attempt.
     pub(crate) async fn deliver(&self, delivery: PendingDelivery) -> Result<(), EngineError> {
         let now = self.now();
@@ -99,9 +109,40 @@ impl Engine {
                 .ok_or_else(|| format!("channel `{}` is not configured", delivery.channel)),
             Some(contact) => self.page_target(contact, &delivery.channel),
         };
+        // The throttle's hold on this contact and method while the page is in flight.
+        let mut reservation: Option<(String, String)> = None;
         let (outcome, http_status) = match resolved {
             Err(error) => (AttemptOutcome::Failed { error }, None),
             Ok((target, to)) => {
+                // A flood must not become 500 SMS: over the contact's limit, the page waits
+                // (queued, not dropped) until the throttle lets it through.
+                if let (Some(contact), Some(throttle)) = (
+                    &delivery.recipient,
+                    self.throttle(&delivery.channel, &target),
+                ) {
+                    let key = (contact.clone(), delivery.channel.clone());
+                    // Pages of one round are sent concurrently: count the ones in flight too,
+                    // under one lock, so six pages at once cannot all see "none sent yet".
+                    let _turn = self.throttle_turn.lock().await;
+                    let window =
+                        jiff::SignedDuration::try_from(throttle.window).unwrap_or_default();
+                    let since = now.checked_sub(window).unwrap_or(now);
+                    let mut history = self
+                        .store
+                        .page_sends(contact, &delivery.channel, since)
+                        .await?;
+                    let in_flight = self.pages_in_flight(&key, 0);
+                    history.extend(std::iter::repeat_n(now, in_flight));
+                    if let Err(allowed_at) = throttle.admit(&history, now) {
+                        tracing::warn!(delivery = %delivery.id, %contact, %allowed_at, "page held back by the per-contact throttle");
+                        self.store
+                            .postpone_delivery(&delivery.id, allowed_at)
+                            .await?;
+                        return Ok(());
+                    }
+                    self.pages_in_flight(&key, 1);
+                    reservation = Some(key);
+                }
                 let sent = self
                     .sender
                     .send(
@@ -164,6 +205,25 @@ impl Engine {
                 outcome,
             })
             .await?;
+        // Released after the record, so the next check counts this page among the sent.
+        if let Some(key) = reservation {
+            self.pages_in_flight(&key, -1);
+        }
         Ok(())
+    }
+
+    /// Pages in flight per (contact, method), changed by `delta`; returns the count before.
+    fn pages_in_flight(&self, key: &(String, String), delta: isize) -> usize {
+        let mut counts = self
+            .in_flight_pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(key.clone()).or_insert(0);
+        let before = *count;
+        *count = count.saturating_add_signed(delta);
+        if *count == 0 {
+            counts.remove(key);
+        }
+        before
     }
 }

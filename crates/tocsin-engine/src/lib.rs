@@ -64,6 +64,9 @@ pub struct Engine {
     /// Heartbeat ping keys → monitor ids.
     ping_keys: HashMap<String, String>,
     schedules: Vec<tocsin_core::oncall::ScheduleSpec>,
+    /// The per-contact throttle's check-and-reserve, and the pages it let through still in flight.
+    throttle_turn: Mutex<()>,
+    in_flight_pages: std::sync::Mutex<HashMap<(String, String), usize>>,
     /// Wakes the delivery and timer workers when a commit created work for them. `notify_one`
     /// keeps a permit, so a commit landing mid-round is not missed until the next poll.
     wake_deliveries: Notify,
@@ -127,6 +130,8 @@ impl Engine {
             heartbeats: Mutex::new(()),
             ping_keys: heartbeat::ping_keys(&config),
             schedules: oncall::schedules(&config),
+            throttle_turn: Mutex::new(()),
+            in_flight_pages: std::sync::Mutex::new(HashMap::new()),
             wake_deliveries: Notify::new(),
             wake_timers: Notify::new(),
             config,

@@ -95,6 +95,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<PendingDelivery>>;
+    /// When pages to `recipient` by `channel` were sent since `since` (for the per-contact throttle).
+    async fn page_sends(
+        &self,
+        recipient: &str,
+        channel: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Timestamp>>;
+    /// Puts a claimed delivery back in the queue until `until`, without counting an attempt.
+    async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()>;
     /// Records one delivery attempt and its consequence, in one transaction.
     async fn record_attempt(&self, attempt: Attempt) -> Result<()>;
     /// The earliest time any timer, delivery or monitor is due, to sleep until then.

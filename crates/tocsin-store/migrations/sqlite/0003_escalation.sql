@@ -10,6 +10,7 @@ ALTER TABLE incidents ADD COLUMN escalation_ladder INTEGER NOT NULL DEFAULT 0;
 -- NULL for channel notices (each is its own row); set for pages to people, so a page is
 -- written at most once however often its decision is retried.
 ALTER TABLE deliveries ADD COLUMN idempotency_key TEXT;
+CREATE INDEX deliveries_by_recipient ON deliveries (recipient, channel, sent_at) WHERE recipient IS NOT NULL;
 CREATE UNIQUE INDEX deliveries_by_idempotency_key ON deliveries (idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE TABLE overrides (

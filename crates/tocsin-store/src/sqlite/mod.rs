@@ -450,6 +450,36 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn page_sends(
+        &self,
+        recipient: &str,
+        channel: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Timestamp>> {
+        let sent: Vec<i64> = sqlx::query_scalar(
+            "SELECT sent_at FROM deliveries WHERE recipient = ? AND channel = ? AND status = 'sent' \
+             AND sent_at >= ? ORDER BY sent_at",
+        )
+        .bind(recipient)
+        .bind(channel)
+        .bind(ms(since))
+        .fetch_all(&self.writer)
+        .await?;
+        sent.into_iter().map(ts).collect()
+    }
+
+    async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ?, claimed_until = NULL, \
+               last_error = 'held back by the per-contact throttle' WHERE id = ? AND status = 'pending'",
+        )
+        .bind(ms(until))
+        .bind(delivery_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     async fn record_attempt(&self, attempt: Attempt) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let (ok, error) = match &attempt.outcome {

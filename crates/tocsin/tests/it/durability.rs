@@ -15,10 +15,9 @@ use crate::crash::serve;
 use crate::support::{Sink, Target, basic_config};
 
 const ROUTING_KEY: &str = "DURABILITY0ROUTING0KEY0000000000";
-/// Events the loader would send if tocsin were never killed. 20,000 with kill points between
-/// 2,000 and 18,000 took 53–83 s in a debug build on 2 cores (~500 signals/s); half keeps the
-/// same proportions, and the three runs, well under a minute.
-const TOTAL: usize = 10_000;
+/// Events the loader would send if tocsin were never killed: the 20,000 (about 70 s for
+/// the three runs in a debug build on 2 cores).
+const TOTAL: usize = 20_000;
 const CONCURRENCY: usize = 32;
 /// Kill points per test run, each on a fresh server and database.
 const RUNS: u64 = 3;

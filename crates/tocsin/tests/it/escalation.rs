@@ -550,3 +550,46 @@ async fn kill_9_between_step_1_and_step_2_then_restart_sends_step_2_exactly_once
         "each step paged exactly once across the crash ({before_kill} before the kill): {seen:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_flood_of_incidents_cannot_send_one_person_more_than_five_sms_in_15_minutes() {
+    let w = world().await;
+    for n in 0..6 {
+        let (status, body) = w
+            .app
+            .post("/api/v1/incidents", json!({ "title": format!("flood {n}"), "severity": "SEV-1", "category": "backend" }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    w.app.settle().await;
+    let to_ann = |sms: &Sink| {
+        texted(sms)
+            .iter()
+            .filter(|to| *to == "+966500000001")
+            .count()
+    };
+    assert_eq!(to_ann(&w.sms), 5, "five SMS, the sixth held back");
+    let (_, deliveries) = w.app.get("/api/v1/deliveries").await;
+    let held = deliveries["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["recipient"] == "ann" && d["channel"] == "sms" && d["status"] == "pending")
+        .count();
+    assert_eq!(held, 1, "queued, not dropped");
+    // Acknowledge every incident so the ladders stop, then let the window pass.
+    for incident in w.app.incidents("open").await {
+        let id = incident["id"].as_str().unwrap();
+        w.app
+            .post(&format!("/api/v1/incidents/{id}/acknowledge"), json!({}))
+            .await;
+    }
+    w.app
+        .advance(Duration::from_secs(16 * 60), Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        to_ann(&w.sms),
+        5,
+        "an acknowledged incident's held page is withdrawn, not sent late"
+    );
+}
