@@ -162,11 +162,13 @@ impl Engine {
             .iter()
             .filter(|monitor| probes::is_probed(monitor))
             .map(|monitor| {
-                let offset = policy::jitter(&monitor.id, monitor.interval);
-                let first = now
-                    .saturating_add(jiff::SignedDuration::try_from(offset).unwrap_or_default())
-                    .unwrap_or(now);
-                (monitor.id.clone(), first)
+                // A heartbeat is first due when its first ping would be late; a probe at its
+                // stable offset inside the interval.
+                let offset = match &monitor.kind {
+                    tocsin_config::MonitorKind::Heartbeat { every, grace, .. } => *every + *grace,
+                    _ => policy::jitter(&monitor.id, monitor.interval),
+                };
+                (monitor.id.clone(), probes::add(now, offset))
             })
             .collect();
         self.store.sync_monitors(&monitors).await?;

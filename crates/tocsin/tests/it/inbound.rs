@@ -601,3 +601,27 @@ async fn a_silent_heartbeat_opens_an_incident_and_a_ping_resolves_it() {
     );
     assert_eq!(ping("/bogus").await.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn a_new_heartbeat_waits_every_plus_grace_for_its_first_ping() {
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    let slow = HEARTBEAT
+        .replace("every = \"3s\"", "every = \"10s\"")
+        .replace("grace = \"2s\"", "grace = \"1h\"");
+    let app = TestApp::start(&(config(&target, &sink) + &slow)).await;
+    app.advance(Duration::from_secs(3600), Duration::from_secs(60))
+        .await;
+    let open = app.incidents("open").await;
+    assert!(
+        open.is_empty(),
+        "an hour in, still within every + grace: {open:#?}"
+    );
+    app.advance(Duration::from_secs(20), Duration::from_secs(1))
+        .await;
+    assert_eq!(
+        app.incidents("open").await.len(),
+        1,
+        "silent past 1h10s: down"
+    );
+}
