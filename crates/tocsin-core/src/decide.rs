@@ -69,6 +69,12 @@ pub enum Input {
         actor: String,
         text: String,
     },
+    /// A status update; `public` ones appear on the status page and in its feed.
+    Update {
+        actor: String,
+        text: String,
+        public: bool,
+    },
     ChangeSeverity {
         actor: String,
         severity: String,
@@ -207,6 +213,11 @@ pub fn decide(
         Input::Acknowledge { actor } => acknowledge(situation, actor, ctx),
         Input::Resolve { actor } => resolve_by_hand(policy, situation, actor, ctx),
         Input::Note { actor, text } => note(situation, actor, text, ctx),
+        Input::Update {
+            actor,
+            text,
+            public,
+        } => update(situation, actor, text, public, ctx),
         Input::ChangeSeverity { actor, severity } => {
             change_severity(policy, situation, actor, severity, ctx)
         }
@@ -724,6 +735,39 @@ fn note(
         incident: None,
         alerts: vec![],
         events,
+        effects: vec![],
+    })
+}
+
+fn update(
+    situation: &Situation,
+    actor: String,
+    text: String,
+    public: bool,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Refusal::Invalid("an update needs text".into()));
+    }
+    if text.chars().count() > 5000 {
+        return Err(Refusal::Invalid(
+            "an update is at most 5000 characters".into(),
+        ));
+    }
+    let mut posted = event(
+        incident,
+        ctx.now,
+        EventKind::Update,
+        &actor,
+        text.to_owned(),
+    );
+    posted.data = serde_json::json!({ "public": public, "state": incident.state.as_str() });
+    Ok(Decision {
+        incident: None,
+        alerts: vec![],
+        events: vec![posted],
         effects: vec![],
     })
 }

@@ -198,6 +198,28 @@ pub async fn severity(
     .await
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBody {
+    text: String,
+    /// Show it on the public status page (default false: team-only).
+    status_page: Option<bool>,
+}
+
+pub async fn post_update(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> Result<Json<Value>, ApiError> {
+    let input = Input::Update {
+        actor: caller.name,
+        text: body.text,
+        public: body.status_page.unwrap_or(false),
+    };
+    act(&state, &id, input).await
+}
+
 /// The outside parties the incident's route says to call ("Who to contact"), with their links.
 fn call(state: &AppState, category: Option<&str>) -> Value {
     let config = state.engine.config();

@@ -31,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/resolve", post(incidents::resolve))
         .route("/api/v1/incidents/{id}/notes", post(incidents::note))
         .route("/api/v1/incidents/{id}/severity", post(incidents::severity))
+        .route(
+            "/api/v1/incidents/{id}/updates",
+            post(incidents::post_update),
+        )
         .route("/api/v1/monitors", get(monitors::list))
         .route("/api/v1/deliveries", get(monitors::deliveries))
         .route("/api/v1/oncall", get(oncall::now))
