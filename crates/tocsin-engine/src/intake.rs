@@ -50,6 +50,13 @@ impl Engine {
         {
             let _leader = self.intake.leader.lock().await;
             loop {
+                // Committed by an earlier leader while we waited: answer without leading, so
+                // the items queued since wait for a fuller batch instead of a tiny one.
+                match answer.try_recv() {
+                    Ok(result) => return result,
+                    Err(oneshot::error::TryRecvError::Closed) => break,
+                    Err(oneshot::error::TryRecvError::Empty) => {}
+                }
                 let batch = self.take_batch();
                 if batch.is_empty() {
                     break;
