@@ -13,6 +13,7 @@ pub mod oncall;
 pub mod retry;
 pub mod secret;
 pub mod signal;
+pub mod status;
 
 pub use duration::{DurationError, format_duration, parse_duration};
 pub use secret::Secret;

@@ -6,6 +6,7 @@ pub mod ack;
 mod clock;
 mod deliver;
 mod error;
+mod generation;
 mod heartbeat;
 mod inbound;
 mod intake;
@@ -13,7 +14,9 @@ mod oncall;
 mod policy;
 mod probes;
 mod runtime;
+mod subscribers;
 mod timers;
+pub mod users;
 mod work;
 
 use std::collections::HashMap;
@@ -71,6 +74,8 @@ pub struct Engine {
     /// keeps a permit, so a commit landing mid-round is not missed until the next poll.
     wake_deliveries: Notify,
     wake_timers: Notify,
+    /// Moves on every committed decision (see `generation.rs`).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -134,6 +139,7 @@ impl Engine {
             in_flight_pages: std::sync::Mutex::new(HashMap::new()),
             wake_deliveries: Notify::new(),
             wake_timers: Notify::new(),
+            generation: std::sync::atomic::AtomicU64::new(0),
             config,
             store,
             clock,
@@ -311,6 +317,7 @@ impl Engine {
         let probed = self.probe_round().await?;
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
-        Ok(probed + fired + delivered)
+        let mailed = self.subscriber_round().await?;
+        Ok(probed + fired + delivered + mailed)
     }
 }

@@ -24,6 +24,7 @@ impl Workers {
         let mut tasks = JoinSet::new();
         tasks.spawn(probe_loop(engine.clone(), stopped.clone()));
         tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
+        tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
         tasks.spawn(delivery_loop(engine, stopped));
         Workers { stop, tasks }
     }
@@ -100,4 +101,14 @@ async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
         }
     }
     while in_flight.join_next().await.is_some() {}
+}
+
+/// Status-page mail on its own loop, so a thousand subscribers never hold up a page to the
+/// person on call. It polls: public updates are rare and a quarter second is soon enough.
+async fn subscriber_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    while pause(None, &mut stopped).await {
+        if let Err(error) = engine.subscriber_round().await {
+            tracing::error!(%error, "sending status-page mail failed; it stays queued");
+        }
+    }
 }

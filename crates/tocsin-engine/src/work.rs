@@ -70,6 +70,7 @@ impl Engine {
         };
         let outcomes = self.store.transact(items, &mut decider).await?;
         if creates_work {
+            self.bump_generation();
             self.wake_deliveries.notify_one();
             self.wake_timers.notify_one();
         }

@@ -515,6 +515,81 @@ fn truncate(text: &str, limit: usize) -> String {
     out
 }
 
+/// A message written by the caller rather than rendered from a notice: the status page's mail
+/// to its subscribers (confirmations and public updates), which says other things than a page.
+#[derive(Debug, Clone, Copy)]
+pub struct Composed<'a> {
+    /// The Message-ID's left half, the same on every retry.
+    pub id: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+    pub now: jiff::Timestamp,
+    /// RFC 2369/8058: mail clients offer their own one-click "unsubscribe" with this URL.
+    pub unsubscribe_url: Option<&'a str>,
+}
+
+impl Mailer {
+    /// Sends a [`Composed`] message once; errors are classified like [`Mailer::send`]'s.
+    pub async fn send_composed(&self, composed: &Composed<'_>) -> Result<(), SendError> {
+        let to: Mailbox = composed.to.trim().parse().map_err(|err| {
+            SendError::permanent(
+                None,
+                format!("invalid recipient address {:?}: {err}", composed.to),
+            )
+        })?;
+        if !is_message_id_part(composed.id) {
+            return Err(SendError::permanent(
+                None,
+                format!("the id {:?} cannot be used in a Message-ID", composed.id),
+            ));
+        }
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(one_line(composed.subject))
+            .date(SystemTime::from(composed.now))
+            .message_id(Some(format!("<{}@{}>", composed.id, self.id_domain)))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str(DELIVERY_HEADER),
+                composed.id.to_owned(),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_owned(),
+            ))
+            .user_agent(crate::USER_AGENT.to_owned());
+        if let Some(url) = composed.unsubscribe_url {
+            builder = builder
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                    format!("<{url}>"),
+                ))
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                    "List-Unsubscribe=One-Click".to_owned(),
+                ));
+        }
+        let message = builder
+            .multipart(MultiPart::alternative_plain_html(
+                composed.text.to_owned(),
+                composed.html.to_owned(),
+            ))
+            .map_err(|err| SendError::permanent(None, format!("cannot build the e-mail: {err}")))?;
+        let result = match self.transport.send(message).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(classify_smtp(&err)),
+        };
+        result.map_err(|mut err| {
+            if let Some(password) = self.password.as_ref().filter(|p| !p.is_empty()) {
+                err.detail = err.detail.replace(password.expose(), "[redacted]");
+            }
+            err
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,6 +116,11 @@ impl Sender {
         self
     }
 
+    /// The mailer, when `[smtp]` is configured (for mail that is not a notice).
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.mailer.as_ref()
+    }
+
     /// Delivers once. No retries here: the outbox owns retrying, guided by the error's
     /// `retryable` and `retry_after`.
     pub async fn send(&self, target: &Target, delivery: &Delivery<'_>) -> Result<(), SendError> {

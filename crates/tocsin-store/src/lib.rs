@@ -120,4 +120,81 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A named value kept across restarts, created by `create` on first use.
     async fn setting_or_insert(&self, name: &str, create: String) -> Result<String>;
+
+    /// Adds a person who signs in to the web UI; `false` when the e-mail is taken (any case).
+    async fn add_user(&self, user: &UserRecord) -> Result<bool>;
+    /// The person with this e-mail (any case).
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>>;
+    /// Sets a person's password hash and ends all of their sessions, in one transaction;
+    /// `false` when there is no such person.
+    async fn set_password(&self, email: &str, password_hash: &str, at: Timestamp) -> Result<bool>;
+    /// Records a new session (and deletes sessions that ended before `session.created_at`).
+    async fn add_session(&self, session: &SessionRecord) -> Result<()>;
+    /// The session with this id and its person, whether or not it has expired.
+    async fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>>;
+    /// Records activity on a session (for the idle timeout).
+    async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()>;
+    async fn delete_session(&self, id: &str) -> Result<()>;
+    /// How many checks of a monitor ran at or after `since`, and how many passed.
+    async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts>;
+    /// A monitor's checks at or after `since`, in slices of `bucket` (empty slices left out).
+    async fn latency_buckets(
+        &self,
+        monitor_id: &str,
+        since: Timestamp,
+        bucket: std::time::Duration,
+    ) -> Result<Vec<LatencyBucket>>;
+
+    // ── The public status page ──────────────────────────────────────────────────────────────
+    /// Incidents still open, or opened or resolved at or after `since`, newest first.
+    async fn status_incidents(&self, since: Timestamp) -> Result<Vec<Incident>>;
+    /// The public updates (timeline `update` events with `data.public = true`) of these
+    /// incidents, newest first.
+    async fn public_updates(&self, incident_ids: &[String]) -> Result<Vec<PublicUpdate>>;
+    /// A monitor's checks per day. `day_starts` are `n + 1` boundaries of `n` days; the answer
+    /// has one entry per day, oldest first, with zeros for a day without checks.
+    async fn daily_checks(
+        &self,
+        monitor_id: &str,
+        day_starts: &[Timestamp],
+    ) -> Result<Vec<DailyChecks>>;
+    /// Adds a subscription awaiting confirmation (or starts over an unsubscribed or
+    /// unconfirmed one) and queues its confirmation mail, in one transaction. No new mail when
+    /// one was asked for after `ask_again_after`, or when the address is already confirmed.
+    async fn add_subscriber(
+        &self,
+        email: &str,
+        locale: &str,
+        now: Timestamp,
+        ask_again_after: Timestamp,
+    ) -> Result<Subscribed>;
+    /// Keeps a link's stored half.
+    async fn add_subscriber_token(&self, token: &SubscriberToken) -> Result<()>;
+    /// The link with this selector and its subscriber.
+    async fn subscriber_token(
+        &self,
+        selector: &str,
+    ) -> Result<Option<(SubscriberToken, SubscriberRecord)>>;
+    /// Confirms a subscription; `false` when there is nothing left to confirm (unsubscribed).
+    async fn confirm_subscriber(&self, subscriber_id: i64, at: Timestamp) -> Result<bool>;
+    /// Ends a subscription and withdraws its unsent mail; `false` when it had already ended.
+    async fn unsubscribe(&self, subscriber_id: i64, at: Timestamp) -> Result<bool>;
+    /// Queues one mail per confirmed subscriber for every public update posted since the last
+    /// call on an incident of one of `severities`, and moves the cursor past them, in one
+    /// transaction. Returns how many mails were queued.
+    async fn queue_subscriber_updates(&self, severities: &[String], now: Timestamp) -> Result<u64>;
+    /// Claims up to `limit` subscriber mails due at `now` until `lease_until`.
+    async fn claim_subscriber_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SubscriberMail>>;
+    /// Records one attempt to send a subscriber mail.
+    async fn record_subscriber_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()>;
 }

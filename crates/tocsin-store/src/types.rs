@@ -211,3 +211,195 @@ pub struct OverrideRecord {
     pub created_by: String,
     pub created_at: Timestamp,
 }
+
+/// What a signed-in person may do in the web UI. Ordered: each role can do what the ones before
+/// it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Reads everything, changes nothing.
+    Viewer,
+    /// Also acts on incidents: acknowledge, resolve, severity, notes, updates.
+    Responder,
+    /// Everything a responder does; the role for whoever runs tocsin.
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Responder => "responder",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "viewer" => Some(Role::Viewer),
+            "responder" => Some(Role::Responder),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A person who signs in to the web UI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Assigned by the store; ignored when adding a user.
+    pub id: i64,
+    /// Unique regardless of case.
+    pub email: String,
+    pub role: Role,
+    /// Argon2id in a PHC string. Never shown.
+    pub password_hash: String,
+    pub created_at: Timestamp,
+    pub password_changed_at: Timestamp,
+}
+
+/// A signed-in browser. `id` is the SHA-256 of the cookie's token, never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: i64,
+    /// The token every form of this session must carry back.
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// The absolute end, whatever the activity.
+    pub expires_at: Timestamp,
+}
+
+/// How many checks of a monitor ran in a window and how many of them passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CheckCounts {
+    pub total: u64,
+    pub ok: u64,
+}
+
+/// Checks of one monitor within one slice of time, for a latency chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatencyBucket {
+    /// The slice's start.
+    pub start: Timestamp,
+    pub checks: u64,
+    pub failures: u64,
+    pub avg_latency_ms: u64,
+    pub max_latency_ms: u64,
+}
+
+// ── The public status page ───────────────────────────────────────────────────────────────────
+
+/// A status update the team marked public: a timeline `update` event with `data.public = true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUpdate {
+    pub seq: i64,
+    pub incident_id: String,
+    pub at: Timestamp,
+    pub text: String,
+    /// The incident's state when the update was posted.
+    pub state: Option<IncidentState>,
+}
+
+/// Checks of one monitor in one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyChecks {
+    pub day_start: Timestamp,
+    pub total: u64,
+    pub ok: u64,
+}
+
+/// Someone who asked for status-page mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberRecord {
+    pub id: i64,
+    pub email: String,
+    /// The language they subscribed in, one of `org.locales`.
+    pub locale: String,
+    pub created_at: Timestamp,
+    /// Mail goes out only once this is set (double opt-in).
+    pub confirmed_at: Option<Timestamp>,
+    pub unsubscribed_at: Option<Timestamp>,
+}
+
+impl SubscriberRecord {
+    /// Confirmed and not unsubscribed since.
+    pub fn is_active(&self) -> bool {
+        self.confirmed_at.is_some() && self.unsubscribed_at.is_none()
+    }
+}
+
+/// What a subscriber's link does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Confirm,
+    Unsubscribe,
+}
+
+impl TokenPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Confirm => "confirm",
+            TokenPurpose::Unsubscribe => "unsubscribe",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "confirm" => Some(TokenPurpose::Confirm),
+            "unsubscribe" => Some(TokenPurpose::Unsubscribe),
+            _ => None,
+        }
+    }
+}
+
+/// A link's stored half: the selector that finds it and the SHA-256 (hex) of its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberToken {
+    pub selector: String,
+    pub verifier_hash: String,
+    pub subscriber_id: i64,
+    pub purpose: TokenPurpose,
+    pub created_at: Timestamp,
+}
+
+/// What came of a subscribe request. The page says the same thing in every case, so the form
+/// never tells a stranger whether an address is subscribed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscribed {
+    /// A confirmation mail was queued.
+    Queued,
+    /// Already confirmed; nothing sent.
+    AlreadyConfirmed,
+    /// A confirmation was sent lately; not asking again yet.
+    Recently,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriberMailKind {
+    /// "Confirm your subscription", with the confirm link.
+    Confirm,
+    /// A public update.
+    Update,
+}
+
+/// A public update as mailed: the update and the incident it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailedUpdate {
+    pub update: PublicUpdate,
+    pub title: String,
+    pub severity: String,
+    pub incident_state: IncidentState,
+}
+
+/// A subscriber mail claimed for sending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriberMail {
+    /// Also its Message-ID, the same on every retry.
+    pub id: String,
+    pub kind: SubscriberMailKind,
+    pub attempts: u32,
+    pub subscriber: SubscriberRecord,
+    /// For an update mail.
+    pub update: Option<MailedUpdate>,
+}

@@ -10,6 +10,8 @@ mod inbound;
 mod limit;
 mod pages;
 mod slack;
+mod status;
+mod ui;
 
 use std::sync::Arc;
 
@@ -46,6 +48,8 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(ack::routes())
         .merge(pages::routes())
         .merge(slack::routes())
+        .merge(status::routes())
+        .merge(ui::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

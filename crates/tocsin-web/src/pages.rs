@@ -1,5 +1,6 @@
-//! Server-rendered pages (minijinja, HTML auto-escaped by the `.html` template names) and the
-//! read-only incident page that notifications link to.
+//! Server-rendered pages (minijinja, HTML auto-escaped by the `.html` template names) for the
+//! acknowledge links, and the on-call calendar feeds. The incident page notifications link to is
+//! the signed-in UI's (`ui/`).
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -9,7 +10,6 @@ use axum::routing::get;
 use minijinja::Environment;
 
 use crate::AppState;
-use crate::api::json as wire;
 
 /// The compiled-in templates.
 pub struct Pages {
@@ -29,7 +29,6 @@ impl Pages {
             ("layout.html", include_str!("../templates/layout.html")),
             ("ack.html", include_str!("../templates/ack.html")),
             ("refused.html", include_str!("../templates/refused.html")),
-            ("incident.html", include_str!("../templates/incident.html")),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
             if let Err(error) = env.add_template(name, source) {
@@ -60,9 +59,7 @@ impl Pages {
 }
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/incidents/{id}", get(incident_page))
-        .route("/oncall/{file}", get(calendar))
+    Router::new().route("/oncall/{file}", get(calendar))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -95,29 +92,4 @@ async fn calendar(
         Ok(None) => crate::ApiError::not_found(format!("no schedule `{schedule}`")).into_response(),
         Err(error) => crate::ApiError::from(error).into_response(),
     }
-}
-
-/// The incident page notifications link to. Its address holds the incident's unguessable id;
-/// signed-in views come with the UI.
-async fn incident_page(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let situation = match state.engine.store().situation_for_incident(&id).await {
-        Ok(situation) => situation,
-        Err(error) => return crate::ApiError::from(error).into_response(),
-    };
-    let Some(incident) = situation.incident else {
-        return state.pages.render(
-            StatusCode::NOT_FOUND,
-            "refused.html",
-            minijinja::context! { reason => "There is no such incident" },
-        );
-    };
-    let events = state.engine.store().timeline(&id).await.unwrap_or_default();
-    state.pages.render(
-        StatusCode::OK,
-        "incident.html",
-        minijinja::context! {
-            incident => minijinja::Value::from(minijinja::value::Serde(wire::incident(&incident))),
-            events => minijinja::Value::from(minijinja::value::Serde(events.iter().map(wire::event).collect::<Vec<_>>())),
-        },
-    )
 }

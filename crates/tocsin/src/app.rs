@@ -54,6 +54,21 @@ pub async fn open_store(
     config: &Config,
     database: Option<&str>,
 ) -> anyhow::Result<Arc<SqliteStore>> {
+    let store = open_store_beside_server(config, database).await?;
+    store
+        .release_leases()
+        .await
+        .context("cannot release the leases of the previous run")?;
+    Ok(store)
+}
+
+/// Opens the store (applying migrations) without releasing leases: for commands such as
+/// `tocsin user add` that may run while a server is working on the same database, whose claimed
+/// work must stay claimed.
+pub async fn open_store_beside_server(
+    config: &Config,
+    database: Option<&str>,
+) -> anyhow::Result<Arc<SqliteStore>> {
     let url = database_url(database.unwrap_or(&config.server.database), &config.path)?;
     let options = SqliteOptions {
         synchronous_full: matches!(config.server.sqlite_synchronous, Synchronous::Full),
@@ -61,10 +76,6 @@ pub async fn open_store(
     let store = SqliteStore::open(&url, &options)
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
-    store
-        .release_leases()
-        .await
-        .context("cannot release the leases of the previous run")?;
     Ok(Arc::new(store))
 }
 

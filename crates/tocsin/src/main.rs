@@ -71,6 +71,57 @@ enum Command {
         #[command(subcommand)]
         action: IncidentAction,
     },
+    /// People who sign in to the web UI. Works on the database directly: no server needed.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Add a person. The password is read from standard input (one line, at least 12 characters).
+    Add {
+        /// Their e-mail, which they sign in with.
+        email: String,
+        /// viewer: sees everything, changes nothing; responder: also acts on incidents; admin.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Set a person's password (read from standard input) and sign them out everywhere.
+    Passwd {
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct StoreArgs {
+    #[arg(long, env = "TOCSIN_CONFIG")]
+    config: PathBuf,
+    /// Database URL (overrides server.database).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Viewer,
+    Responder,
+    Admin,
+}
+
+impl From<RoleArg> for tocsin_store::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Viewer => tocsin_store::Role::Viewer,
+            RoleArg::Responder => tocsin_store::Role::Responder,
+            RoleArg::Admin => tocsin_store::Role::Admin,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +256,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => demo_action(action).await,
         Command::Incident { server, action } => incident(server, action).await,
         Command::Oncall { server, action } => oncall(server, action).await,
+        Command::User { action } => user(action).await,
     }
 }
 
@@ -378,5 +430,79 @@ async fn oncall(server: ServerArgs, action: Option<OncallAction>) -> anyhow::Res
         }
     };
     out(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads one line of standard input as a password (without its line ending). At a terminal it
+/// asks first; the typed password is visible, so piping it in is the better habit.
+#[allow(clippy::print_stderr, reason = "the prompt goes to standard error")]
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (at least 12 characters; it shows as you type): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    Ok(password.strip_suffix('\r').unwrap_or(password).to_owned())
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "configuration errors are the command's report"
+)]
+async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
+    use tocsin_engine::Clock as _;
+    use tocsin_engine::users::{self, UserError};
+    let store_args = match &action {
+        UserAction::Add { store, .. } | UserAction::Passwd { store, .. } => store,
+    };
+    let config = match load(&store_args.config) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let password = read_password()?;
+    let store =
+        tocsin::app::open_store_beside_server(&config, store_args.database.as_deref()).await?;
+    let now = SystemClock.now();
+    let explain = |error: UserError| match error {
+        UserError::EmailTaken(email) => anyhow::anyhow!(
+            "a user with the e-mail `{email}` already exists; set a new password with `tocsin user passwd {email}`"
+        ),
+        UserError::NoSuchUser(email) => anyhow::anyhow!(
+            "there is no user with the e-mail `{email}`; add one with `tocsin user add {email} --role responder`"
+        ),
+        other => anyhow::anyhow!("{other}"),
+    };
+    match action {
+        UserAction::Add { email, role, .. } => {
+            let user = users::add_user(store.as_ref(), &email, role.into(), &password, now)
+                .await
+                .map_err(explain)?;
+            out(&format!(
+                "added {} as {}; they can sign in at {}/login\n",
+                user.email,
+                user.role.as_str(),
+                config.server.public_url
+            ));
+        }
+        UserAction::Passwd { email, .. } => {
+            users::change_password(store.as_ref(), &email, &password, now)
+                .await
+                .map_err(explain)?;
+            out(&format!(
+                "changed the password of {}; their sessions have ended\n",
+                email.trim().to_lowercase()
+            ));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
 mod rows;
+mod status;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -620,6 +621,245 @@ impl Store for SqliteStore {
                 .await?,
         )
     }
+
+    async fn add_user(&self, user: &UserRecord) -> Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO users (email, role, password_hash, created_at, password_changed_at) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+        )
+        .bind(&user.email)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(ms(user.created_at))
+        .bind(ms(user.password_changed_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(inserted.rows_affected() > 0)
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        // Through the writer: a password just changed must be the one checked.
+        sqlx::query("SELECT * FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.writer)
+            .await?
+            .map(|row| user_row(&row))
+            .transpose()
+    }
+
+    async fn set_password(&self, email: &str, password_hash: &str, at: Timestamp) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE email = ? RETURNING id",
+        )
+        .bind(password_hash)
+        .bind(ms(at))
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        // Whoever knew the old password may hold a session: the change ends them all.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn add_session(&self, session: &SessionRecord) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        // Sweeping here keeps the table small without a worker of its own.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(ms(session.created_at))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&session.id)
+        .bind(session.user_id)
+        .bind(&session.csrf_token)
+        .bind(ms(session.created_at))
+        .bind(ms(session.last_seen_at))
+        .bind(ms(session.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
+        // Through the writer: a session ended a moment ago (sign-out, password change) must not
+        // be found by a reader still on an older snapshot.
+        let row = sqlx::query(
+            "SELECT s.id AS session_id, s.user_id, s.csrf_token, s.created_at AS session_created_at, \
+               s.last_seen_at, s.expires_at, u.* \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.writer)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let session = SessionRecord {
+            id: row.try_get("session_id")?,
+            user_id: row.try_get("user_id")?,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: ts(row.try_get("session_created_at")?)?,
+            last_seen_at: ts(row.try_get("last_seen_at")?)?,
+            expires_at: ts(row.try_get("expires_at")?)?,
+        };
+        Ok(Some((session, user_row(&row)?)))
+    }
+
+    async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?")
+            .bind(ms(at))
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id = ?")
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {
+        let row = sqlx::query(
+            "SELECT count(*) AS total, coalesce(sum(ok), 0) AS ok FROM check_results \
+             WHERE monitor_id = ? AND at >= ?",
+        )
+        .bind(monitor_id)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await?;
+        let count = |name: &str| -> Result<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+        };
+        Ok(CheckCounts {
+            total: count("total")?,
+            ok: count("ok")?,
+        })
+    }
+
+    async fn latency_buckets(
+        &self,
+        monitor_id: &str,
+        since: Timestamp,
+        bucket: Duration,
+    ) -> Result<Vec<LatencyBucket>> {
+        let width = i64::try_from(bucket.as_millis()).unwrap_or(i64::MAX).max(1);
+        // Grouped in SQL so a day of 10-second checks is a few dozen rows, not thousands.
+        let rows = sqlx::query(
+            "SELECT (at - ?1) / ?2 AS slice, count(*) AS checks, sum(1 - ok) AS failures, \
+               avg(latency_ms) AS avg_ms, max(latency_ms) AS max_ms \
+             FROM check_results WHERE monitor_id = ?3 AND at >= ?1 GROUP BY slice ORDER BY slice",
+        )
+        .bind(ms(since))
+        .bind(width)
+        .bind(monitor_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let whole = |value: i64| u64::try_from(value).unwrap_or(0);
+        rows.iter()
+            .map(|row| {
+                let slice: i64 = row.try_get("slice")?;
+                let avg: f64 = row.try_get("avg_ms")?;
+                Ok(LatencyBucket {
+                    start: ts(ms(since).saturating_add(slice.saturating_mul(width)))?,
+                    checks: whole(row.try_get("checks")?),
+                    failures: whole(row.try_get("failures")?),
+                    // Latencies are whole milliseconds; the average needs no finer grain.
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "a non-negative average of u64 milliseconds, rounded"
+                    )]
+                    avg_latency_ms: avg.max(0.0).round() as u64,
+                    max_latency_ms: whole(row.try_get("max_ms")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn status_incidents(&self, since: Timestamp) -> Result<Vec<Incident>> {
+        self.status_incidents_sql(since).await
+    }
+
+    async fn public_updates(&self, incident_ids: &[String]) -> Result<Vec<PublicUpdate>> {
+        self.public_updates_sql(incident_ids).await
+    }
+
+    async fn daily_checks(
+        &self,
+        monitor_id: &str,
+        day_starts: &[Timestamp],
+    ) -> Result<Vec<DailyChecks>> {
+        self.daily_checks_sql(monitor_id, day_starts).await
+    }
+
+    async fn add_subscriber(
+        &self,
+        email: &str,
+        locale: &str,
+        now: Timestamp,
+        ask_again_after: Timestamp,
+    ) -> Result<Subscribed> {
+        self.add_subscriber_sql(email, locale, now, ask_again_after)
+            .await
+    }
+
+    async fn add_subscriber_token(&self, token: &SubscriberToken) -> Result<()> {
+        self.add_subscriber_token_sql(token).await
+    }
+
+    async fn subscriber_token(
+        &self,
+        selector: &str,
+    ) -> Result<Option<(SubscriberToken, SubscriberRecord)>> {
+        self.subscriber_token_sql(selector).await
+    }
+
+    async fn confirm_subscriber(&self, subscriber_id: i64, at: Timestamp) -> Result<bool> {
+        self.confirm_subscriber_sql(subscriber_id, at).await
+    }
+
+    async fn unsubscribe(&self, subscriber_id: i64, at: Timestamp) -> Result<bool> {
+        self.unsubscribe_sql(subscriber_id, at).await
+    }
+
+    async fn queue_subscriber_updates(&self, severities: &[String], now: Timestamp) -> Result<u64> {
+        self.queue_subscriber_updates_sql(severities, now).await
+    }
+
+    async fn claim_subscriber_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SubscriberMail>> {
+        self.claim_subscriber_mail_sql(now, lease_until, limit)
+            .await
+    }
+
+    async fn record_subscriber_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        self.record_subscriber_mail_sql(mail_id, at, outcome).await
+    }
 }
 
 /// Writes one commit inside a transaction.
@@ -841,4 +1081,18 @@ async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Resu
         .transpose()?;
     }
     Ok(situation)
+}
+
+/// A `users` row.
+fn user_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
+    let role: String = row.try_get("role")?;
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: ts(row.try_get("created_at")?)?,
+        password_changed_at: ts(row.try_get("password_changed_at")?)?,
+    })
 }

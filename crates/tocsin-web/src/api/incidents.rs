@@ -221,7 +221,7 @@ pub async fn post_update(
 }
 
 /// The outside parties the incident's route says to call ("Who to contact"), with their links.
-fn call(state: &AppState, category: Option<&str>) -> Value {
+pub(crate) fn call(state: &AppState, category: Option<&str>) -> Value {
     let config = state.engine.config();
     let route = category.and_then(|category| {
         config

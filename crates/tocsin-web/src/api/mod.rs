@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1` (spec/API.md): incidents, monitors, deliveries.
 
-mod incidents;
+pub(crate) mod incidents;
 pub mod json;
 mod monitors;
 mod oncall;

@@ -82,9 +82,12 @@ pub async fn run(
     };
     let app = App::start(options, listener).await?;
     let _ = demo.engine.set(app.engine.clone());
+    let password = demo_user(&app.engine).await?;
+    // The first line is read by tests and scripts: keep it first and keep its shape.
     say(&format!(
         "tocsin demo is running: open {public_url}/demo\n\
          Break the sample app there (or run `tocsin demo break --url {public_url}`); a SEV-1 opens within seconds.\n\
+         Sign in as {DEMO_USER} with password {password} at {public_url}/login to act on incidents.\n\
          API token for this run: {token}\n\
          Press Ctrl-C to stop."
     ));
@@ -92,6 +95,36 @@ pub async fn run(
     app.stop().await?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The demo's admin, who signs in to the incident pages.
+const DEMO_USER: &str = "demo@tocsin.local";
+
+/// Makes the demo admin with a fresh random password (this run's database is new, but a reused
+/// folder keeps its user: then only the password is replaced).
+async fn demo_user(engine: &Engine) -> anyhow::Result<String> {
+    use rand::distr::{Alphanumeric, SampleString};
+    use tocsin_engine::users::{self, UserError};
+    let password = Alphanumeric.sample_string(&mut rand::rng(), 20);
+    let store = engine.store().as_ref();
+    match users::add_user(
+        store,
+        DEMO_USER,
+        tocsin_store::Role::Admin,
+        &password,
+        engine.now(),
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(UserError::EmailTaken(_)) => {
+            users::change_password(store, DEMO_USER, &password, engine.now())
+                .await
+                .context("cannot set the demo user's password")?;
+        }
+        Err(error) => return Err(anyhow::anyhow!("cannot create the demo user: {error}")),
+    }
+    Ok(password)
 }
 
 #[allow(
@@ -125,7 +158,6 @@ fn demo_config(
 
 fn routes(demo: Demo) -> Router {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/demo") }))
         .route("/demo", get(page))
         .route("/demo/break", post(break_app))
         .route("/demo/heal", post(heal_app))

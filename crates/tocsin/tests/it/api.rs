@@ -244,13 +244,33 @@ async fn monitors_report_their_status() {
 #[tokio::test]
 async fn updates_go_on_the_timeline_marked_public_or_not() {
     let app = app().await;
-    let (_, incident) = app.post("/api/v1/incidents", json!({ "title": "Checkout broken", "severity": "SEV-2" })).await;
+    let (_, incident) = app
+        .post(
+            "/api/v1/incidents",
+            json!({ "title": "Checkout broken", "severity": "SEV-2" }),
+        )
+        .await;
     let id = incident["id"].as_str().unwrap().to_owned();
-    let (status, _) = app.post(&format!("/api/v1/incidents/{id}/updates"), json!({ "text": "Rolling back", "status_page": true })).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/updates"),
+            json!({ "text": "Rolling back", "status_page": true }),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = app.post(&format!("/api/v1/incidents/{id}/updates"), json!({ "text": "team only" })).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/updates"),
+            json!({ "text": "team only" }),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = app.post(&format!("/api/v1/incidents/{id}/updates"), json!({ "text": "  " })).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/updates"),
+            json!({ "text": "  " }),
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
     let (_, timeline) = app.get(&format!("/api/v1/incidents/{id}/timeline")).await;
     let updates: Vec<(String, bool)> = timeline["events"]
@@ -258,7 +278,18 @@ async fn updates_go_on_the_timeline_marked_public_or_not() {
         .unwrap()
         .iter()
         .filter(|e| e["kind"] == "update")
-        .map(|e| (e["text"].as_str().unwrap().to_owned(), e["data"]["public"].as_bool().unwrap()))
+        .map(|e| {
+            (
+                e["text"].as_str().unwrap().to_owned(),
+                e["data"]["public"].as_bool().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(updates, [("Rolling back".to_owned(), true), ("team only".to_owned(), false)]);
+    assert_eq!(
+        updates,
+        [
+            ("Rolling back".to_owned(), true),
+            ("team only".to_owned(), false)
+        ]
+    );
 }

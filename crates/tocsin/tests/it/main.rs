@@ -10,4 +10,6 @@ mod escalation;
 mod flow;
 mod inbound;
 mod peers;
+mod status;
 mod support;
+mod ui;

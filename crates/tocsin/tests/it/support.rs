@@ -1,15 +1,14 @@
 //! The test harness: `TestApp` (real router, fresh SQLite, manual clock), a controllable target
 //! app, and a sink that records every request it receives.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{any, get};
+use axum::http::StatusCode;
+use axum::routing::get;
 use jiff::Timestamp;
 use serde_json::Value;
 use tocsin::app::{App, AppOptions};
@@ -47,99 +46,9 @@ impl Target {
     }
 }
 
-/// One request a sink received, and what it answered.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub path: String,
-    pub headers: HeaderMap,
-    pub body: Value,
-    pub answered: u16,
-}
-
 /// A local stand-in for Slack or a webhook receiver: records every request, answers the status
-/// the test sets.
-#[derive(Debug, Clone)]
-pub struct Sink {
-    pub url: String,
-    status: Arc<AtomicU16>,
-    received: Arc<Mutex<Vec<Received>>>,
-    arrived: Arc<tokio::sync::Notify>,
-}
-
-impl Sink {
-    pub async fn start() -> Sink {
-        Sink::start_on(TcpListener::bind("127.0.0.1:0").await.expect("bind sink")).await
-    }
-
-    pub async fn start_on(listener: TcpListener) -> Sink {
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
-        let sink = Sink {
-            url,
-            status: Arc::new(AtomicU16::new(200)),
-            received: Arc::default(),
-            arrived: Arc::default(),
-        };
-        let app = Router::new()
-            .route("/{*path}", any(record))
-            .with_state(sink.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        sink
-    }
-
-    pub fn answer(&self, status: u16) {
-        self.status.store(status, Ordering::SeqCst);
-    }
-
-    pub fn received(&self) -> Vec<Received> {
-        self.received.lock().expect("sink lock").clone()
-    }
-
-    /// Waits (on arrivals, not on a timer) until `done` holds for what was received; panics
-    /// after `limit` so a broken server fails the test instead of hanging it.
-    pub async fn wait_until(&self, limit: Duration, done: impl Fn(&[Received]) -> bool) {
-        let wait = async {
-            loop {
-                let arrival = self.arrived.notified();
-                if done(&self.received()) {
-                    return;
-                }
-                arrival.await;
-            }
-        };
-        if tokio::time::timeout(limit, wait).await.is_err() {
-            panic!(
-                "the sink did not receive what was expected within {limit:?}: {:#?}",
-                self.received()
-            );
-        }
-    }
-
-    /// Requests answered with a 2xx: what the receiver accepted.
-    pub fn accepted(&self) -> Vec<Received> {
-        self.received()
-            .into_iter()
-            .filter(|r| (200..300).contains(&r.answered))
-            .collect()
-    }
-}
-
-async fn record(
-    State(sink): State<Sink>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let answered = sink.status.load(Ordering::SeqCst);
-    let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    sink.received.lock().expect("sink lock").push(Received {
-        path: uri.path().to_owned(),
-        headers,
-        body,
-        answered,
-    });
-    sink.arrived.notify_waiters();
-    StatusCode::from_u16(answered).unwrap_or(StatusCode::OK)
-}
+/// the test sets (testkit's, shared with the other crates' tests).
+pub use tocsin_testkit::HttpSink as Sink;
 
 /// The configuration most tests use: one HTTP monitor on the target, Slack to the sink.
 pub fn basic_config(target: &Target, sink: &Sink, interval: &str, confirm: u32) -> String {

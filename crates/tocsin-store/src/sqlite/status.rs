@@ -1,0 +1,410 @@
+//! The public status page's reads (incidents of the last 90 days, their public updates, checks
+//! per day) and its subscribers: their links, their outbox, and the cursor that hands public
+//! updates to that outbox exactly once.
+
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use tocsin_core::incident::{Incident, IncidentState};
+
+use super::SqliteStore;
+use super::rows::{self, ms, ts, ts_opt};
+use crate::types::*;
+use crate::{Result, StoreError};
+
+/// A list of values bound as one JSON array, read back with `json_each`: SQLite has no array
+/// parameters, and building `IN (?, ?, …)` by hand is how injection creeps in.
+fn json_list<T: serde::Serialize>(values: &[T]) -> Result<String> {
+    serde_json::to_string(values).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn whole(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+fn public_update(row: &SqliteRow) -> Result<PublicUpdate> {
+    let state: Option<String> = row.try_get("update_state")?;
+    Ok(PublicUpdate {
+        seq: row.try_get("seq")?,
+        incident_id: row.try_get("incident_id")?,
+        at: ts(row.try_get("at")?)?,
+        text: row.try_get("text")?,
+        state: state.as_deref().and_then(IncidentState::parse),
+    })
+}
+
+fn subscriber(row: &SqliteRow) -> Result<SubscriberRecord> {
+    Ok(SubscriberRecord {
+        id: row.try_get("subscriber_id")?,
+        email: row.try_get("email")?,
+        locale: row.try_get("locale")?,
+        created_at: ts(row.try_get("subscribed_at")?)?,
+        confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
+        unsubscribed_at: ts_opt(row.try_get("unsubscribed_at")?)?,
+    })
+}
+
+/// The columns [`subscriber`] reads, from a `subscribers s`.
+const SUBSCRIBER_COLUMNS: &str = "s.id AS subscriber_id, s.email, s.locale, s.created_at AS subscribed_at, \
+     s.confirmed_at, s.unsubscribed_at";
+
+impl SqliteStore {
+    pub(super) async fn status_incidents_sql(&self, since: Timestamp) -> Result<Vec<Incident>> {
+        sqlx::query(
+            "SELECT * FROM incidents WHERE state != 'resolved' OR opened_at >= ?1 OR resolved_at >= ?1 \
+             ORDER BY opened_at DESC, id DESC",
+        )
+        .bind(ms(since))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::incident)
+        .collect()
+    }
+
+    pub(super) async fn public_updates_sql(
+        &self,
+        incident_ids: &[String],
+    ) -> Result<Vec<PublicUpdate>> {
+        if incident_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // `json_extract` reads JSON true as 1; the decision writes `{"public": bool, "state"}`.
+        sqlx::query(
+            "SELECT seq, incident_id, at, text, json_extract(data, '$.state') AS update_state \
+             FROM timeline_events WHERE kind = 'update' AND json_extract(data, '$.public') = 1 \
+             AND incident_id IN (SELECT value FROM json_each(?)) ORDER BY at DESC, seq DESC",
+        )
+        .bind(json_list(incident_ids)?)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(public_update)
+        .collect()
+    }
+
+    pub(super) async fn daily_checks_sql(
+        &self,
+        monitor_id: &str,
+        day_starts: &[Timestamp],
+    ) -> Result<Vec<DailyChecks>> {
+        let days: Vec<[i64; 2]> = day_starts
+            .windows(2)
+            .map(|pair| [ms(pair[0]), ms(pair[1])])
+            .collect();
+        // One range scan of (monitor_id, at) per day; the boundaries come from the caller, so a
+        // day is a civil day in the page's zone, DST included.
+        let rows = sqlx::query(
+            "SELECT json_extract(d.value, '$[0]') AS day_start, count(c.seq) AS total, \
+               COALESCE(sum(c.ok), 0) AS ok \
+             FROM json_each(?1) d LEFT JOIN check_results c ON c.monitor_id = ?2 \
+               AND c.at >= json_extract(d.value, '$[0]') AND c.at < json_extract(d.value, '$[1]') \
+             GROUP BY d.key ORDER BY d.key",
+        )
+        .bind(json_list(&days)?)
+        .bind(monitor_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DailyChecks {
+                    day_start: ts(row.try_get("day_start")?)?,
+                    total: whole(row.try_get("total")?),
+                    ok: whole(row.try_get("ok")?),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn add_subscriber_sql(
+        &self,
+        email: &str,
+        locale: &str,
+        now: Timestamp,
+        ask_again_after: Timestamp,
+    ) -> Result<Subscribed> {
+        let mut tx = self.writer.begin().await?;
+        let existing = sqlx::query(
+            "SELECT id, confirmed_at, unsubscribed_at, confirm_sent_at FROM subscribers WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id: i64 = match existing {
+            None => {
+                sqlx::query(
+                    "INSERT INTO subscribers (email, locale, created_at, confirm_sent_at) VALUES (?, ?, ?, ?) \
+                     RETURNING id",
+                )
+                .bind(email)
+                .bind(locale)
+                .bind(ms(now))
+                .bind(ms(now))
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?
+            }
+            Some(row) => {
+                let confirmed: Option<i64> = row.try_get("confirmed_at")?;
+                let unsubscribed: Option<i64> = row.try_get("unsubscribed_at")?;
+                let asked: Option<i64> = row.try_get("confirm_sent_at")?;
+                if confirmed.is_some() && unsubscribed.is_none() {
+                    return Ok(Subscribed::AlreadyConfirmed);
+                }
+                if asked.is_some_and(|asked| asked > ms(ask_again_after)) {
+                    return Ok(Subscribed::Recently);
+                }
+                let id: i64 = row.try_get("id")?;
+                // Starting over: consent is given again, by a fresh confirmation.
+                sqlx::query(
+                    "UPDATE subscribers SET locale = ?, confirmed_at = NULL, unsubscribed_at = NULL, \
+                       confirm_sent_at = ? WHERE id = ?",
+                )
+                .bind(locale)
+                .bind(ms(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        sqlx::query(
+            "INSERT INTO subscriber_mail (id, subscriber_id, kind, status, next_attempt_at, created_at) \
+             VALUES (?, ?, 'confirm', 'pending', ?, ?)",
+        )
+        .bind(uuid::Uuid::now_v7().to_string())
+        .bind(id)
+        .bind(ms(now))
+        .bind(ms(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Subscribed::Queued)
+    }
+
+    pub(super) async fn add_subscriber_token_sql(&self, token: &SubscriberToken) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO subscriber_tokens (selector, verifier_hash, subscriber_id, purpose, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&token.selector)
+        .bind(&token.verifier_hash)
+        .bind(token.subscriber_id)
+        .bind(token.purpose.as_str())
+        .bind(ms(token.created_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn subscriber_token_sql(
+        &self,
+        selector: &str,
+    ) -> Result<Option<(SubscriberToken, SubscriberRecord)>> {
+        let sql = format!(
+            "SELECT t.selector, t.verifier_hash, t.purpose, t.created_at AS token_created_at, \
+             {SUBSCRIBER_COLUMNS} FROM subscriber_tokens t JOIN subscribers s ON s.id = t.subscriber_id \
+             WHERE t.selector = ?"
+        );
+        // Built from constant fragments only; the selector is bound.
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(selector)
+            .fetch_optional(&self.writer)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let purpose: String = row.try_get("purpose")?;
+        let subscriber = subscriber(&row)?;
+        let token = SubscriberToken {
+            selector: row.try_get("selector")?,
+            verifier_hash: row.try_get("verifier_hash")?,
+            subscriber_id: subscriber.id,
+            purpose: TokenPurpose::parse(&purpose)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown link purpose `{purpose}`")))?,
+            created_at: ts(row.try_get("token_created_at")?)?,
+        };
+        Ok(Some((token, subscriber)))
+    }
+
+    pub(super) async fn confirm_subscriber_sql(&self, id: i64, at: Timestamp) -> Result<bool> {
+        let changed = sqlx::query(
+            "UPDATE subscribers SET confirmed_at = COALESCE(confirmed_at, ?) \
+             WHERE id = ? AND unsubscribed_at IS NULL",
+        )
+        .bind(ms(at))
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(changed.rows_affected() > 0)
+    }
+
+    pub(super) async fn unsubscribe_sql(&self, id: i64, at: Timestamp) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
+        )
+        .bind(ms(at))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        // Mail already queued must not go out after the reader asked for it to stop.
+        sqlx::query(
+            "UPDATE subscriber_mail SET status = 'failed', last_error = 'unsubscribed', claimed_until = NULL \
+             WHERE subscriber_id = ? AND status = 'pending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(changed.rows_affected() > 0)
+    }
+
+    pub(super) async fn queue_subscriber_updates_sql(
+        &self,
+        severities: &[String],
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut tx = self.writer.begin().await?;
+        let last: i64 = sqlx::query_scalar("SELECT last_seq FROM status_mail_cursor WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let upto: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM timeline_events")
+            .fetch_one(&mut *tx)
+            .await?;
+        let upto = upto.unwrap_or(last);
+        if upto <= last {
+            return Ok(0);
+        }
+        // The writer is one connection, so no transaction with a lower seq can still be
+        // uncommitted: everything up to `upto` is final and is handed over exactly once.
+        let queued = sqlx::query(
+            "INSERT INTO subscriber_mail (id, subscriber_id, kind, event_seq, status, next_attempt_at, created_at) \
+             SELECT lower(hex(randomblob(16))), s.id, 'update', e.seq, 'pending', ?1, ?1 \
+             FROM timeline_events e JOIN incidents i ON i.id = e.incident_id \
+             JOIN subscribers s ON s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL \
+             WHERE e.seq > ?2 AND e.seq <= ?3 AND e.kind = 'update' \
+               AND json_extract(e.data, '$.public') = 1 \
+               AND i.severity IN (SELECT value FROM json_each(?4)) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(ms(now))
+        .bind(last)
+        .bind(upto)
+        .bind(json_list(severities)?)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE status_mail_cursor SET last_seq = ? WHERE id = 1")
+            .bind(upto)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(queued.rows_affected())
+    }
+
+    pub(super) async fn claim_subscriber_mail_sql(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SubscriberMail>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "UPDATE subscriber_mail SET claimed_until = ?1 WHERE id IN (\
+               SELECT id FROM subscriber_mail WHERE status = 'pending' AND next_attempt_at <= ?2 \
+               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
+             RETURNING id",
+        )
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT m.id AS mail_id, m.kind, m.attempts, {SUBSCRIBER_COLUMNS}, \
+               e.seq, e.incident_id, e.at, e.text, json_extract(e.data, '$.state') AS update_state, \
+               i.title, i.severity, i.state AS incident_state \
+             FROM subscriber_mail m JOIN subscribers s ON s.id = m.subscriber_id \
+             LEFT JOIN timeline_events e ON e.seq = m.event_seq \
+             LEFT JOIN incidents i ON i.id = e.incident_id \
+             WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.next_attempt_at, m.id"
+        );
+        // Built from constant fragments only; the ids are bound.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(json_list(&ids)?)
+            .fetch_all(&self.writer)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.try_get("kind")?;
+                let kind = match kind.as_str() {
+                    "confirm" => SubscriberMailKind::Confirm,
+                    "update" => SubscriberMailKind::Update,
+                    other => {
+                        return Err(StoreError::Corrupt(format!(
+                            "unknown subscriber mail `{other}`"
+                        )));
+                    }
+                };
+                let update = match kind {
+                    SubscriberMailKind::Confirm => None,
+                    SubscriberMailKind::Update => {
+                        let state: Option<String> = row.try_get("incident_state")?;
+                        let incident_state = state
+                            .as_deref()
+                            .and_then(IncidentState::parse)
+                            .ok_or_else(|| {
+                                StoreError::Corrupt(
+                                    "an update mail without its incident".to_owned(),
+                                )
+                            })?;
+                        Some(MailedUpdate {
+                            update: public_update(row)?,
+                            title: row.try_get("title")?,
+                            severity: row.try_get("severity")?,
+                            incident_state,
+                        })
+                    }
+                };
+                Ok(SubscriberMail {
+                    id: row.try_get("mail_id")?,
+                    kind,
+                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
+                    subscriber: subscriber(row)?,
+                    update,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn record_subscriber_mail_sql(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        let (status, error, next, sent_at) = match outcome {
+            AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
+            AttemptOutcome::Retry {
+                error,
+                next_attempt_at,
+            } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
+            AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
+        };
+        sqlx::query(
+            "UPDATE subscriber_mail SET status = ?, attempts = attempts + 1, claimed_until = NULL, \
+               last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
+             WHERE id = ? AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(next)
+        .bind(sent_at)
+        .bind(mail_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}

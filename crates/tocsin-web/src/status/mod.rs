@@ -1,0 +1,596 @@
+//! The public status page (spec/API.md "Status page"): the HTML page, its Atom feed, the
+//! Statuspage-compatible JSON, and e-mail subscriptions. No sign-in anywhere here.
+//!
+//! Everything is drawn from one [`Snapshot`] of the store, rebuilt when the engine's generation
+//! moves (a commit touched incidents), when the day changes, or after a minute at most (other
+//! processes' commits, uptime). `/status` and `summary.json` are rendered once per snapshot and
+//! kept gzipped too, so a traffic spike during an outage costs no database work and no
+//! rendering. Uptime (90 days of check counts) is the costly read; it has its own five-minute
+//! cache.
+
+mod feed;
+mod i18n;
+mod page;
+mod statuspage_json;
+mod subscribe;
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, RwLock};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Extension;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use minijinja::Environment;
+use tocsin_core::incident::Incident;
+use tocsin_core::status::{self as core_status, ComponentStatus, DayChecks, Impact, OpenImpact};
+use tocsin_store::PublicUpdate;
+
+use crate::{ApiError, AppState};
+
+/// The window of the uptime bars and the incident history.
+const DAYS: u32 = 90;
+/// A snapshot is rebuilt at least this often, whatever the generation says.
+const SNAPSHOT_MAX_AGE: SignedDuration = SignedDuration::from_secs(60);
+/// Uptime is reread at least this often.
+const UPTIME_MAX_AGE: SignedDuration = SignedDuration::from_secs(300);
+/// What browsers and proxies may reuse: short, so an outage shows within half a minute.
+const CACHE_CONTROL: &str = "public, max-age=30";
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/status", get(page::page))
+        .route("/status/feed.atom", get(feed::feed))
+        .route(
+            "/status/subscribe",
+            axum::routing::post(subscribe::subscribe),
+        )
+        .route("/status/confirm/{token}", get(subscribe::confirm))
+        .route(
+            "/status/unsubscribe/{token}",
+            get(subscribe::unsubscribe).post(subscribe::unsubscribe),
+        )
+        .route("/api/v2/summary.json", get(statuspage_json::summary))
+        .route("/api/v2/status.json", get(statuspage_json::status))
+        .route("/api/v2/components.json", get(statuspage_json::components))
+        .route("/api/v2/incidents.json", get(statuspage_json::incidents))
+        .route(
+            "/api/v2/incidents/unresolved.json",
+            get(statuspage_json::unresolved),
+        )
+        .layer(Extension(Arc::new(Status::new())))
+}
+
+/// The status page's own state: templates and caches (one per router).
+pub(crate) struct Status {
+    templates: Environment<'static>,
+    snapshot: RwLock<Option<Arc<Cached>>>,
+    uptime: RwLock<Option<Arc<UptimeCache>>>,
+    /// The page's stable id and birth, read from the store once.
+    identity: tokio::sync::OnceCell<(String, Timestamp)>,
+}
+
+impl std::fmt::Debug for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Status")
+    }
+}
+
+type Shared = Extension<Arc<Status>>;
+
+/// A snapshot and what was rendered from it, by key (`page:ar`, `summary`).
+struct Cached {
+    generation: u64,
+    snapshot: Arc<Snapshot>,
+    rendered: Mutex<HashMap<String, Arc<Rendered>>>,
+}
+
+struct UptimeCache {
+    built_at: Timestamp,
+    first_day: Timestamp,
+    /// Per component, in configured order.
+    uptime: Vec<core_status::Uptime>,
+}
+
+/// A body ready to send, plain and gzipped.
+pub(crate) struct Rendered {
+    content_type: &'static str,
+    body: Bytes,
+    gzip: Option<Bytes>,
+}
+
+impl Rendered {
+    fn new(content_type: &'static str, body: String) -> Self {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail; if it somehow did, the plain body still goes out.
+        let gzip = encoder
+            .write_all(body.as_bytes())
+            .and_then(|()| encoder.finish())
+            .ok()
+            .map(Bytes::from);
+        Rendered {
+            content_type,
+            body: Bytes::from(body),
+            gzip,
+        }
+    }
+
+    /// The response, gzipped when the client accepts it.
+    fn respond(&self, request: &HeaderMap, cors: bool) -> Response {
+        let gzip = self.gzip.as_ref().filter(|_| accepts_gzip(request));
+        let mut response = match gzip {
+            Some(bytes) => {
+                let mut response = bytes.clone().into_response();
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                response
+            }
+            None => self.body.clone().into_response(),
+        };
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        public_headers(headers, cors);
+        response
+    }
+}
+
+/// Whether `Accept-Encoding` allows gzip (a `q=0` refuses it).
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|param| {
+                param
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// Short caching, and for the JSON, readable from any origin (widgets, aggregators).
+fn public_headers(headers: &mut HeaderMap, cors: bool) {
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    if cors {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
+}
+
+/// One component as the page shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct ComponentView {
+    pub id: String,
+    pub name: String,
+    /// 1-based, in configured order.
+    pub position: usize,
+    pub status: ComponentStatus,
+    pub uptime: core_status::Uptime,
+    pub updated_at: Timestamp,
+}
+
+/// An incident the public may see, with its public updates (newest first).
+#[derive(Debug, Clone)]
+pub(crate) struct PublicIncident {
+    pub incident: Incident,
+    pub impact: Impact,
+    /// Its effect on its component, when that component is shown.
+    pub effect: ComponentStatus,
+    /// The shown component it names.
+    pub component: Option<(String, String)>,
+    pub updates: Vec<PublicUpdate>,
+    pub updated_at: Timestamp,
+}
+
+impl PublicIncident {
+    pub fn status(&self) -> &'static str {
+        core_status::public_state(self.incident.state)
+    }
+}
+
+/// Everything the public side shows, read at one instant.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    pub now: Timestamp,
+    pub page_id: String,
+    pub created_at: Timestamp,
+    pub title: String,
+    pub org: String,
+    /// The status page's URL.
+    pub url: String,
+    pub public_url: String,
+    pub tz: TimeZone,
+    pub time_zone: String,
+    /// The configured default language, and all the page offers.
+    pub locale: String,
+    pub locales: Vec<String>,
+    pub components: Vec<ComponentView>,
+    pub indicator: Impact,
+    /// Open ones and those of the last 90 days, newest first.
+    pub incidents: Vec<PublicIncident>,
+    /// `DAYS + 1` day boundaries (see `tocsin_core::status::day_starts`).
+    pub day_starts: Vec<Timestamp>,
+    pub updated_at: Timestamp,
+    pub subscriptions_open: bool,
+}
+
+impl Snapshot {
+    /// `?lang=` when the organisation offers it, else the page's configured language.
+    pub fn locale(&self, requested: Option<&str>) -> &str {
+        requested
+            .and_then(|lang| self.locales.iter().find(|known| *known == lang))
+            .map_or(self.locale.as_str(), String::as_str)
+    }
+
+    pub fn open(&self) -> impl Iterator<Item = &PublicIncident> {
+        self.incidents.iter().filter(|i| i.incident.state.is_open())
+    }
+}
+
+impl Status {
+    fn new() -> Self {
+        let mut templates = Environment::new();
+        for (name, source) in [
+            (
+                "status/base.html",
+                include_str!("../../templates/status/base.html"),
+            ),
+            (
+                "status/page.html",
+                include_str!("../../templates/status/page.html"),
+            ),
+            (
+                "status/message.html",
+                include_str!("../../templates/status/message.html"),
+            ),
+        ] {
+            // Compiled in; a syntax error is caught by the tests that render each page.
+            if let Err(error) = templates.add_template(name, source) {
+                tracing::error!(%error, template = name, "a status template does not compile");
+            }
+        }
+        Status {
+            templates,
+            snapshot: RwLock::new(None),
+            uptime: RwLock::new(None),
+            identity: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    fn render(&self, name: &str, context: minijinja::Value) -> Result<String, ApiError> {
+        self.templates
+            .get_template(name)
+            .and_then(|template| template.render(context))
+            .map_err(|error| {
+                tracing::error!(%error, template = name, "status page rendering failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the status page could not be rendered",
+                )
+            })
+    }
+
+    /// The current snapshot, rebuilt when stale.
+    async fn current(&self, state: &AppState) -> Result<Arc<Cached>, ApiError> {
+        // Read before loading: a commit landing mid-load moves it, and the next request reloads.
+        let generation = state.engine.generation();
+        let now = state.engine.now();
+        let cached = self
+            .snapshot
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(cached) = cached {
+            let fresh = cached.generation == generation
+                && now.duration_since(cached.snapshot.now) < SNAPSHOT_MAX_AGE
+                && now >= cached.snapshot.now
+                && cached
+                    .snapshot
+                    .day_starts
+                    .last()
+                    .is_some_and(|tomorrow| now < *tomorrow);
+            if fresh {
+                return Ok(cached);
+            }
+        }
+        let snapshot = Arc::new(self.load(state, now).await?);
+        let cached = Arc::new(Cached {
+            generation,
+            snapshot,
+            rendered: Mutex::new(HashMap::new()),
+        });
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cached.clone());
+        Ok(cached)
+    }
+
+    /// What was rendered under `key` from the current snapshot, rendering it if needed.
+    async fn rendered(
+        &self,
+        state: &AppState,
+        key: String,
+        render: impl FnOnce(&Status, &Snapshot) -> Result<Rendered, ApiError>,
+    ) -> Result<Arc<Rendered>, ApiError> {
+        let cached = self.current(state).await?;
+        if let Some(done) = cached
+            .rendered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(done.clone());
+        }
+        let done = Arc::new(render(self, &cached.snapshot)?);
+        cached
+            .rendered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, done.clone());
+        Ok(done)
+    }
+
+    async fn identity(
+        &self,
+        state: &AppState,
+        now: Timestamp,
+    ) -> Result<(String, Timestamp), ApiError> {
+        let store = state.engine.store();
+        self.identity
+            .get_or_try_init(|| async {
+                let id = store
+                    .setting_or_insert("status_page_id", uuid::Uuid::now_v7().simple().to_string())
+                    .await?;
+                let born = store
+                    .setting_or_insert("status_page_created_at", now.to_string())
+                    .await?;
+                Ok::<_, ApiError>((id, born.parse().unwrap_or(now)))
+            })
+            .await
+            .cloned()
+    }
+
+    async fn load(&self, state: &AppState, now: Timestamp) -> Result<Snapshot, ApiError> {
+        let engine = &state.engine;
+        let config = engine.config();
+        let page = config
+            .status_page
+            .as_ref()
+            .ok_or_else(|| ApiError::not_found("this tocsin has no status page ([status_page])"))?;
+        let tz = config.org.time_zone();
+        let day_starts = core_status::day_starts(now, &tz, DAYS).map_err(|error| {
+            tracing::error!(%error, "cannot compute the status page's days");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the status page could not be built",
+            )
+        })?;
+        let first_day = day_starts.first().copied().unwrap_or(now);
+        let (page_id, created_at) = self.identity(state, now).await?;
+        let store = engine.store();
+
+        let incidents = store.status_incidents(first_day).await?;
+        let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
+        let mut updates: HashMap<String, Vec<PublicUpdate>> = HashMap::new();
+        for update in store.public_updates(&ids).await? {
+            updates
+                .entry(update.incident_id.clone())
+                .or_default()
+                .push(update);
+        }
+
+        // What each severity does: its impact by rank, its configured effect on a component.
+        let severity = |id: &str| {
+            config
+                .severities
+                .iter()
+                .position(|severity| severity.id == id)
+                .map(|rank| {
+                    let effect = config.severities.get(rank).map_or(
+                        ComponentStatus::Operational,
+                        |severity| {
+                            ComponentStatus::from_config(severity.status_page.as_str())
+                                .unwrap_or(ComponentStatus::Operational)
+                        },
+                    );
+                    (Impact::for_rank(rank), effect)
+                })
+                .unwrap_or((Impact::None, ComponentStatus::Operational))
+        };
+        let shown = |component: Option<&str>| {
+            component.and_then(|id| page.components.iter().find(|c| c.id == id))
+        };
+
+        let mut public = Vec::new();
+        for incident in incidents {
+            let (impact, effect) = severity(&incident.severity);
+            let component = shown(incident.component.as_deref());
+            let effect = if component.is_some() {
+                effect
+            } else {
+                ComponentStatus::Operational
+            };
+            let updates = updates.remove(&incident.id).unwrap_or_default();
+            if !core_status::is_public(effect, updates.len()) {
+                continue;
+            }
+            let updated_at = [
+                Some(incident.opened_at),
+                incident.acknowledged_at,
+                incident.resolved_at,
+                updates.first().map(|u| u.at),
+            ]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(incident.opened_at);
+            public.push(PublicIncident {
+                component: component.map(|c| (c.id.clone(), c.name.clone())),
+                incident,
+                impact,
+                effect,
+                updates,
+                updated_at,
+            });
+        }
+
+        let open: Vec<OpenImpact<'_>> = public
+            .iter()
+            .filter(|i| i.incident.state.is_open())
+            .map(|i| OpenImpact {
+                component: i.component.as_ref().map(|(id, _)| id.as_str()),
+                status: i.effect,
+                impact: i.impact,
+            })
+            .collect();
+        let ids: Vec<&str> = page.components.iter().map(|c| c.id.as_str()).collect();
+        let statuses = core_status::component_statuses(&ids, &open);
+        let indicator = core_status::indicator(&open);
+        let uptime = self.uptime(state, &day_starts, now).await?;
+
+        let components = page
+            .components
+            .iter()
+            .zip(statuses)
+            .enumerate()
+            .map(|(index, (component, status))| {
+                let updated_at = public
+                    .iter()
+                    .filter(|i| {
+                        i.component
+                            .as_ref()
+                            .is_some_and(|(id, _)| *id == component.id)
+                    })
+                    .flat_map(|i| [Some(i.incident.opened_at), i.incident.resolved_at])
+                    .flatten()
+                    .max()
+                    .unwrap_or(created_at);
+                ComponentView {
+                    id: component.id.clone(),
+                    name: component.name.clone(),
+                    position: index + 1,
+                    status,
+                    uptime: uptime.get(index).cloned().unwrap_or(core_status::Uptime {
+                        days: vec![None; day_starts.len().saturating_sub(1)],
+                        overall: None,
+                    }),
+                    updated_at,
+                }
+            })
+            .collect();
+        let updated_at = public
+            .iter()
+            .map(|i| i.updated_at)
+            .max()
+            .unwrap_or(created_at)
+            .max(created_at);
+        let public_url = config.server.public_url.trim_end_matches('/').to_owned();
+        Ok(Snapshot {
+            now,
+            page_id,
+            created_at,
+            title: page.title.clone(),
+            org: config.org.name.clone(),
+            url: format!("{public_url}/status"),
+            public_url,
+            tz,
+            time_zone: config.org.timezone.clone(),
+            locale: page.locale.clone(),
+            locales: config.org.locales.clone(),
+            components,
+            indicator,
+            incidents: public,
+            day_starts,
+            updated_at,
+            subscriptions_open: engine.subscriptions_open(),
+        })
+    }
+
+    /// Each component's uptime, from the five-minute cache or the store.
+    async fn uptime(
+        &self,
+        state: &AppState,
+        day_starts: &[Timestamp],
+        now: Timestamp,
+    ) -> Result<Vec<core_status::Uptime>, ApiError> {
+        let first_day = day_starts.first().copied().unwrap_or(now);
+        let cached = self
+            .uptime
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(cached) = cached.filter(|cached| {
+            cached.first_day == first_day
+                && now >= cached.built_at
+                && now.duration_since(cached.built_at) < UPTIME_MAX_AGE
+        }) {
+            return Ok(cached.uptime.clone());
+        }
+        let config = state.engine.config();
+        let days = day_starts.len().saturating_sub(1);
+        let mut uptime = Vec::new();
+        for component in config.status_page.iter().flat_map(|page| &page.components) {
+            let mut monitors = Vec::new();
+            for monitor in config
+                .monitors
+                .iter()
+                .filter(|monitor| monitor.component.as_deref() == Some(component.id.as_str()))
+            {
+                let counts = state
+                    .engine
+                    .store()
+                    .daily_checks(&monitor.id, day_starts)
+                    .await?;
+                monitors.push(
+                    counts
+                        .iter()
+                        .map(|day| DayChecks {
+                            ok: day.ok,
+                            total: day.total,
+                        })
+                        .collect::<Vec<_>>(),
+                );
+            }
+            uptime.push(core_status::uptime(&monitors, days));
+        }
+        *self
+            .uptime
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(UptimeCache {
+            built_at: now,
+            first_day,
+            uptime: uptime.clone(),
+        }));
+        Ok(uptime)
+    }
+}
+
+/// The language asked for with `?lang=`.
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+}
