@@ -70,6 +70,8 @@ pub(crate) fn routes() -> Router<AppState> {
 pub(crate) struct Status {
     templates: Environment<'static>,
     snapshot: RwLock<Option<Arc<Cached>>>,
+    /// Held by the one request rebuilding the snapshot.
+    rebuilding: tokio::sync::Mutex<()>,
     uptime: RwLock<Option<Arc<UptimeCache>>>,
     /// The page's stable id and birth, read from the store once.
     identity: tokio::sync::OnceCell<(String, Timestamp)>,
@@ -273,6 +275,7 @@ impl Status {
         Status {
             templates,
             snapshot: RwLock::new(None),
+            rebuilding: tokio::sync::Mutex::new(()),
             uptime: RwLock::new(None),
             identity: tokio::sync::OnceCell::new(),
         }
@@ -302,19 +305,37 @@ impl Status {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
-        if let Some(cached) = cached {
-            let fresh = cached.generation == generation
+        let fresh = |cached: &Cached| {
+            cached.generation == generation
                 && now.duration_since(cached.snapshot.now) < SNAPSHOT_MAX_AGE
                 && now >= cached.snapshot.now
                 && cached
                     .snapshot
                     .day_starts
                     .last()
-                    .is_some_and(|tomorrow| now < *tomorrow);
-            if fresh {
-                return Ok(cached);
+                    .is_some_and(|tomorrow| now < *tomorrow)
+        };
+        // One request rebuilds; while it does, the others serve the copy they have rather
+        // than all rebuilding at once (which stalled the page for seconds under load).
+        let _rebuilding = match cached {
+            Some(cached) if fresh(&cached) => return Ok(cached),
+            Some(cached) => match self.rebuilding.try_lock() {
+                Ok(guard) => guard,
+                Err(_) => return Ok(cached),
+            },
+            None => {
+                let guard = self.rebuilding.lock().await;
+                let built = self
+                    .snapshot
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                if let Some(built) = built.filter(|built| fresh(built)) {
+                    return Ok(built);
+                }
+                guard
             }
-        }
+        };
         let snapshot = Arc::new(self.load(state, now).await?);
         let cached = Arc::new(Cached {
             generation,
