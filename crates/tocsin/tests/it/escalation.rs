@@ -447,33 +447,13 @@ async fn kill_9_between_step_1_and_step_2_then_restart_sends_step_2_exactly_once
     // Kill between the steps: once step 1 is recorded as sent. (Killing in the instant between
     // the provider's answer and that record is the documented at-least-once window: the resend
     // carries the same webhook-id, so a receiver can drop it.)
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let recorded = async {
-        loop {
-            let deliveries: Value = http
-                .get(format!("{first_url}/api/v1/deliveries"))
-                .bearer_auth(crate::support::TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let sent = deliveries["deliveries"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d["recipient"] == "ann" && d["channel"] == "sms" && d["status"] == "sent");
-            if sent {
-                return;
-            }
-            // Only the server's own record says when the send was committed; poll it briefly.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+    let sent = |deliveries: Value| {
+        deliveries["deliveries"].as_array().is_some_and(|all| {
+            all.iter()
+                .any(|d| d["recipient"] == "ann" && d["channel"] == "sms" && d["status"] == "sent")
+        })
     };
-    tokio::time::timeout(Duration::from_secs(30), recorded)
-        .await
-        .expect("step 1 recorded as sent");
+    until_the_server_says(&first_url, "/api/v1/deliveries", sent).await;
     let before_kill = sms.accepted().len();
     first.start_kill().expect("kill -9");
     first.wait().await.unwrap();
@@ -489,39 +469,17 @@ async fn kill_9_between_step_1_and_step_2_then_restart_sends_step_2_exactly_once
     })
     .await;
     // The ladder has one round: wait until tocsin says every step was paged, then count.
-    let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let exhausted = async {
-        loop {
-            let list: Value = http
-                .get(format!("{url}/api/v1/incidents?state=open"))
-                .bearer_auth(crate::support::TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if let Some(id) = list["incidents"][0]["id"].as_str() {
-                let timeline: Value = http
-                    .get(format!("{url}/api/v1/incidents/{id}/timeline"))
-                    .bearer_auth(crate::support::TOKEN)
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                if timeline.to_string().contains("every step") {
-                    return;
-                }
-            }
-            // The ladder runs on the real clock here; poll its own record until it says so.
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), exhausted)
-        .await
-        .expect("the ladder ends");
+    let open = get_json(&url, "/api/v1/incidents?state=open").await;
+    let id = open["incidents"][0]["id"]
+        .as_str()
+        .expect("the incident is open")
+        .to_owned();
+    until_the_server_says(
+        &url,
+        &format!("/api/v1/incidents/{id}/timeline"),
+        |timeline| timeline.to_string().contains("every step"),
+    )
+    .await;
     second.start_kill().unwrap();
     second.wait().await.unwrap();
     let to_bo = texted(&sms)
@@ -592,4 +550,32 @@ async fn a_flood_of_incidents_cannot_send_one_person_more_than_five_sms_in_15_mi
         5,
         "an acknowledged incident's held page is withdrawn, not sent late"
     );
+}
+
+async fn get_json(base: &str, path: &str) -> Value {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{base}{path}"))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Polls a running server's API until `done` holds. The real binary runs on the real clock and
+/// offers no event to wait on; its own record is what says the work was committed.
+async fn until_the_server_says(base: &str, path: &str, done: impl Fn(Value) -> bool) {
+    let poll = async {
+        while !done(get_json(base, path).await) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), poll)
+        .await
+        .unwrap_or_else(|_| panic!("{path} did not say so within 30 s"));
 }
