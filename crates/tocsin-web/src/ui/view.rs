@@ -61,11 +61,14 @@ impl Times {
     }
 
     /// The zone's abbreviation now, like `+03`, for a page footer.
+    /// `Asia/Riyadh (UTC+03:00)`: the zone's name, as the status page says it, not the
+    /// ambiguous abbreviation (`+03`).
     pub fn zone_name(&self) -> String {
-        self.now
-            .to_zoned(self.zone.clone())
-            .strftime("%Z (UTC%:z)")
-            .to_string()
+        let offset = self.now.to_zoned(self.zone.clone()).strftime("%:z").to_string();
+        match self.zone.iana_name() {
+            Some(name) => format!("{name} (UTC{offset})"),
+            None => format!("UTC{offset}"),
+        }
     }
 }
 
