@@ -64,7 +64,11 @@ impl Times {
     /// `Asia/Riyadh (UTC+03:00)`: the zone's name, as the status page says it, not the
     /// ambiguous abbreviation (`+03`).
     pub fn zone_name(&self) -> String {
-        let offset = self.now.to_zoned(self.zone.clone()).strftime("%:z").to_string();
+        let offset = self
+            .now
+            .to_zoned(self.zone.clone())
+            .strftime("%:z")
+            .to_string();
         match self.zone.iana_name() {
             Some(name) => format!("{name} (UTC{offset})"),
             None => format!("UTC{offset}"),
