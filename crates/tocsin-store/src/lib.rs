@@ -36,8 +36,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Answers when the database does (for `/healthz`).
     async fn ping(&self) -> Result<()>;
 
-    /// The latest incident that holds an alert with this dedup key, with its alerts.
-    async fn situation_for_key(&self, dedup_key: &str) -> Result<Situation>;
     /// The incident with this id, with its alerts (an empty situation when there is none).
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation>;
 

@@ -120,32 +120,6 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(())
     }
-
-    async fn load_situation(&self, incident_id: Option<String>) -> Result<Situation> {
-        let Some(incident_id) = incident_id else {
-            return Ok(Situation::default());
-        };
-        let incident = sqlx::query("SELECT * FROM incidents WHERE id = ?")
-            .bind(&incident_id)
-            .fetch_optional(&self.writer)
-            .await?
-            .map(|row| rows::incident(&row))
-            .transpose()?;
-        let alerts =
-            sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
-                .bind(&incident_id)
-                .fetch_all(&self.writer)
-                .await?
-                .iter()
-                .map(rows::alert)
-                .collect::<Result<Vec<_>>>()?;
-        Ok(Situation {
-            incident,
-            alerts,
-            group: None,
-            other_firing: 0,
-        })
-    }
 }
 
 #[async_trait]
@@ -155,19 +129,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    // Situations are read through the writer so a decision never sees state older than the
-    // last commit (readers could lag behind a WAL checkpoint of their own snapshot).
-    async fn situation_for_key(&self, dedup_key: &str) -> Result<Situation> {
-        let incident_id: Option<String> =
-            sqlx::query_scalar("SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1")
-                .bind(dedup_key)
-                .fetch_optional(&self.writer)
-                .await?;
-        self.load_situation(incident_id).await
-    }
-
+    // For display (API, UI, links): decisions read their situations inside their own write
+    // transaction (`transact`), so this read goes to the reader pool and never queues behind
+    // commits on the one writer connection.
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation> {
-        self.load_situation(Some(incident_id.to_owned())).await
+        let mut tx = self.reader.begin().await?;
+        let situation = situation_in(&mut tx, &Lookup::Incident(incident_id.to_owned())).await?;
+        tx.rollback().await?;
+        Ok(situation)
     }
 
     async fn commit(&self, commit: Commit) -> Result<()> {
