@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::channels::{Channel, Smtp, Template};
 use crate::extras::{Action, Drill, Postmortem, StatusPage};
 use crate::integration::Integration;
+use crate::maintenance::Maintenance;
 use crate::monitor::Monitor;
 use crate::people::{Contact, Escalation, Route, Schedule};
 use crate::runbook::Runbook;
@@ -45,6 +46,8 @@ pub struct Config {
     pub status_page: Option<StatusPage>,
     /// `[postmortem]`.
     pub postmortem: Option<Postmortem>,
+    /// `[[maintenance]]`: windows during which covered monitors do not page.
+    pub maintenance: Vec<Maintenance>,
     /// `[drill]`.
     pub drill: Option<Drill>,
     /// `[[action]]`.

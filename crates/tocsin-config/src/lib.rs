@@ -14,6 +14,7 @@ mod expand;
 mod extras;
 mod field;
 mod integration;
+mod maintenance;
 mod monitor;
 mod people;
 mod raw;
@@ -35,6 +36,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use expand::{Env, ExpandError, expand};
 pub use extras::{Action, ActionKind, Component, Drill, Postmortem, Review, StatusPage};
 pub use integration::{Integration, IntegrationKind};
+pub use maintenance::{Maintenance, MaintenanceWhen, Window};
 pub use monitor::{HttpMonitor, Monitor, MonitorKind};
 pub use people::{
     Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,

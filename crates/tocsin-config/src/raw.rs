@@ -13,6 +13,7 @@ type Int = Field<i64>;
 type Bool = Field<bool>;
 type List = Field<Vec<String>>;
 type Map = Field<BTreeMap<String, String>>;
+type DateTime = Field<Datetime>;
 
 macro_rules! raw_tables {
     ($($name:ident),* $(,)?) => {$(
@@ -51,6 +52,7 @@ raw_tables!(
     RawAction,
     RawEngine,
     RawFrontMatter,
+    RawMaintenance,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,6 +76,7 @@ pub(crate) struct RawRoot {
     pub drill: Field<RawDrill>,
     pub action: Field<Vec<RawAction>>,
     pub engine: Field<RawEngine>,
+    pub maintenance: Field<Vec<RawMaintenance>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -333,4 +336,30 @@ pub(crate) struct RawFrontMatter {
     pub title: Str,
     pub likely_cause: Str,
     pub severity: Str,
+}
+
+/// `[[maintenance]]`: a window during which the monitors it covers do not page and the status
+/// page shows their components as under maintenance (see docs/maintenance.md). One-off
+/// (`from`, `until`) or recurring (`schedule`, `duration`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawMaintenance {
+    /// Identifier, like `"db-upgrade"`. Required and unique.
+    pub id: Str,
+    /// What is being done, shown on the status page. Default: the id.
+    pub title: Str,
+    /// Monitor ids it covers. At least one of `monitors` and `components` is required.
+    pub monitors: List,
+    /// Status-page component ids it covers: every monitor of each, and the component itself.
+    pub components: List,
+    /// One-off: the start, with its offset, like `2026-12-01T02:00:00+03:00`. Required with
+    /// `until`.
+    pub from: DateTime,
+    /// One-off: the end (exclusive), after `from`. Required with `from`.
+    pub until: DateTime,
+    /// Recurring: when each window starts, as 5-field cron in the organisation's time zone, like
+    /// `"0 2 * * 0"` (Sundays 02:00). Required with `duration`.
+    pub schedule: Str,
+    /// Recurring: how long each window lasts, at most `"7d"`. Required with `schedule`.
+    pub duration: Str,
 }

@@ -439,3 +439,41 @@ fn all_three_problems_are_listed_with_their_lines() {
     assert!(shown.contains("help: did you mean `interval`?"), "{shown}");
     assert!(shown.ends_with("3 errors"), "{shown}");
 }
+
+#[test]
+fn maintenance_windows_that_cover_nothing_overlap_kinds_or_end_first() {
+    let text = with(
+        r#"[[maintenance]]
+id = "empty"
+from = 2026-12-01T02:00:00+03:00
+until = 2026-12-01T03:00:00+03:00
+
+[[maintenance]]
+id = "both"
+monitors = ["api-helth"]
+from = 2026-12-01T02:00:00+03:00
+until = 2026-12-01T03:00:00+03:00
+schedule = "0 2 * * 0"
+duration = "1h"
+
+[[maintenance]]
+id = "backwards"
+monitors = ["api-health"]
+from = 2026-12-01T03:00:00+03:00
+until = 2026-12-01T02:00:00+03:00
+
+[[maintenance]]
+id = "local"
+monitors = ["api-health"]
+from = 2026-12-01T02:00:00
+until = 2026-12-01T03:00:00Z
+
+[[maintenance]]
+id = "long"
+monitors = ["api-health"]
+schedule = "0 2 * * 0"
+duration = "8d"
+"#,
+    );
+    insta::assert_snapshot!(errors_in(&text).to_string());
+}

@@ -10,6 +10,7 @@ mod generation;
 mod heartbeat;
 mod inbound;
 mod intake;
+mod maintenance;
 mod oncall;
 mod policy;
 mod probes;

@@ -103,6 +103,7 @@ impl Engine {
         run_started_at: Option<Option<Timestamp>>,
     ) -> Result<(), EngineError> {
         let (state, transition) = observe(&record.state, &outcome, monitor.confirm, at);
+        let transition = self.gate_for_maintenance(monitor, &record.state, &state, at, transition);
         let check = CheckCommit {
             monitor_id: monitor.id.clone(),
             at,

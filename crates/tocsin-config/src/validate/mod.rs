@@ -8,6 +8,7 @@ pub(crate) mod extras;
 mod fields;
 pub(crate) mod hints;
 pub(crate) mod integrations;
+pub(crate) mod maintenance;
 pub(crate) mod monitors;
 mod people;
 pub(crate) mod runbooks;
@@ -173,6 +174,7 @@ pub(crate) fn validate(
     let postmortem = extras::postmortem(ctx, &raw.postmortem, &names, base);
     let drill = extras::drill(ctx, &raw.drill, &names);
     let actions = extras::actions(ctx, &raw.action);
+    let maintenance = maintenance::windows(ctx, &raw.maintenance, &names);
     let runbooks = runbooks::validate_all(runbook_files, &names);
 
     // Sections that must be present as a whole.
@@ -203,6 +205,7 @@ pub(crate) fn validate(
         drill,
         actions,
         engine,
+        maintenance,
     }
 }
 

@@ -20,12 +20,14 @@ pub async fn list(_caller: Caller, State(state): State<AppState>) -> Result<Json
         .into_iter()
         .map(|record| (record.id.clone(), record))
         .collect();
+    let now = state.engine.now();
     let monitors: Vec<Value> = state
         .engine
         .config()
         .monitors
         .iter()
-        .map(|monitor| match stored.get(&monitor.id) {
+        .map(|monitor| (monitor, maintenance(&state, monitor, now)))
+        .map(|(monitor, maintenance)| match stored.get(&monitor.id) {
             Some(record) => json!({
                 "id": monitor.id,
                 "name": monitor.name,
@@ -35,6 +37,7 @@ pub async fn list(_caller: Caller, State(state): State<AppState>) -> Result<Json
                 "last_latency_ms": record.state.last_latency_ms,
                 "last_error": record.state.last_error,
                 "next_check_at": record.next_check_at,
+                "maintenance": maintenance,
             }),
             // Validated but not probed by this build (see the README's feature table).
             None => json!({
@@ -44,10 +47,21 @@ pub async fn list(_caller: Caller, State(state): State<AppState>) -> Result<Json
                 "since": null,
                 "last_check_at": null,
                 "last_latency_ms": null,
+                "maintenance": maintenance,
             }),
         })
         .collect();
     Ok(Json(json!({ "monitors": monitors })))
+}
+
+/// The maintenance window covering a monitor now, if any: `{id, title, until}`.
+fn maintenance(state: &AppState, monitor: &tocsin_config::Monitor, now: jiff::Timestamp) -> Value {
+    state
+        .engine
+        .maintenance_for_monitor(monitor, now)
+        .map_or(Value::Null, |(window, occurrence)| {
+            json!({ "id": window.id, "title": window.title, "until": occurrence.end })
+        })
 }
 
 #[derive(Debug, Deserialize)]

@@ -235,6 +235,26 @@ pub(crate) struct Snapshot {
     pub day_starts: Vec<Timestamp>,
     pub updated_at: Timestamp,
     pub subscriptions_open: bool,
+    /// Maintenance windows in force or starting within a week, earliest first.
+    pub maintenance: Vec<MaintenanceView>,
+    /// When the next window starts or ends: the snapshot is stale from then on.
+    pub maintenance_edge: Option<Timestamp>,
+}
+
+/// How far ahead the page lists scheduled maintenance.
+const MAINTENANCE_AHEAD: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// One occurrence of a maintenance window, as the page shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct MaintenanceView {
+    pub id: String,
+    pub title: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// In force now (else scheduled).
+    pub active: bool,
+    /// The shown components it covers: (id, name).
+    pub components: Vec<(String, String)>,
 }
 
 impl Snapshot {
@@ -314,6 +334,10 @@ impl Status {
                     .day_starts
                     .last()
                     .is_some_and(|tomorrow| now < *tomorrow)
+                && cached
+                    .snapshot
+                    .maintenance_edge
+                    .is_none_or(|edge| now < edge)
         };
         // One request rebuilds; while it does, the others serve the copy they have rather
         // than all rebuilding at once (which stalled the page for seconds under load).
@@ -489,7 +513,42 @@ impl Status {
             })
             .collect();
         let ids: Vec<&str> = page.components.iter().map(|c| c.id.as_str()).collect();
-        let statuses = core_status::component_statuses(&ids, &open);
+        let mut statuses = core_status::component_statuses(&ids, &open);
+        // A component under maintenance says so, unless an outage is worse.
+        for (status, id) in statuses.iter_mut().zip(&ids) {
+            if engine.maintenance_for_component(id, now).is_some() {
+                *status = (*status).max(ComponentStatus::UnderMaintenance);
+            }
+        }
+        let horizon = now.saturating_add(MAINTENANCE_AHEAD).unwrap_or(now);
+        let windows = engine.maintenance_between(now, horizon);
+        let maintenance_edge = windows
+            .iter()
+            .flat_map(|(_, w)| [w.start, w.end])
+            .filter(|edge| *edge > now)
+            .min();
+        let maintenance = windows
+            .into_iter()
+            .map(|(window, w)| MaintenanceView {
+                id: window.id.clone(),
+                title: window.title.clone(),
+                start: w.start,
+                end: w.end,
+                active: w.contains(now),
+                components: page
+                    .components
+                    .iter()
+                    .filter(|component| {
+                        window.components.contains(&component.id)
+                            || config.monitors.iter().any(|monitor| {
+                                monitor.component.as_deref() == Some(component.id.as_str())
+                                    && window.monitors.contains(&monitor.id)
+                            })
+                    })
+                    .map(|component| (component.id.clone(), component.name.clone()))
+                    .collect(),
+            })
+            .collect();
         let indicator = core_status::indicator(&open);
         let uptime = self.uptime(state, &day_starts, now).await?;
 
@@ -548,6 +607,8 @@ impl Status {
             day_starts,
             updated_at,
             subscriptions_open: engine.subscriptions_open(),
+            maintenance,
+            maintenance_edge,
         })
     }
 

@@ -116,6 +116,20 @@ struct PageView<'a> {
     more_history: bool,
     subscribe: bool,
     zone: String,
+    maintenance: Vec<MaintenanceRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct MaintenanceRow {
+    id: String,
+    title: String,
+    active: bool,
+    state_label: &'static str,
+    start: String,
+    start_iso: String,
+    end: String,
+    end_iso: String,
+    components: Vec<String>,
 }
 
 fn symbol(status: ComponentStatus) -> &'static str {
@@ -253,6 +267,29 @@ fn view<'a>(snapshot: &'a Snapshot, locale: &str) -> PageView<'a> {
             .map(|incident| incident_view(incident, t, snapshot, PAST_UPDATES_LIMIT))
             .collect(),
         subscribe: snapshot.subscriptions_open,
+        maintenance: snapshot
+            .maintenance
+            .iter()
+            .map(|window| MaintenanceRow {
+                id: window.id.clone(),
+                title: window.title.clone(),
+                active: window.active,
+                state_label: if window.active {
+                    t.maintenance_in_progress
+                } else {
+                    t.maintenance_scheduled
+                },
+                start: t.date_time(window.start, tz),
+                start_iso: window.start.to_string(),
+                end: t.date_time(window.end, tz),
+                end_iso: window.end.to_string(),
+                components: window
+                    .components
+                    .iter()
+                    .map(|(_, name)| name.clone())
+                    .collect(),
+            })
+            .collect(),
         zone: format!(
             "{} ({})",
             snapshot.time_zone,

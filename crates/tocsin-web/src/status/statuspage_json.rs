@@ -151,7 +151,7 @@ pub(super) async fn summary(
                 "status": status_value(snapshot),
                 "components": component_list(snapshot),
                 "incidents": unresolved_list(snapshot),
-                "scheduled_maintenances": [],
+                "scheduled_maintenances": maintenance_list(snapshot),
             });
             Ok(Rendered::new("application/json", body.to_string()))
         })
@@ -219,4 +219,34 @@ pub(super) async fn unresolved(
         |snapshot| json!({ "page": page_value(snapshot), "incidents": unresolved_list(snapshot) }),
     )
     .await
+}
+
+/// Maintenance windows in force or scheduled within a week, in Statuspage's shape.
+fn maintenance_list(snapshot: &Snapshot) -> Value {
+    Value::Array(
+        snapshot
+            .maintenance
+            .iter()
+            .map(|window| {
+                json!({
+                    "id": format!("{}-{}", window.id, window.start.as_second()),
+                    "name": window.title,
+                    "status": if window.active { "in_progress" } else { "scheduled" },
+                    "impact": "maintenance",
+                    "scheduled_for": window.start.to_string(),
+                    "scheduled_until": window.end.to_string(),
+                    "created_at": snapshot.created_at.to_string(),
+                    "updated_at": snapshot.created_at.to_string(),
+                    "page_id": snapshot.page_id,
+                    "shortlink": snapshot.url,
+                    "incident_updates": [],
+                    "components": window
+                        .components
+                        .iter()
+                        .map(|(id, name)| json!({ "id": id, "name": name }))
+                        .collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
 }

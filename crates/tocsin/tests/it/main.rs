@@ -9,6 +9,7 @@ mod durability;
 mod escalation;
 mod flow;
 mod inbound;
+mod maintenance;
 mod peers;
 mod status;
 mod support;

@@ -100,6 +100,7 @@ const SECTIONS: &[Section] = &[
     plain("drill", "Drill"),
     typed("action", "Action", "kind", "ActionKind"),
     plain("engine", "Engine"),
+    plain("maintenance", "RawMaintenance"),
 ];
 
 /// Keys documented by a field of another name: (section, key, field).
@@ -345,6 +346,9 @@ impl Gen<'_> {
             "u16" | "u32" | "u64" | "i64" | "usize" => "integer".to_owned(),
             "bool" => "boolean".to_owned(),
             "Date" => "date, unquoted (`2026-11-01`)".to_owned(),
+            "DateTime" => {
+                "date-time with offset, unquoted (`2026-12-01T02:00:00+03:00`)".to_owned()
+            }
             "WeeklyTime" => "string, day and time (`\"sun 09:00\"`)".to_owned(),
             "Cron" => "string, 5-field cron".to_owned(),
             "PathBuf" => "string (path)".to_owned(),
