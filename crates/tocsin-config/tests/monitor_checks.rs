@@ -91,7 +91,10 @@ severity = "SEV-1"
     };
     assert_eq!(check.max_redirects, 5);
     assert!(check.tls_verify);
-    assert_eq!((check.max_latency, check.body_regex, check.json), (None, None, None));
+    assert_eq!(
+        (check.max_latency, check.body_regex, check.json),
+        (None, None, None)
+    );
 }
 
 #[test]

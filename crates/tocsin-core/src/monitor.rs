@@ -170,9 +170,15 @@ mod tests {
         );
         // Still degraded: the status began at the first degraded check.
         let (state, t) = observe(&state, &slow(), 1, at(1));
-        assert_eq!((state.status, state.since, t), (MonitorStatus::Degraded, Some(at(0)), None));
+        assert_eq!(
+            (state.status, state.since, t),
+            (MonitorStatus::Degraded, Some(at(0)), None)
+        );
         let (state, t) = observe(&state, &outcome(true), 1, at(2));
-        assert_eq!((state.status, state.since, t), (MonitorStatus::Up, Some(at(2)), None));
+        assert_eq!(
+            (state.status, state.since, t),
+            (MonitorStatus::Up, Some(at(2)), None)
+        );
         assert_eq!(state.last_error, None);
         // Down, then a slow answer: the outage ends (resolved), the monitor is degraded.
         let (state, _) = observe(&state, &outcome(false), 1, at(3));
@@ -186,7 +192,10 @@ mod tests {
                 down_since: at(3)
             })
         );
-        assert_eq!(MonitorStatus::parse("degraded"), Some(MonitorStatus::Degraded));
+        assert_eq!(
+            MonitorStatus::parse("degraded"),
+            Some(MonitorStatus::Degraded)
+        );
     }
 
     fn at(seconds: i64) -> Timestamp {

@@ -87,7 +87,9 @@ fn prepare(client: &Client, check: &HttpCheck) -> Result<Request, String> {
     if let Some(body) = &check.body {
         request = request.body(body.clone());
     }
-    request.build().map_err(|err| describe(err, check.max_redirects))
+    request
+        .build()
+        .map_err(|err| describe(err, check.max_redirects))
 }
 
 /// Sends the request and judges the answer. Runs under the check's timeout.
@@ -234,11 +236,12 @@ pub fn json_at<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde
     if path.is_empty() {
         return Some(value);
     }
-    path.split('.').try_fold(value, |current, step| match current {
-        serde_json::Value::Object(map) => map.get(step),
-        serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?),
-        _ => None,
-    })
+    path.split('.')
+        .try_fold(value, |current, step| match current {
+            serde_json::Value::Object(map) => map.get(step),
+            serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?),
+            _ => None,
+        })
 }
 
 /// At most 80 characters of a value, so a huge object does not flood the error line.

@@ -75,7 +75,11 @@ impl Probers {
         }
         let (added, ignored) = roots.add_parsable_certificates(found.certs);
         if ignored > 0 {
-            tracing::debug!(added, ignored, "some system certificate authorities were unusable");
+            tracing::debug!(
+                added,
+                ignored,
+                "some system certificate authorities were unusable"
+            );
         }
         Self::with_roots(roots)
     }
@@ -89,7 +93,11 @@ impl Probers {
     }
 
     /// The client for this redirect limit and verification setting, built once.
-    fn http_client(&self, max_redirects: usize, tls_verify: bool) -> Result<reqwest::Client, String> {
+    fn http_client(
+        &self,
+        max_redirects: usize,
+        tls_verify: bool,
+    ) -> Result<reqwest::Client, String> {
         let mut clients = self
             .clients
             .lock()
@@ -199,7 +207,10 @@ pub(crate) fn describe_io(err: &std::io::Error) -> String {
 }
 
 /// Splits `host:port`, `[v6]:port` or a bare `host` (then `default_port`).
-pub(crate) fn split_host_port(text: &str, default_port: Option<u16>) -> Result<(String, u16), String> {
+pub(crate) fn split_host_port(
+    text: &str,
+    default_port: Option<u16>,
+) -> Result<(String, u16), String> {
     let text = text.trim();
     let bad = || format!("invalid host {text:?}: write it as host:port");
     if let Some(rest) = text.strip_prefix('[') {
@@ -229,8 +240,14 @@ mod tests {
     #[test]
     fn hosts_and_ports_split_like_the_configuration_writes_them() {
         assert_eq!(split_host_port("db:5432", None), Ok(("db".into(), 5432)));
-        assert_eq!(split_host_port("example.com", Some(443)), Ok(("example.com".into(), 443)));
-        assert_eq!(split_host_port("[::1]:8443", None), Ok(("::1".into(), 8443)));
+        assert_eq!(
+            split_host_port("example.com", Some(443)),
+            Ok(("example.com".into(), 443))
+        );
+        assert_eq!(
+            split_host_port("[::1]:8443", None),
+            Ok(("::1".into(), 8443))
+        );
         assert_eq!(split_host_port("[::1]", Some(443)), Ok(("::1".into(), 443)));
         assert!(split_host_port("db", None).is_err());
         assert!(split_host_port("db:http", None).is_err());

@@ -47,7 +47,10 @@ fn describe(err: sqlx::Error) -> String {
     match err {
         sqlx::Error::Io(io) => describe_io(&io),
         sqlx::Error::Database(db) => match db.code() {
-            Some(code) => format!("the server refused: {} (SQLSTATE {code})", one_line(db.message())),
+            Some(code) => format!(
+                "the server refused: {} (SQLSTATE {code})",
+                one_line(db.message())
+            ),
             None => format!("the server refused: {}", one_line(db.message())),
         },
         sqlx::Error::Tls(tls) => format!("TLS failed: {}", crate::root_cause(tls.as_ref())),

@@ -117,10 +117,18 @@ mod tests {
         );
         assert_eq!(
             indicator(doc("critical", "Major Service Outage").as_bytes()),
-            Ok(Indicator::Outage("Major Service Outage".into(), "critical".into()))
+            Ok(Indicator::Outage(
+                "Major Service Outage".into(),
+                "critical".into()
+            ))
         );
         assert!(indicator(doc("maintenance", "").as_bytes()).is_err());
-        assert!(indicator(b"<html>").is_err_and(|e| e.starts_with("the status page did not answer JSON")));
-        assert!(indicator(b"{\"status\": \"ok\"}").is_err_and(|e| e.contains("no status.indicator")));
+        assert!(
+            indicator(b"<html>")
+                .is_err_and(|e| e.starts_with("the status page did not answer JSON"))
+        );
+        assert!(
+            indicator(b"{\"status\": \"ok\"}").is_err_and(|e| e.contains("no status.indicator"))
+        );
     }
 }

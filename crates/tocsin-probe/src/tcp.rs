@@ -22,7 +22,12 @@ pub async fn check(check: &TcpCheck) -> CheckOutcome {
 async fn connect(host: &str, port: u16) -> Result<(), String> {
     let addrs: Vec<_> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|err| format!("DNS lookup of {host} failed: {}", one_line(&err.to_string())))?
+        .map_err(|err| {
+            format!(
+                "DNS lookup of {host} failed: {}",
+                one_line(&err.to_string())
+            )
+        })?
         .collect();
     let mut last = None;
     // Every address the name has, in order, as a client would; the first that answers wins.

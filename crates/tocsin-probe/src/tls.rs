@@ -13,7 +13,9 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tocsin_core::check::{CheckOutcome, TlsCheck};
 use tocsin_core::format_duration;
 
@@ -32,7 +34,11 @@ pub async fn check(roots: &Arc<RootCertStore>, check: &TlsCheck, now: Timestamp)
     }
 }
 
-async fn handshake(roots: &Arc<RootCertStore>, check: &TlsCheck, now: Timestamp) -> Result<(), String> {
+async fn handshake(
+    roots: &Arc<RootCertStore>,
+    check: &TlsCheck,
+    now: Timestamp,
+) -> Result<(), String> {
     let (host, port) = split_host_port(&check.host, Some(443))?;
     let server_name = ServerName::try_from(host.clone())
         .map_err(|_| format!("{host:?} is not a valid host name"))?;
@@ -121,7 +127,10 @@ fn describe_problem(problem: &rustls::Error, host: &str) -> String {
                 "certificate is not valid yet".to_owned()
             }
             CertificateError::BadSignature => "certificate chain has a bad signature".to_owned(),
-            other => format!("certificate is invalid: {}", one_line(&format!("{other:?}"))),
+            other => format!(
+                "certificate is invalid: {}",
+                one_line(&format!("{other:?}"))
+            ),
         },
         rustls::Error::General(message) => format!("certificate is invalid: {}", one_line(message)),
         other => format!("certificate is invalid: {}", one_line(&other.to_string())),

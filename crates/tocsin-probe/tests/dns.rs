@@ -11,7 +11,10 @@ use tocsin_probe::Probers;
 async fn server() -> SocketAddr {
     support::dns_server(HashMap::from([(
         "api.dealix.example".to_owned(),
-        vec![Ipv4Addr::new(203, 0, 113, 10), Ipv4Addr::new(203, 0, 113, 11)],
+        vec![
+            Ipv4Addr::new(203, 0, 113, 10),
+            Ipv4Addr::new(203, 0, 113, 11),
+        ],
     )]))
     .await
 }
@@ -59,15 +62,23 @@ async fn a_name_that_does_not_exist_is_down() {
     assert!(!outcome.ok);
     assert_eq!(
         outcome.error,
-        Some(format!("gone.dealix.example does not exist (NXDOMAIN) at {resolver}"))
+        Some(format!(
+            "gone.dealix.example does not exist (NXDOMAIN) at {resolver}"
+        ))
     );
 }
 
 #[tokio::test]
 async fn a_resolver_that_never_answers_times_out() {
     // A bound UDP socket that reads nothing: the query goes unanswered.
-    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("bind");
-    let mut check = dns(silent.local_addr().expect("addr"), "api.dealix.example", &[]);
+    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let mut check = dns(
+        silent.local_addr().expect("addr"),
+        "api.dealix.example",
+        &[],
+    );
     if let Check::Dns(dns) = &mut check {
         dns.timeout = std::time::Duration::from_millis(300);
     }

@@ -102,7 +102,10 @@ async fn json_path_equals_checks_the_value_there() {
         Some(r#"JSON data.items.1.state is "draining", expected "up""#)
     );
     let outcome = run(expect("$.version", "1")).await;
-    assert_eq!(outcome.error.as_deref(), Some("JSON has nothing at $.version"));
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("JSON has nothing at $.version")
+    );
 
     let mut not_json = check(format!("http://{addr}/version"));
     not_json.json = Some(JsonExpect {
@@ -129,7 +132,8 @@ async fn an_answer_slower_than_max_latency_is_degraded_not_down() {
     assert_eq!(outcome.error, None);
     let degraded = outcome.degraded.unwrap_or_default();
     assert!(
-        degraded.starts_with("answered in ") && degraded.ends_with(", slower than max_latency 50ms"),
+        degraded.starts_with("answered in ")
+            && degraded.ends_with(", slower than max_latency 50ms"),
         "{degraded}"
     );
 
@@ -161,7 +165,10 @@ async fn max_redirects_bounds_the_chain_and_zero_judges_the_redirect_itself() {
     let outcome = run(with_limit(0)).await;
     assert!(!outcome.ok);
     assert_eq!(outcome.status, Some(307));
-    assert_eq!(outcome.error.as_deref(), Some("status 307, expected 200-299"));
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some("status 307, expected 200-299")
+    );
 }
 
 #[tokio::test]
@@ -182,7 +189,10 @@ async fn tls_verify_off_accepts_a_certificate_nobody_trusts() {
     let url = format!("https://localhost:{}/", addr.port());
 
     let outcome = run(check(url.clone())).await;
-    assert!(!outcome.ok, "an untrusted certificate must fail: {outcome:?}");
+    assert!(
+        !outcome.ok,
+        "an untrusted certificate must fail: {outcome:?}"
+    );
 
     let mut unverified = check(url);
     unverified.tls_verify = false;

@@ -32,7 +32,8 @@ async fn a_closed_port_is_down_and_the_error_never_shows_the_dsn() {
 
 #[tokio::test]
 async fn a_missing_database_is_down_with_the_servers_reason() {
-    let check = postgres("postgres://postgres:s3cret-pw@127.0.0.1:5432/no_such_db_for_tocsin".into());
+    let check =
+        postgres("postgres://postgres:s3cret-pw@127.0.0.1:5432/no_such_db_for_tocsin".into());
     let outcome = tocsin_probe::run(&Probers::new(), &check, support::now()).await;
     assert!(!outcome.ok);
     let error = outcome.error.unwrap_or_default();

@@ -23,11 +23,26 @@ async fn vendor() -> std::net::SocketAddr {
     };
     support::serve(
         Router::new()
-            .route("/none/api/v2/status.json", route("none", "All Systems Operational"))
-            .route("/minor/api/v2/status.json", route("minor", "Minor Service Outage"))
-            .route("/major/api/v2/status.json", route("major", "Partial System Outage"))
-            .route("/critical/api/v2/status.json", route("critical", "Major Service Outage"))
-            .route("/html/api/v2/status.json", get(|| async { "<html>maintenance</html>" }))
+            .route(
+                "/none/api/v2/status.json",
+                route("none", "All Systems Operational"),
+            )
+            .route(
+                "/minor/api/v2/status.json",
+                route("minor", "Minor Service Outage"),
+            )
+            .route(
+                "/major/api/v2/status.json",
+                route("major", "Partial System Outage"),
+            )
+            .route(
+                "/critical/api/v2/status.json",
+                route("critical", "Major Service Outage"),
+            )
+            .route(
+                "/html/api/v2/status.json",
+                get(|| async { "<html>maintenance</html>" }),
+            )
             .route(
                 "/broken/api/v2/status.json",
                 get(|| async { (StatusCode::BAD_GATEWAY, "bad gateway") }),

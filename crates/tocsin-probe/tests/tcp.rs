@@ -33,7 +33,8 @@ async fn a_closed_port_is_down_with_connection_refused() {
 
 #[tokio::test]
 async fn a_host_without_a_port_is_refused_before_connecting() {
-    let outcome = tocsin_probe::run(&Probers::new(), &tcp("127.0.0.1".into()), support::now()).await;
+    let outcome =
+        tocsin_probe::run(&Probers::new(), &tcp("127.0.0.1".into()), support::now()).await;
     assert!(!outcome.ok);
     assert_eq!(
         outcome.error.as_deref(),

@@ -52,7 +52,9 @@ async fn a_certificate_for_another_name_fails_and_still_reports_its_expiry() {
     assert!(!outcome.ok);
     assert_eq!(
         outcome.error.as_deref(),
-        Some("certificate is not valid for 127.0.0.1; it expires in 3 days (on 2026-11-30 00:00 UTC)")
+        Some(
+            "certificate is not valid for 127.0.0.1; it expires in 3 days (on 2026-11-30 00:00 UTC)"
+        )
     );
 }
 
@@ -66,7 +68,9 @@ async fn an_untrusted_chain_fails_and_still_reports_its_expiry() {
     assert!(!outcome.ok);
     assert_eq!(
         outcome.error.as_deref(),
-        Some("certificate chain is not trusted (unknown issuer); it expires in 3 days (on 2026-11-30 00:00 UTC)")
+        Some(
+            "certificate chain is not trusted (unknown issuer); it expires in 3 days (on 2026-11-30 00:00 UTC)"
+        )
     );
 }
 

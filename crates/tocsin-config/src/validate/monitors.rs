@@ -120,7 +120,10 @@ pub(super) fn monitors(ctx: &mut Ctx, raw: &Field<Vec<RawMonitor>>, names: &Name
                 );
             }
             if expect_keys.contains(&"json")
-                && raw.expect.ok().is_some_and(|expect| expect.json.ok().is_some())
+                && raw
+                    .expect
+                    .ok()
+                    .is_some_and(|expect| expect.json.ok().is_some())
             {
                 ctx.only_keys(
                     &join_key(&key("expect"), "json"),

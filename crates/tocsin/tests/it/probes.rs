@@ -44,7 +44,10 @@ component = "api"
     let app = TestApp::start(&config).await;
     app.advance(Duration::from_secs(3), SECOND).await;
     assert_eq!(monitor(&app, "api-port").await["status"], "up");
-    assert!(app.incidents("all").await.is_empty(), "an open port opens nothing");
+    assert!(
+        app.incidents("all").await.is_empty(),
+        "an open port opens nothing"
+    );
 
     drop(port);
     let opened = app
@@ -101,6 +104,9 @@ category = "payments"
         state["last_error"],
         "the vendor reports Minor Service Outage (minor)"
     );
-    assert!(app.incidents("all").await.is_empty(), "degraded opens nothing");
+    assert!(
+        app.incidents("all").await.is_empty(),
+        "degraded opens nothing"
+    );
     assert!(sink.accepted().is_empty(), "and pages nobody");
 }
