@@ -4,7 +4,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tocsin_core::Secret;
-use tocsin_core::check::{HttpCheck, StatusRange};
+use tocsin_core::check::{
+    Check, DnsCheck, HttpCheck, JsonExpect, PostgresCheck, StatusRange, StatuspageCheck, TcpCheck,
+    TlsCheck,
+};
 
 /// `[[monitor]]`: something checked on a schedule (or, for a heartbeat, expected to ping).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +123,26 @@ pub struct HttpMonitor {
     pub expect_status: Vec<StatusRange>,
     /// `expect = { body_contains = "ok" }`: the answer's body must contain this text.
     pub body_contains: Option<String>,
+    /// The request body, sent as written (with `method = "POST"`, say).
+    pub body: Option<String>,
+    /// `expect = { body_regex = "build \\d+" }`: the answer's body (its first MiB) must match
+    /// this regular expression (Rust `regex` syntax).
+    pub body_regex: Option<String>,
+    /// `expect = { json = { path = "$.status", equals = "ok" } }`: the answer must be JSON with
+    /// this value at this dotted path (`$.status`, `data.items.0.state`; a number indexes an
+    /// array). `equals` is compared with a string's text, or a number's, boolean's or null's
+    /// JSON text (`"3"`, `"true"`).
+    pub json: Option<JsonExpect>,
+    /// A passing answer slower than this makes the monitor *degraded* (shown, never paged).
+    /// Shorter than `timeout`.
+    pub max_latency: Option<Duration>,
+    /// Redirects followed (0 to 20); more fail the check. With 0 the redirect itself is the
+    /// answer judged against `expect`. Default 5.
+    pub max_redirects: usize,
+    /// Whether the certificate of an `https://` URL must be valid (chain and hostname). Turn off
+    /// only for a service with a self-signed certificate; a `tls` monitor can still watch its
+    /// expiry. Default true.
+    pub tls_verify: bool,
 }
 
 impl HttpMonitor {
@@ -129,9 +152,59 @@ impl HttpMonitor {
             url: self.url.clone(),
             method: self.method.clone(),
             headers: self.headers.clone(),
+            body: self.body.clone(),
             timeout,
             expect_status: self.expect_status.clone(),
             body_contains: self.body_contains.clone(),
+            body_regex: self.body_regex.clone(),
+            json: self.json.clone(),
+            max_latency: self.max_latency,
+            max_redirects: self.max_redirects,
+            tls_verify: self.tls_verify,
         }
+    }
+}
+
+impl Monitor {
+    /// The check the prober runs for this monitor; `None` for a heartbeat, which is not probed
+    /// but pinged.
+    pub fn to_check(&self) -> Option<Check> {
+        let timeout = self.timeout;
+        Some(match &self.kind {
+            MonitorKind::Http(http) => Check::Http(http.to_check(timeout)),
+            MonitorKind::Tcp { host } => Check::Tcp(TcpCheck {
+                host: host.clone(),
+                timeout,
+            }),
+            MonitorKind::Dns {
+                query,
+                record,
+                expect_values,
+                resolver,
+            } => Check::Dns(DnsCheck {
+                query: query.clone(),
+                record: record.clone(),
+                expect_values: expect_values.clone(),
+                resolver: resolver.clone(),
+                timeout,
+            }),
+            MonitorKind::Tls {
+                host,
+                expires_within,
+            } => Check::Tls(TlsCheck {
+                host: host.clone(),
+                expires_within: *expires_within,
+                timeout,
+            }),
+            MonitorKind::Postgres { dsn } => Check::Postgres(PostgresCheck {
+                dsn: dsn.clone(),
+                timeout,
+            }),
+            MonitorKind::Statuspage { url } => Check::Statuspage(StatuspageCheck {
+                url: url.clone(),
+                timeout,
+            }),
+            MonitorKind::Heartbeat { .. } => return None,
+        })
     }
 }

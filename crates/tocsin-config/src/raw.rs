@@ -42,6 +42,7 @@ raw_tables!(
     RawTemplate,
     RawMonitor,
     RawExpect,
+    RawJsonExpect,
     RawIntegration,
     RawRunbooks,
     RawStatusPage,
@@ -226,6 +227,10 @@ pub(crate) struct RawMonitor {
     pub every: Str,
     pub grace: Str,
     pub max_runtime: Str,
+    pub body: Str,
+    pub max_latency: Str,
+    pub max_redirects: Int,
+    pub tls_verify: Bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -234,6 +239,15 @@ pub(crate) struct RawExpect {
     pub status: Field<OneOrMany>,
     pub body_contains: Str,
     pub values: List,
+    pub body_regex: Str,
+    pub json: Field<RawJsonExpect>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawJsonExpect {
+    pub path: Str,
+    pub equals: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

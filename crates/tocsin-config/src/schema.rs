@@ -37,6 +37,7 @@ pub(crate) fn keys_at(shape: &str, front_matter: bool) -> Option<&'static [&'sta
         "template" => fields_of::<RawTemplate>(),
         "monitor" => fields_of::<RawMonitor>(),
         "monitor.expect" => fields_of::<RawExpect>(),
+        "monitor.expect.json" => fields_of::<RawJsonExpect>(),
         "integration" => fields_of::<RawIntegration>(),
         "runbooks" => fields_of::<RawRunbooks>(),
         "status_page" => fields_of::<RawStatusPage>(),

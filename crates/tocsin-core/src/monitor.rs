@@ -12,6 +12,9 @@ pub enum MonitorStatus {
     Pending,
     Up,
     Down,
+    /// Answering, but not fully healthy (slow, or a vendor reporting a minor outage). Between up
+    /// and down: shown, never paged.
+    Degraded,
 }
 
 impl MonitorStatus {
@@ -20,6 +23,7 @@ impl MonitorStatus {
             MonitorStatus::Pending => "pending",
             MonitorStatus::Up => "up",
             MonitorStatus::Down => "down",
+            MonitorStatus::Degraded => "degraded",
         }
     }
 
@@ -28,6 +32,7 @@ impl MonitorStatus {
             "pending" => Some(MonitorStatus::Pending),
             "up" => Some(MonitorStatus::Up),
             "down" => Some(MonitorStatus::Down),
+            "degraded" => Some(MonitorStatus::Degraded),
             _ => None,
         }
     }
@@ -45,6 +50,7 @@ pub struct MonitorState {
     pub failing_since: Option<Timestamp>,
     pub last_check_at: Option<Timestamp>,
     pub last_latency_ms: Option<u64>,
+    /// Why the last check failed or, for a degraded one, why it is degraded.
     pub last_error: Option<String>,
 }
 
@@ -75,7 +81,8 @@ pub enum Transition {
 }
 
 /// Folds one check into the monitor's state. A single success ends an outage; `confirm`
-/// consecutive failures (at least 1) start one.
+/// consecutive failures (at least 1) start one. A passing check that reports itself degraded
+/// makes the monitor *degraded* (ending an outage just as *up* does) and opens nothing.
 pub fn observe(
     state: &MonitorState,
     outcome: &CheckOutcome,
@@ -87,6 +94,13 @@ pub fn observe(
     next.last_latency_ms = Some(outcome.latency_ms);
     next.last_error = outcome.error.clone();
     if outcome.ok {
+        let healthy = match &outcome.degraded {
+            Some(reason) => {
+                next.last_error = Some(reason.clone());
+                MonitorStatus::Degraded
+            }
+            None => MonitorStatus::Up,
+        };
         next.failures = 0;
         next.failing_since = None;
         let transition = match state.status {
@@ -96,8 +110,8 @@ pub fn observe(
             }),
             _ => None,
         };
-        if state.status != MonitorStatus::Up {
-            next.status = MonitorStatus::Up;
+        if state.status != healthy {
+            next.status = healthy;
             next.since = Some(at);
         }
         return (next, transition);
@@ -133,7 +147,55 @@ mod tests {
             status: Some(if ok { 200 } else { 503 }),
             latency_ms: 3,
             error: (!ok).then(|| "status 503, expected 200-299".to_owned()),
+            degraded: None,
         }
+    }
+
+    fn slow() -> CheckOutcome {
+        CheckOutcome {
+            degraded: Some("took 2.5s, more than max_latency 2s".to_owned()),
+            ..outcome(true)
+        }
+    }
+
+    #[test]
+    fn a_slow_success_is_degraded_ends_an_outage_and_opens_nothing() {
+        let state = MonitorState::pending();
+        let (state, t) = observe(&state, &slow(), 1, at(0));
+        assert_eq!((state.status, t), (MonitorStatus::Degraded, None));
+        assert_eq!(state.since, Some(at(0)));
+        assert_eq!(
+            state.last_error.as_deref(),
+            Some("took 2.5s, more than max_latency 2s")
+        );
+        // Still degraded: the status began at the first degraded check.
+        let (state, t) = observe(&state, &slow(), 1, at(1));
+        assert_eq!(
+            (state.status, state.since, t),
+            (MonitorStatus::Degraded, Some(at(0)), None)
+        );
+        let (state, t) = observe(&state, &outcome(true), 1, at(2));
+        assert_eq!(
+            (state.status, state.since, t),
+            (MonitorStatus::Up, Some(at(2)), None)
+        );
+        assert_eq!(state.last_error, None);
+        // Down, then a slow answer: the outage ends (resolved), the monitor is degraded.
+        let (state, _) = observe(&state, &outcome(false), 1, at(3));
+        assert_eq!(state.status, MonitorStatus::Down);
+        let (state, t) = observe(&state, &slow(), 1, at(4));
+        assert_eq!(state.status, MonitorStatus::Degraded);
+        assert_eq!(
+            t,
+            Some(Transition::Up {
+                since: at(4),
+                down_since: at(3)
+            })
+        );
+        assert_eq!(
+            MonitorStatus::parse("degraded"),
+            Some(MonitorStatus::Degraded)
+        );
     }
 
     fn at(seconds: i64) -> Timestamp {

@@ -79,12 +79,7 @@ impl Engine {
                 self.decide_one(work).await?;
             }
             Ping::Success | Ping::Exit(0) => {
-                let ok = CheckOutcome {
-                    ok: true,
-                    status: None,
-                    latency_ms: 0,
-                    error: None,
-                };
+                let ok = CheckOutcome::up(None, 0);
                 self.record_check(monitor, &record, now, ok, deadline, Some(None))
                     .await?;
             }

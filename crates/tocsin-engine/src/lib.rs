@@ -60,7 +60,7 @@ pub struct Engine {
     policy: Policy,
     targets: HashMap<String, Target>,
     sender: Sender,
-    probe_client: reqwest::Client,
+    probers: tocsin_probe::Probers,
     signer: ack::AckSigner,
     intake: intake::Intake,
     /// Heartbeat pings and silence checks of one monitor must not interleave.
@@ -130,7 +130,7 @@ impl Engine {
             policy: policy::policy(&config, &targets),
             targets,
             sender: sender(&config)?,
-            probe_client: tocsin_probe::http_client(),
+            probers: tocsin_probe::Probers::new(),
             signer: ack::AckSigner::new(key),
             intake: intake::Intake::default(),
             heartbeats: Mutex::new(()),

@@ -22,11 +22,18 @@ const BATCH: u32 = 500;
 /// Checks in flight at once; bounded so a burst of due monitors cannot exhaust sockets.
 const CONCURRENCY: usize = 256;
 
-/// The probe kinds this build runs; the others are validated but not yet probed.
+/// Whether the engine schedules this monitor: every kind is (probed, or for a heartbeat, checked
+/// for silence).
 pub(crate) fn is_probed(monitor: &Monitor) -> bool {
     matches!(
         monitor.kind,
-        MonitorKind::Http(_) | MonitorKind::Heartbeat { .. }
+        MonitorKind::Http(_)
+            | MonitorKind::Tcp { .. }
+            | MonitorKind::Dns { .. }
+            | MonitorKind::Tls { .. }
+            | MonitorKind::Postgres { .. }
+            | MonitorKind::Statuspage { .. }
+            | MonitorKind::Heartbeat { .. }
     )
 }
 
@@ -75,11 +82,9 @@ impl Engine {
             return self.heartbeat_due(monitor, record).await;
         }
         let at = self.now();
-        let outcome = match &monitor.kind {
-            MonitorKind::Http(http) => {
-                tocsin_probe::http::check(&self.probe_client, &http.to_check(monitor.timeout)).await
-            }
-            _ => crate::work::failed("probe kind not supported".into()),
+        let outcome = match monitor.to_check() {
+            Some(check) => tocsin_probe::run(&self.probers, &check, at).await,
+            None => crate::work::failed("this monitor kind is not probed".into()),
         };
         // Keep the rhythm: the next check is one interval after the scheduled one, unless the
         // engine fell behind by more than that, in which case it starts again from now.

@@ -88,10 +88,5 @@ impl Engine {
 
 /// A failed check's outcome with a message and no HTTP status (heartbeats).
 pub(crate) fn failed(error: String) -> CheckOutcome {
-    CheckOutcome {
-        ok: false,
-        status: None,
-        latency_ms: 0,
-        error: Some(error),
-    }
+    CheckOutcome::down(None, 0, error)
 }

@@ -2,23 +2,26 @@
 
 use std::error::Error as _;
 use std::io;
+use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, Method, Request, Response, Url};
-use tocsin_core::check::{CheckOutcome, HttpCheck, StatusRange};
+use tocsin_core::check::{CheckOutcome, HttpCheck, JsonExpect, StatusRange};
 use tocsin_core::format_duration;
 
-use crate::MAX_REDIRECTS;
+use crate::{describe_io, elapsed_ms, one_line};
 
-/// How much of the body `body_contains` searches: more than any health page needs, small enough
-/// that a probe pointed at a large download cannot exhaust memory.
+/// How much of the body `body_contains`, `body_regex` and `json` look at: more than any health
+/// page needs, small enough that a probe pointed at a large download cannot exhaust memory.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Runs one HTTP check. Never fails: every problem becomes a failed [`CheckOutcome`] whose `error`
 /// says, in one line, what an on-call engineer would look at first.
 ///
-/// The whole exchange (connect, TLS, redirects, and reading the body when `body_contains` is set)
-/// is bounded by `check.timeout`; `latency_ms` covers the same span.
+/// The whole exchange (connect, TLS, redirects, and reading the body when the body is judged) is
+/// bounded by `check.timeout`; `latency_ms` covers the same span. A passing answer slower than
+/// `max_latency` is degraded. The redirect limit and certificate checking are the client's
+/// (see [`crate::run`], which picks the client for the check).
 pub async fn check(client: &Client, check: &HttpCheck) -> CheckOutcome {
     let started = tokio::time::Instant::now();
     let mut status = None;
@@ -37,13 +40,27 @@ pub async fn check(client: &Client, check: &HttpCheck) -> CheckOutcome {
             }
         }
     };
-    let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    CheckOutcome {
-        ok: verdict.is_ok(),
-        status,
-        latency_ms,
-        error: verdict.err(),
+    let latency_ms = elapsed_ms(started);
+    match verdict {
+        Err(error) => CheckOutcome::down(status, latency_ms, error),
+        Ok(()) => CheckOutcome {
+            degraded: slower_than(latency_ms, check.max_latency),
+            ..CheckOutcome::up(status, latency_ms)
+        },
     }
+}
+
+/// `Some("answered in 2s500ms, slower than max_latency 2s")` when the answer was too slow.
+pub(crate) fn slower_than(latency_ms: u64, max_latency: Option<Duration>) -> Option<String> {
+    let max = max_latency?;
+    let took = Duration::from_millis(latency_ms);
+    (took > max).then(|| {
+        format!(
+            "answered in {}, slower than max_latency {}",
+            format_duration(took),
+            format_duration(max)
+        )
+    })
 }
 
 /// Turns the check into a request, refusing what cannot be sent before touching the network.
@@ -66,11 +83,13 @@ fn prepare(client: &Client, check: &HttpCheck) -> Result<Request, String> {
             .map_err(|_| format!("invalid value for header {name:?}"))?;
         headers.append(header_name, header_value);
     }
-    client
-        .request(method, url)
-        .headers(headers)
+    let mut request = client.request(method, url).headers(headers);
+    if let Some(body) = &check.body {
+        request = request.body(body.clone());
+    }
+    request
         .build()
-        .map_err(describe)
+        .map_err(|err| describe(err, check.max_redirects))
 }
 
 /// Sends the request and judges the answer. Runs under the check's timeout.
@@ -80,7 +99,10 @@ async fn exchange(
     check: &HttpCheck,
     status: &mut Option<u16>,
 ) -> Result<(), String> {
-    let mut response = client.execute(request).await.map_err(describe)?;
+    let mut response = client
+        .execute(request)
+        .await
+        .map_err(|err| describe(err, check.max_redirects))?;
     let code = response.status().as_u16();
     *status = Some(code);
 
@@ -97,6 +119,12 @@ async fn exchange(
         ));
     }
 
+    if check.body_regex.is_some() || check.json.is_some() {
+        let body = read_body(&mut response)
+            .await
+            .map_err(|err| describe(err, check.max_redirects))?;
+        return judge_body(&body, check);
+    }
     if let Some(needle) = &check.body_contains {
         match search_body(&mut response, needle.as_bytes()).await {
             Ok(Search::Found) => {}
@@ -109,10 +137,121 @@ async fn exchange(
                     BODY_LIMIT / 1024
                 ));
             }
-            Err(err) => return Err(describe(err)),
+            Err(err) => return Err(describe(err, check.max_redirects)),
         }
     }
     Ok(())
+}
+
+/// Reads the body up to [`BODY_LIMIT`]; the rest is left unread.
+async fn read_body(response: &mut Response) -> Result<Body, reqwest::Error> {
+    let mut bytes: Vec<u8> = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = BODY_LIMIT - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if chunk.len() >= room {
+            return Ok(Body {
+                bytes,
+                truncated: true,
+            });
+        }
+    }
+    Ok(Body {
+        bytes,
+        truncated: false,
+    })
+}
+
+/// A body read whole, or its first [`BODY_LIMIT`] bytes.
+struct Body {
+    bytes: Vec<u8>,
+    truncated: bool,
+}
+
+impl Body {
+    /// "(searched the first 1024 KiB)" when only the start was read.
+    fn note(&self) -> String {
+        if self.truncated {
+            format!(" (searched the first {} KiB)", BODY_LIMIT / 1024)
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Judges a body read whole against `body_contains`, `body_regex` and `json`, in that order.
+fn judge_body(body: &Body, check: &HttpCheck) -> Result<(), String> {
+    if let Some(needle) = &check.body_contains
+        && !Searcher::new(needle.as_bytes()).found_in(&body.bytes)
+    {
+        return Err(format!("body does not contain {needle:?}{}", body.note()));
+    }
+    let text = String::from_utf8_lossy(&body.bytes);
+    if let Some(pattern) = &check.body_regex {
+        let regex = regex::Regex::new(pattern)
+            .map_err(|err| format!("invalid body_regex: {}", one_line(&err.to_string())))?;
+        if !regex.is_match(&text) {
+            return Err(format!("body does not match {pattern:?}{}", body.note()));
+        }
+    }
+    if let Some(expect) = &check.json {
+        if body.truncated {
+            return Err(format!(
+                "body is larger than {} KiB, too large to read as JSON",
+                BODY_LIMIT / 1024
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|err| format!("body is not JSON: {}", one_line(&err.to_string())))?;
+        json_equals(&value, expect)?;
+    }
+    Ok(())
+}
+
+/// Checks `expect.equals` against the value at `expect.path`.
+fn json_equals(value: &serde_json::Value, expect: &JsonExpect) -> Result<(), String> {
+    let path = &expect.path;
+    let found = json_at(value, path).ok_or_else(|| format!("JSON has nothing at {path}"))?;
+    let text = match found {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    if text == expect.equals {
+        Ok(())
+    } else {
+        Err(format!(
+            "JSON {path} is {}, expected {:?}",
+            shorten(&found.to_string()),
+            expect.equals
+        ))
+    }
+}
+
+/// The value at a dotted path: `$.status`, `status`, `data.items.0.state` (a number indexes an
+/// array). `$` or an empty path is the whole document.
+pub fn json_at<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    let path = path.trim();
+    let path = path.strip_prefix('$').unwrap_or(path);
+    let path = path.strip_prefix('.').unwrap_or(path);
+    if path.is_empty() {
+        return Some(value);
+    }
+    path.split('.')
+        .try_fold(value, |current, step| match current {
+            serde_json::Value::Object(map) => map.get(step),
+            serde_json::Value::Array(items) => items.get(step.parse::<usize>().ok()?),
+            _ => None,
+        })
+}
+
+/// At most 80 characters of a value, so a huge object does not flood the error line.
+fn shorten(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let head: String = text.chars().take(MAX).collect();
+    format!("{head}…")
 }
 
 /// What a body search found.
@@ -196,21 +335,22 @@ fn describe_ranges(ranges: &[StatusRange]) -> String {
 
 /// One line saying what went wrong on the wire. The URL is left out: the check already names it,
 /// and URLs sometimes carry tokens in their query string.
-fn describe(err: reqwest::Error) -> String {
+pub(crate) fn describe(err: reqwest::Error, max_redirects: usize) -> String {
     let err = err.without_url();
     if err.is_redirect() {
-        return format!("too many redirects (more than {MAX_REDIRECTS})");
+        return format!("too many redirects (more than {max_redirects})");
     }
-    if let Some(io) = io_error(&err) {
-        match io.kind() {
-            io::ErrorKind::ConnectionRefused => return "connection refused".to_owned(),
-            io::ErrorKind::ConnectionReset => return "connection reset by the server".to_owned(),
-            io::ErrorKind::TimedOut => return "connect timed out".to_owned(),
-            io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
-                return format!("host unreachable: {}", one_line(&io.to_string()));
-            }
-            _ => {}
-        }
+    if let Some(io) = io_error(&err)
+        && matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+        )
+    {
+        return describe_io(io);
     }
     let cause = root_cause(&err);
     if err.is_dns() {
@@ -240,16 +380,7 @@ fn io_error(err: &reqwest::Error) -> Option<&io::Error> {
 
 /// The innermost error's message: the outer layers only say "error sending request".
 fn root_cause(err: &reqwest::Error) -> String {
-    let mut deepest: &dyn std::error::Error = err;
-    while let Some(next) = deepest.source() {
-        deepest = next;
-    }
-    one_line(&deepest.to_string())
-}
-
-/// Error texts go into one-line fields and logs.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::root_cause(err)
 }
 
 #[cfg(test)]
@@ -277,6 +408,45 @@ mod tests {
     }
 
     #[test]
+    fn json_paths_walk_objects_and_arrays() {
+        let doc = serde_json::json!({"status": "ok", "data": {"items": [{"state": "up"}, 7]}});
+        assert_eq!(json_at(&doc, "$.status"), Some(&serde_json::json!("ok")));
+        assert_eq!(json_at(&doc, "status"), Some(&serde_json::json!("ok")));
+        assert_eq!(
+            json_at(&doc, "data.items.0.state"),
+            Some(&serde_json::json!("up"))
+        );
+        assert_eq!(json_at(&doc, "$.data.items.1"), Some(&serde_json::json!(7)));
+        assert_eq!(json_at(&doc, "$"), Some(&doc));
+        assert_eq!(json_at(&doc, "data.items.x"), None);
+        assert_eq!(json_at(&doc, "status.deeper"), None);
+        let expect = |path: &str, equals: &str| JsonExpect {
+            path: path.to_owned(),
+            equals: equals.to_owned(),
+        };
+        assert_eq!(json_equals(&doc, &expect("data.items.1", "7")), Ok(()));
+        assert_eq!(
+            json_equals(&doc, &expect("$.status", "down")),
+            Err("JSON $.status is \"ok\", expected \"down\"".to_owned())
+        );
+        assert_eq!(
+            json_equals(&doc, &expect("$.missing", "x")),
+            Err("JSON has nothing at $.missing".to_owned())
+        );
+    }
+
+    #[test]
+    fn only_answers_slower_than_max_latency_are_degraded() {
+        let max = Some(Duration::from_secs(2));
+        assert_eq!(slower_than(2000, max), None);
+        assert_eq!(slower_than(5000, None), None);
+        assert_eq!(
+            slower_than(2500, max).as_deref(),
+            Some("answered in 2s500ms, slower than max_latency 2s")
+        );
+    }
+
+    #[test]
     fn ranges_read_like_the_configuration() {
         assert_eq!(describe_ranges(&[StatusRange::SUCCESS]), "200-299");
         assert_eq!(
@@ -296,9 +466,15 @@ mod tests {
             url: url.to_owned(),
             method: method.to_owned(),
             headers: Default::default(),
+            body: None,
             timeout: std::time::Duration::from_secs(1),
             expect_status: vec![StatusRange::SUCCESS],
             body_contains: None,
+            body_regex: None,
+            json: None,
+            max_latency: None,
+            max_redirects: crate::MAX_REDIRECTS,
+            tls_verify: true,
         }
     }
 

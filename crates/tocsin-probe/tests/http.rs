@@ -25,9 +25,15 @@ fn check(url: String) -> HttpCheck {
         url,
         method: "GET".to_owned(),
         headers: BTreeMap::new(),
+        body: None,
         timeout: Duration::from_secs(5),
         expect_status: vec![StatusRange::SUCCESS],
         body_contains: None,
+        body_regex: None,
+        json: None,
+        max_latency: None,
+        max_redirects: tocsin_probe::MAX_REDIRECTS,
+        tls_verify: true,
     }
 }
 

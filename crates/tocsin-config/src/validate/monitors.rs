@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use tocsin_core::Secret;
-use tocsin_core::check::StatusRange;
+use tocsin_core::check::{JsonExpect, StatusRange};
 
 use super::Names;
 use super::ctx::Ctx;
@@ -48,6 +48,12 @@ pub(crate) fn type_keys(kind: &str) -> &'static [&'static str] {
             "expect",
             "expect.status",
             "expect.body_contains",
+            "body",
+            "expect.body_regex",
+            "expect.json",
+            "max_latency",
+            "max_redirects",
+            "tls_verify",
         ],
         "tcp" => &["host"],
         "dns" => &["query", "record", "expect", "expect.values", "resolver"],
@@ -111,6 +117,18 @@ pub(super) fn monitors(ctx: &mut Ctx, raw: &Field<Vec<RawMonitor>>, names: &Name
                     &key("expect"),
                     &expect_keys,
                     &format!("the `expect` of {what}"),
+                );
+            }
+            if expect_keys.contains(&"json")
+                && raw
+                    .expect
+                    .ok()
+                    .is_some_and(|expect| expect.json.ok().is_some())
+            {
+                ctx.only_keys(
+                    &join_key(&key("expect"), "json"),
+                    &["path", "equals"],
+                    &format!("`expect.json` of {what}"),
                 );
             }
         }
@@ -277,12 +295,19 @@ fn kind(
                 &expect.body_contains,
                 &join_key(&key("expect"), "body_contains"),
             );
+            let extras = http_extras(ctx, raw, expect, item);
             Some(MonitorKind::Http(HttpMonitor {
                 url: url?,
                 method,
                 headers,
                 expect_status: expect_status?,
                 body_contains,
+                body: extras.body,
+                body_regex: extras.body_regex?,
+                json: extras.json?,
+                max_latency: extras.max_latency?,
+                max_redirects: extras.max_redirects?,
+                tls_verify: extras.tls_verify,
             }))
         }
         "tcp" => {
@@ -404,6 +429,140 @@ fn kind(
             })
         }
     }
+}
+
+/// The HTTP options beyond status and `body_contains`; `None` in a field means it was invalid
+/// (and reported).
+struct HttpExtras {
+    body: Option<String>,
+    body_regex: Option<Option<String>>,
+    json: Option<Option<JsonExpect>>,
+    max_latency: Option<Option<Duration>>,
+    max_redirects: Option<usize>,
+    tls_verify: bool,
+}
+
+/// Most redirects a monitor may follow: more is a loop, not a deployment.
+const MAX_REDIRECTS: i64 = 20;
+
+fn http_extras(ctx: &mut Ctx, raw: &RawMonitor, expect: &RawExpect, item: &str) -> HttpExtras {
+    let key = |name: &str| join_key(item, name);
+    let expect_key = |name: &str| join_key(&key("expect"), name);
+    let body = ctx.get(&raw.body, &key("body"));
+
+    let regex_path = expect_key("body_regex");
+    let body_regex = match ctx.get(&expect.body_regex, &regex_path) {
+        Some(pattern) => match regex::Regex::new(&pattern) {
+            Ok(_) => Some(Some(pattern)),
+            Err(error) => {
+                // The regex crate's message is several lines with a caret; its last line says what.
+                let text = error.to_string();
+                let what = text
+                    .lines()
+                    .rev()
+                    .find(|line| !line.trim().is_empty())
+                    .unwrap_or(&text)
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .to_owned();
+                ctx.error(
+                    &regex_path,
+                    format!("`body_regex` is not a valid regular expression: {what}"),
+                    Some(
+                        "use Rust regex syntax (https://docs.rs/regex), like \"build \\\\d+\"; escape a literal ( or . with \\\\"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+        },
+        None => Some(None),
+    };
+
+    let json_path = expect_key("json");
+    let json = match ctx.section(&expect.json, &json_path) {
+        None => Some(None),
+        Some(json) => {
+            let path = ctx.require(&json.path, &join_key(&json_path, "path"), "\"$.status\"");
+            let equals = ctx.require(&json.equals, &join_key(&json_path, "equals"), "\"ok\"");
+            let path = path.filter(|path| {
+                let ok = json_path_ok(path);
+                if !ok {
+                    ctx.error(
+                        &join_key(&json_path, "path"),
+                        format!("`{path}` is not a dotted JSON path"),
+                        Some("write keys and array indexes joined by dots, like \"$.status\" or \"data.items.0.state\"".to_owned()),
+                    );
+                }
+                ok
+            });
+            match (path, equals) {
+                (Some(path), Some(equals)) => Some(Some(JsonExpect { path, equals })),
+                _ => None,
+            }
+        }
+    };
+
+    let max_latency = match ctx.duration(&raw.max_latency, &key("max_latency"), true) {
+        None if raw.max_latency.is_present() => None,
+        None => Some(None),
+        Some(max_latency) => {
+            // The timeout as validated elsewhere (its own errors are reported there).
+            let parse = |field: &crate::field::Field<String>| {
+                field
+                    .ok()
+                    .and_then(|text| tocsin_core::parse_duration(text).ok())
+            };
+            let ten = Duration::from_secs(10);
+            let timeout = parse(&raw.timeout)
+                .unwrap_or_else(|| parse(&raw.interval).map_or(ten, |interval| interval.min(ten)));
+            if max_latency >= timeout {
+                ctx.error(
+                    &key("max_latency"),
+                    "`max_latency` is not shorter than `timeout`",
+                    Some("a check slower than `timeout` fails; make `max_latency` shorter, like \"2s\"".to_owned()),
+                );
+                None
+            } else {
+                Some(Some(max_latency))
+            }
+        }
+    };
+
+    let max_redirects = match ctx.get(&raw.max_redirects, &key("max_redirects")) {
+        None if raw.max_redirects.is_present() => None,
+        None => Some(tocsin_core::check::DEFAULT_MAX_REDIRECTS),
+        Some(count) if (0..=MAX_REDIRECTS).contains(&count) => usize::try_from(count).ok(),
+        Some(count) => {
+            ctx.error(
+                &key("max_redirects"),
+                format!("`max_redirects` is {count}; it must be from 0 to {MAX_REDIRECTS}"),
+                Some("write how many redirects to follow, like `max_redirects = 5`".to_owned()),
+            );
+            None
+        }
+    };
+    let tls_verify = ctx.get(&raw.tls_verify, &key("tls_verify")).unwrap_or(true);
+    HttpExtras {
+        body,
+        body_regex,
+        json,
+        max_latency,
+        max_redirects,
+        tls_verify,
+    }
+}
+
+/// `$`, `$.a.b`, `a.0.b`: non-empty steps joined by dots, no brackets.
+fn json_path_ok(path: &str) -> bool {
+    let path = path.trim();
+    let rest = path.strip_prefix('$').unwrap_or(path);
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    if rest.is_empty() {
+        return path.starts_with('$');
+    }
+    rest.split('.')
+        .all(|step| !step.is_empty() && !step.contains(['[', ']', ' ']))
 }
 
 /// Parses `"200-299"`, `"200-299, 301"` or several such strings.

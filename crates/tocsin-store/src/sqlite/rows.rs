@@ -133,15 +133,20 @@ pub fn monitor(row: &SqliteRow) -> Result<MonitorRecord> {
 }
 
 pub fn check(row: &SqliteRow) -> Result<CheckRecord> {
+    let ok: bool = row.try_get("ok")?;
+    // A passing check with an `error` is a degraded one: the column holds why (see `record_check`).
+    let note: Option<String> = row.try_get("error")?;
+    let (error, degraded) = if ok { (None, note) } else { (note, None) };
     Ok(CheckRecord {
         at: ts(row.try_get("at")?)?,
         outcome: CheckOutcome {
-            ok: row.try_get("ok")?,
+            ok,
             status: row
                 .try_get::<Option<i64>, _>("status")?
                 .and_then(|v| u16::try_from(v).ok()),
             latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
-            error: row.try_get("error")?,
+            error,
+            degraded,
         },
     })
 }
@@ -218,7 +223,8 @@ pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit)
         .bind(outcome.ok)
         .bind(outcome.status.map(i64::from))
         .bind(latency)
-        .bind(&outcome.error)
+        // One column for both: why a failed check failed, or why a passing one is degraded.
+        .bind(outcome.error.as_ref().or(outcome.degraded.as_ref()))
         .execute(&mut **tx)
         .await?;
     }

@@ -39,7 +39,7 @@ pub async fn list(_caller: Caller, State(state): State<AppState>) -> Result<Json
                 "next_check_at": record.next_check_at,
                 "maintenance": maintenance,
             }),
-            // Validated but not probed by this build (see the README's feature table).
+            // Not checked yet (the engine registers every monitor at start-up).
             None => json!({
                 "id": monitor.id,
                 "name": monitor.name,

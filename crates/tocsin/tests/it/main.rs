@@ -11,6 +11,7 @@ mod flow;
 mod inbound;
 mod maintenance;
 mod peers;
+mod probes;
 mod status;
 mod support;
 mod ui;

@@ -108,6 +108,8 @@ const RENAMED: &[(&str, &str, &str)] = &[
     ("monitor", "expect.status", "expect_status"),
     ("monitor", "expect.body_contains", "body_contains"),
     ("monitor", "expect.values", "expect_values"),
+    ("monitor", "expect.body_regex", "body_regex"),
+    ("monitor", "expect.json", "json"),
 ];
 
 /// Fields of documenting structs that are not keys: (struct, field).
@@ -351,6 +353,7 @@ impl Gen<'_> {
             }
             "WeeklyTime" => "string, day and time (`\"sun 09:00\"`)".to_owned(),
             "Cron" => "string, 5-field cron".to_owned(),
+            "JsonExpect" => "table `{ path = \"...\", equals = \"...\" }`".to_owned(),
             "PathBuf" => "string (path)".to_owned(),
             "BTreeMap" if arg(0) == "String" && matches!(arg(1), "String" | "Secret") => {
                 "table of strings".to_owned()
