@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
+mod rollups;
 mod rows;
 mod status;
 
@@ -828,6 +829,37 @@ impl Store for SqliteStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         self.record_subscriber_mail_sql(mail_id, at, outcome).await
+    }
+
+    async fn record_checks(&self, checks: &[CheckCommit]) -> Result<()> {
+        self.record_checks_sql(checks).await
+    }
+
+    async fn monitor_history(
+        &self,
+        monitor_id: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<tocsin_core::uptime::MonitorHistory> {
+        self.monitor_history_sql(monitor_id, from, to).await
+    }
+
+    async fn rollups(
+        &self,
+        monitor_id: &str,
+        span: RollupSpan,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Rollup>> {
+        self.rollups_sql(monitor_id, span, from, to).await
+    }
+
+    async fn roll_up_and_prune(
+        &self,
+        now: Timestamp,
+        retention: &Retention,
+    ) -> Result<Housekeeping> {
+        self.roll_up_and_prune_sql(now, retention).await
     }
 }
 

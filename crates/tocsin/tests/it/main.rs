@@ -10,6 +10,7 @@ mod escalation;
 mod flow;
 mod inbound;
 mod peers;
+mod schedule;
 mod status;
 mod support;
 mod ui;
