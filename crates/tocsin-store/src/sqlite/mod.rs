@@ -705,9 +705,21 @@ impl Store for SqliteStore {
     }
 
     async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {
+        // Whole hours already rolled up come from the hourly aggregates (raw results are pruned
+        // after `keep_raw_checks`); the rest from the raw results. A window reaching past the
+        // raw results starts at its first whole hour.
         let row = sqlx::query(
-            "SELECT count(*) AS total, coalesce(sum(ok), 0) AS ok FROM check_results \
-             WHERE monitor_id = ? AND at >= ?",
+            "WITH edge AS (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings \
+               WHERE name = 'rollup_watermark_ms'), 0) / 3600000 * 3600000 AS at) \
+             SELECT \
+               (SELECT coalesce(sum(checks), 0) FROM check_rollups WHERE monitor_id = ?1 AND span = 'hour' \
+                  AND start >= ?2 AND start < (SELECT at FROM edge)) \
+               + (SELECT count(*) FROM check_results WHERE monitor_id = ?1 \
+                  AND at >= max(?2, (SELECT at FROM edge))) AS total, \
+               (SELECT coalesce(sum(checks - failures), 0) FROM check_rollups WHERE monitor_id = ?1 \
+                  AND span = 'hour' AND start >= ?2 AND start < (SELECT at FROM edge)) \
+               + (SELECT coalesce(sum(ok), 0) FROM check_results WHERE monitor_id = ?1 \
+                  AND at >= max(?2, (SELECT at FROM edge))) AS ok",
         )
         .bind(monitor_id)
         .bind(ms(since))

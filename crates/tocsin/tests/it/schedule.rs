@@ -244,6 +244,9 @@ async fn raw_checks_past_retention_live_on_as_exact_hourly_and_daily_aggregates(
         .expect("hour rollups");
     assert_eq!(hours.len(), 1);
     assert_eq!((hours[0].checks, hours[0].failures), (12, 12));
+    // Counts over the whole window (the monitors page) still include the pruned checks.
+    let counts = store.check_counts(MONITOR, day).await.expect("counts");
+    assert_eq!((counts.total, counts.ok), (3 * 288 + 7, 3 * 288 + 7 - 12));
     // Uptime still comes out exact after the raw checks are gone.
     let from = day + minutes(24 * 60);
     let to = day + minutes(2 * 24 * 60);
@@ -251,4 +254,66 @@ async fn raw_checks_past_retention_live_on_as_exact_hourly_and_daily_aggregates(
         .get(&format!("/api/v1/monitors/{MONITOR}/uptime?from={from}&to={to}"))
         .await;
     assert_eq!(body["down_ms"], 60 * 60_000, "{body}");
+}
+
+/// A slow site that records how many requests it was serving at once.
+async fn slow_site() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (serving, peak) = (now.clone(), most.clone());
+    let app = axum::Router::new().route(
+        "/slow",
+        axum::routing::get(move || {
+            let (serving, peak) = (serving.clone(), peak.clone());
+            async move {
+                let in_flight = serving.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(in_flight, Ordering::SeqCst);
+                // The site is slow (this is its behaviour, not the test waiting for something).
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                serving.fetch_sub(1, Ordering::SeqCst);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, most)
+}
+
+#[tokio::test]
+async fn twenty_monitors_of_one_host_take_turns_three_at_a_time() {
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    let (site, peak) = slow_site().await;
+    let mut config = format!(
+        "{}\n[engine]\nprobe_concurrency_per_host = 3\n",
+        basic_config(&target, &sink, "30s", 1)
+    );
+    for n in 0..20 {
+        config.push_str(&format!(
+            "\n[[monitor]]\nid = \"page-{n}\"\ntype = \"http\"\nurl = \"{site}/slow\"\ninterval = \"30s\"\nseverity = \"SEV-2\"\n"
+        ));
+    }
+    let app = TestApp::start(&config).await;
+    // Half a minute on, every monitor is due at once.
+    app.clock.advance(Duration::from_secs(30));
+    assert_eq!(app.app.engine.probe_due().await.expect("probe round"), 21);
+    assert_eq!(
+        peak.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "never more than three checks at once against 127.0.0.1"
+    );
+    let (_, monitors) = app.get("/api/v1/monitors").await;
+    let up = monitors["monitors"]
+        .as_array()
+        .expect("monitors")
+        .iter()
+        .filter(|m| m["status"] == "up")
+        .count();
+    assert_eq!(up, 21, "every check ran and passed");
 }
