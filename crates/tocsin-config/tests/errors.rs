@@ -439,3 +439,12 @@ fn all_three_problems_are_listed_with_their_lines() {
     assert!(shown.contains("help: did you mean `interval`?"), "{shown}");
     assert!(shown.ends_with("3 errors"), "{shown}");
 }
+
+#[test]
+fn bad_scheduler_settings() {
+    let text = BASE.replace(
+        "interval = \"30s\"",
+        "interval = \"30s\"\nretry_interval = \"1m\"",
+    ) + "\n[engine]\nprobe_concurrency_per_host = 0\nkeep_raw_checks = \"2y\"\n";
+    insta::assert_snapshot!(errors_in(&text).to_string());
+}

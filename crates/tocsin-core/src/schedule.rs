@@ -70,7 +70,10 @@ mod tests {
             ..MonitorState::pending()
         };
         let retry = Duration::from_secs(10);
-        assert_eq!(next_check(at(0), at(5), MINUTE, retry, &failing), at(10_000));
+        assert_eq!(
+            next_check(at(0), at(5), MINUTE, retry, &failing),
+            at(10_000)
+        );
         let down = MonitorState {
             status: MonitorStatus::Down,
             failures: 3,

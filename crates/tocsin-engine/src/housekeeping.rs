@@ -52,7 +52,8 @@ impl Engine {
         *self
             .next_housekeeping
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(add(now, HOUSEKEEPING_EVERY));
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(add(now, HOUSEKEEPING_EVERY));
         Ok(true)
     }
 }

@@ -80,6 +80,9 @@ mod tests {
         assert_eq!(snapshot.counts[0], 1);
         assert_eq!(snapshot.counts[3], 1, "7 ms is in the ≤10 ms bucket");
         assert_eq!(snapshot.counts[LAG_BUCKETS_MS.len()], 1);
-        assert_eq!((snapshot.count, snapshot.sum_ms, snapshot.max_ms), (3, 60_007, 60_000));
+        assert_eq!(
+            (snapshot.count, snapshot.sum_ms, snapshot.max_ms),
+            (3, 60_007, 60_000)
+        );
     }
 }

@@ -143,10 +143,7 @@ impl Engine {
             }
         }
         // Unrecorded: the monitor keeps its old state, so its next check makes the same change.
-        Rescheduled {
-            state: None,
-            next,
-        }
+        Rescheduled { state: None, next }
     }
 
     /// A heartbeat's deadline came: check it against the store, then follow its deadline there.

@@ -198,7 +198,11 @@ mod tests {
     #[test]
     fn monitors_come_due_in_order_and_once_until_put_back() {
         let schedule = Schedule::default();
-        schedule.load(vec![record("b", 2_000), record("a", 1_000), record("c", 9_000)]);
+        schedule.load(vec![
+            record("b", 2_000),
+            record("a", 1_000),
+            record("c", 9_000),
+        ]);
         assert_eq!(schedule.next_due(), Some(at(1_000)));
         assert!(schedule.take_due(at(999)).is_empty());
         let due: Vec<String> = schedule

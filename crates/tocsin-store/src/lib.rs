@@ -219,6 +219,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Folds raw results of whole minutes ended `retention.settle` before `now` into the
     /// per-minute, per-hour and per-day aggregates (each result exactly once), then deletes what
     /// is older than `retention` allows, in short transactions.
-    async fn roll_up_and_prune(&self, now: Timestamp, retention: &Retention)
-    -> Result<Housekeeping>;
+    async fn roll_up_and_prune(
+        &self,
+        now: Timestamp,
+        retention: &Retention,
+    ) -> Result<Housekeeping>;
 }

@@ -67,9 +67,7 @@ pub(crate) fn allowed_keys(kind: &str) -> Vec<&'static str> {
     COMMON
         .iter()
         .copied()
-        .filter(|key| {
-            !(heartbeat && matches!(*key, "interval" | "timeout" | "retry_interval"))
-        })
+        .filter(|key| !(heartbeat && matches!(*key, "interval" | "timeout" | "retry_interval")))
         .chain(type_keys(kind).iter().copied())
         .collect()
 }

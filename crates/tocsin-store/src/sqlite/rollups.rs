@@ -52,7 +52,9 @@ impl SqliteStore {
             Ok::<(), crate::StoreError>(())
         }
         .await;
-        sqlx::query(BUSY_TIMEOUT_DEFAULT).execute(&mut *conn).await?;
+        sqlx::query(BUSY_TIMEOUT_DEFAULT)
+            .execute(&mut *conn)
+            .await?;
         written
     }
 

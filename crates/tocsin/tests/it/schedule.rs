@@ -62,10 +62,8 @@ async fn checks_keep_their_rhythm_over_two_thousand_intervals_however_late_each_
 async fn retry_interval_confirms_a_failure_in_seconds_not_intervals() {
     let target = Target::start(200).await;
     let sink = Sink::start().await;
-    let config = basic_config(&target, &sink, "5m", 3).replace(
-        "confirm = 3\n",
-        "confirm = 3\nretry_interval = \"10s\"\n",
-    );
+    let config = basic_config(&target, &sink, "5m", 3)
+        .replace("confirm = 3\n", "confirm = 3\nretry_interval = \"10s\"\n");
     let app = TestApp::start(&config).await;
     let first = next_check(&app);
     run_to(&app, first).await;
@@ -77,10 +75,17 @@ async fn retry_interval_confirms_a_failure_in_seconds_not_intervals() {
         failed_at + SignedDuration::from_secs(10),
         "an unconfirmed failure is checked again after retry_interval"
     );
-    assert!(app.incidents("open").await.is_empty(), "one failure is not an outage yet");
+    assert!(
+        app.incidents("open").await.is_empty(),
+        "one failure is not an outage yet"
+    );
     run_to(&app, failed_at + SignedDuration::from_secs(20)).await;
     let open = app.incidents("open").await;
-    assert_eq!(open.len(), 1, "confirmed by the third failure, 20 s after the first");
+    assert_eq!(
+        open.len(),
+        1,
+        "confirmed by the third failure, 20 s after the first"
+    );
     assert_eq!(
         next_check(&app),
         failed_at + SignedDuration::from_secs(20) + minutes(5),
@@ -101,8 +106,8 @@ async fn retry_interval_confirms_a_failure_in_seconds_not_intervals() {
 async fn uptime_over_a_day_with_two_known_outages_is_exact() {
     let target = Target::start(200).await;
     let sink = Sink::start().await;
-    let config =
-        basic_config(&target, &sink, "5m", 1).replace("timezone = \"Asia/Riyadh\"", "timezone = \"UTC\"");
+    let config = basic_config(&target, &sink, "5m", 1)
+        .replace("timezone = \"Asia/Riyadh\"", "timezone = \"UTC\"");
     let day: Timestamp = "2026-11-27T00:00:00Z".parse().expect("valid");
     // Start so the monitor's first check, at its stable offset, falls one hour before the day:
     // every check is then on a five-minute boundary.
@@ -131,11 +136,17 @@ async fn uptime_over_a_day_with_two_known_outages_is_exact() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["down_ms"], 25 * 60_000, "{body}");
     assert_eq!(body["monitored_ms"], 24 * 3_600_000);
-    assert_eq!(body["uptime"].as_f64(), Some((1440.0 - 15.0 - 10.0) / 1440.0));
+    assert_eq!(
+        body["uptime"].as_f64(),
+        Some((1440.0 - 15.0 - 10.0) / 1440.0)
+    );
     assert_eq!(body["uptime_percent"], "98.26%");
     let outages = body["outages"].as_array().expect("outages");
     assert_eq!(outages.len(), 2);
-    assert_eq!(outages[1]["until"].as_str(), Some((day + minutes(24 * 60 + 20)).to_string().as_str()));
+    assert_eq!(
+        outages[1]["until"].as_str(),
+        Some((day + minutes(24 * 60 + 20)).to_string().as_str())
+    );
 
     // The status page's bar for that day says the same.
     let page = app
@@ -151,7 +162,9 @@ async fn uptime_over_a_day_with_two_known_outages_is_exact() {
 
     // Bad windows are refused with a clear error.
     let (status, body) = app
-        .get(&format!("/api/v1/monitors/{MONITOR}/uptime?from={next_day}&to={day}"))
+        .get(&format!(
+            "/api/v1/monitors/{MONITOR}/uptime?from={next_day}&to={day}"
+        ))
         .await;
     assert_eq!(status, 400, "{body}");
     let (status, _) = app.get("/api/v1/monitors/nope/uptime").await;
@@ -165,7 +178,14 @@ async fn a_locked_database_delays_the_write_but_fails_no_check_and_opens_no_inci
     let app = TestApp::start(&basic_config(&target, &sink, "30s", 1)).await;
     let store = app.app.engine.store().clone();
     run_to(&app, next_check(&app)).await;
-    assert_eq!(store.recent_checks(MONITOR, 10).await.expect("checks").len(), 1);
+    assert_eq!(
+        store
+            .recent_checks(MONITOR, 10)
+            .await
+            .expect("checks")
+            .len(),
+        1
+    );
 
     // Another connection holds the write lock on the same SQLite file.
     let url = format!("sqlite://{}", app.dir().join("tocsin.db").display());
@@ -179,9 +199,20 @@ async fn a_locked_database_delays_the_write_but_fails_no_check_and_opens_no_inci
     let due = next_check(&app);
     app.clock.set(due);
     assert_eq!(app.app.engine.probe_due().await.expect("probe round"), 1);
-    assert_eq!(app.app.engine.pending_checks(), 1, "held for the next write");
-    assert!(app.incidents("all").await.is_empty(), "no incident from a busy store");
-    assert_eq!(next_check(&app), due + SignedDuration::from_secs(30), "the rhythm goes on");
+    assert_eq!(
+        app.app.engine.pending_checks(),
+        1,
+        "held for the next write"
+    );
+    assert!(
+        app.incidents("all").await.is_empty(),
+        "no incident from a busy store"
+    );
+    assert_eq!(
+        next_check(&app),
+        due + SignedDuration::from_secs(30),
+        "the rhythm goes on"
+    );
 
     sqlx::query("ROLLBACK")
         .execute(&mut other)
@@ -190,7 +221,10 @@ async fn a_locked_database_delays_the_write_but_fails_no_check_and_opens_no_inci
     assert_eq!(app.app.engine.flush_checks().await.expect("flush"), 1);
     let checks = store.recent_checks(MONITOR, 10).await.expect("checks");
     assert_eq!(checks.len(), 2);
-    assert!(checks.iter().all(|check| check.outcome.ok), "no failed check was recorded");
+    assert!(
+        checks.iter().all(|check| check.outcome.ok),
+        "no failed check was recorded"
+    );
     let (_, monitors) = app.get("/api/v1/monitors").await;
     assert_eq!(monitors["monitors"][0]["status"], "up");
     assert!(app.incidents("all").await.is_empty());
@@ -251,7 +285,9 @@ async fn raw_checks_past_retention_live_on_as_exact_hourly_and_daily_aggregates(
     let from = day + minutes(24 * 60);
     let to = day + minutes(2 * 24 * 60);
     let (_, body) = app
-        .get(&format!("/api/v1/monitors/{MONITOR}/uptime?from={from}&to={to}"))
+        .get(&format!(
+            "/api/v1/monitors/{MONITOR}/uptime?from={from}&to={to}"
+        ))
         .await;
     assert_eq!(body["down_ms"], 60 * 60_000, "{body}");
 }
