@@ -28,6 +28,10 @@ pub struct Monitor {
     /// Consecutive failed checks (1 to 1000) before the monitor counts as down and its incident
     /// opens. Default 1.
     pub confirm: u32,
+    /// After a failed check, while the failure is not yet confirmed (`confirm` > 1), the next
+    /// check comes this soon instead of a whole `interval` later, like `"10s"`; at most
+    /// `interval`. Default: the `interval`. Not for heartbeats.
+    pub retry_interval: Duration,
     /// The `[[severity]]` id of the incident it opens. Required.
     pub severity: String,
     /// The category of the incident it opens (a `[[route]]` category: who is paged).

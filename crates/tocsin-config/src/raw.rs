@@ -209,6 +209,7 @@ pub(crate) struct RawMonitor {
     pub interval: Str,
     pub timeout: Str,
     pub confirm: Int,
+    pub retry_interval: Str,
     pub severity: Str,
     pub category: Str,
     pub component: Str,
@@ -340,6 +341,8 @@ pub(crate) struct RawEngine {
     pub reopen_window: Str,
     pub grouping_window: Str,
     pub integration_rate_limit: Int,
+    pub probe_concurrency_per_host: Int,
+    pub keep_raw_checks: Str,
 }
 
 /// A runbook's front matter (the TOML between its `+++` lines).

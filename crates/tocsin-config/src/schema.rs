@@ -107,7 +107,13 @@ mod tests {
         assert!(!monitor.contains(&"kind"));
         assert_eq!(
             fields_of::<RawEngine>(),
-            &["reopen_window", "grouping_window", "integration_rate_limit"]
+            &[
+                "reopen_window",
+                "grouping_window",
+                "integration_rate_limit",
+                "probe_concurrency_per_host",
+                "keep_raw_checks"
+            ]
         );
     }
 

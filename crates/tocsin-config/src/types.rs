@@ -138,6 +138,15 @@ pub struct Engine {
     /// Requests per second each integration may send (a burst of twice as many is allowed);
     /// past it the sender is answered 429 with `Retry-After`. From 1 to 1000000. Default `2000`.
     pub integration_rate_limit: u32,
+    /// Checks run at once against one host (the host of an HTTP monitor's `url`, of a TCP
+    /// monitor's `host`), so a hundred monitors of one site never hit it all at the same
+    /// instant. From 1 to 1000. Default `8`.
+    pub probe_concurrency_per_host: u32,
+    /// How long each check's raw result is kept, like `"7d"` (from `"1h"` to `"400d"`). Older
+    /// results live on as per-minute (30 days), per-hour and per-day (400 days) aggregates, and
+    /// uptime comes from outage intervals (kept 400 days), so the database stays bounded.
+    /// Default `"7d"`.
+    pub keep_raw_checks: Duration,
 }
 
 impl Default for Engine {
@@ -146,6 +155,8 @@ impl Default for Engine {
             reopen_window: Duration::from_secs(3600),
             grouping_window: Duration::from_secs(300),
             integration_rate_limit: 2000,
+            probe_concurrency_per_host: 8,
+            keep_raw_checks: Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

@@ -477,3 +477,12 @@ duration = "8d"
     );
     insta::assert_snapshot!(errors_in(&text).to_string());
 }
+
+#[test]
+fn bad_scheduler_settings() {
+    let text = BASE.replace(
+        "interval = \"30s\"",
+        "interval = \"30s\"\nretry_interval = \"1m\"",
+    ) + "\n[engine]\nprobe_concurrency_per_host = 0\nkeep_raw_checks = \"2y\"\n";
+    insta::assert_snapshot!(errors_in(&text).to_string());
+}

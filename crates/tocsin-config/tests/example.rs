@@ -55,6 +55,8 @@ fn server_and_org() {
             reopen_window: HOUR,
             grouping_window: 5 * MINUTE,
             integration_rate_limit: 2000,
+            probe_concurrency_per_host: 8,
+            keep_raw_checks: 7 * DAY,
         }
     );
 }

@@ -11,9 +11,11 @@ pub mod monitor;
 pub mod notice;
 pub mod oncall;
 pub mod retry;
+pub mod schedule;
 pub mod secret;
 pub mod signal;
 pub mod status;
+pub mod uptime;
 
 pub use duration::{DurationError, format_duration, parse_duration};
 pub use secret::Secret;

@@ -94,6 +94,10 @@ impl Engine {
                     .await?;
             }
         }
+        // The schedule wakes for the deadline the ping set (a `/start` may bring it closer).
+        if let Some(stored) = self.store.monitor(&monitor.id).await? {
+            self.schedule.set_due(&monitor.id, stored.next_check_at);
+        }
         Ok(true)
     }
 

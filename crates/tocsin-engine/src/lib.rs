@@ -3,18 +3,23 @@
 //! fire due timers and deliver the outbox, each claiming its work with a lease.
 
 pub mod ack;
+mod batch;
 mod clock;
 mod deliver;
 mod error;
 mod generation;
 mod heartbeat;
+mod hosts;
+mod housekeeping;
 mod inbound;
 mod intake;
 mod maintenance;
+mod lag;
 mod oncall;
 mod policy;
 mod probes;
 mod runtime;
+mod schedule;
 mod subscribers;
 mod timers;
 pub mod users;
@@ -39,9 +44,15 @@ use crate::work::Work;
 pub use ack::{AckClaims, TokenError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::EngineError;
+pub use housekeeping::{KEEP_MINUTE_ROLLUPS, KEEP_ROLLUPS};
 pub use inbound::{Accepted, Delivery};
 pub use intake::INTAKE_LIMIT;
+pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
+pub use policy::jitter;
 pub use runtime::Workers;
+
+/// Checks in flight at once across all hosts.
+const PROBE_SLOTS: usize = 1024;
 
 /// How long an acknowledge link stays valid.
 pub const ACK_LINK_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -77,6 +88,15 @@ pub struct Engine {
     wake_timers: Notify,
     /// Moves on every committed decision (see `generation.rs`).
     generation: std::sync::atomic::AtomicU64,
+    /// Probed monitors by next due instant, with their state (see `schedule.rs`).
+    schedule: schedule::Schedule,
+    /// Check results that changed nothing, waiting for the next batch write.
+    checks: batch::CheckBatch,
+    hosts: hosts::HostLimits,
+    /// Checks in flight at once, across hosts: bounds sockets on a burst.
+    probe_slots: tokio::sync::Semaphore,
+    lag: lag::ScheduleLag,
+    next_housekeeping: std::sync::Mutex<Option<Timestamp>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -141,6 +161,12 @@ impl Engine {
             wake_deliveries: Notify::new(),
             wake_timers: Notify::new(),
             generation: std::sync::atomic::AtomicU64::new(0),
+            schedule: schedule::Schedule::default(),
+            checks: batch::CheckBatch::default(),
+            hosts: hosts::HostLimits::new(config.engine.probe_concurrency_per_host),
+            probe_slots: tokio::sync::Semaphore::new(PROBE_SLOTS),
+            lag: lag::ScheduleLag::default(),
+            next_housekeeping: std::sync::Mutex::new(None),
             config,
             store,
             clock,
@@ -179,7 +205,51 @@ impl Engine {
             })
             .collect();
         self.store.sync_monitors(&monitors).await?;
+        self.load_schedule(now).await
+    }
+
+    /// Loads every probed monitor into the in-memory schedule. A check missed while tocsin was
+    /// stopped is not made up in one burst: the monitor resumes at its next slot, keeping its
+    /// offset (heartbeat deadlines stay as they are: a missed one is overdue).
+    async fn load_schedule(&self, now: Timestamp) -> Result<(), EngineError> {
+        let records = self
+            .store
+            .monitors()
+            .await?
+            .into_iter()
+            .filter_map(|mut record| {
+                let monitor = self.config.monitor(&record.id)?;
+                if !probes::is_probed(monitor) {
+                    return None;
+                }
+                if !matches!(monitor.kind, tocsin_config::MonitorKind::Heartbeat { .. })
+                    && record.next_check_at < now
+                {
+                    record.next_check_at = tocsin_core::schedule::next_check(
+                        record.next_check_at,
+                        now,
+                        monitor.interval,
+                        monitor.interval,
+                        &tocsin_core::monitor::MonitorState::pending(),
+                    );
+                }
+                Some(record)
+            })
+            .collect();
+        self.schedule.load(records);
         Ok(())
+    }
+
+    /// How late checks started after their due instant, since start-up.
+    pub fn schedule_lag(&self) -> LagSnapshot {
+        self.lag.snapshot()
+    }
+
+    /// When a monitor's next check is due, as scheduled in memory.
+    pub fn next_check_at(&self, monitor_id: &str) -> Option<Timestamp> {
+        self.schedule
+            .record(monitor_id)
+            .map(|record| record.next_check_at)
     }
 
     fn ctx(&self, now: Timestamp, on_call: &std::collections::BTreeMap<String, String>) -> Ctx {
@@ -316,6 +386,9 @@ impl Engine {
     /// Returns how many items were handled.
     pub async fn run_due(&self) -> Result<usize, EngineError> {
         let probed = self.probe_round().await?;
+        if let Err(error) = self.housekeeping_round().await {
+            tracing::error!(%error, "rolling up and pruning check history failed; it runs again next minute");
+        }
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;

@@ -132,4 +132,21 @@ mod tests {
         assert!(jitter("api-health", interval) < interval);
         assert_ne!(jitter("api-health", interval), jitter("api-v1", interval));
     }
+
+    #[test]
+    fn jitter_spreads_many_monitors_across_the_interval() {
+        let interval = Duration::from_secs(30);
+        // 1,000 monitors in ten 3-second slices: each slice gets about a hundred.
+        let mut slices = [0u32; 10];
+        for n in 0..1000 {
+            let offset = jitter(&format!("monitor-{n}"), interval);
+            assert!(offset < interval);
+            let slice = usize::try_from(offset.as_secs() / 3).expect("small");
+            slices[slice] += 1;
+        }
+        assert!(
+            slices.iter().all(|count| (60..=140).contains(count)),
+            "{slices:?}"
+        );
+    }
 }

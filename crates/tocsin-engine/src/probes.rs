@@ -1,5 +1,6 @@
-//! Runs due probes: claims monitors whose check is due, checks them concurrently, and commits
-//! each result with the monitor's new state and whatever incident change it causes.
+//! Runs due probes: takes the monitors the in-memory schedule says are due, checks each at its
+//! instant (within its host's limit), and records the result: a change of status commits its
+//! decision at once, in one transaction; anything else joins the next batch write.
 
 use std::time::Duration;
 
@@ -13,14 +14,19 @@ use tocsin_core::monitor::{Transition, observe};
 use tocsin_core::signal::{Signal, SignalStatus};
 use tocsin_store::{CheckCommit, Item, ItemOutcome, Lookup, MonitorRecord};
 
+use crate::schedule::Rescheduled;
 use crate::work::Work;
 
 use crate::{Engine, EngineError};
 
-/// Claimed at most this many at once; the rest wait for the next round.
-const BATCH: u32 = 500;
-/// Checks in flight at once; bounded so a burst of due monitors cannot exhaust sockets.
+/// Checks in flight at once in one `run_due` round; bounded so a burst of due monitors cannot
+/// exhaust sockets (the production loop is bounded by `probe_slots`).
 const CONCURRENCY: usize = 256;
+/// A change of status whose commit failed is tried this many times before the check is left
+/// unrecorded (the next check then finds the same change and commits it).
+const COMMIT_ATTEMPTS: usize = 2;
+/// A heartbeat whose deadline check failed on a store error is looked at again this soon.
+const HEARTBEAT_RETRY: Duration = Duration::from_secs(5);
 
 /// Whether the engine schedules this monitor: every kind is (probed, or for a heartbeat, checked
 /// for silence).
@@ -43,57 +49,129 @@ pub(crate) fn add(at: Timestamp, duration: Duration) -> Timestamp {
 }
 
 impl Engine {
-    /// Claims every due monitor and checks them all, returning once each result is committed.
-    pub(crate) async fn probe_round(&self) -> Result<usize, EngineError> {
-        let claimed = self.claim_due_monitors().await?;
-        let count = claimed.len();
-        let mut checks = stream::iter(claimed)
-            .map(|record| self.probe(record))
+    /// Checks every monitor due now and writes the batch of results: the test harness's step
+    /// for probes (the production loop in `runtime.rs` does the same at each due instant). A
+    /// batch the store refuses stays buffered; that is logged, never an error of the round.
+    pub async fn probe_due(&self) -> Result<usize, EngineError> {
+        let due = self.schedule.take_due(self.now());
+        let count = due.len();
+        let mut checks = stream::iter(due)
+            .map(|record| self.probe_scheduled(record))
             .buffer_unordered(CONCURRENCY);
-        while let Some(result) = checks.next().await {
-            result?;
-        }
+        while checks.next().await.is_some() {}
+        // Logged inside; the results stay buffered for the next flush.
+        let _ = self.flush_checks().await;
         Ok(count)
     }
 
-    pub(crate) async fn claim_due_monitors(&self) -> Result<Vec<MonitorRecord>, EngineError> {
-        let now = self.now();
-        // The lease outlives the longest check, so no other worker takes a monitor mid-check.
-        let longest = self
-            .config
-            .monitors
-            .iter()
-            .map(|m| m.timeout)
-            .max()
-            .unwrap_or_default();
-        let lease_until = add(now, longest + Duration::from_secs(30));
-        Ok(self
-            .store
-            .claim_due_monitors(now, lease_until, BATCH)
-            .await?)
+    pub(crate) async fn probe_round(&self) -> Result<usize, EngineError> {
+        self.probe_due().await
     }
 
-    /// Checks one claimed monitor and commits what came of it.
-    pub(crate) async fn probe(&self, record: MonitorRecord) -> Result<(), EngineError> {
+    /// Checks one monitor taken from the schedule and puts it back at its next instant.
+    pub(crate) async fn probe_scheduled(&self, record: MonitorRecord) {
+        let id = record.id.clone();
+        let rescheduled = self.probe(record).await;
+        self.schedule.finish(&id, rescheduled);
+    }
+
+    /// Checks one due monitor and records what came of it; returns where it goes next.
+    pub(crate) async fn probe(&self, record: MonitorRecord) -> Rescheduled {
         let Some(monitor) = self.config.monitor(&record.id).filter(|m| is_probed(m)) else {
-            return Ok(());
+            return Rescheduled {
+                state: None,
+                next: add(record.next_check_at, Duration::from_secs(3600)),
+            };
         };
         if let MonitorKind::Heartbeat { .. } = monitor.kind {
-            return self.heartbeat_due(monitor, record).await;
+            return self.heartbeat_scheduled(monitor, record).await;
         }
+        let _slot = self.probe_slots.acquire().await.ok();
+        let _turn = self.hosts.turn(monitor).await;
         let at = self.now();
+        let lag_ms = self.lag.record(record.next_check_at, at);
+        tracing::trace!(monitor = %monitor.id, lag_ms, "check started");
         let outcome = match monitor.to_check() {
             Some(check) => tocsin_probe::run(&self.probers, &check, at).await,
             None => crate::work::failed("this monitor kind is not probed".into()),
         };
-        // Keep the rhythm: the next check is one interval after the scheduled one, unless the
-        // engine fell behind by more than that, in which case it starts again from now.
-        let mut next_check_at = add(record.next_check_at, monitor.interval);
-        if next_check_at <= at {
-            next_check_at = add(at, monitor.interval);
+        self.record_probe(monitor, &record, at, outcome).await
+    }
+
+    /// Records a probe's result. A change of status commits at once (retried on a store
+    /// error); any other result joins the batch. Returns the monitor's state and next instant.
+    async fn record_probe(
+        &self,
+        monitor: &Monitor,
+        record: &MonitorRecord,
+        at: Timestamp,
+        outcome: CheckOutcome,
+    ) -> Rescheduled {
+        let (state, transition) = observe(&record.state, &outcome, monitor.confirm, at);
+        let transition = self.gate_for_maintenance(monitor, &record.state, &state, at, transition);
+        // Keep the rhythm from the scheduled instant, sooner while confirming a failure.
+        let next = tocsin_core::schedule::next_check(
+            record.next_check_at,
+            at,
+            monitor.interval,
+            monitor.retry_interval,
+            &state,
+        );
+        let check = CheckCommit {
+            monitor_id: monitor.id.clone(),
+            at,
+            outcome: Some(outcome),
+            state: state.clone(),
+            next_check_at: next,
+            run_started_at: None,
+        };
+        let Some(transition) = transition else {
+            self.checks.push(check);
+            return Rescheduled {
+                state: Some(state),
+                next,
+            };
+        };
+        for attempt in 1..=COMMIT_ATTEMPTS {
+            match self
+                .commit_check(monitor, check.clone(), Some(transition.clone()))
+                .await
+            {
+                Ok(()) => {
+                    return Rescheduled {
+                        state: Some(state),
+                        next,
+                    };
+                }
+                Err(error) => {
+                    tracing::error!(monitor = %monitor.id, %error, attempt, "committing a change of status failed");
+                }
+            }
         }
-        self.record_check(monitor, &record, at, outcome, next_check_at, None)
-            .await
+        // Unrecorded: the monitor keeps its old state, so its next check makes the same change.
+        Rescheduled { state: None, next }
+    }
+
+    /// A heartbeat's deadline came: check it against the store, then follow its deadline there.
+    async fn heartbeat_scheduled(&self, monitor: &Monitor, record: MonitorRecord) -> Rescheduled {
+        let id = record.id.clone();
+        if let Err(error) = self.heartbeat_due(monitor, record).await {
+            tracing::error!(monitor = %id, %error, "checking a heartbeat's deadline failed; trying again soon");
+            return Rescheduled {
+                state: None,
+                next: add(self.now(), HEARTBEAT_RETRY),
+            };
+        }
+        match self.store.monitor(&id).await {
+            Ok(Some(stored)) => Rescheduled {
+                state: None,
+                next: stored.next_check_at,
+            },
+            _ => Rescheduled {
+                state: None,
+                next: add(self.now(), HEARTBEAT_RETRY),
+            },
+        }
     }
 
     /// Folds a check into the monitor's state and commits it with whatever incident change the
@@ -117,6 +195,16 @@ impl Engine {
             next_check_at,
             run_started_at,
         };
+        self.commit_check(monitor, check, transition).await
+    }
+
+    /// Commits a check with whatever incident change its transition causes, in one transaction.
+    async fn commit_check(
+        &self,
+        monitor: &Monitor,
+        check: CheckCommit,
+        transition: Option<Transition>,
+    ) -> Result<(), EngineError> {
         let signal = transition.map(|transition| monitor_signal(monitor, transition));
         let mut work = match &signal {
             Some(signal) => Work::new(

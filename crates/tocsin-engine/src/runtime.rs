@@ -1,5 +1,8 @@
-//! The production workers: loops that probe, fire timers and deliver, woken by commits or every
-//! quarter second, stopping gracefully (in-flight work finishes; unclaimed work stays queued).
+//! The production workers: the probe loop, which sleeps until the schedule's next due instant
+//! and starts each check then; the check writer, which writes buffered results every second or
+//! when a batch fills; loops that fire timers and deliver, woken by commits or every quarter
+//! second; and the once-a-minute roll-up. They stop gracefully: in-flight work finishes,
+//! buffered results are written, unclaimed work stays queued.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +13,15 @@ use tokio::task::JoinSet;
 use crate::Engine;
 
 const POLL: Duration = Duration::from_millis(250);
+/// The probe loop's longest sleep.
+const MAX_SLEEP: Duration = Duration::from_secs(1);
 
 /// The running workers; [`Workers::shutdown`] stops them and waits for in-flight work.
 #[derive(Debug)]
 pub struct Workers {
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    engine: Arc<Engine>,
 }
 
 impl Workers {
@@ -25,13 +31,26 @@ impl Workers {
         tasks.spawn(probe_loop(engine.clone(), stopped.clone()));
         tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
         tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
-        tasks.spawn(delivery_loop(engine, stopped));
-        Workers { stop, tasks }
+        tasks.spawn(check_writer_loop(engine.clone(), stopped.clone()));
+        tasks.spawn(housekeeping_loop(engine.clone(), stopped.clone()));
+        tasks.spawn(delivery_loop(engine.clone(), stopped));
+        Workers {
+            stop,
+            tasks,
+            engine,
+        }
     }
 
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
+        // Every check has finished: write what is still buffered.
+        if self.engine.flush_checks().await.is_err() {
+            tracing::error!(
+                pending = self.engine.pending_checks(),
+                "check results could not be written at shutdown"
+            );
+        }
     }
 }
 
@@ -53,25 +72,57 @@ async fn pause(wake: Option<&Notify>, stopped: &mut watch::Receiver<bool>) -> bo
     }
 }
 
+/// Starts each check at its due instant: takes what is due, then sleeps exactly until the next
+/// due instant (at most a second, so a clock step is noticed), or until the schedule changes.
 async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
     let mut in_flight = JoinSet::new();
-    while pause(None, &mut stopped).await {
+    loop {
+        if *stopped.borrow() {
+            break;
+        }
         while in_flight.try_join_next().is_some() {}
-        match engine.claim_due_monitors().await {
-            Ok(claimed) => {
-                for record in claimed {
-                    let engine = engine.clone();
-                    in_flight.spawn(async move {
-                        if let Err(error) = engine.probe(record).await {
-                            tracing::error!(%error, "recording a check failed; it will run again when its lease expires");
-                        }
-                    });
-                }
-            }
-            Err(error) => tracing::error!(%error, "claiming due monitors failed"),
+        for record in engine.schedule.take_due(engine.now()) {
+            let engine = engine.clone();
+            in_flight.spawn(async move { engine.probe_scheduled(record).await });
+        }
+        let wait = engine.schedule.next_due().map_or(MAX_SLEEP, |due| {
+            Duration::try_from(due.duration_since(engine.now()))
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP)
+        });
+        tokio::select! {
+            _ = stopped.changed() => break,
+            () = tokio::time::sleep(wait) => {}
+            () = engine.schedule.changed.notified() => {}
         }
     }
     while in_flight.join_next().await.is_some() {}
+}
+
+/// Writes buffered check results every second, or at once when a batch is full.
+async fn check_writer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => break,
+            () = tokio::time::sleep(crate::batch::FLUSH_EVERY) => {}
+            () = engine.checks.full.notified() => {}
+        }
+        // A failure is logged inside and the results stay buffered for the next tick.
+        let _ = engine.flush_checks().await;
+    }
+}
+
+/// Rolls up and prunes check history when due (every minute).
+async fn housekeeping_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        if let Err(error) = engine.housekeeping_round().await {
+            tracing::error!(%error, "rolling up and pruning check history failed; it runs again next minute");
+        }
+        tokio::select! {
+            _ = stopped.changed() => break,
+            () = tokio::time::sleep(crate::housekeeping::HOUSEKEEPING_EVERY) => {}
+        }
+    }
 }
 
 async fn timer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {

@@ -195,4 +195,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()>;
+
+    // ── The scheduler, batched checks and uptime rollups ────────────────────────────────────
+    /// Writes many check results and the monitor states they led to, in ONE transaction: the
+    /// results that changed no status, batched off the probe path. A state older than the
+    /// stored one (a change of status committed since) is not written back.
+    async fn record_checks(&self, checks: &[CheckCommit]) -> Result<()>;
+    /// A monitor's first check and its outages overlapping `[from, to)`, oldest first.
+    async fn monitor_history(
+        &self,
+        monitor_id: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<tocsin_core::uptime::MonitorHistory>;
+    /// A monitor's aggregates of one span starting in `[from, to)`, oldest first.
+    async fn rollups(
+        &self,
+        monitor_id: &str,
+        span: RollupSpan,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Rollup>>;
+    /// Folds raw results of whole minutes ended `retention.settle` before `now` into the
+    /// per-minute, per-hour and per-day aggregates (each result exactly once), then deletes what
+    /// is older than `retention` allows, in short transactions.
+    async fn roll_up_and_prune(
+        &self,
+        now: Timestamp,
+        retention: &Retention,
+    ) -> Result<Housekeeping>;
 }

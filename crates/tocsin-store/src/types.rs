@@ -403,3 +403,67 @@ pub struct SubscriberMail {
     /// For an update mail.
     pub update: Option<MailedUpdate>,
 }
+
+// ── The scheduler, batched checks and uptime rollups ─────────────────────────────────────────
+
+/// The width of a check aggregate (UTC-aligned).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollupSpan {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl RollupSpan {
+    pub const ALL: [RollupSpan; 3] = [RollupSpan::Minute, RollupSpan::Hour, RollupSpan::Day];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RollupSpan::Minute => "minute",
+            RollupSpan::Hour => "hour",
+            RollupSpan::Day => "day",
+        }
+    }
+
+    pub fn width_ms(self) -> i64 {
+        match self {
+            RollupSpan::Minute => 60_000,
+            RollupSpan::Hour => 3_600_000,
+            RollupSpan::Day => 86_400_000,
+        }
+    }
+}
+
+/// A monitor's checks within one minute, hour or day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rollup {
+    pub start: Timestamp,
+    pub checks: u64,
+    pub failures: u64,
+    pub latency_sum_ms: u64,
+    pub latency_max_ms: u64,
+}
+
+/// How long each kind of check history is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Raw check results (never before they were rolled up).
+    pub keep_raw_checks: std::time::Duration,
+    /// Per-minute aggregates.
+    pub keep_minute_rollups: std::time::Duration,
+    /// Per-hour and per-day aggregates, and closed outages.
+    pub keep_rollups: std::time::Duration,
+    /// How long after a minute ends its checks are rolled up: longer than any check takes plus
+    /// the write batch's delay, so no result lands behind the roll-up.
+    pub settle: std::time::Duration,
+}
+
+/// What one round of roll-up and pruning did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Housekeeping {
+    /// Raw results folded into the aggregates.
+    pub rolled_up: u64,
+    pub pruned_checks: u64,
+    pub pruned_rollups: u64,
+    pub pruned_outages: u64,
+}

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use tocsin_core::Secret;
 
@@ -244,6 +245,41 @@ pub(super) fn engine(ctx: &mut Ctx, raw: &Field<RawEngine>) -> Engine {
                 }
             },
             None => defaults.integration_rate_limit,
+        },
+        probe_concurrency_per_host: match ctx.get(
+            &raw.probe_concurrency_per_host,
+            "engine.probe_concurrency_per_host",
+        ) {
+            Some(limit) => match u32::try_from(limit) {
+                Ok(limit) if (1..=1000).contains(&limit) => limit,
+                _ => {
+                    ctx.error(
+                        "engine.probe_concurrency_per_host",
+                        format!("`probe_concurrency_per_host` is {limit}; it must be from 1 to 1000"),
+                        Some("write how many checks may run at once against one host, like `probe_concurrency_per_host = 8`".to_owned()),
+                    );
+                    defaults.probe_concurrency_per_host
+                }
+            },
+            None => defaults.probe_concurrency_per_host,
+        },
+        keep_raw_checks: match ctx.duration(&raw.keep_raw_checks, "engine.keep_raw_checks", true) {
+            Some(keep)
+                if keep < Duration::from_secs(3600)
+                    || keep > Duration::from_secs(400 * 24 * 3600) =>
+            {
+                ctx.error(
+                    "engine.keep_raw_checks",
+                    "`keep_raw_checks` must be from 1h to 400d",
+                    Some(
+                        "keep raw check results for days, like `keep_raw_checks = \"7d\"`"
+                            .to_owned(),
+                    ),
+                );
+                defaults.keep_raw_checks
+            }
+            Some(keep) => keep,
+            None => defaults.keep_raw_checks,
         },
     }
 }

@@ -15,13 +15,14 @@ use crate::raw::{RawExpect, RawMonitor};
 use crate::spans::{join_index, join_key};
 
 /// Keys every monitor may have (heartbeats take `every` instead of `interval` and `timeout`).
-const COMMON: [&str; 10] = [
+const COMMON: [&str; 11] = [
     "id",
     "name",
     "type",
     "interval",
     "timeout",
     "confirm",
+    "retry_interval",
     "severity",
     "category",
     "component",
@@ -72,7 +73,7 @@ pub(crate) fn allowed_keys(kind: &str) -> Vec<&'static str> {
     COMMON
         .iter()
         .copied()
-        .filter(|key| !(heartbeat && matches!(*key, "interval" | "timeout")))
+        .filter(|key| !(heartbeat && matches!(*key, "interval" | "timeout" | "retry_interval")))
         .chain(type_keys(kind).iter().copied())
         .collect()
 }
@@ -190,6 +191,30 @@ pub(super) fn monitors(ctx: &mut Ctx, raw: &Field<Vec<RawMonitor>>, names: &Name
             },
             None => Some(1),
         };
+        let retry_interval = if heartbeat {
+            None
+        } else {
+            ctx.duration(&raw.retry_interval, &key("retry_interval"), true)
+                .filter(|retry| {
+                    let too_short = *retry < Duration::from_secs(1);
+                    let too_long = interval.is_some_and(|interval| *retry > interval);
+                    if too_short || too_long {
+                        ctx.error(
+                            &key("retry_interval"),
+                            if too_short {
+                                "`retry_interval` is shorter than 1s"
+                            } else {
+                                "`retry_interval` is longer than `interval`"
+                            },
+                            Some(
+                                "confirm a failure sooner than the next regular check, like `retry_interval = \"10s\"`"
+                                    .to_owned(),
+                            ),
+                        );
+                    }
+                    !(too_short || too_long)
+                })
+        };
         let severity = ctx.require(&raw.severity, &key("severity"), "\"SEV-1\"");
         if let Some(severity) = &severity {
             ctx.reference(
@@ -246,6 +271,7 @@ pub(super) fn monitors(ctx: &mut Ctx, raw: &Field<Vec<RawMonitor>>, names: &Name
                 interval,
                 timeout,
                 confirm,
+                retry_interval: retry_interval.unwrap_or(interval),
                 severity,
                 category,
                 component,

@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
+mod rollups;
 mod rows;
 mod status;
 
@@ -704,9 +705,21 @@ impl Store for SqliteStore {
     }
 
     async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {
+        // Whole hours already rolled up come from the hourly aggregates (raw results are pruned
+        // after `keep_raw_checks`); the rest from the raw results. A window reaching past the
+        // raw results starts at its first whole hour.
         let row = sqlx::query(
-            "SELECT count(*) AS total, coalesce(sum(ok), 0) AS ok FROM check_results \
-             WHERE monitor_id = ? AND at >= ?",
+            "WITH edge AS (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings \
+               WHERE name = 'rollup_watermark_ms'), 0) / 3600000 * 3600000 AS at) \
+             SELECT \
+               (SELECT coalesce(sum(checks), 0) FROM check_rollups WHERE monitor_id = ?1 AND span = 'hour' \
+                  AND start >= ?2 AND start < (SELECT at FROM edge)) \
+               + (SELECT count(*) FROM check_results WHERE monitor_id = ?1 \
+                  AND at >= max(?2, (SELECT at FROM edge))) AS total, \
+               (SELECT coalesce(sum(checks - failures), 0) FROM check_rollups WHERE monitor_id = ?1 \
+                  AND span = 'hour' AND start >= ?2 AND start < (SELECT at FROM edge)) \
+               + (SELECT coalesce(sum(ok), 0) FROM check_results WHERE monitor_id = ?1 \
+                  AND at >= max(?2, (SELECT at FROM edge))) AS ok",
         )
         .bind(monitor_id)
         .bind(ms(since))
@@ -828,6 +841,37 @@ impl Store for SqliteStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         self.record_subscriber_mail_sql(mail_id, at, outcome).await
+    }
+
+    async fn record_checks(&self, checks: &[CheckCommit]) -> Result<()> {
+        self.record_checks_sql(checks).await
+    }
+
+    async fn monitor_history(
+        &self,
+        monitor_id: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<tocsin_core::uptime::MonitorHistory> {
+        self.monitor_history_sql(monitor_id, from, to).await
+    }
+
+    async fn rollups(
+        &self,
+        monitor_id: &str,
+        span: RollupSpan,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Rollup>> {
+        self.rollups_sql(monitor_id, span, from, to).await
+    }
+
+    async fn roll_up_and_prune(
+        &self,
+        now: Timestamp,
+        retention: &Retention,
+    ) -> Result<Housekeeping> {
+        self.roll_up_and_prune_sql(now, retention).await
     }
 }
 

@@ -229,9 +229,13 @@ pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit)
         .await?;
     }
     let state = &check.state;
-    sqlx::query(
-        "UPDATE monitors SET status = ?, since = ?, failures = ?, failing_since = ?, last_check_at = ?, \
-           last_latency_ms = ?, last_error = ?, next_check_at = ?, claimed_until = NULL WHERE id = ?",
+    // Batched results may reach the disk after a newer state committed on its own (a change of
+    // status commits at once): a state older than the stored one is not written back.
+    let updated = sqlx::query(
+        "UPDATE monitors SET status = ?1, since = ?2, failures = ?3, failing_since = ?4, last_check_at = ?5, \
+           last_latency_ms = ?6, last_error = ?7, next_check_at = ?8, claimed_until = NULL, \
+           first_check_at = coalesce(first_check_at, ?10) \
+         WHERE id = ?9 AND (?5 IS NULL OR last_check_at IS NULL OR last_check_at <= ?5)",
     )
     .bind(state.status.as_str())
     .bind(state.since.map(ms))
@@ -242,14 +246,49 @@ pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit)
     .bind(&state.last_error)
     .bind(ms(check.next_check_at))
     .bind(&check.monitor_id)
+    .bind(check.outcome.is_some().then(|| ms(check.at)))
     .execute(&mut **tx)
     .await?;
+    if updated.rows_affected() > 0 {
+        sync_outage(tx, check).await?;
+    }
     if let Some(started) = check.run_started_at {
         sqlx::query("UPDATE monitors SET run_started_at = ? WHERE id = ?")
             .bind(started.map(ms))
             .bind(&check.monitor_id)
             .execute(&mut **tx)
             .await?;
+    }
+    Ok(())
+}
+
+/// Keeps the monitor's outage intervals in step with its state: down opens one (from the
+/// outage's first failed check), anything else closes the open one (at the check that found it
+/// answering). Both are idempotent, so any check may call it.
+async fn sync_outage(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit) -> Result<()> {
+    let state = &check.state;
+    let since = ms(state.since.unwrap_or(check.at));
+    match state.status {
+        MonitorStatus::Pending => {}
+        MonitorStatus::Down => {
+            sqlx::query(
+                "INSERT INTO outages (monitor_id, down_from) SELECT ?1, ?2 \
+                 WHERE NOT EXISTS (SELECT 1 FROM outages WHERE monitor_id = ?1 AND down_until IS NULL)",
+            )
+            .bind(&check.monitor_id)
+            .bind(since)
+            .execute(&mut **tx)
+            .await?;
+        }
+        _ => {
+            sqlx::query(
+                "UPDATE outages SET down_until = max(down_from, ?2) WHERE monitor_id = ?1 AND down_until IS NULL",
+            )
+            .bind(&check.monitor_id)
+            .bind(since)
+            .execute(&mut **tx)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ pub(crate) mod incidents;
 pub mod json;
 mod monitors;
 mod oncall;
+mod uptime;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             post(incidents::post_update),
         )
         .route("/api/v1/monitors", get(monitors::list))
+        .route("/api/v1/monitors/{id}/uptime", get(uptime::show))
         .route("/api/v1/deliveries", get(monitors::deliveries))
         .route("/api/v1/oncall", get(oncall::now))
         .route(

@@ -5,7 +5,7 @@
 //! moves (a commit touched incidents), when the day changes, or after a minute at most (other
 //! processes' commits, uptime). `/status` and `summary.json` are rendered once per snapshot and
 //! kept gzipped too, so a traffic spike during an outage costs no database work and no
-//! rendering. Uptime (90 days of check counts) is the costly read; it has its own five-minute
+//! rendering. Uptime (90 days of outage intervals) is the costly read; it has its own five-minute
 //! cache.
 
 mod feed;
@@ -28,7 +28,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use minijinja::Environment;
 use tocsin_core::incident::Incident;
-use tocsin_core::status::{self as core_status, ComponentStatus, DayChecks, Impact, OpenImpact};
+use tocsin_core::status::{self as core_status, ComponentStatus, Impact, OpenImpact};
 use tocsin_store::PublicUpdate;
 
 use crate::{ApiError, AppState};
@@ -633,31 +633,26 @@ impl Status {
             return Ok(cached.uptime.clone());
         }
         let config = state.engine.config();
-        let days = day_starts.len().saturating_sub(1);
         let mut uptime = Vec::new();
         for component in config.status_page.iter().flat_map(|page| &page.components) {
+            // From outage intervals, exact at each day's edges (raw checks are pruned after
+            // `engine.keep_raw_checks`; outages are kept 400 days).
             let mut monitors = Vec::new();
+            let last_day = day_starts.last().copied().unwrap_or(now);
             for monitor in config
                 .monitors
                 .iter()
                 .filter(|monitor| monitor.component.as_deref() == Some(component.id.as_str()))
             {
-                let counts = state
-                    .engine
-                    .store()
-                    .daily_checks(&monitor.id, day_starts)
-                    .await?;
                 monitors.push(
-                    counts
-                        .iter()
-                        .map(|day| DayChecks {
-                            ok: day.ok,
-                            total: day.total,
-                        })
-                        .collect::<Vec<_>>(),
+                    state
+                        .engine
+                        .store()
+                        .monitor_history(&monitor.id, first_day, last_day)
+                        .await?,
                 );
             }
-            uptime.push(core_status::uptime(&monitors, days));
+            uptime.push(tocsin_core::uptime::daily(&monitors, day_starts, now));
         }
         *self
             .uptime

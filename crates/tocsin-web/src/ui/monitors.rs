@@ -1,5 +1,5 @@
 //! `/monitors`: every configured monitor with its status, uptime over 24 h / 7 d / 30 d / 90 d
-//! (passed checks over all checks, from `check_results`) and the last day's latency as an
+//! (passed checks over all checks: raw results, then hourly aggregates once pruned) and the last day's latency as an
 //! inline SVG chart (no script, no image request).
 
 use std::collections::HashMap;

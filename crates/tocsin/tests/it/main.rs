@@ -12,6 +12,7 @@ mod inbound;
 mod maintenance;
 mod peers;
 mod probes;
+mod schedule;
 mod status;
 mod support;
 mod ui;

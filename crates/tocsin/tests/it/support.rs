@@ -122,12 +122,17 @@ pub fn epoch() -> Timestamp {
 
 impl TestApp {
     pub async fn start(config_text: &str) -> TestApp {
+        TestApp::start_at(config_text, epoch()).await
+    }
+
+    /// Starts with the clock at `start` (the monitors' first checks are scheduled from it).
+    pub async fn start_at(config_text: &str, start: Timestamp) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("tocsin.toml");
         std::fs::write(&path, config_text).expect("write config");
         let config = tocsin_config::load_str(config_text, &path, &|_| None)
             .unwrap_or_else(|errors| panic!("config: {errors}"));
-        let clock = Arc::new(ManualClock::new(epoch()));
+        let clock = Arc::new(ManualClock::new(start));
         let options = AppOptions {
             config: Arc::new(config),
             database: None,
@@ -147,6 +152,11 @@ impl TestApp {
             http,
             _dir: dir,
         }
+    }
+
+    /// The folder holding this app's configuration and database.
+    pub fn dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,0 +1,59 @@
+//! The due job that rolls raw check results up into per-minute, per-hour and per-day
+//! aggregates and prunes what is past its retention, once a minute.
+
+use std::time::Duration;
+
+use tocsin_store::Retention;
+
+use crate::probes::add;
+use crate::{Engine, EngineError};
+
+/// How often the roll-up and pruning run.
+pub(crate) const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// Per-minute aggregates are kept this long.
+pub const KEEP_MINUTE_ROLLUPS: Duration = Duration::from_secs(30 * 86_400);
+/// Per-hour and per-day aggregates and closed outages are kept this long.
+pub const KEEP_ROLLUPS: Duration = Duration::from_secs(400 * 86_400);
+
+impl Engine {
+    fn retention(&self) -> Retention {
+        let longest = self
+            .config
+            .monitors
+            .iter()
+            .map(|m| m.timeout)
+            .max()
+            .unwrap_or_default();
+        Retention {
+            keep_raw_checks: self.config.engine.keep_raw_checks,
+            keep_minute_rollups: KEEP_MINUTE_ROLLUPS,
+            keep_rollups: KEEP_ROLLUPS,
+            // A result is written at most a flush after its check ends.
+            settle: longest + crate::batch::FLUSH_EVERY + Duration::from_secs(60),
+        }
+    }
+
+    /// Rolls up and prunes when due (at start, then every minute). Returns whether it ran.
+    pub(crate) async fn housekeeping_round(&self) -> Result<bool, EngineError> {
+        let now = self.now();
+        {
+            let next = self
+                .next_housekeeping
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if next.is_some_and(|next| next > now) {
+                return Ok(false);
+            }
+        }
+        let done = self.store.roll_up_and_prune(now, &self.retention()).await?;
+        if done != tocsin_store::Housekeeping::default() {
+            tracing::debug!(?done, "rolled up and pruned check history");
+        }
+        *self
+            .next_housekeeping
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some(add(now, HOUSEKEEPING_EVERY));
+        Ok(true)
+    }
+}
