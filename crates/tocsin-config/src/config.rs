@@ -6,6 +6,7 @@ use crate::channels::{Channel, Smtp, Template};
 use crate::extras::{Action, Drill, Postmortem, StatusPage};
 use crate::integration::Integration;
 use crate::monitor::Monitor;
+use crate::ops::Watchdog;
 use crate::people::{Contact, Escalation, Route, Schedule};
 use crate::runbook::Runbook;
 use crate::types::{Engine, Org, Server, Severity};
@@ -51,6 +52,8 @@ pub struct Config {
     pub actions: Vec<Action>,
     /// `[engine]` (defaults when absent).
     pub engine: Engine,
+    /// `[watchdog]`.
+    pub watchdog: Option<Watchdog>,
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

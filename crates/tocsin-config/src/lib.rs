@@ -15,6 +15,7 @@ mod extras;
 mod field;
 mod integration;
 mod monitor;
+mod ops;
 mod people;
 mod raw;
 mod read;
@@ -36,6 +37,7 @@ pub use expand::{Env, ExpandError, expand};
 pub use extras::{Action, ActionKind, Component, Drill, Postmortem, Review, StatusPage};
 pub use integration::{Integration, IntegrationKind};
 pub use monitor::{HttpMonitor, Monitor, MonitorKind};
+pub use ops::Watchdog;
 pub use people::{
     Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,
     WeeklyTime,

@@ -51,6 +51,7 @@ raw_tables!(
     RawAction,
     RawEngine,
     RawFrontMatter,
+    RawWatchdog,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -74,6 +75,7 @@ pub(crate) struct RawRoot {
     pub drill: Field<RawDrill>,
     pub action: Field<Vec<RawAction>>,
     pub engine: Field<RawEngine>,
+    pub watchdog: Field<RawWatchdog>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -333,4 +335,12 @@ pub(crate) struct RawFrontMatter {
     pub title: Str,
     pub likely_cause: Str,
     pub severity: Str,
+}
+
+// ── watching the watcher ──
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawWatchdog {
+    pub url: Str,
+    pub every: Str,
 }

@@ -46,6 +46,7 @@ pub(crate) fn keys_at(shape: &str, front_matter: bool) -> Option<&'static [&'sta
         "drill" => fields_of::<RawDrill>(),
         "action" => fields_of::<RawAction>(),
         "engine" => fields_of::<RawEngine>(),
+        "watchdog" => fields_of::<RawWatchdog>(),
         _ => return None,
     })
 }

@@ -10,6 +10,7 @@ mod generation;
 mod heartbeat;
 mod inbound;
 mod intake;
+pub mod metrics;
 mod oncall;
 mod policy;
 mod probes;
@@ -17,6 +18,7 @@ mod runtime;
 mod subscribers;
 mod timers;
 pub mod users;
+mod watchdog;
 mod work;
 
 use std::collections::HashMap;
@@ -76,6 +78,10 @@ pub struct Engine {
     wake_timers: Notify,
     /// Moves on every committed decision (see `generation.rs`).
     generation: std::sync::atomic::AtomicU64,
+    /// What `/metrics` counts (see `metrics.rs`).
+    counters: metrics::Counters,
+    /// The watchdog's client: no proxy, no redirects, like the senders'.
+    watchdog_client: reqwest::Client,
 }
 
 impl std::fmt::Debug for Engine {
@@ -140,6 +146,8 @@ impl Engine {
             wake_deliveries: Notify::new(),
             wake_timers: Notify::new(),
             generation: std::sync::atomic::AtomicU64::new(0),
+            counters: metrics::Counters::default(),
+            watchdog_client: tocsin_notify::http_client(),
             config,
             store,
             clock,
@@ -158,6 +166,11 @@ impl Engine {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The counters `/metrics` reports.
+    pub fn counters(&self) -> &metrics::Counters {
+        &self.counters
     }
 
     async fn sync_monitors(&self) -> Result<(), EngineError> {

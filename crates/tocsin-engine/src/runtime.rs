@@ -25,6 +25,9 @@ impl Workers {
         tasks.spawn(probe_loop(engine.clone(), stopped.clone()));
         tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
         tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
+        if let Some(watchdog) = &engine.config().watchdog {
+            tasks.spawn(watchdog_loop(engine.clone(), watchdog.every, stopped.clone()));
+        }
         tasks.spawn(delivery_loop(engine, stopped));
         Workers { stop, tasks }
     }
@@ -110,5 +113,23 @@ async fn subscriber_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>
         if let Err(error) = engine.subscriber_round().await {
             tracing::error!(%error, "sending status-page mail failed; it stays queued");
         }
+    }
+}
+
+/// Pings the watchdog at start and then every `every`. A tokio interval (not the engine's
+/// `Clock`) paces it: the pings are for an outside observer on real time. A slow ping delays
+/// the next one rather than letting them pile up.
+async fn watchdog_loop(engine: Arc<Engine>, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = ticks.tick() => {}
+        }
+        if *stopped.borrow() {
+            return;
+        }
+        engine.watchdog_ping().await;
     }
 }

@@ -9,6 +9,7 @@ mod fields;
 pub(crate) mod hints;
 pub(crate) mod integrations;
 pub(crate) mod monitors;
+mod ops;
 mod people;
 pub(crate) mod runbooks;
 
@@ -174,6 +175,7 @@ pub(crate) fn validate(
     let drill = extras::drill(ctx, &raw.drill, &names);
     let actions = extras::actions(ctx, &raw.action);
     let runbooks = runbooks::validate_all(runbook_files, &names);
+    let watchdog = ops::watchdog(ctx, &raw.watchdog);
 
     // Sections that must be present as a whole.
     if !raw.org.is_present() {
@@ -203,6 +205,7 @@ pub(crate) fn validate(
         drill,
         actions,
         engine,
+        watchdog,
     }
 }
 

@@ -13,3 +13,4 @@ mod peers;
 mod status;
 mod support;
 mod ui;
+mod watchdog;

@@ -100,6 +100,7 @@ const SECTIONS: &[Section] = &[
     plain("drill", "Drill"),
     typed("action", "Action", "kind", "ActionKind"),
     plain("engine", "Engine"),
+    plain("watchdog", "Watchdog"),
 ];
 
 /// Keys documented by a field of another name: (section, key, field).
