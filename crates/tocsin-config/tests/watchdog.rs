@@ -34,7 +34,10 @@ fn every_defaults_to_a_minute_and_the_url_is_kept_secret() {
 fn a_url_that_is_not_http_is_refused_where_it_is_written() {
     let errors = load("[watchdog]\nurl = \"hc-ping.com/abc\"\n").expect_err("refused");
     assert!(errors.contains("tocsin.toml:5:7"), "{errors}");
-    assert!(errors.contains("is not an http:// or https:// URL"), "{errors}");
+    assert!(
+        errors.contains("is not an http:// or https:// URL"),
+        "{errors}"
+    );
 }
 
 #[test]

@@ -55,7 +55,9 @@ pub struct CountersSnapshot {
 
 fn bump<K: Ord>(map: &Mutex<BTreeMap<K, u64>>, key: K, by: u64) {
     // A panic while holding this lock cannot leave a count half-written: keep counting.
-    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut map = map
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let count = map.entry(key).or_insert(0);
     *count = count.saturating_add(by);
 }

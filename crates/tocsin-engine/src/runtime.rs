@@ -26,7 +26,11 @@ impl Workers {
         tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
         tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
         if let Some(watchdog) = &engine.config().watchdog {
-            tasks.spawn(watchdog_loop(engine.clone(), watchdog.every, stopped.clone()));
+            tasks.spawn(watchdog_loop(
+                engine.clone(),
+                watchdog.every,
+                stopped.clone(),
+            ));
         }
         tasks.spawn(delivery_loop(engine, stopped));
         Workers { stop, tasks }

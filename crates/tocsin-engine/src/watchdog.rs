@@ -26,7 +26,10 @@ impl Engine {
             Ok(response) if response.status().is_success() => true,
             // The URL is a secret (whoever has it can ping): log what went wrong, not where.
             Ok(response) => {
-                tracing::warn!(status = response.status().as_u16(), "the watchdog check refused the ping");
+                tracing::warn!(
+                    status = response.status().as_u16(),
+                    "the watchdog check refused the ping"
+                );
                 false
             }
             Err(error) => {

@@ -7,6 +7,7 @@ mod crash;
 mod demo;
 mod durability;
 mod escalation;
+mod export;
 mod flow;
 mod inbound;
 mod peers;
