@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
+mod ops;
 mod rows;
 mod status;
 
@@ -17,7 +18,7 @@ use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
 use crate::types::*;
-use crate::{Result, Store, StoreError};
+use crate::{OpsGauges, Result, Store, StoreError};
 use rows::{ms, ts, ts_opt};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -763,6 +764,10 @@ impl Store for SqliteStore {
 
     async fn status_incidents(&self, since: Timestamp) -> Result<Vec<Incident>> {
         self.status_incidents_sql(since).await
+    }
+
+    async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges> {
+        self.ops_gauges_sql(now).await
     }
 
     async fn public_updates(&self, incident_ids: &[String]) -> Result<Vec<PublicUpdate>> {

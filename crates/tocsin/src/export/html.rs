@@ -28,7 +28,7 @@ a{color:#0645ad}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}\
 th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:start;vertical-align:top}\
 th{background:#f4f4f4}\
-ul.contains-task-list{list-style:none;padding-inline-start:1rem}\
+li:has(> input[type=checkbox]){list-style:none}\
 .placeholder{font-family:ui-monospace,monospace;background:#eef;padding:0 .25rem;border-radius:3px}\
 code,pre{font-family:ui-monospace,monospace;background:#f4f4f4}\
 pre{padding:.5rem;overflow:auto}\

@@ -10,6 +10,7 @@ mod escalation;
 mod export;
 mod flow;
 mod inbound;
+mod metrics;
 mod peers;
 mod status;
 mod support;
