@@ -37,7 +37,7 @@ pub use expand::{Env, ExpandError, expand};
 pub use extras::{Action, ActionKind, Component, Drill, Postmortem, Review, StatusPage};
 pub use integration::{Integration, IntegrationKind};
 pub use monitor::{HttpMonitor, Monitor, MonitorKind};
-pub use ops::Watchdog;
+pub use ops::{SelfMonitoring, Watchdog};
 pub use people::{
     Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,
     WeeklyTime,

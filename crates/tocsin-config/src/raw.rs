@@ -52,6 +52,7 @@ raw_tables!(
     RawEngine,
     RawFrontMatter,
     RawWatchdog,
+    RawSelfMonitoring,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +77,7 @@ pub(crate) struct RawRoot {
     pub action: Field<Vec<RawAction>>,
     pub engine: Field<RawEngine>,
     pub watchdog: Field<RawWatchdog>,
+    pub self_monitoring: Field<RawSelfMonitoring>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -343,4 +345,13 @@ pub(crate) struct RawFrontMatter {
 pub(crate) struct RawWatchdog {
     pub url: Str,
     pub every: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawSelfMonitoring {
+    pub severity: Str,
+    pub outbox_age: Str,
+    pub probe_lag: Str,
+    pub disk_free_below_mb: Int,
 }

@@ -47,6 +47,7 @@ pub(crate) fn keys_at(shape: &str, front_matter: bool) -> Option<&'static [&'sta
         "action" => fields_of::<RawAction>(),
         "engine" => fields_of::<RawEngine>(),
         "watchdog" => fields_of::<RawWatchdog>(),
+        "self_monitoring" => fields_of::<RawSelfMonitoring>(),
         _ => return None,
     })
 }

@@ -15,6 +15,7 @@ mod oncall;
 mod policy;
 mod probes;
 mod runtime;
+mod self_check;
 mod subscribers;
 mod timers;
 pub mod users;
@@ -82,6 +83,8 @@ pub struct Engine {
     counters: metrics::Counters,
     /// The watchdog's client: no proxy, no redirects, like the senders'.
     watchdog_client: reqwest::Client,
+    /// What each self-check last reported (see `self_check.rs`).
+    self_checks: self_check::SelfChecks,
 }
 
 impl std::fmt::Debug for Engine {
@@ -148,6 +151,7 @@ impl Engine {
             generation: std::sync::atomic::AtomicU64::new(0),
             counters: metrics::Counters::default(),
             watchdog_client: tocsin_notify::http_client(),
+            self_checks: self_check::SelfChecks::default(),
             config,
             store,
             clock,
@@ -331,6 +335,7 @@ impl Engine {
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;
-        Ok(probed + fired + delivered + mailed)
+        let checked = self.self_check_round().await?;
+        Ok(probed + fired + delivered + mailed + checked)
     }
 }

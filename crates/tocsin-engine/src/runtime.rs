@@ -25,6 +25,9 @@ impl Workers {
         tasks.spawn(probe_loop(engine.clone(), stopped.clone()));
         tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
         tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
+        if engine.config().self_monitoring.is_some() {
+            tasks.spawn(self_check_loop(engine.clone(), stopped.clone()));
+        }
         if let Some(watchdog) = &engine.config().watchdog {
             tasks.spawn(watchdog_loop(
                 engine.clone(),
@@ -135,5 +138,28 @@ async fn watchdog_loop(engine: Arc<Engine>, every: Duration, mut stopped: watch:
             return;
         }
         engine.watchdog_ping().await;
+    }
+}
+
+/// How often tocsin checks its own health.
+const SELF_CHECK_EVERY: Duration = Duration::from_secs(15);
+
+/// Self-checks every 15 s, the first one period after start, so the probe and delivery workers
+/// catch up on work that came due while tocsin was down before their lag counts against them.
+async fn self_check_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    let start = tokio::time::Instant::now() + SELF_CHECK_EVERY;
+    let mut ticks = tokio::time::interval_at(start, SELF_CHECK_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = ticks.tick() => {}
+        }
+        if *stopped.borrow() {
+            return;
+        }
+        if let Err(error) = engine.self_check_round().await {
+            tracing::error!(%error, "the self-check failed; it runs again next period");
+        }
     }
 }

@@ -11,6 +11,8 @@ pub struct OpsGauges {
     pub outbox_pending: Vec<OutboxChannel>,
     /// Timers already due and not yet fired.
     pub timers_due: u64,
+    /// The database's file, when it is one (not in memory): where to look for free disk.
+    pub database_file: Option<std::path::PathBuf>,
 }
 
 /// One channel's share of the outbox.

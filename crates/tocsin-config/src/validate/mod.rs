@@ -176,6 +176,7 @@ pub(crate) fn validate(
     let actions = extras::actions(ctx, &raw.action);
     let runbooks = runbooks::validate_all(runbook_files, &names);
     let watchdog = ops::watchdog(ctx, &raw.watchdog);
+    let self_monitoring = ops::self_monitoring(ctx, &raw.self_monitoring, &names);
 
     // Sections that must be present as a whole.
     if !raw.org.is_present() {
@@ -206,6 +207,7 @@ pub(crate) fn validate(
         actions,
         engine,
         watchdog,
+        self_monitoring,
     }
 }
 

@@ -41,10 +41,23 @@ impl SqliteStore {
             .fetch_one(&self.reader)
             .await?
             .try_get("n")?;
+        // `file` is empty for an in-memory database.
+        let database_file = sqlx::query("PRAGMA database_list")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .find(|row| {
+                row.try_get::<String, _>("name")
+                    .is_ok_and(|name| name == "main")
+            })
+            .and_then(|row| row.try_get::<String, _>("file").ok())
+            .filter(|file| !file.is_empty())
+            .map(std::path::PathBuf::from);
         Ok(OpsGauges {
             incidents_by_state,
             outbox_pending,
             timers_due: count(timers_due),
+            database_file,
         })
     }
 }

@@ -12,6 +12,7 @@ mod flow;
 mod inbound;
 mod metrics;
 mod peers;
+mod self_monitoring;
 mod status;
 mod support;
 mod ui;

@@ -1,4 +1,4 @@
-//! `[watchdog]`: its defaults, and the errors for a bad URL or a too-short period.
+//! `[watchdog]` and `[self_monitoring]`: their defaults, and the errors for bad values.
 
 use std::path::Path;
 use std::time::Duration;
@@ -46,4 +46,19 @@ fn a_period_under_a_second_is_refused_and_a_missing_url_is_named() {
     assert!(errors.contains("tocsin.toml:5:9"), "{errors}");
     assert!(errors.contains("at most once a second"), "{errors}");
     assert!(errors.contains("missing required key `url`"), "{errors}");
+}
+
+#[test]
+fn self_monitoring_takes_its_defaults_and_names_an_unknown_severity() {
+    let config = load("[[severity]]\nid = \"SEV-2\"\nrespond_within = \"1h\"\n\n[self_monitoring]\nseverity = \"SEV-2\"\n")
+        .expect("valid");
+    let settings = config.self_monitoring.expect("configured");
+    assert_eq!(settings.outbox_age, Duration::from_secs(300));
+    assert_eq!(settings.probe_lag, Duration::from_secs(60));
+    assert_eq!(settings.disk_free_below_mb, 1024);
+
+    let errors = load("[self_monitoring]\nseverity = \"SEV-9\"\ndisk_free_below_mb = -1\n")
+        .expect_err("refused");
+    assert!(errors.contains("SEV-9"), "{errors}");
+    assert!(errors.contains("cannot be negative"), "{errors}");
 }
