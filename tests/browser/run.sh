@@ -142,7 +142,7 @@ echo "tocsin $url · target $target · sink $sink"
 mkdir -p "$here/artifacts"
 rm -f "$here"/artifacts/*.png
 set +e
-TOCSIN_URL="$url" TARGET_URL="$target" SINK_URL="$sink" ADMIN_TOKEN="$admin_token" \
+TOCSIN_URL="$url" TOCSIN_BIN="$bin" TARGET_URL="$target" SINK_URL="$sink" ADMIN_TOKEN="$admin_token" \
   RESPONDER_EMAIL="$responder_email" VIEWER_EMAIL="$viewer_email" PASSWORD="$password" \
   ARTIFACTS="$here/artifacts" \
   node --test --test-concurrency=1 --test-reporter=spec "$here"/tests/*.test.mjs

@@ -7,6 +7,7 @@ use crate::extras::{Action, Drill, Postmortem, StatusPage};
 use crate::integration::Integration;
 use crate::maintenance::Maintenance;
 use crate::monitor::Monitor;
+use crate::ops::{SelfMonitoring, Watchdog};
 use crate::people::{Contact, Escalation, Route, Schedule};
 use crate::runbook::Runbook;
 use crate::types::{Engine, Org, Server, Severity};
@@ -54,6 +55,10 @@ pub struct Config {
     pub actions: Vec<Action>,
     /// `[engine]` (defaults when absent).
     pub engine: Engine,
+    /// `[watchdog]`.
+    pub watchdog: Option<Watchdog>,
+    /// `[self_monitoring]`.
+    pub self_monitoring: Option<SelfMonitoring>,
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

@@ -16,6 +16,7 @@ mod field;
 mod integration;
 mod maintenance;
 mod monitor;
+mod ops;
 mod people;
 mod raw;
 mod read;
@@ -38,6 +39,7 @@ pub use extras::{Action, ActionKind, Component, Drill, Postmortem, Review, Statu
 pub use integration::{Integration, IntegrationKind};
 pub use maintenance::{Maintenance, MaintenanceWhen, Window};
 pub use monitor::{HttpMonitor, Monitor, MonitorKind};
+pub use ops::{SelfMonitoring, Watchdog};
 pub use people::{
     Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,
     WeeklyTime,

@@ -54,6 +54,8 @@ raw_tables!(
     RawEngine,
     RawFrontMatter,
     RawMaintenance,
+    RawWatchdog,
+    RawSelfMonitoring,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,6 +80,8 @@ pub(crate) struct RawRoot {
     pub action: Field<Vec<RawAction>>,
     pub engine: Field<RawEngine>,
     pub maintenance: Field<Vec<RawMaintenance>>,
+    pub watchdog: Field<RawWatchdog>,
+    pub self_monitoring: Field<RawSelfMonitoring>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -379,4 +383,21 @@ pub(crate) struct RawMaintenance {
     pub schedule: Str,
     /// Recurring: how long each window lasts, at most `"7d"`. Required with `schedule`.
     pub duration: Str,
+}
+
+// ── watching the watcher ──
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawWatchdog {
+    pub url: Str,
+    pub every: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawSelfMonitoring {
+    pub severity: Str,
+    pub outbox_age: Str,
+    pub probe_lag: Str,
+    pub disk_free_below_mb: Int,
 }

@@ -48,6 +48,8 @@ pub(crate) fn keys_at(shape: &str, front_matter: bool) -> Option<&'static [&'sta
         "action" => fields_of::<RawAction>(),
         "engine" => fields_of::<RawEngine>(),
         "maintenance" => fields_of::<RawMaintenance>(),
+        "watchdog" => fields_of::<RawWatchdog>(),
+        "self_monitoring" => fields_of::<RawSelfMonitoring>(),
         _ => return None,
     })
 }

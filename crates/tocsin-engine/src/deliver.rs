@@ -181,6 +181,12 @@ impl Engine {
                 }
             }
         };
+        let counted = match &outcome {
+            AttemptOutcome::Sent => crate::metrics::DeliveryResult::Sent,
+            AttemptOutcome::Retry { .. } => crate::metrics::DeliveryResult::Retried,
+            AttemptOutcome::Failed { .. } => crate::metrics::DeliveryResult::Failed,
+        };
+        self.counters.delivery(&delivery.channel, counted);
         match &outcome {
             AttemptOutcome::Sent => {
                 tracing::info!(delivery = %delivery.id, channel = %delivery.channel, "delivered")

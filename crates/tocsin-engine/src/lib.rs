@@ -15,14 +15,17 @@ mod inbound;
 mod intake;
 mod maintenance;
 mod lag;
+pub mod metrics;
 mod oncall;
 mod policy;
 mod probes;
 mod runtime;
 mod schedule;
+mod self_check;
 mod subscribers;
 mod timers;
 pub mod users;
+mod watchdog;
 mod work;
 
 use std::collections::HashMap;
@@ -97,6 +100,12 @@ pub struct Engine {
     probe_slots: tokio::sync::Semaphore,
     lag: lag::ScheduleLag,
     next_housekeeping: std::sync::Mutex<Option<Timestamp>>,
+    /// What `/metrics` counts (see `metrics.rs`).
+    counters: metrics::Counters,
+    /// The watchdog's client: no proxy, no redirects, like the senders'.
+    watchdog_client: reqwest::Client,
+    /// What each self-check last reported (see `self_check.rs`).
+    self_checks: self_check::SelfChecks,
 }
 
 impl std::fmt::Debug for Engine {
@@ -167,6 +176,9 @@ impl Engine {
             probe_slots: tokio::sync::Semaphore::new(PROBE_SLOTS),
             lag: lag::ScheduleLag::default(),
             next_housekeeping: std::sync::Mutex::new(None),
+            counters: metrics::Counters::default(),
+            watchdog_client: tocsin_notify::http_client(),
+            self_checks: self_check::SelfChecks::default(),
             config,
             store,
             clock,
@@ -185,6 +197,11 @@ impl Engine {
 
     pub fn now(&self) -> Timestamp {
         self.clock.now()
+    }
+
+    /// The counters `/metrics` reports.
+    pub fn counters(&self) -> &metrics::Counters {
+        &self.counters
     }
 
     async fn sync_monitors(&self) -> Result<(), EngineError> {
@@ -392,6 +409,7 @@ impl Engine {
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;
-        Ok(probed + fired + delivered + mailed)
+        let checked = self.self_check_round().await?;
+        Ok(probed + fired + delivered + mailed + checked)
     }
 }

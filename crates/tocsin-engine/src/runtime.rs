@@ -33,6 +33,16 @@ impl Workers {
         tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
         tasks.spawn(check_writer_loop(engine.clone(), stopped.clone()));
         tasks.spawn(housekeeping_loop(engine.clone(), stopped.clone()));
+        if engine.config().self_monitoring.is_some() {
+            tasks.spawn(self_check_loop(engine.clone(), stopped.clone()));
+        }
+        if let Some(watchdog) = &engine.config().watchdog {
+            tasks.spawn(watchdog_loop(
+                engine.clone(),
+                watchdog.every,
+                stopped.clone(),
+            ));
+        }
         tasks.spawn(delivery_loop(engine.clone(), stopped));
         Workers {
             stop,
@@ -160,6 +170,47 @@ async fn subscriber_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>
     while pause(None, &mut stopped).await {
         if let Err(error) = engine.subscriber_round().await {
             tracing::error!(%error, "sending status-page mail failed; it stays queued");
+        }
+    }
+}
+
+/// Pings the watchdog at start and then every `every`. A tokio interval (not the engine's
+/// `Clock`) paces it: the pings are for an outside observer on real time. A slow ping delays
+/// the next one rather than letting them pile up.
+async fn watchdog_loop(engine: Arc<Engine>, every: Duration, mut stopped: watch::Receiver<bool>) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = ticks.tick() => {}
+        }
+        if *stopped.borrow() {
+            return;
+        }
+        engine.watchdog_ping().await;
+    }
+}
+
+/// How often tocsin checks its own health.
+const SELF_CHECK_EVERY: Duration = Duration::from_secs(15);
+
+/// Self-checks every 15 s, the first one period after start, so the probe and delivery workers
+/// catch up on work that came due while tocsin was down before their lag counts against them.
+async fn self_check_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    let start = tokio::time::Instant::now() + SELF_CHECK_EVERY;
+    let mut ticks = tokio::time::interval_at(start, SELF_CHECK_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            _ = ticks.tick() => {}
+        }
+        if *stopped.borrow() {
+            return;
+        }
+        if let Err(error) = engine.self_check_round().await {
+            tracing::error!(%error, "the self-check failed; it runs again next period");
         }
     }
 }

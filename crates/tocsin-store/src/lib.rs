@@ -2,9 +2,11 @@
 //! SQL lives only in this crate. Every decision is committed with [`Store::commit`] in one
 //! transaction: state, timeline events, outbox rows and timers together or not at all.
 
+mod ops;
 mod sqlite;
 mod types;
 
+pub use ops::{OpsGauges, OutboxChannel};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 
@@ -224,4 +226,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: Timestamp,
         retention: &Retention,
     ) -> Result<Housekeeping>;
+    // ── watching the watcher ──
+    /// Counts and ages for `/metrics`: incidents by state, the outbox per channel, due timers.
+    async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges>;
 }

@@ -103,6 +103,18 @@ impl HttpSink {
     /// Waits (on arrivals, not on a timer) until `done` holds for what was received; panics
     /// after `limit` so a broken sender fails the test instead of hanging it.
     pub async fn wait_until(&self, limit: Duration, done: impl Fn(&[Received]) -> bool) {
+        if !self.wait_for(limit, done).await {
+            panic!(
+                "the HTTP sink did not receive what was expected within {limit:?}: {:#?}",
+                self.received()
+            );
+        }
+    }
+
+    /// Like [`HttpSink::wait_until`], but says whether `done` came to hold within `limit`
+    /// instead of panicking: for asserting that something did *not* arrive (the wait still
+    /// ends at the first arrival that makes `done` true).
+    pub async fn wait_for(&self, limit: Duration, done: impl Fn(&[Received]) -> bool) -> bool {
         let wait = async {
             loop {
                 // Registered before the check, so an arrival between the check and the await
@@ -114,12 +126,7 @@ impl HttpSink {
                 arrival.await;
             }
         };
-        if tokio::time::timeout(limit, wait).await.is_err() {
-            panic!(
-                "the HTTP sink did not receive what was expected within {limit:?}: {:#?}",
-                self.received()
-            );
-        }
+        tokio::time::timeout(limit, wait).await.is_ok()
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<Received>> {

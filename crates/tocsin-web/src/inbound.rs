@@ -111,15 +111,22 @@ async fn pagerduty_event(
     let (dedup_key, item) = event.into_inbound(&ctx, &generated);
     let items = vec![item];
     if let Err(message) = check_severities(&items, &ctx) {
+        state.engine.counters().signal_rejected(&ctx.id);
         return pd_invalid(vec![message]);
     }
     match state.engine.accept(items, None).await {
-        Ok(_) => (
+        Ok(_) => {
+            state.engine.counters().signals_accepted(&ctx.id, 1);
+            (
             StatusCode::ACCEPTED,
             Json(json!({ "status": "success", "message": "Event processed", "dedup_key": dedup_key })),
         )
-            .into_response(),
-        Err(error) => engine_error(error),
+            .into_response()
+        }
+        Err(error) => {
+            state.engine.counters().signal_rejected(&ctx.id);
+            engine_error(error)
+        }
     }
 }
 
@@ -175,7 +182,24 @@ fn parse_failed(error: ParseError) -> Response {
     ApiError::bad_request(error.to_string()).into_response()
 }
 
+/// [`hook_request`], counted for `/metrics`: a refused request of a configured integration
+/// counts as one rejection (its body may not even parse into signals to count).
 async fn hook(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: RawQuery,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Response {
+    let response = hook_request(State(state.clone()), Path(id.clone()), query, headers, raw).await;
+    let known = state.engine.config().integration(&id).is_some();
+    if known && !response.status().is_success() {
+        state.engine.counters().signal_rejected(&id);
+    }
+    response
+}
+
+async fn hook_request(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
@@ -292,11 +316,18 @@ async fn hook(
         return ApiError::bad_request(message).into_response();
     }
     match state.engine.accept(items, delivery).await {
-        Ok(accepted) => (
+        Ok(accepted) => {
+            let count = accepted.applied.saturating_add(accepted.ignored);
+            state
+                .engine
+                .counters()
+                .signals_accepted(&id, u64::try_from(count).unwrap_or(u64::MAX));
+            (
             StatusCode::ACCEPTED,
             Json(json!({ "status": "accepted", "applied": accepted.applied, "ignored": accepted.ignored })),
         )
-            .into_response(),
+            .into_response()
+        }
         Err(error) => engine_error(error),
     }
 }

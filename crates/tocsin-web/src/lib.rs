@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod inbound;
 mod limit;
+mod metrics;
 mod pages;
 mod slack;
 mod status;
@@ -50,6 +51,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(slack::routes())
         .merge(status::routes())
         .merge(ui::routes())
+        .merge(metrics::routes())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

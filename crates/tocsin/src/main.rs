@@ -76,6 +76,15 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Write a break-glass copy: the status page, runbooks, contacts and routes as plain HTML
+    /// files that open without a server. It contains phone numbers and e-mail addresses.
+    Export {
+        /// The folder to write into (created if missing).
+        #[arg(long = "static", value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -257,6 +266,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Incident { server, action } => incident(server, action).await,
         Command::Oncall { server, action } => oncall(server, action).await,
         Command::User { action } => user(action).await,
+        Command::Export { dir, store } => export(&dir, store).await,
     }
 }
 
@@ -504,5 +514,31 @@ async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
             ));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "configuration errors and a skipped status page are the command's report"
+)]
+async fn export(dir: &std::path::Path, store: StoreArgs) -> anyhow::Result<ExitCode> {
+    let config = match load(&store.config) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let exported =
+        tocsin::export::export_static(Arc::new(config), store.database.as_deref(), dir).await?;
+    if let Some(reason) = &exported.status_skipped {
+        eprintln!("warning: the status page was not exported: {reason}");
+    }
+    out(&format!(
+        "wrote {} files to {}; open {} in a browser\n",
+        exported.files.len(),
+        dir.display(),
+        dir.join("index.html").display()
+    ));
     Ok(ExitCode::SUCCESS)
 }

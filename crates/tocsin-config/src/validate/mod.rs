@@ -10,6 +10,7 @@ pub(crate) mod hints;
 pub(crate) mod integrations;
 pub(crate) mod maintenance;
 pub(crate) mod monitors;
+mod ops;
 mod people;
 pub(crate) mod runbooks;
 
@@ -176,6 +177,8 @@ pub(crate) fn validate(
     let actions = extras::actions(ctx, &raw.action);
     let maintenance = maintenance::windows(ctx, &raw.maintenance, &names);
     let runbooks = runbooks::validate_all(runbook_files, &names);
+    let watchdog = ops::watchdog(ctx, &raw.watchdog);
+    let self_monitoring = ops::self_monitoring(ctx, &raw.self_monitoring, &names);
 
     // Sections that must be present as a whole.
     if !raw.org.is_present() {
@@ -206,6 +209,8 @@ pub(crate) fn validate(
         actions,
         engine,
         maintenance,
+        watchdog,
+        self_monitoring,
     }
 }
 

@@ -2,6 +2,7 @@
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
 mod rollups;
+mod ops;
 mod rows;
 mod status;
 
@@ -18,7 +19,7 @@ use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
 use crate::types::*;
-use crate::{Result, Store, StoreError};
+use crate::{OpsGauges, Result, Store, StoreError};
 use rows::{ms, ts, ts_opt};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -776,6 +777,10 @@ impl Store for SqliteStore {
 
     async fn status_incidents(&self, since: Timestamp) -> Result<Vec<Incident>> {
         self.status_incidents_sql(since).await
+    }
+
+    async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges> {
+        self.ops_gauges_sql(now).await
     }
 
     async fn public_updates(&self, incident_ids: &[String]) -> Result<Vec<PublicUpdate>> {

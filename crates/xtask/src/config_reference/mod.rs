@@ -101,6 +101,8 @@ const SECTIONS: &[Section] = &[
     typed("action", "Action", "kind", "ActionKind"),
     plain("engine", "Engine"),
     plain("maintenance", "RawMaintenance"),
+    plain("watchdog", "Watchdog"),
+    plain("self_monitoring", "SelfMonitoring"),
 ];
 
 /// Keys documented by a field of another name: (section, key, field).
