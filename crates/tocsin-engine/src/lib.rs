@@ -5,6 +5,7 @@
 pub mod ack;
 mod clock;
 mod deliver;
+pub mod drill;
 mod error;
 mod generation;
 mod heartbeat;
@@ -145,6 +146,7 @@ impl Engine {
             clock,
         };
         engine.sync_monitors().await?;
+        engine.sync_drill_schedule().await?;
         Ok(engine)
     }
 
@@ -318,6 +320,7 @@ impl Engine {
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;
-        Ok(probed + fired + delivered + mailed)
+        let drilled = self.drill_round().await?;
+        Ok(probed + fired + delivered + mailed + drilled)
     }
 }

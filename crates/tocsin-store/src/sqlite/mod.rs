@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
+mod drill;
 mod rows;
 mod status;
 
@@ -16,6 +17,7 @@ use tocsin_core::decide::{Effect, Situation};
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
+use crate::drill::*;
 use crate::types::*;
 use crate::{Result, Store, StoreError};
 use rows::{ms, ts, ts_opt};
@@ -828,6 +830,87 @@ impl Store for SqliteStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         self.record_subscriber_mail_sql(mail_id, at, outcome).await
+    }
+
+    // ── The monthly drill ───────────────────────────────────────────────────────────────────
+    async fn sync_drill_schedule(&self, expr: Option<&str>, first_due: Timestamp) -> Result<()> {
+        self.sync_drill_schedule_sql(expr, first_due).await
+    }
+
+    async fn drill_due_at(&self) -> Result<Option<Timestamp>> {
+        self.drill_due_at_sql().await
+    }
+
+    async fn start_drill(
+        &self,
+        drill: &DrillRecord,
+        schedule: Option<(Timestamp, Timestamp)>,
+    ) -> Result<bool> {
+        self.start_drill_sql(drill, schedule).await
+    }
+
+    async fn set_drill_item(
+        &self,
+        drill_id: &str,
+        seq: i64,
+        status: DrillItemStatus,
+        reason: &str,
+    ) -> Result<()> {
+        self.set_drill_item_sql(drill_id, seq, status, reason).await
+    }
+
+    async fn expire_drill_items(&self, drill_id: &str, reason: &str) -> Result<()> {
+        self.expire_drill_items_sql(drill_id, reason).await
+    }
+
+    async fn set_drill_outcome(
+        &self,
+        drill_id: &str,
+        status: DrillStatus,
+        finished_at: Option<Timestamp>,
+        incident_id: Option<&str>,
+        report_sent: Option<&str>,
+    ) -> Result<()> {
+        self.set_drill_outcome_sql(drill_id, status, finished_at, incident_id, report_sent)
+            .await
+    }
+
+    async fn drills(&self, limit: u32) -> Result<Vec<DrillRecord>> {
+        self.drills_sql(limit).await
+    }
+
+    async fn drill(&self, id: &str) -> Result<Option<DrillRecord>> {
+        self.drill_sql(id).await
+    }
+
+    async fn drill_item_by_nonce(&self, nonce: &str) -> Result<Option<(String, DrillItem)>> {
+        self.drill_item_by_nonce_sql(nonce).await
+    }
+
+    async fn confirm_drill_item(
+        &self,
+        nonce: &str,
+        at: Timestamp,
+        reason: &str,
+        verified: Option<(&str, jiff::civil::Date)>,
+    ) -> Result<bool> {
+        self.confirm_drill_item_sql(nonce, at, reason, verified).await
+    }
+
+    async fn claim_drills_to_close(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<DrillRecord>> {
+        self.claim_drills_to_close_sql(now, lease_until).await
+    }
+
+    async fn contact_verifications(&self) -> Result<Vec<ContactVerification>> {
+        self.contact_verifications_sql().await
+    }
+
+    async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
+        self.last_signal_at_sql(source).await
     }
 }
 
