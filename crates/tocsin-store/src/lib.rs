@@ -246,7 +246,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         reason: &str,
         verified: Option<(&str, jiff::civil::Date)>,
     ) -> Result<bool>;
-    /// Claims drills still waiting whose `confirm_by` passed, until `lease_until`.
+    /// Claims drills not yet final whose `confirm_by` passed, until `lease_until`.
     async fn claim_drills_to_close(
         &self,
         now: Timestamp,

@@ -21,7 +21,7 @@ CREATE TABLE drills (
     claimed_until INTEGER
 );
 CREATE INDEX drills_by_time ON drills (started_at);
-CREATE INDEX drills_to_close ON drills (confirm_by) WHERE status = 'waiting';
+CREATE INDEX drills_to_close ON drills (confirm_by) WHERE finished_at IS NULL;
 
 CREATE TABLE drill_items (
     drill_id     TEXT NOT NULL REFERENCES drills (id),

@@ -267,7 +267,7 @@ impl SqliteStore {
         lease_until: Timestamp,
     ) -> Result<Vec<DrillRecord>> {
         let drills = sqlx::query(
-            "UPDATE drills SET claimed_until = ?2 WHERE status = 'waiting' AND confirm_by <= ?1 \
+            "UPDATE drills SET claimed_until = ?2 WHERE finished_at IS NULL AND confirm_by <= ?1 \
              AND (claimed_until IS NULL OR claimed_until <= ?1) RETURNING *",
         )
         .bind(ms(now))
