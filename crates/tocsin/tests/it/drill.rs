@@ -336,3 +336,46 @@ async fn drill_run_on_the_command_line_prints_the_report_and_exits_1_when_it_fai
     assert!(list.status.success());
     assert!(String::from_utf8_lossy(&list.stdout).contains("failed"));
 }
+
+/// Starts tocsin on `database` with its clock at `at`, settles due work, and returns how many
+/// drills the schedule has started so far.
+async fn scheduled_drills_after_restart(config_text: &str, database: &str, at: &str) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tocsin.toml");
+    let config = tocsin_config::load_str(config_text, &path, &|_| None).unwrap();
+    let clock = std::sync::Arc::new(tocsin_engine::ManualClock::new(at.parse().unwrap()));
+    let options = tocsin::app::AppOptions {
+        config: std::sync::Arc::new(config),
+        database: Some(database.to_owned()),
+        clock,
+        run_workers: false,
+        extra_routes: None,
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = tocsin::app::App::start(options, listener).await.unwrap();
+    for _ in 0..10 {
+        if app.engine.run_due().await.unwrap() == 0 {
+            break;
+        }
+    }
+    let drills = app.engine.drills(100).await.unwrap();
+    app.stop().await.unwrap();
+    drills.iter().filter(|d| d.trigger == "schedule").count()
+}
+
+#[tokio::test]
+async fn the_monthly_drill_runs_once_on_schedule_even_across_restarts() {
+    let target = Target::start(200).await;
+    let (slack, broken, smtp) = (Sink::start().await, Sink::start().await, SmtpSink::start().await);
+    let text = config(&target, &slack, &broken, &smtp);
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("tocsin.db").display());
+    // "0 9 1 * *" in Riyadh is 06:00 UTC on the 1st.
+    assert_eq!(scheduled_drills_after_restart(&text, &database, "2026-11-30T00:00:00Z").await, 0);
+    // Down over the due time: the run is not skipped when tocsin comes back…
+    assert_eq!(scheduled_drills_after_restart(&text, &database, "2026-12-01T07:00:00Z").await, 1);
+    // …nor doubled by another restart the same day.
+    assert_eq!(scheduled_drills_after_restart(&text, &database, "2026-12-01T08:00:00Z").await, 1);
+    // The next month's runs.
+    assert_eq!(scheduled_drills_after_restart(&text, &database, "2027-01-01T06:00:00Z").await, 2);
+}
