@@ -8,8 +8,8 @@ use tocsin_testkit::SmtpSink;
 
 use crate::support::{Sink, TOKEN, Target, TestApp};
 
-struct World {
-    app: TestApp,
+pub(crate) struct World {
+    pub(crate) app: TestApp,
     slack: Sink,
     broken: Sink,
     smtp: SmtpSink,
@@ -123,7 +123,7 @@ contacts_verified_within = "30d"
 
 /// Both monitors checked, then five minutes in which nothing ran: the 1-minute monitor's
 /// checks have stopped (no result within 2 × 1m); the hourly one is fine.
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let target = Target::start(200).await;
     let slack = Sink::start().await;
     let broken = Sink::start().await;
