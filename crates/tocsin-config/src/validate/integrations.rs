@@ -199,13 +199,16 @@ mod tests {
         for (_, credential, _) in TYPES {
             assert!(fields.contains(&credential));
         }
-        for key in ALERT_KEYS.iter().chain(&["id", "type", "severity_label"]) {
+        for key in ALERT_KEYS
+            .iter()
+            .chain(&["id", "type", "severity_label", "expect_every"])
+        {
             assert!(fields.contains(key), "{key}");
         }
-        // id, type; three credentials; the alert keys; severity_label.
+        // id, type; three credentials; the alert keys; severity_label; expect_every (any type).
         assert_eq!(
             fields.len(),
-            2 + 3 + ALERT_KEYS.len() + 1,
+            2 + 3 + ALERT_KEYS.len() + 2,
             "a new key needs a type that uses it"
         );
     }
