@@ -6,8 +6,8 @@ mod drill;
 mod sqlite;
 mod types;
 
-pub use sqlite::{SqliteOptions, SqliteStore};
 pub use drill::*;
+pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 
 use async_trait::async_trait;

@@ -71,7 +71,10 @@ pub fn monitor(monitor: &Monitor, record: Option<&MonitorRecord>, now: Timestamp
         let error = record
             .and_then(|r| r.state.last_error.clone())
             .unwrap_or_else(|| "down".to_owned());
-        return (DrillItemStatus::Fail, format!("the heartbeat is down: {error}"));
+        return (
+            DrillItemStatus::Fail,
+            format!("the heartbeat is down: {error}"),
+        );
     }
     (
         DrillItemStatus::Pass,

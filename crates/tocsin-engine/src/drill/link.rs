@@ -77,11 +77,14 @@ mod tests {
             nonce: "n".into(),
         });
         assert_eq!(verify(&signer, &ack, before), Err(TokenError::Forged));
-        let other = sign(&AckSigner::new(b"other".to_vec()), &DrillClaims {
-            drill_id: "d1".into(),
-            nonce: "n1".into(),
-            expires: 2_000,
-        });
+        let other = sign(
+            &AckSigner::new(b"other".to_vec()),
+            &DrillClaims {
+                drill_id: "d1".into(),
+                nonce: "n1".into(),
+                expires: 2_000,
+            },
+        );
         assert_eq!(verify(&signer, &other, before), Err(TokenError::Forged));
     }
 }

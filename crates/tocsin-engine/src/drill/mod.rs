@@ -84,9 +84,13 @@ impl Engine {
         {
             // The next run after now, not after the missed one: a server down for two months
             // runs one drill on start, not two.
-            let next =
-                schedule::next_after(&drill.schedule, &self.org_zone(), now).unwrap_or(Timestamp::MAX);
-            if self.start_and_run("schedule", Some((due, next))).await?.is_some() {
+            let next = schedule::next_after(&drill.schedule, &self.org_zone(), now)
+                .unwrap_or(Timestamp::MAX);
+            if self
+                .start_and_run("schedule", Some((due, next)))
+                .await?
+                .is_some()
+            {
                 moved += 1;
             }
         }
@@ -166,7 +170,10 @@ impl Engine {
         let tz = self.org_zone();
         let id = uuid::Uuid::now_v7().to_string();
         let mut items: Vec<DrillItem> = Vec::new();
-        let mut push = |kind: &str, subject: String, (status, reason): checks::Verdict, nonce: Option<String>| {
+        let mut push = |kind: &str,
+                        subject: String,
+                        (status, reason): checks::Verdict,
+                        nonce: Option<String>| {
             let seq = i64::try_from(items.len()).unwrap_or(i64::MAX);
             items.push(DrillItem {
                 seq,
@@ -178,12 +185,22 @@ impl Engine {
                 confirmed_at: None,
             });
         };
-        let sending = || (DrillItemStatus::Waiting, "sending a test message".to_owned());
+        let sending = || {
+            (
+                DrillItemStatus::Waiting,
+                "sending a test message".to_owned(),
+            )
+        };
         for channel in &self.config.channels {
             push("channel", channel.id.clone(), sending(), None);
         }
         let confirmed = self.store.contact_verifications().await?;
-        let internal: Vec<_> = self.config.contacts.iter().filter(|c| !c.external).collect();
+        let internal: Vec<_> = self
+            .config
+            .contacts
+            .iter()
+            .filter(|c| !c.external)
+            .collect();
         for contact in &internal {
             for method in &contact.methods {
                 let method = method_id(method);
@@ -195,13 +212,23 @@ impl Engine {
                 );
             }
         }
-        for monitor in self.config.monitors.iter().filter(|m| crate::probes::is_probed(m)) {
+        for monitor in self
+            .config
+            .monitors
+            .iter()
+            .filter(|m| crate::probes::is_probed(m))
+        {
             let record = self.store.monitor(&monitor.id).await?;
             let kind = match monitor.kind {
                 tocsin_config::MonitorKind::Heartbeat { .. } => "heartbeat",
                 _ => "monitor",
             };
-            push(kind, monitor.id.clone(), checks::monitor(monitor, record.as_ref(), now), None);
+            push(
+                kind,
+                monitor.id.clone(),
+                checks::monitor(monitor, record.as_ref(), now),
+                None,
+            );
         }
         for integration in &self.config.integrations {
             let last = self
@@ -222,7 +249,8 @@ impl Engine {
                 .map(|v| v.verified_on);
             let verified = checks::verified_on(contact.verified_on, from_link);
             let verdict = checks::contact(verified, drill.contacts_verified_within, &tz, now);
-            let nonce = (verdict.0 == DrillItemStatus::Fail).then(|| uuid::Uuid::now_v7().to_string());
+            let nonce =
+                (verdict.0 == DrillItemStatus::Fail).then(|| uuid::Uuid::now_v7().to_string());
             push("contact", contact.id.clone(), verdict, nonce);
         }
         let record = DrillRecord {
@@ -266,10 +294,22 @@ impl Engine {
                         Err(reason) => (DrillItemStatus::Fail, reason),
                         Ok(target) => {
                             let email = matches!(target, Target::Email { .. });
-                            match self.send_test(&target, None, &notice, &links, &record.id, item.seq).await {
-                                Ok(()) if email => (DrillItemStatus::Pass, "the SMTP server accepted the test message".to_owned()),
-                                Ok(()) => (DrillItemStatus::Pass, "answered 2xx to the test message".to_owned()),
-                                Err(error) => (DrillItemStatus::Fail, format!("the test message failed: {error}")),
+                            match self
+                                .send_test(&target, None, &notice, &links, &record.id, item.seq)
+                                .await
+                            {
+                                Ok(()) if email => (
+                                    DrillItemStatus::Pass,
+                                    "the SMTP server accepted the test message".to_owned(),
+                                ),
+                                Ok(()) => (
+                                    DrillItemStatus::Pass,
+                                    "answered 2xx to the test message".to_owned(),
+                                ),
+                                Err(error) => (
+                                    DrillItemStatus::Fail,
+                                    format!("the test message failed: {error}"),
+                                ),
                             }
                         }
                     };
@@ -290,7 +330,10 @@ impl Engine {
                     let mut summary = format!(
                         "This is tocsin's monthly drill: a test page by {method}. Confirm you \
                          received it within {}: {confirm_url}",
-                        checks::human(Duration::try_from(record.confirm_by.duration_since(record.started_at)).unwrap_or_default())
+                        checks::human(
+                            Duration::try_from(record.confirm_by.duration_since(record.started_at))
+                                .unwrap_or_default()
+                        )
                     );
                     // A stale contact's re-verify link rides along on each test page.
                     if let Some(stale) = record
@@ -320,7 +363,14 @@ impl Engine {
                     let failed = match self.page_target(contact, method) {
                         Err(reason) => Some(reason),
                         Ok((target, to)) => self
-                            .send_test(&target, to.as_deref(), &notice, &links, &record.id, item.seq)
+                            .send_test(
+                                &target,
+                                to.as_deref(),
+                                &notice,
+                                &links,
+                                &record.id,
+                                item.seq,
+                            )
                             .await
                             .err()
                             .map(|error| format!("the test page failed: {error}")),
@@ -331,7 +381,10 @@ impl Engine {
                             DrillItemStatus::Waiting,
                             format!(
                                 "waiting for confirmation until {}",
-                                record.confirm_by.to_zoned(tz.clone()).strftime("%Y-%m-%d %H:%M %Z")
+                                record
+                                    .confirm_by
+                                    .to_zoned(tz.clone())
+                                    .strftime("%Y-%m-%d %H:%M %Z")
                             ),
                         ),
                     };
@@ -354,11 +407,10 @@ impl Engine {
         }
         match self.config.channel(channel_id).map(|c| &c.kind) {
             Some(ChannelKind::Email { .. }) => {
-                let smtp = self
-                    .config
-                    .smtp
-                    .as_ref()
-                    .ok_or_else(|| "e-mail is not configured: add an [smtp] section".to_owned())?;
+                let smtp =
+                    self.config.smtp.as_ref().ok_or_else(|| {
+                        "e-mail is not configured: add an [smtp] section".to_owned()
+                    })?;
                 let address = smtp
                     .from
                     .rsplit_once('<')
@@ -431,7 +483,10 @@ impl Engine {
         }
         let now = self.now();
         let status = DrillStatus::of(&record.items);
-        let waiting = record.items.iter().any(|i| i.status == DrillItemStatus::Waiting);
+        let waiting = record
+            .items
+            .iter()
+            .any(|i| i.status == DrillItemStatus::Waiting);
         let final_now = closing || !waiting;
         let first_report = record.report_sent.is_none();
         let mut incident_id = None;
@@ -504,7 +559,8 @@ impl Engine {
             Ok(target) => target,
             Err(error) => return error,
         };
-        let counts = |status: DrillItemStatus| record.items.iter().filter(|i| i.status == status).count();
+        let counts =
+            |status: DrillItemStatus| record.items.iter().filter(|i| i.status == status).count();
         let mut lines: Vec<String> = vec![format!(
             "{} passed, {} failed, {} waiting for confirmation, {} not checked.",
             counts(DrillItemStatus::Pass),
@@ -524,7 +580,11 @@ impl Engine {
         let title = format!(
             "Drill {}{}",
             record.status.as_str(),
-            if final_report { "" } else { " (first report; pages await confirmation)" }
+            if final_report {
+                ""
+            } else {
+                " (first report; pages await confirmation)"
+            }
         );
         let notice = self.drill_notice(record, title, lines.join("\n"));
         let links = NoticeLinks {
@@ -532,7 +592,14 @@ impl Engine {
             ack_url: None,
         };
         match self
-            .send_test(&target, None, &notice, &links, &record.id, if final_report { -2 } else { -1 })
+            .send_test(
+                &target,
+                None,
+                &notice,
+                &links,
+                &record.id,
+                if final_report { -2 } else { -1 },
+            )
             .await
         {
             Ok(()) => "sent".to_owned(),
@@ -552,7 +619,11 @@ impl Engine {
         if item.confirmed_at.is_some() {
             return Err(TokenError::Used.into());
         }
-        let purpose = if item.kind == "contact" { "verify" } else { "confirm" };
+        let purpose = if item.kind == "contact" {
+            "verify"
+        } else {
+            "confirm"
+        };
         let numbers = if purpose == "verify" {
             self.config
                 .contact(&item.subject)
@@ -585,7 +656,12 @@ impl Engine {
         };
         if !self
             .store
-            .confirm_drill_item(&found.item.nonce.clone().unwrap_or_default(), now, &reason, verified)
+            .confirm_drill_item(
+                &found.item.nonce.clone().unwrap_or_default(),
+                now,
+                &reason,
+                verified,
+            )
             .await?
         {
             return Err(TokenError::Used.into());

@@ -19,8 +19,13 @@ pub fn next_after(cron: &Cron, tz: &TimeZone, after: Timestamp) -> Option<Timest
             for minute in &cron.minutes {
                 let civil = DateTime::from_parts(
                     day,
-                    jiff::civil::Time::new(i8::try_from(*hour).ok()?, i8::try_from(*minute).ok()?, 0, 0)
-                        .ok()?,
+                    jiff::civil::Time::new(
+                        i8::try_from(*hour).ok()?,
+                        i8::try_from(*minute).ok()?,
+                        0,
+                        0,
+                    )
+                    .ok()?,
                 );
                 if !cron.matches(civil) {
                     continue;
@@ -48,6 +53,9 @@ mod tests {
         assert_eq!(next, "2026-12-01T06:00:00Z".parse::<Timestamp>().unwrap());
         // Exactly at the run, the next one is a month later.
         let following = next_after(&cron, &riyadh, next).unwrap();
-        assert_eq!(following, "2027-01-01T06:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            following,
+            "2027-01-01T06:00:00Z".parse::<Timestamp>().unwrap()
+        );
     }
 }

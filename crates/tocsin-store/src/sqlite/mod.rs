@@ -894,7 +894,8 @@ impl Store for SqliteStore {
         reason: &str,
         verified: Option<(&str, jiff::civil::Date)>,
     ) -> Result<bool> {
-        self.confirm_drill_item_sql(nonce, at, reason, verified).await
+        self.confirm_drill_item_sql(nonce, at, reason, verified)
+            .await
     }
 
     async fn claim_drills_to_close(

@@ -171,10 +171,15 @@ fn item<'a>(report: &'a Value, kind: &str, subject: &str) -> &'a Value {
 fn links(app: &TestApp, mail: &tocsin_testkit::Mail) -> Vec<String> {
     let text = mail.part("text/plain").unwrap_or_else(|| mail.text());
     let mut found: Vec<String> = Vec::new();
-    for url in text.split_whitespace()
-        .filter_map(|word| word.find("http://tocsin.test/drill/confirm/").map(|at| &word[at..]))
+    for url in text
+        .split_whitespace()
+        .filter_map(|word| {
+            word.find("http://tocsin.test/drill/confirm/")
+                .map(|at| &word[at..])
+        })
         .map(|url| {
-            let url = url.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-');
+            let url =
+                url.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '-');
             url.replace("http://tocsin.test", &app.app.url())
         })
     {
@@ -201,12 +206,20 @@ async fn a_drill_fails_exactly_the_500_channel_the_stale_monitor_and_the_stale_c
         .collect();
     assert_eq!(
         subjects,
-        [("channel", "ops-hook"), ("contact", "bo"), ("monitor", "worker-health")],
+        [
+            ("channel", "ops-hook"),
+            ("contact", "bo"),
+            ("monitor", "worker-health")
+        ],
         "{report}"
     );
     let reason = |subject: &str| &failures.iter().find(|f| f.1 == subject).unwrap().2;
     assert!(reason("ops-hook").contains("500"), "{}", reason("ops-hook"));
-    assert!(reason("worker-health").contains("expected within 2m"), "{}", reason("worker-health"));
+    assert!(
+        reason("worker-health").contains("expected within 2m"),
+        "{}",
+        reason("worker-health")
+    );
     assert!(reason("bo").contains("60 days ago"), "{}", reason("bo"));
 
     // The other channels answered; pages await their confirm links.
@@ -217,12 +230,22 @@ async fn a_drill_fails_exactly_the_500_channel_the_stale_monitor_and_the_stale_c
     assert_eq!(item(&report, "page", "bo via email")["status"], "waiting");
 
     // Every channel got a marked test message; the 500-answering one was really asked.
-    assert!(!world.broken.received().is_empty(), "the webhook was sent the test");
+    assert!(
+        !world.broken.received().is_empty(),
+        "the webhook was sent the test"
+    );
     let slack_texts: Vec<String> = world.slack.received().iter().map(|r| r.text()).collect();
-    assert!(slack_texts.iter().any(|t| t.contains("[drill] Test message")), "{slack_texts:?}");
+    assert!(
+        slack_texts
+            .iter()
+            .any(|t| t.contains("[drill] Test message")),
+        "{slack_texts:?}"
+    );
     // The report reached report_to, naming the failures.
     assert!(
-        slack_texts.iter().any(|t| t.contains("Drill failed") && t.contains("ops-hook")),
+        slack_texts
+            .iter()
+            .any(|t| t.contains("Drill failed") && t.contains("ops-hook")),
         "{slack_texts:?}"
     );
     assert_eq!(report["report_sent"], "sent");
@@ -256,18 +279,33 @@ async fn clicking_a_contacts_reverify_link_updates_their_verified_date() {
     let mails = world.smtp.wait_for(3, Duration::from_secs(10)).await;
     let to_bo = mails
         .iter()
-        .find(|mail| mail.text().contains("bo@dealix.example") && mail.subject().is_some_and(|s| s.contains("Bo")))
+        .find(|mail| {
+            mail.text().contains("bo@dealix.example")
+                && mail.subject().is_some_and(|s| s.contains("Bo"))
+        })
         .expect("Bo's test page");
     let bo_links = links(app, to_bo);
-    assert_eq!(bo_links.len(), 2, "confirm and re-verify links: {bo_links:?}");
+    assert_eq!(
+        bo_links.len(),
+        2,
+        "confirm and re-verify links: {bo_links:?}"
+    );
     let (confirm, verify) = (&bo_links[0], &bo_links[1]);
 
     // GET shows the numbers and the configuration's date, and changes nothing.
     let page = app.http.get(verify).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("+966500000002") && html.contains("2026-09-27"), "{html}");
-    let (_, unchanged) = app.get(&format!("/api/v1/drills/{}", report["id"].as_str().unwrap())).await;
+    assert!(
+        html.contains("+966500000002") && html.contains("2026-09-27"),
+        "{html}"
+    );
+    let (_, unchanged) = app
+        .get(&format!(
+            "/api/v1/drills/{}",
+            report["id"].as_str().unwrap()
+        ))
+        .await;
     assert!(item(&unchanged, "contact", "bo")["confirmed_at"].is_null());
 
     // POST records today's date (Riyadh) in the store.
@@ -282,22 +320,41 @@ async fn clicking_a_contacts_reverify_link_updates_their_verified_date() {
 
     // The test page's own confirm link passes Bo's page.
     assert_eq!(app.http.post(confirm).send().await.unwrap().status(), 200);
-    let (_, updated) = app.get(&format!("/api/v1/drills/{}", report["id"].as_str().unwrap())).await;
+    let (_, updated) = app
+        .get(&format!(
+            "/api/v1/drills/{}",
+            report["id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(item(&updated, "page", "bo via email")["status"], "pass");
 
     // The next drill sees the new date: Bo passes.
     let (_, next) = app.post("/api/v1/drills", json!({})).await;
     let bo = item(&next, "contact", "bo");
     assert_eq!(bo["status"], "pass", "{next}");
-    assert!(bo["reason"].as_str().unwrap().contains("2026-11-26"), "{bo}");
+    assert!(
+        bo["reason"].as_str().unwrap().contains("2026-11-26"),
+        "{bo}"
+    );
 
     // When the confirm window ends, Ann's unconfirmed page fails, naming the method.
     app.advance(Duration::from_secs(25 * 3600), Duration::from_secs(3600))
         .await;
-    let (_, closed) = app.get(&format!("/api/v1/drills/{}", report["id"].as_str().unwrap())).await;
+    let (_, closed) = app
+        .get(&format!(
+            "/api/v1/drills/{}",
+            report["id"].as_str().unwrap()
+        ))
+        .await;
     let ann = item(&closed, "page", "ann via email");
     assert_eq!(ann["status"], "fail", "{closed}");
-    assert!(ann["reason"].as_str().unwrap().contains("not confirmed within 1d"), "{ann}");
+    assert!(
+        ann["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not confirmed within 1d"),
+        "{ann}"
+    );
     assert!(!closed["finished_at"].is_null());
 }
 
@@ -316,11 +373,22 @@ async fn drill_run_on_the_command_line_prints_the_report_and_exits_1_when_it_fai
     .await
     .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains(": failed"), "{stdout}");
-    let fail_lines: Vec<&str> = stdout.lines().filter(|l| l.trim_start().starts_with("FAIL")).collect();
+    let fail_lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("FAIL"))
+        .collect();
     assert_eq!(fail_lines.len(), 3, "{stdout}");
-    assert!(stdout.contains("ops-hook") && stdout.contains("HTTP 500") || stdout.contains("500"), "{stdout}");
+    assert!(
+        stdout.contains("ops-hook") && stdout.contains("HTTP 500") || stdout.contains("500"),
+        "{stdout}"
+    );
 
     let list = {
         let url = world.app.app.url();
@@ -366,16 +434,32 @@ async fn scheduled_drills_after_restart(config_text: &str, database: &str, at: &
 #[tokio::test]
 async fn the_monthly_drill_runs_once_on_schedule_even_across_restarts() {
     let target = Target::start(200).await;
-    let (slack, broken, smtp) = (Sink::start().await, Sink::start().await, SmtpSink::start().await);
+    let (slack, broken, smtp) = (
+        Sink::start().await,
+        Sink::start().await,
+        SmtpSink::start().await,
+    );
     let text = config(&target, &slack, &broken, &smtp);
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("tocsin.db").display());
     // "0 9 1 * *" in Riyadh is 06:00 UTC on the 1st.
-    assert_eq!(scheduled_drills_after_restart(&text, &database, "2026-11-30T00:00:00Z").await, 0);
+    assert_eq!(
+        scheduled_drills_after_restart(&text, &database, "2026-11-30T00:00:00Z").await,
+        0
+    );
     // Down over the due time: the run is not skipped when tocsin comes back…
-    assert_eq!(scheduled_drills_after_restart(&text, &database, "2026-12-01T07:00:00Z").await, 1);
+    assert_eq!(
+        scheduled_drills_after_restart(&text, &database, "2026-12-01T07:00:00Z").await,
+        1
+    );
     // …nor doubled by another restart the same day.
-    assert_eq!(scheduled_drills_after_restart(&text, &database, "2026-12-01T08:00:00Z").await, 1);
+    assert_eq!(
+        scheduled_drills_after_restart(&text, &database, "2026-12-01T08:00:00Z").await,
+        1
+    );
     // The next month's runs.
-    assert_eq!(scheduled_drills_after_restart(&text, &database, "2027-01-01T06:00:00Z").await, 2);
+    assert_eq!(
+        scheduled_drills_after_restart(&text, &database, "2027-01-01T06:00:00Z").await,
+        2
+    );
 }
