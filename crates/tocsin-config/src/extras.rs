@@ -69,6 +69,9 @@ pub struct Drill {
     pub report_to: String,
     /// Contacts whose `verified_on` is older than this are asked to confirm. Default `"30d"`.
     pub contacts_verified_within: Duration,
+    /// How long a contact has to confirm the drill's test page (its link) before that method is
+    /// reported as failed. Default `"24h"`.
+    pub confirm_within: Duration,
 }
 
 /// `[[action]]`: a mitigation a person can run from an incident.

@@ -1,6 +1,7 @@
 //! Alerts and changes from other tools: `[[integration]]`.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use tocsin_core::Secret;
 
@@ -26,6 +27,9 @@ pub struct Integration {
     /// Alertmanager: the alert label holding the severity looked up in `severity_map`.
     /// Default `"severity"`.
     pub severity_label: Option<String>,
+    /// The monthly drill fails this integration when it delivered no signal for this long, like
+    /// `"7d"`. Without it the drill lists the integration as not checked.
+    pub expect_every: Option<Duration>,
 }
 
 /// An integration's tool and credential. Every credential is required and must not be empty.

@@ -270,6 +270,7 @@ pub(crate) struct RawIntegration {
     pub runbook: Str,
     pub severity_map: Map,
     pub severity_label: Str,
+    pub expect_every: Str,
 }
 
 /// `[runbooks]`: the folder of markdown runbooks. Without the section, a `runbooks` folder next
@@ -322,6 +323,7 @@ pub(crate) struct RawDrill {
     pub schedule: Str,
     pub report_to: Str,
     pub contacts_verified_within: Str,
+    pub confirm_within: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

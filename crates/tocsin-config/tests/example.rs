@@ -392,6 +392,10 @@ fn status_page_postmortem_drill_and_actions() {
     assert!(drill.schedule.matches(date(2026, 12, 1).at(9, 0, 0, 0)));
     assert_eq!(drill.report_to, "slack-alerts");
     assert_eq!(drill.contacts_verified_within, 30 * DAY);
+    assert_eq!(
+        drill.confirm_within,
+        std::time::Duration::from_secs(24 * 3600)
+    );
 
     let rollback = config.action("rollback").expect("rollback");
     assert!(rollback.confirm);

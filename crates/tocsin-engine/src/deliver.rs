@@ -21,7 +21,11 @@ const CONCURRENCY: usize = 32;
 impl Engine {
     /// Where a page to `contact` by `method` goes: e-mail to their address, or a channel (an SMS
     /// relay gets their phone number as `to`).
-    fn page_target(&self, contact: &str, method: &str) -> Result<(Target, Option<String>), String> {
+    pub(crate) fn page_target(
+        &self,
+        contact: &str,
+        method: &str,
+    ) -> Result<(Target, Option<String>), String> {
         let person = self
             .config
             .contact(contact)

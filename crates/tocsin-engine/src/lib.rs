@@ -6,6 +6,7 @@ pub mod ack;
 mod batch;
 mod clock;
 mod deliver;
+pub mod drill;
 mod error;
 mod generation;
 mod heartbeat;
@@ -184,6 +185,7 @@ impl Engine {
             clock,
         };
         engine.sync_monitors().await?;
+        engine.sync_drill_schedule().await?;
         Ok(engine)
     }
 
@@ -410,6 +412,7 @@ impl Engine {
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;
         let checked = self.self_check_round().await?;
-        Ok(probed + fired + delivered + mailed + checked)
+        let drilled = self.drill_round().await?;
+        Ok(probed + fired + delivered + mailed + checked + drilled)
     }
 }

@@ -140,6 +140,11 @@ async fn timer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
         if let Err(error) = engine.timer_round().await {
             tracing::error!(%error, "firing due timers failed; they stay due");
         }
+        // The monthly drill rides on the timer loop: its due time and confirm windows are
+        // durable timers of their own kind.
+        if let Err(error) = engine.drill_round().await {
+            tracing::error!(%error, "the drill's due work failed; it stays due");
+        }
     }
 }
 

@@ -2,10 +2,12 @@
 //! SQL lives only in this crate. Every decision is committed with [`Store::commit`] in one
 //! transaction: state, timeline events, outbox rows and timers together or not at all.
 
+mod drill;
 mod ops;
 mod sqlite;
 mod types;
 
+pub use drill::*;
 pub use ops::{OpsGauges, OutboxChannel};
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
@@ -229,4 +231,62 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // ── watching the watcher ──
     /// Counts and ages for `/metrics`: incidents by state, the outbox per channel, due timers.
     async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges>;
+    // ── The monthly drill ───────────────────────────────────────────────────────────────────
+    /// Keeps the drill's schedule row: none without `[drill]`; a new or changed `expr` is first
+    /// due at `first_due`; an unchanged one keeps its due time (a run missed while down is due).
+    async fn sync_drill_schedule(&self, expr: Option<&str>, first_due: Timestamp) -> Result<()>;
+    /// When the next scheduled drill is due.
+    async fn drill_due_at(&self) -> Result<Option<Timestamp>>;
+    /// Inserts a drill and its items. With `schedule = Some((due, next))` it is the scheduled
+    /// run due at `due`: the schedule moves to `next` in the same transaction, and `false` (no
+    /// insert) means another worker already started that run.
+    async fn start_drill(
+        &self,
+        drill: &DrillRecord,
+        schedule: Option<(Timestamp, Timestamp)>,
+    ) -> Result<bool>;
+    /// Sets one item's outcome (a test message's answer).
+    async fn set_drill_item(
+        &self,
+        drill_id: &str,
+        seq: i64,
+        status: DrillItemStatus,
+        reason: &str,
+    ) -> Result<()>;
+    /// Fails the items still waiting with `reason` (the confirm window ended).
+    async fn expire_drill_items(&self, drill_id: &str, reason: &str) -> Result<()>;
+    /// Sets a drill's summary: status, finished_at, and (when given) its incident and what came
+    /// of sending its report.
+    async fn set_drill_outcome(
+        &self,
+        drill_id: &str,
+        status: DrillStatus,
+        finished_at: Option<Timestamp>,
+        incident_id: Option<&str>,
+        report_sent: Option<&str>,
+    ) -> Result<()>;
+    /// The newest drills first, with their items.
+    async fn drills(&self, limit: u32) -> Result<Vec<DrillRecord>>;
+    async fn drill(&self, id: &str) -> Result<Option<DrillRecord>>;
+    /// The drill and item a link's nonce belongs to.
+    async fn drill_item_by_nonce(&self, nonce: &str) -> Result<Option<(String, DrillItem)>>;
+    /// Uses an item's link once: a waiting page passes with `reason`; a contact item records
+    /// `verified` (contact, date) in the same transaction. `false` when it was already used.
+    async fn confirm_drill_item(
+        &self,
+        nonce: &str,
+        at: Timestamp,
+        reason: &str,
+        verified: Option<(&str, jiff::civil::Date)>,
+    ) -> Result<bool>;
+    /// Claims drills not yet final whose `confirm_by` passed, until `lease_until`.
+    async fn claim_drills_to_close(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<DrillRecord>>;
+    /// Contacts' numbers confirmed through drill links (the newest date per contact).
+    async fn contact_verifications(&self) -> Result<Vec<ContactVerification>>;
+    /// When a signal or change from `source` (like `integration:sentry`) last arrived.
+    async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>>;
 }

@@ -4,6 +4,7 @@
 mod ack;
 mod api;
 mod auth;
+mod drill_link;
 mod error;
 mod health;
 mod inbound;
@@ -47,6 +48,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(inbound::routes())
         .merge(api::routes())
         .merge(ack::routes())
+        .merge(drill_link::routes())
         .merge(pages::routes())
         .merge(slack::routes())
         .merge(status::routes())

@@ -29,6 +29,10 @@ impl Pages {
             ("layout.html", include_str!("../templates/layout.html")),
             ("ack.html", include_str!("../templates/ack.html")),
             ("refused.html", include_str!("../templates/refused.html")),
+            (
+                "drill_link.html",
+                include_str!("../templates/drill_link.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
             if let Err(error) = env.add_template(name, source) {

@@ -221,6 +221,49 @@ pub fn format_overrides(body: &Value) -> String {
         .collect()
 }
 
+/// A drill's report: its verdict, then one line per item (status, kind, subject, why).
+pub fn format_drill(report: &Value) -> String {
+    let mut out = format!(
+        "drill {}: {}\nstarted:      {}\nconfirm by:   {}\nincident:     {}\nreport sent:  {}\n",
+        text(&report["id"]),
+        text(&report["status"]),
+        text(&report["started_at"]),
+        text(&report["confirm_by"]),
+        text(&report["incident"]),
+        text(&report["report_sent"]),
+    );
+    for item in report["items"].as_array().cloned().unwrap_or_default() {
+        out.push_str(&format!(
+            "  {:<8} {:<12} {:<28} {}\n",
+            text(&item["status"]).to_uppercase(),
+            text(&item["kind"]),
+            text(&item["subject"]),
+            text(&item["reason"]),
+        ));
+    }
+    out
+}
+
+/// One line per drill, newest first.
+pub fn format_drills(list: &Value) -> String {
+    let drills = list["drills"].as_array().cloned().unwrap_or_default();
+    if drills.is_empty() {
+        return "no drills yet\n".to_owned();
+    }
+    drills
+        .iter()
+        .map(|drill| {
+            format!(
+                "{}  {:<8} {}  {}\n",
+                text(&drill["id"]),
+                text(&drill["status"]),
+                text(&drill["started_at"]),
+                text(&drill["trigger"]),
+            )
+        })
+        .collect()
+}
+
 pub fn require(value: Option<String>, what: &str) -> anyhow::Result<String> {
     match value.filter(|v| !v.is_empty()) {
         Some(value) => Ok(value),

@@ -85,6 +85,21 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// The monthly drill on a running server: run it now, or list past reports.
+    Drill {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: DrillAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DrillAction {
+    /// Run the drill now and print its report; exit status 1 when it failed.
+    Run,
+    /// Past drills, newest first.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +282,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Oncall { server, action } => oncall(server, action).await,
         Command::User { action } => user(action).await,
         Command::Export { dir, store } => export(&dir, store).await,
+        Command::Drill { server, action } => drill(server, action).await,
     }
 }
 
@@ -441,6 +457,28 @@ async fn oncall(server: ServerArgs, action: Option<OncallAction>) -> anyhow::Res
     };
     out(&text);
     Ok(ExitCode::SUCCESS)
+}
+
+async fn drill(server: ServerArgs, action: DrillAction) -> anyhow::Result<ExitCode> {
+    let url = client::require(server.url, "url")?;
+    let token = client::require(server.token, "token")?;
+    let client = Client::new(&url, &token)?;
+    match action {
+        DrillAction::Run => {
+            let report = client.post("/api/v1/drills", serde_json::json!({})).await?;
+            out(&client::format_drill(&report));
+            Ok(if report["status"] == "failed" {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        DrillAction::List => {
+            let list = client.get("/api/v1/drills").await?;
+            out(&client::format_drills(&list));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Reads one line of standard input as a password (without its line ending). At a terminal it

@@ -204,10 +204,14 @@ pub(super) fn drill(ctx: &mut Ctx, raw: &Field<RawDrill>, names: &Names) -> Opti
             true,
         )
         .unwrap_or(Duration::from_secs(30 * 86_400));
+    let confirm_within = ctx
+        .duration(&raw.confirm_within, "drill.confirm_within", true)
+        .unwrap_or(Duration::from_secs(24 * 3600));
     Some(Drill {
         schedule: schedule?,
         report_to: report_to?,
         contacts_verified_within,
+        confirm_within,
     })
 }
 

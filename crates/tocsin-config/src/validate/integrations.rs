@@ -36,7 +36,7 @@ pub(crate) fn allowed_keys(kind: &str) -> Vec<&'static str> {
     let Some((_, credential_key, alerts)) = TYPES.iter().find(|(name, _, _)| *name == kind) else {
         return vec!["id", "type"];
     };
-    let mut allowed = vec!["id", "type", credential_key];
+    let mut allowed = vec!["id", "type", credential_key, "expect_every"];
     if *alerts {
         allowed.extend(ALERT_KEYS);
     }
@@ -157,6 +157,8 @@ pub(super) fn integrations(
             .get(&raw.severity_label, &key("severity_label"))
             .or_else(|| (kind_name == "alertmanager").then(|| "severity".to_owned()));
 
+        let expect_every = ctx.duration(&raw.expect_every, &key("expect_every"), true);
+
         let Some(credential) = credential.map(Secret::new) else {
             continue;
         };
@@ -179,6 +181,7 @@ pub(super) fn integrations(
                 runbook,
                 severity_map,
                 severity_label,
+                expect_every,
             });
         }
     }
@@ -196,13 +199,16 @@ mod tests {
         for (_, credential, _) in TYPES {
             assert!(fields.contains(&credential));
         }
-        for key in ALERT_KEYS.iter().chain(&["id", "type", "severity_label"]) {
+        for key in ALERT_KEYS
+            .iter()
+            .chain(&["id", "type", "severity_label", "expect_every"])
+        {
             assert!(fields.contains(key), "{key}");
         }
-        // id, type; three credentials; the alert keys; severity_label.
+        // id, type; three credentials; the alert keys; severity_label; expect_every (any type).
         assert_eq!(
             fields.len(),
-            2 + 3 + ALERT_KEYS.len() + 1,
+            2 + 3 + ALERT_KEYS.len() + 2,
             "a new key needs a type that uses it"
         );
     }

@@ -3,6 +3,7 @@
 
 mod rollups;
 mod ops;
+mod drill;
 mod rows;
 mod status;
 
@@ -18,6 +19,7 @@ use tocsin_core::decide::{Effect, Situation};
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
+use crate::drill::*;
 use crate::types::*;
 use crate::{OpsGauges, Result, Store, StoreError};
 use rows::{ms, ts, ts_opt};
@@ -877,6 +879,88 @@ impl Store for SqliteStore {
         retention: &Retention,
     ) -> Result<Housekeeping> {
         self.roll_up_and_prune_sql(now, retention).await
+    }
+
+    // ── The monthly drill ───────────────────────────────────────────────────────────────────
+    async fn sync_drill_schedule(&self, expr: Option<&str>, first_due: Timestamp) -> Result<()> {
+        self.sync_drill_schedule_sql(expr, first_due).await
+    }
+
+    async fn drill_due_at(&self) -> Result<Option<Timestamp>> {
+        self.drill_due_at_sql().await
+    }
+
+    async fn start_drill(
+        &self,
+        drill: &DrillRecord,
+        schedule: Option<(Timestamp, Timestamp)>,
+    ) -> Result<bool> {
+        self.start_drill_sql(drill, schedule).await
+    }
+
+    async fn set_drill_item(
+        &self,
+        drill_id: &str,
+        seq: i64,
+        status: DrillItemStatus,
+        reason: &str,
+    ) -> Result<()> {
+        self.set_drill_item_sql(drill_id, seq, status, reason).await
+    }
+
+    async fn expire_drill_items(&self, drill_id: &str, reason: &str) -> Result<()> {
+        self.expire_drill_items_sql(drill_id, reason).await
+    }
+
+    async fn set_drill_outcome(
+        &self,
+        drill_id: &str,
+        status: DrillStatus,
+        finished_at: Option<Timestamp>,
+        incident_id: Option<&str>,
+        report_sent: Option<&str>,
+    ) -> Result<()> {
+        self.set_drill_outcome_sql(drill_id, status, finished_at, incident_id, report_sent)
+            .await
+    }
+
+    async fn drills(&self, limit: u32) -> Result<Vec<DrillRecord>> {
+        self.drills_sql(limit).await
+    }
+
+    async fn drill(&self, id: &str) -> Result<Option<DrillRecord>> {
+        self.drill_sql(id).await
+    }
+
+    async fn drill_item_by_nonce(&self, nonce: &str) -> Result<Option<(String, DrillItem)>> {
+        self.drill_item_by_nonce_sql(nonce).await
+    }
+
+    async fn confirm_drill_item(
+        &self,
+        nonce: &str,
+        at: Timestamp,
+        reason: &str,
+        verified: Option<(&str, jiff::civil::Date)>,
+    ) -> Result<bool> {
+        self.confirm_drill_item_sql(nonce, at, reason, verified)
+            .await
+    }
+
+    async fn claim_drills_to_close(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<DrillRecord>> {
+        self.claim_drills_to_close_sql(now, lease_until).await
+    }
+
+    async fn contact_verifications(&self) -> Result<Vec<ContactVerification>> {
+        self.contact_verifications_sql().await
+    }
+
+    async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
+        self.last_signal_at_sql(source).await
     }
 }
 

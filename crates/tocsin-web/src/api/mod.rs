@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` (spec/API.md): incidents, monitors, deliveries.
 
+pub(crate) mod drill;
 pub(crate) mod incidents;
 pub mod json;
 mod monitors;
@@ -48,6 +49,8 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/oncall/overrides/{id}",
             axum::routing::delete(oncall::delete_override),
         )
+        .route("/api/v1/drills", get(drill::list).post(drill::run))
+        .route("/api/v1/drills/{id}", get(drill::show))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

@@ -14,6 +14,7 @@ mod auth;
 mod config;
 mod csrf;
 mod deliveries;
+mod drills;
 mod incidents;
 mod login;
 mod monitors;
@@ -115,6 +116,10 @@ impl Ui {
             (
                 "ui/config.html",
                 include_str!("../../templates/ui/config.html"),
+            ),
+            (
+                "ui/drills.html",
+                include_str!("../../templates/ui/drills.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -228,6 +233,9 @@ pub fn routes() -> Router<AppState> {
         .route("/oncall", get(oncall::page))
         .route("/deliveries", get(deliveries::page))
         .route("/config", get(config::page))
+        .route("/drills", get(drills::page))
+        .route("/drills/run", post(drills::run))
+        .route("/drills/{id}", get(drills::show))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))
@@ -299,6 +307,7 @@ mod tests {
             "ui/oncall.html",
             "ui/deliveries.html",
             "ui/config.html",
+            "ui/drills.html",
         ] {
             assert!(ui.env.get_template(name).is_ok(), "{name} does not compile");
         }

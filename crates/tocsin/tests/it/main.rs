@@ -5,6 +5,7 @@ mod api;
 mod cli;
 mod crash;
 mod demo;
+mod drill;
 mod durability;
 mod escalation;
 mod export;

@@ -703,3 +703,55 @@ async fn the_other_pages_show_monitors_on_call_deliveries_and_a_config_without_s
             .contains("prefers-color-scheme")
     );
 }
+
+#[tokio::test]
+async fn an_admin_runs_the_drill_from_the_ui_and_a_viewer_cannot() {
+    let world = crate::drill::world().await;
+    let app = &world.app;
+    add_user(app, "root@example.com", Role::Admin).await;
+    add_user(app, "vera@example.com", Role::Viewer).await;
+
+    let mut viewer = Browser::signed_in(app, "vera@example.com").await;
+    let page = viewer.get("/drills").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"id="no-drills""#), "{}", page.body);
+    assert!(
+        !page.body.contains(r#"id="run-drill""#),
+        "viewers get no run button"
+    );
+    let token = csrf(&page.body);
+    let refused = viewer
+        .post("/drills/run", &[("csrf", token.as_str())])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.app.engine.drills(10).await.unwrap().is_empty(),
+        "nothing ran"
+    );
+
+    let mut admin = Browser::signed_in(app, "root@example.com").await;
+    let page = admin.get("/drills").await;
+    assert!(page.body.contains(r#"id="run-drill""#), "{}", page.body);
+    let token = csrf(&page.body);
+    let ran = admin.post("/drills/run", &[("csrf", token.as_str())]).await;
+    assert_eq!(ran.status, StatusCode::SEE_OTHER, "{}", ran.body);
+    let location = ran.location.expect("to the report");
+    assert!(location.starts_with("/drills/"), "{location}");
+    let report = admin.get(&location).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(report.body.contains("ops-hook"), "{}", report.body);
+    assert!(
+        report.body.contains("waiting for confirmation"),
+        "{}",
+        report.body
+    );
+    assert!(report.body.contains("failed"), "{}", report.body);
+    // The configuration's date beside the store's (none confirmed yet).
+    assert!(report.body.contains("2026-09-27"), "{}", report.body);
+    let history = admin.get("/drills").await;
+    assert!(
+        history.body.contains(r#"class="drill""#),
+        "{}",
+        history.body
+    );
+}
