@@ -12,7 +12,9 @@ mod inbound;
 mod intake;
 mod oncall;
 mod policy;
+pub mod postmortem;
 mod probes;
+pub mod response;
 mod runtime;
 mod subscribers;
 mod timers;
@@ -318,6 +320,7 @@ impl Engine {
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;
-        Ok(probed + fired + delivered + mailed)
+        let written = self.postmortem_round().await?;
+        Ok(probed + fired + delivered + mailed + written)
     }
 }

@@ -25,6 +25,7 @@ impl Workers {
         tasks.spawn(probe_loop(engine.clone(), stopped.clone()));
         tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
         tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
+        tasks.spawn(postmortem_loop(engine.clone(), stopped.clone()));
         tasks.spawn(delivery_loop(engine, stopped));
         Workers { stop, tasks }
     }
@@ -109,6 +110,15 @@ async fn subscriber_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>
     while pause(None, &mut stopped).await {
         if let Err(error) = engine.subscriber_round().await {
             tracing::error!(%error, "sending status-page mail failed; it stays queued");
+        }
+    }
+}
+
+/// Post-mortem files: rare, so polling is soon enough.
+async fn postmortem_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    while pause(None, &mut stopped).await {
+        if let Err(error) = engine.postmortem_round().await {
+            tracing::error!(%error, "writing post-mortem files failed; they stay queued");
         }
     }
 }

@@ -4,6 +4,7 @@ pub(crate) mod incidents;
 pub mod json;
 mod monitors;
 mod oncall;
+mod postmortems;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -46,6 +47,18 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/oncall/overrides/{id}",
             axum::routing::delete(oncall::delete_override),
         )
+        // ── post-mortems, weekly review, response metrics ──
+        .route("/api/v1/postmortems", get(postmortems::list))
+        .route(
+            "/api/v1/postmortems/{incident}",
+            get(postmortems::show).put(postmortems::save),
+        )
+        .route(
+            "/api/v1/postmortems/{incident}/publish",
+            post(postmortems::publish),
+        )
+        .route("/api/v1/metrics/response", get(postmortems::metrics))
+        .route("/api/v1/review", get(postmortems::review))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.
