@@ -11,6 +11,7 @@
 //! (see `csrf`); viewers see no action forms, and their POSTs are refused with 403.
 
 mod auth;
+mod charts;
 mod config;
 mod csrf;
 mod deliveries;
@@ -18,6 +19,7 @@ mod incidents;
 mod login;
 mod monitors;
 mod oncall;
+mod postmortems;
 mod view;
 
 use std::sync::Arc;
@@ -115,6 +117,18 @@ impl Ui {
             (
                 "ui/config.html",
                 include_str!("../../templates/ui/config.html"),
+            ),
+            (
+                "ui/postmortems.html",
+                include_str!("../../templates/ui/postmortems.html"),
+            ),
+            (
+                "ui/postmortem.html",
+                include_str!("../../templates/ui/postmortem.html"),
+            ),
+            (
+                "ui/review.html",
+                include_str!("../../templates/ui/review.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -228,6 +242,16 @@ pub fn routes() -> Router<AppState> {
         .route("/oncall", get(oncall::page))
         .route("/deliveries", get(deliveries::page))
         .route("/config", get(config::page))
+        .route("/postmortems", get(postmortems::list))
+        .route(
+            "/postmortems/{incident}",
+            get(postmortems::show).post(postmortems::save),
+        )
+        .route(
+            "/postmortems/{incident}/publish",
+            post(postmortems::publish),
+        )
+        .route("/review", get(postmortems::review))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

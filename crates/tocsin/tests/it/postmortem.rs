@@ -485,3 +485,172 @@ async fn the_weekly_review_lists_the_week_and_what_is_still_open() {
     // A declared incident matched no runbook.
     assert_eq!(body["without_runbook"][0]["id"], id);
 }
+
+/// Signs a responder in; the session cookie's value.
+async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
+    tocsin_engine::users::add_user(
+        app.app.engine.store().as_ref(),
+        "dana@example.com",
+        tocsin_store::Role::Responder,
+        "correct horse battery staple",
+        app.now(),
+    )
+    .await
+    .expect("add user");
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let answer = http
+        .post(app.url("/login"))
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(form(&[
+            ("email", "dana@example.com"),
+            ("password", "correct horse battery staple"),
+            ("next", ""),
+        ]))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = answer
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|cookie| cookie.strip_prefix("tocsin_session="))
+        .and_then(|rest| rest.split(';').next())
+        .expect("session cookie")
+        .to_owned();
+    (http, format!("tocsin_session={cookie}"))
+}
+
+async fn page(http: &reqwest::Client, cookie: &str, url: String) -> (u16, String) {
+    let answer = http
+        .get(url)
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("GET");
+    (answer.status().as_u16(), answer.text().await.expect("body"))
+}
+
+fn csrf(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    let end = html[start..].find('"').expect("the token's end") + start;
+    html[start..end].to_owned()
+}
+
+#[tokio::test]
+async fn the_ui_lists_edits_into_the_file_publishes_and_charts_the_review() {
+    let (app, _sink) = app(false).await;
+    let id = resolved_sev1(&app, "Checkout API down").await;
+    let path = dir(&app).join("2026-11-26-checkout-api-down.md");
+    let (http, cookie) = signed_in(&app).await;
+
+    let (status, list) = page(&http, &cookie, app.url("/postmortems")).await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains(&format!(r#"href="/postmortems/{id}""#)),
+        "{list}"
+    );
+    assert!(list.contains("status-draft"), "{list}");
+
+    // The editor shows the file as it is on disk, including an edit made there.
+    std::fs::write(
+        &path,
+        "# Edited in the repo\n\n- [ ] Add a canary — owner: Sara\n",
+    )
+    .expect("edit");
+    let (status, editor) = page(&http, &cookie, app.url(&format!("/postmortems/{id}"))).await;
+    assert_eq!(status, 200);
+    assert!(editor.contains("# Edited in the repo"), "{editor}");
+    assert!(editor.contains("Add a canary — Sara"), "{editor}");
+
+    // Saving writes the file back; a post without the CSRF token changes nothing.
+    let forged = http
+        .post(app.url(&format!("/postmortems/{id}")))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(form(&[("csrf", "wrong"), ("text", "# Forged")]))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(forged.status().as_u16(), 403);
+    assert!(
+        std::fs::read_to_string(&path)
+            .expect("file")
+            .starts_with("# Edited")
+    );
+    let saved = http
+        .post(app.url(&format!("/postmortems/{id}")))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(form(&[
+            ("csrf", csrf(&editor).as_str()),
+            ("text", "# Saved from the UI\n"),
+        ]))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(saved.status().as_u16(), 200);
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("file"),
+        "# Saved from the UI\n"
+    );
+
+    let published = http
+        .post(app.url(&format!("/postmortems/{id}/publish")))
+        .header(reqwest::header::COOKIE, &cookie)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(form(&[("csrf", csrf(&editor).as_str())]))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(published.status().as_u16(), 303);
+    assert_eq!(postmortems(&app).await[0]["status"], "published");
+
+    let (status, review) = page(&http, &cookie, app.url("/review")).await;
+    assert_eq!(status, 200);
+    assert!(review.contains("Checkout API down"), "{review}");
+    assert!(
+        review.contains("Update a runbook if this is a new pattern"),
+        "{review}"
+    );
+    assert_eq!(review.matches("<svg").count(), 3, "{review}");
+    assert!(
+        review.contains("<title>Mean time to acknowledge</title>"),
+        "{review}"
+    );
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|byte| {
+                if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                    char::from(byte).to_string()
+                } else {
+                    format!("%{byte:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
