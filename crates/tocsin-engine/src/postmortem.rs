@@ -176,29 +176,32 @@ impl Engine {
         Ok(())
     }
 
+    /// A stored post-mortem with its incident's title and severity, as shown now.
+    async fn view_of(&self, record: PostmortemRecord) -> Result<PostmortemView, EngineError> {
+        let incident = self
+            .store
+            .situation_for_incident(&record.incident_id)
+            .await?
+            .incident;
+        Ok(PostmortemView {
+            status: core_pm::shown_status(&record.status, record.due_at, self.now()),
+            title: incident
+                .as_ref()
+                .map(|i| i.title.clone())
+                .unwrap_or_default(),
+            severity: incident.map(|i| i.severity).unwrap_or_default(),
+            incident_id: record.incident_id,
+            due_at: record.due_at,
+            path: self.postmortem_dir().join(&record.file),
+            written: record.written_at.is_some(),
+        })
+    }
+
     /// Every post-mortem with its incident, latest deadline first.
     pub async fn postmortems(&self) -> Result<Vec<PostmortemView>, EngineError> {
-        let now = self.now();
-        let dir = self.postmortem_dir();
         let mut views = Vec::new();
         for record in self.store.postmortems().await? {
-            let incident = self
-                .store
-                .situation_for_incident(&record.incident_id)
-                .await?
-                .incident;
-            views.push(PostmortemView {
-                status: core_pm::shown_status(&record.status, record.due_at, now),
-                title: incident
-                    .as_ref()
-                    .map(|i| i.title.clone())
-                    .unwrap_or_default(),
-                severity: incident.map(|i| i.severity).unwrap_or_default(),
-                incident_id: record.incident_id,
-                due_at: record.due_at,
-                path: dir.join(&record.file),
-                written: record.written_at.is_some(),
-            });
+            views.push(self.view_of(record).await?);
         }
         Ok(views)
     }
@@ -208,24 +211,23 @@ impl Engine {
         &self,
         incident_id: &str,
     ) -> Result<(PostmortemView, Option<String>), EngineError> {
-        let view = self
-            .postmortems()
-            .await?
-            .into_iter()
-            .find(|view| view.incident_id == incident_id)
-            .ok_or_else(|| EngineError::NoIncident(incident_id.to_owned()))?;
         let record = self
             .store
             .postmortem(incident_id)
             .await?
             .ok_or_else(|| EngineError::NoIncident(incident_id.to_owned()))?;
-        let path = self.file_path(&record.file).map_err(unavailable)?;
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => Some(text),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-            Err(error) => return Err(unavailable(error.into())),
-        };
-        Ok((view, text))
+        let text = self.read_file(&record.file)?;
+        Ok((self.view_of(record).await?, text))
+    }
+
+    /// The file's text as it is on disk now; `None` when it is not there (yet).
+    pub(crate) fn read_file(&self, file: &str) -> Result<Option<String>, EngineError> {
+        let path = self.file_path(file).map_err(unavailable)?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(Some(text)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(unavailable(error.into())),
+        }
     }
 
     /// Saves a person's edit to the file (replacing it whole), and commits it with git when

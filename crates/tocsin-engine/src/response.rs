@@ -88,7 +88,12 @@ impl Engine {
             if view.status != "published" && view.due_at <= horizon {
                 postmortems.push(view.clone());
             }
-            if let Ok((_, Some(text))) = self.postmortem_text(&view.incident_id).await {
+            let file = view
+                .path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Ok(Some(text)) = self.read_file(&file) {
                 action_items.extend(
                     tocsin_core::postmortem::action_items(&text)
                         .into_iter()
