@@ -46,6 +46,9 @@ pub struct Postmortem {
     pub sections: Vec<String>,
     /// A recurring reminder to review open action items.
     pub review: Option<Review>,
+    /// Commit each new post-mortem file with `git` in the repository that holds `dir`
+    /// (author "tocsin"). Default `false`.
+    pub git: bool,
 }
 
 /// `review = { every = "1w", at = "sun 10:00", channel = "slack-alerts" }`.

@@ -307,6 +307,7 @@ pub(crate) struct RawPostmortem {
     pub file: Str,
     pub sections: List,
     pub review: Field<RawReview>,
+    pub git: Bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

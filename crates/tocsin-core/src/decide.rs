@@ -20,6 +20,9 @@ pub struct Policy {
     pub contacts: Vec<crate::escalation::ContactRule>,
     /// A firing alert within this long after its incident resolved reopens it.
     pub reopen_window: Duration,
+    /// Which resolutions require a post-mortem, and its file name; `None` without `[postmortem]`
+    /// and without any severity's `postmortem_within`.
+    pub postmortem: Option<crate::postmortem::PostmortemRule>,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +88,15 @@ pub enum Input {
     EscalationDue {
         due_at: Timestamp,
     },
+    // ── post-mortems ──
+    /// A day before the post-mortem's deadline.
+    PostmortemReminder,
+    /// The post-mortem's deadline.
+    PostmortemDue,
+    /// A person marked the post-mortem done.
+    PublishPostmortem {
+        actor: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +126,8 @@ pub struct Ctx {
 pub enum TimerKind {
     ResponseDue,
     Escalate,
+    PostmortemReminder,
+    PostmortemDue,
 }
 
 impl TimerKind {
@@ -121,6 +135,8 @@ impl TimerKind {
         match self {
             TimerKind::ResponseDue => "response_due",
             TimerKind::Escalate => "escalate",
+            TimerKind::PostmortemReminder => "postmortem_reminder",
+            TimerKind::PostmortemDue => "postmortem_due",
         }
     }
 
@@ -128,6 +144,8 @@ impl TimerKind {
         match text {
             "response_due" => Some(TimerKind::ResponseDue),
             "escalate" => Some(TimerKind::Escalate),
+            "postmortem_reminder" => Some(TimerKind::PostmortemReminder),
+            "postmortem_due" => Some(TimerKind::PostmortemDue),
             _ => None,
         }
     }
@@ -161,6 +179,17 @@ pub enum Effect {
     },
     /// Withdraw pages to people not yet delivered (the incident was acknowledged or resolved).
     CancelPages {
+        incident_id: String,
+    },
+    /// The incident's post-mortem: its row (file name inside `postmortem.dir`, deadline) is
+    /// kept; the file is written by a worker after the commit.
+    RequirePostmortem {
+        incident_id: String,
+        file: String,
+        due_at: Timestamp,
+    },
+    /// The incident's post-mortem is done.
+    PublishPostmortem {
         incident_id: String,
     },
 }
@@ -223,6 +252,9 @@ pub fn decide(
         }
         Input::ResponseDue => Ok(response_due(policy, situation, ctx)),
         Input::EscalationDue { due_at } => Ok(escalation_due(policy, situation, due_at, ctx)),
+        Input::PostmortemReminder => Ok(postmortem_nudge(policy, situation, false, ctx)),
+        Input::PostmortemDue => Ok(postmortem_nudge(policy, situation, true, ctx)),
+        Input::PublishPostmortem { actor } => publish_postmortem(situation, actor, ctx),
     }
 }
 
@@ -580,6 +612,10 @@ fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -
         decision
             .effects
             .extend(crate::escalation::stop(&mut incident));
+        let (events, effects) =
+            crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, now);
+        decision.events.extend(events);
+        decision.effects.extend(effects);
     }
     decision.incident = Some(incident);
     decision
@@ -705,6 +741,11 @@ fn resolve_by_hand(
         incident_id: incident.id.clone(),
     });
     effects.extend(crate::escalation::stop(&mut incident));
+    let (more_events, more_effects) =
+        crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, ctx.now);
+    let mut events = events;
+    events.extend(more_events);
+    effects.extend(more_effects);
     Ok(Decision {
         incident: Some(incident),
         alerts,
@@ -900,6 +941,76 @@ fn escalation_due(
     }
 }
 
+/// A post-mortem reminder timer fired. Publishing cancels these timers, so a timer that fires
+/// belongs to a post-mortem still in draft; one on an incident reopened since does nothing.
+fn postmortem_nudge(policy: &Policy, situation: &Situation, overdue: bool, ctx: &Ctx) -> Decision {
+    let Some(incident) = situation.incident.as_ref() else {
+        return Decision::default();
+    };
+    if incident.state != IncidentState::Resolved {
+        return Decision::default();
+    }
+    let (kind, notice, text) = if overdue {
+        (
+            EventKind::PostmortemOverdue,
+            NoticeEvent::PostmortemOverdue,
+            "The post-mortem is overdue",
+        )
+    } else {
+        (
+            EventKind::PostmortemReminder,
+            NoticeEvent::PostmortemReminder,
+            "The post-mortem is due within 24 hours",
+        )
+    };
+    let effects = policy
+        .severity(&incident.severity)
+        .map(|rule| notify_all(rule, incident, notice, None))
+        .unwrap_or_default();
+    Decision {
+        incident: None,
+        alerts: vec![],
+        events: vec![event(incident, ctx.now, kind, "tocsin", text.to_owned())],
+        effects,
+    }
+}
+
+/// A person marked the post-mortem done: its reminders stop.
+fn publish_postmortem(
+    situation: &Situation,
+    actor: String,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
+    if incident.state != IncidentState::Resolved {
+        return Err(Refusal::State {
+            state: incident.state.as_str(),
+            action: "publishing its post-mortem",
+        });
+    }
+    let mut effects = vec![Effect::PublishPostmortem {
+        incident_id: incident.id.clone(),
+    }];
+    for kind in [TimerKind::PostmortemReminder, TimerKind::PostmortemDue] {
+        effects.push(Effect::CancelTimers {
+            kind,
+            incident_id: incident.id.clone(),
+        });
+    }
+    Ok(Decision {
+        incident: None,
+        alerts: vec![],
+        events: vec![event(
+            incident,
+            ctx.now,
+            EventKind::PostmortemPublished,
+            &actor,
+            format!("Post-mortem published by {actor}"),
+        )],
+        effects,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -926,6 +1037,7 @@ mod tests {
                 },
             ],
             reopen_window: Duration::from_secs(3600),
+            postmortem: None,
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),

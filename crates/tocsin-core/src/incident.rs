@@ -124,6 +124,9 @@ pub enum EventKind {
     Resolved,
     Reopened,
     PostmortemRequired,
+    PostmortemReminder,
+    PostmortemOverdue,
+    PostmortemPublished,
 }
 
 impl EventKind {
@@ -142,6 +145,9 @@ impl EventKind {
             EventKind::Resolved => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::PostmortemRequired => "postmortem_required",
+            EventKind::PostmortemReminder => "postmortem_reminder",
+            EventKind::PostmortemOverdue => "postmortem_overdue",
+            EventKind::PostmortemPublished => "postmortem_published",
         }
     }
 
@@ -160,6 +166,9 @@ impl EventKind {
             EventKind::Resolved,
             EventKind::Reopened,
             EventKind::PostmortemRequired,
+            EventKind::PostmortemReminder,
+            EventKind::PostmortemOverdue,
+            EventKind::PostmortemPublished,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

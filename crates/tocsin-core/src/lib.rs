@@ -10,6 +10,8 @@ pub mod incident;
 pub mod monitor;
 pub mod notice;
 pub mod oncall;
+pub mod postmortem;
+pub mod response_metrics;
 pub mod retry;
 pub mod schedule;
 pub mod secret;

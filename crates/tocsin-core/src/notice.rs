@@ -12,6 +12,8 @@ pub enum NoticeEvent {
     Acknowledged,
     Resolved,
     ResponseOverdue,
+    PostmortemReminder,
+    PostmortemOverdue,
 }
 
 impl NoticeEvent {
@@ -21,6 +23,8 @@ impl NoticeEvent {
             NoticeEvent::Acknowledged => "acknowledged",
             NoticeEvent::Resolved => "resolved",
             NoticeEvent::ResponseOverdue => "response_overdue",
+            NoticeEvent::PostmortemReminder => "postmortem_reminder",
+            NoticeEvent::PostmortemOverdue => "postmortem_overdue",
         }
     }
 }

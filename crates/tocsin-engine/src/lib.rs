@@ -19,7 +19,9 @@ mod lag;
 pub mod metrics;
 mod oncall;
 mod policy;
+pub mod postmortem;
 mod probes;
+pub mod response;
 mod runtime;
 mod schedule;
 mod self_check;
@@ -413,6 +415,7 @@ impl Engine {
         let mailed = self.subscriber_round().await?;
         let checked = self.self_check_round().await?;
         let drilled = self.drill_round().await?;
-        Ok(probed + fired + delivered + mailed + checked + drilled)
+        let written = self.postmortem_round().await?;
+        Ok(probed + fired + delivered + mailed + checked + drilled + written)
     }
 }

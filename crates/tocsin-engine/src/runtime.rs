@@ -43,6 +43,7 @@ impl Workers {
                 stopped.clone(),
             ));
         }
+        tasks.spawn(postmortem_loop(engine.clone(), stopped.clone()));
         tasks.spawn(delivery_loop(engine.clone(), stopped));
         Workers {
             stop,
@@ -216,6 +217,15 @@ async fn self_check_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>
         }
         if let Err(error) = engine.self_check_round().await {
             tracing::error!(%error, "the self-check failed; it runs again next period");
+        }
+    }
+}
+
+/// Post-mortem files: rare, so polling is soon enough.
+async fn postmortem_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    while pause(None, &mut stopped).await {
+        if let Err(error) = engine.postmortem_round().await {
+            tracing::error!(%error, "writing post-mortem files failed; they stay queued");
         }
     }
 }

@@ -29,6 +29,8 @@ impl Engine {
                         Lookup::Incident(timer.incident_id.clone()),
                         Some(Input::EscalationDue { due_at: timer.due_at }),
                     ),
+                    Some(TimerKind::PostmortemReminder) => (Lookup::Incident(timer.incident_id.clone()), Some(Input::PostmortemReminder)),
+                    Some(TimerKind::PostmortemDue) => (Lookup::Incident(timer.incident_id.clone()), Some(Input::PostmortemDue)),
                     None => {
                         tracing::warn!(timer = timer.id, kind = %timer.kind, "dropping a timer of an unknown kind");
                         (Lookup::Nothing, None)

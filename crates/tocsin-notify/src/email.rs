@@ -252,6 +252,8 @@ pub fn subject(notice: &Notice) -> String {
         NoticeEvent::Acknowledged => format!("[{severity}] Acknowledged: {title}"),
         NoticeEvent::Resolved => format!("[{severity}] Resolved: {title}"),
         NoticeEvent::ResponseOverdue => format!("[{severity}] Overdue: {title}"),
+        NoticeEvent::PostmortemReminder => format!("[{severity}] Post-mortem due: {title}"),
+        NoticeEvent::PostmortemOverdue => format!("[{severity}] Post-mortem overdue: {title}"),
     }
 }
 
@@ -271,6 +273,8 @@ fn event_line(notice: &Notice) -> String {
         (NoticeEvent::ResponseOverdue, _) => {
             "Response overdue: nobody has acknowledged this incident yet".to_owned()
         }
+        (NoticeEvent::PostmortemReminder, _) => "Post-mortem due within 24 hours".to_owned(),
+        (NoticeEvent::PostmortemOverdue, _) => "Post-mortem overdue".to_owned(),
     }
 }
 
@@ -359,6 +363,7 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
         NoticeEvent::ResponseOverdue => "#c2410c",
         NoticeEvent::Acknowledged => "#1d4ed8",
         NoticeEvent::Resolved => "#15803d",
+        NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "#6b21a8",
     };
 
     let mut html = String::with_capacity(4096);

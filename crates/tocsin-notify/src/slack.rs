@@ -22,6 +22,7 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::Acknowledged => "👀",
         NoticeEvent::Resolved => "✅",
         NoticeEvent::ResponseOverdue => "⏰",
+        NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "📝",
     }
 }
 
@@ -132,6 +133,8 @@ fn event_line(notice: &Notice) -> String {
         (NoticeEvent::ResponseOverdue, _) => {
             "*Response overdue*: nobody has acknowledged this incident yet".to_owned()
         }
+        (NoticeEvent::PostmortemReminder, _) => "*Post-mortem due within 24 hours*".to_owned(),
+        (NoticeEvent::PostmortemOverdue, _) => "*Post-mortem overdue*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
 }

@@ -289,4 +289,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn contact_verifications(&self) -> Result<Vec<ContactVerification>>;
     /// When a signal or change from `source` (like `integration:sentry`) last arrived.
     async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>>;
+    // ── post-mortems, weekly review, response metrics ──────────────────────────────────────
+    /// Every post-mortem, latest deadline first.
+    async fn postmortems(&self) -> Result<Vec<PostmortemRecord>>;
+    /// The post-mortem of one incident.
+    async fn postmortem(&self, incident_id: &str) -> Result<Option<PostmortemRecord>>;
+    /// Claims up to `limit` post-mortems whose file is not written yet, until `lease_until`.
+    async fn claim_unwritten_postmortems(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PostmortemRecord>>;
+    /// Records that a post-mortem's file exists (written now, or found already there).
+    async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()>;
+    /// Incidents opened in `[from, until)`, oldest first (the review and the metrics).
+    async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>>;
 }

@@ -467,3 +467,19 @@ pub struct Housekeeping {
     pub pruned_rollups: u64,
     pub pruned_outages: u64,
 }
+
+// ── post-mortems ──
+
+/// An incident's post-mortem as the store keeps it; its text lives in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostmortemRecord {
+    pub incident_id: String,
+    /// A plain file name inside `postmortem.dir`.
+    pub file: String,
+    pub due_at: Timestamp,
+    /// `draft` or `published` (overdue is a draft past `due_at`, computed when shown).
+    pub status: String,
+    pub created_at: Timestamp,
+    /// When the worker wrote the file (or found it already there).
+    pub written_at: Option<Timestamp>,
+}

@@ -123,12 +123,14 @@ pub(super) fn postmortem(
                 channel: channel?,
             })
         });
+    let git = ctx.get(&raw.git, "postmortem.git").unwrap_or(false);
     Some(Postmortem {
         required_for,
         dir: resolve(base, &dir),
         file,
         sections,
         review,
+        git,
     })
 }
 

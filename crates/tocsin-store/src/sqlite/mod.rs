@@ -4,6 +4,7 @@
 mod rollups;
 mod ops;
 mod drill;
+mod postmortem;
 mod rows;
 mod status;
 
@@ -119,6 +120,9 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE monitors SET claimed_until = NULL")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE postmortems SET claimed_until = NULL")
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -962,6 +966,33 @@ impl Store for SqliteStore {
     async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
         self.last_signal_at_sql(source).await
     }
+
+    // ── post-mortems, weekly review, response metrics ──
+    async fn postmortems(&self) -> Result<Vec<PostmortemRecord>> {
+        self.postmortems_sql().await
+    }
+
+    async fn postmortem(&self, incident_id: &str) -> Result<Option<PostmortemRecord>> {
+        self.postmortem_sql(incident_id).await
+    }
+
+    async fn claim_unwritten_postmortems(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PostmortemRecord>> {
+        self.claim_unwritten_postmortems_sql(now, lease_until, limit)
+            .await
+    }
+
+    async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()> {
+        self.mark_postmortem_written_sql(incident_id, at).await
+    }
+
+    async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>> {
+        self.incidents_opened_sql(from, until).await
+    }
 }
 
 /// Writes one commit inside a transaction.
@@ -1072,6 +1103,14 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
                 .bind(key)
                 .execute(&mut **tx)
                 .await?;
+            }
+            Effect::RequirePostmortem {
+                incident_id,
+                file,
+                due_at,
+            } => postmortem::require(tx, incident_id, file, *due_at, now).await?,
+            Effect::PublishPostmortem { incident_id } => {
+                postmortem::publish(tx, incident_id).await?;
             }
             Effect::CancelPages { incident_id } => {
                 sqlx::query(

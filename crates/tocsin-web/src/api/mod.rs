@@ -6,6 +6,7 @@ pub mod json;
 mod monitors;
 mod oncall;
 mod uptime;
+mod postmortems;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -51,6 +52,18 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/drills", get(drill::list).post(drill::run))
         .route("/api/v1/drills/{id}", get(drill::show))
+        // ── post-mortems, weekly review, response metrics ──
+        .route("/api/v1/postmortems", get(postmortems::list))
+        .route(
+            "/api/v1/postmortems/{incident}",
+            get(postmortems::show).put(postmortems::save),
+        )
+        .route(
+            "/api/v1/postmortems/{incident}/publish",
+            post(postmortems::publish),
+        )
+        .route("/api/v1/metrics/response", get(postmortems::metrics))
+        .route("/api/v1/review", get(postmortems::review))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

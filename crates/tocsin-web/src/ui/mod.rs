@@ -11,6 +11,7 @@
 //! (see `csrf`); viewers see no action forms, and their POSTs are refused with 403.
 
 mod auth;
+mod charts;
 mod config;
 mod csrf;
 mod deliveries;
@@ -19,6 +20,7 @@ mod incidents;
 mod login;
 mod monitors;
 mod oncall;
+mod postmortems;
 mod view;
 
 use std::sync::Arc;
@@ -120,6 +122,18 @@ impl Ui {
             (
                 "ui/drills.html",
                 include_str!("../../templates/ui/drills.html"),
+            ),
+            (
+                "ui/postmortems.html",
+                include_str!("../../templates/ui/postmortems.html"),
+            ),
+            (
+                "ui/postmortem.html",
+                include_str!("../../templates/ui/postmortem.html"),
+            ),
+            (
+                "ui/review.html",
+                include_str!("../../templates/ui/review.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -236,6 +250,16 @@ pub fn routes() -> Router<AppState> {
         .route("/drills", get(drills::page))
         .route("/drills/run", post(drills::run))
         .route("/drills/{id}", get(drills::show))
+        .route("/postmortems", get(postmortems::list))
+        .route(
+            "/postmortems/{incident}",
+            get(postmortems::show).post(postmortems::save),
+        )
+        .route(
+            "/postmortems/{incident}/publish",
+            post(postmortems::publish),
+        )
+        .route("/review", get(postmortems::review))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

@@ -18,6 +18,7 @@ mod schedule;
 mod metrics;
 mod peers;
 mod self_monitoring;
+mod postmortem;
 mod status;
 mod support;
 mod ui;

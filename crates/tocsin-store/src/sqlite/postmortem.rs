@@ -1,0 +1,154 @@
+//! Post-mortem rows: kept with the resolution that required them, claimed by the worker that
+//! writes their file, published by a person; and the incidents the response metrics read.
+
+use jiff::Timestamp;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+use tocsin_core::incident::Incident;
+
+use super::SqliteStore;
+use super::rows::{self, ms, ts, ts_opt};
+use crate::Result;
+use crate::types::PostmortemRecord;
+
+fn record(row: &SqliteRow) -> Result<PostmortemRecord> {
+    Ok(PostmortemRecord {
+        incident_id: row.try_get("incident_id")?,
+        file: row.try_get("file")?,
+        due_at: ts(row.try_get("due_at")?)?,
+        status: row.try_get("status")?,
+        created_at: ts(row.try_get("created_at")?)?,
+        written_at: ts_opt(row.try_get("written_at")?)?,
+    })
+}
+
+/// Keeps the incident's post-mortem: a new row, or a new deadline for a draft whose incident
+/// was reopened and resolved again (its file name stays). Two incidents whose names collide
+/// (same day, same title) get the second one's id added to its name. A post-mortem already
+/// published gets no reminders.
+pub(super) async fn require(
+    tx: &mut Transaction<'_, Sqlite>,
+    incident_id: &str,
+    file: &str,
+    due_at: Timestamp,
+    now: Timestamp,
+) -> Result<()> {
+    let taken: Option<String> = sqlx::query_scalar(
+        "SELECT incident_id FROM postmortems WHERE file = ? AND incident_id != ?",
+    )
+    .bind(file)
+    .bind(incident_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let file = match taken {
+        Some(_) => {
+            let (stem, extension) = file.rsplit_once('.').unwrap_or((file, "md"));
+            format!("{stem}-{incident_id}.{extension}")
+        }
+        None => file.to_owned(),
+    };
+    sqlx::query(
+        "INSERT INTO postmortems (incident_id, file, due_at, status, created_at) VALUES (?, ?, ?, 'draft', ?) \
+         ON CONFLICT (incident_id) DO UPDATE SET due_at = excluded.due_at WHERE postmortems.status = 'draft'",
+    )
+    .bind(incident_id)
+    .bind(&file)
+    .bind(ms(due_at))
+    .bind(ms(now))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM timers WHERE incident_id = ?1 AND kind IN ('postmortem_reminder', 'postmortem_due') \
+         AND EXISTS (SELECT 1 FROM postmortems WHERE incident_id = ?1 AND status = 'published')",
+    )
+    .bind(incident_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn publish(tx: &mut Transaction<'_, Sqlite>, incident_id: &str) -> Result<()> {
+    sqlx::query("UPDATE postmortems SET status = 'published' WHERE incident_id = ?")
+        .bind(incident_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl SqliteStore {
+    pub(super) async fn postmortems_sql(&self) -> Result<Vec<PostmortemRecord>> {
+        sqlx::query("SELECT * FROM postmortems ORDER BY due_at DESC, incident_id DESC")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(record)
+            .collect()
+    }
+
+    pub(super) async fn postmortem_sql(
+        &self,
+        incident_id: &str,
+    ) -> Result<Option<PostmortemRecord>> {
+        sqlx::query("SELECT * FROM postmortems WHERE incident_id = ?")
+            .bind(incident_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(record)
+            .transpose()
+    }
+
+    pub(super) async fn claim_unwritten_postmortems_sql(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PostmortemRecord>> {
+        sqlx::query(
+            "UPDATE postmortems SET claimed_until = ?2 WHERE incident_id IN ( \
+               SELECT incident_id FROM postmortems WHERE written_at IS NULL \
+               AND (claimed_until IS NULL OR claimed_until <= ?1) ORDER BY created_at LIMIT ?3) \
+             RETURNING *",
+        )
+        .bind(ms(now))
+        .bind(ms(lease_until))
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?
+        .iter()
+        .map(record)
+        .collect()
+    }
+
+    pub(super) async fn mark_postmortem_written_sql(
+        &self,
+        incident_id: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE postmortems SET written_at = ?, claimed_until = NULL WHERE incident_id = ?",
+        )
+        .bind(ms(at))
+        .bind(incident_id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn incidents_opened_sql(
+        &self,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<Incident>> {
+        sqlx::query(
+            "SELECT * FROM incidents WHERE opened_at >= ? AND opened_at < ? ORDER BY opened_at",
+        )
+        .bind(ms(from))
+        .bind(ms(until))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::incident)
+        .collect()
+    }
+}
