@@ -105,6 +105,7 @@ pub(crate) struct RawSeverity {
     pub status_page: Str,
     pub update_every: Str,
     pub postmortem_within: Str,
+    pub runbook: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,6 +160,7 @@ pub(crate) struct RawRoute {
     pub title: Str,
     pub escalation: Str,
     pub call: List,
+    pub runbook: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -333,4 +335,6 @@ pub(crate) struct RawFrontMatter {
     pub title: Str,
     pub likely_cause: Str,
     pub severity: Str,
+    #[serde(rename = "match")]
+    pub match_rules: List,
 }

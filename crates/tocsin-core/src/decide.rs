@@ -20,6 +20,8 @@ pub struct Policy {
     pub contacts: Vec<crate::escalation::ContactRule>,
     /// A firing alert within this long after its incident resolved reopens it.
     pub reopen_window: Duration,
+    /// Which runbook an incident gets, and the runbooks' checklists.
+    pub runbooks: crate::checklist::RunbookPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +54,8 @@ pub struct Situation {
     /// loads only the signal's own alerts, so an incident holding a storm of 10,000 alerts
     /// costs the same to decide on as one holding one.
     pub other_firing: u32,
+    /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
+    pub checklist: std::collections::BTreeMap<String, crate::checklist::Tick>,
 }
 
 /// A person's or a timer's input; signals come from sources.
@@ -85,6 +89,16 @@ pub enum Input {
     EscalationDue {
         due_at: Timestamp,
     },
+    /// The runbook phase timer set for `due_at` fired.
+    PhaseDue {
+        due_at: Timestamp,
+    },
+    /// A person ticks (or unticks) a runbook checklist item.
+    Tick {
+        actor: String,
+        item: String,
+        done: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +128,7 @@ pub struct Ctx {
 pub enum TimerKind {
     ResponseDue,
     Escalate,
+    PhaseDue,
 }
 
 impl TimerKind {
@@ -121,6 +136,7 @@ impl TimerKind {
         match self {
             TimerKind::ResponseDue => "response_due",
             TimerKind::Escalate => "escalate",
+            TimerKind::PhaseDue => "phase_due",
         }
     }
 
@@ -128,6 +144,7 @@ impl TimerKind {
         match text {
             "response_due" => Some(TimerKind::ResponseDue),
             "escalate" => Some(TimerKind::Escalate),
+            "phase_due" => Some(TimerKind::PhaseDue),
             _ => None,
         }
     }
@@ -223,6 +240,12 @@ pub fn decide(
         }
         Input::ResponseDue => Ok(response_due(policy, situation, ctx)),
         Input::EscalationDue { due_at } => Ok(escalation_due(policy, situation, due_at, ctx)),
+        Input::PhaseDue { due_at } => {
+            Ok(crate::checklist::phase_due(policy, situation, due_at, ctx))
+        }
+        Input::Tick { actor, item, done } => {
+            crate::checklist::tick(policy, situation, actor, &item, done, ctx)
+        }
     }
 }
 
@@ -425,6 +448,11 @@ fn open(
     ctx: &Ctx,
 ) -> Decision {
     let now = ctx.now;
+    let runbook = policy.runbooks.resolve(
+        signal.runbook.as_deref(),
+        signal.category.as_deref(),
+        &severity,
+    );
     let mut incident = Incident {
         id: ctx.new_incident_id.clone(),
         title: signal.title.clone(),
@@ -433,7 +461,7 @@ fn open(
         category: signal.category.clone(),
         component: signal.component.clone(),
         summary: signal.summary.clone(),
-        runbook: signal.runbook.clone(),
+        runbook,
         source: signal.source.clone(),
         opened_at: now,
         acknowledged_at: None,
@@ -472,6 +500,7 @@ fn open(
         incident_id: incident.id.clone(),
         due_at: incident.respond_by,
     });
+    effects.extend(crate::checklist::phase_timers(policy, &incident));
     let mut events = vec![opened, alert_event];
     let paging = crate::escalation::start(policy, &mut incident, ctx);
     events.extend(paging.events);
@@ -926,6 +955,7 @@ mod tests {
                 },
             ],
             reopen_window: Duration::from_secs(3600),
+            runbooks: Default::default(),
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),

@@ -124,6 +124,8 @@ pub enum EventKind {
     Resolved,
     Reopened,
     PostmortemRequired,
+    PhaseOverdue,
+    ChecklistTicked,
 }
 
 impl EventKind {
@@ -142,6 +144,8 @@ impl EventKind {
             EventKind::Resolved => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::PostmortemRequired => "postmortem_required",
+            EventKind::PhaseOverdue => "phase_overdue",
+            EventKind::ChecklistTicked => "checklist_ticked",
         }
     }
 
@@ -160,6 +164,8 @@ impl EventKind {
             EventKind::Resolved,
             EventKind::Reopened,
             EventKind::PostmortemRequired,
+            EventKind::PhaseOverdue,
+            EventKind::ChecklistTicked,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

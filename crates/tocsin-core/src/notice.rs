@@ -12,6 +12,8 @@ pub enum NoticeEvent {
     Acknowledged,
     Resolved,
     ResponseOverdue,
+    /// A runbook phase passed its deadline with items open; `actor` is the owner reminded.
+    PhaseOverdue,
 }
 
 impl NoticeEvent {
@@ -21,6 +23,7 @@ impl NoticeEvent {
             NoticeEvent::Acknowledged => "acknowledged",
             NoticeEvent::Resolved => "resolved",
             NoticeEvent::ResponseOverdue => "response_overdue",
+            NoticeEvent::PhaseOverdue => "phase_overdue",
         }
     }
 }

@@ -13,6 +13,7 @@ mod intake;
 mod oncall;
 mod policy;
 mod probes;
+pub mod runbooks;
 mod runtime;
 mod subscribers;
 mod timers;

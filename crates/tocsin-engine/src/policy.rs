@@ -52,6 +52,7 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
             })
             .collect(),
         reopen_window: config.engine.reopen_window,
+        runbooks: crate::runbooks::policy(config),
         routes: config
             .routes
             .iter()

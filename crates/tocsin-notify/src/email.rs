@@ -252,6 +252,7 @@ pub fn subject(notice: &Notice) -> String {
         NoticeEvent::Acknowledged => format!("[{severity}] Acknowledged: {title}"),
         NoticeEvent::Resolved => format!("[{severity}] Resolved: {title}"),
         NoticeEvent::ResponseOverdue => format!("[{severity}] Overdue: {title}"),
+        NoticeEvent::PhaseOverdue => format!("[{severity}] Runbook phase overdue: {title}"),
     }
 }
 
@@ -271,6 +272,10 @@ fn event_line(notice: &Notice) -> String {
         (NoticeEvent::ResponseOverdue, _) => {
             "Response overdue: nobody has acknowledged this incident yet".to_owned()
         }
+        (NoticeEvent::PhaseOverdue, Some(owner)) => {
+            format!("Runbook phase overdue: reminder for {owner}")
+        }
+        (NoticeEvent::PhaseOverdue, None) => "Runbook phase overdue".to_owned(),
     }
 }
 
@@ -356,7 +361,7 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
     };
     let color = match notice.event {
         NoticeEvent::Opened => "#b91c1c",
-        NoticeEvent::ResponseOverdue => "#c2410c",
+        NoticeEvent::ResponseOverdue | NoticeEvent::PhaseOverdue => "#c2410c",
         NoticeEvent::Acknowledged => "#1d4ed8",
         NoticeEvent::Resolved => "#15803d",
     };

@@ -22,6 +22,7 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::Acknowledged => "👀",
         NoticeEvent::Resolved => "✅",
         NoticeEvent::ResponseOverdue => "⏰",
+        NoticeEvent::PhaseOverdue => "⏳",
     }
 }
 
@@ -132,6 +133,10 @@ fn event_line(notice: &Notice) -> String {
         (NoticeEvent::ResponseOverdue, _) => {
             "*Response overdue*: nobody has acknowledged this incident yet".to_owned()
         }
+        (NoticeEvent::PhaseOverdue, Some(owner)) => {
+            format!("*Runbook phase overdue*: reminder for {}", escape(&owner))
+        }
+        (NoticeEvent::PhaseOverdue, None) => "*Runbook phase overdue*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
 }

@@ -66,6 +66,7 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
         (NoticeEvent::Acknowledged, _) => "acknowledged".to_owned(),
         (NoticeEvent::Resolved, _) => "resolved".to_owned(),
         (NoticeEvent::ResponseOverdue, _) => "still unacknowledged".to_owned(),
+        (NoticeEvent::PhaseOverdue, _) => "runbook phase overdue".to_owned(),
     };
     let head = format!("{} {what}: ", one_line(&notice.severity));
     // The line adds its own full stop.

@@ -195,4 +195,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()>;
+
+    // ── runbooks ──
+    /// Changes matching `query` (service, kind, window), newest first.
+    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>>;
+    /// A monitor's latest check at or before `before` that passed (`ok`) or failed.
+    async fn last_check(
+        &self,
+        monitor_id: &str,
+        ok: bool,
+        before: Timestamp,
+    ) -> Result<Option<CheckRecord>>;
 }

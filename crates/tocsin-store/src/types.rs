@@ -403,3 +403,13 @@ pub struct SubscriberMail {
     /// For an update mail.
     pub update: Option<MailedUpdate>,
 }
+
+/// Which changes to list: one service's (or all), one kind (or all), within `since..=until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeQuery {
+    pub service: Option<String>,
+    pub kind: Option<tocsin_core::inbound::ChangeKind>,
+    pub since: Timestamp,
+    pub until: Timestamp,
+    pub limit: u32,
+}

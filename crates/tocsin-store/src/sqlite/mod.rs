@@ -2,6 +2,7 @@
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
 mod rows;
+mod runbooks;
 mod status;
 
 use std::path::Path;
@@ -829,6 +830,20 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         self.record_subscriber_mail_sql(mail_id, at, outcome).await
     }
+
+    // ── runbooks ──
+    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
+        self.changes_in_sql(query).await
+    }
+
+    async fn last_check(
+        &self,
+        monitor_id: &str,
+        ok: bool,
+        before: Timestamp,
+    ) -> Result<Option<CheckRecord>> {
+        self.last_check_sql(monitor_id, ok, before).await
+    }
 }
 
 /// Writes one commit inside a transaction.
@@ -1022,6 +1037,7 @@ async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Resu
             }
             // A person's action on the incident (a manual resolve ends every alert).
             None => {
+                situation.checklist = runbooks::ticks_in(tx, &id).await?;
                 sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
                     .bind(&id)
                     .fetch_all(&mut **tx)

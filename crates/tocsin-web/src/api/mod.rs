@@ -4,6 +4,7 @@ pub(crate) mod incidents;
 pub mod json;
 mod monitors;
 mod oncall;
+mod runbooks;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -46,6 +47,16 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/oncall/overrides/{id}",
             axum::routing::delete(oncall::delete_override),
         )
+        // ── runbooks ──
+        .route(
+            "/api/v1/incidents/{id}/checklist/{item}",
+            post(runbooks::tick),
+        )
+        .route(
+            "/api/v1/changes",
+            get(runbooks::list_changes).post(runbooks::record_change),
+        )
+        .route("/api/v1/runbooks", get(runbooks::search))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

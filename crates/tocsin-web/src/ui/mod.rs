@@ -18,6 +18,7 @@ mod incidents;
 mod login;
 mod monitors;
 mod oncall;
+mod runbooks;
 mod view;
 
 use std::sync::Arc;
@@ -115,6 +116,14 @@ impl Ui {
             (
                 "ui/config.html",
                 include_str!("../../templates/ui/config.html"),
+            ),
+            (
+                "ui/incident_runbook.html",
+                include_str!("../../templates/ui/incident_runbook.html"),
+            ),
+            (
+                "ui/runbooks.html",
+                include_str!("../../templates/ui/runbooks.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -228,6 +237,9 @@ pub fn routes() -> Router<AppState> {
         .route("/oncall", get(oncall::page))
         .route("/deliveries", get(deliveries::page))
         .route("/config", get(config::page))
+        // ── runbooks ──
+        .route("/incidents/{id}/checklist/{item}", post(runbooks::tick))
+        .route("/runbooks", get(runbooks::page))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

@@ -10,6 +10,7 @@ mod escalation;
 mod flow;
 mod inbound;
 mod peers;
+mod runbooks;
 mod status;
 mod support;
 mod ui;
