@@ -541,4 +541,97 @@ impl Engine {
             })
             .collect()
     }
+
+    /// An opening notice with the first-five-minutes facts added under its summary: the failing
+    /// monitor's last success, the changes before it, the other monitors, who is on call and
+    /// whom to call. `None` for other notices, or when the card cannot be read (the message
+    /// then goes out without it rather than not at all).
+    pub(crate) async fn with_first_five_minutes(
+        &self,
+        notice: &tocsin_core::notice::Notice,
+    ) -> Option<tocsin_core::notice::Notice> {
+        if notice.event != tocsin_core::notice::NoticeEvent::Opened {
+            return None;
+        }
+        let situation = self
+            .store
+            .situation_for_incident(&notice.incident_id)
+            .await
+            .ok()?;
+        let card = self.card(situation.incident.as_ref()?).await.ok()?;
+        let lines = card_lines(&card);
+        if lines.is_empty() {
+            return None;
+        }
+        let mut notice = notice.clone();
+        let mut summary = notice.summary.take().unwrap_or_default();
+        if !summary.is_empty() {
+            summary.push_str("\n\n");
+        }
+        summary.push_str("First five minutes:\n");
+        summary.push_str(&lines.join("\n"));
+        notice.summary = Some(summary);
+        Some(notice)
+    }
+}
+
+fn clock(at: Timestamp) -> String {
+    at.strftime("%H:%M:%S UTC").to_string()
+}
+
+/// The card as short lines for a chat message or an e-mail.
+pub fn card_lines(card: &Card) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(monitor) = &card.monitor {
+        let mut line = format!("• {} is {}", monitor.name, monitor.status);
+        if let Some(first) = monitor.first_failure {
+            line.push_str(&format!("; first failed {}", clock(first)));
+        }
+        match monitor.last_success {
+            Some(ok) => line.push_str(&format!("; last succeeded {}", clock(ok))),
+            None => line.push_str("; no success recorded"),
+        }
+        lines.push(line);
+    }
+    if card.changes.is_empty() {
+        lines.push("• No deploy or merge in the 2 h before".to_owned());
+    }
+    for change in card.changes.iter().take(3) {
+        let mut line = format!(
+            "• {}: {}",
+            change.flag().unwrap_or_else(|| change.kind.clone()),
+            change.summary
+        );
+        if let Some(author) = &change.author {
+            line.push_str(&format!(" by {author}"));
+        }
+        if let Some(url) = &change.url {
+            line.push_str(&format!(" ({url})"));
+        }
+        lines.push(line);
+    }
+    if !card.dependencies.is_empty() {
+        let states: Vec<String> = card
+            .dependencies
+            .iter()
+            .map(|dep| format!("{} {}", dep.name, dep.status))
+            .collect();
+        lines.push(format!("• Other monitors: {}", states.join(", ")));
+    }
+    if !card.on_call.is_empty() {
+        let who: Vec<String> = card
+            .on_call
+            .iter()
+            .map(|who| format!("{} ({})", who.name, who.schedule))
+            .collect();
+        lines.push(format!("• On call: {}", who.join(", ")));
+    }
+    for party in &card.call {
+        let mut line = format!("• Call {}", party.name);
+        if let Some(phone) = &party.phone {
+            line.push_str(&format!(" {phone}"));
+        }
+        lines.push(line);
+    }
+    lines
 }

@@ -244,7 +244,7 @@ fn browser() -> reqwest::Client {
 
 #[tokio::test]
 async fn a_sev1_carries_its_runbook_with_phases_deadlines_and_live_facts() {
-    let (app, _folder, target, _sink) = start().await;
+    let (app, _folder, target, sink) = start().await;
     let (deployed_at, id) = outage_four_minutes_after_a_deploy(&app, &target).await;
     let body = incident(&app, &id).await;
     let opened_at = ts(&body["opened_at"]);
@@ -324,6 +324,26 @@ async fn a_sev1_carries_its_runbook_with_phases_deadlines_and_live_facts() {
     assert_eq!(card["changes"][0]["minutes_before"], 4);
     assert_eq!(card["flags"][0], "deployed 4 minutes before");
     assert_eq!(card["dependencies"][0]["id"], "database");
+    // The opening Slack message carries the same answers.
+    let opening: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|request| request.text())
+        .filter(|text| text.contains("Incident opened"))
+        .collect();
+    assert_eq!(opening.len(), 1, "{opening:?}");
+    for expected in [
+        "First five minutes",
+        "deployed 4 minutes before: api to production: deployed (Switch the checkout to the new pricing) by sami",
+        "API /healthz is down",
+        "Other monitors: PostgreSQL pending",
+    ] {
+        assert!(
+            opening[0].contains(expected),
+            "missing {expected:?} in {}",
+            opening[0]
+        );
+    }
 
     // The incident page shows the same, with tick boxes for a responder.
     let cookie = sign_in(&app, "ops@dealix.test").await;
