@@ -84,7 +84,7 @@ pub fn search<'a>(runbooks: &'a [Runbook], text: &str) -> Vec<Hit<'a>> {
         .filter(|hit| hit.score > 0)
         .collect();
     // A stable sort keeps file order among equal scores.
-    hits.sort_by(|a, b| b.score.cmp(&a.score));
+    hits.sort_by_key(|hit| std::cmp::Reverse(hit.score));
     hits
 }
 
