@@ -528,4 +528,102 @@ mod tests {
         );
         assert_eq!(policy.resolve(None, None, "SEV-4"), Some("default".into()));
     }
+
+    fn policy() -> Policy {
+        let mut policy = Policy {
+            severities: vec![crate::decide::SeverityRule {
+                id: "SEV-1".into(),
+                respond_within: Duration::from_secs(900),
+                notify: vec!["slack".into()],
+                pages: false,
+            }],
+            ..Policy::default()
+        };
+        policy
+            .runbooks
+            .checklists
+            .insert("sev1".into(), parse(SEV1));
+        policy
+            .runbooks
+            .by_severity
+            .insert("SEV-1".into(), "sev1".into());
+        policy
+    }
+
+    fn ctx(at: Timestamp) -> Ctx {
+        Ctx {
+            now: at,
+            new_incident_id: "inc-1".into(),
+            new_alert_id: "alert-1".into(),
+            on_call: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn an_incident_opened_by_severity_gets_one_timer_per_phase_and_misses_only_open_items() {
+        let opened = Timestamp::from_second(1_790_000_000).expect("valid");
+        let declaration = crate::decide::Declaration {
+            title: "Checkout down".into(),
+            severity: "SEV-1".into(),
+            category: None,
+            component: None,
+            summary: None,
+            actor: "sami".into(),
+        };
+        let decision = crate::decide::decide(
+            &policy(),
+            &Situation::default(),
+            crate::decide::Input::Declare(declaration),
+            &ctx(opened),
+        )
+        .expect("opens");
+        let incident = decision.incident.expect("incident");
+        assert_eq!(incident.runbook.as_deref(), Some("sev1"));
+        let phase_timers: Vec<i64> = decision
+            .effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::SetTimer {
+                    kind: TimerKind::PhaseDue,
+                    due_at,
+                    ..
+                } => Some(due_at.duration_since(opened).as_secs()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(phase_timers, [300, 900]);
+
+        let mut situation = Situation {
+            incident: Some(incident),
+            ..Situation::default()
+        };
+        situation.checklist.insert(
+            "confirm-open-healthz".into(),
+            Tick {
+                done: true,
+                by: "sami".into(),
+                at: opened,
+            },
+        );
+        let due = deadline(opened, Duration::from_secs(300));
+        let missed = phase_due(&policy(), &situation, due, &ctx(due));
+        assert_eq!(missed.events.len(), 1);
+        assert_eq!(missed.events[0].kind, EventKind::PhaseOverdue);
+        assert_eq!(
+            missed.events[0].data["open_items"],
+            serde_json::json!(["check-the-dashboard"])
+        );
+        assert_eq!(missed.effects.len(), 1, "one reminder per channel");
+
+        // Both items ticked: the deadline passes quietly.
+        situation.checklist.insert(
+            "check-the-dashboard".into(),
+            Tick {
+                done: true,
+                by: "sami".into(),
+                at: opened,
+            },
+        );
+        assert!(phase_due(&policy(), &situation, due, &ctx(due)).is_empty());
+    }
 }
