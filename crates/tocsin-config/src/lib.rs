@@ -14,6 +14,7 @@ mod expand;
 mod extras;
 mod field;
 mod integration;
+pub mod knowledge;
 mod maintenance;
 mod monitor;
 mod ops;

@@ -181,6 +181,9 @@ pub struct Route {
     pub escalation: Option<String>,
     /// Contacts (usually `external` ones) shown as the outside parties to call, with their links.
     pub call: Vec<String>,
+    /// The runbook of this category's incidents whose monitor or integration names none (a
+    /// runbook id); before the severity's.
+    pub runbook: Option<String>,
 }
 
 #[cfg(test)]

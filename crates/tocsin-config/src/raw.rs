@@ -113,6 +113,7 @@ pub(crate) struct RawSeverity {
     pub status_page: Str,
     pub update_every: Str,
     pub postmortem_within: Str,
+    pub runbook: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -167,6 +168,7 @@ pub(crate) struct RawRoute {
     pub title: Str,
     pub escalation: Str,
     pub call: List,
+    pub runbook: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -360,6 +362,8 @@ pub(crate) struct RawFrontMatter {
     pub title: Str,
     pub likely_cause: Str,
     pub severity: Str,
+    #[serde(rename = "match")]
+    pub match_rules: List,
 }
 
 /// `[[maintenance]]`: a window during which the monitors it covers do not page and the status

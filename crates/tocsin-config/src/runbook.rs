@@ -16,6 +16,9 @@ pub struct Runbook {
     pub likely_cause: Option<String>,
     /// The `[[severity]]` this runbook is for.
     pub severity: Option<String>,
+    /// Words and phrases that, found in an incident's alert text, suggest this runbook (with
+    /// `likely_cause`, it is a "common issue" of the knowledge base), like `["404", "/api/v1"]`.
+    pub match_rules: Vec<String>,
     /// The markdown after the front matter.
     pub body: String,
     /// The file it was read from.

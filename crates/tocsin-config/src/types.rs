@@ -84,6 +84,9 @@ pub struct Severity {
     pub update_every: Option<Duration>,
     /// When set, a post-mortem is required, due this long after resolution.
     pub postmortem_within: Option<Duration>,
+    /// The runbook of incidents of this level whose monitor, integration and route name none
+    /// (a runbook id).
+    pub runbook: Option<String>,
 }
 
 /// How customer-facing channels are told about an incident.

@@ -23,6 +23,8 @@ pub struct Policy {
     /// Which resolutions require a post-mortem, and its file name; `None` without `[postmortem]`
     /// and without any severity's `postmortem_within`.
     pub postmortem: Option<crate::postmortem::PostmortemRule>,
+    /// Which runbook an incident gets, and the runbooks' checklists.
+    pub runbooks: crate::checklist::RunbookPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,8 @@ pub struct Situation {
     /// loads only the signal's own alerts, so an incident holding a storm of 10,000 alerts
     /// costs the same to decide on as one holding one.
     pub other_firing: u32,
+    /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
+    pub checklist: std::collections::BTreeMap<String, crate::checklist::Tick>,
 }
 
 /// A person's or a timer's input; signals come from sources.
@@ -97,6 +101,17 @@ pub enum Input {
     PublishPostmortem {
         actor: String,
     },
+
+    /// The runbook phase timer set for `due_at` fired.
+    PhaseDue {
+        due_at: Timestamp,
+    },
+    /// A person ticks (or unticks) a runbook checklist item.
+    Tick {
+        actor: String,
+        item: String,
+        done: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +143,7 @@ pub enum TimerKind {
     Escalate,
     PostmortemReminder,
     PostmortemDue,
+    PhaseDue,
 }
 
 impl TimerKind {
@@ -137,6 +153,7 @@ impl TimerKind {
             TimerKind::Escalate => "escalate",
             TimerKind::PostmortemReminder => "postmortem_reminder",
             TimerKind::PostmortemDue => "postmortem_due",
+            TimerKind::PhaseDue => "phase_due",
         }
     }
 
@@ -146,6 +163,7 @@ impl TimerKind {
             "escalate" => Some(TimerKind::Escalate),
             "postmortem_reminder" => Some(TimerKind::PostmortemReminder),
             "postmortem_due" => Some(TimerKind::PostmortemDue),
+            "phase_due" => Some(TimerKind::PhaseDue),
             _ => None,
         }
     }
@@ -255,6 +273,12 @@ pub fn decide(
         Input::PostmortemReminder => Ok(postmortem_nudge(policy, situation, false, ctx)),
         Input::PostmortemDue => Ok(postmortem_nudge(policy, situation, true, ctx)),
         Input::PublishPostmortem { actor } => publish_postmortem(situation, actor, ctx),
+        Input::PhaseDue { due_at } => {
+            Ok(crate::checklist::phase_due(policy, situation, due_at, ctx))
+        }
+        Input::Tick { actor, item, done } => {
+            crate::checklist::tick(policy, situation, actor, &item, done, ctx)
+        }
     }
 }
 
@@ -457,6 +481,11 @@ fn open(
     ctx: &Ctx,
 ) -> Decision {
     let now = ctx.now;
+    let runbook = policy.runbooks.resolve(
+        signal.runbook.as_deref(),
+        signal.category.as_deref(),
+        &severity,
+    );
     let mut incident = Incident {
         id: ctx.new_incident_id.clone(),
         title: signal.title.clone(),
@@ -465,7 +494,7 @@ fn open(
         category: signal.category.clone(),
         component: signal.component.clone(),
         summary: signal.summary.clone(),
-        runbook: signal.runbook.clone(),
+        runbook,
         source: signal.source.clone(),
         opened_at: now,
         acknowledged_at: None,
@@ -504,6 +533,7 @@ fn open(
         incident_id: incident.id.clone(),
         due_at: incident.respond_by,
     });
+    effects.extend(crate::checklist::phase_timers(policy, &incident));
     let mut events = vec![opened, alert_event];
     let paging = crate::escalation::start(policy, &mut incident, ctx);
     events.extend(paging.events);
@@ -1038,6 +1068,7 @@ mod tests {
             ],
             reopen_window: Duration::from_secs(3600),
             postmortem: None,
+            runbooks: Default::default(),
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),

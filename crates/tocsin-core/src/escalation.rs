@@ -274,3 +274,14 @@ pub fn stop(incident: &mut Incident) -> Vec<Effect> {
         },
     ]
 }
+
+/// The contacts the ladder's current step pages at `ctx.now` (for reminders; pages nobody).
+pub fn current_contacts(policy: &Policy, incident: &Incident, ctx: &Ctx) -> Vec<String> {
+    incident
+        .escalation
+        .as_deref()
+        .and_then(|id| policy.escalations.iter().find(|e| e.id == id))
+        .and_then(|escalation| escalation.steps.get(incident.escalation_step as usize))
+        .map(|step| step_contacts(step, ctx).0)
+        .unwrap_or_default()
+}

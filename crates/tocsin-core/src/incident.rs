@@ -127,6 +127,8 @@ pub enum EventKind {
     PostmortemReminder,
     PostmortemOverdue,
     PostmortemPublished,
+    PhaseOverdue,
+    ChecklistTicked,
 }
 
 impl EventKind {
@@ -148,6 +150,8 @@ impl EventKind {
             EventKind::PostmortemReminder => "postmortem_reminder",
             EventKind::PostmortemOverdue => "postmortem_overdue",
             EventKind::PostmortemPublished => "postmortem_published",
+            EventKind::PhaseOverdue => "phase_overdue",
+            EventKind::ChecklistTicked => "checklist_ticked",
         }
     }
 
@@ -169,6 +173,8 @@ impl EventKind {
             EventKind::PostmortemReminder,
             EventKind::PostmortemOverdue,
             EventKind::PostmortemPublished,
+            EventKind::PhaseOverdue,
+            EventKind::ChecklistTicked,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -2,6 +2,7 @@
 //! the only output is data.
 
 pub mod check;
+pub mod checklist;
 pub mod decide;
 pub mod duration;
 pub mod escalation;

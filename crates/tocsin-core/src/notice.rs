@@ -14,6 +14,8 @@ pub enum NoticeEvent {
     ResponseOverdue,
     PostmortemReminder,
     PostmortemOverdue,
+    /// A runbook phase passed its deadline with items open; `actor` is the owner reminded.
+    PhaseOverdue,
 }
 
 impl NoticeEvent {
@@ -25,6 +27,7 @@ impl NoticeEvent {
             NoticeEvent::ResponseOverdue => "response_overdue",
             NoticeEvent::PostmortemReminder => "postmortem_reminder",
             NoticeEvent::PostmortemOverdue => "postmortem_overdue",
+            NoticeEvent::PhaseOverdue => "phase_overdue",
         }
     }
 }

@@ -57,6 +57,7 @@ fn policy() -> Policy {
         ],
         reopen_window: Duration::from_secs(3600),
         postmortem: None,
+        runbooks: Default::default(),
         routes: vec![RouteRule {
             category: "*".into(),
             escalation: Some("ladder".into()),

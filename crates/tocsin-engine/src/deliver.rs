@@ -91,7 +91,13 @@ impl Engine {
     /// Sends one claimed delivery and records the attempt.
     pub(crate) async fn deliver(&self, delivery: PendingDelivery) -> Result<(), EngineError> {
         let now = self.now();
-        let notice = &delivery.notice;
+        // A channel's opening message answers the first five minutes' questions (runbooks.rs);
+        // a page to a person stays short.
+        let with_card = match delivery.recipient {
+            None => self.with_first_five_minutes(&delivery.notice).await,
+            Some(_) => None,
+        };
+        let notice = with_card.as_ref().unwrap_or(&delivery.notice);
         let acknowledgeable = matches!(
             notice.event,
             NoticeEvent::Opened | NoticeEvent::ResponseOverdue

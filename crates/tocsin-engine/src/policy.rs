@@ -53,6 +53,7 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
             .collect(),
         reopen_window: config.engine.reopen_window,
         postmortem: crate::postmortem::rule(config),
+        runbooks: crate::runbooks::policy(config),
         routes: config
             .routes
             .iter()

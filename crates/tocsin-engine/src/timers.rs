@@ -31,6 +31,10 @@ impl Engine {
                     ),
                     Some(TimerKind::PostmortemReminder) => (Lookup::Incident(timer.incident_id.clone()), Some(Input::PostmortemReminder)),
                     Some(TimerKind::PostmortemDue) => (Lookup::Incident(timer.incident_id.clone()), Some(Input::PostmortemDue)),
+                    Some(TimerKind::PhaseDue) => (
+                        Lookup::Incident(timer.incident_id.clone()),
+                        Some(Input::PhaseDue { due_at: timer.due_at }),
+                    ),
                     None => {
                         tracing::warn!(timer = timer.id, kind = %timer.kind, "dropping a timer of an unknown kind");
                         (Lookup::Nothing, None)

@@ -254,6 +254,7 @@ pub fn subject(notice: &Notice) -> String {
         NoticeEvent::ResponseOverdue => format!("[{severity}] Overdue: {title}"),
         NoticeEvent::PostmortemReminder => format!("[{severity}] Post-mortem due: {title}"),
         NoticeEvent::PostmortemOverdue => format!("[{severity}] Post-mortem overdue: {title}"),
+        NoticeEvent::PhaseOverdue => format!("[{severity}] Runbook phase overdue: {title}"),
     }
 }
 
@@ -275,6 +276,10 @@ fn event_line(notice: &Notice) -> String {
         }
         (NoticeEvent::PostmortemReminder, _) => "Post-mortem due within 24 hours".to_owned(),
         (NoticeEvent::PostmortemOverdue, _) => "Post-mortem overdue".to_owned(),
+        (NoticeEvent::PhaseOverdue, Some(owner)) => {
+            format!("Runbook phase overdue: reminder for {owner}")
+        }
+        (NoticeEvent::PhaseOverdue, None) => "Runbook phase overdue".to_owned(),
     }
 }
 
@@ -360,7 +365,7 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
     };
     let color = match notice.event {
         NoticeEvent::Opened => "#b91c1c",
-        NoticeEvent::ResponseOverdue => "#c2410c",
+        NoticeEvent::ResponseOverdue | NoticeEvent::PhaseOverdue => "#c2410c",
         NoticeEvent::Acknowledged => "#1d4ed8",
         NoticeEvent::Resolved => "#15803d",
         NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "#6b21a8",

@@ -23,6 +23,7 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::Resolved => "✅",
         NoticeEvent::ResponseOverdue => "⏰",
         NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "📝",
+        NoticeEvent::PhaseOverdue => "⏳",
     }
 }
 
@@ -135,6 +136,10 @@ fn event_line(notice: &Notice) -> String {
         }
         (NoticeEvent::PostmortemReminder, _) => "*Post-mortem due within 24 hours*".to_owned(),
         (NoticeEvent::PostmortemOverdue, _) => "*Post-mortem overdue*".to_owned(),
+        (NoticeEvent::PhaseOverdue, Some(owner)) => {
+            format!("*Runbook phase overdue*: reminder for {}", escape(&owner))
+        }
+        (NoticeEvent::PhaseOverdue, None) => "*Runbook phase overdue*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
 }

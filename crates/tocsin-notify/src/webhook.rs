@@ -68,6 +68,7 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
         (NoticeEvent::ResponseOverdue, _) => "still unacknowledged".to_owned(),
         (NoticeEvent::PostmortemReminder, _) => "post-mortem due within 24 hours".to_owned(),
         (NoticeEvent::PostmortemOverdue, _) => "post-mortem overdue".to_owned(),
+        (NoticeEvent::PhaseOverdue, _) => "runbook phase overdue".to_owned(),
     };
     let head = format!("{} {what}: ", one_line(&notice.severity));
     // The line adds its own full stop.

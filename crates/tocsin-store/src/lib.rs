@@ -305,4 +305,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()>;
     /// Incidents opened in `[from, until)`, oldest first (the review and the metrics).
     async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>>;
+    // ── runbooks ──
+    /// Changes matching `query` (service, kind, window), newest first.
+    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>>;
+    /// A monitor's latest check at or before `before` that passed (`ok`) or failed.
+    async fn last_check(
+        &self,
+        monitor_id: &str,
+        ok: bool,
+        before: Timestamp,
+    ) -> Result<Option<CheckRecord>>;
 }

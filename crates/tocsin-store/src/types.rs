@@ -483,3 +483,13 @@ pub struct PostmortemRecord {
     /// When the worker wrote the file (or found it already there).
     pub written_at: Option<Timestamp>,
 }
+
+/// Which changes to list: one service's (or all), one kind (or all), within `since..=until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeQuery {
+    pub service: Option<String>,
+    pub kind: Option<tocsin_core::inbound::ChangeKind>,
+    pub since: Timestamp,
+    pub until: Timestamp,
+    pub limit: u32,
+}

@@ -250,10 +250,21 @@ async fn metrics(State(state): State<AppState>) -> Response {
         cumulative += count;
         #[expect(clippy::cast_precision_loss, reason = "bucket bounds are small")]
         let le = (*bound as f64 / 1000.0).to_string();
-        f.sample("tocsin_probe_start_lag_seconds_bucket", &[("le", &le)], cumulative);
+        f.sample(
+            "tocsin_probe_start_lag_seconds_bucket",
+            &[("le", &le)],
+            cumulative,
+        );
     }
-    f.sample("tocsin_probe_start_lag_seconds_bucket", &[("le", "+Inf")], lag.count);
-    #[expect(clippy::cast_precision_loss, reason = "a sum of milliseconds fits an f64")]
+    f.sample(
+        "tocsin_probe_start_lag_seconds_bucket",
+        &[("le", "+Inf")],
+        lag.count,
+    );
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a sum of milliseconds fits an f64"
+    )]
     let sum = lag.sum_ms as f64 / 1000.0;
     f.sample("tocsin_probe_start_lag_seconds_sum", &[], sum);
     f.sample("tocsin_probe_start_lag_seconds_count", &[], lag.count);

@@ -5,3 +5,4 @@ pub mod app;
 pub mod client;
 pub mod demo;
 pub mod export;
+pub mod runbook_cli;

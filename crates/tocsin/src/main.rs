@@ -92,6 +92,19 @@ enum Command {
         #[command(subcommand)]
         action: DrillAction,
     },
+    /// Runbooks: search the knowledge base of common issues. Reads the configuration folder: no
+    /// server needed.
+    Runbook {
+        #[command(subcommand)]
+        action: RunbookAction,
+    },
+    /// Changes (deploys, merges) on a running server.
+    Change {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: ChangeAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +113,50 @@ enum DrillAction {
     Run,
     /// Past drills, newest first.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum RunbookAction {
+    /// Rank the runbooks against TEXT (an error message, a symptom), best first.
+    Search {
+        /// The words to look for.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        #[arg(long, env = "TOCSIN_CONFIG")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ChangeKindArg {
+    Deploy,
+    Merge,
+}
+
+#[derive(Debug, Subcommand)]
+enum ChangeAction {
+    /// Record a deploy or a merge (shown on incidents that begin within two hours after it).
+    Record {
+        #[arg(long, value_enum)]
+        kind: ChangeKindArg,
+        #[arg(long)]
+        service: String,
+        #[arg(long)]
+        title: String,
+        /// A link to the deploy or pull request (`--url` is the server's).
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// List recent changes, newest first.
+    List {
+        #[arg(long)]
+        service: Option<String>,
+        /// RFC 3339; default: 24 hours ago.
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,6 +340,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::User { action } => user(action).await,
         Command::Export { dir, store } => export(&dir, store).await,
         Command::Drill { server, action } => drill(server, action).await,
+        Command::Runbook { action } => runbook(action),
+        Command::Change { server, action } => change(server, action).await,
     }
 }
 
@@ -578,5 +637,70 @@ async fn export(dir: &std::path::Path, store: StoreArgs) -> anyhow::Result<ExitC
         dir.display(),
         dir.join("index.html").display()
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "configuration errors are the command's report"
+)]
+fn runbook(action: RunbookAction) -> anyhow::Result<ExitCode> {
+    let RunbookAction::Search { text, config } = action;
+    let config = match load(&config) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    out(&tocsin::runbook_cli::format_search(
+        &config.runbooks,
+        &text.join(" "),
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn change(server: ServerArgs, action: ChangeAction) -> anyhow::Result<ExitCode> {
+    let url = client::require(server.url, "url")?;
+    let token = client::require(server.token, "token")?;
+    let client = Client::new(&url, &token)?;
+    let text = match action {
+        ChangeAction::Record {
+            kind,
+            service,
+            title,
+            link,
+            author,
+        } => {
+            let kind = match kind {
+                ChangeKindArg::Deploy => "deploy",
+                ChangeKindArg::Merge => "merge",
+            };
+            let body = tocsin::runbook_cli::change_body(
+                kind,
+                &service,
+                &title,
+                link.as_deref(),
+                author.as_deref(),
+            );
+            let created = client.post("/api/v1/changes", body).await?;
+            tocsin::runbook_cli::format_changes(&[created])
+        }
+        ChangeAction::List { service, since } => {
+            let mut query = Vec::new();
+            if let Some(service) = service {
+                query.push(format!("service={}", tocsin::runbook_cli::encode(&service)));
+            }
+            if let Some(since) = since {
+                query.push(format!("since={}", tocsin::runbook_cli::encode(&since)));
+            }
+            let listed = client
+                .get(&format!("/api/v1/changes?{}", query.join("&")))
+                .await?;
+            let changes = listed["changes"].as_array().cloned().unwrap_or_default();
+            tocsin::runbook_cli::format_changes(&changes)
+        }
+    };
+    out(&text);
     Ok(ExitCode::SUCCESS)
 }

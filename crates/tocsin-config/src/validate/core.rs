@@ -202,6 +202,16 @@ pub(super) fn severities(
             &join_key(&item, "postmortem_within"),
             true,
         );
+        let runbook = ctx.get(&raw.runbook, &join_key(&item, "runbook"));
+        if let Some(runbook) = &runbook {
+            ctx.reference(
+                runbook,
+                &join_key(&item, "runbook"),
+                "runbook",
+                "runbook",
+                &names.runbooks,
+            );
+        }
         if let (Some(id), Some(respond_within)) = (id, respond_within) {
             out.push(Severity {
                 id,
@@ -212,6 +222,7 @@ pub(super) fn severities(
                 status_page,
                 update_every,
                 postmortem_within,
+                runbook,
             });
         }
     }

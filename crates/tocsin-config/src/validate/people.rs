@@ -412,12 +412,23 @@ pub(super) fn routes(ctx: &mut Ctx, raw: &Field<Vec<RawRoute>>, names: &Names) -
                 &names.contacts,
             );
         }
+        let runbook = ctx.get(&raw.runbook, &key("runbook"));
+        if let Some(runbook) = &runbook {
+            ctx.reference(
+                runbook,
+                &key("runbook"),
+                "runbook",
+                "runbook",
+                &names.runbooks,
+            );
+        }
         if let Some(category) = category {
             out.push(Route {
                 title: title.unwrap_or_else(|| category.clone()),
                 category,
                 escalation,
                 call,
+                runbook,
             });
         }
     }

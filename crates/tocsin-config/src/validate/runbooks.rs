@@ -164,6 +164,7 @@ pub(crate) fn validate_all(files: &mut [RunbookFile], names: &Names) -> Vec<Runb
         let title = ctx.require(&raw.title, "title", "\"...\"");
         let likely_cause = ctx.get(&raw.likely_cause, "likely_cause");
         let severity = ctx.get(&raw.severity, "severity");
+        let match_rules = ctx.get(&raw.match_rules, "match").unwrap_or_default();
         if let Some(severity) = &severity {
             ctx.reference(
                 severity,
@@ -193,6 +194,7 @@ pub(crate) fn validate_all(files: &mut [RunbookFile], names: &Names) -> Vec<Runb
                 title,
                 likely_cause,
                 severity,
+                match_rules,
                 body: file.body.clone(),
                 path: file.path.clone(),
                 directives,

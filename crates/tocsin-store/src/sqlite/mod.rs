@@ -1,11 +1,12 @@
 //! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
-mod rollups;
-mod ops;
 mod drill;
+mod ops;
 mod postmortem;
+mod rollups;
 mod rows;
+mod runbooks;
 mod status;
 
 use std::path::Path;
@@ -993,6 +994,20 @@ impl Store for SqliteStore {
     async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>> {
         self.incidents_opened_sql(from, until).await
     }
+
+    // ── runbooks ──
+    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
+        self.changes_in_sql(query).await
+    }
+
+    async fn last_check(
+        &self,
+        monitor_id: &str,
+        ok: bool,
+        before: Timestamp,
+    ) -> Result<Option<CheckRecord>> {
+        self.last_check_sql(monitor_id, ok, before).await
+    }
 }
 
 /// Writes one commit inside a transaction.
@@ -1194,6 +1209,7 @@ async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Resu
             }
             // A person's action on the incident (a manual resolve ends every alert).
             None => {
+                situation.checklist = runbooks::ticks_in(tx, &id).await?;
                 sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
                     .bind(&id)
                     .fetch_all(&mut **tx)

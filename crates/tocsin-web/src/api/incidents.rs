@@ -78,6 +78,8 @@ pub async fn show(
     let mut body = wire::incident(&incident);
     body["alerts"] = situation.alerts.iter().map(wire::alert).collect();
     body["call"] = call(&state, incident.category.as_deref());
+    let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
+    super::runbooks::incident_extras(&state, &incident, &alert_text, &mut body).await?;
     Ok(Json(body))
 }
 

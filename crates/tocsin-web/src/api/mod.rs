@@ -5,8 +5,9 @@ pub(crate) mod incidents;
 pub mod json;
 mod monitors;
 mod oncall;
-mod uptime;
 mod postmortems;
+mod runbooks;
+mod uptime;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -64,6 +65,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/metrics/response", get(postmortems::metrics))
         .route("/api/v1/review", get(postmortems::review))
+        // ── runbooks ──
+        .route(
+            "/api/v1/incidents/{id}/checklist/{item}",
+            post(runbooks::tick),
+        )
+        .route(
+            "/api/v1/changes",
+            get(runbooks::list_changes).post(runbooks::record_change),
+        )
+        .route("/api/v1/runbooks", get(runbooks::search))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

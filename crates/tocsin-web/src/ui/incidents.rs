@@ -169,6 +169,7 @@ fn done_text(done: &str) -> Option<&'static str> {
         "note" => "Note added to the timeline.",
         "update" => "Update posted for the team.",
         "update_public" => "Update posted and shown on the status page.",
+        "checklist" => "Checklist updated; the timeline records who ticked it.",
         _ => return None,
     })
 }
@@ -191,6 +192,8 @@ async fn live_context(state: &AppState, id: &str) -> Result<Option<minijinja::Va
         .rev()
         .map(|event| view::event(&times, event))
         .collect();
+    let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
+    let runbook = super::runbooks::incident_context(state, &incident, &alert_text).await?;
     Ok(Some(context! {
         incident => value(view::incident(&times, &incident)),
         alerts => value(alerts),
@@ -198,6 +201,7 @@ async fn live_context(state: &AppState, id: &str) -> Result<Option<minijinja::Va
         call => value(crate::api::incidents::call(state, incident.category.as_deref())),
         refreshed => value(times.when(times.now)),
         zone => times.zone_name(),
+        ..runbook
     }))
 }
 
@@ -284,7 +288,14 @@ pub async fn live(
     Path(id): Path<String>,
 ) -> Response {
     match live_context(&state, &id).await {
-        Ok(Some(live)) => ui.render(StatusCode::OK, "ui/incident_live.html", live),
+        // With the person and the form token: the live part holds the checklist's tick forms.
+        Ok(Some(live)) => ui.page(
+            StatusCode::OK,
+            &user,
+            "incidents",
+            "ui/incident_live.html",
+            live,
+        ),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(error) => ui.failure(&user, &error),
     }

@@ -21,6 +21,7 @@ mod login;
 mod monitors;
 mod oncall;
 mod postmortems;
+mod runbooks;
 mod view;
 
 use std::sync::Arc;
@@ -134,6 +135,14 @@ impl Ui {
             (
                 "ui/review.html",
                 include_str!("../../templates/ui/review.html"),
+            ),
+            (
+                "ui/incident_runbook.html",
+                include_str!("../../templates/ui/incident_runbook.html"),
+            ),
+            (
+                "ui/runbooks.html",
+                include_str!("../../templates/ui/runbooks.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -260,6 +269,9 @@ pub fn routes() -> Router<AppState> {
             post(postmortems::publish),
         )
         .route("/review", get(postmortems::review))
+        // ── runbooks ──
+        .route("/incidents/{id}/checklist/{item}", post(runbooks::tick))
+        .route("/runbooks", get(runbooks::page))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

@@ -119,7 +119,12 @@ const NOT_KEYS: &[(&str, &str)] = &[
     ("Runbook", "body"),
     ("Runbook", "path"),
     ("Runbook", "directives"),
+    // Documents the front matter key `match` (a Rust keyword); mapped in `runbooks` below.
+    ("Runbook", "match_rules"),
 ];
+
+/// Front matter keys documented by a field of another name: (key, field).
+const FRONT_MATTER_RENAMED: &[(&str, &str)] = &[("match", "match_rules")];
 
 const INTRO: &str = "\
 # Configuration reference
@@ -531,7 +536,11 @@ impl Gen<'_> {
             self.unclaimed("Runbook", fields, keys);
             let mut rows = Vec::new();
             for key in keys {
-                match fields.iter().find(|field| field.name == *key) {
+                let field_name = FRONT_MATTER_RENAMED
+                    .iter()
+                    .find(|(renamed, _)| renamed == key)
+                    .map_or(*key, |(_, field)| *field);
+                match fields.iter().find(|field| field.name == field_name) {
                     Some(field) => rows.extend(self.row(key, "Runbook", field)),
                     None => self.problems.push(format!(
                         "the loader reads front matter key `{key}`, but `Runbook` has no field \

@@ -1,0 +1,67 @@
+//! The reads behind runbooks and the first-five-minutes card: an incident's checklist ticks
+//! (folded from its `checklist_ticked` events), changes in a window, a monitor's last passing
+//! check before an instant.
+
+use jiff::Timestamp;
+use sqlx::{Sqlite, Transaction};
+use tocsin_core::checklist::Tick;
+
+use super::SqliteStore;
+use super::rows::{self, ms};
+use crate::Result;
+use crate::types::*;
+
+/// The latest tick of each checklist item of an incident, read inside a deciding transaction.
+pub(super) async fn ticks_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    incident_id: &str,
+) -> Result<std::collections::BTreeMap<String, Tick>> {
+    let events = sqlx::query(
+        "SELECT * FROM timeline_events WHERE incident_id = ? AND kind = 'checklist_ticked' ORDER BY seq",
+    )
+    .bind(incident_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(rows::event)
+    .collect::<Result<Vec<_>>>()?;
+    Ok(tocsin_core::checklist::ticks(&events))
+}
+
+impl SqliteStore {
+    pub(super) async fn changes_in_sql(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
+        sqlx::query(
+            "SELECT * FROM changes WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR kind = ?2) \
+             AND occurred_at >= ?3 AND occurred_at <= ?4 ORDER BY occurred_at DESC, seq DESC LIMIT ?5",
+        )
+        .bind(query.service.as_deref())
+        .bind(query.kind.map(|kind| kind.as_str()))
+        .bind(ms(query.since))
+        .bind(ms(query.until))
+        .bind(i64::from(query.limit))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::change)
+        .collect()
+    }
+
+    pub(super) async fn last_check_sql(
+        &self,
+        monitor_id: &str,
+        ok: bool,
+        before: Timestamp,
+    ) -> Result<Option<CheckRecord>> {
+        sqlx::query(
+            "SELECT * FROM check_results WHERE monitor_id = ? AND ok = ? AND at <= ? ORDER BY at DESC, seq DESC LIMIT 1",
+        )
+        .bind(monitor_id)
+        .bind(ok)
+        .bind(ms(before))
+        .fetch_optional(&self.reader)
+        .await?
+        .as_ref()
+        .map(rows::check)
+        .transpose()
+    }
+}
