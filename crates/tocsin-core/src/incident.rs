@@ -124,6 +124,13 @@ pub enum EventKind {
     Resolved,
     Reopened,
     PostmortemRequired,
+    // ── mitigation actions and customer communications ──
+    ActionRequested,
+    ActionSucceeded,
+    ActionFailed,
+    CommsDrafted,
+    CommsApproved,
+    AffectedAdded,
 }
 
 impl EventKind {
@@ -142,6 +149,12 @@ impl EventKind {
             EventKind::Resolved => "resolved",
             EventKind::Reopened => "reopened",
             EventKind::PostmortemRequired => "postmortem_required",
+            EventKind::ActionRequested => "action_requested",
+            EventKind::ActionSucceeded => "action_succeeded",
+            EventKind::ActionFailed => "action_failed",
+            EventKind::CommsDrafted => "comms_drafted",
+            EventKind::CommsApproved => "comms_approved",
+            EventKind::AffectedAdded => "affected_added",
         }
     }
 
@@ -160,6 +173,12 @@ impl EventKind {
             EventKind::Resolved,
             EventKind::Reopened,
             EventKind::PostmortemRequired,
+            EventKind::ActionRequested,
+            EventKind::ActionSucceeded,
+            EventKind::ActionFailed,
+            EventKind::CommsDrafted,
+            EventKind::CommsApproved,
+            EventKind::AffectedAdded,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -3,7 +3,9 @@
 //! fire due timers and deliver the outbox, each claiming its work with a lease.
 
 pub mod ack;
+mod actions;
 mod clock;
+mod comms;
 mod deliver;
 mod error;
 mod generation;
@@ -37,6 +39,7 @@ use crate::work::Work;
 
 pub use ack::{AckClaims, TokenError};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use comms::DraftEdit;
 pub use error::EngineError;
 pub use inbound::{Accepted, Delivery};
 pub use intake::INTAKE_LIMIT;
@@ -318,6 +321,7 @@ impl Engine {
         let fired = self.timer_round().await?;
         let delivered = self.delivery_round().await?;
         let mailed = self.subscriber_round().await?;
-        Ok(probed + fired + delivered + mailed)
+        let customers = self.comms_round().await?;
+        Ok(probed + fired + delivered + mailed + customers)
     }
 }
