@@ -250,7 +250,7 @@ async fn run_command(argv: &[String], timeout: Duration) -> Ended {
 
 fn humantime(duration: Duration) -> String {
     let seconds = duration.as_secs();
-    if seconds >= 60 && seconds % 60 == 0 {
+    if seconds >= 60 && seconds.is_multiple_of(60) {
         format!("{}m", seconds / 60)
     } else if seconds > 0 {
         format!("{seconds}s")

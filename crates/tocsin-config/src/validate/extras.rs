@@ -288,10 +288,7 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                 };
                 let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
                 // Template tags (`{{ incident.id }}`) are filled in, URL-encoded, when it runs.
-                let url = url.filter(|url| {
-                    let ok = ctx.url(&without_tags(url), &key("url"));
-                    ok
-                });
+                let url = url.filter(|url| ctx.url(&without_tags(url), &key("url")));
                 let headers: BTreeMap<String, Secret> = ctx
                     .get(&raw.headers, &key("headers"))
                     .unwrap_or_default()
