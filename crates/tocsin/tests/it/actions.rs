@@ -415,3 +415,48 @@ async fn in_the_ui_a_confirm_action_asks_first_and_a_viewer_is_refused() {
     assert_eq!(runs[0]["requested_by"], "dana@example.com");
     assert_eq!(runs[0]["output"], format!("[{HOSTILE}]\n[SEV-1]\n"));
 }
+
+// ── The command line ─────────────────────────────────────────────────────────────────────────
+
+fn cli(url: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+        .args(["action", "--url", url, "--token", TOKEN, "run"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run tocsin")
+}
+
+#[tokio::test]
+async fn the_cli_asks_before_a_confirm_action_unless_told_yes() {
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config(&sink)).await;
+    let id = declare(&app, HOSTILE).await;
+    let url = app.app.url();
+
+    // No answer on standard input: not run.
+    let (url_a, id_a) = (url.clone(), id.clone());
+    let refused = tokio::task::spawn_blocking(move || cli(&url_a, &[&id_a, "echo-title"]))
+        .await
+        .expect("join");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stdout).contains("Not run."));
+    assert!(runs(&app, &id).await.is_empty());
+
+    let (url_b, id_b) = (url.clone(), id.clone());
+    let ran = tokio::task::spawn_blocking(move || cli(&url_b, &[&id_b, "echo-title", "--yes"]))
+        .await
+        .expect("join");
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    assert!(stdout.contains("echo-title succeeded"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("[{HOSTILE}]\n[SEV-1]\n")),
+        "{stdout}"
+    );
+    assert_eq!(runs(&app, &id).await.len(), 1);
+}

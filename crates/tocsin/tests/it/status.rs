@@ -542,7 +542,11 @@ async fn only_confirmed_subscribers_get_public_updates_until_they_unsubscribe() 
     let news = to(&mails, "reader@example.com");
     // The confirmation, the severity's customer notice (the template, on opening) and the one
     // public update.
-    assert_eq!(news.len(), 3, "confirmation, opening notice and the one public update");
+    assert_eq!(
+        news.len(),
+        3,
+        "confirmation, opening notice and the one public update"
+    );
     assert!(
         news.iter().any(|mail| mail
             .part("text/plain")
