@@ -88,6 +88,9 @@ pub struct Action {
     pub kind: ActionKind,
     /// A person confirms before it runs. Default `true`.
     pub confirm: bool,
+    /// How long it may run before it is stopped (the command killed, the request abandoned),
+    /// like `"2m"`. Default `"30s"`.
+    pub timeout: Duration,
 }
 
 /// How an action runs.

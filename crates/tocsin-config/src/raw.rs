@@ -342,6 +342,7 @@ pub(crate) struct RawAction {
     pub body: Str,
     pub argv: List,
     pub confirm: Bool,
+    pub timeout: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

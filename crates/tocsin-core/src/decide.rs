@@ -210,6 +210,9 @@ pub enum Effect {
     PublishPostmortem {
         incident_id: String,
     },
+    /// A notice to customers through a customer-facing channel: queued at once, or kept as a
+    /// draft for a person to approve (added by the shell, which renders the templates).
+    CustomerComms(crate::notice::CustomerComms),
 }
 
 /// The whole outcome of one input; empty when the input changes nothing.

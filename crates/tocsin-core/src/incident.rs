@@ -129,6 +129,13 @@ pub enum EventKind {
     PostmortemPublished,
     PhaseOverdue,
     ChecklistTicked,
+    // ── mitigation actions and customer communications ──
+    ActionRequested,
+    ActionSucceeded,
+    ActionFailed,
+    CommsDrafted,
+    CommsApproved,
+    AffectedAdded,
 }
 
 impl EventKind {
@@ -152,6 +159,12 @@ impl EventKind {
             EventKind::PostmortemPublished => "postmortem_published",
             EventKind::PhaseOverdue => "phase_overdue",
             EventKind::ChecklistTicked => "checklist_ticked",
+            EventKind::ActionRequested => "action_requested",
+            EventKind::ActionSucceeded => "action_succeeded",
+            EventKind::ActionFailed => "action_failed",
+            EventKind::CommsDrafted => "comms_drafted",
+            EventKind::CommsApproved => "comms_approved",
+            EventKind::AffectedAdded => "affected_added",
         }
     }
 
@@ -175,6 +188,12 @@ impl EventKind {
             EventKind::PostmortemPublished,
             EventKind::PhaseOverdue,
             EventKind::ChecklistTicked,
+            EventKind::ActionRequested,
+            EventKind::ActionSucceeded,
+            EventKind::ActionFailed,
+            EventKind::CommsDrafted,
+            EventKind::CommsApproved,
+            EventKind::AffectedAdded,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

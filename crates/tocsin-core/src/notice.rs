@@ -55,3 +55,28 @@ pub struct NoticeLinks {
     /// Present while the incident can still be acknowledged.
     pub ack_url: Option<String>,
 }
+
+/// One customer notice, its text already rendered in every locale that has a template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerComms {
+    /// A fresh id (the draft's id in the API).
+    pub id: String,
+    pub incident_id: String,
+    pub channel: String,
+    pub event: NoticeEvent,
+    /// `subscribers` or `affected`: who the store addresses it to.
+    pub audience: String,
+    /// The locale used for a recipient whose own has no text.
+    pub default_locale: String,
+    /// Locale → text.
+    pub texts: std::collections::BTreeMap<String, CustomerText>,
+    /// Waits for a person's approval (`comms = "draft"`).
+    pub draft: bool,
+}
+
+/// A customer notice's text in one locale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerText {
+    pub subject: String,
+    pub body: String,
+}

@@ -3,8 +3,10 @@
 //! fire due timers and deliver the outbox, each claiming its work with a lease.
 
 pub mod ack;
+mod actions;
 mod batch;
 mod clock;
+mod comms;
 mod deliver;
 pub mod drill;
 mod error;
@@ -50,6 +52,7 @@ use crate::work::Work;
 
 pub use ack::{AckClaims, TokenError};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use comms::DraftEdit;
 pub use error::EngineError;
 pub use housekeeping::{KEEP_MINUTE_ROLLUPS, KEEP_ROLLUPS};
 pub use inbound::{Accepted, Delivery};
@@ -108,6 +111,9 @@ pub struct Engine {
     counters: metrics::Counters,
     /// The watchdog's client: no proxy, no redirects, like the senders'.
     watchdog_client: reqwest::Client,
+    /// Mitigation actions' HTTP client: no proxy, no redirects (a rollback is not re-sent
+    /// somewhere else).
+    action_client: reqwest::Client,
     /// What each self-check last reported (see `self_check.rs`).
     self_checks: self_check::SelfChecks,
 }
@@ -182,6 +188,7 @@ impl Engine {
             next_housekeeping: std::sync::Mutex::new(None),
             counters: metrics::Counters::default(),
             watchdog_client: tocsin_notify::http_client(),
+            action_client: tocsin_notify::http_client(),
             self_checks: self_check::SelfChecks::default(),
             config,
             store,
@@ -417,6 +424,7 @@ impl Engine {
         let checked = self.self_check_round().await?;
         let drilled = self.drill_round().await?;
         let written = self.postmortem_round().await?;
-        Ok(probed + fired + delivered + mailed + checked + drilled + written)
+        let customers = self.comms_round().await?;
+        Ok(probed + fired + delivered + mailed + checked + drilled + written + customers)
     }
 }

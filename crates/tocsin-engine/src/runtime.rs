@@ -177,6 +177,9 @@ async fn subscriber_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>
         if let Err(error) = engine.subscriber_round().await {
             tracing::error!(%error, "sending status-page mail failed; it stays queued");
         }
+        if let Err(error) = engine.comms_round().await {
+            tracing::error!(%error, "sending customer mail failed; it stays queued");
+        }
     }
 }
 

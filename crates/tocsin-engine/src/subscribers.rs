@@ -47,7 +47,7 @@ fn before(at: Timestamp, by: Duration) -> Timestamp {
 }
 
 /// The address as given, trimmed, when it looks deliverable; the SMTP server has the last word.
-fn valid_email(email: &str) -> Option<&str> {
+pub(crate) fn valid_email(email: &str) -> Option<&str> {
     let email = email.trim();
     let (local, domain) = email.rsplit_once('@')?;
     let plain = |part: &str| {
@@ -164,20 +164,20 @@ impl MailText {
 }
 
 /// Plain text and HTML of one message, from paragraphs and labelled links.
-struct Body {
+pub(crate) struct Body {
     text: String,
     html: String,
 }
 
 impl Body {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Body {
             text: String::new(),
             html: String::new(),
         }
     }
 
-    fn paragraph(&mut self, words: &str) {
+    pub(crate) fn paragraph(&mut self, words: &str) {
         self.text.push_str(words);
         self.text.push_str("\n\n");
         let lines: Vec<String> = words.lines().map(escape).collect();
@@ -194,7 +194,7 @@ impl Body {
         ));
     }
 
-    fn finish(self, locale: &str, rtl: bool) -> (String, String) {
+    pub(crate) fn finish(self, locale: &str, rtl: bool) -> (String, String) {
         let html = format!(
             "<!doctype html>\n<html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\"></head>\n<body>\n{}</body></html>\n",
             escape(locale),

@@ -54,10 +54,11 @@ impl Engine {
                 .and_then(Option::take)
                 .unwrap_or_else(|| unreachable!("the store asks for each item exactly once"));
             let now = self.now();
-            let decision = match work.input {
+            let mut decision = match work.input {
                 Some(input) => decide(&self.policy, situation, input, &self.ctx(now, &roster))?,
                 None => Default::default(),
             };
+            self.add_customer_comms(&mut decision);
             Ok(Commit {
                 now,
                 decision,

@@ -2,11 +2,13 @@
 //! SQL lives only in this crate. Every decision is committed with [`Store::commit`] in one
 //! transaction: state, timeline events, outbox rows and timers together or not at all.
 
+mod actions;
 mod drill;
 mod ops;
 mod sqlite;
 mod types;
 
+pub use actions::*;
 pub use drill::*;
 pub use ops::{OpsGauges, OutboxChannel};
 pub use sqlite::{SqliteOptions, SqliteStore};
@@ -315,4 +317,49 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         ok: bool,
         before: Timestamp,
     ) -> Result<Option<CheckRecord>>;
+    // ── mitigation actions and customer communications ──────────────────────────────────────
+    /// Records that a person asked for an action run, with its `action_requested` event, in
+    /// one transaction (before anything runs).
+    async fn record_action_requested(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()>;
+    /// Records how a run ended, with its `action_succeeded`/`action_failed` event, in one
+    /// transaction.
+    async fn record_action_result(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()>;
+    /// An incident's action runs, oldest first.
+    async fn action_runs(&self, incident_id: &str) -> Result<Vec<ActionRun>>;
+    /// An incident's customer notices (drafts and approved ones), oldest first.
+    async fn comms(&self, incident_id: &str) -> Result<Vec<CommsRecord>>;
+    /// Approves a draft (with its text replaced when `texts` is given), queues its mail and
+    /// writes `event`, in one transaction.
+    async fn approve_comms(
+        &self,
+        incident_id: &str,
+        comms_id: &str,
+        approved_by: &str,
+        texts: Option<&std::collections::BTreeMap<String, tocsin_core::notice::CustomerText>>,
+        event: &TimelineEvent,
+    ) -> Result<ApproveOutcome>;
+    /// Names customers on an incident and queues the incident's approved `affected` notices to
+    /// the new ones, with `event`, in one transaction. Returns the addresses that were new.
+    async fn add_affected(
+        &self,
+        incident_id: &str,
+        emails: &[String],
+        event: &TimelineEvent,
+    ) -> Result<Vec<String>>;
+    /// The customers named on an incident.
+    async fn affected(&self, incident_id: &str) -> Result<Vec<String>>;
+    /// Claims up to `limit` customer mails due at `now` until `lease_until`.
+    async fn claim_comms_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<CommsMail>>;
+    /// Records one attempt to send a customer mail.
+    async fn record_comms_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()>;
 }

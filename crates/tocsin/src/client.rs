@@ -273,3 +273,37 @@ pub fn require(value: Option<String>, what: &str) -> anyhow::Result<String> {
         ),
     }
 }
+
+/// One URL path segment, percent-encoded.
+pub fn segment(text: &str) -> String {
+    use std::fmt::Write as _;
+    text.bytes().fold(String::new(), |mut out, byte| {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+        out
+    })
+}
+
+/// An action run for the terminal: what ran, how it ended, its output.
+pub fn format_run(run: &Value) -> String {
+    let mut out = format!(
+        "{} {}: {}",
+        text(&run["action_id"]),
+        text(&run["status"]),
+        text(&run["what"])
+    );
+    if let Some(status) = run["exit_status"].as_i64() {
+        out.push_str(&format!(" (status {status})"));
+    }
+    out.push('\n');
+    if let Some(output) = run["output"].as_str().filter(|o| !o.is_empty()) {
+        out.push_str(output);
+        if !output.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    out
+}

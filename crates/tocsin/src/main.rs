@@ -71,6 +71,13 @@ enum Command {
         #[command(subcommand)]
         action: IncidentAction,
     },
+    /// Mitigation actions (`[[action]]`) on a running server.
+    Action {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: ActionCommand,
+    },
     /// People who sign in to the web UI. Works on the database directly: no server needed.
     User {
         #[command(subcommand)]
@@ -273,6 +280,19 @@ enum IncidentAction {
     Note { id: String, text: String },
 }
 
+#[derive(Debug, Subcommand)]
+enum ActionCommand {
+    /// Run an action for an incident; its output and result go to the incident's timeline.
+    Run {
+        incident: String,
+        /// The action's id.
+        action: String,
+        /// Confirm without asking (for an action with `confirm = true`).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
@@ -342,6 +362,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Drill { server, action } => drill(server, action).await,
         Command::Runbook { action } => runbook(action),
         Command::Change { server, action } => change(server, action).await,
+        Command::Action { server, action } => run_action(server, action).await,
     }
 }
 
@@ -703,4 +724,57 @@ async fn change(server: ServerArgs, action: ChangeAction) -> anyhow::Result<Exit
     };
     out(&text);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `tocsin action run INCIDENT ACTION [--yes]`: an action with `confirm = true` asks on the
+/// terminal first unless `--yes`; the exit status says whether the action succeeded.
+async fn run_action(server: ServerArgs, command: ActionCommand) -> anyhow::Result<ExitCode> {
+    let url = client::require(server.url, "url")?;
+    let token = client::require(server.token, "token")?;
+    let client = Client::new(&url, &token)?;
+    let ActionCommand::Run {
+        incident,
+        action,
+        yes,
+    } = command;
+    let listed = client
+        .get(&format!(
+            "/api/v1/incidents/{}/actions",
+            client::segment(&incident)
+        ))
+        .await?;
+    let Some(found) = listed["actions"]
+        .as_array()
+        .and_then(|actions| actions.iter().find(|a| a["id"] == action.as_str()))
+    else {
+        anyhow::bail!("no action `{action}` is configured on that server");
+    };
+    if found["confirm"].as_bool().unwrap_or(true) && !yes {
+        out(&format!(
+            "Run “{}” for incident {incident}? [y/N] ",
+            found["title"].as_str().unwrap_or(&action)
+        ));
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            out("Not run.\n");
+            return Ok(ExitCode::from(1));
+        }
+    }
+    let run = client
+        .post(
+            &format!(
+                "/api/v1/incidents/{}/actions/{}",
+                client::segment(&incident),
+                client::segment(&action)
+            ),
+            serde_json::json!({ "confirm": true }),
+        )
+        .await?;
+    out(&client::format_run(&run));
+    Ok(if run["status"] == "succeeded" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

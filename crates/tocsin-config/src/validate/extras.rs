@@ -217,6 +217,27 @@ pub(super) fn drill(ctx: &mut Ctx, raw: &Field<RawDrill>, names: &Names) -> Opti
     })
 }
 
+/// A template with each `{{ … }}` tag replaced by `x`, to check the text around the tags.
+fn without_tags(template: &str) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => {
+                out.push('x');
+                rest = &rest[start + end + 2..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The action types, in order.
 pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
 
@@ -224,10 +245,10 @@ pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
 pub(crate) fn action_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "http" => &[
-            "id", "title", "type", "confirm", "method", "url", "headers", "body",
+            "id", "title", "type", "confirm", "timeout", "method", "url", "headers", "body",
         ],
-        "command" => &["id", "title", "type", "confirm", "argv"],
-        _ => &["id", "title", "type", "confirm"],
+        "command" => &["id", "title", "type", "confirm", "timeout", "argv"],
+        _ => &["id", "title", "type", "confirm", "timeout"],
     }
 }
 
@@ -244,6 +265,9 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
         }
         let title = ctx.get(&raw.title, &key("title"));
         let confirm = ctx.get(&raw.confirm, &key("confirm")).unwrap_or(true);
+        let timeout = ctx
+            .duration(&raw.timeout, &key("timeout"), true)
+            .unwrap_or(Duration::from_secs(30));
         if !raw.kind.is_present() {
             ctx.missing(&key("type"), "\"http\"");
         }
@@ -269,7 +293,8 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                     None => "POST".to_owned(),
                 };
                 let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
-                let url = url.filter(|url| ctx.url(url, &key("url")));
+                // Template tags (`{{ incident.id }}`) are filled in, URL-encoded, when it runs.
+                let url = url.filter(|url| ctx.url(&without_tags(url), &key("url")));
                 let headers: BTreeMap<String, Secret> = ctx
                     .get(&raw.headers, &key("headers"))
                     .unwrap_or_default()
@@ -318,6 +343,7 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                 id,
                 kind,
                 confirm,
+                timeout,
             });
         }
     }

@@ -1,6 +1,7 @@
 //! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
+mod actions;
 mod drill;
 mod ops;
 mod postmortem;
@@ -21,6 +22,7 @@ use tocsin_core::decide::{Effect, Situation};
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
+use crate::actions::*;
 use crate::drill::*;
 use crate::types::*;
 use crate::{OpsGauges, Result, Store, StoreError};
@@ -124,6 +126,9 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE postmortems SET claimed_until = NULL")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE comms_mail SET claimed_until = NULL")
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -1008,6 +1013,66 @@ impl Store for SqliteStore {
     ) -> Result<Option<CheckRecord>> {
         self.last_check_sql(monitor_id, ok, before).await
     }
+
+    // ── mitigation actions and customer communications ──
+    async fn record_action_requested(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()> {
+        self.record_action_requested_sql(run, event).await
+    }
+
+    async fn record_action_result(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()> {
+        self.record_action_result_sql(run, event).await
+    }
+
+    async fn action_runs(&self, incident_id: &str) -> Result<Vec<ActionRun>> {
+        self.action_runs_sql(incident_id).await
+    }
+
+    async fn comms(&self, incident_id: &str) -> Result<Vec<CommsRecord>> {
+        self.comms_sql(incident_id).await
+    }
+
+    async fn approve_comms(
+        &self,
+        incident_id: &str,
+        comms_id: &str,
+        approved_by: &str,
+        texts: Option<&std::collections::BTreeMap<String, tocsin_core::notice::CustomerText>>,
+        event: &TimelineEvent,
+    ) -> Result<ApproveOutcome> {
+        self.approve_comms_sql(incident_id, comms_id, approved_by, texts, event)
+            .await
+    }
+
+    async fn add_affected(
+        &self,
+        incident_id: &str,
+        emails: &[String],
+        event: &TimelineEvent,
+    ) -> Result<Vec<String>> {
+        self.add_affected_sql(incident_id, emails, event).await
+    }
+
+    async fn affected(&self, incident_id: &str) -> Result<Vec<String>> {
+        self.affected_sql(incident_id).await
+    }
+
+    async fn claim_comms_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<CommsMail>> {
+        self.claim_comms_mail_sql(now, lease_until, limit).await
+    }
+
+    async fn record_comms_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        self.record_comms_mail_sql(mail_id, at, outcome).await
+    }
 }
 
 /// Writes one commit inside a transaction.
@@ -1118,6 +1183,9 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
                 .bind(key)
                 .execute(&mut **tx)
                 .await?;
+            }
+            Effect::CustomerComms(comms) => {
+                actions::write_customer_comms(tx, comms, now).await?;
             }
             Effect::RequirePostmortem {
                 incident_id,

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1` (spec/API.md): incidents, monitors, deliveries.
 
+mod actions;
 pub(crate) mod drill;
 pub(crate) mod incidents;
 pub mod json;
@@ -38,6 +39,21 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/incidents/{id}/updates",
             post(incidents::post_update),
+        )
+        // ── mitigation actions and customer communications ──
+        .route("/api/v1/incidents/{id}/actions", get(actions::list))
+        .route(
+            "/api/v1/incidents/{id}/actions/{action}",
+            post(actions::run),
+        )
+        .route("/api/v1/incidents/{id}/comms", get(actions::comms))
+        .route(
+            "/api/v1/incidents/{id}/comms/{draft}/approve",
+            post(actions::approve),
+        )
+        .route(
+            "/api/v1/incidents/{id}/affected",
+            post(actions::add_affected),
         )
         .route("/api/v1/monitors", get(monitors::list))
         .route("/api/v1/monitors/{id}/uptime", get(uptime::show))

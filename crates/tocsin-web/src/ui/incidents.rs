@@ -170,6 +170,9 @@ fn done_text(done: &str) -> Option<&'static str> {
         "update" => "Update posted for the team.",
         "update_public" => "Update posted and shown on the status page.",
         "checklist" => "Checklist updated; the timeline records who ticked it.",
+        "action_succeeded" => "The action ran and succeeded; its output is in the timeline.",
+        "action_failed" => "The action ran and FAILED; its output is in the timeline.",
+        "comms_approved" => "Customer notice approved; it is being sent.",
         _ => return None,
     })
 }
@@ -242,6 +245,17 @@ async fn incident_page(
         .iter()
         .map(|severity| context! { id => &severity.id, definition => &severity.definition })
         .collect();
+    let actions: Vec<_> = state
+        .engine
+        .config()
+        .actions
+        .iter()
+        .map(|action| context! { id => &action.id, title => &action.title, confirm => action.confirm })
+        .collect();
+    let comms = match state.engine.store().comms(id).await {
+        Ok(comms) => comms,
+        Err(error) => return ui.failure(user, &error),
+    };
     let problem = problem.unwrap_or_default();
     ui.page(
         status,
@@ -250,6 +264,8 @@ async fn incident_page(
         "ui/incident.html",
         context! {
             severities => severities,
+            mitigations => actions,
+            comms => value(comms),
             done => done.and_then(done_text),
             problem => (!problem.text.is_empty()).then_some(problem.text),
             draft_note => problem.note,

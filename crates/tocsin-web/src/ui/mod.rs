@@ -10,6 +10,7 @@
 //! Every page needs a session (see `auth`); every form carries the session's CSRF token
 //! (see `csrf`); viewers see no action forms, and their POSTs are refused with 403.
 
+mod actions;
 mod auth;
 mod charts;
 mod config;
@@ -144,6 +145,10 @@ impl Ui {
                 "ui/runbooks.html",
                 include_str!("../../templates/ui/runbooks.html"),
             ),
+            (
+                "ui/action_confirm.html",
+                include_str!("../../templates/ui/action_confirm.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
             if let Err(error) = env.add_template(name, source) {
@@ -252,6 +257,12 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/severity", post(incidents::severity))
         .route("/incidents/{id}/notes", post(incidents::note))
         .route("/incidents/{id}/updates", post(incidents::update))
+        // ── mitigation actions and customer communications ──
+        .route("/incidents/{id}/actions/{action}", post(actions::run))
+        .route(
+            "/incidents/{id}/comms/{draft}/approve",
+            post(actions::approve),
+        )
         .route("/monitors", get(monitors::page))
         .route("/oncall", get(oncall::page))
         .route("/deliveries", get(deliveries::page))

@@ -540,8 +540,26 @@ async fn only_confirmed_subscribers_get_public_updates_until_they_unsubscribe() 
         "an unconfirmed address got more than its confirmation"
     );
     let news = to(&mails, "reader@example.com");
-    assert_eq!(news.len(), 2, "confirmation and the one public update");
-    let update_mail = news.last().expect("the update");
+    // The confirmation, the severity's customer notice (the template, on opening) and the one
+    // public update.
+    assert_eq!(
+        news.len(),
+        3,
+        "confirmation, opening notice and the one public update"
+    );
+    assert!(
+        news.iter().any(|mail| mail
+            .part("text/plain")
+            .is_some_and(|text| text.contains("نواجه مشكلة فنية مؤقتة."))),
+        "the opening notice from the template"
+    );
+    let update_mail = news
+        .iter()
+        .find(|mail| {
+            mail.part("text/plain")
+                .is_some_and(|text| text.contains("Card payments are failing"))
+        })
+        .expect("the update");
     assert!(
         update_mail
             .subject()
@@ -571,7 +589,7 @@ async fn only_confirmed_subscribers_get_public_updates_until_they_unsubscribe() 
     app.settle().await;
     assert_eq!(
         to(&smtp.messages(), "reader@example.com").len(),
-        2,
+        3,
         "mail kept coming after unsubscribing"
     );
 

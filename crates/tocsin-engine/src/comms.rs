@@ -1,0 +1,383 @@
+//! Customer communications: when an incident opens or resolves, each customer-facing channel of
+//! its severity (an e-mail channel with an `audience`) gets its `[[template]]` rendered in every
+//! locale. With `comms = "auto"` the mail is queued in the deciding transaction; with
+//! `comms = "draft"` a draft waits for a person to approve (or edit) it, and only then is the
+//! mail queued. Team channels are told at once either way (they are ordinary `Notify` effects).
+//! Customer mail goes through its own leased outbox (`comms_mail`), rendered left-to-right or
+//! right-to-left by locale.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use futures_util::{StreamExt, stream};
+use jiff::SignedDuration;
+use minijinja::{AutoEscape, Environment};
+use tocsin_config::{Audience, ChannelKind, Comms};
+use tocsin_core::decide::{Decision, Effect, Refusal};
+use tocsin_core::incident::{EventKind, Incident, TimelineEvent};
+use tocsin_core::notice::{CustomerComms, CustomerText, NoticeEvent};
+use tocsin_core::retry::{MAX_ATTEMPTS, retry_delay};
+use tocsin_notify::email::Composed;
+use tocsin_store::{ApproveOutcome, AttemptOutcome, CommsMail, CommsRecord};
+
+use crate::subscribers::{Body, valid_email};
+use crate::{Engine, EngineError};
+
+const LEASE: Duration = Duration::from_secs(60);
+const BATCH: u32 = 100;
+const CONCURRENCY: usize = 8;
+
+/// A person's edit of a draft before approving it: the text of one locale.
+#[derive(Debug, Clone, Default)]
+pub struct DraftEdit {
+    /// The locale edited; the draft's default locale when `None`.
+    pub locale: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+}
+
+fn is_rtl(locale: &str) -> bool {
+    ["ar", "he", "fa", "ur"]
+        .iter()
+        .any(|rtl| locale == *rtl || locale.starts_with(&format!("{rtl}-")))
+}
+
+impl Engine {
+    /// The customer notices an incident's decision calls for: one per customer-facing channel
+    /// of its severity, when the decision opened, reopened or resolved it. Added to the
+    /// decision's effects so they commit with it; a draft also writes `comms_drafted`.
+    pub(crate) fn add_customer_comms(&self, decision: &mut Decision) {
+        let Some(incident) = decision.incident.as_ref() else {
+            return;
+        };
+        let event = decision.events.iter().find_map(|event| match event.kind {
+            EventKind::Opened | EventKind::Reopened => Some(NoticeEvent::Opened),
+            EventKind::Resolved => Some(NoticeEvent::Resolved),
+            _ => None,
+        });
+        let Some(event) = event else {
+            return;
+        };
+        let Some(severity) = self.config.severity(&incident.severity) else {
+            return;
+        };
+        let draft = severity.comms == Comms::Draft;
+        let mut comms = Vec::new();
+        for channel_id in &severity.notify {
+            let Some(channel) = self.config.channel(channel_id) else {
+                continue;
+            };
+            let ChannelKind::Email {
+                audience: Some(audience),
+                template: Some(template),
+            } = &channel.kind
+            else {
+                continue;
+            };
+            let texts = self.render_customer_texts(template, incident, event);
+            if texts.is_empty() {
+                tracing::warn!(channel = %channel.id, %template, "no customer text could be rendered; nothing is sent to customers");
+                continue;
+            }
+            comms.push(CustomerComms {
+                id: uuid::Uuid::now_v7().to_string(),
+                incident_id: incident.id.clone(),
+                channel: channel.id.clone(),
+                event,
+                audience: match audience {
+                    Audience::Subscribers => "subscribers".into(),
+                    Audience::Affected => "affected".into(),
+                },
+                default_locale: self.config.org.default_locale().to_owned(),
+                texts,
+                draft,
+            });
+        }
+        let at = decision
+            .events
+            .first()
+            .map_or_else(|| self.now(), |event| event.at);
+        for notice in comms {
+            if notice.draft {
+                decision.events.push(TimelineEvent {
+                    incident_id: notice.incident_id.clone(),
+                    at,
+                    kind: EventKind::CommsDrafted,
+                    actor: "tocsin".into(),
+                    text: format!(
+                        "A customer notice for {} awaits approval; nothing was sent to customers",
+                        notice.channel
+                    ),
+                    data: serde_json::json!({ "draft": notice.id, "channel": notice.channel }),
+                });
+            }
+            decision.effects.push(Effect::CustomerComms(notice));
+        }
+    }
+
+    /// The template `id` rendered in every locale it has. For a resolution, a template
+    /// `<id>-resolved` is used when configured; either way the template sees `event`.
+    fn render_customer_texts(
+        &self,
+        id: &str,
+        incident: &Incident,
+        event: NoticeEvent,
+    ) -> BTreeMap<String, CustomerText> {
+        let resolved_id = format!("{id}-resolved");
+        let id = if event == NoticeEvent::Resolved
+            && self.config.templates.iter().any(|t| t.id == resolved_id)
+        {
+            resolved_id.as_str()
+        } else {
+            id
+        };
+        let mut env = Environment::new();
+        // Plain text: the HTML part is escaped when the mail is composed.
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        let context = minijinja::context! {
+            org => minijinja::context! { name => &self.config.org.name },
+            incident => minijinja::context! {
+                id => &incident.id,
+                title => &incident.title,
+                severity => &incident.severity,
+                category => &incident.category,
+                component => &incident.component,
+                state => incident.state.as_str(),
+                url => self.incident_url(&incident.id),
+            },
+            event => event.as_str(),
+            status_url => format!("{}/status", self.config.server.public_url),
+        };
+        let mut texts = BTreeMap::new();
+        for template in self.config.templates.iter().filter(|t| t.id == id) {
+            let subject = env.render_str(&template.subject, &context);
+            let body = env.render_str(&template.body, &context);
+            match (subject, body) {
+                (Ok(subject), Ok(body)) => {
+                    texts.insert(
+                        template.locale.clone(),
+                        CustomerText {
+                            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+                            body: body.trim().to_owned(),
+                        },
+                    );
+                }
+                (Err(error), _) | (_, Err(error)) => {
+                    tracing::warn!(template = %template.id, locale = %template.locale, %error, "a customer template does not render");
+                }
+            }
+        }
+        texts
+    }
+
+    /// An incident's customer notices, drafts and approved ones.
+    pub async fn comms(&self, incident_id: &str) -> Result<Vec<CommsRecord>, EngineError> {
+        self.incident_exists(incident_id).await?;
+        Ok(self.store.comms(incident_id).await?)
+    }
+
+    async fn incident_exists(&self, incident_id: &str) -> Result<Incident, EngineError> {
+        self.store
+            .situation_for_incident(incident_id)
+            .await?
+            .incident
+            .ok_or_else(|| EngineError::NoIncident(incident_id.to_owned()))
+    }
+
+    /// Approves a draft, with one locale's text edited if asked, and queues its mail.
+    pub async fn approve_comms(
+        &self,
+        incident_id: &str,
+        draft_id: &str,
+        actor: &str,
+        edit: DraftEdit,
+    ) -> Result<CommsRecord, EngineError> {
+        self.incident_exists(incident_id).await?;
+        let drafts = self.store.comms(incident_id).await?;
+        let draft = drafts
+            .iter()
+            .find(|draft| draft.id == draft_id)
+            .ok_or_else(|| Refusal::Invalid(format!("this incident has no draft `{draft_id}`")))?;
+        let edited = if edit.subject.is_some() || edit.body.is_some() {
+            let locale = edit.locale.unwrap_or_else(|| draft.default_locale.clone());
+            let mut texts = draft.texts.clone();
+            let text = texts.get_mut(&locale).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "the draft has no `{locale}` text; it has {}",
+                    draft.texts.keys().cloned().collect::<Vec<_>>().join(", ")
+                ))
+            })?;
+            if let Some(subject) = edit.subject {
+                let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+                if subject.is_empty() {
+                    return Err(Refusal::Invalid("the subject cannot be empty".into()).into());
+                }
+                text.subject = subject;
+            }
+            if let Some(body) = edit.body {
+                if body.trim().is_empty() {
+                    return Err(Refusal::Invalid("the body cannot be empty".into()).into());
+                }
+                text.body = body.trim().to_owned();
+            }
+            Some(texts)
+        } else {
+            None
+        };
+        let event = TimelineEvent {
+            incident_id: incident_id.to_owned(),
+            at: self.now(),
+            kind: EventKind::CommsApproved,
+            actor: actor.to_owned(),
+            text: format!(
+                "Customer notice for {} approved{} and sent",
+                draft.channel,
+                if edited.is_some() { " (edited)" } else { "" }
+            ),
+            data: serde_json::json!({ "draft": draft.id, "channel": draft.channel }),
+        };
+        match self
+            .store
+            .approve_comms(incident_id, draft_id, actor, edited.as_ref(), &event)
+            .await?
+        {
+            ApproveOutcome::Approved => {}
+            ApproveOutcome::NoSuchDraft => {
+                return Err(
+                    Refusal::Invalid(format!("this incident has no draft `{draft_id}`")).into(),
+                );
+            }
+            ApproveOutcome::AlreadyApproved => {
+                return Err(Refusal::State {
+                    state: "approved",
+                    action: "approving again",
+                }
+                .into());
+            }
+        }
+        self.bump_generation();
+        self.store
+            .comms(incident_id)
+            .await?
+            .into_iter()
+            .find(|record| record.id == draft_id)
+            .ok_or_else(|| EngineError::Unavailable("the approved draft vanished".into()))
+    }
+
+    /// Names customers on an incident (`audience = "affected"`); notices already approved go
+    /// to the new ones too. Returns the addresses that were new.
+    pub async fn add_affected(
+        &self,
+        incident_id: &str,
+        emails: &[String],
+        actor: &str,
+    ) -> Result<Vec<String>, EngineError> {
+        self.incident_exists(incident_id).await?;
+        if emails.is_empty() {
+            return Err(Refusal::Invalid("name at least one e-mail address".into()).into());
+        }
+        let mut valid = Vec::new();
+        for email in emails {
+            let checked = valid_email(email).ok_or_else(|| {
+                Refusal::Invalid(format!(
+                    "`{email}` is not an e-mail address; nothing was added"
+                ))
+            })?;
+            valid.push(checked.to_ascii_lowercase());
+        }
+        let event = TimelineEvent {
+            incident_id: incident_id.to_owned(),
+            at: self.now(),
+            kind: EventKind::AffectedAdded,
+            actor: actor.to_owned(),
+            text: format!("Affected customers named: {}", valid.join(", ")),
+            data: serde_json::json!({ "emails": valid }),
+        };
+        let added = self.store.add_affected(incident_id, &valid, &event).await?;
+        self.bump_generation();
+        Ok(added)
+    }
+
+    /// Sends the customer mail that is due. Returns how many were attempted.
+    pub(crate) async fn comms_round(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let lease = now
+            .saturating_add(SignedDuration::try_from(LEASE).unwrap_or_default())
+            .unwrap_or(now);
+        let claimed = self.store.claim_comms_mail(now, lease, BATCH).await?;
+        let count = claimed.len();
+        let mut sends = stream::iter(claimed)
+            .map(|mail| self.send_comms_mail(mail))
+            .buffer_unordered(CONCURRENCY);
+        while let Some(result) = sends.next().await {
+            result?;
+        }
+        Ok(count)
+    }
+
+    async fn send_comms_mail(&self, mail: CommsMail) -> Result<(), EngineError> {
+        let now = self.now();
+        let outcome = match self.sender.mailer() {
+            None => AttemptOutcome::Failed {
+                error: "e-mail is not configured ([smtp])".into(),
+            },
+            Some(mailer) => {
+                let mut body = Body::new();
+                for paragraph in mail.text.body.split("\n\n") {
+                    body.paragraph(paragraph.trim());
+                }
+                let (text, html) = body.finish(&mail.locale, is_rtl(&mail.locale));
+                let sent = mailer
+                    .send_composed(&Composed {
+                        id: &mail.id,
+                        to: &mail.recipient,
+                        subject: &mail.text.subject,
+                        text: &text,
+                        html: &html,
+                        now,
+                        unsubscribe_url: None,
+                    })
+                    .await;
+                let attempt = mail.attempts.saturating_add(1);
+                match sent {
+                    Ok(()) => AttemptOutcome::Sent,
+                    Err(error) if error.retryable && attempt < MAX_ATTEMPTS => {
+                        let wait = retry_delay(attempt, error.retry_after, rand::random::<f64>());
+                        AttemptOutcome::Retry {
+                            error: error.detail,
+                            next_attempt_at: now
+                                .saturating_add(SignedDuration::try_from(wait).unwrap_or_default())
+                                .unwrap_or(now),
+                        }
+                    }
+                    Err(error) => AttemptOutcome::Failed {
+                        error: error.detail,
+                    },
+                }
+            }
+        };
+        if let AttemptOutcome::Retry { error, .. } | AttemptOutcome::Failed { error } = &outcome {
+            tracing::warn!(mail = %mail.id, incident = %mail.incident_id, %error, "customer mail not sent");
+        }
+        self.store
+            .record_comms_mail(&mail.id, self.now(), &outcome)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// The customers named on an incident.
+    pub async fn affected(&self, incident_id: &str) -> Result<Vec<String>, EngineError> {
+        Ok(self.store.affected(incident_id).await?)
+    }
+
+    /// An incident's action runs, oldest first.
+    pub async fn action_runs(
+        &self,
+        incident_id: &str,
+    ) -> Result<Vec<tocsin_store::ActionRun>, EngineError> {
+        self.incident_exists(incident_id).await?;
+        Ok(self.store.action_runs(incident_id).await?)
+    }
+}

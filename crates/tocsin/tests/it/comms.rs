@@ -1,0 +1,255 @@
+//! Customer communications through a real SMTP server: a SEV-1 with `comms = "draft"` tells
+//! the team at once but customers only after a person approves (and may edit) the text, which
+//! goes out in Arabic, right-to-left; `comms = "auto"` mails the customers named on the incident
+//! at once, on open and on resolve.
+
+use serde_json::{Value, json};
+use tocsin_testkit::SmtpSink;
+
+use crate::support::{Sink, TOKEN, TestApp};
+
+fn config(smtp: &SmtpSink, sink: &Sink) -> String {
+    format!(
+        r#"
+[server]
+public_url = "http://tocsin.test"
+database = "sqlite://tocsin.db"
+admin_token = "{TOKEN}"
+
+[org]
+name = "Dealix"
+timezone = "Asia/Riyadh"
+locales = ["ar", "en"]
+
+[smtp]
+host = "{host}"
+port = {port}
+from = "Dealix <status@dealix.example>"
+tls = "none"
+
+[[severity]]
+id = "SEV-1"
+definition = "Full outage"
+respond_within = "15m"
+notify = ["team", "email-affected"]
+comms = "draft"
+
+[[severity]]
+id = "SEV-3"
+definition = "Minor bug, one customer affected"
+respond_within = "4h"
+notify = ["email-affected"]
+
+[[channel]]
+id = "team"
+type = "webhook"
+url = "{sink}/team"
+
+[[channel]]
+id = "email-affected"
+type = "email"
+audience = "affected"
+template = "customer-notice"
+
+[[template]]
+id = "customer-notice"
+locale = "ar"
+subject = "{{{{ org.name }}}}: {{{{ incident.title }}}}"
+body = """
+نواجه مشكلة فنية مؤقتة في النظام. الفريق يعمل على حلها.
+
+سنحدثكم خلال 30 دقيقة.
+"""
+
+[[template]]
+id = "customer-notice"
+locale = "en"
+subject = "{{{{ org.name }}}}: {{{{ incident.title }}}}"
+body = "We are facing a temporary technical problem."
+
+[[template]]
+id = "customer-notice-resolved"
+locale = "ar"
+subject = "{{{{ org.name }}}}: تم الحل — {{{{ incident.title }}}}"
+body = "تم حل المشكلة."
+"#,
+        host = smtp.host(),
+        port = smtp.port(),
+        sink = sink.url,
+    )
+}
+
+async fn start() -> (TestApp, SmtpSink, Sink) {
+    let smtp = SmtpSink::start().await;
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config(&smtp, &sink)).await;
+    (app, smtp, sink)
+}
+
+async fn declare(app: &TestApp, title: &str, severity: &str) -> String {
+    let (status, body) = app
+        .post(
+            "/api/v1/incidents",
+            json!({ "title": title, "severity": severity }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().expect("id").to_owned()
+}
+
+async fn name_affected(app: &TestApp, id: &str, emails: &[&str]) -> Value {
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/affected"),
+            json!({ "emails": emails }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn comms(app: &TestApp, id: &str) -> Vec<Value> {
+    let (status, body) = app.get(&format!("/api/v1/incidents/{id}/comms")).await;
+    assert_eq!(status, 200, "{body}");
+    body["comms"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_draft_sev1_reaches_customers_only_after_approval_in_arabic_right_to_left() {
+    let (app, smtp, sink) = start().await;
+    let id = declare(&app, "الدفع متوقف", "SEV-1").await;
+    name_affected(&app, &id, &["customer@example.com"]).await;
+    app.settle().await;
+
+    // The team is told at once; customers are not.
+    assert_eq!(
+        sink.received().iter().filter(|r| r.path == "/team").count(),
+        1
+    );
+    assert!(
+        smtp.messages().is_empty(),
+        "nothing to customers before approval"
+    );
+    let drafts = comms(&app, &id).await;
+    assert_eq!(drafts.len(), 1, "{drafts:?}");
+    let draft = &drafts[0];
+    assert_eq!(draft["status"], "draft");
+    assert_eq!(draft["texts"]["ar"]["subject"], "Dealix: الدفع متوقف");
+    assert!(
+        app.timeline_kinds(&id)
+            .await
+            .contains(&"comms_drafted".to_owned())
+    );
+
+    // Time passes; still nothing without a person.
+    app.advance(
+        std::time::Duration::from_secs(3600),
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    assert!(smtp.messages().is_empty());
+
+    let draft_id = draft["id"].as_str().expect("draft id");
+    let (status, approved) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/comms/{draft_id}/approve"),
+            json!({ "body": "نواجه مشكلة في الدفع.\n\nسنحدثكم خلال 30 دقيقة." }),
+        )
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["approved_by"], "admin");
+    app.settle().await;
+
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.to.iter().any(|to| to == "customer@example.com"));
+    assert_eq!(mail.subject().as_deref(), Some("Dealix: الدفع متوقف"));
+    let html = mail.part("text/html").expect("an HTML part");
+    assert!(html.contains(r#"lang="ar" dir="rtl""#), "{html}");
+    assert!(
+        html.contains("نواجه مشكلة في الدفع."),
+        "the edited text: {html}"
+    );
+    let text = mail.part("text/plain").expect("a text part");
+    assert!(text.contains("سنحدثكم خلال 30 دقيقة"), "{text}");
+    assert!(
+        app.timeline_kinds(&id)
+            .await
+            .contains(&"comms_approved".to_owned())
+    );
+
+    // Approving twice sends nothing more.
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/comms/{draft_id}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    app.settle().await;
+    assert_eq!(smtp.messages().len(), 1);
+}
+
+#[tokio::test]
+async fn auto_comms_mail_the_named_customers_on_open_and_on_resolve() {
+    let (app, smtp, _sink) = start().await;
+    let id = declare(&app, "Invoice export fails", "SEV-3").await;
+    app.settle().await;
+    assert!(smtp.messages().is_empty(), "nobody is named yet");
+
+    // Named after the opening: they still get the opening notice.
+    let named = name_affected(&app, &id, &["Buyer@Example.com", "buyer@example.com"]).await;
+    assert_eq!(named["added"], json!(["buyer@example.com"]));
+    app.settle().await;
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0]
+            .part("text/html")
+            .expect("html")
+            .contains("نواجه مشكلة فنية مؤقتة")
+    );
+
+    let (status, body) = app
+        .post(&format!("/api/v1/incidents/{id}/resolve"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.settle().await;
+    let mails = smtp.messages();
+    assert_eq!(mails.len(), 2);
+    assert_eq!(
+        mails[1].subject().as_deref(),
+        Some("Dealix: تم الحل — Invoice export fails")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_address_or_draft_changes_nothing() {
+    let (app, smtp, _sink) = start().await;
+    let id = declare(&app, "x", "SEV-1").await;
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/affected"),
+            json!({ "emails": ["ok@example.com", "not an address"] }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not an address")
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/comms/nope/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 400);
+    app.settle().await;
+    assert!(smtp.messages().is_empty());
+    assert_eq!(comms(&app, &id).await[0]["status"], "draft");
+}
