@@ -225,10 +225,30 @@ if cols:
     line("RSS at start → max in window (peak)", lambda r: f"{mib(r['rss_kib_start'])} → {mib(r['rss_kib_max'])} "
          f"({mib(r['hwm_kib'])}) MiB")
     line("threads", lambda r: str(r["threads"]))
+    line("errors the tool logged (ERROR lines)", lambda r: "; ".join(f"{e['count']} × {e['message']}" for e in r["tool_errors"])
+         if r.get("tool_errors") else ("none" if r["tool"] == "tocsin" else "–"))
+    line("checks in its database for the window vs probes nginx saw", lambda r: f"{r['own_checks']:,} vs {r['probes']:,}"
+         + (" — **rows missing**" if r["own_checks"] < 0.98 * r["probes"] else "") if "own_checks" in r else "–")
     line("database after the run (file + WAL)", lambda r: f"{r['db_bytes'] / 1048576:.1f} MiB" if r.get("db_bytes") else "–")
     line("its own lag metrics (`/metrics`)", lambda r: "; ".join(r["metrics_lag"][:4]) if r.get("metrics_lag") else "none exposed")
     line("attempt; CPU idle before", lambda r: f"{r['attempt']}; {r['idle_before_pct']} %")
 w("")
+diag = next((r for r in rows if r.get("diag")), None)
+if diag:
+    per_s = lambda x: x / diag["seconds"] if diag["seconds"] else 0
+    w(f"**Diagnostic: tocsin, HTTP, a separate fresh run** (after its warm-up: {diag['seconds']:.0f} s of "
+      "`perf stat -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync -p <pid>`, then the same "
+      "time of `perf record -F 499 -p <pid>`, flat profile; not part of the table's figures): "
+      f"{per_s(diag['probes']):.1f} probes/s, {per_s(diag['fsyncs']):.1f} fsync + fdatasync/s, "
+      f"{diag['fsyncs'] / diag['probes'] if diag['probes'] else 0:.2f} per probe.")
+    w("")
+    w("<details><summary>perf: top symbols (share of samples, dso, symbol)</summary>")
+    w("")
+    w("```")
+    w(diag["top"].rstrip())
+    w("```")
+    w("</details>")
+    w("")
 w("**Database growth, 10,000 monitors over a simulated 90 days: not measured yet (TODO).** It "
   "needs the check-result rollups being built on branch `sched`; `benches/probes/run.sh` has a "
   "marked TODO where it goes. Nothing in this section estimates it.")

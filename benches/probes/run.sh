@@ -14,7 +14,8 @@
 # it) · LABEL="…" (a note put under the section's title, e.g. "trial, machine loaded") ·
 # QUIET_IDLE=85 (percent CPU idle required before each measurement) · QUIET_MAX=3600 (seconds to
 # wait for it; 0 measures at once) · OTHER_MAX=15 (% of a CPU others may use during a window
-# before it is repeated) · ATTEMPTS=2 · ports NGINX_HTTP_PORT=18611 NGINX_TCP_PORT=18612
+# before it is repeated) · ATTEMPTS=2 · DIAG=1 (0 skips the diagnostic: a separate tocsin HTTP
+# run with `perf stat` counting fsyncs and `perf record` for a flat profile, DIAG_SECONDS=20) · ports NGINX_HTTP_PORT=18611 NGINX_TCP_PORT=18612
 # BB_PORT=18613.
 #
 # One measurement = one tool, one kind, a fresh process (tocsin: fresh SQLite file), started,
@@ -45,6 +46,8 @@ NGINX_HTTP_PORT=${NGINX_HTTP_PORT:-18611}
 NGINX_TCP_PORT=${NGINX_TCP_PORT:-18612}
 BB_PORT=${BB_PORT:-18613}
 LABEL=${LABEL:-}
+DIAG=${DIAG:-1}
+DIAG_SECONDS=${DIAG_SECONDS:-20}
 CLK_TCK=$(getconf CLK_TCK)
 BB_BIN=/usr/bin/prometheus-blackbox-exporter
 NGINX_BIN=/usr/sbin/nginx
@@ -343,12 +346,15 @@ measure_once() {
   rss=$(status_kib "$pid" VmRSS); ((rss > max_rss)) && max_rss=$rss
   local hwm; hwm=$(status_kib "$pid" VmHWM)
   local threads; threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
-  local metrics_lag="[]" anchors
+  local metrics_lag="[]" anchors tool_errors="[]"
   if [[ $tool == tocsin ]]; then
     # If tocsin reports its own schedule lag, keep those lines (the outside figure stays primary).
     metrics_lag=$({ curl -fsS "$T_URL/metrics" 2>/dev/null || true; } | { grep -i 'lag' || true; } |
       { grep -v '^#' || true; } | jq -R . | jq -sc .)
     stop_tocsin
+    # Errors it logged (a failed commit, say) make the run suspect; the report shows them.
+    tool_errors=$(jq -c 'select(.level == "ERROR") | .fields.message + ": " + (.fields.error // "")' "$TOCSIN_DIR/log" 2>/dev/null |
+      jq -sc 'group_by(.) | map({message: .[0], count: length})' 2>/dev/null || echo '[]')
     anchors=(--db "$TOCSIN_DIR/t.db")
     local db_bytes; db_bytes=$(du -cb "$TOCSIN_DIR"/t.db* | tail -1 | cut -f1)
   else
@@ -364,13 +370,13 @@ measure_once() {
       --argjson u0 "${c0% *}" --argjson s0 "${c0#* }" --argjson u1 "${c1% *}" --argjson s1 "${c1#* }" \
       --argjson busy "$((b1 - b0))" --argjson harness "$((h1 - h0))" \
       --argjson rss0 "$rss_start" --argjson rss "$max_rss" --argjson hwm "$hwm" --argjson threads "$threads" \
-      --argjson mlag "$metrics_lag" --argjson dbb "${db_bytes:-null}" \
+      --argjson mlag "$metrics_lag" --argjson dbb "${db_bytes:-null}" --argjson errs "$tool_errors" \
       --argjson drv "$( [[ $tool == blackbox ]] && cat "$BB_DIR/driver.json" || echo null)" \
       '. + {kind:$kind, tool:$tool, attempt:$attempt, window_s:$el, user_s:(($u1-$u0)/$tck),
             sys_s:(($s1-$s0)/$tck), rss_kib_start:$rss0, rss_kib_max:$rss, hwm_kib:$hwm, threads:$threads,
             harness_cpu_pct:((($harness/$tck)/$el*100)|floor),
             other_cpu_pct:((((($busy - ($u1-$u0+$s1-$s0) - $harness)/$tck)/$el)*100)|floor),
-            metrics_lag:$mlag, db_bytes:$dbb}
+            metrics_lag:$mlag, db_bytes:$dbb, tool_errors:$errs}
           + (if $tool == "blackbox" then {driver:$drv} else {} end)' >"$out"
 }
 
@@ -397,6 +403,29 @@ for kind in $KINDS; do
     measure "$kind" "$tool"
   done
 done
+
+# ── diagnostic: where tocsin's time goes (a separate run: perf's own cost stays out of the table)
+if [[ $DIAG == 1 && " $TOOLS " == *" tocsin "* && " $KINDS " == *" http "* ]] && command -v perf >/dev/null; then
+  idle=$(wait_quiet)
+  start_tocsin http diag
+  log "diag: tocsin HTTP, ${WARMUP}s warm-up, then ${DIAG_SECONDS}s of perf stat (fsyncs) and ${DIAG_SECONDS}s of perf record"
+  sleep "$WARMUP"
+  d0=$(now)
+  perf stat -x, -e syscalls:sys_enter_fsync,syscalls:sys_enter_fdatasync -p "$TOCSIN_PID" \
+    -o "$WORK/perf-stat.txt" -- sleep "$DIAG_SECONDS" >/dev/null 2>&1 || true
+  d1=$(now)
+  perf record -F 499 -p "$TOCSIN_PID" -o "$WORK/perf.data" -- sleep "$DIAG_SECONDS" >/dev/null 2>&1 || true
+  stop_tocsin
+  sleep 1.2
+  perf report -i "$WORK/perf.data" --no-children --sort dso,sym --stdio 2>/dev/null |
+    grep -v '^#' | grep -v '^$' | head -30 >"$WORK/perf-top.txt" || true
+  fsyncs=$(awk -F, '$3 ~ /fsync|fdatasync/ {n += $1} END {print n + 0}' "$WORK/perf-stat.txt")
+  jq -cn --argjson fsyncs "$fsyncs" --argjson el "$(echo "$d1 - $d0" | bc)" \
+    --argjson probes "$(awk -v a="$d0" -v b="$d1" '$1 >= a && $1 < b && index($2, "/m/") == 1 {n++} END {print n + 0}' "$WORK/nginx/http.log")" \
+    --rawfile top "$WORK/perf-top.txt" --argjson idle "$idle" \
+    '{diag:"http", seconds:$el, fsyncs:$fsyncs, probes:$probes, top:$top, idle_before_pct:$idle}' |
+    tee -a "$RESULTS" | jq -c 'del(.top)' >&2
+fi
 
 # ── database growth: 10,000 monitors over a simulated 90 days ───────────────────────────────
 # TODO(issue 8, item 5): not measured yet. It needs the check-result rollups being built on
