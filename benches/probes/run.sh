@@ -24,8 +24,8 @@
 # target) and scrape.py (the Prometheus stand-in) run on the same 2 CPUs; their CPU is reported as
 # harness CPU, never counted to a tool.
 #
-# Full run at the defaults: about 4 × (30 s + 180 s + start/stop) ≈ 15 min plus the build and
-# waiting for a quiet machine.
+# Full run at the defaults: about 4 × (30 s + 180 s + start/stop) + the diagnostic (≈ 75 s)
+# ≈ 17 min, plus the build and waiting for a quiet machine.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
