@@ -8,6 +8,7 @@ mod demo;
 mod durability;
 mod escalation;
 mod flow;
+mod full_disk;
 mod inbound;
 mod maintenance;
 mod peers;
