@@ -9,7 +9,7 @@ use tocsin_engine::{Engine, ManualClock};
 use tocsin_store::{SqliteOptions, SqliteStore, Store};
 use tokio::net::TcpListener;
 
-use crate::support::{Sink, Target, basic_config, epoch};
+use crate::support::{Sink, Target, ack_link, basic_config, epoch};
 
 const ROUTING_KEY: &str = "FULL0DISK0ROUTING0KEY0000000000";
 
@@ -39,9 +39,26 @@ fn trigger(key: &str, details: usize) -> Value {
     })
 }
 
+/// A PagerDuty change event (a deploy); `details` bytes make it bigger than a page.
+fn deploy(summary: &str, details: usize) -> Value {
+    json!({
+        "routing_key": ROUTING_KEY,
+        "payload": {
+            "summary": summary,
+            "source": "ci",
+            "custom_details": { "log": "x".repeat(details) },
+        },
+    })
+}
+
 async fn send(http: &reqwest::Client, url: &str, event: &Value) -> (u16, Value) {
+    let path = if event["event_action"].is_null() {
+        "/v2/change/enqueue"
+    } else {
+        "/v2/enqueue"
+    };
     let response = http
-        .post(format!("{url}/v2/enqueue"))
+        .post(format!("{url}{path}"))
         .json(event)
         .send()
         .await
@@ -82,7 +99,7 @@ severity_map = {{ critical = "SEV-1", error = "SEV-2", warning = "SEV-2", info =
             .await
             .expect("engine"),
     );
-    let url = serve(engine).await;
+    let url = serve(engine.clone()).await;
     let http = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -90,6 +107,14 @@ severity_map = {{ critical = "SEV-1", error = "SEV-2", warning = "SEV-2", info =
 
     let (status, body) = send(&http, &url, &trigger("before", 10)).await;
     assert_eq!(status, 202, "{body}");
+    // The page goes out; its acknowledge link is used once.
+    while engine.run_due().await.expect("run due work") > 0 {}
+    let page = sink.accepted();
+    let link = ack_link(&page[0].body)
+        .expect("the page carries an acknowledge link")
+        .replace("http://tocsin.test", &url);
+    let acked = http.post(&link).send().await.expect("POST ack");
+    assert_eq!(acked.status().as_u16(), 200);
 
     // The disk fills: each signal below needs new pages.
     let pages = store.page_count_for_tests().await.expect("page count");
@@ -97,12 +122,21 @@ severity_map = {{ critical = "SEV-1", error = "SEV-2", warning = "SEV-2", info =
         .limit_pages_for_tests(Some(pages + 2))
         .await
         .expect("fill the disk");
-    for key in ["while-full-1", "while-full-2"] {
-        let (status, body) = send(&http, &url, &trigger(key, 64 * 1024)).await;
-        assert!(
-            status == 429 || status >= 500,
-            "{key}: a signal that is not on disk is never answered {status}: {body}"
+    let while_full = [
+        deploy("Deploy v42 while full", 64 * 1024),
+        trigger("while-full-1", 64 * 1024),
+    ];
+    for event in &while_full {
+        let key = &event["dedup_key"];
+        let (status, body) = send(&http, &url, event).await;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (503, &json!("unavailable")),
+            "{key}: a signal that is not on disk is refused, to be retried: {body}"
         );
+        // Meanwhile someone clicks the link again: refused, its transaction abandoned.
+        let again = http.post(&link).send().await.expect("POST ack");
+        assert_eq!(again.status().as_u16(), 403);
     }
     // The sender retries the same event: a duplicate of one that was never committed must not
     // be taken for a repeat of something on disk.
