@@ -206,3 +206,34 @@ async fn check_batches_refused_by_a_full_disk_are_written_by_a_later_flush() {
         .expect("count");
     assert_eq!(checks, 4, "the retried batch and the next one are on disk");
 }
+
+#[tokio::test]
+async fn an_in_memory_database_outlives_the_writer_it_replaces() {
+    let store = SqliteStore::open("sqlite::memory:", &SqliteOptions::default())
+        .await
+        .expect("open");
+    let with_link = |summary: &str| Commit {
+        consume_token: Some("ack-link-nonce".to_owned()),
+        ..deploy(summary, 10)
+    };
+    store.commit(with_link("before")).await.expect("room");
+    fill_the_disk(&store).await;
+    let error = store
+        .commit(deploy("while full", BIG))
+        .await
+        .expect_err("a full database fails the decision");
+    assert!(is_disk_full(&error), "{error}");
+    store.limit_pages_for_tests(None).await.expect("room again");
+    let again = store.commit(with_link("second click")).await;
+    assert!(matches!(again, Err(StoreError::TokenUsed)), "{again:?}");
+    store.commit(deploy("after", 10)).await.expect("room again");
+
+    let summaries: Vec<String> = store
+        .changes(None, 10)
+        .await
+        .expect("changes")
+        .into_iter()
+        .map(|change| change.change.summary)
+        .collect();
+    assert_eq!(summaries, ["after", "before"], "newest first");
+}
