@@ -3,12 +3,15 @@
 
 mod actions;
 mod drill;
+#[cfg(test)]
+mod full_disk_tests;
 mod ops;
 mod postmortem;
 mod rollups;
 mod rows;
 mod runbooks;
 mod status;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -48,6 +51,10 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// For `sqlite::memory:` only: one more connection that keeps the database alive when the
+    /// writer is discarded after a failed write (see `writer.rs`).
+    _memory_anchor: Option<SqlitePool>,
+    page_cap: writer::PageCap,
 }
 
 impl SqliteStore {
@@ -92,12 +99,29 @@ impl SqliteStore {
         })
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
-        // An in-memory database lives in its one connection; readers share it.
+        let memory_anchor = if memory {
+            Some(
+                SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(connect.clone())
+                    .await?,
+            )
+        } else {
+            None
+        };
+        let page_cap = writer::PageCap::default();
+        // An in-memory database's readers share the writer's connection. A writer left inside
+        // a transaction by a failed write is discarded on release and a fresh one opened.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            .after_connect(page_cap.apply_on_connect())
+            .after_release(writer::release_if_clean)
             .connect_with(connect.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
@@ -109,7 +133,33 @@ impl SqliteStore {
                 .connect_with(connect.read_only(true))
                 .await?
         };
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            _memory_anchor: memory_anchor,
+            page_cap,
+        })
+    }
+
+    /// Stands in for a full disk in tests: the writer may grow the database to `pages` pages
+    /// at most (`PRAGMA max_page_count`), on this connection and on any that replaces it;
+    /// `None` lifts the limit. Writes past it fail with SQLITE_FULL, as on a full disk.
+    #[doc(hidden)]
+    pub async fn limit_pages_for_tests(&self, pages: Option<u32>) -> Result<()> {
+        self.page_cap.set(pages.unwrap_or(0));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(self.page_cap.pragma()))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// The database's size in pages, as the writer sees it (for `limit_pages_for_tests`).
+    #[doc(hidden)]
+    pub async fn page_count_for_tests(&self) -> Result<u32> {
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(u32::try_from(pages).unwrap_or(u32::MAX))
     }
 
     /// Releases every lease. SQLite serves one process, so at start-up no other worker can hold

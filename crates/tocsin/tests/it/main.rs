@@ -12,6 +12,7 @@ mod durability;
 mod escalation;
 mod export;
 mod flow;
+mod full_disk;
 mod inbound;
 mod maintenance;
 mod metrics;
