@@ -300,6 +300,39 @@ async fn metrics(State(state): State<AppState>) -> Response {
         );
     }
 
+    // The latest drill whose outcome is final: an alert on `tocsin_drill_passed == 0`, or on the
+    // timestamp growing older than a month and a bit, catches a chain that rotted unnoticed.
+    let last_drill = match store.drills(20).await {
+        Ok(drills) => drills.into_iter().find(|drill| drill.finished_at.is_some()),
+        Err(error) => {
+            tracing::error!(%error, "/metrics: cannot read the drills");
+            None
+        }
+    };
+    let mut f = family(
+        &mut out,
+        "tocsin_drill_passed",
+        "gauge",
+        "1 when the latest finished drill passed, 0 when it failed (absent before the first).",
+    );
+    if let Some(drill) = &last_drill {
+        let passed = u8::from(drill.status == tocsin_store::DrillStatus::Passed);
+        f.sample("tocsin_drill_passed", &[], passed);
+    }
+    let mut f = family(
+        &mut out,
+        "tocsin_drill_last_finished_timestamp_seconds",
+        "gauge",
+        "When the latest drill's outcome became final (Unix time).",
+    );
+    if let Some(at) = last_drill.as_ref().and_then(|drill| drill.finished_at) {
+        f.sample(
+            "tocsin_drill_last_finished_timestamp_seconds",
+            &[],
+            at.as_second(),
+        );
+    }
+
     (
         [(
             header::CONTENT_TYPE,

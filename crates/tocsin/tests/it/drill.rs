@@ -356,6 +356,27 @@ async fn clicking_a_contacts_reverify_link_updates_their_verified_date() {
         "{ann}"
     );
     assert!(!closed["finished_at"].is_null());
+
+    // /metrics says the latest finished drill failed, and when it finished.
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|line| line == "tocsin_drill_passed 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .lines()
+            .any(|line| line.starts_with("tocsin_drill_last_finished_timestamp_seconds ")),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]
