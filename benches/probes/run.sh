@@ -348,8 +348,9 @@ measure_once() {
   local threads; threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
   local metrics_lag="[]" anchors tool_errors="[]"
   if [[ $tool == tocsin ]]; then
-    # If tocsin reports its own schedule lag, keep those lines (the outside figure stays primary).
-    metrics_lag=$({ curl -fsS "$T_URL/metrics" 2>/dev/null || true; } | { grep -i 'lag' || true; } |
+    # tocsin's own start-lag histogram (the outside figure stays primary); not the per-monitor
+    # gauges, which are one line per monitor.
+    metrics_lag=$({ curl -fsS "$T_URL/metrics" 2>/dev/null || true; } | { grep 'tocsin_probe_start_lag' || true; } |
       { grep -v '^#' || true; } | jq -R . | jq -sc .)
     stop_tocsin
     # Errors it logged (a failed commit, say) make the run suspect; the report shows them.
