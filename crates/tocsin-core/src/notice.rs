@@ -16,6 +16,8 @@ pub enum NoticeEvent {
     PostmortemOverdue,
     /// A runbook phase passed its deadline with items open; `actor` is the owner reminded.
     PhaseOverdue,
+    /// An `update_every` promise is due; `actor` is the owner reminded.
+    UpdateDue,
 }
 
 impl NoticeEvent {
@@ -28,6 +30,7 @@ impl NoticeEvent {
             NoticeEvent::PostmortemReminder => "postmortem_reminder",
             NoticeEvent::PostmortemOverdue => "postmortem_overdue",
             NoticeEvent::PhaseOverdue => "phase_overdue",
+            NoticeEvent::UpdateDue => "update_due",
         }
     }
 }

@@ -24,6 +24,7 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::ResponseOverdue => "⏰",
         NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "📝",
         NoticeEvent::PhaseOverdue => "⏳",
+        NoticeEvent::UpdateDue => "📣",
     }
 }
 
@@ -140,6 +141,10 @@ fn event_line(notice: &Notice) -> String {
             format!("*Runbook phase overdue*: reminder for {}", escape(&owner))
         }
         (NoticeEvent::PhaseOverdue, None) => "*Runbook phase overdue*".to_owned(),
+        (NoticeEvent::UpdateDue, Some(owner)) => {
+            format!("*Update due*: {} owns the next update", escape(&owner))
+        }
+        (NoticeEvent::UpdateDue, None) => "*Update due*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
 }

@@ -24,4 +24,5 @@ mod self_monitoring;
 mod status;
 mod support;
 mod ui;
+mod update_reminders;
 mod watchdog;
