@@ -18,6 +18,8 @@ pub enum NoticeEvent {
     PhaseOverdue,
     /// An `update_every` promise is due; `actor` is the owner reminded.
     UpdateDue,
+    /// Not about one incident: the weekly review digest (`incident_id` is the digest's id).
+    ReviewDigest,
 }
 
 impl NoticeEvent {
@@ -31,6 +33,7 @@ impl NoticeEvent {
             NoticeEvent::PostmortemOverdue => "postmortem_overdue",
             NoticeEvent::PhaseOverdue => "phase_overdue",
             NoticeEvent::UpdateDue => "update_due",
+            NoticeEvent::ReviewDigest => "review_digest",
         }
     }
 }

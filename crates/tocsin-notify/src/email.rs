@@ -256,6 +256,7 @@ pub fn subject(notice: &Notice) -> String {
         NoticeEvent::PostmortemOverdue => format!("[{severity}] Post-mortem overdue: {title}"),
         NoticeEvent::PhaseOverdue => format!("[{severity}] Runbook phase overdue: {title}"),
         NoticeEvent::UpdateDue => format!("[{severity}] Update due: {title}"),
+        NoticeEvent::ReviewDigest => title.to_string(),
     }
 }
 
@@ -285,6 +286,7 @@ fn event_line(notice: &Notice) -> String {
             format!("Update due: {owner} owns the next update")
         }
         (NoticeEvent::UpdateDue, None) => "Update due".to_owned(),
+        (NoticeEvent::ReviewDigest, _) => "Weekly review".to_owned(),
     }
 }
 
@@ -375,7 +377,9 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
         }
         NoticeEvent::Acknowledged => "#1d4ed8",
         NoticeEvent::Resolved => "#15803d",
-        NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "#6b21a8",
+        NoticeEvent::PostmortemReminder
+        | NoticeEvent::PostmortemOverdue
+        | NoticeEvent::ReviewDigest => "#6b21a8",
     };
 
     let mut html = String::with_capacity(4096);

@@ -25,6 +25,7 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "📝",
         NoticeEvent::PhaseOverdue => "⏳",
         NoticeEvent::UpdateDue => "📣",
+        NoticeEvent::ReviewDigest => "📊",
     }
 }
 
@@ -145,6 +146,7 @@ fn event_line(notice: &Notice) -> String {
             format!("*Update due*: {} owns the next update", escape(&owner))
         }
         (NoticeEvent::UpdateDue, None) => "*Update due*".to_owned(),
+        (NoticeEvent::ReviewDigest, _) => "*Weekly review*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
 }

@@ -73,6 +73,7 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
             format!("update due from {owner}")
         }
         (NoticeEvent::UpdateDue, _) => "update due".to_owned(),
+        (NoticeEvent::ReviewDigest, _) => "weekly review".to_owned(),
     };
     let head = format!("{} {what}: ", one_line(&notice.severity));
     // The line adds its own full stop.

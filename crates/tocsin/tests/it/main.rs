@@ -18,6 +18,7 @@ mod metrics;
 mod peers;
 mod postmortem;
 mod probes;
+mod review_digest;
 mod runbooks;
 mod schedule;
 mod self_monitoring;
