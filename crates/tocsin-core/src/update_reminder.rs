@@ -108,13 +108,143 @@ pub fn update_due(
             },
         })
         .collect();
-    // The cadence keeps its rhythm from the missed deadline, not from when the timer ran.
-    let next = crate::checklist::deadline(due_at, every).max(ctx.now);
+    // The cadence keeps its rhythm from the deadline, not from when the timer ran; after a long
+    // outage (that deadline long past) it restarts from now rather than firing again at once.
+    let mut next = crate::checklist::deadline(due_at, every);
+    if next <= ctx.now {
+        next = crate::checklist::deadline(ctx.now, every);
+    }
     effects.push(set(incident, next));
     Decision {
         incident: None,
         alerts: vec![],
         events: vec![event],
         effects,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::decide::{Declaration, Input, SeverityRule, decide};
+
+    fn t(minutes: i64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + minutes * 60).expect("valid timestamp")
+    }
+
+    fn ctx(now: Timestamp) -> Ctx {
+        Ctx {
+            now,
+            new_incident_id: "inc-1".into(),
+            new_alert_id: "alert-1".into(),
+            on_call: Default::default(),
+        }
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            severities: vec![SeverityRule {
+                id: "SEV-1".into(),
+                respond_within: Duration::from_secs(900),
+                notify: vec!["slack".into()],
+                pages: false,
+                update_every: Some(Duration::from_secs(1800)),
+            }],
+            ..Policy::default()
+        }
+    }
+
+    fn timers(decision: &Decision) -> Vec<Timestamp> {
+        decision
+            .effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::SetTimer {
+                    kind: TimerKind::UpdateDue,
+                    due_at,
+                    ..
+                } => Some(*due_at),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn opened() -> (Decision, Situation) {
+        let declaration = Declaration {
+            title: "Checkout down".into(),
+            severity: "SEV-1".into(),
+            category: None,
+            component: None,
+            summary: None,
+            actor: "sara".into(),
+        };
+        let decision = decide(
+            &policy(),
+            &Situation::default(),
+            Input::Declare(declaration),
+            &ctx(t(0)),
+        )
+        .expect("declared");
+        let situation = Situation {
+            incident: decision.incident.clone(),
+            ..Situation::default()
+        };
+        (decision, situation)
+    }
+
+    #[test]
+    fn opening_sets_the_first_reminder_and_a_late_firing_restarts_the_cadence_from_now() {
+        let (decision, situation) = opened();
+        assert_eq!(timers(&decision), [t(30)]);
+
+        let on_time = update_due(&policy(), &situation, t(30), &ctx(t(30)));
+        assert_eq!(on_time.events[0].kind, EventKind::UpdateDue);
+        assert_eq!(timers(&on_time), [t(60)]);
+        assert!(matches!(
+            &on_time.effects[0],
+            Effect::Notify { channel, notice } if channel == "slack" && notice.event == NoticeEvent::UpdateDue
+        ));
+
+        // Fired three hours late (tocsin was down): one reminder now, the next 30 minutes on.
+        let late = update_due(&policy(), &situation, t(30), &ctx(t(210)));
+        assert_eq!(late.events.len(), 1);
+        assert_eq!(timers(&late), [t(240)]);
+    }
+
+    #[test]
+    fn an_update_moves_the_reminder_and_a_resolved_incident_is_not_reminded() {
+        let (_, situation) = opened();
+        let update = Input::Update {
+            actor: "sara".into(),
+            text: "Rolling back".into(),
+            public: false,
+        };
+        let posted = decide(&policy(), &situation, update, &ctx(t(40))).expect("update");
+        assert!(
+            posted
+                .effects
+                .contains(&cancel(situation.incident.as_ref().expect("incident")))
+        );
+        assert_eq!(timers(&posted), [t(70)]);
+
+        let resolve = Input::Resolve {
+            actor: "sara".into(),
+        };
+        let resolved = decide(&policy(), &situation, resolve, &ctx(t(50))).expect("resolve");
+        assert!(
+            resolved
+                .effects
+                .contains(&cancel(situation.incident.as_ref().expect("incident")))
+        );
+        let after = Situation {
+            incident: resolved.incident.clone(),
+            ..Situation::default()
+        };
+        assert_eq!(
+            update_due(&policy(), &after, t(70), &ctx(t(70))),
+            Decision::default()
+        );
     }
 }

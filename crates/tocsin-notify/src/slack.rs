@@ -104,7 +104,7 @@ pub fn render(notice: &Notice, links: &NoticeLinks) -> Value {
         buttons.push(json!({
             "type": "button",
             "action_id": "open_incident",
-            "text": { "type": "plain_text", "text": "Open incident" },
+            "text": { "type": "plain_text", "text": open_label(notice.event) },
             "url": links.incident_url,
         }));
     }
@@ -151,6 +151,14 @@ fn event_line(notice: &Notice) -> String {
     truncate(&line, SECTION_TEXT_LIMIT)
 }
 
+/// The link button's label: the weekly digest links to the review page, not to an incident.
+fn open_label(event: NoticeEvent) -> &'static str {
+    match event {
+        NoticeEvent::ReviewDigest => "Open the review",
+        _ => "Open incident",
+    }
+}
+
 /// `🚨 sev1: Database down · <https://…|Acknowledge>`: severity, title and the most useful link.
 fn fallback_text(notice: &Notice, links: &NoticeLinks) -> String {
     let mut text = format!(
@@ -166,7 +174,7 @@ fn fallback_text(notice: &Notice, links: &NoticeLinks) -> String {
         Some(ack_url) => Some((ack_url, "Acknowledge")),
         None => Some(links.incident_url.as_str())
             .filter(|url| !url.is_empty())
-            .map(|url| (url, "Open incident")),
+            .map(|url| (url, open_label(notice.event))),
     };
     if let Some((url, label)) = link {
         text.push_str(&format!(" · <{}|{label}>", escape_link_url(url)));

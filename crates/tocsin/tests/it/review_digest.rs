@@ -189,6 +189,20 @@ async fn one_digest_arrives_on_sunday_at_ten_with_the_weeks_figures_across_resta
     ] {
         assert!(digest.contains(line), "missing {line:?} in {digest}");
     }
+    let message = sink
+        .received()
+        .into_iter()
+        .find(|received| received.body["text"].to_string().contains("Weekly review"))
+        .expect("the digest")
+        .body;
+    assert_eq!(
+        message["blocks"][3]["elements"][0]["url"],
+        "http://tocsin.test/review"
+    );
+    assert_eq!(
+        message["blocks"][3]["elements"][0]["text"]["text"],
+        "Open the review"
+    );
     let recorded = app.engine.review_digests(10).await.expect("digests");
     assert_eq!(recorded.len(), 1);
     assert_eq!(recorded[0].result.as_deref(), Some("sent"));
