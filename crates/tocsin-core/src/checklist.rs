@@ -536,6 +536,7 @@ mod tests {
                 respond_within: Duration::from_secs(900),
                 notify: vec!["slack".into()],
                 pages: false,
+                update_every: None,
             }],
             ..Policy::default()
         };

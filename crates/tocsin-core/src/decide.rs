@@ -35,6 +35,8 @@ pub struct SeverityRule {
     pub notify: Vec<String>,
     /// Whether incidents of this level page people through their route's escalation policy.
     pub pages: bool,
+    /// While open, the owner is reminded to post an update this often (`update_every`).
+    pub update_every: Option<Duration>,
 }
 
 impl Policy {
@@ -112,6 +114,11 @@ pub enum Input {
         item: String,
         done: bool,
     },
+    // ── update reminders ──
+    /// The `update_every` reminder set for `due_at` fired.
+    UpdateDue {
+        due_at: Timestamp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +151,7 @@ pub enum TimerKind {
     PostmortemReminder,
     PostmortemDue,
     PhaseDue,
+    UpdateDue,
 }
 
 impl TimerKind {
@@ -154,6 +162,7 @@ impl TimerKind {
             TimerKind::PostmortemReminder => "postmortem_reminder",
             TimerKind::PostmortemDue => "postmortem_due",
             TimerKind::PhaseDue => "phase_due",
+            TimerKind::UpdateDue => "update_due",
         }
     }
 
@@ -164,6 +173,7 @@ impl TimerKind {
             "postmortem_reminder" => Some(TimerKind::PostmortemReminder),
             "postmortem_due" => Some(TimerKind::PostmortemDue),
             "phase_due" => Some(TimerKind::PhaseDue),
+            "update_due" => Some(TimerKind::UpdateDue),
             _ => None,
         }
     }
@@ -267,7 +277,13 @@ pub fn decide(
             actor,
             text,
             public,
-        } => update(situation, actor, text, public, ctx),
+        } => update(situation, actor, text, public, ctx).map(|mut decision| {
+            // The promise restarts: the next reminder is `update_every` after this update.
+            decision.effects.extend(crate::update_reminder::on_update(
+                policy, situation, ctx.now,
+            ));
+            decision
+        }),
         Input::ChangeSeverity { actor, severity } => {
             change_severity(policy, situation, actor, severity, ctx)
         }
@@ -282,6 +298,9 @@ pub fn decide(
         Input::Tick { actor, item, done } => {
             crate::checklist::tick(policy, situation, actor, &item, done, ctx)
         }
+        Input::UpdateDue { due_at } => Ok(crate::update_reminder::update_due(
+            policy, situation, due_at, ctx,
+        )),
     }
 }
 
@@ -537,6 +556,7 @@ fn open(
         due_at: incident.respond_by,
     });
     effects.extend(crate::checklist::phase_timers(policy, &incident));
+    effects.extend(crate::update_reminder::on_open(policy, &incident, now));
     let mut events = vec![opened, alert_event];
     let paging = crate::escalation::start(policy, &mut incident, ctx);
     events.extend(paging.events);
@@ -579,6 +599,7 @@ fn reopen(
         incident_id: incident.id.clone(),
         due_at: incident.respond_by,
     });
+    effects.extend(crate::update_reminder::on_open(policy, &incident, now));
     let paging = crate::escalation::start(policy, &mut incident, ctx);
     events.extend(paging.events);
     effects.extend(paging.effects);
@@ -642,6 +663,9 @@ fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -
             kind: TimerKind::ResponseDue,
             incident_id: incident.id.clone(),
         });
+        decision
+            .effects
+            .push(crate::update_reminder::cancel(&incident));
         decision
             .effects
             .extend(crate::escalation::stop(&mut incident));
@@ -773,6 +797,7 @@ fn resolve_by_hand(
         kind: TimerKind::ResponseDue,
         incident_id: incident.id.clone(),
     });
+    effects.push(crate::update_reminder::cancel(&incident));
     effects.extend(crate::escalation::stop(&mut incident));
     let (more_events, more_effects) =
         crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, ctx.now);
@@ -1061,12 +1086,14 @@ mod tests {
                     respond_within: Duration::from_secs(900),
                     notify: vec!["slack".into()],
                     pages: true,
+                    update_every: None,
                 },
                 SeverityRule {
                     id: "SEV-4".into(),
                     respond_within: Duration::from_secs(86_400),
                     notify: vec![],
                     pages: false,
+                    update_every: None,
                 },
             ],
             reopen_window: Duration::from_secs(3600),

@@ -136,6 +136,8 @@ pub enum EventKind {
     CommsDrafted,
     CommsApproved,
     AffectedAdded,
+    // ── update reminders ──
+    UpdateDue,
 }
 
 impl EventKind {
@@ -165,6 +167,7 @@ impl EventKind {
             EventKind::CommsDrafted => "comms_drafted",
             EventKind::CommsApproved => "comms_approved",
             EventKind::AffectedAdded => "affected_added",
+            EventKind::UpdateDue => "update_due",
         }
     }
 
@@ -194,6 +197,7 @@ impl EventKind {
             EventKind::CommsDrafted,
             EventKind::CommsApproved,
             EventKind::AffectedAdded,
+            EventKind::UpdateDue,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -18,6 +18,7 @@ pub mod schedule;
 pub mod secret;
 pub mod signal;
 pub mod status;
+pub mod update_reminder;
 pub mod uptime;
 
 pub use duration::{DurationError, format_duration, parse_duration};

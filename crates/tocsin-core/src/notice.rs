@@ -16,6 +16,10 @@ pub enum NoticeEvent {
     PostmortemOverdue,
     /// A runbook phase passed its deadline with items open; `actor` is the owner reminded.
     PhaseOverdue,
+    /// An `update_every` promise is due; `actor` is the owner reminded.
+    UpdateDue,
+    /// Not about one incident: the weekly review digest (`incident_id` is the digest's id).
+    ReviewDigest,
 }
 
 impl NoticeEvent {
@@ -28,6 +32,8 @@ impl NoticeEvent {
             NoticeEvent::PostmortemReminder => "postmortem_reminder",
             NoticeEvent::PostmortemOverdue => "postmortem_overdue",
             NoticeEvent::PhaseOverdue => "phase_overdue",
+            NoticeEvent::UpdateDue => "update_due",
+            NoticeEvent::ReviewDigest => "review_digest",
         }
     }
 }

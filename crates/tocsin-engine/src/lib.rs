@@ -24,6 +24,7 @@ mod policy;
 pub mod postmortem;
 mod probes;
 pub mod response;
+pub mod review_digest;
 pub mod runbooks;
 mod runtime;
 mod schedule;
@@ -196,6 +197,7 @@ impl Engine {
         };
         engine.sync_monitors().await?;
         engine.sync_drill_schedule().await?;
+        engine.sync_review_schedule().await?;
         Ok(engine)
     }
 
@@ -425,6 +427,7 @@ impl Engine {
         let drilled = self.drill_round().await?;
         let written = self.postmortem_round().await?;
         let customers = self.comms_round().await?;
-        Ok(probed + fired + delivered + mailed + checked + drilled + written + customers)
+        let digests = self.review_digest_round().await?;
+        Ok(probed + fired + delivered + mailed + checked + drilled + written + customers + digests)
     }
 }

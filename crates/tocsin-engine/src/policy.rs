@@ -49,6 +49,7 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
                     .cloned()
                     .collect(),
                 pages: severity.respond_within <= PAGING_TARGET,
+                update_every: severity.update_every,
             })
             .collect(),
         reopen_window: config.engine.reopen_window,

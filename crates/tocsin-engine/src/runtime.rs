@@ -146,6 +146,10 @@ async fn timer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
         if let Err(error) = engine.drill_round().await {
             tracing::error!(%error, "the drill's due work failed; it stays due");
         }
+        // So does the weekly review digest.
+        if let Err(error) = engine.review_digest_round().await {
+            tracing::error!(%error, "the weekly review digest's due work failed; it stays due");
+        }
     }
 }
 

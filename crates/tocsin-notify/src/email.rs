@@ -255,6 +255,8 @@ pub fn subject(notice: &Notice) -> String {
         NoticeEvent::PostmortemReminder => format!("[{severity}] Post-mortem due: {title}"),
         NoticeEvent::PostmortemOverdue => format!("[{severity}] Post-mortem overdue: {title}"),
         NoticeEvent::PhaseOverdue => format!("[{severity}] Runbook phase overdue: {title}"),
+        NoticeEvent::UpdateDue => format!("[{severity}] Update due: {title}"),
+        NoticeEvent::ReviewDigest => title.to_string(),
     }
 }
 
@@ -280,6 +282,11 @@ fn event_line(notice: &Notice) -> String {
             format!("Runbook phase overdue: reminder for {owner}")
         }
         (NoticeEvent::PhaseOverdue, None) => "Runbook phase overdue".to_owned(),
+        (NoticeEvent::UpdateDue, Some(owner)) => {
+            format!("Update due: {owner} owns the next update")
+        }
+        (NoticeEvent::UpdateDue, None) => "Update due".to_owned(),
+        (NoticeEvent::ReviewDigest, _) => "Weekly review".to_owned(),
     }
 }
 
@@ -365,10 +372,14 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
     };
     let color = match notice.event {
         NoticeEvent::Opened => "#b91c1c",
-        NoticeEvent::ResponseOverdue | NoticeEvent::PhaseOverdue => "#c2410c",
+        NoticeEvent::ResponseOverdue | NoticeEvent::PhaseOverdue | NoticeEvent::UpdateDue => {
+            "#c2410c"
+        }
         NoticeEvent::Acknowledged => "#1d4ed8",
         NoticeEvent::Resolved => "#15803d",
-        NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "#6b21a8",
+        NoticeEvent::PostmortemReminder
+        | NoticeEvent::PostmortemOverdue
+        | NoticeEvent::ReviewDigest => "#6b21a8",
     };
 
     let mut html = String::with_capacity(4096);

@@ -24,6 +24,8 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::ResponseOverdue => "⏰",
         NoticeEvent::PostmortemReminder | NoticeEvent::PostmortemOverdue => "📝",
         NoticeEvent::PhaseOverdue => "⏳",
+        NoticeEvent::UpdateDue => "📣",
+        NoticeEvent::ReviewDigest => "📊",
     }
 }
 
@@ -102,7 +104,7 @@ pub fn render(notice: &Notice, links: &NoticeLinks) -> Value {
         buttons.push(json!({
             "type": "button",
             "action_id": "open_incident",
-            "text": { "type": "plain_text", "text": "Open incident" },
+            "text": { "type": "plain_text", "text": open_label(notice.event) },
             "url": links.incident_url,
         }));
     }
@@ -140,8 +142,21 @@ fn event_line(notice: &Notice) -> String {
             format!("*Runbook phase overdue*: reminder for {}", escape(&owner))
         }
         (NoticeEvent::PhaseOverdue, None) => "*Runbook phase overdue*".to_owned(),
+        (NoticeEvent::UpdateDue, Some(owner)) => {
+            format!("*Update due*: {} owns the next update", escape(&owner))
+        }
+        (NoticeEvent::UpdateDue, None) => "*Update due*".to_owned(),
+        (NoticeEvent::ReviewDigest, _) => "*Weekly review*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
+}
+
+/// The link button's label: the weekly digest links to the review page, not to an incident.
+fn open_label(event: NoticeEvent) -> &'static str {
+    match event {
+        NoticeEvent::ReviewDigest => "Open the review",
+        _ => "Open incident",
+    }
 }
 
 /// `🚨 sev1: Database down · <https://…|Acknowledge>`: severity, title and the most useful link.
@@ -159,7 +174,7 @@ fn fallback_text(notice: &Notice, links: &NoticeLinks) -> String {
         Some(ack_url) => Some((ack_url, "Acknowledge")),
         None => Some(links.incident_url.as_str())
             .filter(|url| !url.is_empty())
-            .map(|url| (url, "Open incident")),
+            .map(|url| (url, open_label(notice.event))),
     };
     if let Some((url, label)) = link {
         text.push_str(&format!(" · <{}|{label}>", escape_link_url(url)));

@@ -69,6 +69,11 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
         (NoticeEvent::PostmortemReminder, _) => "post-mortem due within 24 hours".to_owned(),
         (NoticeEvent::PostmortemOverdue, _) => "post-mortem overdue".to_owned(),
         (NoticeEvent::PhaseOverdue, _) => "runbook phase overdue".to_owned(),
+        (NoticeEvent::UpdateDue, Some(owner)) if !owner.is_empty() => {
+            format!("update due from {owner}")
+        }
+        (NoticeEvent::UpdateDue, _) => "update due".to_owned(),
+        (NoticeEvent::ReviewDigest, _) => "weekly review".to_owned(),
     };
     let head = format!("{} {what}: ", one_line(&notice.severity));
     // The line adds its own full stop.

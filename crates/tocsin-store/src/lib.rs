@@ -5,12 +5,14 @@
 mod actions;
 mod drill;
 mod ops;
+mod review;
 mod sqlite;
 mod types;
 
 pub use actions::*;
 pub use drill::*;
 pub use ops::{OpsGauges, OutboxChannel};
+pub use review::ReviewDigest;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
 
@@ -362,4 +364,28 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()>;
+    // ── weekly review digest ──
+    /// Keeps the digest's schedule row: none without `postmortem.review`; a new or changed
+    /// `rule` is first due at `first_due`, an unchanged one keeps its due time.
+    async fn sync_review_schedule(&self, rule: Option<&str>, first_due: Timestamp) -> Result<()>;
+    /// When the next digest is due.
+    async fn review_due_at(&self) -> Result<Option<Timestamp>>;
+    /// Moves the schedule from `due` to `next` and inserts `digest`, in one transaction; `false`
+    /// (nothing written) when the schedule is no longer at `due` (started elsewhere).
+    async fn start_review_digest(
+        &self,
+        digest: &ReviewDigest,
+        due: Timestamp,
+        next: Timestamp,
+    ) -> Result<bool>;
+    /// Claims the digests not yet tried whose lease is free, until `lease_until`.
+    async fn claim_unsent_review_digests(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<ReviewDigest>>;
+    /// Records what came of sending a digest.
+    async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()>;
+    /// The newest digests first.
+    async fn review_digests(&self, limit: u32) -> Result<Vec<ReviewDigest>>;
 }

@@ -7,6 +7,7 @@ mod drill;
 mod full_disk_tests;
 mod ops;
 mod postmortem;
+mod review;
 mod rollups;
 mod rows;
 mod runbooks;
@@ -1122,6 +1123,40 @@ impl Store for SqliteStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         self.record_comms_mail_sql(mail_id, at, outcome).await
+    }
+
+    // ── weekly review digest ──
+    async fn sync_review_schedule(&self, rule: Option<&str>, first_due: Timestamp) -> Result<()> {
+        self.sync_review_schedule_sql(rule, first_due).await
+    }
+
+    async fn review_due_at(&self) -> Result<Option<Timestamp>> {
+        self.review_due_at_sql().await
+    }
+
+    async fn start_review_digest(
+        &self,
+        digest: &crate::ReviewDigest,
+        due: Timestamp,
+        next: Timestamp,
+    ) -> Result<bool> {
+        self.start_review_digest_sql(digest, due, next).await
+    }
+
+    async fn claim_unsent_review_digests(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<crate::ReviewDigest>> {
+        self.claim_unsent_review_digests_sql(now, lease_until).await
+    }
+
+    async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()> {
+        self.record_review_digest_sql(id, at, result).await
+    }
+
+    async fn review_digests(&self, limit: u32) -> Result<Vec<crate::ReviewDigest>> {
+        self.review_digests_sql(limit).await
     }
 }
 

@@ -1,0 +1,136 @@
+//! The weekly review digest in SQLite: its schedule row and the digests sent.
+
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::SqliteStore;
+use super::rows::{ms, ts, ts_opt};
+use crate::{Result, ReviewDigest};
+
+fn digest(row: &SqliteRow) -> Result<ReviewDigest> {
+    Ok(ReviewDigest {
+        id: row.try_get("id")?,
+        due_at: ts(row.try_get("due_at")?)?,
+        channel: row.try_get("channel")?,
+        text: row.try_get("text")?,
+        created_at: ts(row.try_get("created_at")?)?,
+        sent_at: ts_opt(row.try_get("sent_at")?)?,
+        result: row.try_get("result")?,
+    })
+}
+
+impl SqliteStore {
+    pub(super) async fn sync_review_schedule_sql(
+        &self,
+        rule: Option<&str>,
+        first_due: Timestamp,
+    ) -> Result<()> {
+        match rule {
+            None => {
+                sqlx::query("DELETE FROM review_schedule")
+                    .execute(&self.writer)
+                    .await?;
+            }
+            Some(rule) => {
+                sqlx::query(
+                    "INSERT INTO review_schedule (id, rule, due_at) VALUES (1, ?1, ?2) \
+                     ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, due_at = excluded.due_at \
+                     WHERE review_schedule.rule != excluded.rule",
+                )
+                .bind(rule)
+                .bind(ms(first_due))
+                .execute(&self.writer)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn review_due_at_sql(&self) -> Result<Option<Timestamp>> {
+        let due: Option<i64> =
+            sqlx::query_scalar("SELECT due_at FROM review_schedule WHERE id = 1")
+                .fetch_optional(&self.writer)
+                .await?;
+        ts_opt(due)
+    }
+
+    pub(super) async fn start_review_digest_sql(
+        &self,
+        record: &ReviewDigest,
+        due: Timestamp,
+        next: Timestamp,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let moved =
+            sqlx::query("UPDATE review_schedule SET due_at = ? WHERE id = 1 AND due_at = ?")
+                .bind(ms(next))
+                .bind(ms(due))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if moved == 0 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO review_digests (id, due_at, channel, text, created_at) VALUES (?, ?, ?, ?, ?) \
+             ON CONFLICT (due_at) DO NOTHING",
+        )
+        .bind(&record.id)
+        .bind(ms(record.due_at))
+        .bind(&record.channel)
+        .bind(&record.text)
+        .bind(ms(record.created_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn claim_unsent_review_digests_sql(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<ReviewDigest>> {
+        sqlx::query(
+            "UPDATE review_digests SET claimed_until = ?2 WHERE id IN ( \
+               SELECT id FROM review_digests WHERE result IS NULL \
+               AND (claimed_until IS NULL OR claimed_until <= ?1) ORDER BY created_at LIMIT 10) \
+             RETURNING *",
+        )
+        .bind(ms(now))
+        .bind(ms(lease_until))
+        .fetch_all(&self.writer)
+        .await?
+        .iter()
+        .map(digest)
+        .collect()
+    }
+
+    pub(super) async fn record_review_digest_sql(
+        &self,
+        id: &str,
+        at: Timestamp,
+        result: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE review_digests SET sent_at = ?, result = ?, claimed_until = NULL WHERE id = ?",
+        )
+        .bind(ms(at))
+        .bind(result)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub(super) async fn review_digests_sql(&self, limit: u32) -> Result<Vec<ReviewDigest>> {
+        sqlx::query("SELECT * FROM review_digests ORDER BY due_at DESC LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.writer)
+            .await?
+            .iter()
+            .map(digest)
+            .collect()
+    }
+}
