@@ -429,10 +429,8 @@ if [[ $DIAG == 1 && " $TOOLS " == *" tocsin "* && " $KINDS " == *" http "* ]] &&
 fi
 
 # ── database growth: 10,000 monitors over a simulated 90 days ───────────────────────────────
-# TODO(issue 8, item 5): not measured yet. It needs the check-result rollups being built on
-# branch `sched`; once they are in, this section runs tocsin with MONITORS monitors on a
-# ManualClock-style fast-forward (or a generated history) for 90 days and records the SQLite
-# file size per day. Until then the report says so; nothing here estimates it.
+# Measured separately, without probes or a clock: benches/growth/run.sh (simulated time driving
+# the real store; see BENCHMARKS.md, "Database growth").
 
 # ── report ───────────────────────────────────────────────────────────────────────────────────
 [[ -n "${NO_APPEND:-}" ]] || cp "$RESULTS" "$HERE/last-results.jsonl"
