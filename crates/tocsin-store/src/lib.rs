@@ -388,4 +388,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()>;
     /// The newest digests first.
     async fn review_digests(&self, limit: u32) -> Result<Vec<ReviewDigest>>;
+    // ── API tokens ──
+    /// Keeps a new API token's hash and role.
+    async fn add_api_token(
+        &self,
+        id: &str,
+        token_hash: &str,
+        role: Role,
+        at: Timestamp,
+    ) -> Result<()>;
+    /// The role of the token with this hash, if one was created.
+    async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>>;
 }

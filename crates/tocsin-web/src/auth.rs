@@ -3,14 +3,18 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use subtle::ConstantTimeEq;
+use tocsin_store::Role;
 
 use crate::{ApiError, AppState};
 
-/// Proof that the request carried a valid token; names who made it for the timeline.
+/// Proof that the request carried a valid token; names who made it for the timeline, and what
+/// its role allows.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub name: String,
+    pub role: Role,
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -20,33 +24,60 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(admin) = state
-            .engine
-            .config()
-            .server
-            .admin_token
-            .as_ref()
-            .filter(|t| !t.is_empty())
-        else {
-            return Err(ApiError::unauthorized(
-                "the API is closed: no token is configured; set server.admin_token in the configuration",
-            ));
-        };
         let header = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok());
         let Some(token) = header.and_then(|value| value.strip_prefix("Bearer ")) else {
             return Err(ApiError::unauthorized(
-                "send the API token as `Authorization: Bearer <token>`",
+                "send the API token as `Authorization: Bearer <token>` (`server.admin_token`, or \
+                 one made with `tocsin token create --role …`)",
             ));
         };
-        if bool::from(token.trim().as_bytes().ct_eq(admin.expose().as_bytes())) {
-            Ok(Caller {
+        let token = token.trim();
+        let admin = state
+            .engine
+            .config()
+            .server
+            .admin_token
+            .as_ref()
+            .filter(|t| !t.is_empty());
+        let caller = if admin
+            .is_some_and(|admin| bool::from(token.as_bytes().ct_eq(admin.expose().as_bytes())))
+        {
+            Some(Caller {
                 name: "admin".to_owned(),
+                role: Role::Admin,
             })
         } else {
-            Err(ApiError::unauthorized("the API token is not valid"))
+            // Only a hash is stored, so comparing hashes in the database leaks nothing usable.
+            state
+                .engine
+                .store()
+                .api_token_role(&token_hash(token))
+                .await?
+                .map(|role| Caller {
+                    name: format!("{} token", role.as_str()),
+                    role,
+                })
+        };
+        let caller = caller.ok_or_else(|| ApiError::unauthorized("the API token is not valid"))?;
+        // A viewer reads; anything that changes state needs a responder or an admin.
+        let reads = matches!(parts.method, Method::GET | Method::HEAD);
+        if !reads && caller.role == Role::Viewer {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "a viewer token reads only; use a responder or admin token to change anything",
+            ));
         }
+        Ok(caller)
     }
+}
+
+/// The SHA-256 of an API token, hex: what the store keeps instead of the token.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(token.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }

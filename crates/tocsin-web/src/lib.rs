@@ -3,7 +3,7 @@
 
 mod ack;
 mod api;
-mod auth;
+pub mod auth;
 mod drill_link;
 mod error;
 mod health;

@@ -78,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         action: ActionCommand,
     },
+    /// API tokens. Works on the database directly: no server needed.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// People who sign in to the web UI. Works on the database directly: no server needed.
     User {
         #[command(subcommand)]
@@ -193,6 +198,19 @@ struct StoreArgs {
     /// Database URL (overrides server.database).
     #[arg(long)]
     database: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenAction {
+    /// Make an API token with a role and print it (alone on the last line). Only its hash is
+    /// stored: it cannot be shown again.
+    Create {
+        /// viewer: reads only; responder: also acts on incidents; admin: everything.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -358,6 +376,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Incident { server, action } => incident(server, action).await,
         Command::Oncall { server, action } => oncall(server, action).await,
         Command::User { action } => user(action).await,
+        Command::Token { action } => token(action).await,
         Command::Export { dir, store } => export(&dir, store).await,
         Command::Drill { server, action } => drill(server, action).await,
         Command::Runbook { action } => runbook(action),
@@ -632,6 +651,48 @@ async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
             ));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[allow(
+    clippy::print_stderr,
+    reason = "configuration errors are the command's report"
+)]
+async fn token(action: TokenAction) -> anyhow::Result<ExitCode> {
+    use rand::RngCore as _;
+    use tocsin_engine::Clock as _;
+    use tocsin_store::Store as _;
+    let TokenAction::Create { role, store } = action;
+    let config = match load(&store.config) {
+        Ok(config) => config,
+        Err(errors) => {
+            eprint!("{errors}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let db = tocsin::app::open_store_beside_server(&config, store.database.as_deref()).await?;
+    let mut secret = [0u8; 32];
+    rand::rng().fill_bytes(&mut secret);
+    let token = format!(
+        "tcn_{}",
+        secret
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    );
+    let id = format!("tok_{}", &token[4..12]);
+    let role: tocsin_store::Role = role.into();
+    db.add_api_token(
+        &id,
+        &tocsin_web::auth::token_hash(&token),
+        role,
+        SystemClock.now(),
+    )
+    .await?;
+    out(&format!(
+        "created {id} with role {}; it is shown only now:\n{token}\n",
+        role.as_str()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1158,6 +1158,35 @@ impl Store for SqliteStore {
     async fn review_digests(&self, limit: u32) -> Result<Vec<crate::ReviewDigest>> {
         self.review_digests_sql(limit).await
     }
+
+    // ── API tokens ──
+    async fn add_api_token(
+        &self,
+        id: &str,
+        token_hash: &str,
+        role: Role,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, role, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(token_hash)
+        .bind(role.as_str())
+        .bind(ms(at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM api_tokens WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(role.as_deref().and_then(Role::parse))
+    }
 }
 
 /// Writes one commit inside a transaction.

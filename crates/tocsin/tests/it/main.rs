@@ -25,6 +25,7 @@ mod schedule;
 mod self_monitoring;
 mod status;
 mod support;
+mod tokens;
 mod ui;
 mod update_reminders;
 mod watchdog;
