@@ -4,8 +4,8 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::SqliteStore;
 use super::rows::{ms, ts, ts_opt};
+use super::{SqliteStore, schedule_row};
 use crate::drill::*;
 use crate::{Result, StoreError};
 
@@ -58,32 +58,13 @@ impl SqliteStore {
         expr: Option<&str>,
         first_due: Timestamp,
     ) -> Result<()> {
-        match expr {
-            None => {
-                sqlx::query("DELETE FROM drill_schedule")
-                    .execute(&self.writer)
-                    .await?;
-            }
-            Some(expr) => {
-                sqlx::query(
-                    "INSERT INTO drill_schedule (id, expr, due_at) VALUES (1, ?1, ?2) \
-                     ON CONFLICT (id) DO UPDATE SET expr = excluded.expr, due_at = excluded.due_at \
-                     WHERE drill_schedule.expr != excluded.expr",
-                )
-                .bind(expr)
-                .bind(ms(first_due))
-                .execute(&self.writer)
-                .await?;
-            }
-        }
-        Ok(())
+        schedule_row::DRILL
+            .sync(&self.writer, expr, first_due)
+            .await
     }
 
     pub(super) async fn drill_due_at_sql(&self) -> Result<Option<Timestamp>> {
-        let due: Option<i64> = sqlx::query_scalar("SELECT due_at FROM drill_schedule WHERE id = 1")
-            .fetch_optional(&self.writer)
-            .await?;
-        ts_opt(due)
+        schedule_row::DRILL.due_at(&self.writer).await
     }
 
     pub(super) async fn start_drill_sql(

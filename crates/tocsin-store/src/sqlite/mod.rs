@@ -11,6 +11,7 @@ mod review;
 mod rollups;
 mod rows;
 mod runbooks;
+mod schedule_row;
 mod status;
 mod writer;
 

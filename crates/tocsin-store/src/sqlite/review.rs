@@ -4,8 +4,8 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::SqliteStore;
 use super::rows::{ms, ts, ts_opt};
+use super::{SqliteStore, schedule_row};
 use crate::{Result, ReviewDigest};
 
 fn digest(row: &SqliteRow) -> Result<ReviewDigest> {
@@ -26,33 +26,13 @@ impl SqliteStore {
         rule: Option<&str>,
         first_due: Timestamp,
     ) -> Result<()> {
-        match rule {
-            None => {
-                sqlx::query("DELETE FROM review_schedule")
-                    .execute(&self.writer)
-                    .await?;
-            }
-            Some(rule) => {
-                sqlx::query(
-                    "INSERT INTO review_schedule (id, rule, due_at) VALUES (1, ?1, ?2) \
-                     ON CONFLICT (id) DO UPDATE SET rule = excluded.rule, due_at = excluded.due_at \
-                     WHERE review_schedule.rule != excluded.rule",
-                )
-                .bind(rule)
-                .bind(ms(first_due))
-                .execute(&self.writer)
-                .await?;
-            }
-        }
-        Ok(())
+        schedule_row::REVIEW
+            .sync(&self.writer, rule, first_due)
+            .await
     }
 
     pub(super) async fn review_due_at_sql(&self) -> Result<Option<Timestamp>> {
-        let due: Option<i64> =
-            sqlx::query_scalar("SELECT due_at FROM review_schedule WHERE id = 1")
-                .fetch_optional(&self.writer)
-                .await?;
-        ts_opt(due)
+        schedule_row::REVIEW.due_at(&self.writer).await
     }
 
     pub(super) async fn start_review_digest_sql(
