@@ -334,26 +334,15 @@ impl SqliteStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        let (status, error, next, sent_at) = match outcome {
-            AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
-            AttemptOutcome::Retry {
-                error,
-                next_attempt_at,
-            } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
-            AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
-        };
-        sqlx::query(
+        super::rows::record_mail_attempt(
+            &self.writer,
             "UPDATE comms_mail SET status = ?, attempts = attempts + 1, claimed_until = NULL, \
-               last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
-             WHERE id = ? AND status = 'pending'",
+               last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
+               sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'pending'",
+            mail_id,
+            at,
+            outcome,
         )
-        .bind(status)
-        .bind(error)
-        .bind(next)
-        .bind(sent_at)
-        .bind(mail_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        .await
     }
 }

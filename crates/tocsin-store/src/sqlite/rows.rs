@@ -12,7 +12,8 @@ use tocsin_core::monitor::{MonitorState, MonitorStatus};
 use tocsin_core::inbound::{Change, ChangeKind};
 
 use crate::types::{
-    ChangeRecord, CheckCommit, CheckRecord, DeliveryRecord, DeliveryStatus, MonitorRecord,
+    AttemptOutcome, ChangeRecord, CheckCommit, CheckRecord, DeliveryRecord, DeliveryStatus,
+    MonitorRecord,
 };
 use crate::{Result, StoreError};
 
@@ -342,5 +343,34 @@ pub async fn insert_change(
     .bind(change.details.to_string())
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Records one send attempt of a mail outbox row (subscriber mail, customer notices) with
+/// `statement`, that outbox's `UPDATE … WHERE id = ? AND status = 'pending'`: sent, retried later,
+/// or failed for good.
+pub(super) async fn record_mail_attempt(
+    pool: &sqlx::SqlitePool,
+    statement: &'static str,
+    mail_id: &str,
+    at: Timestamp,
+    outcome: &AttemptOutcome,
+) -> Result<()> {
+    let (status, error, next, sent_at) = match outcome {
+        AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
+        AttemptOutcome::Retry {
+            error,
+            next_attempt_at,
+        } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
+        AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
+    };
+    sqlx::query(statement)
+        .bind(status)
+        .bind(error)
+        .bind(next)
+        .bind(sent_at)
+        .bind(mail_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
