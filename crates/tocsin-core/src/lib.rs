@@ -17,6 +17,7 @@ pub mod retry;
 pub mod schedule;
 pub mod secret;
 pub mod signal;
+pub mod standard_webhooks;
 pub mod status;
 pub mod update_reminder;
 pub mod uptime;

@@ -2,19 +2,16 @@
 //!
 //! <https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md>
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use hmac::{Hmac, KeyInit as _, Mac as _};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{Value, json};
-use sha2::Sha256;
 use tocsin_core::Secret;
 use tocsin_core::notice::{Notice, NoticeEvent, NoticeLinks};
+use tocsin_core::standard_webhooks::{self, SecretError};
 
 use crate::{Delivery, SendError, one_line};
 
 /// The prefix Standard Webhooks puts before a base64-encoded secret.
-pub const SECRET_PREFIX: &str = "whsec_";
+pub use tocsin_core::standard_webhooks::SECRET_PREFIX;
 
 const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
 const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
@@ -98,45 +95,10 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
 }
 
 /// The Standard Webhooks signature header value, `v1,<base64 HMAC-SHA256>` over
-/// `{id}.{timestamp}.{body}`.
-///
-/// The key is the base64 after `whsec_`; a secret without the prefix is used as raw bytes, so a
-/// receiver that only has a shared password can still verify. A `whsec_` secret that is not valid
-/// base64 also falls back to its raw bytes (the whole string): configuration should refuse it
-/// first, with [`validate_secret`].
-pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> String {
-    let key = signing_key(secret);
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
-        // Unreachable: HMAC takes keys of any length (RFC 2104); the Result only comes from the
-        // generic key-init trait. An empty header fails verification loudly at the receiver.
-        return String::new();
-    };
-    mac.update(id.as_bytes());
-    mac.update(b".");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
-}
-
-/// Says why a secret would not be used the way its owner expects, for configuration checks.
-pub fn validate_secret(secret: &Secret) -> Result<(), &'static str> {
-    match secret.expose().strip_prefix(SECRET_PREFIX) {
-        Some(encoded) if STANDARD.decode(encoded).is_err() => {
-            Err("a secret starting with whsec_ must be base64 after the prefix")
-        }
-        Some("") => Err("the secret is empty after whsec_"),
-        _ if secret.is_empty() => Err("the secret is empty"),
-        _ => Ok(()),
-    }
-}
-
-fn signing_key(secret: &Secret) -> Vec<u8> {
-    let value = secret.expose();
-    value
-        .strip_prefix(SECRET_PREFIX)
-        .and_then(|encoded| STANDARD.decode(encoded).ok())
-        .unwrap_or_else(|| value.as_bytes().to_vec())
+/// `{id}.{timestamp}.{body}`, with the key read the one way the inbound verifier and `tocsin check`
+/// read it ([`tocsin_core::standard_webhooks::decode_secret`]).
+pub fn sign(secret: &Secret, id: &str, timestamp: i64, body: &[u8]) -> Result<String, SecretError> {
+    standard_webhooks::sign(secret.expose(), id, timestamp, body)
 }
 
 /// `webhook-id` and `webhook-timestamp` always (receivers deduplicate on the id even unsigned),
@@ -157,8 +119,13 @@ pub(crate) fn headers(
     headers.insert(WEBHOOK_ID, id_value);
     headers.insert(WEBHOOK_TIMESTAMP, HeaderValue::from(timestamp));
     if let Some(secret) = secret {
+        // Configuration refuses such a secret; if one slips through, sending unsigned would look
+        // like a forgery to the receiver, so the delivery fails and says why instead.
+        let signature = sign(secret, id, timestamp, body).map_err(|error| {
+            SendError::permanent(None, format!("the channel's signing secret: {error}"))
+        })?;
         // The signature is base64 and "v1,": always a valid header value.
-        if let Ok(signature) = HeaderValue::from_str(&sign(secret, id, timestamp, body)) {
+        if let Ok(signature) = HeaderValue::from_str(&signature) {
             headers.insert(WEBHOOK_SIGNATURE, signature);
         }
     }
@@ -171,8 +138,8 @@ mod tests {
 
     #[test]
     fn sign_matches_the_standard_webhooks_test_vector() {
-        // From standard-webhooks/standard-webhooks: libraries/php/tests/WebhookTest.php
-        // (testSignFunctionWorks) and libraries/python/tests/test_webhooks.py (test_sign_function).
+        // The reference libraries' vector (libraries/go/webhook_test.go, TestWebhookSign); the
+        // core module holds the rest of the vectors, this checks the channel uses it.
         assert_eq!(
             sign(
                 &Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
@@ -180,50 +147,15 @@ mod tests {
                 1614265330,
                 br#"{"test": 2432232314}"#,
             ),
-            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+            Ok("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=".to_owned())
         );
     }
 
     #[test]
-    fn sign_matches_the_rust_reference_library_vector() {
-        // From standard-webhooks/standard-webhooks: libraries/rust/src/lib.rs (test_sign).
-        assert_eq!(
-            sign(
-                &Secret::new("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"),
-                "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
-                1649367553,
-                br#"{"email":"test@example.com","username":"test_user"}"#,
-            ),
-            "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
-        );
-    }
-
-    #[test]
-    fn a_secret_without_the_prefix_is_used_as_raw_bytes() {
-        let raw = sign(&Secret::new("plain-password"), "msg_1", 1, b"{}");
-        let mut mac = Hmac::<Sha256>::new_from_slice(b"plain-password").expect("any key length");
-        mac.update(b"msg_1.1.{}");
-        assert_eq!(
-            raw,
-            format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
-        );
-        // Not the same as treating it as base64.
-        assert_ne!(
-            raw,
-            sign(&Secret::new("whsec_plain-password"), "msg_1", 1, b"{}")
-        );
-    }
-
-    #[test]
-    fn secrets_are_validated_for_configuration() {
-        assert_eq!(
-            validate_secret(&Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")),
-            Ok(())
-        );
-        assert_eq!(validate_secret(&Secret::new("a shared password")), Ok(()));
-        assert!(validate_secret(&Secret::new("whsec_not base64!")).is_err());
-        assert!(validate_secret(&Secret::new("whsec_")).is_err());
-        assert!(validate_secret(&Secret::new("")).is_err());
+    fn a_secret_that_is_not_base64_fails_the_delivery_rather_than_sending_unsigned() {
+        let error =
+            headers(Some(&Secret::new("plain password")), "msg_1", 1, b"{}").expect_err("refused");
+        assert!(error.to_string().contains("not base64"), "{error}");
     }
 
     #[test]
@@ -237,7 +169,9 @@ mod tests {
         let signed = headers(Some(&secret), "dlv_1", 1614265330, b"{}").expect("headers");
         assert_eq!(
             signed["webhook-signature"],
-            sign(&secret, "dlv_1", 1614265330, b"{}").as_str()
+            sign(&secret, "dlv_1", 1614265330, b"{}")
+                .expect("the secret is base64")
+                .as_str()
         );
 
         let err = headers(None, "bad\nid", 1, b"{}").expect_err("newline in a header");
