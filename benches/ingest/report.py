@@ -121,7 +121,7 @@ w(f"- **Load:** `wrk -t{a.threads} -c{a.conns} -d{a.duration} --latency -s bench
   "(a) tocsin `POST /v2/enqueue` PagerDuty trigger, distinct `dedup_key` (`pd_trigger.lua`) vs Alertmanager "
   "`POST /api/v2/alerts` array of 1 (`am_api_alerts.lua`, `BATCH=1`); (b) tocsin `POST /hooks/am` Alertmanager "
   "webhook v4 with 100 alerts, distinct fingerprints, bearer token (`am_hook_batch.lua`) vs Alertmanager "
-  "`POST /api/v2/alerts` array of 100 (`BATCH=100`); (c) tocsin `GET /ping/hb-<0..15>` (`ping.lua`).")
+  "`POST /api/v2/alerts` array of 100 (`BATCH=100`); (c) tocsin `GET /ping/bench-heartbeat-key-<0..15>` (`ping.lua`).")
 w("- **Half rate:** wrk has no rate limit and Debian has no `wrk2`, so the scripts pace themselves: with "
   "`RATE=<req/s>` set, `delay()` hands out send slots on a per-thread schedule (monotonic clock via LuaJIT ffi, "
   "no banking of missed slots). RATE = half the side's own 2xx requests/s from its max run. wrk starts a "

@@ -133,7 +133,7 @@ for i in $(seq 0 $((PING_KEYS - 1))); do
 [[monitor]]
 id = "hb-$i"
 type = "heartbeat"
-key = "hb-$i"
+key = "bench-heartbeat-key-$i"
 every = "1h"
 severity = "SEV-2"
 EOF

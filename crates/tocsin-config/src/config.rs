@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::channels::{Channel, Smtp, Template};
+use crate::error::ConfigWarning;
 use crate::extras::{Action, Drill, Postmortem, StatusPage};
 use crate::integration::Integration;
 use crate::maintenance::Maintenance;
@@ -17,6 +18,9 @@ use crate::types::{Engine, Org, Server, Severity};
 pub struct Config {
     /// The file it was loaded from.
     pub path: PathBuf,
+    /// What `tocsin check` reports without refusing the configuration (a severity that reaches
+    /// nobody, ...), in file order.
+    pub warnings: Vec<ConfigWarning>,
     /// `[server]`.
     pub server: Server,
     /// `[org]`.

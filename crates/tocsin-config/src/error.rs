@@ -33,14 +33,14 @@ impl ConfigError {
     }
 }
 
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ConfigError {
+    fn write(&self, f: &mut fmt::Formatter<'_>, level: &str) -> fmt::Result {
         if self.line == 0 {
-            write!(f, "{}: error: {}", self.file.display(), self.message)?;
+            write!(f, "{}: {level}: {}", self.file.display(), self.message)?;
         } else {
             write!(
                 f,
-                "{}:{}:{}: error: {}",
+                "{}:{}:{}: {level}: {}",
                 self.file.display(),
                 self.line,
                 self.column,
@@ -51,6 +51,23 @@ impl fmt::Display for ConfigError {
             write!(f, "\n  help: {help}")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "error")
+    }
+}
+
+/// Something worth fixing that does not stop tocsin from running (`tocsin check` prints it and
+/// still exits 0): same place and wording rules as a [`ConfigError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning(pub ConfigError);
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write(f, "warning")
     }
 }
 

@@ -34,7 +34,7 @@ use std::path::Path;
 pub use channels::{Audience, Channel, ChannelKind, Smtp, SmtpTls, Template};
 pub use config::Config;
 pub use cron::{Cron, CronError};
-pub use error::{ConfigError, ConfigErrors};
+pub use error::{ConfigError, ConfigErrors, ConfigWarning};
 pub use expand::{Env, ExpandError, expand};
 pub use extras::{Action, ActionKind, Component, Drill, Postmortem, Review, StatusPage};
 pub use integration::{Integration, IntegrationKind};

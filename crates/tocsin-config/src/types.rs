@@ -89,6 +89,18 @@ pub struct Severity {
     pub runbook: Option<String>,
 }
 
+/// Levels that must be answered within this long page people; slower ones only tell channels (the
+/// runbook's SEV-3 "individual customer comms" and SEV-4 "ticket only").
+pub const PAGING_TARGET: Duration = Duration::from_secs(3600);
+
+impl Severity {
+    /// True when incidents of this level page the on-call person (its `respond_within` is at most
+    /// [`PAGING_TARGET`]); slower levels tell their channels only, and never wake anyone.
+    pub fn pages(&self) -> bool {
+        self.respond_within <= PAGING_TARGET
+    }
+}
+
 /// How customer-facing channels are told about an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Comms {

@@ -237,7 +237,7 @@ fn dangling_integration_severities() {
         r#"[[integration]]
 id = "events"
 type = "pagerduty"
-key = "k"
+key = "events-routing-key-0001"
 severity = "SEV-2"
 severity_map = { critical = "SEV-1", error = "SEV-9" }
 "#,
@@ -392,7 +392,7 @@ expect = { status = "200" }
 [[monitor]]
 id = "backup"
 type = "heartbeat"
-key = "k1"
+key = "nightly-backup-key-01"
 every = "1d"
 interval = "1d"
 severity = "SEV-1"

@@ -1,5 +1,5 @@
-//! The contract file, `spec/tocsin.example.toml` with `spec/runbooks/`, loads with an empty
-//! environment and means what its comments say.
+//! The contract file, `spec/tocsin.example.toml` with `spec/runbooks/`, loads with its secrets set
+//! (tests/fixtures/example.env), refuses to load without them, and means what its comments say.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,16 +19,40 @@ fn example_path() -> PathBuf {
     ))
 }
 
+/// The test values of the example's variables (tests/fixtures/example.env).
+fn example_env() -> Vec<(String, String)> {
+    let path = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/example.env"
+    ));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+        .lines()
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// Looks a name up in `vars`.
+fn lookup(vars: &[(String, String)], name: &str) -> Option<String> {
+    vars.iter()
+        .find(|(known, _)| known == name)
+        .map(|(_, value)| value.clone())
+}
+
 fn load_example() -> Config {
-    match load(&example_path(), &|_| None) {
+    let env = example_env();
+    match load(&example_path(), &|name| lookup(&env, name)) {
         Ok(config) => config,
         Err(errors) => panic!("the example must load:\n{errors}"),
     }
 }
 
 #[test]
-fn the_example_loads_with_an_empty_environment() {
+fn the_example_loads_with_its_secrets_set_and_without_warnings() {
     let config = load_example();
+    assert!(config.warnings.is_empty(), "{:?}", config.warnings);
     assert_eq!(
         config.summary(),
         "ok: 9 monitors, 4 severities, 4 channels, 4 contacts, 1 schedule, 1 escalation, \
@@ -59,6 +83,53 @@ fn server_and_org() {
             keep_raw_checks: 7 * DAY,
         }
     );
+}
+
+#[test]
+fn without_its_secrets_the_example_names_every_unset_variable() {
+    let errors = load(&example_path(), &|_| None).expect_err("secrets have no fallbacks");
+    let text = errors.to_string();
+    for (name, _) in example_env() {
+        assert!(
+            text.contains(&format!("environment variable `{name}` is not set")),
+            "{name} is not named:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_placeholder_secret_is_refused_naming_its_variable() {
+    let mut env = example_env();
+    for (name, value) in &mut env {
+        if name == "SENTRY_CLIENT_SECRET" {
+            *value = "dev".to_owned();
+        }
+        if name == "BACKUP_PING_KEY" {
+            *value = "changeme-1234567890".to_owned();
+        }
+    }
+    let errors = load(&example_path(), &|name| lookup(&env, name)).expect_err("refused");
+    let messages: Vec<String> = errors.iter().map(|error| error.message.clone()).collect();
+    assert_eq!(messages.len(), 2, "{errors}");
+    assert!(
+        messages[0].contains("`key` (from `BACKUP_PING_KEY`) is a well-known placeholder value"),
+        "{errors}"
+    );
+    assert!(
+        messages[1].contains("`secret` (from `SENTRY_CLIENT_SECRET`) is 3 characters long"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn sev3_tells_the_team_channel_and_pages_nobody_sev4_records_only() {
+    let config = load_example();
+    let sev3 = config.severity("SEV-3").expect("SEV-3");
+    assert!(sev3.notify.iter().any(|channel| channel == "slack-alerts"));
+    assert!(!sev3.pages(), "4 hours to respond: nobody is woken");
+    let sev4 = config.severity("SEV-4").expect("SEV-4");
+    assert!(sev4.notify.is_empty() && !sev4.pages());
+    assert!(config.severity("SEV-2").expect("SEV-2").pages());
 }
 
 #[test]
@@ -143,7 +214,10 @@ fn channels_smtp_and_templates() {
         ChannelKind::Webhook { url, secret } => {
             assert_eq!(url, "http://127.0.0.1:9/sms");
             let secret = secret.as_ref().expect("secret");
-            assert_eq!(secret.expose(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+            assert_eq!(
+                Some(secret.expose().to_owned()),
+                lookup(&example_env(), "SMS_API_SECRET")
+            );
         }
         other => panic!("sms is a webhook channel, not {other:?}"),
     }
@@ -162,9 +236,16 @@ fn channels_smtp_and_templates() {
             template: Some("customer-notice".into())
         }
     );
-    assert_eq!(config.templates.len(), 2);
+    assert_eq!(config.templates.len(), 4);
     let english = config.template("customer-notice", "en").expect("en");
     assert!(english.body.starts_with("We are facing"));
+    // The incident's own (alert) title never reaches customers: the public title does.
+    assert!(english.subject.contains("incident.public_title"));
+    let solved = config
+        .template("customer-notice-resolved", "ar")
+        .expect("the resolved text, in Arabic");
+    assert!(solved.body.starts_with("تم حل المشكلة"));
+    assert!(config.template("customer-notice-resolved", "en").is_some());
     assert_eq!(
         config
             .template("customer-notice", "fr")
@@ -257,7 +338,10 @@ fn monitors() {
     else {
         panic!("nightly-backup is a heartbeat")
     };
-    assert_eq!(key.expose(), "4f2d9a8e-2c1b-4b7e-9a51-8d0e5c3f7a10");
+    assert_eq!(
+        Some(key.expose().to_owned()),
+        lookup(&example_env(), "BACKUP_PING_KEY")
+    );
     assert_eq!((*every, *grace, *max_runtime), (DAY, HOUR, None));
 }
 
@@ -266,7 +350,7 @@ fn integrations() {
     let config = load_example();
     let events = config.integration("events").expect("events");
     assert!(
-        matches!(&events.kind, IntegrationKind::Pagerduty { key } if key.expose() == "R0UT1NGKEY000000000000000000000")
+        matches!(&events.kind, IntegrationKind::Pagerduty { key } if Some(key.expose().to_owned()) == lookup(&example_env(), "TOCSIN_ROUTING_KEY"))
     );
     assert_eq!(
         events.severity_map.get("critical").map(String::as_str),
@@ -412,7 +496,7 @@ fn status_page_postmortem_drill_and_actions() {
     assert_eq!(url, "http://127.0.0.1:9/rollback");
     assert_eq!(
         headers.get("Authorization").map(|v| v.expose()),
-        Some("Bearer dev")
+        Some("Bearer tests-only-host-api-token-aa61")
     );
     assert_eq!(
         body.as_deref(),
@@ -429,11 +513,12 @@ fn status_page_postmortem_drill_and_actions() {
 
 #[test]
 fn the_environment_is_injected() {
+    let vars = example_env();
     let env = |name: &str| match name {
         "APP_URL" => Some("https://app.example".to_owned()),
-        "SMS_API_SECRET" => Some("whsec_fromenv".to_owned()),
+        "SMS_API_SECRET" => Some("whsec_ZnJvbS10aGUtZW52aXJvbm1lbnQtMDEyMw==".to_owned()),
         "SMTP_USER" => Some("mailer".to_owned()),
-        _ => None,
+        _ => lookup(&vars, name),
     };
     let config = load(&example_path(), &env).unwrap_or_else(|errors| panic!("{errors}"));
     let MonitorKind::Http(http) = &config.monitor("api-health").expect("monitor").kind else {
@@ -443,7 +528,10 @@ fn the_environment_is_injected() {
     let ChannelKind::Webhook { secret, .. } = &config.channel("sms").expect("sms").kind else {
         panic!("webhook")
     };
-    assert_eq!(secret.as_ref().map(|s| s.expose()), Some("whsec_fromenv"));
+    assert_eq!(
+        secret.as_ref().map(|s| s.expose()),
+        Some("whsec_ZnJvbS10aGUtZW52aXJvbm1lbnQtMDEyMw==")
+    );
     assert_eq!(
         config.smtp.as_ref().and_then(|s| s.username.as_deref()),
         Some("mailer")
@@ -454,14 +542,11 @@ fn the_environment_is_injected() {
 fn secrets_never_appear_in_debug_output() {
     let config = load_example();
     let shown = format!("{config:?}");
-    for secret in [
-        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        "4f2d9a8e-2c1b-4b7e-9a51-8d0e5c3f7a10",
-        "R0UT1NGKEY000000000000000000000",
+    let values: Vec<String> = example_env().into_iter().map(|(_, value)| value).collect();
+    for secret in values.iter().map(String::as_str).chain([
         "postgres://127.0.0.1:5432/postgres",
         "http://127.0.0.1:9/slack",
-        "Bearer dev",
-    ] {
+    ]) {
         assert!(!shown.contains(secret), "{secret} leaked into Debug output");
     }
 }
@@ -487,8 +572,11 @@ fn without_a_runbooks_section_a_missing_folder_is_fine() {
         .collect::<Vec<_>>()
         .join("\n");
     let without = without.replace("runbook = \"sentry-error-rate\"", "");
-    let config = load_str(&without, Path::new("elsewhere/tocsin.toml"), &|_| None)
-        .unwrap_or_else(|errors| panic!("{errors}"));
+    let env = example_env();
+    let config = load_str(&without, Path::new("elsewhere/tocsin.toml"), &|name| {
+        lookup(&env, name)
+    })
+    .unwrap_or_else(|errors| panic!("{errors}"));
     assert!(config.runbooks.is_empty());
     // Without a runbooks folder, the runbook directives' monitors are simply unused.
     assert_eq!(config.monitors.len(), 9);
@@ -500,12 +588,13 @@ fn no_edit_of_the_example_makes_the_loader_panic() {
     // a list of errors; each error has a real position.
     let text = std::fs::read_to_string(example_path()).expect("example");
     let lines: Vec<&str> = text.lines().collect();
+    let env = example_env();
     for at in 0..lines.len() {
         let mut without = lines.clone();
         without.remove(at);
         let cut = lines[..at].join("\n");
         for variant in [without.join("\n"), cut] {
-            if let Err(errors) = load_str(&variant, &example_path(), &|_| None) {
+            if let Err(errors) = load_str(&variant, &example_path(), &|name| lookup(&env, name)) {
                 assert!(!errors.is_empty());
                 for error in &errors {
                     assert!(error.line >= 1 && error.column >= 1, "{error}");

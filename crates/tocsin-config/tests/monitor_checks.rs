@@ -141,7 +141,7 @@ severity = "SEV-1"
 [[monitor]]
 id = "backup"
 type = "heartbeat"
-key = "k3y"
+key = "nightly-backup-key-3y"
 every = "1d"
 severity = "SEV-1"
 "#,

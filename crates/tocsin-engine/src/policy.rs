@@ -30,10 +30,6 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
         .collect()
 }
 
-/// Levels whose response target is this short page people; slower ones only tell channels
-/// (the runbook's SEV-3 "individual customer comms" and SEV-4 "ticket only").
-const PAGING_TARGET: Duration = Duration::from_secs(3600);
-
 pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy {
     Policy {
         severities: config
@@ -48,7 +44,7 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
                     .filter(|id| deliverable.contains_key(*id))
                     .cloned()
                     .collect(),
-                pages: severity.respond_within <= PAGING_TARGET,
+                pages: severity.pages(),
                 update_every: severity.update_every,
             })
             .collect(),

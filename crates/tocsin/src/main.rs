@@ -396,6 +396,9 @@ fn load(path: &std::path::Path) -> Result<tocsin_config::Config, tocsin_config::
 fn check(path: &std::path::Path) -> anyhow::Result<ExitCode> {
     match load(path) {
         Ok(config) => {
+            for warning in &config.warnings {
+                eprintln!("{warning}");
+            }
             out(&format!("{}\n", config.summary()));
             Ok(ExitCode::SUCCESS)
         }
@@ -422,6 +425,9 @@ async fn serve(
             return Ok(ExitCode::from(1));
         }
     };
+    for warning in &config.warnings {
+        tracing::warn!("{warning}");
+    }
     let listen = listen.unwrap_or_else(|| config.server.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)
         .await

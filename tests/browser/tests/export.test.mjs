@@ -19,6 +19,14 @@ function env(name) {
 
 const BIN = env("TOCSIN_BIN");
 const ARTIFACTS = env("ARTIFACTS");
+// The variables the example needs (it has no fallbacks for secrets), with the tests' values.
+function exampleEnv() {
+  const file = fileURLToPath(new URL("../../fixtures/example.env", import.meta.url));
+  return Object.fromEntries(fs.readFileSync(file, "utf8").split("\n")
+    .filter((line) => line.trim() && !line.startsWith("#"))
+    .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+}
+
 const EXAMPLE = fileURLToPath(new URL("../../../spec/tocsin.example.toml", import.meta.url));
 
 let browser;
@@ -30,7 +38,7 @@ before(async () => {
     "export", "--static", path.join(work, "out"),
     "--config", EXAMPLE,
     "--database", `sqlite://${path.join(work, "tocsin.db")}`,
-  ], { stdio: ["ignore", "pipe", "inherit"] });
+  ], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...exampleEnv() } });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,

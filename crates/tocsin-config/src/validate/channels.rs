@@ -118,6 +118,14 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                 let signing_secret = ctx
                     .get(&raw.signing_secret, &key("signing_secret"))
                     .filter(|secret: &String| !secret.is_empty())
+                    .filter(|secret| {
+                        super::secrets::check_strength(
+                            ctx,
+                            &key("signing_secret"),
+                            "forge Slack button presses",
+                            secret,
+                        )
+                    })
                     .map(Secret::new);
                 url.filter(|url| ctx.url(url, &key("webhook_url")))
                     .map(|url| ChannelKind::Slack {
@@ -169,6 +177,24 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                 let secret = ctx
                     .get(&raw.secret, &key("secret"))
                     .filter(|s| !s.is_empty())
+                    .filter(|secret| {
+                        match tocsin_core::standard_webhooks::decode_secret(secret) {
+                            Ok(_) => super::secrets::check_strength(
+                                ctx,
+                                &key("secret"),
+                                "forge messages that the receiver takes for tocsin's",
+                                secret,
+                            ),
+                            Err(error) => {
+                                ctx.error(
+                                    &key("secret"),
+                                    format!("this Standard Webhooks `secret` cannot be used: {error}"),
+                                    Some("make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same".to_owned()),
+                                );
+                                false
+                            }
+                        }
+                    })
                     .map(Secret::new);
                 url.map(|url| ChannelKind::Webhook { url, secret })
             }

@@ -57,6 +57,14 @@ pub(super) fn server(ctx: &mut Ctx, raw: &Field<RawServer>) -> Server {
     let admin_token = ctx
         .get(&raw.admin_token, "server.admin_token")
         .filter(|token| !token.is_empty())
+        .filter(|token| {
+            super::secrets::check_strength(
+                ctx,
+                "server.admin_token",
+                "act as an admin through the API",
+                token,
+            )
+        })
         .map(Secret::new);
     let sqlite_synchronous = ctx
         .choice(

@@ -16,6 +16,8 @@ pub(crate) struct Ctx {
     /// Paths whose `${}` expansion failed: already reported, so not checked further.
     pub poisoned: HashSet<String>,
     pub errors: Vec<ConfigError>,
+    /// What `tocsin check` reports without refusing the configuration.
+    pub warnings: Vec<ConfigError>,
 }
 
 /// The last segment of a path: the key a message talks about.
@@ -32,6 +34,7 @@ impl Ctx {
             front_matter,
             poisoned: HashSet::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -92,6 +95,18 @@ impl Ctx {
         self.error_at(offset, message, help.into());
     }
 
+    /// Reports something worth knowing about the value at `path` that does not stop tocsin.
+    pub fn warn(&mut self, path: &str, message: impl Into<String>, help: Option<String>) {
+        let (line, column) = self.src.position(self.value_offset(path));
+        self.warnings.push(ConfigError {
+            file: self.src.file.clone(),
+            line,
+            column,
+            message: message.into(),
+            help,
+        });
+    }
+
     /// Reports a problem with the key at `path`.
     pub fn error_key(
         &mut self,
@@ -125,6 +140,27 @@ impl Ctx {
             None => self.value_offset(path),
         };
         self.error_at(offset, message, help);
+    }
+
+    /// The environment variables a string value was written with (`${NAME}`, `${NAME:-x}`), in
+    /// order, so an error about the expanded value can say which variable to change.
+    pub fn variables_in(&self, path: &str) -> Vec<String> {
+        let Some(entry) = self.index.get(path) else {
+            return Vec::new();
+        };
+        let written = self.src.slice(&entry.value);
+        let mut names = Vec::new();
+        let mut rest = written;
+        while let Some(open) = rest.find("${") {
+            let after = &rest[open + 2..];
+            let end = after.find(['}', ':']).unwrap_or(after.len());
+            let name = &after[..end];
+            if !name.is_empty() && !names.iter().any(|known| known == name) {
+                names.push(name.to_owned());
+            }
+            rest = &after[end..];
+        }
+        names
     }
 
     /// The 1-based line of a path's value, for "the first is at line N".

@@ -93,15 +93,28 @@ pub(super) fn integrations(
             !value.is_empty()
         });
         let credential = credential.filter(|value| {
-            let valid = kind_name != "generic" || super::standard_webhooks_secret_is_valid(value);
-            if !valid {
-                ctx.error(
-                    &key(credential_key),
-                    "this `whsec_` secret is not valid base64, so no sender's signature could match".to_owned(),
-                    Some("copy the whole secret from the sending tool, `whsec_` and all".to_owned()),
-                );
+            if kind_name != "generic" {
+                return true;
             }
-            valid
+            match tocsin_core::standard_webhooks::decode_secret(value) {
+                Ok(_) => true,
+                Err(error) => {
+                    ctx.error(
+                        &key(credential_key),
+                        format!("this Standard Webhooks `secret` cannot be used: {error}"),
+                        Some("copy the whole secret from the sending tool, `whsec_` and all, or make one: `echo whsec_$(openssl rand -base64 32)`".to_owned()),
+                    );
+                    false
+                }
+            }
+        });
+        let credential = credential.filter(|value| {
+            super::secrets::check_strength(
+                ctx,
+                &key(credential_key),
+                "send alerts that page the team",
+                value,
+            )
         });
 
         let severity = ctx.get(&raw.severity, &key("severity"));

@@ -12,12 +12,15 @@ pub(crate) mod maintenance;
 pub(crate) mod monitors;
 mod ops;
 mod people;
+mod reach;
 pub(crate) mod runbooks;
+pub(crate) mod secrets;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::config::Config;
+use crate::error::ConfigWarning;
 use crate::raw::RawRoot;
 use ctx::Ctx;
 use hints::Known;
@@ -179,6 +182,7 @@ pub(crate) fn validate(
     let runbooks = runbooks::validate_all(runbook_files, &names);
     let watchdog = ops::watchdog(ctx, &raw.watchdog);
     let self_monitoring = ops::self_monitoring(ctx, &raw.self_monitoring, &names);
+    reach::severities_reach_someone(ctx, &raw.severity, &severities, &routes, &names);
 
     // Sections that must be present as a whole.
     if !raw.org.is_present() {
@@ -190,6 +194,10 @@ pub(crate) fn validate(
     }
     Config {
         path: path.to_path_buf(),
+        warnings: std::mem::take(&mut ctx.warnings)
+            .into_iter()
+            .map(ConfigWarning)
+            .collect(),
         server,
         org,
         severities,
@@ -211,17 +219,5 @@ pub(crate) fn validate(
         maintenance,
         watchdog,
         self_monitoring,
-    }
-}
-
-/// A Standard Webhooks secret: `whsec_` + base64 (what senders and verifier libraries decode);
-/// one without the prefix is used as raw bytes, so any non-empty value is usable.
-pub(crate) fn standard_webhooks_secret_is_valid(secret: &str) -> bool {
-    use base64::Engine as _;
-    match secret.strip_prefix("whsec_") {
-        Some(encoded) => base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .is_ok_and(|key| !key.is_empty()),
-        None => !secret.is_empty(),
     }
 }

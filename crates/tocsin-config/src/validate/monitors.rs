@@ -440,6 +440,12 @@ fn kind(
                     );
                 } else {
                     heartbeat_keys.insert(value.clone(), key("key"));
+                    super::secrets::check_strength(
+                        ctx,
+                        &key("key"),
+                        "ping this heartbeat, hiding a job that stopped",
+                        value,
+                    );
                 }
             }
             let every = ctx.require_duration(&raw.every, &key("every"), "1d");

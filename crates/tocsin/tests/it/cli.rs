@@ -3,15 +3,24 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::support::{Sink, TOKEN, Target, TestApp, basic_config};
+use crate::support::{Sink, TOKEN, Target, TestApp, basic_config, example_env};
 
 fn tocsin(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
+    tocsin_with(args, &example_env())
+}
+
+/// Runs tocsin with exactly these variables of the example's set (the rest removed).
+fn tocsin_with(args: &[&str], env: &[(String, String)]) -> Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"));
+    command
         .args(args)
         .env_remove("TOCSIN_URL")
-        .env_remove("TOCSIN_TOKEN")
-        .output()
-        .expect("run tocsin")
+        .env_remove("TOCSIN_TOKEN");
+    for (name, _) in example_env() {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().map(|(name, value)| (name, value)));
+    command.output().expect("run tocsin")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -25,6 +34,88 @@ fn check_accepts_the_example_configuration_with_a_summary() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let summary = text(&output.stdout);
     assert!(summary.contains("9 monitors"), "{summary}");
+    // Its SEV-4 records only, on purpose (`notify = []`); every other level reaches the team.
+    assert!(
+        !text(&output.stderr).contains("warning"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn check_refuses_the_example_with_a_secret_unset_naming_the_variable() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/tocsin.example.toml");
+    let env: Vec<_> = example_env()
+        .into_iter()
+        .filter(|(name, _)| name != "GITHUB_WEBHOOK_SECRET")
+        .collect();
+    let output = tocsin_with(&["check", "--config", example.to_str().unwrap()], &env);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = text(&output.stderr);
+    assert!(
+        errors.contains("environment variable `GITHUB_WEBHOOK_SECRET` is not set"),
+        "{errors}"
+    );
+    assert_eq!(errors.matches(": error:").count(), 1, "{errors}");
+}
+
+#[test]
+fn check_refuses_a_guessable_secret_without_printing_it() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/tocsin.example.toml");
+    let mut env = example_env();
+    for (name, value) in &mut env {
+        if name == "SENTRY_CLIENT_SECRET" {
+            *value = "dev".to_owned();
+        }
+    }
+    let output = tocsin_with(&["check", "--config", example.to_str().unwrap()], &env);
+    assert_eq!(output.status.code(), Some(1));
+    let errors = text(&output.stderr);
+    assert!(errors.contains("(from `SENTRY_CLIENT_SECRET`)"), "{errors}");
+    assert!(errors.contains("is 3 characters long"), "{errors}");
+    assert!(
+        !errors.contains("`dev`"),
+        "the value itself stays out of logs: {errors}"
+    );
+}
+
+#[test]
+fn check_warns_about_a_severity_that_reaches_nobody_and_still_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tocsin.toml");
+    std::fs::write(
+        &path,
+        r#"[server]
+public_url = "http://127.0.0.1:8080"
+
+[org]
+name = "Dealix"
+timezone = "Asia/Riyadh"
+
+[[severity]]
+id = "SEV-3"
+definition = "Minor bug"
+respond_within = "4h"
+
+[[severity]]
+id = "SEV-4"
+definition = "Cosmetic"
+respond_within = "24h"
+notify = []
+"#,
+    )
+    .unwrap();
+    let output = tocsin(&["check", "--config", path.to_str().unwrap()]);
+    let errors = text(&output.stderr);
+    assert!(output.status.success(), "{errors}");
+    assert!(
+        errors.contains("warning: severity `SEV-3` reaches nobody on the team"),
+        "{errors}"
+    );
+    assert!(
+        !errors.contains("SEV-4"),
+        "an explicit `notify = []` records only: {errors}"
+    );
 }
 
 #[test]

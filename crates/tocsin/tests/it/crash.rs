@@ -17,6 +17,7 @@ pub async fn serve(config: &Path, extra: &[&str]) -> (Child, String) {
         .args(["--listen", "127.0.0.1:0"])
         .args(extra)
         .env("RUST_LOG", "info")
+        .envs(crate::support::example_env())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)

@@ -23,6 +23,7 @@ fn export_writes_runbooks_contacts_routes_and_status_as_linked_files() {
         .arg("--config")
         .arg(&example)
         .args(["--database", &database])
+        .envs(crate::support::example_env())
         .output()
         .expect("run tocsin export");
     let stderr = String::from_utf8_lossy(&output.stderr);

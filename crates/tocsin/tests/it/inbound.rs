@@ -25,7 +25,7 @@ severity_map = {{ critical = "SEV-1", error = "SEV-2", warning = "SEV-2", info =
 [[integration]]
 id = "alertmanager"
 type = "alertmanager"
-token = "am-token"
+token = "am-token-0123456789abcdef"
 category = "backend"
 severity_label = "severity"
 severity_map = {{ critical = "SEV-1", warning = "SEV-2" }}
@@ -33,7 +33,7 @@ severity_map = {{ critical = "SEV-1", warning = "SEV-2" }}
 [[integration]]
 id = "sentry"
 type = "sentry"
-secret = "sentry-secret"
+secret = "sentry-secret-0123456789"
 severity = "SEV-2"
 category = "backend"
 component = "api"
@@ -41,19 +41,19 @@ component = "api"
 [[integration]]
 id = "github"
 type = "github"
-secret = "github-secret"
+secret = "github-secret-0123456789"
 
 [[integration]]
 id = "uptimerobot"
 type = "uptimerobot"
-token = "ur-token"
+token = "ur-token-0123456789abcdef"
 severity = "SEV-1"
 category = "backend"
 
 [[integration]]
 id = "railway"
 type = "railway"
-token = "rw-token"
+token = "rw-token-0123456789abcdef"
 
 [[integration]]
 id = "ci"
@@ -70,7 +70,7 @@ const HEARTBEAT: &str = r#"
 id = "nightly-backup"
 name = "Nightly backup"
 type = "heartbeat"
-key = "backup-key-123"
+key = "backup-key-0123456789abcdef"
 every = "3s"
 grace = "2s"
 severity = "SEV-2"
@@ -262,7 +262,10 @@ fn alertmanager_payload(status: &str, count: usize) -> String {
 async fn alertmanager_firing_then_resolved_opens_and_resolves_one_incident() {
     let (app, sink) = app().await;
     let bearer = [
-        ("authorization", "Bearer am-token".to_owned()),
+        (
+            "authorization",
+            "Bearer am-token-0123456789abcdef".to_owned(),
+        ),
         ("content-type", "application/json".to_owned()),
     ];
     let (status, body) = post_raw(
@@ -305,7 +308,10 @@ async fn alertmanager_firing_then_resolved_opens_and_resolves_one_incident() {
 #[tokio::test]
 async fn five_hundred_alerts_in_ten_seconds_are_one_incident_and_one_page() {
     let (app, sink) = app().await;
-    let bearer = [("authorization", "Bearer am-token".to_owned())];
+    let bearer = [(
+        "authorization",
+        "Bearer am-token-0123456789abcdef".to_owned(),
+    )];
     for second in 0..10 {
         let batch: Value = serde_json::from_str(&alertmanager_payload("firing", 50)).unwrap();
         let mut batch = batch;
@@ -352,7 +358,7 @@ async fn sentry_and_github_with_a_wrong_signature_get_401_and_nothing_is_stored(
         ("sentry-hook-resource", "event_alert".to_owned()),
         (
             "sentry-hook-signature",
-            hex_hmac(b"sentry-secret", sentry.as_bytes()),
+            hex_hmac(b"sentry-secret-0123456789", sentry.as_bytes()),
         ),
     ];
     let (status, body) = post_raw(&app, "/hooks/sentry", &signed, &sentry).await;
@@ -399,7 +405,10 @@ async fn sentry_and_github_with_a_wrong_signature_get_401_and_nothing_is_stored(
             .unwrap()
             .is_empty()
     );
-    let good = format!("sha256={}", hex_hmac(b"github-secret", push.as_bytes()));
+    let good = format!(
+        "sha256={}",
+        hex_hmac(b"github-secret-0123456789", push.as_bytes())
+    );
     let (status, body) = post_raw(&app, "/hooks/github", &github(good.clone(), "d-2"), &push).await;
     assert_eq!(status, 202, "{body}");
     // A redelivery (same X-GitHub-Delivery) changes nothing.
@@ -423,11 +432,23 @@ async fn uptimerobot_down_opens_and_up_resolves() {
     )];
     let (status, _) = post_raw(&app, "/hooks/uptimerobot?token=wrong", &form, down).await;
     assert_eq!(status, 401);
-    let (status, body) = post_raw(&app, "/hooks/uptimerobot?token=ur-token", &form, down).await;
+    let (status, body) = post_raw(
+        &app,
+        "/hooks/uptimerobot?token=ur-token-0123456789abcdef",
+        &form,
+        down,
+    )
+    .await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(app.incidents("open").await.len(), 1);
     let up = down.replace("alertType=1", "alertType=2");
-    post_raw(&app, "/hooks/uptimerobot?token=ur-token", &form, &up).await;
+    post_raw(
+        &app,
+        "/hooks/uptimerobot?token=ur-token-0123456789abcdef",
+        &form,
+        &up,
+    )
+    .await;
     assert!(app.incidents("open").await.is_empty());
 }
 
@@ -444,7 +465,13 @@ async fn railway_deployments_and_signed_generic_changes_are_recorded() {
     .to_string();
     let (status, _) = post_raw(&app, "/hooks/railway", &[], &deploy).await;
     assert_eq!(status, 401, "no token");
-    let (status, body) = post_raw(&app, "/hooks/railway?token=rw-token", &[], &deploy).await;
+    let (status, body) = post_raw(
+        &app,
+        "/hooks/railway?token=rw-token-0123456789abcdef",
+        &[],
+        &deploy,
+    )
+    .await;
     assert_eq!(status, 202, "{body}");
 
     let change =
@@ -504,7 +531,10 @@ async fn an_integration_over_its_rate_limit_is_told_when_to_retry() {
     let app =
         TestApp::start(&(config(&target, &sink) + "\n[engine]\nintegration_rate_limit = 1\n"))
             .await;
-    let bearer = [("authorization", "Bearer am-token".to_owned())];
+    let bearer = [(
+        "authorization",
+        "Bearer am-token-0123456789abcdef".to_owned(),
+    )];
     let mut statuses = Vec::new();
     for _ in 0..3 {
         let response = app
@@ -537,7 +567,10 @@ async fn unknown_integrations_404_and_oversized_bodies_413() {
     let (status, body) = post_raw(
         &app,
         "/hooks/alertmanager",
-        &[("authorization", "Bearer am-token".to_owned())],
+        &[(
+            "authorization",
+            "Bearer am-token-0123456789abcdef".to_owned(),
+        )],
         &huge,
     )
     .await;
@@ -550,7 +583,7 @@ async fn a_silent_heartbeat_opens_an_incident_and_a_ping_resolves_it() {
     let sink = Sink::start().await;
     let app = TestApp::start(&(config(&target, &sink) + HEARTBEAT)).await;
     let ping = |suffix: &'static str| {
-        let url = app.url(&format!("/ping/backup-key-123{suffix}"));
+        let url = app.url(&format!("/ping/backup-key-0123456789abcdef{suffix}"));
         let http = app.http.clone();
         async move { http.get(url).send().await.unwrap() }
     };

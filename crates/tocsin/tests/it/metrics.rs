@@ -20,7 +20,7 @@ async fn metrics_count_signals_incidents_deliveries_and_show_outbox_age_and_prob
     let sink = Sink::start().await;
     sink.answer(503);
     let config = format!(
-        "{}\n[[integration]]\nid = \"events\"\ntype = \"uptimerobot\"\ntoken = \"tok\"\nseverity = \"SEV-2\"\ncategory = \"backend\"\n",
+        "{}\n[[integration]]\nid = \"events\"\ntype = \"uptimerobot\"\ntoken = \"uptimerobot-token-0123456789\"\nseverity = \"SEV-2\"\ncategory = \"backend\"\n",
         basic_config(&target, &sink, "1s", 1)
     );
     let app = TestApp::start(&config).await;
@@ -39,7 +39,7 @@ async fn metrics_count_signals_incidents_deliveries_and_show_outbox_age_and_prob
     assert_eq!(refused.status().as_u16(), 401);
     let accepted = app
         .http
-        .post(app.url("/hooks/events?token=tok"))
+        .post(app.url("/hooks/events?token=uptimerobot-token-0123456789"))
         .json(&json!({ "monitorID": "1", "alertType": "1", "monitorFriendlyName": "Web" }))
         .send()
         .await
@@ -126,7 +126,7 @@ async fn metrics_count_signals_incidents_deliveries_and_show_outbox_age_and_prob
     // Counts and ids only: no incident title, no alert text, no secret.
     assert!(!text.contains("/healthz is down"), "{text}");
     assert!(!text.contains("Web"), "{text}");
-    assert!(!text.contains("tok"), "{text}");
+    assert!(!text.contains("uptimerobot-token"), "{text}");
     // Every sample belongs to a family announced with HELP and TYPE.
     for line in text.lines().filter(|line| !line.starts_with('#')) {
         let name = line.split(['{', ' ']).next().unwrap();

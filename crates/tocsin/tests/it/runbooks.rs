@@ -88,7 +88,7 @@ severity = "SEV-1"
 [[integration]]
 id = "railway"
 type = "railway"
-token = "rw-token"
+token = "rw-token-0123456789abcdef"
 
 [[template]]
 id = "customer-notice"
@@ -123,7 +123,7 @@ async fn railway_deploy(app: &TestApp, at: jiff::Timestamp) {
     });
     let response = app
         .http
-        .post(app.url("/hooks/railway?token=rw-token"))
+        .post(app.url("/hooks/railway?token=rw-token-0123456789abcdef"))
         .body(deploy.to_string())
         .send()
         .await
