@@ -91,6 +91,13 @@ pub struct Action {
     /// How long it may run before it is stopped (the command killed, the request abandoned),
     /// like `"2m"`. Default `"30s"`.
     pub timeout: Duration,
+    /// Whose deploys `change.*` describes: the `service` recorded on deploy changes (Railway's
+    /// service name, GitHub's repository name or the integration's `component`), like `"api"`.
+    /// Default: the incident's `component`.
+    pub service: Option<String>,
+    /// When set, only deploys to this environment count for `change.*`, like `"production"`
+    /// (a project's webhook also reports staging and preview environments).
+    pub environment: Option<String>,
 }
 
 /// How an action runs.

@@ -343,6 +343,8 @@ pub(crate) struct RawAction {
     pub argv: List,
     pub confirm: Bool,
     pub timeout: Str,
+    pub service: Str,
+    pub environment: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

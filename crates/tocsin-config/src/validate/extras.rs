@@ -245,10 +245,37 @@ pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
 pub(crate) fn action_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "http" => &[
-            "id", "title", "type", "confirm", "timeout", "method", "url", "headers", "body",
+            "id",
+            "title",
+            "type",
+            "confirm",
+            "timeout",
+            "service",
+            "environment",
+            "method",
+            "url",
+            "headers",
+            "body",
         ],
-        "command" => &["id", "title", "type", "confirm", "timeout", "argv"],
-        _ => &["id", "title", "type", "confirm", "timeout"],
+        "command" => &[
+            "id",
+            "title",
+            "type",
+            "confirm",
+            "timeout",
+            "service",
+            "environment",
+            "argv",
+        ],
+        _ => &[
+            "id",
+            "title",
+            "type",
+            "confirm",
+            "timeout",
+            "service",
+            "environment",
+        ],
     }
 }
 
@@ -268,6 +295,8 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
         let timeout = ctx
             .duration(&raw.timeout, &key("timeout"), true)
             .unwrap_or(Duration::from_secs(30));
+        let service = ctx.get(&raw.service, &key("service"));
+        let environment = ctx.get(&raw.environment, &key("environment"));
         if !raw.kind.is_present() {
             ctx.missing(&key("type"), "\"http\"");
         }
@@ -344,6 +373,8 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                 kind,
                 confirm,
                 timeout,
+                service,
+                environment,
             });
         }
     }
