@@ -86,6 +86,30 @@ impl Config {
         )
     }
 
+    /// The folder post-mortem files are written to: `postmortem.dir`, else `postmortems` at
+    /// the root of the repository holding the configuration file (see `postmortem.repository`).
+    pub fn postmortem_dir(&self) -> PathBuf {
+        match &self.postmortem {
+            Some(postmortem) => postmortem.dir.clone(),
+            None => crate::repository::default_repository(
+                self.path
+                    .parent()
+                    .unwrap_or_else(|| std::path::Path::new("")),
+            )
+            .join("postmortems"),
+        }
+    }
+
+    /// Whether any post-mortem can be required: a `[postmortem]` section or a severity with
+    /// `postmortem_within`.
+    pub fn requires_postmortems(&self) -> bool {
+        self.postmortem.is_some()
+            || self
+                .severities
+                .iter()
+                .any(|severity| severity.postmortem_within.is_some())
+    }
+
     /// The severity with this id.
     pub fn severity(&self, id: &str) -> Option<&Severity> {
         self.severities.iter().find(|severity| severity.id == id)

@@ -36,8 +36,14 @@ pub struct Postmortem {
     /// Severity ids whose incidents require a post-mortem (besides those with
     /// `postmortem_within`).
     pub required_for: Vec<String>,
-    /// Folder the post-mortem files are written to, relative to the configuration file.
-    /// Default `"postmortems"`.
+    /// The working tree of the git repository post-mortems belong to, which a relative `dir`
+    /// is resolved against; a relative path here is resolved against the configuration file's
+    /// folder. `tocsin check` prints the folder this gives. Default: the root of the git working
+    /// tree holding the configuration file (the nearest folder upwards with a `.git`), else the
+    /// configuration file's folder.
+    pub repository: PathBuf,
+    /// Folder the post-mortem files are written to, relative to `repository`, like
+    /// `"docs/ops/postmortems"`. Default `"postmortems"`.
     pub dir: PathBuf,
     /// File name pattern: `{date}` (YYYY-MM-DD of the incident's start), `{slug}` (from the
     /// title), `{id}` (the incident id), `{severity}`. Default `"{date}-{slug}.md"`.
@@ -46,9 +52,18 @@ pub struct Postmortem {
     pub sections: Vec<String>,
     /// A recurring reminder to review open action items.
     pub review: Option<Review>,
-    /// Commit each new post-mortem file with `git` in the repository that holds `dir`
-    /// (author "tocsin"). Default `false`.
+    /// Commit each new post-mortem file, and each edit saved in tocsin, with `git` in the
+    /// repository that holds `dir` (author "tocsin"). Default `false`.
     pub git: bool,
+    /// Push after each commit to `remote`. A failed push is logged and shown on the
+    /// post-mortems page and in the API; the file and its commit stay, and the next write
+    /// pushes again. Needs `git = true`. Default `false`.
+    pub push: bool,
+    /// Where `push` sends commits: a remote's name or a repository URL. Default `"origin"`.
+    pub remote: String,
+    /// The remote branch `push` updates, like `"main"`. Default: the branch checked out in the
+    /// repository, under its own name.
+    pub branch: Option<String>,
 }
 
 /// `review = { every = "1w", at = "sun 10:00", channel = "slack-alerts" }`.
@@ -91,6 +106,13 @@ pub struct Action {
     /// How long it may run before it is stopped (the command killed, the request abandoned),
     /// like `"2m"`. Default `"30s"`.
     pub timeout: Duration,
+    /// Whose deploys `change.*` describes: the `service` recorded on deploy changes (Railway's
+    /// service name, GitHub's repository name or the integration's `component`), like `"api"`.
+    /// Default: the incident's `component`.
+    pub service: Option<String>,
+    /// When set, only deploys to this environment count for `change.*`, like `"production"`
+    /// (a project's webhook also reports staging and preview environments).
+    pub environment: Option<String>,
 }
 
 /// How an action runs.

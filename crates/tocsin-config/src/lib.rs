@@ -23,6 +23,7 @@ mod raw;
 mod read;
 #[doc(hidden)]
 pub mod reference;
+pub mod repository;
 mod runbook;
 mod schema;
 mod spans;

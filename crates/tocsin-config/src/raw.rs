@@ -305,11 +305,15 @@ pub(crate) struct RawComponent {
 #[serde(default)]
 pub(crate) struct RawPostmortem {
     pub required_for: List,
+    pub repository: Str,
     pub dir: Str,
     pub file: Str,
     pub sections: List,
     pub review: Field<RawReview>,
     pub git: Bool,
+    pub push: Bool,
+    pub remote: Str,
+    pub branch: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -343,6 +347,8 @@ pub(crate) struct RawAction {
     pub argv: List,
     pub confirm: Bool,
     pub timeout: Str,
+    pub service: Str,
+    pub environment: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -459,11 +459,20 @@ fn status_page_postmortem_drill_and_actions() {
 
     let postmortem = config.postmortem.as_ref().expect("postmortem");
     assert_eq!(postmortem.required_for, vec!["SEV-1", "SEV-2"]);
-    assert!(
-        postmortem.dir.ends_with("spec/docs/ops/postmortems"),
-        "relative to the file: {:?}",
-        postmortem.dir
+    // Relative to the repository holding the file: this project's checkout, or `spec/` itself
+    // when the checkout is no git repository.
+    assert_eq!(
+        postmortem.dir,
+        postmortem.repository.join("docs/ops/postmortems")
     );
+    let spec = example_path().parent().expect("spec").to_path_buf();
+    assert!(
+        tocsin_config::repository::resolve(&spec, Path::new(""))
+            .starts_with(&postmortem.repository),
+        "{:?} holds {spec:?}",
+        postmortem.repository
+    );
+    assert!(!postmortem.push);
     assert_eq!(postmortem.file, "{date}-{slug}.md");
     assert_eq!(postmortem.sections.len(), 5);
     let review = postmortem.review.as_ref().expect("review");

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod checklist;
 pub mod decide;
+pub mod deploys;
 pub mod duration;
 pub mod escalation;
 pub mod inbound;

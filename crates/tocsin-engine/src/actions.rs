@@ -6,21 +6,32 @@
 //! Templated values come only from known fields (`incident.*`, `change.*`) and are escaped for
 //! where they land: JSON-escaped in a JSON body, percent-encoded in a URL, and in an argv each
 //! element is rendered on its own and passed as one argument, whatever it contains.
+//!
+//! `change.*` is the deploy of the action's service that was live when the incident opened, and
+//! `change.previous_deploy_id` the successful deploy before it (`tocsin_core::deploys`). An
+//! action whose templates use a deploy tocsin does not know is refused before anything is sent,
+//! and the refusal is recorded with its reason: a rollback must never be sent an empty or wrong id.
 
 use std::time::Duration;
 
+use jiff::Timestamp;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 use tocsin_config::{Action, ActionKind};
 use tocsin_core::decide::Refusal;
-use tocsin_core::inbound::ChangeKind;
+use tocsin_core::deploys::{self, Scope};
+use tocsin_core::inbound::{Change, ChangeKind};
 use tocsin_core::incident::{EventKind, Incident, TimelineEvent};
-use tocsin_store::{ActionRun, RunStatus};
+use tocsin_store::{ActionRun, ChangeQuery, RunStatus};
 
 use crate::{Engine, EngineError};
 
 /// Output kept in the timeline and the run record.
 const OUTPUT_LIMIT: usize = 4096;
+
+/// How many of a service's deploy states (each deployment reports several) are read back from
+/// the incident's start to find the live deploy and the one before it.
+const DEPLOY_HISTORY: u32 = 1000;
 
 /// Where a rendered value lands, which decides how it is escaped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +46,8 @@ enum Context {
     Text,
 }
 
-/// `change.*`: the last deploy at or before the incident opened.
+/// `change.*`: the deploy of the action's service that was live when the incident opened (the
+/// record of the state in which it went live), and the successful deploy before it.
 #[derive(Debug, Default, Serialize)]
 struct ChangeView {
     id: Option<String>,
@@ -66,6 +78,94 @@ struct IncidentView {
     component: Option<String>,
 }
 
+impl ChangeView {
+    fn of(live: &Change, previous: Option<&Change>) -> Self {
+        ChangeView {
+            id: live.external_id.clone(),
+            previous_deploy_id: previous.and_then(|p| p.external_id.clone()),
+            service: live.service.clone(),
+            environment: live.environment.clone(),
+            commit: live.commit.clone(),
+            branch: live.branch.clone(),
+            author: live.author.clone(),
+            status: live.status.clone(),
+            url: live.url.clone(),
+            summary: Some(live.summary.clone()),
+        }
+    }
+}
+
+/// `change.*` for one action on one incident, with why a part of it is unknown.
+#[derive(Debug, Default)]
+struct ChangeFields {
+    view: ChangeView,
+    /// Why there is no live deploy (every `change.*` is then unknown).
+    no_live: Option<String>,
+    /// Why there is no deploy to roll back to.
+    no_previous: Option<String>,
+}
+
+/// Which `change.*` fields an action's templates use.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ChangeUse {
+    any: bool,
+    previous_deploy_id: bool,
+}
+
+/// The environment every template is read and rendered with.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // An argument or body is passed exactly as written, final newline included.
+    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+        .keep_trailing_newline(true)
+        .build()
+    {
+        env.set_syntax(syntax);
+    }
+    env
+}
+
+/// The templates of an action: its URL and body, or each argument.
+fn templates(action: &Action) -> Vec<&str> {
+    match &action.kind {
+        ActionKind::Http { url, body, .. } => std::iter::once(url.as_str())
+            .chain(body.as_deref())
+            .collect(),
+        ActionKind::Command { argv } => argv.iter().map(String::as_str).collect(),
+    }
+}
+
+/// Which `change.*` fields the action's templates read. A template that does not parse uses
+/// nothing here; rendering it reports the error.
+fn change_use(action: &Action) -> ChangeUse {
+    let env = environment();
+    let mut used = ChangeUse::default();
+    for source in templates(action) {
+        let Ok(template) = env.template_from_str(source) else {
+            continue;
+        };
+        for name in template.undeclared_variables(true) {
+            if name == "change" || name.starts_with("change.") {
+                used.any = true;
+            }
+            // `change` read whole (`{{ change }}`, `change[key]`) may read the id too.
+            if name == "change" || name == "change.previous_deploy_id" {
+                used.previous_deploy_id = true;
+            }
+        }
+    }
+    used
+}
+
+/// "`api`", or "`api` in `production`".
+fn describe_scope(scope: Scope<'_>) -> String {
+    match scope.environment {
+        Some(environment) => format!("`{}` in `{environment}`", scope.service),
+        None => format!("`{}`", scope.service),
+    }
+}
+
 /// Percent-encodes everything but RFC 3986's unreserved characters.
 fn percent_encode(text: &str) -> String {
     use std::fmt::Write as _;
@@ -82,15 +182,7 @@ fn percent_encode(text: &str) -> String {
 /// Renders one template in its context. Unknown fields are an error, not an empty string: a
 /// typo must not send `{"deployment": ""}` to a rollback endpoint.
 fn render(template: &str, context: Context, fields: &Value) -> Result<String, String> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    // An argument or body is passed exactly as written, final newline included.
-    if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
-        .keep_trailing_newline(true)
-        .build()
-    {
-        env.set_syntax(syntax);
-    }
+    let mut env = environment();
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_formatter(move |out, _state, value| {
         // `none` (a field with no value) renders as nothing.
@@ -145,6 +237,14 @@ impl Prepared {
             Prepared::Http { method, url, .. } => format!("{method} {url}"),
             Prepared::Command { argv } => serde_json::to_string(argv).unwrap_or_default(),
         }
+    }
+}
+
+/// What an action would run, its templates not filled in.
+fn describe_unrendered(action: &Action) -> String {
+    match &action.kind {
+        ActionKind::Http { method, url, .. } => format!("{method} {url}"),
+        ActionKind::Command { argv } => serde_json::to_string(argv).unwrap_or_default(),
     }
 }
 
@@ -310,28 +410,99 @@ impl Engine {
         }
     }
 
-    /// The values templates may use for this incident.
-    async fn action_fields(&self, incident: &Incident) -> Result<Value, EngineError> {
-        let deploys = self.store.changes(Some(ChangeKind::Deploy), 50).await?;
-        let mut before = deploys
-            .iter()
-            .filter(|record| record.change.occurred_at <= incident.opened_at);
-        let change = match before.next() {
-            Some(last) => ChangeView {
-                id: last.change.external_id.clone(),
-                previous_deploy_id: before.next().and_then(|p| p.change.external_id.clone()),
-                service: last.change.service.clone(),
-                environment: last.change.environment.clone(),
-                commit: last.change.commit.clone(),
-                branch: last.change.branch.clone(),
-                author: last.change.author.clone(),
-                status: last.change.status.clone(),
-                url: last.change.url.clone(),
-                summary: Some(last.change.summary.clone()),
-            },
-            None => ChangeView::default(),
+    /// `change.*` for `action` on `incident`: the deploy of the action's `service` (else the
+    /// incident's component) live when the incident opened, and the one before it.
+    async fn change_fields(
+        &self,
+        incident: &Incident,
+        action: &Action,
+    ) -> Result<ChangeFields, EngineError> {
+        let Some(service) = action.service.as_deref().or(incident.component.as_deref()) else {
+            let why = format!(
+                "tocsin cannot tell whose deploys to use: the incident names no component and \
+                 the action `{}` sets no `service`",
+                action.id
+            );
+            return Ok(ChangeFields {
+                view: ChangeView::default(),
+                no_live: Some(why.clone()),
+                no_previous: Some(why),
+            });
         };
-        Ok(Value::from(minijinja::value::Serde(Fields {
+        let scope = Scope {
+            service,
+            environment: action.environment.as_deref(),
+        };
+        let mut records = self
+            .store
+            .changes_in(&ChangeQuery {
+                service: Some(service.to_owned()),
+                kind: Some(ChangeKind::Deploy),
+                since: Timestamp::UNIX_EPOCH,
+                until: incident.opened_at,
+                limit: DEPLOY_HISTORY,
+            })
+            .await?;
+        // The store answers newest first; the selection reads ties oldest first.
+        records.reverse();
+        let changes: Vec<Change> = records.into_iter().map(|record| record.change).collect();
+        let opened = incident.opened_at;
+        let Some(found) = deploys::live_at(&changes, scope, opened) else {
+            let why = format!(
+                "no successful deploy of {} is recorded before the incident opened ({opened}){}",
+                describe_scope(scope),
+                self.other_services(service).await?
+            );
+            return Ok(ChangeFields {
+                view: ChangeView::default(),
+                no_live: Some(why.clone()),
+                no_previous: Some(why),
+            });
+        };
+        let no_previous = found.previous.is_none().then(|| {
+            format!(
+                "`{}` is the only successful deploy of {} recorded before the incident opened \
+                 ({opened}): there is no earlier one to roll back to",
+                found.live.external_id.as_deref().unwrap_or_default(),
+                describe_scope(scope),
+            )
+        });
+        Ok(ChangeFields {
+            view: ChangeView::of(found.live, found.previous),
+            no_live: None,
+            no_previous,
+        })
+    }
+
+    /// "; deploys are recorded for `checkout`, `worker`" when other services have deploys: the
+    /// hint that the host names the service differently from the incident's component.
+    async fn other_services(&self, service: &str) -> Result<String, EngineError> {
+        let recent = self.store.changes(Some(ChangeKind::Deploy), 200).await?;
+        let mut names: Vec<&str> = recent
+            .iter()
+            .filter_map(|record| record.change.service.as_deref())
+            .filter(|name| *name != service)
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        Ok(if names.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; deploys are recorded for {} (set the action's `service` to the name the host \
+                 reports)",
+                names
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+    }
+
+    /// The values templates may use for this incident.
+    fn action_fields(incident: &Incident, change: ChangeView) -> Value {
+        Value::from(minijinja::value::Serde(Fields {
             incident: IncidentView {
                 id: incident.id.clone(),
                 title: incident.title.clone(),
@@ -340,7 +511,50 @@ impl Engine {
                 component: incident.component.clone(),
             },
             change,
-        })))
+        }))
+    }
+
+    /// Records that an action was asked for and refused before anything ran, with the reason,
+    /// in one transaction; the finished (failed) run is the answer.
+    async fn refuse_run(
+        &self,
+        incident: &Incident,
+        action: &Action,
+        actor: &str,
+        reason: String,
+    ) -> Result<ActionRun, EngineError> {
+        let now = self.now();
+        let run = ActionRun {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: incident.id.clone(),
+            action_id: action.id.clone(),
+            requested_by: actor.to_owned(),
+            requested_at: now,
+            // Nothing was rendered: the templates as configured.
+            what: describe_unrendered(action),
+            status: RunStatus::Failed,
+            exit_status: None,
+            output: Some(reason.clone()),
+            finished_at: Some(now),
+        };
+        let event = TimelineEvent {
+            incident_id: incident.id.clone(),
+            at: now,
+            kind: EventKind::ActionFailed,
+            actor: actor.to_owned(),
+            text: format!(
+                "The action “{}” was not run: {reason}. Nothing was sent.",
+                action.title
+            ),
+            data: serde_json::json!({
+                "action": action.id,
+                "run": run.id,
+                "refused": reason,
+            }),
+        };
+        self.store.record_action_requested(&run, &event).await?;
+        self.bump_generation();
+        Ok(run)
     }
 
     /// Runs an action for an incident on behalf of `actor` (a responder or an admin; the caller
@@ -370,7 +584,23 @@ impl Engine {
             ))
             .into());
         }
-        let fields = self.action_fields(&incident).await?;
+        let used = change_use(&action);
+        let mut change = if used.any {
+            self.change_fields(&incident, &action).await?
+        } else {
+            ChangeFields::default()
+        };
+        // Every `change.*` needs the live deploy; only `previous_deploy_id` needs the one before.
+        let unknown = change.no_live.take().or_else(|| {
+            change
+                .no_previous
+                .take()
+                .filter(|_| used.previous_deploy_id)
+        });
+        if let Some(reason) = unknown {
+            return self.refuse_run(&incident, &action, actor, reason).await;
+        }
+        let fields = Self::action_fields(&incident, change.view);
         let prepared = prepare(&action, &fields).map_err(Refusal::Invalid)?;
         let now = self.now();
         let mut run = ActionRun {
@@ -496,6 +726,54 @@ mod tests {
             render("{{ incident.title }}", Context::Argument, &fields).expect("renders"),
             "a/b & c; rm -rf /"
         );
+    }
+
+    fn command(argv: &[&str]) -> Action {
+        Action {
+            id: "a".into(),
+            title: "A".into(),
+            kind: ActionKind::Command {
+                argv: argv.iter().map(|a| (*a).to_owned()).collect(),
+            },
+            confirm: true,
+            timeout: Duration::from_secs(30),
+            service: None,
+            environment: None,
+        }
+    }
+
+    #[test]
+    fn only_templates_that_read_a_deploy_need_one() {
+        let used = |argv: &[&str]| change_use(&command(argv));
+        assert_eq!(
+            used(&["/bin/restart", "{{ incident.id }}"]),
+            ChangeUse::default(),
+            "a restart runs whatever was deployed"
+        );
+        assert_eq!(
+            used(&["/bin/deploy-info", "{{ change.commit }}"]),
+            ChangeUse {
+                any: true,
+                previous_deploy_id: false
+            }
+        );
+        for argv in [
+            &["/bin/rollback", "{{ change.previous_deploy_id }}"][..],
+            &[
+                "/bin/rollback",
+                "{% if change.previous_deploy_id %}x{% endif %}",
+            ],
+            &["/bin/dump", "{{ change }}"],
+        ] {
+            assert_eq!(
+                used(argv),
+                ChangeUse {
+                    any: true,
+                    previous_deploy_id: true
+                },
+                "{argv:?}"
+            );
+        }
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod metrics;
 mod oncall;
 mod policy;
 pub mod postmortem;
+pub mod postmortem_git;
 mod probes;
 pub mod response;
 pub mod review_digest;
@@ -117,6 +118,8 @@ pub struct Engine {
     action_client: reqwest::Client,
     /// What each self-check last reported (see `self_check.rs`).
     self_checks: self_check::SelfChecks,
+    /// Post-mortem commits and pushes: one at a time, and the last failed push.
+    postmortem_git: postmortem_git::GitState,
 }
 
 impl std::fmt::Debug for Engine {
@@ -191,6 +194,7 @@ impl Engine {
             watchdog_client: tocsin_notify::http_client(),
             action_client: tocsin_notify::http_client(),
             self_checks: self_check::SelfChecks::default(),
+            postmortem_git: postmortem_git::GitState::default(),
             config,
             store,
             clock,

@@ -1,7 +1,7 @@
 //! Post-mortem files: the worker that writes each new draft after its resolution committed
 //! (never over a file that is already there), reading and saving a file from the UI, publishing,
-//! and the optional `git` commit. The file is the source of truth for the text; the store keeps
-//! where it is, when it is due and whether it is done.
+//! and the optional `git` commit and push (`postmortem_git.rs`). The file is the source of truth
+//! for the text; the store keeps where it is, when it is due and whether it is done.
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -74,18 +74,10 @@ pub enum FileError {
 }
 
 impl Engine {
-    /// The folder post-mortems are written to: `postmortem.dir`, or `postmortems` beside the
-    /// configuration file.
+    /// The folder post-mortems are written to: `postmortem.dir` (relative to the repository's
+    /// root), or `postmortems` there without a `[postmortem]` section.
     pub fn postmortem_dir(&self) -> PathBuf {
-        match &self.config.postmortem {
-            Some(postmortem) => postmortem.dir.clone(),
-            None => self
-                .config
-                .path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join("postmortems"),
-        }
+        self.config.postmortem_dir()
     }
 
     fn sections(&self) -> Vec<String> {
@@ -94,10 +86,6 @@ impl Engine {
             .as_ref()
             .map(|p| p.sections.clone())
             .unwrap_or_default()
-    }
-
-    fn commits_with_git(&self) -> bool {
-        self.config.postmortem.as_ref().is_some_and(|p| p.git)
     }
 
     /// The file's path, checked to be a plain name directly inside the (existing) folder.
@@ -167,11 +155,9 @@ impl Engine {
             zone: &zone,
         });
         let created = create_new(&path, &text).map_err(unavailable)?;
-        if created && self.commits_with_git() {
-            let message = format!("Post-mortem draft: {}", incident.title);
-            if let Err(error) = git_commit(&path, &message).await {
-                tracing::error!(%error, path = %path.display(), "committing the post-mortem with git failed");
-            }
+        if created {
+            self.record_in_git(&path, &format!("Post-mortem draft: {}", incident.title))
+                .await;
         }
         Ok(())
     }
@@ -247,12 +233,8 @@ impl Engine {
                 .mark_postmortem_written(incident_id, self.now())
                 .await?;
         }
-        if self.commits_with_git() {
-            let message = format!("Post-mortem edited: {incident_id}");
-            if let Err(error) = git_commit(&path, &message).await {
-                tracing::error!(%error, path = %path.display(), "committing the post-mortem with git failed");
-            }
-        }
+        self.record_in_git(&path, &format!("Post-mortem edited: {incident_id}"))
+            .await;
         Ok(())
     }
 
@@ -309,54 +291,6 @@ fn replace(path: &Path, text: &str) -> Result<(), FileError> {
     if let Err(error) = std::fs::rename(&temp, path) {
         let _ = std::fs::remove_file(&temp);
         return Err(error.into());
-    }
-    Ok(())
-}
-
-/// `git -C <dir> add -- <file>` then `git commit` of that file alone, as "tocsin": run as an
-/// argument list, never through a shell.
-async fn git_commit(path: &Path, message: &str) -> Result<(), String> {
-    let dir = path.parent().ok_or("the file has no folder")?;
-    let name = path.file_name().ok_or("the path has no file name")?;
-    let run = |args: Vec<&std::ffi::OsStr>| {
-        let mut command = tokio::process::Command::new("git");
-        command
-            .arg("-C")
-            .arg(dir)
-            .args([
-                "-c",
-                "user.name=tocsin",
-                "-c",
-                "user.email=tocsin@localhost",
-            ])
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true);
-        command
-    };
-    for args in [
-        vec!["add".as_ref(), "--".as_ref(), name],
-        vec![
-            "commit".as_ref(),
-            "--quiet".as_ref(),
-            "--author=tocsin <tocsin@localhost>".as_ref(),
-            "-m".as_ref(),
-            message.as_ref(),
-            "--".as_ref(),
-            name,
-        ],
-    ] {
-        let output = run(args)
-            .output()
-            .await
-            .map_err(|e| format!("running git: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "git exited with {}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-        }
     }
     Ok(())
 }

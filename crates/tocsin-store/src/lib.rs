@@ -321,7 +321,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Option<CheckRecord>>;
     // ── mitigation actions and customer communications ──────────────────────────────────────
     /// Records that a person asked for an action run, with its `action_requested` event, in
-    /// one transaction (before anything runs).
+    /// one transaction (before anything runs). A run refused before it started is recorded
+    /// here already finished, with its `action_failed` event.
     async fn record_action_requested(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()>;
     /// Records how a run ended, with its `action_succeeded`/`action_failed` event, in one
     /// transaction.

@@ -389,6 +389,29 @@ fn load(path: &std::path::Path) -> Result<tocsin_config::Config, tocsin_config::
     tocsin_config::load(path, &|name| std::env::var(name).ok())
 }
 
+/// Where post-mortems will be written, and what git does with them, for `tocsin check`: the
+/// resolved folder, since a relative `dir` is relative to the repository, not to the file.
+fn postmortem_summary(config: &tocsin_config::Config) -> Option<String> {
+    if !config.requires_postmortems() {
+        return None;
+    }
+    let mut line = format!("post-mortems: {}", config.postmortem_dir().display());
+    if let Some(postmortem) = config.postmortem.as_ref().filter(|p| p.git) {
+        line.push_str(", committed with git");
+        if postmortem.push {
+            line.push_str(&format!(
+                ", pushed to {} ({})",
+                postmortem.remote,
+                postmortem.branch.as_deref().map_or_else(
+                    || "the checked-out branch".to_owned(),
+                    |b| format!("branch {b}")
+                )
+            ));
+        }
+    }
+    Some(line)
+}
+
 #[allow(
     clippy::print_stderr,
     reason = "configuration errors are the command's report"
@@ -400,6 +423,9 @@ fn check(path: &std::path::Path) -> anyhow::Result<ExitCode> {
                 eprintln!("{warning}");
             }
             out(&format!("{}\n", config.summary()));
+            if let Some(line) = postmortem_summary(&config) {
+                out(&format!("{line}\n"));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(errors) => {

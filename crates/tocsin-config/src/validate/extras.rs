@@ -1,7 +1,7 @@
 //! `[status_page]`, `[postmortem]`, `[drill]` and `[[action]]`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use tocsin_core::Secret;
@@ -13,6 +13,7 @@ use crate::cron::Cron;
 use crate::extras::{Action, ActionKind, Component, Drill, Postmortem, Review, StatusPage};
 use crate::field::Field;
 use crate::raw::{RawAction, RawDrill, RawPostmortem, RawStatusPage};
+use crate::repository::{default_repository, resolve};
 use crate::spans::{join_index, join_key};
 use crate::types::Org;
 
@@ -124,23 +125,67 @@ pub(super) fn postmortem(
             })
         });
     let git = ctx.get(&raw.git, "postmortem.git").unwrap_or(false);
+    let push = ctx.get(&raw.push, "postmortem.push").unwrap_or(false);
+    if push && !git {
+        ctx.error(
+            "postmortem.push",
+            "`push = true` needs `git = true`: only a commit can be pushed",
+            Some("add `git = true` to [postmortem], or remove `push`".to_owned()),
+        );
+    }
+    let remote = ctx
+        .get(&raw.remote, "postmortem.remote")
+        .unwrap_or_else(|| "origin".to_owned());
+    if remote.trim().is_empty() || remote.starts_with('-') {
+        ctx.error(
+            "postmortem.remote",
+            format!("`{remote}` is not a git remote"),
+            Some("name a remote of the repository, like \"origin\", or give its URL".to_owned()),
+        );
+    }
+    let branch = ctx.get(&raw.branch, "postmortem.branch");
+    if let Some(branch) = &branch
+        && !is_branch_name(branch)
+    {
+        ctx.error(
+            "postmortem.branch",
+            format!("`{branch}` is not a branch name git accepts"),
+            Some(
+                "use letters, digits, `-`, `_`, `.` and `/` between names, like \"main\" or \"ops/postmortems\""
+                    .to_owned(),
+            ),
+        );
+    }
+    let repository = match ctx.get(&raw.repository, "postmortem.repository") {
+        Some(repository) => resolve(base, Path::new(&repository)),
+        None => default_repository(base),
+    };
     Some(Postmortem {
         required_for,
-        dir: resolve(base, &dir),
+        dir: resolve(&repository, Path::new(&dir)),
+        repository,
         file,
         sections,
         review,
         git,
+        push,
+        remote,
+        branch,
     })
 }
 
-fn resolve(base: &Path, dir: &str) -> PathBuf {
-    let dir = Path::new(dir);
-    if dir.is_absolute() {
-        dir.to_path_buf()
-    } else {
-        base.join(dir)
-    }
+/// A branch name safe to put in `HEAD:refs/heads/<branch>`: names of letters, digits, `-`, `_`
+/// and `.` joined by single `/`, none starting with `-` or `.` or ending with `.lock`.
+fn is_branch_name(branch: &str) -> bool {
+    branch.split('/').all(|part| {
+        !part.is_empty()
+            && !part.starts_with(['-', '.'])
+            && !part.ends_with(".lock")
+            && !part.contains("..")
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    })
 }
 
 fn file_pattern(ctx: &mut Ctx, file: &str) {
@@ -245,10 +290,37 @@ pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
 pub(crate) fn action_keys(kind: &str) -> &'static [&'static str] {
     match kind {
         "http" => &[
-            "id", "title", "type", "confirm", "timeout", "method", "url", "headers", "body",
+            "id",
+            "title",
+            "type",
+            "confirm",
+            "timeout",
+            "service",
+            "environment",
+            "method",
+            "url",
+            "headers",
+            "body",
         ],
-        "command" => &["id", "title", "type", "confirm", "timeout", "argv"],
-        _ => &["id", "title", "type", "confirm", "timeout"],
+        "command" => &[
+            "id",
+            "title",
+            "type",
+            "confirm",
+            "timeout",
+            "service",
+            "environment",
+            "argv",
+        ],
+        _ => &[
+            "id",
+            "title",
+            "type",
+            "confirm",
+            "timeout",
+            "service",
+            "environment",
+        ],
     }
 }
 
@@ -268,6 +340,8 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
         let timeout = ctx
             .duration(&raw.timeout, &key("timeout"), true)
             .unwrap_or(Duration::from_secs(30));
+        let service = ctx.get(&raw.service, &key("service"));
+        let environment = ctx.get(&raw.environment, &key("environment"));
         if !raw.kind.is_present() {
             ctx.missing(&key("type"), "\"http\"");
         }
@@ -344,6 +418,8 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                 kind,
                 confirm,
                 timeout,
+                service,
+                environment,
             });
         }
     }

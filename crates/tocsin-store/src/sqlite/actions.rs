@@ -131,8 +131,8 @@ impl SqliteStore {
     ) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         sqlx::query(
-            "INSERT INTO action_runs (id, incident_id, action_id, requested_by, requested_at, what, status) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO action_runs (id, incident_id, action_id, requested_by, requested_at, what, status, exit_status, output, finished_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&run.id)
         .bind(&run.incident_id)
@@ -141,6 +141,9 @@ impl SqliteStore {
         .bind(ms(run.requested_at))
         .bind(&run.what)
         .bind(run.status.as_str())
+        .bind(run.exit_status)
+        .bind(&run.output)
+        .bind(run.finished_at.map(ms))
         .execute(&mut *tx)
         .await?;
         insert_event(&mut tx, event).await?;

@@ -36,11 +36,13 @@ fn item(incident: Option<&str>, item: &ActionItem) -> Value {
     value
 }
 
+/// The post-mortems, and the last failed `git push` of their commits (`null` when none).
 pub async fn list(_caller: Caller, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let views = state.engine.postmortems().await?;
-    Ok(Json(
-        json!({ "postmortems": views.iter().map(view).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(json!({
+        "postmortems": views.iter().map(view).collect::<Vec<_>>(),
+        "push_failure": state.engine.postmortem_push_failure(),
+    })))
 }
 
 /// One post-mortem with its file's text as it is on disk now and its action items.
@@ -60,6 +62,7 @@ pub async fn show(
             .collect::<Vec<_>>()
     );
     body["text"] = json!(text);
+    body["push_failure"] = json!(state.engine.postmortem_push_failure());
     Ok(Json(body))
 }
 

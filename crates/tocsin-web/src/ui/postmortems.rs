@@ -28,6 +28,27 @@ struct Row {
     path: String,
 }
 
+/// The last failed push of post-mortem commits, as the pages show it.
+#[derive(Debug, Serialize)]
+struct PushFailureView {
+    remote: String,
+    branch: Option<String>,
+    at: When,
+    error: String,
+}
+
+fn push_failure(state: &AppState, times: &Times) -> Option<PushFailureView> {
+    state
+        .engine
+        .postmortem_push_failure()
+        .map(|failure| PushFailureView {
+            remote: failure.remote,
+            branch: failure.branch,
+            at: times.when(failure.at),
+            error: failure.error,
+        })
+}
+
 fn row(times: &Times, view: &PostmortemView) -> Row {
     Row {
         incident: view.incident_id.clone(),
@@ -55,7 +76,11 @@ pub async fn list(
         &user,
         "postmortems",
         "ui/postmortems.html",
-        context! { postmortems => value(rows), zone => times.zone_name() },
+        context! {
+            postmortems => value(rows),
+            zone => times.zone_name(),
+            push_failure => value(push_failure(&state, &times)),
+        },
     )
 }
 
@@ -96,6 +121,7 @@ async fn editor(
             text => text,
             action_items => value(items),
             saved => saved,
+            push_failure => value(push_failure(state, &times)),
         },
     )
 }

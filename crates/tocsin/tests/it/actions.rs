@@ -1,6 +1,8 @@
 //! Mitigation actions as people run them: through the API with a confirmation, through the UI's
 //! confirmation step, refused to viewers; a hostile incident title reaches a real program as one
-//! literal argument; an HTTP action's JSON body stays valid JSON; a hung command is killed.
+//! literal argument; an HTTP action's JSON body stays valid JSON; a hung command is killed; a
+//! rollback goes to the deploy before the live one, as Railway's hooks reported them, and is
+//! refused (recorded, nothing sent) when there is none.
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -38,14 +40,29 @@ type = "command"
 argv = ["/usr/bin/printf", "[%s]\n", "{{{{ incident.title }}}}", "{{{{ incident.severity }}}}"]
 confirm = true
 
+[[integration]]
+id = "railway"
+type = "railway"
+token = "rw-token"
+
 [[action]]
 id = "rollback"
 title = "Roll back"
 type = "http"
 url = "{sink}/rollback?incident={{{{ incident.id }}}}&title={{{{ incident.title }}}}"
 headers = {{ Authorization = "Bearer rollback-token" }}
-body = '{{"reason": "{{{{ incident.title }}}}", "deployment": "{{{{ change.previous_deploy_id }}}}"}}'
+body = '{{"reason": "{{{{ incident.title }}}}", "deployment": "{{{{ change.previous_deploy_id }}}}", "live": "{{{{ change.id }}}}"}}'
 confirm = false
+
+[[action]]
+id = "rollback-checkout"
+title = "Roll back checkout in production"
+type = "http"
+url = "{sink}/rollback-checkout"
+body = '{{"deployment": "{{{{ change.previous_deploy_id }}}}"}}'
+confirm = false
+service = "checkout"
+environment = "production"
 
 [[action]]
 id = "hang"
@@ -63,11 +80,62 @@ async fn declare(app: &TestApp, title: &str) -> String {
     let (status, body) = app
         .post(
             "/api/v1/incidents",
-            json!({ "title": title, "severity": "SEV-1" }),
+            json!({ "title": title, "severity": "SEV-1", "component": "api" }),
         )
         .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_str().expect("id").to_owned()
+}
+
+/// Posts one state of a Railway deployment through the Railway hook, in Railway's current
+/// payload shape (`type: "Deployment.<state>"`, names under `resource`), `minutes` before the
+/// tests' epoch (when the incidents here open).
+async fn railway(
+    app: &TestApp,
+    service: &str,
+    environment: &str,
+    id: &str,
+    state: &str,
+    minutes: i64,
+) {
+    let at = crate::support::epoch() - jiff::SignedDuration::from_mins(minutes);
+    let hook = json!({
+        "type": format!("Deployment.{state}"),
+        "details": {
+            "id": id,
+            "source": "GitHub",
+            "status": state.to_uppercase(),
+            "branch": "main",
+            "commitHash": format!("{id}-sha"),
+            "commitAuthor": "sami",
+            "commitMessage": format!("Release {id}")
+        },
+        "resource": {
+            "workspace": { "id": "0d8e4a61-7c2b-4f39-9e15-a3b6c8d0f274", "name": "Acme" },
+            "project": { "id": "5f2a9c1e-8b3d-4e7f-a6c0-1d9e2b4f7a83", "name": "dealix" },
+            "environment": { "id": format!("env-{environment}"), "name": environment, "isEphemeral": false },
+            "service": { "id": format!("svc-{service}"), "name": service },
+            "deployment": { "id": id }
+        },
+        "severity": "INFO",
+        "timestamp": at.to_string(),
+    });
+    let response = app
+        .http
+        .post(app.url("/hooks/railway?token=rw-token"))
+        .body(hook.to_string())
+        .send()
+        .await
+        .expect("POST the Railway hook");
+    assert_eq!(response.status().as_u16(), 202, "{state} of {id}");
+}
+
+/// One whole Railway deployment that went live: building, deploying, success, a minute apart,
+/// the last `minutes` before the epoch.
+async fn deployed(app: &TestApp, service: &str, environment: &str, id: &str, minutes: i64) {
+    for (state, before) in [("building", 2), ("deploying", 1), ("success", 0)] {
+        railway(app, service, environment, id, state, minutes + before).await;
+    }
 }
 
 async fn runs(app: &TestApp, id: &str) -> Vec<Value> {
@@ -136,6 +204,8 @@ async fn a_confirm_action_waits_for_confirmation_and_gets_a_hostile_title_as_one
 async fn an_http_action_sends_json_escaped_values_and_a_url_encoded_query() {
     let sink = Sink::start().await;
     let app = TestApp::start(&config(&sink)).await;
+    deployed(&app, "api", "production", "dep-A", 60).await;
+    deployed(&app, "api", "production", "dep-B", 30).await;
     let title = "Payments \"stuck\" \\ retry & 50% off";
     let id = declare(&app, title).await;
 
@@ -162,7 +232,7 @@ async fn an_http_action_sends_json_escaped_values_and_a_url_encoded_query() {
     assert_eq!(request.header("content-type"), Some("application/json"));
     let body: Value = serde_json::from_str(&request.text()).expect("the body is valid JSON");
     assert_eq!(body["reason"], title);
-    assert_eq!(body["deployment"], "", "no deploy recorded: an empty id");
+    assert_eq!(body["deployment"], "dep-A");
     let query = request.query.clone().expect("a query");
     let pairs: Vec<(String, String)> = query
         .split('&')
@@ -178,6 +248,129 @@ async fn an_http_action_sends_json_escaped_values_and_a_url_encoded_query() {
     );
     // The token is not in the audit record.
     assert!(!run.to_string().contains("rollback-token"));
+}
+
+#[tokio::test]
+async fn a_rollback_goes_to_the_deploy_before_the_live_one_not_to_an_earlier_state_of_it() {
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config(&sink)).await;
+    // Railway reports every state of a deployment under its one id: A then B went live.
+    deployed(&app, "api", "production", "dep-A", 90).await;
+    deployed(&app, "api", "production", "dep-B", 20).await;
+    let id = declare(&app, "API down after the release").await;
+
+    let (status, run) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/actions/rollback"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let received = sink.received();
+    let request = received
+        .iter()
+        .find(|r| r.path == "/rollback")
+        .expect("the rollback request");
+    let body: Value = serde_json::from_str(&request.text()).expect("JSON");
+    assert_eq!(
+        body["live"], "dep-B",
+        "the deploy live when the incident began"
+    );
+    assert_eq!(
+        body["deployment"], "dep-A",
+        "the successful deploy before it"
+    );
+}
+
+#[tokio::test]
+async fn with_one_deploy_ever_the_rollback_is_refused_with_the_reason_and_nothing_is_sent() {
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config(&sink)).await;
+    deployed(&app, "api", "production", "dep-A", 30).await;
+    // A later deploy that failed never went live: nothing to roll back to either.
+    railway(&app, "api", "production", "dep-F", "building", 12).await;
+    railway(&app, "api", "production", "dep-F", "failed", 10).await;
+    let id = declare(&app, "API down").await;
+
+    let (status, run) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/actions/rollback"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "failed", "{run}");
+    let reason = run["output"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        reason.contains("`dep-A` is the only successful deploy of `api`")
+            && reason.contains("no earlier one to roll back to"),
+        "{reason}"
+    );
+    assert!(sink.received().is_empty(), "nothing was sent");
+
+    // The timeline says who asked and why it did not run; the run is on the audit trail.
+    let events = timeline(&app, &id).await;
+    let last = events.last().expect("an event");
+    assert_eq!(last["kind"], "action_failed");
+    assert_eq!(last["actor"], "admin");
+    let text = last["text"].as_str().unwrap_or_default();
+    assert!(
+        text.starts_with("The action “Roll back” was not run: "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&reason) && text.ends_with("Nothing was sent."),
+        "{text}"
+    );
+    let runs = runs(&app, &id).await;
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["output"], reason.as_str());
+}
+
+#[tokio::test]
+async fn deploys_count_for_the_action_s_service_and_environment_or_the_incident_s_component() {
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config(&sink)).await;
+    deployed(&app, "checkout", "production", "co-1", 90).await;
+    deployed(&app, "checkout", "production", "co-2", 60).await;
+    // Staging deploys of the same service, after production's, are not production's.
+    deployed(&app, "checkout", "staging", "co-stg", 10).await;
+    let id = declare(&app, "API down").await;
+
+    // `rollback` follows the incident's component, `api`: Railway reported none of its deploys.
+    let (status, run) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/actions/rollback"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "failed", "{run}");
+    let reason = run["output"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("no successful deploy of `api` is recorded before the incident opened")
+            && reason.contains("deploys are recorded for `checkout`"),
+        "{reason}"
+    );
+    assert!(sink.received().is_empty(), "nothing was sent");
+
+    // `rollback-checkout` names its service and environment.
+    let (status, run) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/actions/rollback-checkout"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let received = sink.received();
+    let request = received
+        .iter()
+        .find(|r| r.path == "/rollback-checkout")
+        .expect("the rollback request");
+    let body: Value = serde_json::from_str(&request.text()).expect("JSON");
+    assert_eq!(body["deployment"], "co-1");
 }
 
 #[tokio::test]

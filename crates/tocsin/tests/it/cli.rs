@@ -119,6 +119,38 @@ notify = []
 }
 
 #[test]
+fn check_prints_the_post_mortem_folder_at_the_root_of_the_repository_holding_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("app");
+    let ops = repo.join("deploy");
+    std::fs::create_dir_all(&ops).unwrap();
+    let init = std::process::Command::new("git")
+        .args(["init", "--quiet"])
+        .arg(&repo)
+        .output()
+        .expect("git init");
+    assert!(init.status.success(), "{init:?}");
+    let path = ops.join("tocsin.toml");
+    std::fs::write(
+        &path,
+        "[org]\nname = \"Acme\"\n\n[[severity]]\nid = \"SEV-1\"\nrespond_within = \"15m\"\n\n\
+         [postmortem]\nrequired_for = [\"SEV-1\"]\ndir = \"docs/ops/postmortems\"\ngit = true\npush = true\n",
+    )
+    .unwrap();
+    let output = tocsin(&["check", "--config", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let expected = format!(
+        "post-mortems: {}, committed with git, pushed to origin (the checked-out branch)",
+        repo.join("docs/ops/postmortems").display()
+    );
+    assert!(
+        stdout.lines().any(|line| line == expected),
+        "{stdout}\nexpected: {expected}"
+    );
+}
+
+#[test]
 fn check_lists_every_error_with_its_line_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");

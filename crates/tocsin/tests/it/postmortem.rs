@@ -1,6 +1,7 @@
 //! Post-mortems, the weekly review and response metrics, end to end: a resolved SEV-1 writes its
 //! draft file, the file on disk is the text, reminders come at 24 h before and at the deadline,
-//! `git = true` commits it, and the metrics add up on a known set of incidents.
+//! `git = true` commits it, `push = true` pushes it to a real (local, bare) remote — a failed
+//! push shown and retried by the next write — and the metrics add up on a known set of incidents.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,6 +14,11 @@ const HOUR: Duration = Duration::from_secs(3600);
 const MINUTE: Duration = Duration::from_secs(60);
 
 fn config(sink: &Sink, git: bool) -> String {
+    config_with(sink, &format!("git = {git}"))
+}
+
+/// The configuration with `extra` lines at the end of `[postmortem]`.
+fn config_with(sink: &Sink, extra: &str) -> String {
     format!(
         r#"
 [server]
@@ -52,7 +58,7 @@ dir = "docs/ops/postmortems"
 file = "{{date}}-{{slug}}.md"
 sections = ["Timeline", "Root cause", "What worked", "What didn't", "Action items to prevent recurrence"]
 review = {{ every = "1w", at = "sun 10:00", channel = "slack-alerts" }}
-git = {git}
+{extra}
 "#,
         token = crate::support::TOKEN,
         sink = sink.url,
@@ -407,6 +413,130 @@ async fn with_git_the_draft_is_committed_in_the_repository_holding_the_folder() 
     );
     // Nothing else was committed (the config and database are not the post-mortem's business).
     assert!(!log.contains("tocsin.toml"), "{log}");
+}
+
+/// A working repository at `<app>/repo` whose `origin` (or `remote`) is a fresh bare repository,
+/// for `[postmortem] repository = "repo"`. Returns (working tree, bare repository).
+fn repositories(app: &TestApp, remote: Option<&str>) -> (PathBuf, tempfile::TempDir) {
+    let work = app.dir().join("repo");
+    std::fs::create_dir_all(&work).expect("the working tree");
+    git(&work, &["init", "--quiet", "--initial-branch=main"]);
+    let bare = tempfile::tempdir().expect("a folder for the remote");
+    git(bare.path(), &["init", "--quiet", "--bare"]);
+    if let Some(remote) = remote {
+        git(
+            &work,
+            &[
+                "remote",
+                "add",
+                remote,
+                bare.path().to_str().expect("UTF-8"),
+            ],
+        );
+    }
+    (work, bare)
+}
+
+async fn push_failure(app: &TestApp) -> Value {
+    let (status, body) = app.get("/api/v1/postmortems").await;
+    assert_eq!(status, 200, "{body}");
+    body["push_failure"].clone()
+}
+
+#[tokio::test]
+async fn with_push_the_draft_reaches_the_remote_of_the_repository_it_belongs_to() {
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config_with(
+        &sink,
+        "repository = \"repo\"\ngit = true\npush = true",
+    ))
+    .await;
+    let (work, bare) = repositories(&app, Some("origin"));
+    // `dir` is relative to the repository, not to the configuration file beside it.
+    assert_eq!(dir(&app), work.join("docs/ops/postmortems"));
+
+    resolved_sev1(&app, "Checkout API down").await;
+    let file = "docs/ops/postmortems/2026-11-26-checkout-api-down.md";
+    let log = git(
+        bare.path(),
+        &["log", "main", "--format=%an|%s", "--name-only"],
+    );
+    assert!(
+        log.contains("tocsin|Post-mortem draft: Checkout API down") && log.contains(file),
+        "the remote's main branch has the draft's commit: {log}"
+    );
+    assert_eq!(
+        git(bare.path(), &["show", &format!("main:{file}")]),
+        std::fs::read_to_string(work.join(file)).expect("the file"),
+        "the pushed file is the file on disk"
+    );
+    assert_eq!(push_failure(&app).await, Value::Null);
+}
+
+#[tokio::test]
+async fn a_failed_push_keeps_the_file_is_shown_and_the_next_write_pushes_again() {
+    let sink = Sink::start().await;
+    let app = TestApp::start(&config_with(
+        &sink,
+        "repository = \"repo\"\ngit = true\npush = true\nremote = \"backup\"\nbranch = \"postmortems\"",
+    ))
+    .await;
+    // The remote `backup` does not exist yet: the push fails.
+    let (work, bare) = repositories(&app, None);
+    let id = resolved_sev1(&app, "Checkout API down").await;
+    let path = dir(&app).join("2026-11-26-checkout-api-down.md");
+    assert!(path.exists(), "the file is written whatever the push does");
+    assert!(
+        git(&work, &["log", "--format=%s"]).contains("Post-mortem draft: Checkout API down"),
+        "and committed"
+    );
+
+    let failure = push_failure(&app).await;
+    assert_eq!(failure["remote"], "backup", "{failure}");
+    assert_eq!(failure["branch"], "postmortems", "{failure}");
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("backup"),
+        "git's reason: {failure}"
+    );
+    let (http, cookie) = signed_in(&app).await;
+    let (status, list) = page(&http, &cookie, app.url("/postmortems")).await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains(r#"id="push-failure""#) && list.contains("<code>backup</code>"),
+        "{list}"
+    );
+
+    // The remote is added; the next write (an edit) pushes both commits.
+    git(
+        &work,
+        &[
+            "remote",
+            "add",
+            "backup",
+            bare.path().to_str().expect("UTF-8"),
+        ],
+    );
+    let response = app
+        .http
+        .put(app.url(&format!("/api/v1/postmortems/{id}")))
+        .bearer_auth(crate::support::TOKEN)
+        .json(&json!({ "text": "# Checkout API down\n\nRoot cause: an expired key.\n" }))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["push_failure"], Value::Null, "{body}");
+    let log = git(bare.path(), &["log", "postmortems", "--format=%s"]);
+    assert_eq!(
+        log,
+        format!("Post-mortem edited: {id}\nPost-mortem draft: Checkout API down\n")
+    );
+    let (_, list) = page(&http, &cookie, app.url("/postmortems")).await;
+    assert!(!list.contains(r#"id="push-failure""#), "{list}");
 }
 
 #[tokio::test]
