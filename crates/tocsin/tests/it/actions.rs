@@ -43,7 +43,7 @@ confirm = true
 [[integration]]
 id = "railway"
 type = "railway"
-token = "rw-token"
+token = "rw-token-0123456789abcdef"
 
 [[action]]
 id = "rollback"
@@ -122,7 +122,7 @@ async fn railway(
     });
     let response = app
         .http
-        .post(app.url("/hooks/railway?token=rw-token"))
+        .post(app.url("/hooks/railway?token=rw-token-0123456789abcdef"))
         .body(hook.to_string())
         .send()
         .await
