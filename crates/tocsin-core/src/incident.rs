@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// incident is `triggered` again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum IncidentState {
     Triggered,
     Acknowledged,
@@ -69,6 +70,7 @@ pub struct Incident {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertStatus {
     Firing,
     Resolved,

@@ -7,6 +7,7 @@ use crate::check::CheckOutcome;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MonitorStatus {
     /// Not checked yet.
     Pending,

@@ -82,6 +82,7 @@ pub struct CustomerComms {
 
 /// A customer notice's text in one locale.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerText {
     pub subject: String,
     pub body: String,

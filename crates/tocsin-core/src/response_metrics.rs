@@ -13,6 +13,7 @@ use crate::incident::Incident;
 
 /// One month and severity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthRow {
     /// `2026-11`.
     pub month: String,

@@ -18,6 +18,7 @@ const PUSH_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The last push of post-mortem commits that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushFailure {
     /// The remote pushed to.
     pub remote: String,

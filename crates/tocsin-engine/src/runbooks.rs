@@ -45,6 +45,7 @@ pub fn policy(config: &Config) -> RunbookPolicy {
 /// An incident's checklist as shown: each section (a phase when it has a deadline) and its
 /// items with their ticks and live facts.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChecklistView {
     pub id: String,
     pub title: String,
@@ -53,6 +54,7 @@ pub struct ChecklistView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhaseView {
     pub title: String,
     /// The incident's start plus the phase's "Within N minutes"; `None` for a plain section.
@@ -63,6 +65,7 @@ pub struct PhaseView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemView {
     pub id: String,
     /// The item's text, directives left out.
@@ -77,6 +80,7 @@ pub struct ItemView {
 /// A directive's live value.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Fact {
     /// `{{ monitor "id" }}` and `{{ since "id" }}`.
     Monitor {
@@ -109,6 +113,7 @@ pub enum Fact {
 
 /// A change, with how long before the incident began it happened.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeView {
     pub kind: String,
     pub summary: String,
@@ -161,6 +166,7 @@ impl ChangeView {
 
 /// The first-five-minutes card: what the runbook's diagnosis questions ask, answered.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Card {
     /// The monitor that opened the incident, if a monitor did.
     pub monitor: Option<MonitorFacts>,
@@ -175,6 +181,7 @@ pub struct Card {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonitorFacts {
     pub id: String,
     pub name: String,
@@ -188,6 +195,7 @@ pub struct MonitorFacts {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnCallFact {
     pub schedule: String,
     pub contact: String,
@@ -195,6 +203,7 @@ pub struct OnCallFact {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CallFact {
     pub id: String,
     pub name: String,
@@ -205,6 +214,7 @@ pub struct CallFact {
 
 /// A suggested common issue.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub id: String,
     pub title: String,

@@ -7,6 +7,7 @@ use tocsin_core::notice::CustomerText;
 /// How an action run ended (or that it has not yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RunStatus {
     Running,
     Succeeded,
@@ -34,6 +35,7 @@ impl RunStatus {
 
 /// One run of an `[[action]]`: the audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionRun {
     pub id: String,
     pub incident_id: String,
@@ -52,6 +54,7 @@ pub struct ActionRun {
 
 /// A customer notice as kept: a draft or approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommsRecord {
     pub id: String,
     pub incident_id: String,

@@ -4,8 +4,25 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use tocsin_core::decide::Refusal;
 use tocsin_engine::{EngineError, TokenError};
+use utoipa::ToSchema;
+
+/// Every API error's body: `{"error": {"code", "message"}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable word for programs: `invalid_request`, `not_found`, `unauthorized`,
+    /// `forbidden`, `conflict`, `busy`, `unavailable`, `internal`, …
+    code: &'static str,
+    /// What was wrong, in one sentence for people.
+    message: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -41,7 +58,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         if let Some(seconds) = self.retry_after {
             response

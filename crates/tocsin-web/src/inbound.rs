@@ -2,28 +2,63 @@
 //! webhooks (`/hooks/{integration}`) and heartbeat pings (`/ping/{key}`). Each request is
 //! authenticated, parsed by a pure parser, and committed before the 2xx.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, post};
-use axum::{Json, Router};
-use serde_json::json;
+use serde::Serialize;
 use subtle::ConstantTimeEq;
 use tocsin_config::IntegrationKind;
 use tocsin_core::inbound::{self, Inbound, IntegrationContext, ParseError};
 use tocsin_engine::{Delivery, EngineError};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v2/enqueue", post(pagerduty_event))
-        .route("/v2/change/enqueue", post(pagerduty_change))
-        .route("/hooks/{integration}", post(hook))
-        .route("/ping/{key}", any(ping))
-        .route("/ping/{key}/{suffix}", any(ping_with))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(pagerduty_event))
+        .routes(routes!(pagerduty_change))
+        .routes(routes!(hook))
+        .routes(routes!(ping_get, ping_post))
+        .routes(routes!(ping_with_get, ping_with_post))
+}
+
+/// PagerDuty's own answer to an accepted event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PagerDutyAccepted {
+    /// `success`.
+    status: &'static str,
+    message: &'static str,
+    /// The incident key: the event's own, or one tocsin made for a trigger without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dedup_key: Option<String>,
+}
+
+/// PagerDuty's own answer to an event it refused.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PagerDutyInvalid {
+    /// `invalid event`.
+    status: &'static str,
+    message: &'static str,
+    /// What was wrong, one sentence each.
+    errors: Vec<String>,
+}
+
+/// A webhook's signals, committed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HookAccepted {
+    /// `accepted`.
+    status: &'static str,
+    /// Signals and changes that were decided on.
+    applied: usize,
+    /// Items already seen (the sender's delivery id) or that changed nothing.
+    ignored: usize,
 }
 
 fn same(a: &str, b: &str) -> bool {
@@ -71,7 +106,11 @@ fn check_severities(items: &[Inbound], ctx: &IntegrationContext) -> Result<(), S
 // ── PagerDuty Events API v2 ─────────────────────────────────────────────────────────────────
 
 fn pd_invalid(errors: Vec<String>) -> Response {
-    let body = json!({ "status": "invalid event", "message": "Event object is invalid", "errors": errors });
+    let body = PagerDutyInvalid {
+        status: "invalid event",
+        message: "Event object is invalid",
+        errors,
+    };
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }
 
@@ -90,6 +129,20 @@ fn pagerduty_context(state: &AppState, routing_key: &str) -> Option<IntegrationC
     state.engine.integration_context(&id)
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/enqueue",
+    operation_id = "pagerduty_enqueue",
+    tag = "signals",
+    security(()),
+    request_body(content = Value, description = "A PagerDuty Events API v2 event (`routing_key` = a `pagerduty` integration's `key`, `event_action` trigger/acknowledge/resolve, `dedup_key`, `payload.summary/source/severity/…`), in PagerDuty's own format"),
+    responses(
+        (status = 202, description = "Committed", body = PagerDutyAccepted),
+        (status = 400, description = "Invalid, or an unknown `routing_key` (PagerDuty's shape)", body = PagerDutyInvalid),
+        (status = 413, description = "Over the size limit", body = ErrorBody),
+        (status = 429, description = "Shedding load; retry after `Retry-After`", body = ErrorBody),
+    )
+)]
 async fn pagerduty_event(
     State(state): State<AppState>,
     raw: Result<Bytes, BytesRejection>,
@@ -118,10 +171,14 @@ async fn pagerduty_event(
         Ok(_) => {
             state.engine.counters().signals_accepted(&ctx.id, 1);
             (
-            StatusCode::ACCEPTED,
-            Json(json!({ "status": "success", "message": "Event processed", "dedup_key": dedup_key })),
-        )
-            .into_response()
+                StatusCode::ACCEPTED,
+                Json(PagerDutyAccepted {
+                    status: "success",
+                    message: "Event processed",
+                    dedup_key: Some(dedup_key),
+                }),
+            )
+                .into_response()
         }
         Err(error) => {
             state.engine.counters().signal_rejected(&ctx.id);
@@ -130,6 +187,19 @@ async fn pagerduty_event(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/change/enqueue",
+    operation_id = "pagerduty_change_enqueue",
+    tag = "signals",
+    security(()),
+    request_body(content = Value, description = "A PagerDuty change event (deploys, merges), in PagerDuty's own format"),
+    responses(
+        (status = 202, description = "Recorded", body = PagerDutyAccepted),
+        (status = 400, description = "Invalid, or an unknown `routing_key` (PagerDuty's shape)", body = PagerDutyInvalid),
+        (status = 413, description = "Over the size limit", body = ErrorBody),
+    )
+)]
 async fn pagerduty_change(
     State(state): State<AppState>,
     raw: Result<Bytes, BytesRejection>,
@@ -155,7 +225,11 @@ async fn pagerduty_change(
     {
         Ok(_) => (
             StatusCode::ACCEPTED,
-            Json(json!({ "status": "success", "message": "Change event processed" })),
+            Json(PagerDutyAccepted {
+                status: "success",
+                message: "Change event processed",
+                dedup_key: None,
+            }),
         )
             .into_response(),
         Err(error) => engine_error(error),
@@ -184,6 +258,26 @@ fn parse_failed(error: ParseError) -> Response {
 
 /// [`hook_request`], counted for `/metrics`: a refused request of a configured integration
 /// counts as one rejection (its body may not even parse into signals to count).
+#[utoipa::path(
+    post,
+    path = "/hooks/{integration}",
+    operation_id = "webhook",
+    tag = "signals",
+    security(()),
+    params(
+        ("integration" = String, Path, description = "The integration's id in the configuration"),
+        ("token" = Option<String>, Query, description = "The integration's token (`uptimerobot`, `railway`)"),
+    ),
+    request_body(content = Value, description = "The sender's own webhook, by the integration's `type`: `alertmanager` (webhook v4), `sentry`, `github`, `uptimerobot`, `railway`, `generic` (Standard Webhooks). Authenticated per type: `Authorization: Bearer` (alertmanager), `Sentry-Hook-Signature`, `X-Hub-Signature-256`, `?token=` (uptimerobot, railway), `webhook-id`/`webhook-timestamp`/`webhook-signature` (generic)"),
+    responses(
+        (status = 202, description = "Committed", body = HookAccepted),
+        (status = 400, description = "Malformed; the message says what", body = ErrorBody),
+        (status = 401, description = "A bad or missing signature or token", body = ErrorBody),
+        (status = 404, description = "No such integration", body = ErrorBody),
+        (status = 413, description = "Over the size limit", body = ErrorBody),
+        (status = 429, description = "Over the integration's rate limit, or shedding load; retry after `Retry-After`", body = ErrorBody),
+    )
+)]
 async fn hook(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -323,10 +417,14 @@ async fn hook_request(
                 .counters()
                 .signals_accepted(&id, u64::try_from(count).unwrap_or(u64::MAX));
             (
-            StatusCode::ACCEPTED,
-            Json(json!({ "status": "accepted", "applied": accepted.applied, "ignored": accepted.ignored })),
-        )
-            .into_response()
+                StatusCode::ACCEPTED,
+                Json(HookAccepted {
+                    status: "accepted",
+                    applied: accepted.applied,
+                    ignored: accepted.ignored,
+                }),
+            )
+                .into_response()
         }
         Err(error) => engine_error(error),
     }
@@ -341,11 +439,81 @@ fn token_from_query(query: &str) -> Option<String> {
 
 // ── /ping/{key} ─────────────────────────────────────────────────────────────────────────────
 
-async fn ping(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+// Healthchecks.io takes GET or POST (and HEAD, which axum answers from GET). One handler per
+// method, so that each operation of the OpenAPI document has its own id.
+
+#[utoipa::path(
+    get,
+    path = "/ping/{key}",
+    operation_id = "ping_get",
+    tag = "signals",
+    security(()),
+    params(("key" = String, Path, description = "The heartbeat monitor's key")),
+    responses(
+        (status = 200, description = "`OK`: the job succeeded", content_type = "text/plain", body = String),
+        (status = 404, description = "`not found`: no heartbeat has this key", content_type = "text/plain", body = String),
+    )
+)]
+async fn ping_get(State(state): State<AppState>, Path(key): Path<String>) -> Response {
     record_ping(&state, &key, None).await
 }
 
-async fn ping_with(
+#[utoipa::path(
+    post,
+    path = "/ping/{key}",
+    operation_id = "ping_post",
+    tag = "signals",
+    security(()),
+    params(("key" = String, Path, description = "The heartbeat monitor's key")),
+    responses(
+        (status = 200, description = "`OK`: the job succeeded", content_type = "text/plain", body = String),
+        (status = 404, description = "`not found`: no heartbeat has this key", content_type = "text/plain", body = String),
+    )
+)]
+async fn ping_post(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    record_ping(&state, &key, None).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/ping/{key}/{suffix}",
+    operation_id = "ping_with_suffix_get",
+    tag = "signals",
+    security(()),
+    params(
+        ("key" = String, Path, description = "The heartbeat monitor's key"),
+        ("suffix" = String, Path, description = "`start` (a run began), `fail`, or the job's exit status (0 is success)"),
+    ),
+    responses(
+        (status = 200, description = "`OK`", content_type = "text/plain", body = String),
+        (status = 400, description = "`invalid url format`: an unknown suffix", content_type = "text/plain", body = String),
+        (status = 404, description = "`not found`: no heartbeat has this key", content_type = "text/plain", body = String),
+    )
+)]
+async fn ping_with_get(
+    State(state): State<AppState>,
+    Path((key, suffix)): Path<(String, String)>,
+) -> Response {
+    record_ping(&state, &key, Some(&suffix)).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/ping/{key}/{suffix}",
+    operation_id = "ping_with_suffix_post",
+    tag = "signals",
+    security(()),
+    params(
+        ("key" = String, Path, description = "The heartbeat monitor's key"),
+        ("suffix" = String, Path, description = "`start` (a run began), `fail`, or the job's exit status (0 is success)"),
+    ),
+    responses(
+        (status = 200, description = "`OK`", content_type = "text/plain", body = String),
+        (status = 400, description = "`invalid url format`: an unknown suffix", content_type = "text/plain", body = String),
+        (status = 404, description = "`not found`: no heartbeat has this key", content_type = "text/plain", body = String),
+    )
+)]
+async fn ping_with_post(
     State(state): State<AppState>,
     Path((key, suffix)): Path<(String, String)>,
 ) -> Response {

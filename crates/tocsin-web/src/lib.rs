@@ -10,6 +10,7 @@ mod health;
 mod inbound;
 mod limit;
 mod metrics;
+pub mod openapi;
 mod pages;
 mod slack;
 mod status;
@@ -17,8 +18,8 @@ mod ui;
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::{Extension, Router};
 use tocsin_engine::Engine;
 
 pub use error::ApiError;
@@ -43,17 +44,17 @@ pub fn router(engine: Arc<Engine>) -> Router {
         pages: Arc::new(pages::Pages::new()),
         limits,
     };
+    // The machine interfaces and their OpenAPI document come from one list of handlers.
+    let (documented, document) = openapi::documented().split_for_parts();
+    let document = openapi::Served::new(&openapi::finish(document));
     Router::new()
-        .merge(health::routes())
-        .merge(inbound::routes())
-        .merge(api::routes())
+        .merge(documented)
         .merge(ack::routes())
         .merge(drill_link::routes())
         .merge(pages::routes())
         .merge(slack::routes())
-        .merge(status::routes())
         .merge(ui::routes())
-        .merge(metrics::routes())
+        .layer(Extension(document))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -9,18 +9,18 @@
 
 use std::fmt::Write as _;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use jiff::Timestamp;
 use tocsin_core::monitor::MonitorStatus;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(metrics))
 }
 
 /// One metric family being written: its `# HELP` and `# TYPE` lines, then samples.
@@ -71,6 +71,17 @@ fn age_seconds(now: Timestamp, then: Timestamp) -> f64 {
     seconds
 }
 
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "service",
+    security(()),
+    responses(
+        (status = 200, description = "The metric families listed in docs/operations.md", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 503, description = "The store does not answer", content_type = "text/plain", body = String),
+    )
+)]
 async fn metrics(State(state): State<AppState>) -> Response {
     let engine = &state.engine;
     let now = engine.now();

@@ -3,31 +3,56 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use tocsin_core::decide::{Declaration, Input};
 use tocsin_core::incident::IncidentState;
 use tocsin_store::{IncidentFilter, StateFilter};
+use utoipa::{IntoParams, ToSchema};
 
+use super::runbooks::RunbookExtras;
 use super::{ApiJson, json as wire};
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// `open`, `resolved`, `all` (the default), `triggered` or `acknowledged`.
     state: Option<String>,
+    /// A configured severity id, e.g. `SEV-1`.
     severity: Option<String>,
+    /// At most this many (default 100, at most 1000).
     limit: Option<u32>,
     /// The `next` cursor of the previous page.
     cursor: Option<String>,
 }
 
+/// A page of incidents, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentList {
+    incidents: Vec<wire::Incident>,
+    /// The `cursor` of the next page; `null` on the last one.
+    next: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    operation_id = "list_incidents",
+    tag = "incidents",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Incidents, newest first", body = IncidentList),
+        (status = 400, description = "An unknown state or severity, or a bad limit", body = ErrorBody),
+    )
+)]
 pub async fn list(
     _caller: Caller,
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IncidentList>, ApiError> {
     let Query(query) = query?;
     let state_filter = match query.state.as_deref() {
         None | Some("all") => None,
@@ -60,34 +85,76 @@ pub async fn list(
     let next = (incidents.len() == limit as usize)
         .then(|| incidents.last().map(|i| i.id.clone()))
         .flatten();
-    Ok(Json(json!({
-        "incidents": incidents.iter().map(wire::incident).collect::<Vec<_>>(),
-        "next": next,
-    })))
+    Ok(Json(IncidentList {
+        incidents: incidents.iter().map(wire::incident).collect(),
+        next,
+    }))
 }
 
+/// One incident with its alerts, who to call, and its runbook's live view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentDetail {
+    #[serde(flatten)]
+    incident: wire::Incident,
+    alerts: Vec<wire::Alert>,
+    /// Who its route says to call ("Who to contact").
+    call: Vec<CallParty>,
+    #[serde(flatten)]
+    runbook: RunbookExtras,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    operation_id = "show_incident",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "The incident", body = IncidentDetail),
+        (status = 404, description = "No such incident", body = ErrorBody),
+    )
+)]
 pub async fn show(
     _caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<IncidentDetail>, ApiError> {
     let situation = state.engine.store().situation_for_incident(&id).await?;
     let incident = situation
         .incident
         .ok_or_else(|| ApiError::not_found(format!("no incident with id `{id}`")))?;
-    let mut body = wire::incident(&incident);
-    body["alerts"] = situation.alerts.iter().map(wire::alert).collect();
-    body["call"] = call(&state, incident.category.as_deref());
     let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
-    super::runbooks::incident_extras(&state, &incident, &alert_text, &mut body).await?;
-    Ok(Json(body))
+    let runbook = super::runbooks::incident_extras(&state, &incident, &alert_text).await?;
+    Ok(Json(IncidentDetail {
+        incident: wire::incident(&incident),
+        alerts: situation.alerts.iter().map(wire::alert).collect(),
+        call: call(&state, incident.category.as_deref()),
+        runbook,
+    }))
 }
 
+/// An incident's timeline, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    events: Vec<wire::TimelineEvent>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}/timeline",
+    operation_id = "incident_timeline",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "Its events, oldest first", body = Timeline),
+        (status = 404, description = "No such incident", body = ErrorBody),
+    )
+)]
 pub async fn timeline(
     _caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Timeline>, ApiError> {
     if state
         .engine
         .store()
@@ -99,26 +166,38 @@ pub async fn timeline(
         return Err(ApiError::not_found(format!("no incident with id `{id}`")));
     }
     let events = state.engine.store().timeline(&id).await?;
-    Ok(Json(
-        json!({ "events": events.iter().map(wire::event).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Timeline {
+        events: events.iter().map(wire::event).collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeclareBody {
     title: String,
+    /// A configured severity id, e.g. `SEV-1`.
     severity: String,
     category: Option<String>,
     component: Option<String>,
     summary: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents",
+    operation_id = "declare_incident",
+    tag = "incidents",
+    request_body = DeclareBody,
+    responses(
+        (status = 201, description = "Declared", body = wire::Incident),
+        (status = 400, description = "A bad body or an unknown severity", body = ErrorBody),
+    )
+)]
 pub async fn declare(
     caller: Caller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<DeclareBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<wire::Incident>), ApiError> {
     let incident = state
         .engine
         .declare(Declaration {
@@ -133,39 +212,77 @@ pub async fn declare(
     Ok((StatusCode::CREATED, Json(wire::incident(&incident))))
 }
 
-async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<Value>, ApiError> {
+async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<wire::Incident>, ApiError> {
     let incident = state.engine.act(id, input).await?;
     Ok(Json(wire::incident(&incident)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/acknowledge",
+    operation_id = "acknowledge_incident",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "Acknowledged: paging stops", body = wire::Incident),
+        (status = 404, description = "No such incident", body = ErrorBody),
+        (status = 409, description = "Its state forbids it (e.g. already resolved)", body = ErrorBody),
+    )
+)]
 pub async fn acknowledge(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Incident>, ApiError> {
     act(&state, &id, Input::Acknowledge { actor: caller.name }).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/resolve",
+    operation_id = "resolve_incident",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "Resolved", body = wire::Incident),
+        (status = 404, description = "No such incident", body = ErrorBody),
+        (status = 409, description = "Its state forbids it (e.g. already resolved)", body = ErrorBody),
+    )
+)]
 pub async fn resolve(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Incident>, ApiError> {
     act(&state, &id, Input::Resolve { actor: caller.name }).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     text: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/notes",
+    operation_id = "add_note",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    request_body = NoteBody,
+    responses(
+        (status = 200, description = "A `note` event added", body = wire::Incident),
+        (status = 400, description = "A bad body", body = ErrorBody),
+        (status = 404, description = "No such incident", body = ErrorBody),
+        (status = 409, description = "Its state forbids it (e.g. already resolved)", body = ErrorBody),
+    )
+)]
 pub async fn note(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NoteBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Incident>, ApiError> {
     act(
         &state,
         &id,
@@ -177,18 +294,32 @@ pub async fn note(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeverityBody {
     severity: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/severity",
+    operation_id = "change_severity",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    request_body = SeverityBody,
+    responses(
+        (status = 200, description = "Its severity changed", body = wire::Incident),
+        (status = 400, description = "A bad body", body = ErrorBody),
+        (status = 404, description = "No such incident", body = ErrorBody),
+        (status = 409, description = "Its state forbids it (e.g. already resolved)", body = ErrorBody),
+    )
+)]
 pub async fn severity(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SeverityBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Incident>, ApiError> {
     act(
         &state,
         &id,
@@ -200,7 +331,7 @@ pub async fn severity(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateBody {
     text: String,
@@ -208,12 +339,26 @@ pub struct UpdateBody {
     status_page: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/updates",
+    operation_id = "post_update",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    request_body = UpdateBody,
+    responses(
+        (status = 200, description = "An `update` event added (and shown on `/status` when asked)", body = wire::Incident),
+        (status = 400, description = "A bad body", body = ErrorBody),
+        (status = 404, description = "No such incident", body = ErrorBody),
+        (status = 409, description = "Its state forbids it (e.g. already resolved)", body = ErrorBody),
+    )
+)]
 pub async fn post_update(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<wire::Incident>, ApiError> {
     let input = Input::Update {
         actor: caller.name,
         text: body.text,
@@ -222,8 +367,18 @@ pub async fn post_update(
     act(&state, &id, input).await
 }
 
+/// An outside party to call about an incident, from `[[contact]]`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallParty {
+    id: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    url: Option<String>,
+}
+
 /// The outside parties the incident's route says to call ("Who to contact"), with their links.
-pub(crate) fn call(state: &AppState, category: Option<&str>) -> Value {
+pub(crate) fn call(state: &AppState, category: Option<&str>) -> Vec<CallParty> {
     let config = state.engine.config();
     let route = category.and_then(|category| {
         config
@@ -231,23 +386,20 @@ pub(crate) fn call(state: &AppState, category: Option<&str>) -> Value {
             .iter()
             .find(|route| route.category == category)
     });
-    let parties: Vec<Value> = route
+    route
         .map(|route| {
             route
                 .call
                 .iter()
                 .filter_map(|id| config.contact(id))
-                .map(|contact| {
-                    json!({
-                        "id": contact.id,
-                        "name": contact.name,
-                        "email": contact.email,
-                        "phone": contact.phone,
-                        "url": contact.url,
-                    })
+                .map(|contact| CallParty {
+                    id: contact.id.clone(),
+                    name: contact.name.clone(),
+                    email: contact.email.clone(),
+                    phone: contact.phone.clone(),
+                    url: contact.url.clone(),
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    Value::Array(parties)
+        .unwrap_or_default()
 }

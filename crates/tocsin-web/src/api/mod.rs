@@ -10,8 +10,8 @@ mod postmortems;
 mod runbooks;
 mod uptime;
 
-use axum::Router;
-use axum::routing::{get, post};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
@@ -21,76 +21,43 @@ pub use json::ApiJson;
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/incidents",
-            get(incidents::list).post(incidents::declare),
-        )
-        .route("/api/v1/incidents/{id}", get(incidents::show))
-        .route("/api/v1/incidents/{id}/timeline", get(incidents::timeline))
-        .route(
-            "/api/v1/incidents/{id}/acknowledge",
-            post(incidents::acknowledge),
-        )
-        .route("/api/v1/incidents/{id}/resolve", post(incidents::resolve))
-        .route("/api/v1/incidents/{id}/notes", post(incidents::note))
-        .route("/api/v1/incidents/{id}/severity", post(incidents::severity))
-        .route(
-            "/api/v1/incidents/{id}/updates",
-            post(incidents::post_update),
-        )
+/// Every `/api/v1` route, each registered from its handler's `#[utoipa::path]` so that what is
+/// served and what `/api/v1/openapi.json` describes are one list. One `routes!` per path:
+/// utoipa-axum mounts every handler of a `routes!` on each of its paths.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(incidents::list, incidents::declare))
+        .routes(routes!(incidents::show))
+        .routes(routes!(incidents::timeline))
+        .routes(routes!(incidents::acknowledge))
+        .routes(routes!(incidents::resolve))
+        .routes(routes!(incidents::note))
+        .routes(routes!(incidents::severity))
+        .routes(routes!(incidents::post_update))
         // ── mitigation actions and customer communications ──
-        .route("/api/v1/incidents/{id}/actions", get(actions::list))
-        .route(
-            "/api/v1/incidents/{id}/actions/{action}",
-            post(actions::run),
-        )
-        .route("/api/v1/incidents/{id}/comms", get(actions::comms))
-        .route(
-            "/api/v1/incidents/{id}/comms/{draft}/approve",
-            post(actions::approve),
-        )
-        .route(
-            "/api/v1/incidents/{id}/affected",
-            post(actions::add_affected),
-        )
-        .route("/api/v1/monitors", get(monitors::list))
-        .route("/api/v1/monitors/{id}/uptime", get(uptime::show))
-        .route("/api/v1/deliveries", get(monitors::deliveries))
-        .route("/api/v1/oncall", get(oncall::now))
-        .route(
-            "/api/v1/oncall/overrides",
-            get(oncall::list_overrides).post(oncall::add_override),
-        )
-        .route(
-            "/api/v1/oncall/overrides/{id}",
-            axum::routing::delete(oncall::delete_override),
-        )
-        .route("/api/v1/drills", get(drill::list).post(drill::run))
-        .route("/api/v1/drills/{id}", get(drill::show))
+        .routes(routes!(actions::list))
+        .routes(routes!(actions::run))
+        .routes(routes!(actions::comms))
+        .routes(routes!(actions::approve))
+        .routes(routes!(actions::add_affected))
+        .routes(routes!(monitors::list))
+        .routes(routes!(uptime::show))
+        .routes(routes!(monitors::deliveries))
+        .routes(routes!(oncall::now))
+        .routes(routes!(oncall::list_overrides, oncall::add_override))
+        .routes(routes!(oncall::delete_override))
+        .routes(routes!(drill::list, drill::run))
+        .routes(routes!(drill::show))
         // ── post-mortems, weekly review, response metrics ──
-        .route("/api/v1/postmortems", get(postmortems::list))
-        .route(
-            "/api/v1/postmortems/{incident}",
-            get(postmortems::show).put(postmortems::save),
-        )
-        .route(
-            "/api/v1/postmortems/{incident}/publish",
-            post(postmortems::publish),
-        )
-        .route("/api/v1/metrics/response", get(postmortems::metrics))
-        .route("/api/v1/review", get(postmortems::review))
+        .routes(routes!(postmortems::list))
+        .routes(routes!(postmortems::show, postmortems::save))
+        .routes(routes!(postmortems::publish))
+        .routes(routes!(postmortems::metrics))
+        .routes(routes!(postmortems::review))
         // ── runbooks ──
-        .route(
-            "/api/v1/incidents/{id}/checklist/{item}",
-            post(runbooks::tick),
-        )
-        .route(
-            "/api/v1/changes",
-            get(runbooks::list_changes).post(runbooks::record_change),
-        )
-        .route("/api/v1/runbooks", get(runbooks::search))
+        .routes(routes!(runbooks::tick))
+        .routes(routes!(runbooks::list_changes, runbooks::record_change))
+        .routes(routes!(runbooks::search))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

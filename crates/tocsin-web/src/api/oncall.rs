@@ -3,69 +3,148 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use tocsin_store::OverrideRecord;
+use utoipa::ToSchema;
 
 use super::ApiJson;
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-pub async fn now(_caller: Caller, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// Who is on call now in one schedule, and who is next.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnCallNow {
+    schedule: String,
+    /// The contact on call now; `null` when nobody is.
+    now: Option<String>,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+    /// The contact on call at `until`.
+    next: Option<String>,
+    /// The schedule's iCalendar feed (signed URL).
+    calendar: String,
+}
+
+/// Per schedule, in configured order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnCallList {
+    oncall: Vec<OnCallNow>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/oncall",
+    operation_id = "on_call_now",
+    tag = "oncall",
+    responses((status = 200, description = "Who is on call now, per schedule", body = OnCallList))
+)]
+pub async fn now(
+    _caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Json<OnCallList>, ApiError> {
     let roster = state.engine.on_call_at(state.engine.now()).await?;
-    let oncall: Vec<Value> = roster
+    let oncall = roster
         .into_iter()
-        .map(|(schedule, on_call)| match on_call {
-            Some(on_call) => json!({
-                "schedule": schedule,
-                "now": on_call.contact,
-                "since": on_call.since,
-                "until": on_call.until,
-                "next": on_call.next,
-                "calendar": state.engine.calendar_url(&schedule),
-            }),
-            None => json!({ "schedule": schedule, "now": null, "since": null, "until": null, "next": null }),
+        .map(|(schedule, on_call)| {
+            let calendar = state.engine.calendar_url(&schedule);
+            match on_call {
+                Some(on_call) => OnCallNow {
+                    schedule,
+                    now: Some(on_call.contact),
+                    since: Some(on_call.since),
+                    until: Some(on_call.until),
+                    next: on_call.next,
+                    calendar,
+                },
+                None => OnCallNow {
+                    schedule,
+                    now: None,
+                    since: None,
+                    until: None,
+                    next: None,
+                    calendar,
+                },
+            }
         })
         .collect();
-    Ok(Json(json!({ "oncall": oncall })))
+    Ok(Json(OnCallList { oncall }))
 }
 
-fn wire(record: &OverrideRecord) -> Value {
-    json!({
-        "id": record.id,
-        "schedule": record.schedule,
-        "contact": record.contact,
-        "from": record.starts_at,
-        "until": record.ends_at,
-        "created_by": record.created_by,
-        "created_at": record.created_at,
-    })
+/// Someone else on call in a schedule for a while: `[from, until)`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Override {
+    id: String,
+    schedule: String,
+    contact: String,
+    from: Timestamp,
+    until: Timestamp,
+    created_by: String,
+    created_at: Timestamp,
 }
 
+fn wire(record: &OverrideRecord) -> Override {
+    Override {
+        id: record.id.clone(),
+        schedule: record.schedule.clone(),
+        contact: record.contact.clone(),
+        from: record.starts_at,
+        until: record.ends_at,
+        created_by: record.created_by.clone(),
+        created_at: record.created_at,
+    }
+}
+
+/// The overrides that have not ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OverrideList {
+    overrides: Vec<Override>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/oncall/overrides",
+    operation_id = "list_overrides",
+    tag = "oncall",
+    responses((status = 200, description = "The overrides", body = OverrideList))
+)]
 pub async fn list_overrides(
     _caller: Caller,
     State(state): State<AppState>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OverrideList>, ApiError> {
     let overrides = state.engine.overrides().await?;
-    Ok(Json(
-        json!({ "overrides": overrides.iter().map(wire).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(OverrideList {
+        overrides: overrides.iter().map(wire).collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideBody {
     schedule: String,
+    /// A configured contact who is not `external`.
     contact: String,
-    from: jiff::Timestamp,
-    until: jiff::Timestamp,
+    from: Timestamp,
+    until: Timestamp,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/oncall/overrides",
+    operation_id = "add_override",
+    tag = "oncall",
+    request_body = OverrideBody,
+    responses(
+        (status = 201, description = "Added", body = Override),
+        (status = 400, description = "An unknown schedule or contact, an external contact, or `from >= until`", body = ErrorBody),
+    )
+)]
 pub async fn add_override(
     caller: Caller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<OverrideBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<Override>), ApiError> {
     let record = state
         .engine
         .add_override(
@@ -79,6 +158,17 @@ pub async fn add_override(
     Ok((StatusCode::CREATED, Json(wire(&record))))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/oncall/overrides/{id}",
+    operation_id = "delete_override",
+    tag = "oncall",
+    params(("id" = String, Path, description = "The override's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such override", body = ErrorBody),
+    )
+)]
 pub async fn delete_override(
     _caller: Caller,
     State(state): State<AppState>,

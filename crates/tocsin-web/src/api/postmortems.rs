@@ -3,82 +3,167 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use tocsin_core::incident::IncidentState;
 use tocsin_core::postmortem::{ActionItem, action_items};
+use tocsin_core::response_metrics::MonthRow;
 use tocsin_engine::postmortem::PostmortemView;
+use tocsin_engine::postmortem_git::PushFailure;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 
-fn view(view: &PostmortemView) -> Value {
-    json!({
-        "incident": view.incident_id,
-        "title": view.title,
-        "severity": view.severity,
-        "due_at": view.due_at,
-        "status": view.status,
-        "path": view.path.display().to_string(),
-        "written": view.written,
-    })
+/// A post-mortem: its deadline, status and file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Postmortem {
+    /// The incident's id.
+    incident: String,
+    title: String,
+    severity: String,
+    due_at: Timestamp,
+    /// `draft`, `published` or `overdue`.
+    status: &'static str,
+    /// The file's full path.
+    path: String,
+    /// Whether the file exists.
+    written: bool,
 }
 
-fn item(incident: Option<&str>, item: &ActionItem) -> Value {
-    let mut value = json!({
-        "text": item.text,
-        "owner": item.owner,
-        "due": item.due.map(|due| due.to_string()),
-        "done": item.done,
-    });
-    if let Some(incident) = incident {
-        value["incident"] = json!(incident);
+fn view(view: &PostmortemView) -> Postmortem {
+    Postmortem {
+        incident: view.incident_id.clone(),
+        title: view.title.clone(),
+        severity: view.severity.clone(),
+        due_at: view.due_at,
+        status: view.status,
+        path: view.path.display().to_string(),
+        written: view.written,
     }
-    value
 }
 
-/// The post-mortems, and the last failed `git push` of their commits (`null` when none).
-pub async fn list(_caller: Caller, State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+/// A `- [ ]` line of a post-mortem.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionItemJson {
+    text: String,
+    owner: Option<String>,
+    /// `YYYY-MM-DD`.
+    due: Option<String>,
+    done: bool,
+    /// The incident whose post-mortem holds it (in the weekly review only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    incident: Option<String>,
+}
+
+fn item(incident: Option<&str>, item: &ActionItem) -> ActionItemJson {
+    ActionItemJson {
+        text: item.text.clone(),
+        owner: item.owner.clone(),
+        due: item.due.map(|due| due.to_string()),
+        done: item.done,
+        incident: incident.map(str::to_owned),
+    }
+}
+
+/// Post-mortems, latest deadline first, and the last failed `git push` of their commits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostmortemList {
+    postmortems: Vec<Postmortem>,
+    /// The last failed push (`push = true`); `null` when none has failed since the last success.
+    push_failure: Option<PushFailure>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/postmortems",
+    operation_id = "list_postmortems",
+    tag = "postmortems",
+    responses((status = 200, description = "Post-mortems, latest deadline first", body = PostmortemList))
+)]
+pub async fn list(
+    _caller: Caller,
+    State(state): State<AppState>,
+) -> Result<Json<PostmortemList>, ApiError> {
     let views = state.engine.postmortems().await?;
-    Ok(Json(json!({
-        "postmortems": views.iter().map(view).collect::<Vec<_>>(),
-        "push_failure": state.engine.postmortem_push_failure(),
-    })))
+    Ok(Json(PostmortemList {
+        postmortems: views.iter().map(view).collect(),
+        push_failure: state.engine.postmortem_push_failure(),
+    }))
+}
+
+/// One post-mortem with its file's text and action items.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostmortemDetail {
+    #[serde(flatten)]
+    postmortem: Postmortem,
+    action_items: Vec<ActionItemJson>,
+    /// The file as it is on disk now; `null` before it is written.
+    text: Option<String>,
+    /// The last failed push of post-mortem commits; `null` when none.
+    push_failure: Option<PushFailure>,
 }
 
 /// One post-mortem with its file's text as it is on disk now and its action items.
+#[utoipa::path(
+    get,
+    path = "/api/v1/postmortems/{incident}",
+    operation_id = "show_postmortem",
+    tag = "postmortems",
+    params(("incident" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "The post-mortem", body = PostmortemDetail),
+        (status = 404, description = "The incident has no post-mortem", body = ErrorBody),
+    )
+)]
 pub async fn show(
     _caller: Caller,
     State(state): State<AppState>,
     Path(incident): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PostmortemDetail>, ApiError> {
     let (found, text) = state.engine.postmortem_text(&incident).await?;
-    let mut body = view(&found);
-    body["action_items"] = json!(
-        text.as_deref()
+    Ok(Json(PostmortemDetail {
+        postmortem: view(&found),
+        action_items: text
+            .as_deref()
             .map(action_items)
             .unwrap_or_default()
             .iter()
             .map(|one| item(None, one))
-            .collect::<Vec<_>>()
-    );
-    body["text"] = json!(text);
-    body["push_failure"] = json!(state.engine.postmortem_push_failure());
-    Ok(Json(body))
+            .collect(),
+        text,
+        push_failure: state.engine.postmortem_push_failure(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Edit {
+    /// The file's new text (Markdown); not empty.
     text: String,
 }
 
 /// Replaces the file's text.
+#[utoipa::path(
+    put,
+    path = "/api/v1/postmortems/{incident}",
+    operation_id = "save_postmortem",
+    tag = "postmortems",
+    params(("incident" = String, Path, description = "The incident's id")),
+    request_body = Edit,
+    responses(
+        (status = 200, description = "Saved; the post-mortem as `GET` shows it", body = PostmortemDetail),
+        (status = 400, description = "An empty text; nothing written", body = ErrorBody),
+        (status = 404, description = "The incident has no post-mortem", body = ErrorBody),
+    )
+)]
 pub async fn save(
     _caller: Caller,
     State(state): State<AppState>,
     Path(incident): Path<String>,
     body: Result<Json<Edit>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PostmortemDetail>, ApiError> {
     let Json(edit) = body?;
     if edit.text.trim().is_empty() {
         return Err(ApiError::bad_request("text must not be empty"));
@@ -88,11 +173,22 @@ pub async fn save(
 }
 
 /// Marks it done (`published`): its reminders stop.
+#[utoipa::path(
+    post,
+    path = "/api/v1/postmortems/{incident}/publish",
+    operation_id = "publish_postmortem",
+    tag = "postmortems",
+    params(("incident" = String, Path, description = "The incident's id")),
+    responses(
+        (status = 200, description = "Published; the post-mortem as `GET` shows it", body = PostmortemDetail),
+        (status = 404, description = "The incident has no post-mortem", body = ErrorBody),
+    )
+)]
 pub async fn publish(
     caller: Caller,
     State(state): State<AppState>,
     Path(incident): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PostmortemDetail>, ApiError> {
     state
         .engine
         .publish_postmortem(&incident, &caller.name)
@@ -100,17 +196,36 @@ pub async fn publish(
     show(caller, State(state), Path(incident)).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct MetricsQuery {
+    /// How many months back, 1 to 36 (default 6).
     months: Option<u32>,
 }
 
+/// Response metrics per month and severity.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseMetrics {
+    months: Vec<MonthRow>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/metrics/response",
+    operation_id = "response_metrics",
+    tag = "postmortems",
+    params(MetricsQuery),
+    responses(
+        (status = 200, description = "MTTA, MTTR and the share acknowledged within target", body = ResponseMetrics),
+        (status = 400, description = "`months` outside 1 to 36", body = ErrorBody),
+    )
+)]
 pub async fn metrics(
     _caller: Caller,
     State(state): State<AppState>,
     query: Result<Query<MetricsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ResponseMetrics>, ApiError> {
     let Query(query) = query?;
     let months = query.months.unwrap_or(6);
     if months == 0 || months > tocsin_engine::response::MAX_MONTHS {
@@ -120,31 +235,108 @@ pub async fn metrics(
         )));
     }
     let rows = state.engine.response_metrics(months).await?;
-    Ok(Json(json!({ "months": rows })))
+    Ok(Json(ResponseMetrics { months: rows }))
 }
 
+/// The weekly review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Review {
+    from: Timestamp,
+    until: Timestamp,
+    /// Incidents opened in the week, oldest first.
+    incidents: Vec<ReviewIncident>,
+    /// Time to acknowledge and to resolve per severity, against its target.
+    response: Vec<ReviewResponse>,
+    /// Post-mortems due within a week, or overdue.
+    postmortems: Vec<Postmortem>,
+    /// Open action items, with their incident.
+    action_items: Vec<ActionItemJson>,
+    /// The week's incidents that matched no runbook.
+    without_runbook: Vec<IncidentRef>,
+}
+
+/// An incident in the weekly review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewIncident {
+    id: String,
+    title: String,
+    severity: String,
+    state: IncidentState,
+    opened_at: Timestamp,
+    runbook: Option<String>,
+}
+
+/// An incident by id and title.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentRef {
+    id: String,
+    title: String,
+}
+
+/// One severity's response in the weekly review.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewResponse {
+    severity: String,
+    incidents: u32,
+    mtta_seconds: Option<u64>,
+    mttr_seconds: Option<u64>,
+    /// Share (0 to 1) acknowledged within `respond_within_seconds`.
+    acknowledged_within_target: f64,
+    respond_within_seconds: Option<u64>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/review",
+    operation_id = "weekly_review",
+    tag = "postmortems",
+    responses((status = 200, description = "The last seven days", body = Review))
+)]
 pub async fn review(
     _caller: Caller,
     State(state): State<AppState>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Review>, ApiError> {
     let review = state.engine.weekly_review().await?;
-    Ok(Json(json!({
-        "from": review.from,
-        "until": review.until,
-        "incidents": review.incidents.iter().map(|i| json!({
-            "id": i.id, "title": i.title, "severity": i.severity, "state": i.state.as_str(),
-            "opened_at": i.opened_at, "runbook": i.runbook,
-        })).collect::<Vec<_>>(),
-        "response": review.response.iter().map(|row| json!({
-            "severity": row.severity,
-            "incidents": row.incidents,
-            "mtta_seconds": row.mtta_seconds,
-            "mttr_seconds": row.mttr_seconds,
-            "acknowledged_within_target": row.acknowledged_within_target,
-            "respond_within_seconds": review.targets.get(&row.severity).map(|d| d.as_secs()),
-        })).collect::<Vec<_>>(),
-        "postmortems": review.postmortems.iter().map(view).collect::<Vec<_>>(),
-        "action_items": review.action_items.iter().map(|(incident, one)| item(Some(incident), one)).collect::<Vec<_>>(),
-        "without_runbook": review.without_runbook.iter().map(|i| json!({"id": i.id, "title": i.title})).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Review {
+        from: review.from,
+        until: review.until,
+        incidents: review
+            .incidents
+            .iter()
+            .map(|i| ReviewIncident {
+                id: i.id.clone(),
+                title: i.title.clone(),
+                severity: i.severity.clone(),
+                state: i.state,
+                opened_at: i.opened_at,
+                runbook: i.runbook.clone(),
+            })
+            .collect(),
+        response: review
+            .response
+            .iter()
+            .map(|row| ReviewResponse {
+                severity: row.severity.clone(),
+                incidents: row.incidents,
+                mtta_seconds: row.mtta_seconds,
+                mttr_seconds: row.mttr_seconds,
+                acknowledged_within_target: row.acknowledged_within_target,
+                respond_within_seconds: review.targets.get(&row.severity).map(|d| d.as_secs()),
+            })
+            .collect(),
+        postmortems: review.postmortems.iter().map(view).collect(),
+        action_items: review
+            .action_items
+            .iter()
+            .map(|(incident, one)| item(Some(incident), one))
+            .collect(),
+        without_runbook: review
+            .without_runbook
+            .iter()
+            .map(|i| IncidentRef {
+                id: i.id.clone(),
+                title: i.title.clone(),
+            })
+            .collect(),
+    }))
 }

@@ -6,15 +6,37 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use tocsin_core::inbound::{Change, ChangeKind};
 use tocsin_core::incident::Incident;
-use tocsin_engine::runbooks::ChangeView;
+use tocsin_engine::runbooks::{Card, ChangeView, ChecklistView, Suggestion};
+use utoipa::{IntoParams, ToSchema};
 
 use super::ApiJson;
 use crate::auth::Caller;
+use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
+
+/// The runbook fields of an incident's JSON.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunbookExtras {
+    /// The matched runbook's checklist with who ticked what; `null` without a runbook.
+    checklist: Option<ChecklistView>,
+    first_five_minutes: FirstFiveMinutes,
+    /// Runbooks of common issues that resemble this incident, best first.
+    suggestions: Vec<Suggestion>,
+}
+
+/// What a responder needs in the first five minutes: the failing monitor, recent changes,
+/// dependencies, who is on call and who to call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstFiveMinutes {
+    #[serde(flatten)]
+    card: Card,
+    /// One line per recent change, e.g. "deployed 4 minutes before".
+    flags: Vec<String>,
+}
 
 /// The runbook fields added to an incident's JSON: `checklist`, `first_five_minutes`,
 /// `suggestions`.
@@ -22,56 +44,77 @@ pub(crate) async fn incident_extras(
     state: &AppState,
     incident: &Incident,
     alert_text: &[String],
-    body: &mut Value,
-) -> Result<(), ApiError> {
+) -> Result<RunbookExtras, ApiError> {
     let engine = &state.engine;
-    body["checklist"] =
-        serde_json::to_value(engine.checklist(incident).await?).unwrap_or(Value::Null);
     let card = engine.card(incident).await?;
-    // Plain data: serializing it cannot fail.
-    let mut card_json = serde_json::to_value(&card).unwrap_or(Value::Null);
-    card_json["flags"] = card
-        .changes
-        .iter()
-        .filter_map(ChangeView::flag)
-        .map(Value::String)
-        .collect();
-    body["first_five_minutes"] = card_json;
-    body["suggestions"] =
-        serde_json::to_value(engine.suggestions(incident, alert_text)).unwrap_or(Value::Null);
-    Ok(())
+    let flags = card.changes.iter().filter_map(ChangeView::flag).collect();
+    Ok(RunbookExtras {
+        checklist: engine.checklist(incident).await?,
+        first_five_minutes: FirstFiveMinutes { card, flags },
+        suggestions: engine.suggestions(incident, alert_text),
+    })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TickBody {
+    /// `true` ticks the item, `false` unticks it.
     done: bool,
 }
 
+/// An incident's checklist after a tick.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Ticked {
+    /// The incident's id.
+    incident: String,
+    checklist: Option<ChecklistView>,
+}
+
 /// `POST /api/v1/incidents/{id}/checklist/{item}` `{"done": true}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/incidents/{id}/checklist/{item}",
+    operation_id = "tick_checklist_item",
+    tag = "runbooks",
+    params(
+        ("id" = String, Path, description = "The incident's id"),
+        ("item" = String, Path, description = "The checklist item's id"),
+    ),
+    request_body = TickBody,
+    responses(
+        (status = 200, description = "Ticked (ticking a ticked item changes nothing)", body = Ticked),
+        (status = 400, description = "An item the runbook lacks, or an incident without a runbook", body = ErrorBody),
+        (status = 404, description = "No such incident", body = ErrorBody),
+    )
+)]
 pub async fn tick(
     caller: Caller,
     State(state): State<AppState>,
     Path((id, item)): Path<(String, String)>,
     ApiJson(body): ApiJson<TickBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Ticked>, ApiError> {
     let incident = state
         .engine
         .tick(&id, &item, body.done, &caller.name)
         .await?;
     let checklist = state.engine.checklist(&incident).await?;
-    Ok(Json(
-        json!({ "incident": incident.id, "checklist": checklist }),
-    ))
+    Ok(Json(Ticked {
+        incident: incident.id,
+        checklist,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
+    /// Only this service's changes.
     service: Option<String>,
+    /// `deploy`, `merge`, `push` or `other`.
     kind: Option<String>,
     /// RFC 3339; default: 24 hours ago.
     since: Option<String>,
+    /// At most this many (default 100, at most 1000).
     limit: Option<u32>,
 }
 
@@ -83,27 +126,62 @@ fn kind(text: &str) -> Result<ChangeKind, ApiError> {
     })
 }
 
-fn change_json(change: &Change) -> Value {
-    json!({
-        "kind": change.kind.as_str(),
-        "service": change.service,
-        "title": change.summary,
-        "author": change.author,
-        "url": change.url,
-        "commit": change.commit,
-        "environment": change.environment,
-        "status": change.status,
-        "source": change.source,
-        "occurred_at": change.occurred_at,
-    })
+/// A deploy, merge or push, recorded by an integration or by hand.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeJson {
+    /// `deploy`, `merge`, `push` or `other`.
+    kind: &'static str,
+    service: Option<String>,
+    title: String,
+    author: Option<String>,
+    url: Option<String>,
+    commit: Option<String>,
+    environment: Option<String>,
+    /// The sender's own state of it, e.g. Railway's `SUCCESS`.
+    status: Option<String>,
+    /// Who recorded it: an integration id, or `api:<caller>`.
+    source: String,
+    occurred_at: Timestamp,
+}
+
+fn change_json(change: &Change) -> ChangeJson {
+    ChangeJson {
+        kind: change.kind.as_str(),
+        service: change.service.clone(),
+        title: change.summary.clone(),
+        author: change.author.clone(),
+        url: change.url.clone(),
+        commit: change.commit.clone(),
+        environment: change.environment.clone(),
+        status: change.status.clone(),
+        source: change.source.clone(),
+        occurred_at: change.occurred_at,
+    }
+}
+
+/// Changes, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeList {
+    changes: Vec<ChangeJson>,
 }
 
 /// `GET /api/v1/changes?service=&kind=&since=&limit=`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    operation_id = "list_changes",
+    tag = "runbooks",
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "Changes, newest first", body = ChangeList),
+        (status = 400, description = "An unknown kind, a bad time or limit", body = ErrorBody),
+    )
+)]
 pub async fn list_changes(
     _caller: Caller,
     State(state): State<AppState>,
     query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ChangeList>, ApiError> {
     let Query(query) = query?;
     let kind = query.kind.as_deref().map(kind).transpose()?;
     let since = match query.since.as_deref() {
@@ -123,14 +201,18 @@ pub async fn list_changes(
         .engine
         .changes(query.service, kind, since, limit)
         .await?;
-    Ok(Json(json!({
-        "changes": changes.iter().map(|record| change_json(&record.change)).collect::<Vec<_>>(),
-    })))
+    Ok(Json(ChangeList {
+        changes: changes
+            .iter()
+            .map(|record| change_json(&record.change))
+            .collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecordBody {
+    /// `deploy`, `merge`, `push` or `other`.
     kind: String,
     service: String,
     title: String,
@@ -143,11 +225,22 @@ pub struct RecordBody {
 }
 
 /// `POST /api/v1/changes`: records a deploy or merge by hand; 201 with the change.
+#[utoipa::path(
+    post,
+    path = "/api/v1/changes",
+    operation_id = "record_change",
+    tag = "runbooks",
+    request_body = RecordBody,
+    responses(
+        (status = 201, description = "Recorded", body = ChangeJson),
+        (status = 400, description = "An unknown kind, an empty service or title, a non-http(s) url", body = ErrorBody),
+    )
+)]
 pub async fn record_change(
     caller: Caller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<RecordBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<ChangeJson>), ApiError> {
     let kind = kind(&body.kind)?;
     for (name, value) in [("service", &body.service), ("title", &body.title)] {
         if value.trim().is_empty() {
@@ -180,27 +273,49 @@ pub async fn record_change(
     Ok((StatusCode::CREATED, Json(change_json(&change))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
+    /// What to look for: symptoms, an error message, a component.
     q: String,
 }
 
+/// The knowledge base's answer, best first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunbookHits {
+    runbooks: Vec<Suggestion>,
+}
+
 /// `GET /api/v1/runbooks?q=`: the knowledge base, best first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/runbooks",
+    operation_id = "search_runbooks",
+    tag = "runbooks",
+    params(SearchQuery),
+    responses(
+        (status = 200, description = "Runbooks ranked against `q`, best first", body = RunbookHits),
+        (status = 400, description = "No `q`", body = ErrorBody),
+    )
+)]
 pub async fn search(
     _caller: Caller,
     State(state): State<AppState>,
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RunbookHits>, ApiError> {
     let Query(query) = query?;
     let hits = tocsin_config::knowledge::search(&state.engine.config().runbooks, &query.q);
-    Ok(Json(json!({
-        "runbooks": hits.iter().map(|hit| json!({
-            "id": hit.runbook.id,
-            "title": hit.runbook.title,
-            "likely_cause": hit.runbook.likely_cause,
-            "score": hit.score,
-            "reasons": hit.reasons,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(RunbookHits {
+        runbooks: hits
+            .iter()
+            .map(|hit| Suggestion {
+                id: hit.runbook.id.clone(),
+                title: hit.runbook.title.clone(),
+                likely_cause: hit.runbook.likely_cause.clone(),
+                score: hit.score,
+                reasons: hit.reasons.clone(),
+            })
+            .collect(),
+    }))
 }

@@ -18,7 +18,6 @@ use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex, RwLock};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Extension;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -30,6 +29,8 @@ use minijinja::Environment;
 use tocsin_core::incident::Incident;
 use tocsin_core::status::{self as core_status, ComponentStatus, Impact, OpenImpact};
 use tocsin_store::PublicUpdate;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::{ApiError, AppState};
 
@@ -42,8 +43,10 @@ const UPTIME_MAX_AGE: SignedDuration = SignedDuration::from_secs(300);
 /// What browsers and proxies may reuse: short, so an outage shows within half a minute.
 const CACHE_CONTROL: &str = "public, max-age=30";
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
+/// The pages (HTML, feed, subscriptions) and the Statuspage JSON; the JSON is registered from
+/// its handlers' `#[utoipa::path]`, so it is in `/api/v1/openapi.json`.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .route("/status", get(page::page))
         .route("/status/feed.atom", get(feed::feed))
         .route(
@@ -55,14 +58,11 @@ pub(crate) fn routes() -> Router<AppState> {
             "/status/unsubscribe/{token}",
             get(subscribe::unsubscribe).post(subscribe::unsubscribe),
         )
-        .route("/api/v2/summary.json", get(statuspage_json::summary))
-        .route("/api/v2/status.json", get(statuspage_json::status))
-        .route("/api/v2/components.json", get(statuspage_json::components))
-        .route("/api/v2/incidents.json", get(statuspage_json::incidents))
-        .route(
-            "/api/v2/incidents/unresolved.json",
-            get(statuspage_json::unresolved),
-        )
+        .routes(routes!(statuspage_json::summary))
+        .routes(routes!(statuspage_json::status))
+        .routes(routes!(statuspage_json::components))
+        .routes(routes!(statuspage_json::incidents))
+        .routes(routes!(statuspage_json::unresolved))
         .layer(Extension(Arc::new(Status::new())))
 }
 

@@ -16,6 +16,7 @@ mod full_disk;
 mod inbound;
 mod maintenance;
 mod metrics;
+mod openapi;
 mod peers;
 mod postmortem;
 mod probes;
