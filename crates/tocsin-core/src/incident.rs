@@ -39,7 +39,12 @@ impl IncidentState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
+    /// Internal: often an alert's own words. The public sees [`Incident::public_title`] or the
+    /// title derived from the component and severity (`crate::public_title`).
     pub title: String,
+    /// A title a person wrote for the public (declaring the incident, or setting it later);
+    /// `None` while nobody has.
+    pub public_title: Option<String>,
     pub severity: String,
     pub state: IncidentState,
     pub category: Option<String>,
@@ -138,6 +143,8 @@ pub enum EventKind {
     AffectedAdded,
     // ── update reminders ──
     UpdateDue,
+    // ── public text ──
+    PublicTitleSet,
 }
 
 impl EventKind {
@@ -168,6 +175,7 @@ impl EventKind {
             EventKind::CommsApproved => "comms_approved",
             EventKind::AffectedAdded => "affected_added",
             EventKind::UpdateDue => "update_due",
+            EventKind::PublicTitleSet => "public_title_set",
         }
     }
 
@@ -198,6 +206,7 @@ impl EventKind {
             EventKind::CommsApproved,
             EventKind::AffectedAdded,
             EventKind::UpdateDue,
+            EventKind::PublicTitleSet,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -116,7 +116,11 @@ impl Engine {
     }
 
     /// The template `id` rendered in every locale it has. For a resolution, a template
-    /// `<id>-resolved` is used when configured; either way the template sees `event`.
+    /// `<id>-resolved` is used when configured; either way the template sees `event`. Customer
+    /// templates never see the incident's own title (often an alert's words):
+    /// `incident.public_title` — and `incident.title`, for templates written before it existed —
+    /// is the public title in the template's locale, and `incident.component` is the status
+    /// page's name for it.
     fn render_customer_texts(
         &self,
         id: &str,
@@ -134,22 +138,30 @@ impl Engine {
         let mut env = Environment::new();
         // Plain text: the HTML part is escaped when the mail is composed.
         env.set_auto_escape_callback(|_| AutoEscape::None);
-        let context = minijinja::context! {
-            org => minijinja::context! { name => &self.config.org.name },
-            incident => minijinja::context! {
-                id => &incident.id,
-                title => &incident.title,
-                severity => &incident.severity,
-                category => &incident.category,
-                component => &incident.component,
-                state => incident.state.as_str(),
-                url => self.incident_url(&incident.id),
-            },
-            event => event.as_str(),
-            status_url => format!("{}/status", self.config.server.public_url),
-        };
+        let component = incident.component.as_deref().and_then(|id| {
+            self.config
+                .status_page
+                .as_ref()
+                .and_then(|page| page.components.iter().find(|c| c.id == id))
+                .map(|c| c.name.clone())
+        });
         let mut texts = BTreeMap::new();
         for template in self.config.templates.iter().filter(|t| t.id == id) {
+            let public_title = self.public_title(incident, &template.locale);
+            let context = minijinja::context! {
+                org => minijinja::context! { name => &self.config.org.name },
+                incident => minijinja::context! {
+                    id => &incident.id,
+                    public_title => &public_title,
+                    title => &public_title,
+                    severity => &incident.severity,
+                    component => &component,
+                    state => incident.state.as_str(),
+                    url => self.incident_url(&incident.id),
+                },
+                event => event.as_str(),
+                status_url => format!("{}/status", self.config.server.public_url),
+            };
             let subject = env.render_str(&template.subject, &context);
             let body = env.render_str(&template.body, &context);
             match (subject, body) {

@@ -23,6 +23,7 @@ mod oncall;
 mod policy;
 pub mod postmortem;
 mod probes;
+mod public_title;
 pub mod response;
 pub mod review_digest;
 pub mod runbooks;

@@ -379,7 +379,13 @@ impl Engine {
                 }
                 (SubscriberMailKind::Update, Some(update)) => {
                     let state = update.update.state.unwrap_or(update.incident_state);
-                    body.paragraph(&update.title);
+                    let title = self.public_title_of(
+                        update.public_title.as_deref(),
+                        update.component.as_deref(),
+                        &update.severity,
+                        &subscriber.locale,
+                    );
+                    body.paragraph(&title);
                     body.paragraph(&format!("{}: {}", words.status, words.state(state)));
                     body.paragraph(&update.update.text);
                     body.link(
@@ -394,7 +400,7 @@ impl Engine {
                     words
                         .update_subject
                         .replace("{page}", page)
-                        .replace("{title}", &update.title)
+                        .replace("{title}", &title)
                 }
                 (SubscriberMailKind::Update, None) => {
                     return Err(EngineError::Unavailable(

@@ -325,7 +325,7 @@ impl SqliteStore {
         let sql = format!(
             "SELECT m.id AS mail_id, m.kind, m.attempts, {SUBSCRIBER_COLUMNS}, \
                e.seq, e.incident_id, e.at, e.text, json_extract(e.data, '$.state') AS update_state, \
-               i.title, i.severity, i.state AS incident_state \
+               i.public_title, i.component, i.severity, i.state AS incident_state \
              FROM subscriber_mail m JOIN subscribers s ON s.id = m.subscriber_id \
              LEFT JOIN timeline_events e ON e.seq = m.event_seq \
              LEFT JOIN incidents i ON i.id = e.incident_id \
@@ -362,7 +362,8 @@ impl SqliteStore {
                             })?;
                         Some(MailedUpdate {
                             update: public_update(row)?,
-                            title: row.try_get("title")?,
+                            public_title: row.try_get("public_title")?,
+                            component: row.try_get("component")?,
                             severity: row.try_get("severity")?,
                             incident_state,
                         })

@@ -61,7 +61,7 @@ pub async fn list(
         .then(|| incidents.last().map(|i| i.id.clone()))
         .flatten();
     Ok(Json(json!({
-        "incidents": incidents.iter().map(wire::incident).collect::<Vec<_>>(),
+        "incidents": incidents.iter().map(|incident| wire_incident(&state, incident)).collect::<Vec<_>>(),
         "next": next,
     })))
 }
@@ -75,7 +75,7 @@ pub async fn show(
     let incident = situation
         .incident
         .ok_or_else(|| ApiError::not_found(format!("no incident with id `{id}`")))?;
-    let mut body = wire::incident(&incident);
+    let mut body = wire_incident(&state, &incident);
     body["alerts"] = situation.alerts.iter().map(wire::alert).collect();
     body["call"] = call(&state, incident.category.as_deref());
     let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
@@ -130,12 +130,18 @@ pub async fn declare(
             actor: caller.name,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(wire::incident(&incident))))
+    Ok((StatusCode::CREATED, Json(wire_incident(&state, &incident))))
+}
+
+/// The incident's wire form, with its public title in the organisation's default language.
+pub(crate) fn wire_incident(state: &AppState, incident: &tocsin_core::incident::Incident) -> Value {
+    let locale = state.engine.config().org.default_locale();
+    wire::incident(incident, &state.engine.public_title(incident, locale))
 }
 
 async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<Value>, ApiError> {
     let incident = state.engine.act(id, input).await?;
-    Ok(Json(wire::incident(&incident)))
+    Ok(Json(wire_incident(state, &incident)))
 }
 
 pub async fn acknowledge(
@@ -195,6 +201,31 @@ pub async fn severity(
         Input::ChangeSeverity {
             actor: caller.name,
             severity: body.severity,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicTitleBody {
+    title: String,
+}
+
+/// `PUT /api/v1/incidents/{id}/public_title`: the title the status page, its feeds and customer
+/// mail use from now on (`public_title_set` on the timeline).
+pub async fn public_title(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PublicTitleBody>,
+) -> Result<Json<Value>, ApiError> {
+    act(
+        &state,
+        &id,
+        Input::SetPublicTitle {
+            actor: caller.name,
+            title: body.title,
         },
     )
     .await

@@ -22,10 +22,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-pub fn incident(incident: &Incident) -> Value {
+/// An incident; `public_title` is what the public sees (in the default locale), and
+/// `public_title_written` says whether a person wrote it or tocsin derived it.
+pub fn incident(incident: &Incident, public_title: &str) -> Value {
     json!({
         "id": incident.id,
         "title": incident.title,
+        "public_title": public_title,
+        "public_title_written": incident.public_title.is_some(),
         "severity": incident.severity,
         "state": incident.state.as_str(),
         "category": incident.category,

@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/notes", post(incidents::note))
         .route("/api/v1/incidents/{id}/severity", post(incidents::severity))
         .route(
+            "/api/v1/incidents/{id}/public_title",
+            axum::routing::put(incidents::public_title),
+        )
+        .route(
             "/api/v1/incidents/{id}/updates",
             post(incidents::post_update),
         )

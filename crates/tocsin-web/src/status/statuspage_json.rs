@@ -94,7 +94,8 @@ fn incident_value(snapshot: &Snapshot, incident: &PublicIncident) -> Value {
     let opened = incident.incident.opened_at.to_string();
     json!({
         "id": id,
-        "name": incident.incident.title,
+        // The page's own language: the JSON has no `?lang=`.
+        "name": incident.title(&snapshot.locale),
         "status": incident.status(),
         "impact": incident.impact.as_str(),
         "shortlink": format!("{}#incident-{id}", snapshot.url),

@@ -19,6 +19,7 @@ mod metrics;
 mod peers;
 mod postmortem;
 mod probes;
+mod public_text;
 mod review_digest;
 mod runbooks;
 mod schedule;
