@@ -162,9 +162,15 @@ fn channels_smtp_and_templates() {
             template: Some("customer-notice".into())
         }
     );
-    assert_eq!(config.templates.len(), 2);
+    assert_eq!(config.templates.len(), 4);
     let english = config.template("customer-notice", "en").expect("en");
     assert!(english.body.starts_with("We are facing"));
+    assert!(english.subject.contains("incident.public_title"));
+    // The resolution has its own text: the opening one is never sent again.
+    let solved = config
+        .template("customer-notice-resolved", "ar")
+        .expect("the resolution's Arabic text");
+    assert!(solved.body.starts_with("تم حل المشكلة"));
     assert_eq!(
         config
             .template("customer-notice", "fr")

@@ -145,6 +145,8 @@ pub enum EventKind {
     UpdateDue,
     // ── public text ──
     PublicTitleSet,
+    /// A customer notice was not sent, and why (no template for the event).
+    CommsSkipped,
 }
 
 impl EventKind {
@@ -176,6 +178,7 @@ impl EventKind {
             EventKind::AffectedAdded => "affected_added",
             EventKind::UpdateDue => "update_due",
             EventKind::PublicTitleSet => "public_title_set",
+            EventKind::CommsSkipped => "comms_skipped",
         }
     }
 
@@ -207,6 +210,7 @@ impl EventKind {
             EventKind::AffectedAdded,
             EventKind::UpdateDue,
             EventKind::PublicTitleSet,
+            EventKind::CommsSkipped,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -69,6 +69,18 @@ locale = "en"
 subject = "{{{{ org.name }}}}: {{{{ incident.title }}}}"
 body = "We are facing a temporary technical problem."
 
+[[template]]
+id = "customer-notice-resolved"
+locale = "ar"
+subject = "{{{{ org.name }}}}: {{{{ incident.public_title }}}}"
+body = "تم حل المشكلة."
+
+[[template]]
+id = "customer-notice-resolved"
+locale = "en"
+subject = "{{{{ org.name }}}}: {{{{ incident.public_title }}}}"
+body = "The problem is solved."
+
 [[monitor]]
 id = "api-health"
 name = "API /healthz"
