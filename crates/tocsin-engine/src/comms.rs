@@ -391,6 +391,18 @@ impl Engine {
                 for paragraph in mail.text.body.split("\n\n") {
                     body.paragraph(paragraph.trim());
                 }
+                // A subscriber can stop these from the mail itself, like every status-page
+                // mail. A customer named on the incident was not subscribed to anything: the
+                // notice is about their own account's trouble, so it carries no such link.
+                let unsubscribe = match mail.subscriber_id {
+                    Some(subscriber) => {
+                        let (label, url) =
+                            self.unsubscribe_link(subscriber, &mail.locale, now).await?;
+                        body.link(label, &url);
+                        Some(url)
+                    }
+                    None => None,
+                };
                 let (text, html) = body.finish(&mail.locale, is_rtl(&mail.locale));
                 let sent = mailer
                     .send_composed(&Composed {
@@ -400,7 +412,7 @@ impl Engine {
                         text: &text,
                         html: &html,
                         now,
-                        unsubscribe_url: None,
+                        unsubscribe_url: unsubscribe.as_deref(),
                     })
                     .await;
                 let attempt = mail.attempts.saturating_add(1);

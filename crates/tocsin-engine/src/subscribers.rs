@@ -185,7 +185,7 @@ impl Body {
             .push_str(&format!("<p>{}</p>\n", lines.join("<br>\n")));
     }
 
-    fn link(&mut self, label: &str, url: &str) {
+    pub(crate) fn link(&mut self, label: &str, url: &str) {
         self.text.push_str(&format!("{label}\n{url}\n\n"));
         let url = escape(url);
         self.html.push_str(&format!(
@@ -336,6 +336,19 @@ impl Engine {
             result?;
         }
         Ok(count)
+    }
+
+    /// A fresh unsubscribe link for one message to a subscriber, and its label in `locale`.
+    pub(crate) async fn unsubscribe_link(
+        &self,
+        subscriber_id: i64,
+        locale: &str,
+        now: Timestamp,
+    ) -> Result<(&'static str, String), EngineError> {
+        let url = self
+            .link(subscriber_id, TokenPurpose::Unsubscribe, now)
+            .await?;
+        Ok((mail_text(locale).unsubscribe, url))
     }
 
     async fn link(

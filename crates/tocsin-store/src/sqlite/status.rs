@@ -248,14 +248,16 @@ impl SqliteStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        // Mail already queued must not go out after the reader asked for it to stop.
-        sqlx::query(
+        // Mail already queued must not go out after the reader asked for it to stop: status
+        // updates and customer notices alike.
+        for outbox in [
             "UPDATE subscriber_mail SET status = 'failed', last_error = 'unsubscribed', claimed_until = NULL \
              WHERE subscriber_id = ? AND status = 'pending'",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+            "UPDATE comms_mail SET status = 'failed', last_error = 'unsubscribed', claimed_until = NULL \
+             WHERE subscriber_id = ? AND status = 'pending'",
+        ] {
+            sqlx::query(outbox).bind(id).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(changed.rows_affected() > 0)
     }

@@ -525,3 +525,123 @@ async fn resolving_sends_the_resolved_text_once_and_reopening_never_resends_the_
     );
     smtp.assert_clean();
 }
+
+#[tokio::test]
+async fn a_subscriber_leaves_from_a_customer_notice_and_the_next_one_skips_them() {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::start(&notices_config(&smtp)).await;
+    confirmed_subscriber(&app, &smtp, "leaver@example.com", "en").await;
+    confirmed_subscriber(&app, &smtp, "clicker@example.com", "en").await;
+    confirmed_subscriber(&app, &smtp, "stayer@example.com", "ar").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/incidents",
+            json!({ "title": "Checkout unavailable", "severity": "SEV-1", "component": "checkout" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let id = body["id"].as_str().expect("id").to_owned();
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/incidents/{id}/affected"),
+            json!({ "emails": ["buyer@example.com"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.settle().await;
+
+    let notice_to = |address: &str, marker: &str| {
+        to(&smtp.messages(), address)
+            .into_iter()
+            .find(|mail| {
+                mail.part("text/plain")
+                    .is_some_and(|text| text.contains(marker))
+            })
+            .unwrap_or_else(|| panic!("no {marker} notice to {address}"))
+    };
+    let leaving = notice_to("leaver@example.com", "OPENING-EN");
+    assert!(
+        leaving
+            .header("list-unsubscribe")
+            .is_some_and(|header| header.contains(&format!("<{PUBLIC_URL}/status/unsubscribe/"))),
+        "{:?}",
+        leaving.header("list-unsubscribe")
+    );
+    assert_eq!(
+        leaving.header("list-unsubscribe-post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    let text = leaving.part("text/plain").expect("text");
+    assert!(text.contains("Stop these e-mails:"), "{text}");
+    let arabic = notice_to("stayer@example.com", "OPENING-AR");
+    assert!(
+        arabic
+            .part("text/plain")
+            .is_some_and(|text| text.contains("لإيقاف هذه الرسائل:")),
+        "the link's label is in the subscriber's language"
+    );
+    assert!(
+        arabic
+            .part("text/html")
+            .is_some_and(|html| html.contains("/status/unsubscribe/")),
+        "the HTML part links it too"
+    );
+    // A customer named on the incident subscribed to nothing: no unsubscribe link.
+    let account = notice_to("buyer@example.com", "ACCOUNT-OPENING-AR");
+    assert_eq!(account.header("list-unsubscribe"), None);
+    assert!(!account.text().contains("/status/unsubscribe/"));
+
+    // One follows the link in the body; another uses the mail client's one-click button.
+    let bye = html(
+        &app,
+        &link(&app, &leaving, "unsubscribe")[app.url("").len()..],
+    )
+    .await;
+    assert!(bye.contains("You are unsubscribed"), "{bye}");
+    let clicking = notice_to("clicker@example.com", "OPENING-EN");
+    let one_click = clicking
+        .header("list-unsubscribe")
+        .and_then(|header| {
+            header
+                .trim()
+                .strip_prefix('<')
+                .and_then(|rest| rest.strip_suffix('>'))
+                .map(str::to_owned)
+        })
+        .expect("a List-Unsubscribe URL");
+    let response = app
+        .http
+        .post(app.url(&one_click[PUBLIC_URL.len()..]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .expect("one-click POST");
+    assert_eq!(response.status(), 200);
+
+    let (status, body) = app
+        .post(&format!("/api/v1/incidents/{id}/resolve"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    app.settle().await;
+    let mails = smtp.messages();
+    assert_eq!(
+        carrying(&to(&mails, "stayer@example.com"), "RESOLVED-AR"),
+        1
+    );
+    assert_eq!(
+        carrying(&to(&mails, "leaver@example.com"), "RESOLVED-EN"),
+        0,
+        "mailed after unsubscribing from a notice's link"
+    );
+    assert_eq!(
+        carrying(&to(&mails, "clicker@example.com"), "RESOLVED-EN"),
+        0,
+        "mailed after a one-click unsubscribe"
+    );
+    assert_eq!(
+        carrying(&to(&mails, "buyer@example.com"), "ACCOUNT-RESOLVED-AR"),
+        1
+    );
+    smtp.assert_clean();
+}
