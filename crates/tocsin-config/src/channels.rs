@@ -113,7 +113,7 @@ pub struct Template {
     pub id: String,
     /// The language, one of `org.locales`. Default: the first of `org.locales`.
     pub locale: String,
-    /// Subject line, a template like `"{{ org.name }}: {{ incident.title }}"`. Required.
+    /// Subject line, a template like `"{{ org.name }}: {{ incident.public_title }}"`. Required.
     pub subject: String,
     /// Body text, a template. Required.
     pub body: String,

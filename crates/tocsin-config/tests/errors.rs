@@ -217,6 +217,43 @@ body = "b"
 }
 
 #[test]
+fn customer_notice_without_its_resolved_text() {
+    let text = format!(
+        "{}\n{}",
+        BASE.replace(r#"notify = ["team"]"#, r#"notify = ["team", "customers"]"#),
+        r#"[smtp]
+host = "127.0.0.1"
+from = "Acme <status@acme.example>"
+
+[[channel]]
+id = "customers"
+type = "email"
+audience = "subscribers"
+template = "customer-notice"
+
+[[template]]
+id = "customer-notice"
+subject = "{{ org.name }}: {{ incident.public_title }}"
+body = "We are on it."
+"#
+    );
+    let errors = errors_in(&text);
+    assert_eq!(errors.len(), 1, "{errors}");
+    insta::assert_snapshot!(errors.to_string());
+
+    // With the resolution's text, the same configuration loads.
+    let fixed = format!(
+        "{text}\n[[template]]\nid = \"customer-notice-resolved\"\nsubject = \"s\"\nbody = \"Solved.\"\n"
+    );
+    let loaded = load_str(&fixed, Path::new("tests/fixtures/tocsin.toml"), &env);
+    assert!(
+        loaded.is_ok(),
+        "{}",
+        loaded.err().map(|e| e.to_string()).unwrap_or_default()
+    );
+}
+
+#[test]
 fn dangling_postmortem_review_and_drill() {
     let text = with(
         r#"[postmortem]

@@ -88,6 +88,11 @@ pub enum Input {
         actor: String,
         severity: String,
     },
+    /// A person gives the incident the title the public sees (status page, feeds, customer mail).
+    SetPublicTitle {
+        actor: String,
+        title: String,
+    },
     /// The response-target timer of the situation's incident fired.
     ResponseDue,
     /// The escalation timer set for `due_at` fired.
@@ -287,6 +292,7 @@ pub fn decide(
         Input::ChangeSeverity { actor, severity } => {
             change_severity(policy, situation, actor, severity, ctx)
         }
+        Input::SetPublicTitle { actor, title } => set_public_title(situation, actor, &title, ctx),
         Input::ResponseDue => Ok(response_due(policy, situation, ctx)),
         Input::EscalationDue { due_at } => Ok(escalation_due(policy, situation, due_at, ctx)),
         Input::PostmortemReminder => Ok(postmortem_nudge(policy, situation, false, ctx)),
@@ -511,6 +517,7 @@ fn open(
     let mut incident = Incident {
         id: ctx.new_incident_id.clone(),
         title: signal.title.clone(),
+        public_title: None,
         severity,
         state: IncidentState::Triggered,
         category: signal.category.clone(),
@@ -710,8 +717,44 @@ fn declare(policy: &Policy, declaration: Declaration, ctx: &Ctx) -> Result<Decis
         .retain(|event| event.kind != EventKind::Alert);
     if let Some(incident) = decision.incident.as_mut() {
         incident.alert_count = 0;
+        // A person wrote this title, knowing the status page and customers may read it. One
+        // unfit for a headline (over-long, control characters) leaves the derived title in
+        // place rather than refusing the declaration: opening the incident matters more.
+        incident.public_title = crate::public_title::check_written(title).ok();
     }
     Ok(decision)
+}
+
+fn set_public_title(
+    situation: &Situation,
+    actor: String,
+    title: &str,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
+    let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
+    let title = crate::public_title::check_written(title).map_err(Refusal::Invalid)?;
+    if incident.public_title.as_deref() == Some(title.as_str()) {
+        return Err(Refusal::Invalid(format!(
+            "the public title is already “{title}”"
+        )));
+    }
+    // Resolved incidents stay on the status page's history, so their title can still be fixed.
+    let mut incident = incident.clone();
+    let from = incident.public_title.replace(title.clone());
+    let mut set = event(
+        &incident,
+        ctx.now,
+        EventKind::PublicTitleSet,
+        &actor,
+        format!("Public title set: {title}"),
+    );
+    set.data = serde_json::json!({ "from": from, "to": title });
+    Ok(Decision {
+        incident: Some(incident),
+        alerts: vec![],
+        events: vec![set],
+        effects: vec![],
+    })
 }
 
 fn open_incident<'a>(
@@ -1663,6 +1706,14 @@ mod tests {
             "opened; nobody paged (no category)"
         );
         assert_eq!(opened.events[0].actor, "sami");
+        assert_eq!(
+            opened
+                .incident
+                .as_ref()
+                .and_then(|i| i.public_title.as_deref()),
+            Some("Checkout broken"),
+            "a person wrote it: it is the public title too"
+        );
         apply(&mut situation, &opened);
         let resolved = decide(
             &policy(),
@@ -1696,5 +1747,85 @@ mod tests {
         let incident = raised.incident.unwrap();
         assert_eq!(incident.severity, "SEV-1");
         assert_eq!(incident.respond_by, t(900));
+    }
+
+    #[test]
+    fn an_alert_title_stays_internal_until_a_person_sets_a_public_one() {
+        let mut situation = Situation::default();
+        let opened = step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        assert_eq!(
+            opened.incident.and_then(|i| i.public_title),
+            None,
+            "an alert's words are not a public title"
+        );
+        let set = step(
+            &mut situation,
+            Input::SetPublicTitle {
+                actor: "sami".into(),
+                title: "  API\n unavailable ".into(),
+            },
+            t(60),
+        );
+        assert_eq!(kinds(&set), ["public_title_set"]);
+        assert_eq!(set.events[0].actor, "sami");
+        assert_eq!(
+            set.events[0].data,
+            serde_json::json!({ "from": null, "to": "API unavailable" })
+        );
+        assert_eq!(
+            situation
+                .incident
+                .as_ref()
+                .and_then(|i| i.public_title.as_deref()),
+            Some("API unavailable")
+        );
+        assert_eq!(
+            situation.incident.as_ref().map(|i| i.title.as_str()),
+            Some("API /healthz is down"),
+            "the internal title is kept for the team"
+        );
+    }
+
+    #[test]
+    fn a_bad_public_title_is_refused_and_changes_nothing() {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        for (title, why) in [
+            ("   ", "cannot be empty"),
+            ("bell\u{7}", "control characters"),
+            (&"x".repeat(201), "at most 200"),
+        ] {
+            let refused = decide(
+                &policy(),
+                &situation,
+                Input::SetPublicTitle {
+                    actor: "sami".into(),
+                    title: title.to_owned(),
+                },
+                &ctx(t(60)),
+            );
+            match refused {
+                Err(Refusal::Invalid(message)) => assert!(message.contains(why), "{message}"),
+                other => panic!("{title:?} was not refused: {other:?}"),
+            }
+        }
+        let none = decide(
+            &policy(),
+            &Situation::default(),
+            Input::SetPublicTitle {
+                actor: "sami".into(),
+                title: "API unavailable".into(),
+            },
+            &ctx(t(60)),
+        );
+        assert_eq!(none, Err(Refusal::NoIncident));
     }
 }

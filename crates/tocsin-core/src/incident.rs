@@ -40,7 +40,12 @@ impl IncidentState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
+    /// Internal: often an alert's own words. The public sees [`Incident::public_title`] or the
+    /// title derived from the component and severity (`crate::public_title`).
     pub title: String,
+    /// A title a person wrote for the public (declaring the incident, or setting it later);
+    /// `None` while nobody has.
+    pub public_title: Option<String>,
     pub severity: String,
     pub state: IncidentState,
     pub category: Option<String>,
@@ -140,6 +145,10 @@ pub enum EventKind {
     AffectedAdded,
     // ── update reminders ──
     UpdateDue,
+    // ── public text ──
+    PublicTitleSet,
+    /// A customer notice was not sent, and why (no template for the event).
+    CommsSkipped,
 }
 
 impl EventKind {
@@ -170,6 +179,8 @@ impl EventKind {
             EventKind::CommsApproved => "comms_approved",
             EventKind::AffectedAdded => "affected_added",
             EventKind::UpdateDue => "update_due",
+            EventKind::PublicTitleSet => "public_title_set",
+            EventKind::CommsSkipped => "comms_skipped",
         }
     }
 
@@ -200,6 +211,8 @@ impl EventKind {
             EventKind::CommsApproved,
             EventKind::AffectedAdded,
             EventKind::UpdateDue,
+            EventKind::PublicTitleSet,
+            EventKind::CommsSkipped,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

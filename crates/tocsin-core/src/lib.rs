@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod notice;
 pub mod oncall;
 pub mod postmortem;
+pub mod public_title;
 pub mod response_metrics;
 pub mod retry;
 pub mod schedule;

@@ -62,6 +62,35 @@ pub struct NoticeLinks {
     pub ack_url: Option<String>,
 }
 
+/// Why customers are told: each has its own template (`<id>`, `<id>-reopened`, `<id>-resolved`),
+/// so a resolution or a reopening never resends the opening text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommsEvent {
+    Opened,
+    Reopened,
+    Resolved,
+}
+
+impl CommsEvent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommsEvent::Opened => "opened",
+            CommsEvent::Reopened => "reopened",
+            CommsEvent::Resolved => "resolved",
+        }
+    }
+
+    /// The template this event uses, from the channel's `template` (the opening one).
+    pub fn template_id(self, opening: &str) -> String {
+        match self {
+            CommsEvent::Opened => opening.to_owned(),
+            CommsEvent::Reopened => format!("{opening}-reopened"),
+            CommsEvent::Resolved => format!("{opening}-resolved"),
+        }
+    }
+}
+
 /// One customer notice, its text already rendered in every locale that has a template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerComms {
@@ -69,7 +98,7 @@ pub struct CustomerComms {
     pub id: String,
     pub incident_id: String,
     pub channel: String,
-    pub event: NoticeEvent,
+    pub event: CommsEvent,
     /// `subscribers` or `affected`: who the store addresses it to.
     pub audience: String,
     /// The locale used for a recipient whose own has no text.

@@ -430,6 +430,7 @@ mod tests {
         Incident {
             id: "0190-abc".into(),
             title: title.into(),
+            public_title: None,
             severity: "SEV-1".into(),
             state: IncidentState::Resolved,
             category: None,

@@ -125,6 +125,7 @@ mod tests {
         Incident {
             id: opened.into(),
             title: "x".into(),
+            public_title: None,
             severity: severity.into(),
             state: IncidentState::Resolved,
             category: None,

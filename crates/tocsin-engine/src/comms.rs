@@ -15,7 +15,7 @@ use minijinja::{AutoEscape, Environment};
 use tocsin_config::{Audience, ChannelKind, Comms};
 use tocsin_core::decide::{Decision, Effect, Refusal};
 use tocsin_core::incident::{EventKind, Incident, TimelineEvent};
-use tocsin_core::notice::{CustomerComms, CustomerText, NoticeEvent};
+use tocsin_core::notice::{CommsEvent, CustomerComms, CustomerText};
 use tocsin_core::retry::{MAX_ATTEMPTS, retry_delay};
 use tocsin_notify::email::Composed;
 use tocsin_store::{ApproveOutcome, AttemptOutcome, CommsMail, CommsRecord};
@@ -36,6 +36,34 @@ pub struct DraftEdit {
     pub body: Option<String>,
 }
 
+/// The event as the timeline says it.
+fn event_words(event: CommsEvent) -> &'static str {
+    match event {
+        CommsEvent::Opened => "opening",
+        CommsEvent::Reopened => "reopening",
+        CommsEvent::Resolved => "resolution",
+    }
+}
+
+/// `comms_skipped`: why customers were told nothing about this event.
+fn skipped_event(
+    incident: &Incident,
+    at: jiff::Timestamp,
+    channel: &str,
+    event: CommsEvent,
+    template: &str,
+    text: String,
+) -> TimelineEvent {
+    TimelineEvent {
+        incident_id: incident.id.clone(),
+        at,
+        kind: EventKind::CommsSkipped,
+        actor: "tocsin".into(),
+        text,
+        data: serde_json::json!({ "channel": channel, "event": event.as_str(), "template": template }),
+    }
+}
+
 fn is_rtl(locale: &str) -> bool {
     ["ar", "he", "fa", "ur"]
         .iter()
@@ -44,15 +72,18 @@ fn is_rtl(locale: &str) -> bool {
 
 impl Engine {
     /// The customer notices an incident's decision calls for: one per customer-facing channel
-    /// of its severity, when the decision opened, reopened or resolved it. Added to the
-    /// decision's effects so they commit with it; a draft also writes `comms_drafted`.
+    /// of its severity, when the decision opened, reopened or resolved it, each from that
+    /// event's own template. Added to the decision's effects so they commit with it; a draft
+    /// also writes `comms_drafted`, and a notice with no template for its event writes
+    /// `comms_skipped` (customers are told nothing rather than the opening text again).
     pub(crate) fn add_customer_comms(&self, decision: &mut Decision) {
         let Some(incident) = decision.incident.as_ref() else {
             return;
         };
         let event = decision.events.iter().find_map(|event| match event.kind {
-            EventKind::Opened | EventKind::Reopened => Some(NoticeEvent::Opened),
-            EventKind::Resolved => Some(NoticeEvent::Resolved),
+            EventKind::Opened => Some(CommsEvent::Opened),
+            EventKind::Reopened => Some(CommsEvent::Reopened),
+            EventKind::Resolved => Some(CommsEvent::Resolved),
             _ => None,
         });
         let Some(event) = event else {
@@ -61,22 +92,57 @@ impl Engine {
         let Some(severity) = self.config.severity(&incident.severity) else {
             return;
         };
+        let at = decision
+            .events
+            .first()
+            .map_or_else(|| self.now(), |event| event.at);
         let draft = severity.comms == Comms::Draft;
         let mut comms = Vec::new();
+        let mut skipped = Vec::new();
         for channel_id in &severity.notify {
             let Some(channel) = self.config.channel(channel_id) else {
                 continue;
             };
             let ChannelKind::Email {
                 audience: Some(audience),
-                template: Some(template),
+                template: Some(opening),
             } = &channel.kind
             else {
                 continue;
             };
-            let texts = self.render_customer_texts(template, incident, event);
+            let template = event.template_id(opening);
+            if !self.config.templates.iter().any(|t| t.id == template) {
+                skipped.push(skipped_event(
+                    incident,
+                    at,
+                    &channel.id,
+                    event,
+                    &template,
+                    format!(
+                        "No customer notice for the {} through {}: there is no template `{template}`, \
+                         and the opening text is never sent again; customers were not told",
+                        event_words(event),
+                        channel.id
+                    ),
+                ));
+                continue;
+            }
+            let texts = self.render_customer_texts(&template, incident, event);
             if texts.is_empty() {
                 tracing::warn!(channel = %channel.id, %template, "no customer text could be rendered; nothing is sent to customers");
+                skipped.push(skipped_event(
+                    incident,
+                    at,
+                    &channel.id,
+                    event,
+                    &template,
+                    format!(
+                        "No customer notice for the {} through {}: template `{template}` does not \
+                         render (see the log); customers were not told",
+                        event_words(event),
+                        channel.id
+                    ),
+                ));
                 continue;
             }
             comms.push(CustomerComms {
@@ -93,10 +159,7 @@ impl Engine {
                 draft,
             });
         }
-        let at = decision
-            .events
-            .first()
-            .map_or_else(|| self.now(), |event| event.at);
+        decision.events.extend(skipped);
         for notice in comms {
             if notice.draft {
                 decision.events.push(TimelineEvent {
@@ -115,41 +178,43 @@ impl Engine {
         }
     }
 
-    /// The template `id` rendered in every locale it has. For a resolution, a template
-    /// `<id>-resolved` is used when configured; either way the template sees `event`.
+    /// The template `id` rendered in every locale it has. Customer templates never see the
+    /// incident's own title (often an alert's words): `incident.public_title` — and
+    /// `incident.title`, for templates written before it existed — is the public title in the
+    /// template's locale, and `incident.component` is the status page's name for it.
     fn render_customer_texts(
         &self,
         id: &str,
         incident: &Incident,
-        event: NoticeEvent,
+        event: CommsEvent,
     ) -> BTreeMap<String, CustomerText> {
-        let resolved_id = format!("{id}-resolved");
-        let id = if event == NoticeEvent::Resolved
-            && self.config.templates.iter().any(|t| t.id == resolved_id)
-        {
-            resolved_id.as_str()
-        } else {
-            id
-        };
         let mut env = Environment::new();
         // Plain text: the HTML part is escaped when the mail is composed.
         env.set_auto_escape_callback(|_| AutoEscape::None);
-        let context = minijinja::context! {
-            org => minijinja::context! { name => &self.config.org.name },
-            incident => minijinja::context! {
-                id => &incident.id,
-                title => &incident.title,
-                severity => &incident.severity,
-                category => &incident.category,
-                component => &incident.component,
-                state => incident.state.as_str(),
-                url => self.incident_url(&incident.id),
-            },
-            event => event.as_str(),
-            status_url => format!("{}/status", self.config.server.public_url),
-        };
+        let component = incident.component.as_deref().and_then(|id| {
+            self.config
+                .status_page
+                .as_ref()
+                .and_then(|page| page.components.iter().find(|c| c.id == id))
+                .map(|c| c.name.clone())
+        });
         let mut texts = BTreeMap::new();
         for template in self.config.templates.iter().filter(|t| t.id == id) {
+            let public_title = self.public_title(incident, &template.locale);
+            let context = minijinja::context! {
+                org => minijinja::context! { name => &self.config.org.name },
+                incident => minijinja::context! {
+                    id => &incident.id,
+                    public_title => &public_title,
+                    title => &public_title,
+                    severity => &incident.severity,
+                    component => &component,
+                    state => incident.state.as_str(),
+                    url => self.incident_url(&incident.id),
+                },
+                event => event.as_str(),
+                status_url => format!("{}/status", self.config.server.public_url),
+            };
             let subject = env.render_str(&template.subject, &context);
             let body = env.render_str(&template.body, &context);
             match (subject, body) {
@@ -326,6 +391,18 @@ impl Engine {
                 for paragraph in mail.text.body.split("\n\n") {
                     body.paragraph(paragraph.trim());
                 }
+                // A subscriber can stop these from the mail itself, like every status-page
+                // mail. A customer named on the incident was not subscribed to anything: the
+                // notice is about their own account's trouble, so it carries no such link.
+                let unsubscribe = match mail.subscriber_id {
+                    Some(subscriber) => {
+                        let (label, url) =
+                            self.unsubscribe_link(subscriber, &mail.locale, now).await?;
+                        body.link(label, &url);
+                        Some(url)
+                    }
+                    None => None,
+                };
                 let (text, html) = body.finish(&mail.locale, is_rtl(&mail.locale));
                 let sent = mailer
                     .send_composed(&Composed {
@@ -335,7 +412,7 @@ impl Engine {
                         text: &text,
                         html: &html,
                         now,
-                        unsubscribe_url: None,
+                        unsubscribe_url: unsubscribe.as_deref(),
                     })
                     .await;
                 let attempt = mail.attempts.saturating_add(1);

@@ -24,6 +24,7 @@ mod policy;
 pub mod postmortem;
 pub mod postmortem_git;
 mod probes;
+mod public_title;
 pub mod response;
 pub mod review_digest;
 pub mod runbooks;

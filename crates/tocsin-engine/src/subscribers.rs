@@ -185,7 +185,7 @@ impl Body {
             .push_str(&format!("<p>{}</p>\n", lines.join("<br>\n")));
     }
 
-    fn link(&mut self, label: &str, url: &str) {
+    pub(crate) fn link(&mut self, label: &str, url: &str) {
         self.text.push_str(&format!("{label}\n{url}\n\n"));
         let url = escape(url);
         self.html.push_str(&format!(
@@ -338,6 +338,19 @@ impl Engine {
         Ok(count)
     }
 
+    /// A fresh unsubscribe link for one message to a subscriber, and its label in `locale`.
+    pub(crate) async fn unsubscribe_link(
+        &self,
+        subscriber_id: i64,
+        locale: &str,
+        now: Timestamp,
+    ) -> Result<(&'static str, String), EngineError> {
+        let url = self
+            .link(subscriber_id, TokenPurpose::Unsubscribe, now)
+            .await?;
+        Ok((mail_text(locale).unsubscribe, url))
+    }
+
     async fn link(
         &self,
         subscriber_id: i64,
@@ -379,7 +392,13 @@ impl Engine {
                 }
                 (SubscriberMailKind::Update, Some(update)) => {
                     let state = update.update.state.unwrap_or(update.incident_state);
-                    body.paragraph(&update.title);
+                    let title = self.public_title_of(
+                        update.public_title.as_deref(),
+                        update.component.as_deref(),
+                        &update.severity,
+                        &subscriber.locale,
+                    );
+                    body.paragraph(&title);
                     body.paragraph(&format!("{}: {}", words.status, words.state(state)));
                     body.paragraph(&update.update.text);
                     body.link(
@@ -394,7 +413,7 @@ impl Engine {
                     words
                         .update_subject
                         .replace("{page}", page)
-                        .replace("{title}", &update.title)
+                        .replace("{title}", &title)
                 }
                 (SubscriberMailKind::Update, None) => {
                     return Err(EngineError::Unavailable(

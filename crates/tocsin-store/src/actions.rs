@@ -85,6 +85,9 @@ pub struct CommsMail {
     pub id: String,
     pub incident_id: String,
     pub recipient: String,
+    /// The status-page subscriber it is addressed to (audience `subscribers`), whose
+    /// unsubscribe link it carries; `None` for a customer named on the incident.
+    pub subscriber_id: Option<i64>,
     pub locale: String,
     pub attempts: u32,
     /// The text in the recipient's locale (or the notice's default locale).

@@ -387,7 +387,10 @@ pub enum SubscriberMailKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailedUpdate {
     pub update: PublicUpdate,
-    pub title: String,
+    /// The incident's public title as a person wrote it; `None` → derive it (never the
+    /// internal title, which is not read here at all).
+    pub public_title: Option<String>,
+    pub component: Option<String>,
     pub severity: String,
     pub incident_state: IncidentState,
 }

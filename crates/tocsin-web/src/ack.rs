@@ -9,7 +9,7 @@ use axum::routing::get;
 use tocsin_engine::EngineError;
 
 use crate::AppState;
-use crate::api::json as wire;
+use crate::api::incidents::wire_incident;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/ack/{token}", get(show).post(acknowledge))
@@ -52,7 +52,7 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Respo
         StatusCode::OK,
         "ack.html",
         minijinja::context! {
-            incident => minijinja::Value::from(minijinja::value::Serde(wire::incident(&incident))),
+            incident => minijinja::Value::from(minijinja::value::Serde(wire_incident(&state, &incident))),
             person => claims.person,
             done => false,
             incident_url => format!("{}/incidents/{}", state.engine.config().server.public_url, incident.id),
@@ -66,7 +66,7 @@ async fn acknowledge(State(state): State<AppState>, Path(token): Path<String>) -
             StatusCode::OK,
             "ack.html",
             minijinja::context! {
-                incident => minijinja::Value::from(minijinja::value::Serde(wire::incident(&incident))),
+                incident => minijinja::Value::from(minijinja::value::Serde(wire_incident(&state, &incident))),
                 done => true,
                 incident_url => format!("{}/incidents/{}", state.engine.config().server.public_url, incident.id),
             },

@@ -207,6 +207,7 @@ mod tests {
         "POST /api/v1/incidents/{id}/resolve",
         "POST /api/v1/incidents/{id}/notes",
         "POST /api/v1/incidents/{id}/severity",
+        "PUT /api/v1/incidents/{id}/public_title",
         "POST /api/v1/incidents/{id}/updates",
         "POST /api/v1/incidents/{id}/checklist/{item}",
         "GET /api/v1/incidents/{id}/actions",

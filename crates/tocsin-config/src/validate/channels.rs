@@ -244,7 +244,7 @@ pub(super) fn templates(
         let subject = ctx.require(
             &raw.subject,
             &key("subject"),
-            "\"{{ org.name }}: {{ incident.title }}\"",
+            "\"{{ org.name }}: {{ incident.public_title }}\"",
         );
         let body = ctx.require(&raw.body, &key("body"), "\"\"\"...\"\"\"");
         if let (Some(id), Some(subject), Some(body)) = (id, subject, body) {

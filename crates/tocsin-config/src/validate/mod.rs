@@ -2,6 +2,7 @@
 //! problem rather than stopping at the first.
 
 pub(crate) mod channels;
+mod comms;
 mod core;
 pub(crate) mod ctx;
 pub(crate) mod extras;
@@ -172,6 +173,7 @@ pub(crate) fn validate(
     let smtp = channels::smtp(ctx, &raw.smtp);
     let channel_list = channels::channels(ctx, &raw.channel, &names);
     let templates = channels::templates(ctx, &raw.template, &names);
+    comms::resolved_templates(ctx, &raw.severity, &channel_list, &templates);
     let monitors = monitors::monitors(ctx, &raw.monitor, &names);
     let integrations = integrations::integrations(ctx, &raw.integration, &names);
     let status_page = extras::status_page(ctx, &raw.status_page, &org);

@@ -90,7 +90,7 @@ pub(crate) fn check_strength(ctx: &mut Ctx, path: &str, what: &str, value: &str)
     let key = key_name(path).to_owned();
     let variables = ctx.variables_in(path);
     let (source, set) = match variables.as_slice() {
-        [] => (String::new(), format!("replace `{key}`")),
+        [] => (String::new(), format!("set `{key}`")),
         [one] => (format!(" (from `{one}`)"), format!("set `{one}`")),
         many => (
             format!(

@@ -77,12 +77,12 @@ async fn queue_recipients(
     now: Timestamp,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT OR IGNORE INTO comms_mail (id, comms_id, recipient, locale, status, next_attempt_at) \
-         SELECT lower(hex(randomblob(16))), c.id, s.email, s.locale, 'pending', ?2 \
+        "INSERT OR IGNORE INTO comms_mail (id, comms_id, recipient, locale, status, next_attempt_at, subscriber_id) \
+         SELECT lower(hex(randomblob(16))), c.id, s.email, s.locale, 'pending', ?2, s.id \
            FROM comms c JOIN subscribers s ON s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL \
           WHERE c.id = ?1 AND c.audience = 'subscribers' \
          UNION ALL \
-         SELECT lower(hex(randomblob(16))), c.id, a.email, c.default_locale, 'pending', ?2 \
+         SELECT lower(hex(randomblob(16))), c.id, a.email, c.default_locale, 'pending', ?2, NULL \
            FROM comms c JOIN incident_affected a ON a.incident_id = c.incident_id \
           WHERE c.id = ?1 AND c.audience = 'affected'",
     )
@@ -290,7 +290,7 @@ impl SqliteStore {
             "UPDATE comms_mail SET claimed_until = ?1 WHERE id IN (\
                SELECT id FROM comms_mail WHERE status = 'pending' AND next_attempt_at <= ?2 \
                AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
-             RETURNING id, comms_id, recipient, locale, attempts",
+             RETURNING id, comms_id, recipient, locale, attempts, subscriber_id",
         )
         .bind(ms(lease_until))
         .bind(ms(now))
@@ -323,6 +323,7 @@ impl SqliteStore {
                 id: row.try_get("id")?,
                 incident_id: comms.incident_id,
                 recipient: row.try_get("recipient")?,
+                subscriber_id: row.try_get("subscriber_id")?,
                 locale,
                 attempts: u32::try_from(attempts).unwrap_or(0),
                 text,

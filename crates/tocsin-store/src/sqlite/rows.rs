@@ -42,6 +42,7 @@ pub fn incident(row: &SqliteRow) -> Result<Incident> {
     Ok(Incident {
         id: row.try_get("id")?,
         title: row.try_get("title")?,
+        public_title: row.try_get("public_title")?,
         severity: row.try_get("severity")?,
         state: IncidentState::parse(&state).ok_or_else(|| corrupt("incident state", &state))?,
         category: row.try_get("category")?,
@@ -156,9 +157,10 @@ pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incide
     sqlx::query(
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
            opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
-           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, severity = excluded.severity, \
+           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, public_title = excluded.public_title, \
+           severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
            summary = excluded.summary, runbook = excluded.runbook, acknowledged_at = excluded.acknowledged_at, \
            acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, \
@@ -186,6 +188,7 @@ pub async fn upsert_incident(tx: &mut Transaction<'_, Sqlite>, incident: &Incide
     .bind(i64::from(incident.escalation_round))
     .bind(incident.escalation_due_at.map(ms))
     .bind(i64::from(incident.escalation_ladder))
+    .bind(&incident.public_title)
     .execute(&mut **tx)
     .await?;
     Ok(())

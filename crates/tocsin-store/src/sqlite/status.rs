@@ -248,14 +248,16 @@ impl SqliteStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        // Mail already queued must not go out after the reader asked for it to stop.
-        sqlx::query(
+        // Mail already queued must not go out after the reader asked for it to stop: status
+        // updates and customer notices alike.
+        for outbox in [
             "UPDATE subscriber_mail SET status = 'failed', last_error = 'unsubscribed', claimed_until = NULL \
              WHERE subscriber_id = ? AND status = 'pending'",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+            "UPDATE comms_mail SET status = 'failed', last_error = 'unsubscribed', claimed_until = NULL \
+             WHERE subscriber_id = ? AND status = 'pending'",
+        ] {
+            sqlx::query(outbox).bind(id).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(changed.rows_affected() > 0)
     }
@@ -325,7 +327,7 @@ impl SqliteStore {
         let sql = format!(
             "SELECT m.id AS mail_id, m.kind, m.attempts, {SUBSCRIBER_COLUMNS}, \
                e.seq, e.incident_id, e.at, e.text, json_extract(e.data, '$.state') AS update_state, \
-               i.title, i.severity, i.state AS incident_state \
+               i.public_title, i.component, i.severity, i.state AS incident_state \
              FROM subscriber_mail m JOIN subscribers s ON s.id = m.subscriber_id \
              LEFT JOIN timeline_events e ON e.seq = m.event_seq \
              LEFT JOIN incidents i ON i.id = e.incident_id \
@@ -362,7 +364,8 @@ impl SqliteStore {
                             })?;
                         Some(MailedUpdate {
                             update: public_update(row)?,
-                            title: row.try_get("title")?,
+                            public_title: row.try_get("public_title")?,
+                            component: row.try_get("component")?,
                             severity: row.try_get("severity")?,
                             incident_state,
                         })

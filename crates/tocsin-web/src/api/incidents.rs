@@ -86,7 +86,10 @@ pub async fn list(
         .then(|| incidents.last().map(|i| i.id.clone()))
         .flatten();
     Ok(Json(IncidentList {
-        incidents: incidents.iter().map(wire::incident).collect(),
+        incidents: incidents
+            .iter()
+            .map(|incident| wire_incident(&state, incident))
+            .collect(),
         next,
     }))
 }
@@ -126,7 +129,7 @@ pub async fn show(
     let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
     let runbook = super::runbooks::incident_extras(&state, &incident, &alert_text).await?;
     Ok(Json(IncidentDetail {
-        incident: wire::incident(&incident),
+        incident: wire_incident(&state, &incident),
         alerts: situation.alerts.iter().map(wire::alert).collect(),
         call: call(&state, incident.category.as_deref()),
         runbook,
@@ -209,12 +212,21 @@ pub async fn declare(
             actor: caller.name,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(wire::incident(&incident))))
+    Ok((StatusCode::CREATED, Json(wire_incident(&state, &incident))))
+}
+
+/// The incident's wire form, with its public title in the organisation's default language.
+pub(crate) fn wire_incident(
+    state: &AppState,
+    incident: &tocsin_core::incident::Incident,
+) -> wire::Incident {
+    let locale = state.engine.config().org.default_locale();
+    wire::incident(incident, &state.engine.public_title(incident, locale))
 }
 
 async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<wire::Incident>, ApiError> {
     let incident = state.engine.act(id, input).await?;
-    Ok(Json(wire::incident(&incident)))
+    Ok(Json(wire_incident(state, &incident)))
 }
 
 #[utoipa::path(
@@ -326,6 +338,45 @@ pub async fn severity(
         Input::ChangeSeverity {
             actor: caller.name,
             severity: body.severity,
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicTitleBody {
+    /// At most 200 characters, no control characters.
+    title: String,
+}
+
+/// The title the status page, its feeds and customer mail use from now on (`public_title_set`
+/// on the timeline).
+#[utoipa::path(
+    put,
+    path = "/api/v1/incidents/{id}/public_title",
+    operation_id = "set_public_title",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id")),
+    request_body = PublicTitleBody,
+    responses(
+        (status = 200, description = "The public title is set", body = wire::Incident),
+        (status = 400, description = "An empty, too long or control-character title", body = ErrorBody),
+        (status = 404, description = "No such incident", body = ErrorBody),
+    )
+)]
+pub async fn public_title(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PublicTitleBody>,
+) -> Result<Json<wire::Incident>, ApiError> {
+    act(
+        &state,
+        &id,
+        Input::SetPublicTitle {
+            actor: caller.name,
+            title: body.title,
         },
     )
     .await

@@ -32,7 +32,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Incident {
     pub id: String,
+    /// The incident's own title (from the alert): internal, for the team.
     pub title: String,
+    /// What the public sees (status page, feeds, customer mail), in the default locale.
+    pub public_title: String,
+    /// Whether a person wrote `public_title` (otherwise tocsin derived it from the component and
+    /// the severity).
+    pub public_title_written: bool,
     pub severity: String,
     pub state: IncidentState,
     pub category: Option<String>,
@@ -59,10 +65,12 @@ pub struct Incident {
     pub paging: bool,
 }
 
-pub fn incident(incident: &CoreIncident) -> Incident {
+pub fn incident(incident: &CoreIncident, public_title: &str) -> Incident {
     Incident {
         id: incident.id.clone(),
         title: incident.title.clone(),
+        public_title: public_title.to_owned(),
+        public_title_written: incident.public_title.is_some(),
         severity: incident.severity.clone(),
         state: incident.state,
         category: incident.category.clone(),

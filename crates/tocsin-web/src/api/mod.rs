@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(incidents::resolve))
         .routes(routes!(incidents::note))
         .routes(routes!(incidents::severity))
+        .routes(routes!(incidents::public_title))
         .routes(routes!(incidents::post_update))
         // ── mitigation actions and customer communications ──
         .routes(routes!(actions::list))

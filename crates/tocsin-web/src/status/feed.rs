@@ -27,8 +27,9 @@ pub(super) async fn feed(
         Err(error) => return error.into_response(),
     };
     let snapshot = &cached.snapshot;
-    let t = i18n::strings(snapshot.locale(requested.as_deref()));
-    let mut response = atom(snapshot, t).into_response();
+    let locale = snapshot.locale(requested.as_deref());
+    let t = i18n::strings(locale);
+    let mut response = atom(snapshot, locale, t).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -67,13 +68,13 @@ struct Entry {
     content: String,
 }
 
-fn atom(snapshot: &Snapshot, t: &Strings) -> String {
+fn atom(snapshot: &Snapshot, locale: &str, t: &Strings) -> String {
     let mut entries = Vec::new();
     for incident in &snapshot.incidents {
         let id = &incident.incident.id;
         let link = format!("{}?lang={}#incident-{id}", snapshot.url, t.lang);
         let base = format!("{}#incident-{id}", snapshot.url);
-        let title = &incident.incident.title;
+        let title = incident.title(locale);
         entries.push(Entry {
             id: format!("{base}-opened"),
             title: format!("{}: {title}", t.incident_opened),

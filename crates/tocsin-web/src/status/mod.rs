@@ -203,11 +203,21 @@ pub(crate) struct PublicIncident {
     pub component: Option<(String, String)>,
     pub updates: Vec<PublicUpdate>,
     pub updated_at: Timestamp,
+    /// Its public title per offered locale (never `incident.title`, which is internal).
+    pub titles: HashMap<String, String>,
 }
 
 impl PublicIncident {
     pub fn status(&self) -> &'static str {
         core_status::public_state(self.incident.state)
+    }
+
+    /// The public title in `locale`, one of the page's locales (every one has its title).
+    pub fn title(&self, locale: &str) -> &str {
+        self.titles
+            .get(locale)
+            .or_else(|| self.titles.values().next())
+            .map_or("", String::as_str)
     }
 }
 
@@ -493,7 +503,15 @@ impl Status {
             .flatten()
             .max()
             .unwrap_or(incident.opened_at);
+            let titles = config
+                .org
+                .locales
+                .iter()
+                .chain(std::iter::once(&page.locale))
+                .map(|locale| (locale.clone(), engine.public_title(&incident, locale)))
+                .collect();
             public.push(PublicIncident {
+                titles,
                 component: component.map(|c| (c.id.clone(), c.name.clone())),
                 incident,
                 impact,

@@ -155,6 +155,7 @@ fn day_class(uptime: Option<f64>) -> &'static str {
 
 fn incident_view(
     incident: &PublicIncident,
+    locale: &str,
     t: &'static Strings,
     snapshot: &Snapshot,
     limit: usize,
@@ -163,7 +164,7 @@ fn incident_view(
     let state = incident.status();
     IncidentView {
         id: incident.incident.id.clone(),
-        title: incident.incident.title.clone(),
+        title: incident.title(locale).to_owned(),
         impact: incident.impact.as_str(),
         impact_label: t.impact(incident.impact),
         state,
@@ -257,14 +258,14 @@ fn view<'a>(snapshot: &'a Snapshot, locale: &str) -> PageView<'a> {
         feed_url: format!("{}/status/feed.atom?lang={}", snapshot.public_url, t.lang),
         open: snapshot
             .open()
-            .map(|incident| incident_view(incident, t, snapshot, UPDATES_LIMIT))
+            .map(|incident| incident_view(incident, locale, t, snapshot, UPDATES_LIMIT))
             .collect(),
         components,
         more_history: history.len() > HISTORY_LIMIT,
         history: history
             .into_iter()
             .take(HISTORY_LIMIT)
-            .map(|incident| incident_view(incident, t, snapshot, PAST_UPDATES_LIMIT))
+            .map(|incident| incident_view(incident, locale, t, snapshot, PAST_UPDATES_LIMIT))
             .collect(),
         subscribe: snapshot.subscriptions_open,
         maintenance: snapshot

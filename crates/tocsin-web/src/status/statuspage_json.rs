@@ -233,7 +233,8 @@ fn incident_value(snapshot: &Snapshot, incident: &PublicIncident) -> StatuspageI
     let opened = incident.incident.opened_at.to_string();
     StatuspageIncident {
         id: id.clone(),
-        name: incident.incident.title.clone(),
+        // The public title in the page's own language: the JSON has no `?lang=`.
+        name: incident.title(&snapshot.locale).to_owned(),
         status: incident.status(),
         impact: incident.impact.as_str(),
         shortlink: format!("{}#incident-{id}", snapshot.url),

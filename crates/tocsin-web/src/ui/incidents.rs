@@ -173,6 +173,9 @@ fn done_text(done: &str) -> Option<&'static str> {
         "action_succeeded" => "The action ran and succeeded; its output is in the timeline.",
         "action_failed" => "The action ran and FAILED; its output is in the timeline.",
         "comms_approved" => "Customer notice approved; it is being sent.",
+        "public_title" => {
+            "Public title set: the status page, its feeds and customer mail use it now."
+        }
         _ => return None,
     })
 }
@@ -197,8 +200,13 @@ async fn live_context(state: &AppState, id: &str) -> Result<Option<minijinja::Va
         .collect();
     let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
     let runbook = super::runbooks::incident_context(state, &incident, &alert_text).await?;
+    let public_title = state
+        .engine
+        .public_title(&incident, state.engine.config().org.default_locale());
     Ok(Some(context! {
         incident => value(view::incident(&times, &incident)),
+        public_title => public_title,
+        public_title_written => incident.public_title.is_some(),
         alerts => value(alerts),
         events => value(events),
         call => value(crate::api::incidents::call(state, incident.category.as_deref())),
@@ -215,6 +223,7 @@ struct Problem {
     note: String,
     update: String,
     public: bool,
+    public_title: String,
 }
 
 async fn incident_page(
@@ -271,6 +280,7 @@ async fn incident_page(
             draft_note => problem.note,
             draft_update => problem.update,
             draft_public => problem.public,
+            draft_public_title => problem.public_title,
             ..live
         },
     )
@@ -451,4 +461,31 @@ pub async fn update(
     };
     let done = if public { "update_public" } else { "update" };
     act(&state, &ui, &posted.user, &id, input, done, problem).await
+}
+
+pub async fn public_title(
+    State(state): State<AppState>,
+    Extension(ui): Extension<Arc<Ui>>,
+    Path(id): Path<String>,
+    Act(posted): Act,
+) -> Response {
+    let title = posted.field("title").unwrap_or_default().to_owned();
+    let problem = Problem {
+        public_title: title.clone(),
+        ..Problem::default()
+    };
+    let input = Input::SetPublicTitle {
+        actor: posted.user.email.clone(),
+        title,
+    };
+    act(
+        &state,
+        &ui,
+        &posted.user,
+        &id,
+        input,
+        "public_title",
+        problem,
+    )
+    .await
 }

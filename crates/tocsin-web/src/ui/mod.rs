@@ -257,6 +257,10 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/severity", post(incidents::severity))
         .route("/incidents/{id}/notes", post(incidents::note))
         .route("/incidents/{id}/updates", post(incidents::update))
+        .route(
+            "/incidents/{id}/public_title",
+            post(incidents::public_title),
+        )
         // ── mitigation actions and customer communications ──
         .route("/incidents/{id}/actions/{action}", post(actions::run))
         .route(

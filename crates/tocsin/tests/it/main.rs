@@ -20,6 +20,7 @@ mod openapi;
 mod peers;
 mod postmortem;
 mod probes;
+mod public_text;
 mod review_digest;
 mod runbooks;
 mod schedule;

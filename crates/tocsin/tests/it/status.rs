@@ -9,7 +9,7 @@ use tocsin_testkit::{Mail, SmtpSink};
 
 use crate::support::{TOKEN, Target, TestApp};
 
-const PUBLIC_URL: &str = "http://tocsin.test";
+pub(crate) const PUBLIC_URL: &str = "http://tocsin.test";
 
 fn config(target: &Target, smtp: &SmtpSink) -> String {
     format!(
@@ -68,6 +68,18 @@ id = "customer-notice"
 locale = "en"
 subject = "{{{{ org.name }}}}: {{{{ incident.title }}}}"
 body = "We are facing a temporary technical problem."
+
+[[template]]
+id = "customer-notice-resolved"
+locale = "ar"
+subject = "{{{{ org.name }}}}: {{{{ incident.public_title }}}}"
+body = "تم حل المشكلة."
+
+[[template]]
+id = "customer-notice-resolved"
+locale = "en"
+subject = "{{{{ org.name }}}}: {{{{ incident.public_title }}}}"
+body = "The problem is solved."
 
 [[monitor]]
 id = "api-health"
@@ -128,7 +140,7 @@ async fn act(app: &TestApp, id: &str, action: &str) {
 }
 
 /// A public GET: no token, as a reader's browser or an aggregator sends it.
-async fn public_get(app: &TestApp, path: &str) -> reqwest::Response {
+pub(crate) async fn public_get(app: &TestApp, path: &str) -> reqwest::Response {
     app.http
         .get(app.url(path))
         .send()
@@ -136,7 +148,7 @@ async fn public_get(app: &TestApp, path: &str) -> reqwest::Response {
         .expect("GET a public page")
 }
 
-async fn html(app: &TestApp, path: &str) -> String {
+pub(crate) async fn html(app: &TestApp, path: &str) -> String {
     let response = public_get(app, path).await;
     assert_eq!(response.status(), 200, "{path}");
     response.text().await.expect("page text")
@@ -460,7 +472,7 @@ print(json.dumps({"id": text(root, "id"), "title": text(root, "title"),
     serde_json::from_slice(&output.stdout).expect("parser output")
 }
 
-async fn subscribe(app: &TestApp, email: &str, lang: &str) -> String {
+pub(crate) async fn subscribe(app: &TestApp, email: &str, lang: &str) -> String {
     let response = app
         .http
         .post(app.url("/status/subscribe"))
@@ -474,7 +486,7 @@ async fn subscribe(app: &TestApp, email: &str, lang: &str) -> String {
 }
 
 /// The link to `/status/<kind>/…` in a message's text, as a URL on the test server.
-fn link(app: &TestApp, mail: &Mail, kind: &str) -> String {
+pub(crate) fn link(app: &TestApp, mail: &Mail, kind: &str) -> String {
     let text = mail.part("text/plain").expect("a text part");
     let prefix = format!("{PUBLIC_URL}/status/{kind}/");
     let start = text
@@ -487,7 +499,7 @@ fn link(app: &TestApp, mail: &Mail, kind: &str) -> String {
     app.url(&url[PUBLIC_URL.len()..])
 }
 
-fn to(mails: &[Mail], address: &str) -> Vec<Mail> {
+pub(crate) fn to(mails: &[Mail], address: &str) -> Vec<Mail> {
     mails
         .iter()
         .filter(|mail| mail.to.iter().any(|to| to == address))

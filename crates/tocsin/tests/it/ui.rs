@@ -13,21 +13,21 @@ use tocsin_store::Role;
 
 use crate::support::{Sink, Target, TestApp, basic_config};
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A browser without JavaScript: keeps the session cookie, follows no redirect by itself.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
     cookie: Option<String>,
 }
 
-struct Answer {
-    status: StatusCode,
-    location: Option<String>,
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
     set_cookie: Option<String>,
     headers: reqwest::header::HeaderMap,
-    body: String,
+    pub body: String,
 }
 
 fn form_encode(fields: &[(&str, &str)]) -> String {
@@ -91,12 +91,12 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         let request = self.http.get(self.app.url(path));
         self.answer(request).await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let request = self
             .http
             .post(self.app.url(path))
@@ -125,7 +125,7 @@ impl<'a> Browser<'a> {
         answer
     }
 
-    async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
+    pub(crate) async fn signed_in(app: &'a TestApp, email: &str) -> Browser<'a> {
         let mut browser = Browser::new(app);
         let answer = browser.sign_in(email, PASSWORD).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
@@ -138,14 +138,14 @@ impl<'a> Browser<'a> {
 }
 
 /// The CSRF token in a page's forms.
-fn csrf(html: &str) -> String {
+pub(crate) fn csrf(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     let end = html[start..].find('"').expect("the token's end") + start;
     html[start..end].to_owned()
 }
 
-async fn add_user(app: &TestApp, email: &str, role: Role) {
+pub(crate) async fn add_user(app: &TestApp, email: &str, role: Role) {
     tocsin_engine::users::add_user(
         app.app.engine.store().as_ref(),
         email,
