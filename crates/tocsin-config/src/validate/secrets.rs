@@ -59,7 +59,11 @@ pub(crate) fn weakness(value: &str) -> Option<String> {
         .flat_map(char::to_lowercase)
         .collect();
     let core = folded.trim_matches(|c: char| c.is_ascii_digit());
-    if PLACEHOLDERS.contains(&core) || core.chars().all(|c| Some(c) == core.chars().next()) {
+    let one_character_repeated = core
+        .chars()
+        .next()
+        .is_some_and(|first| core.chars().all(|c| c == first));
+    if PLACEHOLDERS.contains(&core) || one_character_repeated {
         return Some("is a well-known placeholder value".to_owned());
     }
     None
