@@ -396,7 +396,11 @@ fn the_knowledge_base_ranks_the_rollback_and_revert_runbooks_first() {
             .iter()
             .map(|hit| (hit.runbook.id.as_str(), hit.score))
             .collect();
-        assert_eq!(ranked.first().map(|hit| hit.0), Some(expected), "{query}: {ranked:?}");
+        assert_eq!(
+            ranked.first().map(|hit| hit.0),
+            Some(expected),
+            "{query}: {ranked:?}"
+        );
         assert!(
             ranked.get(1).is_none_or(|second| second.1 < ranked[0].1),
             "{query}: a clear first, not a tie: {ranked:?}"

@@ -648,11 +648,9 @@ dir = "{runbooks}"
         let first = &body["runbooks"][0];
         assert_eq!(first["id"], expected, "{query}: {body}");
         assert!(
-            first["reasons"]
-                .as_array()
-                .is_some_and(|reasons| reasons.iter().any(|r| r
-                    .as_str()
-                    .is_some_and(|r| r.starts_with("match \"")))),
+            first["reasons"].as_array().is_some_and(|reasons| reasons
+                .iter()
+                .any(|r| r.as_str().is_some_and(|r| r.starts_with("match \"")))),
             "{query}: one of its match words hit: {body}"
         );
         assert!(
