@@ -22,6 +22,9 @@ use axum::extract::DefaultBodyLimit;
 use tocsin_engine::Engine;
 
 pub use error::ApiError;
+/// The browser's session token, for pages served beside the UI (the demo's) that show who is
+/// signed in.
+pub use ui::session_token;
 
 /// Largest request body accepted anywhere (PagerDuty's own limit).
 pub const BODY_LIMIT: usize = 512 * 1024;

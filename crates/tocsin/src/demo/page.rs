@@ -5,8 +5,8 @@
 use std::sync::atomic::Ordering;
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -18,11 +18,26 @@ use tocsin_store::{IncidentFilter, StateFilter};
 
 use super::{DEMO_USER, Demo};
 
-pub async fn page(State(demo): State<Demo>) -> Response {
+/// `GET /demo`, refreshing itself every 2 seconds; `GET /demo?paused` holds still for reading.
+pub async fn page(
+    State(demo): State<Demo>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let paused = query.is_some_and(|query| query.split('&').any(|pair| pair == "paused"));
     let Some(engine) = demo.engine.get() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
     };
     let zone = TimeZone::get(&engine.config().org.timezone).unwrap_or(TimeZone::UTC);
+    let signed_in = match tocsin_web::session_token(&headers) {
+        Some(token) => engine
+            .session(&token)
+            .await
+            .ok()
+            .flatten()
+            .map(|user| user.email),
+        None => None,
+    };
     let sign_in = demo
         .sign_in
         .get()
@@ -43,12 +58,14 @@ pub async fn page(State(demo): State<Demo>) -> Response {
     let incidents = incidents(engine, &zone).await;
     let rendered = demo.pages.get_template("page.html").and_then(|template| {
         template.render(minijinja::context! {
+            paused => paused,
             healthy => demo.healthy.load(Ordering::SeqCst),
             monitors => Serde(monitors),
             deploys => Serde(deploys),
             incidents => Serde(incidents),
             inbox => Serde(inbox),
             sign_in => Serde(sign_in),
+            signed_in => signed_in,
             commands => Serde(json!({
                 "break": demo.commands.break_app,
                 "heal": demo.commands.heal_app,
