@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Issue 5's browser tests: tocsin's signed-in UI and public status page in real headless
-# Chromium (Debian's /usr/bin/chromium, driven by playwright-core; no browser is downloaded).
+# The browser tests: tocsin's signed-in UI and public status page (issue 5) and `tocsin demo`'s
+# whole story (issue 12) in real headless Chromium (Debian's /usr/bin/chromium, driven by
+# playwright-core; no browser is downloaded).
 #
 #   tests/browser/run.sh [path/to/tocsin]     (default: ${CARGO_TARGET_DIR:-target}/release/tocsin)
 #
@@ -8,7 +9,8 @@
 # `npm ci --prefix tests/browser`; scripts/test installs both. It starts a target app and a
 # Slack-like sink (fixtures.mjs), writes a configuration to a temporary folder, adds a responder
 # and a viewer with `tocsin user add`, starts `tocsin serve`, runs the node:test files with the
-# URLs in the environment, and stops everything on exit. Screenshots go to artifacts/.
+# URLs in the environment, and stops everything on exit. tests/demo.test.mjs starts the binary's
+# own `demo` instead (TOCSIN_BIN) and needs none of that. Screenshots go to artifacts/.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -56,7 +56,7 @@ fn the_example_loads_with_its_secrets_set_and_without_warnings() {
     assert_eq!(
         config.summary(),
         "ok: 9 monitors, 4 severities, 4 channels, 4 contacts, 1 schedule, 1 escalation, \
-         7 integrations, 5 runbooks, 2 actions"
+         7 integrations, 7 runbooks, 2 actions"
     );
     assert_eq!(config.path, example_path());
 }
@@ -398,6 +398,8 @@ fn runbooks_and_their_directives() {
             "api-v1-404",
             "database-connection-refused",
             "moyasar-webhook-401",
+            "revert-bad-merge",
+            "rollback-on-host",
             "sentry-error-rate",
             "sev1-full-outage"
         ]
@@ -447,6 +449,47 @@ fn runbooks_and_their_directives() {
             .path
             .ends_with("spec/runbooks/database-connection-refused.md")
     );
+}
+
+/// The seed's rollback procedure is two runbooks: the host's rollback (with the `rollback`
+/// action's button) and the git revert. A responder searching in their own words finds each
+/// first.
+#[test]
+fn the_knowledge_base_ranks_the_rollback_and_revert_runbooks_first() {
+    let config = load_example();
+    let rollback = config.runbook("rollback-on-host").expect("runbook");
+    assert!(
+        rollback
+            .directives
+            .iter()
+            .any(|d| d.kind == DirectiveKind::Action("rollback".into())),
+        "the rollback runbook carries the rollback action's button"
+    );
+    let revert = config.runbook("revert-bad-merge").expect("runbook");
+    assert!(revert.body.contains("`git revert <bad-commit-sha>`"));
+    for (query, expected) in [
+        ("rollback", "rollback-on-host"),
+        ("roll back deploy", "rollback-on-host"),
+        ("Roll back the last deploy", "rollback-on-host"),
+        ("revert merge", "revert-bad-merge"),
+        ("bad commit", "revert-bad-merge"),
+        ("git revert the bad merge", "revert-bad-merge"),
+    ] {
+        let hits = knowledge::search(&config.runbooks, query);
+        let ranked: Vec<(&str, u32)> = hits
+            .iter()
+            .map(|hit| (hit.runbook.id.as_str(), hit.score))
+            .collect();
+        assert_eq!(
+            ranked.first().map(|hit| hit.0),
+            Some(expected),
+            "{query}: {ranked:?}"
+        );
+        assert!(
+            ranked.get(1).is_none_or(|second| second.1 < ranked[0].1),
+            "{query}: a clear first, not a tie: {ranked:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! tocsin-testkit: real servers on loopback that record what tocsin sends them, for tests across
-//! the workspace.
+//! the workspace and for `tocsin demo`, whose inbox shows the mail its [`SmtpSink`] received.
 //!
 //! - [`SmtpSink`]: a small but real SMTP server (RFC 5321 plus AUTH PLAIN/LOGIN) that records each
 //!   message and can be told to refuse the next transactions with a 4xx or 5xx. Its [`Mail`] reads
@@ -9,6 +9,7 @@
 //!
 //! Both are event-driven: `wait_for`/`wait_until` wake on arrivals, never poll on a timer, and
 //! panic after their limit so a broken sender fails the test instead of hanging it.
+//! [`SmtpSink::message`] waits without a limit, for a reader that lives as long as the sink.
 
 mod http;
 mod mime;

@@ -244,6 +244,20 @@ impl SmtpSink {
         }
     }
 
+    /// Waits (on arrivals, not on a timer) for the message accepted `index`-th (0 for the first)
+    /// and returns it. It never gives up: for readers that live as long as the sink, like the
+    /// demo's inbox, which hands each message on as it arrives.
+    pub async fn message(&self, index: usize) -> Mail {
+        loop {
+            // Registered before the check, so an arrival in between still wakes us.
+            let arrival = self.shared.arrived.notified();
+            if let Some(mail) = self.shared.records().messages.get(index) {
+                return mail.clone();
+            }
+            arrival.await;
+        }
+    }
+
     /// Waits (on arrivals, not on a timer) until at least `count` messages were accepted and
     /// returns them all; panics after `limit` so a broken sender fails the test instead of
     /// hanging it.
@@ -654,6 +668,24 @@ mod tests {
         assert_eq!(mails[1].order, 1);
         assert_eq!(mails[1].to, ["second@example.com"]);
         sink.assert_clean();
+    }
+
+    #[tokio::test]
+    async fn a_reader_waiting_for_the_next_message_gets_it_when_it_arrives() {
+        let sink = SmtpSink::start().await;
+        let reader = sink.clone();
+        let second = tokio::spawn(async move { reader.message(1).await });
+        let transport = transport(&sink);
+        for to in ["first@example.com", "second@example.com"] {
+            transport.send(message(to, "body")).await.expect("sent");
+        }
+        let second = tokio::time::timeout(LIMIT, second)
+            .await
+            .expect("woken by the arrival")
+            .expect("the reader ran");
+        assert_eq!(second.to, ["second@example.com"]);
+        // A message already there is returned at once.
+        assert_eq!(sink.message(0).await.to, ["first@example.com"]);
     }
 
     #[tokio::test]

@@ -23,6 +23,9 @@ use axum::{Extension, Router};
 use tocsin_engine::Engine;
 
 pub use error::ApiError;
+/// The browser's session token, for pages served beside the UI (the demo's) that show who is
+/// signed in.
+pub use ui::session_token;
 
 /// Largest request body accepted anywhere (PagerDuty's own limit).
 pub const BODY_LIMIT: usize = 512 * 1024;

@@ -35,8 +35,8 @@ pub use link::DrillClaims;
 
 /// How long a re-verify link stays valid: people may confirm their numbers days later.
 pub const VERIFY_LINK_LIFETIME: Duration = Duration::from_secs(7 * 86_400);
-/// The category of the SEV-3 a failed drill opens: route it to admins with
-/// `[[route]] category = "drill"`.
+/// The category of the SEV-3 a failed drill opens. Whether it pages follows its severity (a
+/// SEV-3 answering within hours pages nobody; its `notify` channels are told).
 pub const INCIDENT_CATEGORY: &str = "drill";
 /// Longer than closing one drill may take.
 const LEASE: Duration = Duration::from_secs(60);
@@ -513,8 +513,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Opens the SEV-3 of a failed drill through the ordinary declare path; its category
-    /// `drill` lets a `[[route]]` send it to the admins' escalation.
+    /// Opens the SEV-3 of a failed drill through the ordinary declare path, with the category
+    /// `drill`: it pages only if that severity pages (docs/drill.md).
     async fn open_drill_incident(&self, record: &DrillRecord) -> Result<String, EngineError> {
         let failed: Vec<String> = record
             .items

@@ -12,6 +12,7 @@
 
 mod actions;
 mod auth;
+pub use auth::session_token;
 mod charts;
 mod config;
 mod csrf;

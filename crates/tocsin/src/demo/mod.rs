@@ -1,50 +1,104 @@
-//! `tocsin demo`: tocsin with a bundled configuration, a sample app on loopback to watch (with a
-//! way to break and heal it), and an inbox page showing every message that would have gone out.
+//! `tocsin demo`: tocsin with a bundled configuration and the seed's runbooks, a sample app on
+//! loopback to watch (with a way to break and heal it), and an inbox page showing every message
+//! that would have gone out — Slack, SMS, and e-mail through a real SMTP server on loopback.
 //! Runs on a fresh machine with no network.
+//!
+//! The story it tells: a deploy breaks the app; a SEV-1 opens with the SEV-1 runbook's checklist
+//! and its live facts (the monitor down since when, the deploy minutes before); the on-call
+//! person is paged by SMS and e-mail; the subscribed customer gets the Arabic notice; `/status`
+//! shows the outage; healing (or the checklist's rollback button) resolves it and writes the
+//! post-mortem draft, due in 48 hours.
 
+mod deploys;
+mod inbox;
+mod mailbox;
+mod page;
 mod sample_app;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use anyhow::Context;
+use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
-use jiff::Timestamp;
-use minijinja::value::Serde;
-use serde::Serialize;
-use serde_json::Value;
 use tocsin_core::decide::Input;
 use tocsin_engine::{Engine, SystemClock};
-use tocsin_store::{IncidentFilter, StateFilter};
+use tocsin_testkit::SmtpSink;
 use tokio::net::TcpListener;
 
 use crate::app::{App, AppOptions};
+use deploys::Deployer;
+use inbox::Inbox;
 
 const DEMO_CONFIG: &str = include_str!("demo.toml");
 const DEMO_PAGE: &str = include_str!("page.html");
 
-/// One message that reached the demo inbox.
-#[derive(Debug, Clone, Serialize)]
-struct InboxMessage {
-    at: Timestamp,
-    channel: &'static str,
-    text: String,
-    ack_url: Option<String>,
-}
+/// The project's runbooks (spec/runbooks/), written beside the demo's configuration so its
+/// incidents carry the same checklists a real configuration would.
+const RUNBOOKS: [(&str, &str); 7] = [
+    (
+        "sev1-full-outage.md",
+        include_str!("../../../../spec/runbooks/sev1-full-outage.md"),
+    ),
+    (
+        "api-v1-404.md",
+        include_str!("../../../../spec/runbooks/api-v1-404.md"),
+    ),
+    (
+        "database-connection-refused.md",
+        include_str!("../../../../spec/runbooks/database-connection-refused.md"),
+    ),
+    (
+        "moyasar-webhook-401.md",
+        include_str!("../../../../spec/runbooks/moyasar-webhook-401.md"),
+    ),
+    (
+        "sentry-error-rate.md",
+        include_str!("../../../../spec/runbooks/sentry-error-rate.md"),
+    ),
+    (
+        "rollback-on-host.md",
+        include_str!("../../../../spec/runbooks/rollback-on-host.md"),
+    ),
+    (
+        "revert-bad-merge.md",
+        include_str!("../../../../spec/runbooks/revert-bad-merge.md"),
+    ),
+];
+
+/// The demo's admin, who signs in to the incident pages.
+const DEMO_USER: &str = "demo@tocsin.local";
+
+/// How long start-up waits for the demo customer's subscription to be confirmed (its mail goes
+/// out within a second; this only bounds a broken mail path).
+const SUBSCRIPTION_WAIT: Duration = Duration::from_secs(20);
 
 /// The demo's own state, shared by its pages (never global).
 #[derive(Debug, Clone)]
 struct Demo {
     healthy: Arc<AtomicBool>,
-    inbox: Arc<Mutex<Vec<InboxMessage>>>,
+    inbox: Inbox,
     /// Set once the engine is up; the demo routes are built before it.
     engine: Arc<OnceLock<Arc<Engine>>>,
     pages: Arc<minijinja::Environment<'static>>,
+    deployer: Arc<Deployer>,
+    /// The demo admin's password, offered on the page for one-click sign-in — only while the
+    /// demo listens on loopback, where the page is this machine's alone.
+    sign_in: Arc<OnceLock<String>>,
+    loopback: bool,
+    /// The commands that break and heal the app from another terminal, exactly as they work.
+    commands: Arc<Commands>,
+}
+
+#[derive(Debug)]
+struct Commands {
+    break_app: String,
+    heal_app: String,
 }
 
 /// Starts the demo and runs until `shutdown` completes. Prints where to look.
@@ -54,24 +108,41 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let healthy = Arc::new(AtomicBool::new(true));
     let app_url = sample_app::start(healthy.clone()).await?;
+    let smtp = SmtpSink::start().await;
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!("cannot listen on {listen}; is another tocsin running? Pass --listen 127.0.0.1:0 for any free port")
     })?;
-    let public_url = format!("http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    let public_url = format!("http://{addr}");
     let dir = std::env::temp_dir().join(format!("tocsin-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let token = format!("demo-{:016x}", rand::random::<u64>());
-    let config = demo_config(&dir, &public_url, &app_url, &token)?;
+    let hook_token = format!("{:032x}", rand::random::<u128>());
+    let config = demo_config(
+        &dir,
+        &DemoEnv {
+            public_url: &public_url,
+            app_url: &app_url,
+            token: &token,
+            hook_token: &hook_token,
+            smtp_port: smtp.port(),
+        },
+    )?;
 
     let mut pages = minijinja::Environment::new();
     pages
         .add_template("page.html", DEMO_PAGE)
         .context("the demo page template does not compile")?;
+    let commands = commands(&public_url);
     let demo = Demo {
         healthy,
-        inbox: Arc::new(Mutex::new(Vec::new())),
+        inbox: Inbox::default(),
         engine: Arc::new(OnceLock::new()),
         pages: Arc::new(pages),
+        deployer: Arc::new(Deployer::new(&public_url, &hook_token)?),
+        sign_in: Arc::new(OnceLock::new()),
+        loopback: addr.ip().is_loopback(),
+        commands: Arc::new(commands),
     };
     let options = AppOptions {
         config: Arc::new(config),
@@ -83,13 +154,36 @@ pub async fn run(
     let app = App::start(options, listener).await?;
     let _ = demo.engine.set(app.engine.clone());
     let password = demo_user(&app.engine).await?;
+    let _ = demo.sign_in.set(password.clone());
+
+    let subscribed = mailbox::start(smtp, demo.clone())?;
+    // The app's current version went out with the demo: the host reports it like any deploy.
+    demo.deployer
+        .deploy(app.engine.now(), deploys::GOOD)
+        .await
+        .context("cannot record the sample app's first deploy")?;
+    app.engine
+        .subscribe(mailbox::CUSTOMER, "ar")
+        .await
+        .context("cannot subscribe the demo customer to the status page")?;
+    if tokio::time::timeout(SUBSCRIPTION_WAIT, subscribed)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the demo customer's subscription is not confirmed yet: the Arabic notice may not reach the inbox"
+        );
+    }
+
     // The first line is read by tests and scripts: keep it first and keep its shape.
     say(&format!(
         "tocsin demo is running: open {public_url}/demo\n\
-         Break the sample app there (or run `tocsin demo break --url {public_url}`); a SEV-1 opens within seconds.\n\
+         Break the sample app there, or from another terminal:\n    {}\n\
+         and heal it:\n    {}\n\
          Sign in as {DEMO_USER} with password {password} at {public_url}/login to act on incidents.\n\
          API token for this run: {token}\n\
-         Press Ctrl-C to stop."
+         Press Ctrl-C to stop.",
+        demo.commands.break_app, demo.commands.heal_app,
     ));
     shutdown.await;
     app.stop().await?;
@@ -97,8 +191,29 @@ pub async fn run(
     Ok(())
 }
 
-/// The demo's admin, who signs in to the incident pages.
-const DEMO_USER: &str = "demo@tocsin.local";
+/// The commands to break and heal the app, with the path of this very executable: `tocsin` may
+/// not be on the PATH (after `cargo run`, it is not), and the path always works.
+fn commands(public_url: &str) -> Commands {
+    let exe = std::env::current_exe()
+        .map(|path| shell_quote(&path.to_string_lossy()))
+        .unwrap_or_else(|_| "tocsin".to_owned());
+    Commands {
+        break_app: format!("{exe} demo break --url {public_url}"),
+        heal_app: format!("{exe} demo heal --url {public_url}"),
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it (spaces, quotes, `$`…).
+fn shell_quote(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=".contains(c));
+    if plain && !word.is_empty() {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
 
 /// Makes the demo admin with a fresh random password (this run's database is new, but a reused
 /// folder keeps its user: then only the password is replaced).
@@ -135,114 +250,77 @@ fn say(text: &str) {
     println!("{text}");
 }
 
-fn demo_config(
-    dir: &Path,
-    public_url: &str,
-    app_url: &str,
-    token: &str,
-) -> anyhow::Result<tocsin_config::Config> {
+/// What the demo's configuration reads from its "environment": this run's addresses and secrets.
+struct DemoEnv<'a> {
+    public_url: &'a str,
+    app_url: &'a str,
+    token: &'a str,
+    hook_token: &'a str,
+    smtp_port: u16,
+}
+
+/// Writes the configuration and the runbooks into `dir` and loads them.
+fn demo_config(dir: &Path, env: &DemoEnv<'_>) -> anyhow::Result<tocsin_config::Config> {
     let path: PathBuf = dir.join("tocsin.toml");
     std::fs::write(&path, DEMO_CONFIG)
         .with_context(|| format!("cannot write {}", path.display()))?;
+    let runbooks = dir.join("runbooks");
+    std::fs::create_dir_all(&runbooks)
+        .with_context(|| format!("cannot create {}", runbooks.display()))?;
+    for (name, text) in RUNBOOKS {
+        let file = runbooks.join(name);
+        std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    }
     let database = format!("sqlite://{}", dir.join("tocsin.db").display());
-    let env = |name: &str| match name {
-        "DEMO_PUBLIC_URL" => Some(public_url.to_owned()),
+    let lookup = |name: &str| match name {
+        "DEMO_PUBLIC_URL" => Some(env.public_url.to_owned()),
         "DEMO_DATABASE" => Some(database.clone()),
-        "DEMO_TOKEN" => Some(token.to_owned()),
-        "APP_URL" => Some(app_url.to_owned()),
+        "DEMO_TOKEN" => Some(env.token.to_owned()),
+        "DEMO_HOOK_TOKEN" => Some(env.hook_token.to_owned()),
+        "APP_URL" => Some(env.app_url.to_owned()),
         _ => None,
     };
-    tocsin_config::load_str(DEMO_CONFIG, &path, &env)
-        .map_err(|errors| anyhow::anyhow!("the demo configuration is invalid:\n{errors}"))
+    let mut config = tocsin_config::load_str(DEMO_CONFIG, &path, &lookup)
+        .map_err(|errors| anyhow::anyhow!("the demo configuration is invalid:\n{errors}"))?;
+    // A port is a number in TOML, out of `${…}`'s reach: set the demo's SMTP server's here.
+    let smtp = config
+        .smtp
+        .as_mut()
+        .context("the demo configuration has no [smtp]")?;
+    smtp.port = env.smtp_port;
+    Ok(config)
 }
 
 fn routes(demo: Demo) -> Router {
     Router::new()
-        .route("/demo", get(page))
+        .route("/demo", get(page::page))
         .route("/demo/break", post(break_app))
         .route("/demo/heal", post(heal_app))
-        .route("/demo/state", get(app_state))
+        .route("/demo/state", get(page::state))
         .route("/demo/incidents/{id}/{action}", post(act))
-        .route("/demo/inbox", get(inbox_json))
-        .route("/demo/inbox/slack", post(receive_slack))
-        .route("/demo/inbox/sms", post(receive_sms))
+        .route("/demo/inbox", get(inbox::list))
+        .route("/demo/inbox/slack", post(inbox::receive_slack))
+        .route("/demo/inbox/sms", post(inbox::receive_sms))
         .with_state(demo)
 }
 
-async fn page(State(demo): State<Demo>) -> Response {
-    let Some(engine) = demo.engine.get() else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
-    };
-    let store = engine.store();
-    let monitors = store.monitors().await.unwrap_or_default();
-    let monitors: Vec<Value> = engine
-        .config()
-        .monitors
-        .iter()
-        .map(|monitor| {
-            let record = monitors.iter().find(|record| record.id == monitor.id);
-            serde_json::json!({
-                "name": monitor.name,
-                "status": record.map(|r| r.state.status.as_str()).unwrap_or("pending"),
-                "since": record.and_then(|r| r.state.since),
-                "last_error": record.and_then(|r| r.state.last_error.clone()),
-            })
-        })
-        .collect();
-    let filter = IncidentFilter {
-        limit: 20,
-        ..IncidentFilter::default()
-    };
-    let incidents = store.incidents(&filter).await.unwrap_or_default();
-    let inbox: Vec<InboxMessage> = demo
-        .inbox
-        .lock()
-        .map(|inbox| inbox.iter().rev().cloned().collect())
-        .unwrap_or_default();
-    let rendered = demo.pages.get_template("page.html").and_then(|template| {
-        template.render(minijinja::context! {
-            healthy => demo.healthy.load(Ordering::SeqCst),
-            monitors => Serde(monitors),
-            incidents => Serde(incidents),
-            inbox => Serde(inbox),
-        })
-    });
-    match rendered {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+/// A bad deploy: the host reports it, then the app starts failing its health check.
+async fn break_app(State(demo): State<Demo>) -> Response {
+    if demo.healthy.load(Ordering::SeqCst) {
+        if let Some(engine) = demo.engine.get()
+            && let Err(error) = demo.deployer.deploy(engine.now(), deploys::BAD).await
+        {
+            // The outage still happens; only the checklist's "last deploy" fact misses it.
+            tracing::warn!(%error, "the demo could not record the bad deploy");
+        }
+        demo.healthy.store(false, Ordering::SeqCst);
     }
-}
-
-async fn break_app(State(demo): State<Demo>) -> Redirect {
-    demo.healthy.store(false, Ordering::SeqCst);
-    Redirect::to("/demo")
+    Redirect::to("/demo").into_response()
 }
 
 async fn heal_app(State(demo): State<Demo>) -> Redirect {
     demo.healthy.store(true, Ordering::SeqCst);
     Redirect::to("/demo")
-}
-
-async fn app_state(State(demo): State<Demo>) -> Json<Value> {
-    let open = match demo.engine.get() {
-        Some(engine) => {
-            let filter = IncidentFilter {
-                state: Some(StateFilter::Open),
-                limit: 100,
-                ..IncidentFilter::default()
-            };
-            engine
-                .store()
-                .incidents(&filter)
-                .await
-                .map(|list| list.len())
-                .unwrap_or(0)
-        }
-        None => 0,
-    };
-    Json(
-        serde_json::json!({ "healthy": demo.healthy.load(Ordering::SeqCst), "open_incidents": open }),
-    )
 }
 
 async fn act(
@@ -264,106 +342,42 @@ async fn act(
     }
 }
 
-async fn inbox_json(State(demo): State<Demo>) -> Json<Value> {
-    let inbox = demo
-        .inbox
-        .lock()
-        .map(|inbox| inbox.clone())
-        .unwrap_or_default();
-    Json(serde_json::json!({ "messages": inbox }))
-}
-
-/// The first string anywhere in the payload that is an acknowledge link.
-fn find_ack_url(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) if text.contains("/ack/") && text.starts_with("http") => {
-            Some(text.clone())
-        }
-        Value::Array(items) => items.iter().find_map(find_ack_url),
-        Value::Object(map) => map.values().find_map(find_ack_url),
-        _ => None,
-    }
-}
-
-/// Slack's `<url|label>` links, shown as their label (the link itself is the button beside).
-fn readable(slack_text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = slack_text;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('>') {
-            Some(close) => {
-                let link = &after[..close];
-                out.push_str(link.split_once('|').map_or(link, |(_, label)| label));
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn record(demo: &Demo, channel: &'static str, payload: &Value) {
-    let text = readable(payload["text"].as_str().unwrap_or_default());
-    let at = demo_now(demo);
-    let at = at.round(jiff::Unit::Second).unwrap_or(at);
-    let message = InboxMessage {
-        at,
-        channel,
-        text,
-        ack_url: find_ack_url(payload),
-    };
-    if let Ok(mut inbox) = demo.inbox.lock() {
-        inbox.push(message);
-    }
-}
-
-fn demo_now(demo: &Demo) -> Timestamp {
-    demo.engine
-        .get()
-        .map(|engine| engine.now())
-        .unwrap_or_default()
-}
-
-async fn receive_slack(State(demo): State<Demo>, Json(payload): Json<Value>) -> &'static str {
-    record(&demo, "slack #dealix-alerts", &payload);
-    "ok"
-}
-
-async fn receive_sms(State(demo): State<Demo>, Json(payload): Json<Value>) -> StatusCode {
-    record(&demo, "sms", &payload);
-    StatusCode::NO_CONTENT
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn the_bundled_demo_configuration_is_valid() {
+    fn the_bundled_demo_configuration_is_valid_with_the_seed_runbooks() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let config = super::demo_config(
-            dir.path(),
-            "http://127.0.0.1:8080",
-            "http://127.0.0.1:3000",
-            "t",
-        )
-        .unwrap_or_else(|error| panic!("{error}"));
+        let env = DemoEnv {
+            public_url: "http://127.0.0.1:8080",
+            app_url: "http://127.0.0.1:3000",
+            token: "demo-0123456789abcdef",
+            hook_token: "0123456789abcdef0123456789abcdef",
+            smtp_port: 2525,
+        };
+        let config = demo_config(dir.path(), &env).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(config.smtp.as_ref().map(|smtp| smtp.port), Some(2525));
+        let health = config
+            .monitors
+            .iter()
+            .find(|monitor| monitor.id == "api-health")
+            .expect("the monitor the demo breaks");
+        assert_eq!(health.runbook.as_deref(), Some("sev1-full-outage"));
+        assert_eq!(config.runbooks.len(), RUNBOOKS.len());
         assert_eq!(
-            config.monitors.len(),
+            config.routes.len(),
             1,
-            "one monitor: one outage, one page"
+            "the outage's category pages someone"
         );
     }
 
     #[test]
-    fn slack_links_read_as_their_labels() {
+    fn commands_quote_paths_only_when_a_shell_needs_it() {
+        assert_eq!(shell_quote("/usr/bin/tocsin"), "/usr/bin/tocsin");
         assert_eq!(
-            super::readable("SEV-1: down · <http://x/ack/t|Acknowledge> <b"),
-            "SEV-1: down · Acknowledge <b"
+            shell_quote("/home/a b/it's/tocsin"),
+            r"'/home/a b/it'\''s/tocsin'"
         );
     }
 }

@@ -73,8 +73,8 @@ fn export_writes_runbooks_contacts_routes_and_status_as_linked_files() {
             .iter()
             .filter(|l| l.starts_with("runbooks/"))
             .count(),
-        5,
-        "{index}"
+        7,
+        "every runbook of spec/runbooks/: {index}"
     );
     for name in [
         "index.html",

@@ -583,3 +583,79 @@ async fn changes_are_recorded_listed_per_service_and_alert_text_suggests_common_
     assert_eq!(body["changes"][0]["title"], "Deploy v43");
     drop(folder);
 }
+
+/// The project's own runbooks (`spec/runbooks/`) served by the knowledge base: the seed's two
+/// rollback procedures come first for the words a responder types, with what matched.
+#[tokio::test]
+async fn the_knowledge_base_finds_the_rollback_and_revert_runbooks() {
+    let runbooks = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/runbooks");
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    // What the runbooks' directives name, so the folder loads as it does with the example.
+    let config = basic_config(&target, &sink, "1h", 1)
+        + &format!(
+            r#"
+[[monitor]]
+id = "database"
+name = "PostgreSQL"
+type = "postgres"
+dsn = "postgres://127.0.0.1:5432/postgres"
+interval = "1h"
+severity = "SEV-1"
+
+[[monitor]]
+id = "moyasar-api"
+name = "Moyasar API"
+type = "http"
+url = "{target}/moyasar"
+interval = "1h"
+severity = "SEV-2"
+
+[[template]]
+id = "customer-notice"
+locale = "en"
+subject = "{{{{ org.name }}}}: a technical problem"
+body = "We are facing a temporary technical problem. — The {{{{ org.name }}}} team"
+
+[[action]]
+id = "rollback"
+title = "Roll back the last deploy"
+type = "http"
+url = "http://127.0.0.1:9/rollback"
+
+[[action]]
+id = "restart"
+title = "Restart the service"
+type = "command"
+argv = ["/bin/echo", "restart"]
+
+[runbooks]
+dir = "{runbooks}"
+"#,
+            target = target.url,
+        );
+    let app = TestApp::start(&config).await;
+    for (query, expected) in [
+        ("rollback", "rollback-on-host"),
+        ("roll back deploy", "rollback-on-host"),
+        ("revert merge", "revert-bad-merge"),
+        ("bad commit", "revert-bad-merge"),
+    ] {
+        let (status, body) = app
+            .get(&format!("/api/v1/runbooks?q={}", query.replace(' ', "+")))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let first = &body["runbooks"][0];
+        assert_eq!(first["id"], expected, "{query}: {body}");
+        assert!(
+            first["reasons"].as_array().is_some_and(|reasons| reasons
+                .iter()
+                .any(|r| r.as_str().is_some_and(|r| r.starts_with("match \"")))),
+            "{query}: one of its match words hit: {body}"
+        );
+        assert!(
+            body["runbooks"][1]["score"].as_u64() < first["score"].as_u64(),
+            "{query}: ranked clearly first: {body}"
+        );
+    }
+}
