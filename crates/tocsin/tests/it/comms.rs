@@ -7,26 +7,12 @@ use serde_json::{Value, json};
 use tocsin_testkit::{Mail, SmtpSink};
 
 use crate::status::{PUBLIC_URL, html, link, subscribe, to};
-use crate::support::{Sink, TOKEN, TestApp};
+use crate::support::{Sink, TestApp};
 
 fn config(smtp: &SmtpSink, sink: &Sink) -> String {
     format!(
         r#"
-[server]
-public_url = "http://tocsin.test"
-database = "sqlite://tocsin.db"
-admin_token = "{TOKEN}"
-
-[org]
-name = "Dealix"
-timezone = "Asia/Riyadh"
-locales = ["ar", "en"]
-
-[smtp]
-host = "{host}"
-port = {port}
-from = "Dealix <status@dealix.example>"
-tls = "none"
+{mail_header}
 
 [[severity]]
 id = "SEV-1"
@@ -80,8 +66,7 @@ locale = "en"
 subject = "{{{{ org.name }}}}: solved — {{{{ incident.title }}}}"
 body = "The problem is solved."
 "#,
-        host = smtp.host(),
-        port = smtp.port(),
+        mail_header = crate::support::mail_header(smtp),
         sink = sink.url,
     )
 }
@@ -268,21 +253,7 @@ const ROUTING_KEY: &str = "R0UT1NGKEY000000000000000000000";
 fn notices_config(smtp: &SmtpSink) -> String {
     format!(
         r#"
-[server]
-public_url = "{PUBLIC_URL}"
-database = "sqlite://tocsin.db"
-admin_token = "{TOKEN}"
-
-[org]
-name = "Dealix"
-timezone = "Asia/Riyadh"
-locales = ["ar", "en"]
-
-[smtp]
-host = "{host}"
-port = {port}
-from = "Dealix <status@dealix.example>"
-tls = "none"
+{mail_header}
 
 [[severity]]
 id = "SEV-1"
@@ -376,8 +347,7 @@ title = "Dealix status"
 locale = "ar"
 components = [{{ id = "checkout", name = "Checkout" }}]
 "#,
-        host = smtp.host(),
-        port = smtp.port(),
+        mail_header = crate::support::mail_header(smtp),
     )
 }
 

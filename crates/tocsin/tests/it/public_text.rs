@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tocsin_store::Role;
 use tocsin_testkit::{Mail, SmtpSink};
 
-use crate::status::{PUBLIC_URL, html, link, public_get, subscribe, to};
+use crate::status::{html, link, public_get, subscribe, to};
 use crate::support::{Sink, TOKEN, TestApp};
 use crate::ui::{Browser, add_user, csrf};
 
@@ -20,21 +20,7 @@ const LEAKED_WORDS: &str = "password leaked";
 fn config(smtp: &SmtpSink, sink: &Sink) -> String {
     format!(
         r#"
-[server]
-public_url = "{PUBLIC_URL}"
-database = "sqlite://tocsin.db"
-admin_token = "{TOKEN}"
-
-[org]
-name = "Dealix"
-timezone = "Asia/Riyadh"
-locales = ["ar", "en"]
-
-[smtp]
-host = "{host}"
-port = {port}
-from = "Dealix <status@dealix.example>"
-tls = "none"
+{mail_header}
 
 [[severity]]
 id = "SEV-1"
@@ -98,8 +84,7 @@ title = "Dealix status"
 locale = "ar"
 components = [{{ id = "checkout", name = "Checkout" }}]
 "#,
-        host = smtp.host(),
-        port = smtp.port(),
+        mail_header = crate::support::mail_header(smtp),
         sink = sink.url,
     )
 }

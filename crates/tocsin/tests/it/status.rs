@@ -7,28 +7,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tocsin_testkit::{Mail, SmtpSink};
 
-use crate::support::{TOKEN, Target, TestApp};
+use crate::support::{Target, TestApp};
 
 pub(crate) const PUBLIC_URL: &str = "http://tocsin.test";
 
 fn config(target: &Target, smtp: &SmtpSink) -> String {
     format!(
         r#"
-[server]
-public_url = "{PUBLIC_URL}"
-database = "sqlite://tocsin.db"
-admin_token = "{TOKEN}"
-
-[org]
-name = "Dealix"
-timezone = "Asia/Riyadh"
-locales = ["ar", "en"]
-
-[smtp]
-host = "{host}"
-port = {port}
-from = "Dealix <status@dealix.example>"
-tls = "none"
+{mail_header}
 
 [[severity]]
 id = "SEV-1"
@@ -98,8 +84,7 @@ title = "Dealix status"
 locale = "ar"
 components = [{{ id = "api", name = "API" }}, {{ id = "payments", name = "Payments" }}]
 "#,
-        host = smtp.host(),
-        port = smtp.port(),
+        mail_header = crate::support::mail_header(smtp),
         target = target.url,
     )
 }

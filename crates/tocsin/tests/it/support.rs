@@ -17,6 +17,31 @@ use tokio::net::TcpListener;
 
 pub const TOKEN: &str = "test-admin-token";
 
+/// The `[server]`, `[org]` (Arabic first, then English) and `[smtp]` tables that the tests of
+/// customer-facing text share: links under `http://tocsin.test`, mail to `smtp`.
+pub fn mail_header(smtp: &tocsin_testkit::SmtpSink) -> String {
+    format!(
+        r#"[server]
+public_url = "http://tocsin.test"
+database = "sqlite://tocsin.db"
+admin_token = "{TOKEN}"
+
+[org]
+name = "Dealix"
+timezone = "Asia/Riyadh"
+locales = ["ar", "en"]
+
+[smtp]
+host = "{host}"
+port = {port}
+from = "Dealix <status@dealix.example>"
+tls = "none"
+"#,
+        host = smtp.host(),
+        port = smtp.port(),
+    )
+}
+
 /// The variables `spec/tocsin.example.toml` needs, from `tests/fixtures/example.env` (test values;
 /// the example has no fallbacks for secrets).
 pub fn example_env() -> Vec<(String, String)> {
