@@ -1,203 +1,18 @@
-//! Runbook checklists: a runbook's markdown body as sections of `- [ ]` items, where a section
-//! headed "Within N minutes" is a phase with a deadline counted from the incident's start; which
-//! runbook an incident gets; and the two decisions about them (a tick, a phase falling due).
-//! Pure: text in, model out; situation in, decision out.
+//! Runbook checklists during an incident: the phase timers of a new incident, the ticks folded
+//! from the timeline, and the two decisions about them (a tick, a phase falling due). The
+//! checklist itself (parsed from the runbook's markdown) is in [`crate::runbook`].
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 
-use crate::decide::{Ctx, Decision, Effect, Policy, Refusal, Situation, TimerKind};
+pub use crate::decision::Tick;
+use crate::decision::{Ctx, Decision, Effect, Refusal, Situation, TimerKind};
 use crate::incident::{EventKind, Incident, TimelineEvent};
 use crate::notice::{Notice, NoticeEvent};
-
-/// A runbook's body as a checklist.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Checklist {
-    pub sections: Vec<Section>,
-}
-
-/// A `#`/`##`/`###` heading and the checklist items under it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Section {
-    pub title: String,
-    /// For a phase ("Within 5 minutes"): how long after the incident's start it is due.
-    pub within: Option<Duration>,
-    pub items: Vec<ChecklistItem>,
-}
-
-/// One `- [ ] text` line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChecklistItem {
-    /// Stable id: a slug of the item's words (directives left out), unique in the runbook.
-    pub id: String,
-    /// The item's text as written, `{{ ... }}` directives included.
-    pub text: String,
-    /// 0-based line in the body.
-    pub line: usize,
-}
-
-impl Checklist {
-    /// Every item, in order.
-    pub fn items(&self) -> impl Iterator<Item = (&Section, &ChecklistItem)> {
-        self.sections
-            .iter()
-            .flat_map(|section| section.items.iter().map(move |item| (section, item)))
-    }
-
-    pub fn item(&self, id: &str) -> Option<&ChecklistItem> {
-        self.items()
-            .map(|(_, item)| item)
-            .find(|item| item.id == id)
-    }
-
-    /// The phases (sections with a deadline), with their index among the sections.
-    pub fn phases(&self) -> impl Iterator<Item = (usize, &Section, Duration)> {
-        self.sections
-            .iter()
-            .enumerate()
-            .filter_map(|(index, section)| section.within.map(|within| (index, section, within)))
-    }
-}
-
-/// Parses a runbook body. Headings start sections (text before the first heading is a section
-/// without a title); `- [ ]`, `* [ ]` and `- [x]` lines are items; everything else is prose.
-pub fn parse(body: &str) -> Checklist {
-    let mut sections: Vec<Section> = Vec::new();
-    let mut used: BTreeMap<String, u32> = BTreeMap::new();
-    for (line_no, line) in body.lines().enumerate() {
-        let trimmed = line.trim();
-        if let Some(title) = heading(trimmed) {
-            sections.push(Section {
-                within: phase_deadline(title),
-                title: title.to_owned(),
-                items: Vec::new(),
-            });
-            continue;
-        }
-        let Some(text) = checkbox(trimmed) else {
-            continue;
-        };
-        if sections.is_empty() {
-            sections.push(Section {
-                title: String::new(),
-                within: None,
-                items: Vec::new(),
-            });
-        }
-        let base = slug(text);
-        let count = used.entry(base.clone()).or_insert(0);
-        *count += 1;
-        let id = if *count == 1 {
-            base
-        } else {
-            format!("{base}-{count}")
-        };
-        if let Some(section) = sections.last_mut() {
-            section.items.push(ChecklistItem {
-                id,
-                text: text.to_owned(),
-                line: line_no,
-            });
-        }
-    }
-    Checklist { sections }
-}
-
-fn heading(line: &str) -> Option<&str> {
-    let rest = line.trim_start_matches('#');
-    (rest.len() < line.len() && rest.starts_with(' ')).then(|| rest.trim())
-}
-
-fn checkbox(line: &str) -> Option<&str> {
-    let rest = line
-        .strip_prefix("- ")
-        .or_else(|| line.strip_prefix("* "))?
-        .trim_start();
-    let rest = rest
-        .strip_prefix("[ ]")
-        .or_else(|| rest.strip_prefix("[x]"))
-        .or_else(|| rest.strip_prefix("[X]"))?;
-    let text = rest.trim();
-    (!text.is_empty()).then_some(text)
-}
-
-/// "Within 5 minutes", "Within 1 hour", "within 15 min" → the duration; other headings → `None`.
-pub fn phase_deadline(title: &str) -> Option<Duration> {
-    let lower = title.trim().to_ascii_lowercase();
-    let rest = lower.strip_prefix("within")?.trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    let count: u64 = digits.parse().ok()?;
-    let unit: String = rest[digits.len()..]
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    let seconds = match unit.as_str() {
-        "s" | "sec" | "secs" | "second" | "seconds" => 1,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
-        "d" | "day" | "days" => 86_400,
-        _ => return None,
-    };
-    Some(Duration::from_secs(count.checked_mul(seconds)?))
-}
-
-/// The item's words without its directives, lowercase ASCII, joined by `-`, at most 8 words.
-fn slug(text: &str) -> String {
-    let mut plain = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        plain.push_str(&rest[..open]);
-        rest = rest[open..]
-            .find("}}")
-            .map_or("", |close| &rest[open + close + 2..]);
-    }
-    plain.push_str(rest);
-    let words: Vec<String> = plain
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| !word.is_empty())
-        .take(8)
-        .map(str::to_ascii_lowercase)
-        .collect();
-    if words.is_empty() {
-        "item".to_owned()
-    } else {
-        words.join("-")
-    }
-}
-
-/// Which runbook an incident gets, and each runbook's checklist (the part of the configuration
-/// the engine needs).
-#[derive(Debug, Clone, Default)]
-pub struct RunbookPolicy {
-    pub checklists: BTreeMap<String, Checklist>,
-    /// `[[route]]` category (`*` for the default route) → runbook id.
-    pub by_route: BTreeMap<String, String>,
-    /// `[[severity]]` id → runbook id.
-    pub by_severity: BTreeMap<String, String>,
-}
-
-impl RunbookPolicy {
-    /// The monitor's or integration's own runbook, else its category's route's (or the `*`
-    /// route's), else its severity's.
-    pub fn resolve(
-        &self,
-        own: Option<&str>,
-        category: Option<&str>,
-        severity: &str,
-    ) -> Option<String> {
-        if let Some(own) = own {
-            return Some(own.to_owned());
-        }
-        let route = category
-            .and_then(|category| self.by_route.get(category))
-            .or_else(|| self.by_route.get("*"));
-        route.or_else(|| self.by_severity.get(severity)).cloned()
-    }
-}
+use crate::policy::Policy;
+pub use crate::runbook::{Checklist, ChecklistItem, RunbookPolicy, Section, parse, phase_deadline};
 
 /// When each phase of a checklist is due for an incident opened at `opened_at`.
 pub fn deadline(opened_at: Timestamp, within: Duration) -> Timestamp {
@@ -228,14 +43,6 @@ pub fn phase_timers(policy: &Policy, incident: &Incident) -> Vec<Effect> {
             due_at,
         })
         .collect()
-}
-
-/// Who is ticked, by whom and when: the state of one item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Tick {
-    pub done: bool,
-    pub by: String,
-    pub at: Timestamp,
 }
 
 /// Folds `checklist_ticked` events (oldest first) into each item's latest state.
@@ -531,7 +338,7 @@ mod tests {
 
     fn policy() -> Policy {
         let mut policy = Policy {
-            severities: vec![crate::decide::SeverityRule {
+            severities: vec![crate::policy::SeverityRule {
                 id: "SEV-1".into(),
                 respond_within: Duration::from_secs(900),
                 notify: vec!["slack".into()],
@@ -563,7 +370,7 @@ mod tests {
     #[test]
     fn an_incident_opened_by_severity_gets_one_timer_per_phase_and_misses_only_open_items() {
         let opened = Timestamp::from_second(1_790_000_000).expect("valid");
-        let declaration = crate::decide::Declaration {
+        let declaration = crate::decision::Declaration {
             title: "Checkout down".into(),
             severity: "SEV-1".into(),
             category: None,
@@ -574,7 +381,7 @@ mod tests {
         let decision = crate::decide::decide(
             &policy(),
             &Situation::default(),
-            crate::decide::Input::Declare(declaration),
+            crate::decision::Input::Declare(declaration),
             &ctx(opened),
         )
         .expect("opens");

@@ -2,266 +2,19 @@
 //! events and effects of one input. It reads no clock, socket or file; the shell commits its
 //! decision in one transaction.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
+
+// The shell names these through `decide` (`tocsin_core::decide::Policy`, …); they are defined in
+// their own modules so that the rules (`checklist`, `escalation`, `postmortem`,
+// `update_reminder`) import them without importing the dispatcher that imports the rules.
+pub use crate::decision::{
+    Ctx, Decision, Declaration, Effect, Input, Refusal, Situation, TimerKind,
+};
+pub use crate::policy::{Policy, SeverityRule};
 
 use crate::incident::{Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent};
 use crate::notice::{Notice, NoticeEvent};
 use crate::signal::{Signal, SignalStatus};
-
-/// What the engine needs to know of the configuration.
-#[derive(Debug, Clone, Default)]
-pub struct Policy {
-    pub severities: Vec<SeverityRule>,
-    pub routes: Vec<crate::escalation::RouteRule>,
-    pub escalations: Vec<crate::escalation::EscalationRule>,
-    pub contacts: Vec<crate::escalation::ContactRule>,
-    /// A firing alert within this long after its incident resolved reopens it.
-    pub reopen_window: Duration,
-    /// Which resolutions require a post-mortem, and its file name; `None` without `[postmortem]`
-    /// and without any severity's `postmortem_within`.
-    pub postmortem: Option<crate::postmortem::PostmortemRule>,
-    /// Which runbook an incident gets, and the runbooks' checklists.
-    pub runbooks: crate::checklist::RunbookPolicy,
-}
-
-#[derive(Debug, Clone)]
-pub struct SeverityRule {
-    pub id: String,
-    pub respond_within: Duration,
-    /// Channels told when an incident of this level opens, resolves or misses its response target.
-    pub notify: Vec<String>,
-    /// Whether incidents of this level page people through their route's escalation policy.
-    pub pages: bool,
-    /// While open, the owner is reminded to post an update this often (`update_every`).
-    pub update_every: Option<Duration>,
-}
-
-impl Policy {
-    pub fn severity(&self, id: &str) -> Option<&SeverityRule> {
-        self.severities.iter().find(|rule| rule.id == id)
-    }
-}
-
-/// The state an input is decided against, loaded by the shell.
-#[derive(Debug, Clone, Default)]
-pub struct Situation {
-    /// For a signal: the latest incident holding an alert with its dedup key. For a command or
-    /// a timer: the incident it names.
-    pub incident: Option<Incident>,
-    pub alerts: Vec<Alert>,
-    /// For a firing signal with no open incident of its own: an open incident of the same
-    /// group (source, category, component) that received an alert within the grouping window.
-    pub group: Option<Incident>,
-    /// For a signal: how many of the incident's alerts with OTHER keys are firing. The store
-    /// loads only the signal's own alerts, so an incident holding a storm of 10,000 alerts
-    /// costs the same to decide on as one holding one.
-    pub other_firing: u32,
-    /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
-    pub checklist: std::collections::BTreeMap<String, crate::checklist::Tick>,
-}
-
-/// A person's or a timer's input; signals come from sources.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    Signal(Signal),
-    Declare(Declaration),
-    Acknowledge {
-        actor: String,
-    },
-    Resolve {
-        actor: String,
-    },
-    Note {
-        actor: String,
-        text: String,
-    },
-    /// A status update; `public` ones appear on the status page and in its feed.
-    Update {
-        actor: String,
-        text: String,
-        public: bool,
-    },
-    ChangeSeverity {
-        actor: String,
-        severity: String,
-    },
-    /// A person gives the incident the title the public sees (status page, feeds, customer mail).
-    SetPublicTitle {
-        actor: String,
-        title: String,
-    },
-    /// The response-target timer of the situation's incident fired.
-    ResponseDue,
-    /// The escalation timer set for `due_at` fired.
-    EscalationDue {
-        due_at: Timestamp,
-    },
-    // ── post-mortems ──
-    /// A day before the post-mortem's deadline.
-    PostmortemReminder,
-    /// The post-mortem's deadline.
-    PostmortemDue,
-    /// A person marked the post-mortem done.
-    PublishPostmortem {
-        actor: String,
-    },
-
-    /// The runbook phase timer set for `due_at` fired.
-    PhaseDue {
-        due_at: Timestamp,
-    },
-    /// A person ticks (or unticks) a runbook checklist item.
-    Tick {
-        actor: String,
-        item: String,
-        done: bool,
-    },
-    // ── update reminders ──
-    /// The `update_every` reminder set for `due_at` fired.
-    UpdateDue {
-        due_at: Timestamp,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declaration {
-    pub title: String,
-    pub severity: String,
-    pub category: Option<String>,
-    pub component: Option<String>,
-    pub summary: Option<String>,
-    pub actor: String,
-}
-
-/// Values the shell provides so that the decision stays a pure function.
-#[derive(Debug, Clone)]
-pub struct Ctx {
-    pub now: Timestamp,
-    /// A fresh id, used if the decision creates an incident.
-    pub new_incident_id: String,
-    /// A fresh id, used if the decision creates an alert.
-    pub new_alert_id: String,
-    /// Who is on call now, per schedule id (resolved by the shell from rotations and overrides).
-    pub on_call: std::collections::BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimerKind {
-    ResponseDue,
-    Escalate,
-    PostmortemReminder,
-    PostmortemDue,
-    PhaseDue,
-    UpdateDue,
-}
-
-impl TimerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimerKind::ResponseDue => "response_due",
-            TimerKind::Escalate => "escalate",
-            TimerKind::PostmortemReminder => "postmortem_reminder",
-            TimerKind::PostmortemDue => "postmortem_due",
-            TimerKind::PhaseDue => "phase_due",
-            TimerKind::UpdateDue => "update_due",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "response_due" => Some(TimerKind::ResponseDue),
-            "escalate" => Some(TimerKind::Escalate),
-            "postmortem_reminder" => Some(TimerKind::PostmortemReminder),
-            "postmortem_due" => Some(TimerKind::PostmortemDue),
-            "phase_due" => Some(TimerKind::PhaseDue),
-            "update_due" => Some(TimerKind::UpdateDue),
-            _ => None,
-        }
-    }
-}
-
-/// What must happen outside the engine once the decision is committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    Notify {
-        channel: String,
-        notice: Notice,
-    },
-    SetTimer {
-        kind: TimerKind,
-        incident_id: String,
-        due_at: Timestamp,
-    },
-    CancelTimers {
-        kind: TimerKind,
-        incident_id: String,
-    },
-    /// Page one person by one method; at most once per (incident, step, round, contact, method).
-    Page {
-        contact: String,
-        method: String,
-        /// Which of the incident's ladders: with the step and round, it names the page uniquely.
-        ladder: u32,
-        step: u32,
-        round: u32,
-        notice: Notice,
-    },
-    /// Withdraw pages to people not yet delivered (the incident was acknowledged or resolved).
-    CancelPages {
-        incident_id: String,
-    },
-    /// The incident's post-mortem: its row (file name inside `postmortem.dir`, deadline) is
-    /// kept; the file is written by a worker after the commit.
-    RequirePostmortem {
-        incident_id: String,
-        file: String,
-        due_at: Timestamp,
-    },
-    /// The incident's post-mortem is done.
-    PublishPostmortem {
-        incident_id: String,
-    },
-    /// A notice to customers through a customer-facing channel: queued at once, or kept as a
-    /// draft for a person to approve (added by the shell, which renders the templates).
-    CustomerComms(crate::notice::CustomerComms),
-}
-
-/// The whole outcome of one input; empty when the input changes nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Decision {
-    /// The incident as it is after the input (inserted or updated).
-    pub incident: Option<Incident>,
-    /// Alerts inserted or updated.
-    pub alerts: Vec<Alert>,
-    pub events: Vec<TimelineEvent>,
-    pub effects: Vec<Effect>,
-}
-
-impl Decision {
-    pub fn is_empty(&self) -> bool {
-        self.incident.is_none() && self.alerts.is_empty() && self.events.is_empty()
-    }
-}
-
-/// Why an input was refused; nothing changes.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("unknown severity `{0}`")]
-    UnknownSeverity(String),
-    #[error("no such incident")]
-    NoIncident,
-    #[error("the incident is {state}; {action} is not possible")]
-    State {
-        state: &'static str,
-        action: &'static str,
-    },
-    #[error("{0}")]
-    Invalid(String),
-}
 
 pub fn decide(
     policy: &Policy,
@@ -1114,6 +867,8 @@ fn publish_postmortem(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn t(seconds: i64) -> Timestamp {

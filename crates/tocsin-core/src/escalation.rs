@@ -5,48 +5,12 @@
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 
-use crate::decide::{Ctx, Effect, Policy, TimerKind};
+use crate::decision::{Ctx, Effect, TimerKind};
 use crate::incident::{EventKind, Incident, TimelineEvent};
 use crate::notice::{Notice, NoticeEvent};
-
-/// `[[route]]`: a category's escalation policy. `*` is the default route.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteRule {
-    pub category: String,
-    pub escalation: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EscalationRule {
-    pub id: String,
-    /// Extra runs of the whole ladder after the first.
-    pub repeat: u32,
-    pub steps: Vec<StepRule>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepRule {
-    pub targets: Vec<PageTarget>,
-    /// How long this step waits for an acknowledgement before the next one runs.
-    pub after: Duration,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PageTarget {
-    Schedule(String),
-    Contact(String),
-}
-
-/// A person who can be paged, and how.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactRule {
-    pub id: String,
-    pub name: String,
-    /// `email` or a channel id, in the contact's order; every one is used.
-    pub methods: Vec<String>,
-}
+use crate::policy::Policy;
+pub use crate::policy::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
 
 /// The escalation policy for an incident's category: its own route, else the `*` route.
 pub fn policy_for<'a>(policy: &'a Policy, category: Option<&str>) -> Option<&'a EscalationRule> {

@@ -1,26 +1,15 @@
 //! Post-mortems, pure: when resolving requires one, its file name (never escaping its folder),
 //! its first draft in Markdown, and the action items read back from an edited file.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-use crate::decide::{Effect, TimerKind};
+use crate::decision::{Effect, TimerKind};
 use crate::incident::{EventKind, Incident, TimelineEvent};
-
-/// What the engine needs to know of `[postmortem]` and the severities' `postmortem_within`.
-#[derive(Debug, Clone)]
-pub struct PostmortemRule {
-    /// Severity id → how long after resolution its post-mortem is due.
-    pub due_after: BTreeMap<String, Duration>,
-    /// The file name pattern (`{date}`, `{slug}`, `{id}`, `{severity}`).
-    pub file: String,
-    /// The organisation's zone: `{date}` and the timeline's times are local.
-    pub zone: TimeZone,
-}
+pub use crate::policy::PostmortemRule;
 
 /// A reminder this long before the deadline.
 pub const REMINDER_BEFORE: Duration = Duration::from_secs(24 * 3600);
@@ -419,6 +408,8 @@ pub fn shown_status(stored: &str, due_at: Timestamp, now: Timestamp) -> &'static
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::incident::IncidentState;
 

@@ -5,9 +5,10 @@
 
 use jiff::Timestamp;
 
-use crate::decide::{Ctx, Decision, Effect, Policy, Situation, TimerKind};
+use crate::decision::{Ctx, Decision, Effect, Situation, TimerKind};
 use crate::incident::{EventKind, Incident, TimelineEvent};
 use crate::notice::{Notice, NoticeEvent};
+use crate::policy::Policy;
 
 fn every(policy: &Policy, incident: &Incident) -> Option<std::time::Duration> {
     policy
@@ -128,7 +129,9 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::decide::{Declaration, Input, SeverityRule, decide};
+    use crate::decide::decide;
+    use crate::decision::{Declaration, Input};
+    use crate::policy::SeverityRule;
 
     fn t(minutes: i64) -> Timestamp {
         Timestamp::from_second(1_790_000_000 + minutes * 60).expect("valid timestamp")

@@ -3,6 +3,7 @@
 //! runs the house-rule checks that `tests/tidy.rs` enforces.
 
 pub mod config_reference;
+pub mod module_graph;
 pub mod tidy;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,236 @@
+//! The types `decide` takes and returns: the situation an input is decided against, the input,
+//! the values the shell provides (`Ctx`), and the decision with its effects. Data only: the rules
+//! and the dispatcher import these, and these import no rule.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::incident::{Alert, Incident, TimelineEvent};
+use crate::notice::Notice;
+use crate::signal::Signal;
+
+/// The state an input is decided against, loaded by the shell.
+#[derive(Debug, Clone, Default)]
+pub struct Situation {
+    /// For a signal: the latest incident holding an alert with its dedup key. For a command or
+    /// a timer: the incident it names.
+    pub incident: Option<Incident>,
+    pub alerts: Vec<Alert>,
+    /// For a firing signal with no open incident of its own: an open incident of the same
+    /// group (source, category, component) that received an alert within the grouping window.
+    pub group: Option<Incident>,
+    /// For a signal: how many of the incident's alerts with OTHER keys are firing. The store
+    /// loads only the signal's own alerts, so an incident holding a storm of 10,000 alerts
+    /// costs the same to decide on as one holding one.
+    pub other_firing: u32,
+    /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
+    pub checklist: std::collections::BTreeMap<String, Tick>,
+}
+
+/// A person's or a timer's input; signals come from sources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Signal(Signal),
+    Declare(Declaration),
+    Acknowledge {
+        actor: String,
+    },
+    Resolve {
+        actor: String,
+    },
+    Note {
+        actor: String,
+        text: String,
+    },
+    /// A status update; `public` ones appear on the status page and in its feed.
+    Update {
+        actor: String,
+        text: String,
+        public: bool,
+    },
+    ChangeSeverity {
+        actor: String,
+        severity: String,
+    },
+    /// A person gives the incident the title the public sees (status page, feeds, customer mail).
+    SetPublicTitle {
+        actor: String,
+        title: String,
+    },
+    /// The response-target timer of the situation's incident fired.
+    ResponseDue,
+    /// The escalation timer set for `due_at` fired.
+    EscalationDue {
+        due_at: Timestamp,
+    },
+    // ── post-mortems ──
+    /// A day before the post-mortem's deadline.
+    PostmortemReminder,
+    /// The post-mortem's deadline.
+    PostmortemDue,
+    /// A person marked the post-mortem done.
+    PublishPostmortem {
+        actor: String,
+    },
+
+    /// The runbook phase timer set for `due_at` fired.
+    PhaseDue {
+        due_at: Timestamp,
+    },
+    /// A person ticks (or unticks) a runbook checklist item.
+    Tick {
+        actor: String,
+        item: String,
+        done: bool,
+    },
+    // ── update reminders ──
+    /// The `update_every` reminder set for `due_at` fired.
+    UpdateDue {
+        due_at: Timestamp,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    pub title: String,
+    pub severity: String,
+    pub category: Option<String>,
+    pub component: Option<String>,
+    pub summary: Option<String>,
+    pub actor: String,
+}
+
+/// Values the shell provides so that the decision stays a pure function.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub now: Timestamp,
+    /// A fresh id, used if the decision creates an incident.
+    pub new_incident_id: String,
+    /// A fresh id, used if the decision creates an alert.
+    pub new_alert_id: String,
+    /// Who is on call now, per schedule id (resolved by the shell from rotations and overrides).
+    pub on_call: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    ResponseDue,
+    Escalate,
+    PostmortemReminder,
+    PostmortemDue,
+    PhaseDue,
+    UpdateDue,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::ResponseDue => "response_due",
+            TimerKind::Escalate => "escalate",
+            TimerKind::PostmortemReminder => "postmortem_reminder",
+            TimerKind::PostmortemDue => "postmortem_due",
+            TimerKind::PhaseDue => "phase_due",
+            TimerKind::UpdateDue => "update_due",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "response_due" => Some(TimerKind::ResponseDue),
+            "escalate" => Some(TimerKind::Escalate),
+            "postmortem_reminder" => Some(TimerKind::PostmortemReminder),
+            "postmortem_due" => Some(TimerKind::PostmortemDue),
+            "phase_due" => Some(TimerKind::PhaseDue),
+            "update_due" => Some(TimerKind::UpdateDue),
+            _ => None,
+        }
+    }
+}
+
+/// What must happen outside the engine once the decision is committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Notify {
+        channel: String,
+        notice: Notice,
+    },
+    SetTimer {
+        kind: TimerKind,
+        incident_id: String,
+        due_at: Timestamp,
+    },
+    CancelTimers {
+        kind: TimerKind,
+        incident_id: String,
+    },
+    /// Page one person by one method; at most once per (incident, step, round, contact, method).
+    Page {
+        contact: String,
+        method: String,
+        /// Which of the incident's ladders: with the step and round, it names the page uniquely.
+        ladder: u32,
+        step: u32,
+        round: u32,
+        notice: Notice,
+    },
+    /// Withdraw pages to people not yet delivered (the incident was acknowledged or resolved).
+    CancelPages {
+        incident_id: String,
+    },
+    /// The incident's post-mortem: its row (file name inside `postmortem.dir`, deadline) is
+    /// kept; the file is written by a worker after the commit.
+    RequirePostmortem {
+        incident_id: String,
+        file: String,
+        due_at: Timestamp,
+    },
+    /// The incident's post-mortem is done.
+    PublishPostmortem {
+        incident_id: String,
+    },
+    /// A notice to customers through a customer-facing channel: queued at once, or kept as a
+    /// draft for a person to approve (added by the shell, which renders the templates).
+    CustomerComms(crate::notice::CustomerComms),
+}
+
+/// The whole outcome of one input; empty when the input changes nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decision {
+    /// The incident as it is after the input (inserted or updated).
+    pub incident: Option<Incident>,
+    /// Alerts inserted or updated.
+    pub alerts: Vec<Alert>,
+    pub events: Vec<TimelineEvent>,
+    pub effects: Vec<Effect>,
+}
+
+impl Decision {
+    pub fn is_empty(&self) -> bool {
+        self.incident.is_none() && self.alerts.is_empty() && self.events.is_empty()
+    }
+}
+
+/// Why an input was refused; nothing changes.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("unknown severity `{0}`")]
+    UnknownSeverity(String),
+    #[error("no such incident")]
+    NoIncident,
+    #[error("the incident is {state}; {action} is not possible")]
+    State {
+        state: &'static str,
+        action: &'static str,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Who is ticked, by whom and when: the state of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tick {
+    pub done: bool,
+    pub by: String,
+    pub at: Timestamp,
+}
