@@ -1,21 +1,30 @@
 //! tocsin-core: the domain and the pure engine. No I/O, no clock: `now` is always a parameter and
 //! the only output is data.
 
+pub mod access;
+pub mod action_run;
 pub mod check;
 pub mod checklist;
+pub mod comms;
 pub mod decide;
 pub mod decision;
+pub mod delivery;
 pub mod deploys;
+pub mod drill;
 pub mod duration;
 pub mod escalation;
 pub mod inbound;
 pub mod incident;
+pub mod incident_filter;
 pub mod monitor;
+pub mod monitor_records;
 pub mod notice;
 pub mod oncall;
+pub mod ops_gauges;
 pub mod policy;
 pub mod postmortem;
 pub mod public_title;
+pub mod public_update;
 pub mod response_metrics;
 pub mod retry;
 pub mod runbook;

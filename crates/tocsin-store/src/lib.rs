@@ -3,18 +3,23 @@
 //! transaction: state, timeline events, outbox rows and timers together or not at all.
 
 mod actions;
-mod drill;
-mod ops;
 mod review;
 mod sqlite;
 mod types;
 
 pub use actions::*;
-pub use drill::*;
-pub use ops::{OpsGauges, OutboxChannel};
 pub use review::ReviewDigest;
 pub use sqlite::{SqliteOptions, SqliteStore};
 pub use types::*;
+// The records the engine hands on to its callers live in the core; the store keeps them.
+pub use tocsin_core::access::Role;
+pub use tocsin_core::delivery::{DeliveryRecord, DeliveryStatus};
+pub use tocsin_core::drill::*;
+pub use tocsin_core::incident_filter::{IncidentFilter, StateFilter};
+pub use tocsin_core::monitor_records::{CheckCounts, LatencyBucket, MonitorRecord};
+pub use tocsin_core::oncall::OverrideRecord;
+pub use tocsin_core::ops_gauges::{OpsGauges, OutboxChannel};
+pub use tocsin_core::public_update::PublicUpdate;
 
 use async_trait::async_trait;
 use jiff::Timestamp;

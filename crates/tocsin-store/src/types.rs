@@ -9,6 +9,8 @@ use tocsin_core::monitor::MonitorState;
 use tocsin_core::notice::Notice;
 use tocsin_core::signal::Signal;
 
+use crate::{PublicUpdate, Role};
+
 /// One transaction's worth of change.
 #[derive(Debug, Clone, Default)]
 pub struct Commit {
@@ -95,31 +97,6 @@ pub struct CheckCommit {
     pub next_check_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct IncidentFilter {
-    pub state: Option<StateFilter>,
-    pub severity: Option<String>,
-    pub limit: u32,
-    /// Only incidents with an id before this one (ids sort by creation time).
-    pub before: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StateFilter {
-    Open,
-    Resolved,
-    Is(IncidentState),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MonitorRecord {
-    pub id: String,
-    pub state: MonitorState,
-    pub next_check_at: Timestamp,
-    /// A heartbeat job's `/start` ping not yet followed by its finish.
-    pub run_started_at: Option<Timestamp>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckRecord {
     pub at: Timestamp,
@@ -132,37 +109,6 @@ pub struct Timer {
     pub kind: String,
     pub incident_id: String,
     pub due_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeliveryStatus {
-    Pending,
-    Sent,
-    Failed,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Failed => "failed",
-        }
-    }
-}
-
-/// A delivery as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeliveryRecord {
-    pub id: String,
-    pub incident_id: Option<String>,
-    pub channel: String,
-    pub recipient: Option<String>,
-    pub status: DeliveryStatus,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-    pub created_at: Timestamp,
-    pub sent_at: Option<Timestamp>,
 }
 
 /// A delivery claimed for sending.
@@ -200,49 +146,6 @@ pub enum AttemptOutcome {
     },
 }
 
-/// Someone else on call for a while: `[starts_at, ends_at)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OverrideRecord {
-    pub id: String,
-    pub schedule: String,
-    pub contact: String,
-    pub starts_at: Timestamp,
-    pub ends_at: Timestamp,
-    pub created_by: String,
-    pub created_at: Timestamp,
-}
-
-/// What a signed-in person may do in the web UI. Ordered: each role can do what the ones before
-/// it can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Reads everything, changes nothing.
-    Viewer,
-    /// Also acts on incidents: acknowledge, resolve, severity, notes, updates.
-    Responder,
-    /// Everything a responder does; the role for whoever runs tocsin.
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Responder => "responder",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "viewer" => Some(Role::Viewer),
-            "responder" => Some(Role::Responder),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
 /// A person who signs in to the web UI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -270,36 +173,7 @@ pub struct SessionRecord {
     pub expires_at: Timestamp,
 }
 
-/// How many checks of a monitor ran in a window and how many of them passed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CheckCounts {
-    pub total: u64,
-    pub ok: u64,
-}
-
-/// Checks of one monitor within one slice of time, for a latency chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LatencyBucket {
-    /// The slice's start.
-    pub start: Timestamp,
-    pub checks: u64,
-    pub failures: u64,
-    pub avg_latency_ms: u64,
-    pub max_latency_ms: u64,
-}
-
 // ── The public status page ───────────────────────────────────────────────────────────────────
-
-/// A status update the team marked public: a timeline `update` event with `data.public = true`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicUpdate {
-    pub seq: i64,
-    pub incident_id: String,
-    pub at: Timestamp,
-    pub text: String,
-    /// The incident's state when the update was posted.
-    pub state: Option<IncidentState>,
-}
 
 /// Checks of one monitor in one day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! override edge, and `next` may equal `contact`.
 
 mod ical;
+mod override_record;
 mod rotation;
 #[cfg(test)]
 mod tests;
@@ -21,6 +22,7 @@ use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 
 pub use ical::icalendar;
+pub use override_record::OverrideRecord;
 pub use rotation::ANCHOR_REFERENCE;
 use rotation::Rotation;
 

@@ -6,8 +6,8 @@ use sqlx::sqlite::SqliteRow;
 
 use super::rows::{ms, ts, ts_opt};
 use super::{SqliteStore, schedule_row};
-use crate::drill::*;
 use crate::{Result, StoreError};
+use tocsin_core::drill::*;
 
 fn item(row: &SqliteRow) -> Result<DrillItem> {
     let status: String = row.try_get("status")?;

@@ -28,10 +28,10 @@ use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
 use crate::actions::*;
-use crate::drill::*;
-use crate::types::*;
+use crate::*;
 use crate::{OpsGauges, Result, Store, StoreError};
 use rows::{ms, ts, ts_opt};
+use tocsin_core::drill::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 

@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::SqliteStore;
 use super::rows::{ms, ts};
 use crate::Result;
-use crate::ops::{OpsGauges, OutboxChannel};
+use crate::{OpsGauges, OutboxChannel};
 
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)

@@ -11,11 +11,8 @@ use tocsin_core::monitor::{MonitorState, MonitorStatus};
 
 use tocsin_core::inbound::{Change, ChangeKind};
 
-use crate::types::{
-    AttemptOutcome, ChangeRecord, CheckCommit, CheckRecord, DeliveryRecord, DeliveryStatus,
-    MonitorRecord,
-};
-use crate::{Result, StoreError};
+use crate::types::{AttemptOutcome, ChangeRecord, CheckCommit, CheckRecord};
+use crate::{DeliveryRecord, DeliveryStatus, MonitorRecord, Result, StoreError};
 
 pub fn ms(at: Timestamp) -> i64 {
     at.as_millisecond()

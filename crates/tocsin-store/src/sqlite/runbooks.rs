@@ -9,7 +9,7 @@ use tocsin_core::checklist::Tick;
 use super::SqliteStore;
 use super::rows::{self, ms};
 use crate::Result;
-use crate::types::*;
+use crate::*;
 
 /// The latest tick of each checklist item of an incident, read inside a deciding transaction.
 pub(super) async fn ticks_in(

@@ -9,7 +9,7 @@ use tocsin_core::incident::{Incident, IncidentState};
 
 use super::SqliteStore;
 use super::rows::{self, ms, ts, ts_opt};
-use crate::types::*;
+use crate::*;
 use crate::{Result, StoreError};
 
 /// A list of values bound as one JSON array, read back with `json_each`: SQLite has no array
