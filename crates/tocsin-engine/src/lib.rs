@@ -4,6 +4,7 @@
 
 pub mod ack;
 mod actions;
+pub mod api_tokens;
 mod batch;
 mod clock;
 mod comms;

@@ -691,9 +691,7 @@ async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
     reason = "configuration errors are the command's report"
 )]
 async fn token(action: TokenAction) -> anyhow::Result<ExitCode> {
-    use rand::RngCore as _;
     use tocsin_engine::Clock as _;
-    use tocsin_store::Store as _;
     let TokenAction::Create { role, store } = action;
     let config = match load(&store.config) {
         Ok(config) => config,
@@ -703,27 +701,14 @@ async fn token(action: TokenAction) -> anyhow::Result<ExitCode> {
         }
     };
     let db = tocsin::app::open_store_beside_server(&config, store.database.as_deref()).await?;
-    let mut secret = [0u8; 32];
-    rand::rng().fill_bytes(&mut secret);
-    let token = format!(
-        "tcn_{}",
-        secret
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
-    let id = format!("tok_{}", &token[4..12]);
-    let role: tocsin_store::Role = role.into();
-    db.add_api_token(
-        &id,
-        &tocsin_web::auth::token_hash(&token),
-        role,
-        SystemClock.now(),
-    )
-    .await?;
+    let created =
+        tocsin_engine::api_tokens::create_api_token(db.as_ref(), role.into(), SystemClock.now())
+            .await?;
     out(&format!(
-        "created {id} with role {}; it is shown only now:\n{token}\n",
-        role.as_str()
+        "created {} with role {}; it is shown only now:\n{}\n",
+        created.id,
+        created.role.as_str(),
+        created.token
     ));
     Ok(ExitCode::SUCCESS)
 }
