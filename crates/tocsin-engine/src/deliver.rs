@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
 use jiff::SignedDuration;
+use tocsin_core::delivery::DeliveryRecord;
 use tocsin_core::notice::{NoticeEvent, NoticeLinks};
 use tocsin_core::retry::{MAX_ATTEMPTS, retry_delay};
 use tocsin_notify::{Delivery, Target, Throttle};
@@ -19,6 +20,16 @@ const BATCH: u32 = 100;
 const CONCURRENCY: usize = 32;
 
 impl Engine {
+    /// The newest deliveries first, of one incident or of all, for the API and the deliveries
+    /// page.
+    pub async fn recent_deliveries(
+        &self,
+        incident_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, EngineError> {
+        Ok(self.store.deliveries(incident_id, limit).await?)
+    }
+
     /// Where a page to `contact` by `method` goes: e-mail to their address, or a channel (an SMS
     /// relay gets their phone number as `to`).
     pub(crate) fn page_target(

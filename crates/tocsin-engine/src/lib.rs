@@ -16,10 +16,12 @@ mod heartbeat;
 mod hosts;
 mod housekeeping;
 mod inbound;
+mod incidents;
 mod intake;
 mod lag;
 mod maintenance;
 pub mod metrics;
+mod monitors;
 mod oncall;
 mod policy;
 pub mod postmortem;
@@ -32,6 +34,7 @@ pub mod runbooks;
 mod runtime;
 mod schedule;
 mod self_check;
+mod status_page;
 mod subscribers;
 mod timers;
 pub mod users;
@@ -211,6 +214,8 @@ impl Engine {
         &self.config
     }
 
+    /// The store itself, for the binary's commands and tests. The web crate does not use it: it
+    /// reads through the engine's named methods (`incidents`, `monitor_records`, …).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

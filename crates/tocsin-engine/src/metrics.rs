@@ -105,3 +105,13 @@ impl Counters {
         }
     }
 }
+
+impl crate::Engine {
+    /// The gauges read from the store at scrape time: incidents by state, the outbox, due timers.
+    pub async fn ops_gauges(
+        &self,
+        now: Timestamp,
+    ) -> Result<tocsin_core::ops_gauges::OpsGauges, crate::EngineError> {
+        Ok(self.store.ops_gauges(now).await?)
+    }
+}

@@ -57,6 +57,11 @@ impl Engine {
         Ok(self.store.overrides(self.now()).await?)
     }
 
+    /// Deletes an override; `false` when there was none with this id.
+    pub async fn remove_override(&self, id: &str) -> Result<bool, EngineError> {
+        Ok(self.store.delete_override(id).await?)
+    }
+
     /// Who is on call in each schedule at `at`.
     pub async fn on_call_at(
         &self,

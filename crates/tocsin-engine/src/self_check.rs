@@ -83,6 +83,11 @@ fn findings(
 }
 
 impl Engine {
+    /// Answers when the database does (for `/healthz`).
+    pub async fn ping_database(&self) -> Result<(), EngineError> {
+        Ok(self.store.ping().await?)
+    }
+
     /// One round of self-checks; returns how many alerts changed (opened or cleared).
     pub async fn self_check_round(&self) -> Result<usize, EngineError> {
         let Some(settings) = &self.config.self_monitoring else {

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 use tocsin_store::{Role, SessionRecord, Store, StoreError, UserRecord};
 
-use crate::Engine;
+use crate::{Engine, EngineError};
 
 /// A session ends after this long without a request: a laptop left signed in overnight asks again.
 pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
@@ -216,7 +216,7 @@ impl Engine {
     }
 
     /// The session a cookie's token opens, if it is still valid; records the activity.
-    pub async fn session(&self, token: &str) -> Result<Option<SessionUser>, StoreError> {
+    pub async fn session(&self, token: &str) -> Result<Option<SessionUser>, EngineError> {
         let id = session_id(token);
         let Some((session, user)) = self.store.session(&id).await? else {
             return Ok(None);
@@ -238,8 +238,8 @@ impl Engine {
     }
 
     /// Ends a session.
-    pub async fn sign_out(&self, session_id: &str) -> Result<(), StoreError> {
-        self.store.delete_session(session_id).await
+    pub async fn sign_out(&self, session_id: &str) -> Result<(), EngineError> {
+        Ok(self.store.delete_session(session_id).await?)
     }
 }
 

@@ -36,12 +36,7 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Respo
         Ok(claims) => claims,
         Err(error) => return refused(&state, error),
     };
-    let situation = match state
-        .engine
-        .store()
-        .situation_for_incident(&claims.incident_id)
-        .await
-    {
+    let situation = match state.engine.situation(&claims.incident_id).await {
         Ok(situation) => situation,
         Err(error) => return crate::ApiError::from(error).into_response(),
     };

@@ -121,12 +121,6 @@ impl From<EngineError> for ApiError {
     }
 }
 
-impl From<tocsin_store::StoreError> for ApiError {
-    fn from(error: tocsin_store::StoreError) -> Self {
-        ApiError::from(EngineError::from(error))
-    }
-}
-
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         ApiError::bad_request(rejection.body_text())

@@ -34,7 +34,7 @@ pub struct Health {
     )
 )]
 async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.engine.store().ping().await {
+    match state.engine.ping_database().await {
         Ok(()) => (StatusCode::OK, Json(Health { status: "ok" })),
         Err(error) => {
             tracing::error!(%error, "health check: the store does not answer");

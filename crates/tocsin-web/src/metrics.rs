@@ -85,8 +85,7 @@ fn age_seconds(now: Timestamp, then: Timestamp) -> f64 {
 async fn metrics(State(state): State<AppState>) -> Response {
     let engine = &state.engine;
     let now = engine.now();
-    let store = engine.store();
-    let (gauges, monitors) = match (store.ops_gauges(now).await, store.monitors().await) {
+    let (gauges, monitors) = match (engine.ops_gauges(now).await, engine.monitor_records().await) {
         (Ok(gauges), Ok(monitors)) => (gauges, monitors),
         (Err(error), _) | (_, Err(error)) => {
             tracing::error!(%error, "/metrics: the store does not answer");
@@ -313,7 +312,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 
     // The latest drill whose outcome is final: an alert on `tocsin_drill_passed == 0`, or on the
     // timestamp growing older than a month and a bit, catches a chain that rotted unnoticed.
-    let last_drill = match store.drills(20).await {
+    let last_drill = match engine.drills(20).await {
         Ok(drills) => drills.into_iter().find(|drill| drill.finished_at.is_some()),
         Err(error) => {
             tracing::error!(%error, "/metrics: cannot read the drills");
@@ -327,7 +326,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         "1 when the latest finished drill passed, 0 when it failed (absent before the first).",
     );
     if let Some(drill) = &last_drill {
-        let passed = u8::from(drill.status == tocsin_store::DrillStatus::Passed);
+        let passed = u8::from(drill.status == tocsin_core::drill::DrillStatus::Passed);
         f.sample("tocsin_drill_passed", &[], passed);
     }
     let mut f = family(

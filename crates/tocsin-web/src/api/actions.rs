@@ -7,8 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tocsin_core::action_run::ActionRun;
+use tocsin_core::comms::CommsRecord;
 use tocsin_engine::DraftEdit;
-use tocsin_store::{ActionRun, CommsRecord};
 use utoipa::ToSchema;
 
 use super::ApiJson;

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use tocsin_store::DrillRecord;
+use tocsin_core::drill::DrillRecord;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use tocsin_core::decide::{Declaration, Input};
 use tocsin_core::incident::IncidentState;
-use tocsin_store::{IncidentFilter, StateFilter};
+use tocsin_core::incident_filter::{IncidentFilter, StateFilter};
 use utoipa::{IntoParams, ToSchema};
 
 use super::runbooks::RunbookExtras;
@@ -81,7 +81,7 @@ pub async fn list(
         limit,
         before: query.cursor,
     };
-    let incidents = state.engine.store().incidents(&filter).await?;
+    let incidents = state.engine.incidents(&filter).await?;
     let next = (incidents.len() == limit as usize)
         .then(|| incidents.last().map(|i| i.id.clone()))
         .flatten();
@@ -122,7 +122,7 @@ pub async fn show(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<IncidentDetail>, ApiError> {
-    let situation = state.engine.store().situation_for_incident(&id).await?;
+    let situation = state.engine.situation(&id).await?;
     let incident = situation
         .incident
         .ok_or_else(|| ApiError::not_found(format!("no incident with id `{id}`")))?;
@@ -158,17 +158,10 @@ pub async fn timeline(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>, ApiError> {
-    if state
-        .engine
-        .store()
-        .situation_for_incident(&id)
-        .await?
-        .incident
-        .is_none()
-    {
+    if state.engine.situation(&id).await?.incident.is_none() {
         return Err(ApiError::not_found(format!("no incident with id `{id}`")));
     }
-    let events = state.engine.store().timeline(&id).await?;
+    let events = state.engine.timeline(&id).await?;
     Ok(Json(Timeline {
         events: events.iter().map(wire::event).collect(),
     }))

@@ -6,11 +6,11 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tocsin_core::delivery::DeliveryRecord;
 use tocsin_core::incident::{
     Alert as CoreAlert, AlertStatus, Incident as CoreIncident, IncidentState,
     TimelineEvent as CoreEvent,
 };
-use tocsin_store::DeliveryRecord;
 use utoipa::ToSchema;
 
 use crate::ApiError;

@@ -59,8 +59,7 @@ pub async fn list(
 ) -> Result<Json<MonitorList>, ApiError> {
     let stored: HashMap<String, _> = state
         .engine
-        .store()
-        .monitors()
+        .monitor_records()
         .await?
         .into_iter()
         .map(|record| (record.id.clone(), record))
@@ -153,8 +152,7 @@ pub async fn deliveries(
     let limit = super::limit(query.limit)?;
     let deliveries = state
         .engine
-        .store()
-        .deliveries(query.incident.as_deref(), limit)
+        .recent_deliveries(query.incident.as_deref(), limit)
         .await?;
     Ok(Json(DeliveryList {
         deliveries: deliveries.iter().map(wire::delivery).collect(),

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use tocsin_store::OverrideRecord;
+use tocsin_core::oncall::OverrideRecord;
 use utoipa::ToSchema;
 
 use super::ApiJson;
@@ -174,7 +174,7 @@ pub async fn delete_override(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state.engine.store().delete_override(&id).await? {
+    if state.engine.remove_override(&id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no override with id `{id}`")))

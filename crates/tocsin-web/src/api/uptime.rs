@@ -95,7 +95,6 @@ pub async fn show(
     let end = to.min(now);
     let history = state
         .engine
-        .store()
         .monitor_history(&id, from, end.max(from))
         .await?;
     let measured = measure(&history, from, end);

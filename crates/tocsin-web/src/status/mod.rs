@@ -27,8 +27,8 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use minijinja::Environment;
 use tocsin_core::incident::Incident;
+use tocsin_core::public_update::PublicUpdate;
 use tocsin_core::status::{self as core_status, ComponentStatus, Impact, OpenImpact};
-use tocsin_store::PublicUpdate;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -413,16 +413,9 @@ impl Status {
         state: &AppState,
         now: Timestamp,
     ) -> Result<(String, Timestamp), ApiError> {
-        let store = state.engine.store();
         self.identity
             .get_or_try_init(|| async {
-                let id = store
-                    .setting_or_insert("status_page_id", uuid::Uuid::now_v7().simple().to_string())
-                    .await?;
-                let born = store
-                    .setting_or_insert("status_page_created_at", now.to_string())
-                    .await?;
-                Ok::<_, ApiError>((id, born.parse().unwrap_or(now)))
+                Ok::<_, ApiError>(state.engine.status_page_identity(now).await?)
             })
             .await
             .cloned()
@@ -446,12 +439,11 @@ impl Status {
         })?;
         let first_day = day_starts.first().copied().unwrap_or(now);
         let (page_id, created_at) = self.identity(state, now).await?;
-        let store = engine.store();
 
-        let incidents = store.status_incidents(first_day).await?;
+        let incidents = engine.status_incidents(first_day).await?;
         let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
         let mut updates: HashMap<String, Vec<PublicUpdate>> = HashMap::new();
-        for update in store.public_updates(&ids).await? {
+        for update in engine.public_updates(&ids).await? {
             updates
                 .entry(update.incident_id.clone())
                 .or_default()
@@ -665,7 +657,6 @@ impl Status {
                 monitors.push(
                     state
                         .engine
-                        .store()
                         .monitor_history(&monitor.id, first_day, last_day)
                         .await?,
                 );

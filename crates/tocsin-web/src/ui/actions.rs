@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use tocsin_config::ActionKind;
+use tocsin_core::action_run::RunStatus;
 use tocsin_engine::{DraftEdit, EngineError};
-use tocsin_store::RunStatus;
 
 use super::Ui;
 use super::auth::percent_encode;
@@ -51,7 +51,7 @@ pub async fn run(
     };
     let confirmed = posted.field("confirm") == Some("yes");
     if action.confirm && !confirmed {
-        let incident = match state.engine.store().situation_for_incident(&id).await {
+        let incident = match state.engine.situation(&id).await {
             Ok(situation) => situation.incident,
             Err(error) => return ui.failure(user, &error),
         };

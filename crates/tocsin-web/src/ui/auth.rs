@@ -5,8 +5,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use tocsin_core::access::Role;
 use tocsin_engine::users::{SESSION_LIFETIME, SessionUser};
-use tocsin_store::Role;
 
 use crate::AppState;
 

@@ -35,7 +35,7 @@ pub async fn page(
     user: SignedInUser,
 ) -> Response {
     let times = Times::of(&state);
-    let deliveries = match state.engine.store().deliveries(None, LIMIT).await {
+    let deliveries = match state.engine.recent_deliveries(None, LIMIT).await {
         Ok(deliveries) => deliveries,
         Err(error) => return ui.failure(&user, &error),
     };

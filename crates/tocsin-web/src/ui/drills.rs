@@ -10,7 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Serialize;
-use tocsin_store::{DrillRecord, Role};
+use tocsin_core::access::Role;
+use tocsin_core::drill::DrillRecord;
 
 use super::csrf::Posted;
 use super::view::{Times, When, value};
@@ -53,7 +54,7 @@ struct ContactView {
 }
 
 fn view(times: &Times, record: &DrillRecord) -> DrillView {
-    let count = |status: tocsin_store::DrillItemStatus| {
+    let count = |status: tocsin_core::drill::DrillItemStatus| {
         record.items.iter().filter(|i| i.status == status).count()
     };
     DrillView {
@@ -65,8 +66,8 @@ fn view(times: &Times, record: &DrillRecord) -> DrillView {
         finished: times.when_opt(record.finished_at),
         incident: record.incident_id.clone(),
         report_sent: record.report_sent.clone(),
-        failed: count(tocsin_store::DrillItemStatus::Fail),
-        waiting: count(tocsin_store::DrillItemStatus::Waiting),
+        failed: count(tocsin_core::drill::DrillItemStatus::Fail),
+        waiting: count(tocsin_core::drill::DrillItemStatus::Waiting),
         items: record
             .items
             .iter()

@@ -14,8 +14,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 use tocsin_core::decide::{Input, Refusal};
 use tocsin_core::incident::IncidentState;
+use tocsin_core::incident_filter::{IncidentFilter, StateFilter};
 use tocsin_engine::EngineError;
-use tocsin_store::{IncidentFilter, StateFilter};
 
 use super::auth::percent_encode;
 use super::csrf::Act;
@@ -91,7 +91,7 @@ async fn rows_context(
     state: &AppState,
     filter: &IncidentFilter,
 ) -> Result<minijinja::Value, EngineError> {
-    let incidents = state.engine.store().incidents(filter).await?;
+    let incidents = state.engine.incidents(filter).await?;
     let times = Times::of(state);
     let views: Vec<_> = incidents
         .iter()
@@ -182,11 +182,11 @@ fn done_text(done: &str) -> Option<&'static str> {
 
 /// The incident's live part: state, countdown, alerts and timeline.
 async fn live_context(state: &AppState, id: &str) -> Result<Option<minijinja::Value>, EngineError> {
-    let situation = state.engine.store().situation_for_incident(id).await?;
+    let situation = state.engine.situation(id).await?;
     let Some(incident) = situation.incident else {
         return Ok(None);
     };
-    let events = state.engine.store().timeline(id).await?;
+    let events = state.engine.timeline(id).await?;
     let times = Times::of(state);
     let alerts: Vec<_> = situation
         .alerts
@@ -261,7 +261,7 @@ async fn incident_page(
         .iter()
         .map(|action| context! { id => &action.id, title => &action.title, confirm => action.confirm })
         .collect();
-    let comms = match state.engine.store().comms(id).await {
+    let comms = match state.engine.comms(id).await {
         Ok(comms) => comms,
         Err(error) => return ui.failure(user, &error),
     };

@@ -135,7 +135,9 @@ pub async fn submit(
             );
             response
         }
-        Err(UserError::Store(error)) => crate::ApiError::from(error).into_response(),
+        Err(UserError::Store(error)) => {
+            crate::ApiError::from(tocsin_engine::EngineError::from(error)).into_response()
+        }
         Err(error) => {
             if !matches!(error, UserError::WrongCredentials) {
                 tracing::warn!(%error, "sign-in failed");

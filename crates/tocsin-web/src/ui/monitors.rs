@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
 use tocsin_config::MonitorKind;
-use tocsin_store::{CheckCounts, LatencyBucket};
+use tocsin_core::monitor_records::{CheckCounts, LatencyBucket};
 
 use super::view::{Times, When, value};
 use super::{SignedInUser, Ui};
@@ -176,8 +176,8 @@ pub async fn page(
     user: SignedInUser,
 ) -> Response {
     let times = Times::of(&state);
-    let store = state.engine.store();
-    let stored: HashMap<String, _> = match store.monitors().await {
+    let engine = &state.engine;
+    let stored: HashMap<String, _> = match engine.monitor_records().await {
         Ok(records) => records.into_iter().map(|r| (r.id.clone(), r)).collect(),
         Err(error) => return ui.failure(&user, &error),
     };
@@ -186,7 +186,7 @@ pub async fn page(
         let record = stored.get(&monitor.id);
         let mut uptimes = Vec::new();
         for (label, days) in WINDOWS {
-            match store
+            match engine
                 .check_counts(&monitor.id, days_before(times.now, days))
                 .await
             {
@@ -195,7 +195,7 @@ pub async fn page(
             }
         }
         let since = days_before(times.now, 1);
-        let buckets = match store.latency_buckets(&monitor.id, since, SLICE).await {
+        let buckets = match engine.latency_buckets(&monitor.id, since, SLICE).await {
             Ok(buckets) => buckets,
             Err(error) => return ui.failure(&user, &error),
         };
