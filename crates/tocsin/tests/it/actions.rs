@@ -138,6 +138,23 @@ async fn deployed(app: &TestApp, service: &str, environment: &str, id: &str, min
     }
 }
 
+/// Runs an action through the API without a confirmation: its status and answer.
+async fn run_action(app: &TestApp, id: &str, action: &str) -> (u16, Value) {
+    app.post(
+        &format!("/api/v1/incidents/{id}/actions/{action}"),
+        json!({}),
+    )
+    .await
+}
+
+/// The one request the action sent to `path` at the recorder.
+fn request_to(sink: &Sink, path: &str) -> tocsin_testkit::Received {
+    sink.received()
+        .into_iter()
+        .find(|request| request.path == path)
+        .unwrap_or_else(|| panic!("no request to {path}"))
+}
+
 async fn runs(app: &TestApp, id: &str) -> Vec<Value> {
     let (status, body) = app.get(&format!("/api/v1/incidents/{id}/actions")).await;
     assert_eq!(status, 200, "{body}");
@@ -157,12 +174,7 @@ async fn a_confirm_action_waits_for_confirmation_and_gets_a_hostile_title_as_one
     let id = declare(&app, HOSTILE).await;
 
     // Not confirmed: refused, and nothing ran or was recorded as run.
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/actions/echo-title"),
-            json!({}),
-        )
-        .await;
+    let (status, body) = run_action(&app, &id, "echo-title").await;
     assert_eq!(status, 400, "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.contains("needs confirmation"), "{message}");
@@ -210,21 +222,12 @@ async fn an_http_action_sends_json_escaped_values_and_a_url_encoded_query() {
     let id = declare(&app, title).await;
 
     // `confirm = false`: runs without a confirmation.
-    let (status, run) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/actions/rollback"),
-            json!({}),
-        )
-        .await;
+    let (status, run) = run_action(&app, &id, "rollback").await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["status"], "succeeded", "{run}");
     assert_eq!(run["exit_status"], 200);
 
-    let received = sink.received();
-    let request = received
-        .iter()
-        .find(|r| r.path == "/rollback")
-        .expect("the rollback request");
+    let request = request_to(&sink, "/rollback");
     assert_eq!(
         request.header("authorization"),
         Some("Bearer rollback-token")
@@ -259,19 +262,10 @@ async fn a_rollback_goes_to_the_deploy_before_the_live_one_not_to_an_earlier_sta
     deployed(&app, "api", "production", "dep-B", 20).await;
     let id = declare(&app, "API down after the release").await;
 
-    let (status, run) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/actions/rollback"),
-            json!({}),
-        )
-        .await;
+    let (status, run) = run_action(&app, &id, "rollback").await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["status"], "succeeded", "{run}");
-    let received = sink.received();
-    let request = received
-        .iter()
-        .find(|r| r.path == "/rollback")
-        .expect("the rollback request");
+    let request = request_to(&sink, "/rollback");
     let body: Value = serde_json::from_str(&request.text()).expect("JSON");
     assert_eq!(
         body["live"], "dep-B",
@@ -293,12 +287,7 @@ async fn with_one_deploy_ever_the_rollback_is_refused_with_the_reason_and_nothin
     railway(&app, "api", "production", "dep-F", "failed", 10).await;
     let id = declare(&app, "API down").await;
 
-    let (status, run) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/actions/rollback"),
-            json!({}),
-        )
-        .await;
+    let (status, run) = run_action(&app, &id, "rollback").await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["status"], "failed", "{run}");
     let reason = run["output"].as_str().unwrap_or_default().to_owned();
@@ -339,12 +328,7 @@ async fn deploys_count_for_the_action_s_service_and_environment_or_the_incident_
     let id = declare(&app, "API down").await;
 
     // `rollback` follows the incident's component, `api`: Railway reported none of its deploys.
-    let (status, run) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/actions/rollback"),
-            json!({}),
-        )
-        .await;
+    let (status, run) = run_action(&app, &id, "rollback").await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["status"], "failed", "{run}");
     let reason = run["output"].as_str().unwrap_or_default();
@@ -356,19 +340,10 @@ async fn deploys_count_for_the_action_s_service_and_environment_or_the_incident_
     assert!(sink.received().is_empty(), "nothing was sent");
 
     // `rollback-checkout` names its service and environment.
-    let (status, run) = app
-        .post(
-            &format!("/api/v1/incidents/{id}/actions/rollback-checkout"),
-            json!({}),
-        )
-        .await;
+    let (status, run) = run_action(&app, &id, "rollback-checkout").await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["status"], "succeeded", "{run}");
-    let received = sink.received();
-    let request = received
-        .iter()
-        .find(|r| r.path == "/rollback-checkout")
-        .expect("the rollback request");
+    let request = request_to(&sink, "/rollback-checkout");
     let body: Value = serde_json::from_str(&request.text()).expect("JSON");
     assert_eq!(body["deployment"], "co-1");
 }
@@ -378,9 +353,7 @@ async fn a_command_that_outlives_its_timeout_is_killed_and_the_failure_recorded(
     let sink = Sink::start().await;
     let app = TestApp::start(&config(&sink)).await;
     let id = declare(&app, "Stuck").await;
-    let (status, run) = app
-        .post(&format!("/api/v1/incidents/{id}/actions/hang"), json!({}))
-        .await;
+    let (status, run) = run_action(&app, &id, "hang").await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["status"], "failed");
     let events = timeline(&app, &id).await;
@@ -400,9 +373,7 @@ async fn an_unknown_action_or_incident_changes_nothing() {
     let sink = Sink::start().await;
     let app = TestApp::start(&config(&sink)).await;
     let id = declare(&app, "x").await;
-    let (status, body) = app
-        .post(&format!("/api/v1/incidents/{id}/actions/nope"), json!({}))
-        .await;
+    let (status, body) = run_action(&app, &id, "nope").await;
     assert_eq!(status, 400, "{body}");
     assert!(
         body["error"]["message"]
