@@ -178,22 +178,13 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                     .get(&raw.secret, &key("secret"))
                     .filter(|s| !s.is_empty())
                     .filter(|secret| {
-                        match tocsin_core::standard_webhooks::decode_secret(secret) {
-                            Ok(_) => super::secrets::check_strength(
-                                ctx,
-                                &key("secret"),
-                                "forge messages that the receiver takes for tocsin's",
-                                secret,
-                            ),
-                            Err(error) => {
-                                ctx.error(
-                                    &key("secret"),
-                                    format!("this Standard Webhooks `secret` cannot be used: {error}"),
-                                    Some("make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same".to_owned()),
-                                );
-                                false
-                            }
-                        }
+                        super::secrets::check_standard_webhooks(
+                            ctx,
+                            &key("secret"),
+                            "forge messages that the receiver takes for tocsin's",
+                            secret,
+                            "make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same",
+                        )
                     })
                     .map(Secret::new);
                 url.map(|url| ChannelKind::Webhook { url, secret })

@@ -93,28 +93,18 @@ pub(super) fn integrations(
             !value.is_empty()
         });
         let credential = credential.filter(|value| {
-            if kind_name != "generic" {
-                return true;
+            let what = "send alerts that page the team";
+            if kind_name == "generic" {
+                super::secrets::check_standard_webhooks(
+                    ctx,
+                    &key(credential_key),
+                    what,
+                    value,
+                    "copy the whole secret from the sending tool, `whsec_` and all, or make one: `echo whsec_$(openssl rand -base64 32)`",
+                )
+            } else {
+                super::secrets::check_strength(ctx, &key(credential_key), what, value)
             }
-            match tocsin_core::standard_webhooks::decode_secret(value) {
-                Ok(_) => true,
-                Err(error) => {
-                    ctx.error(
-                        &key(credential_key),
-                        format!("this Standard Webhooks `secret` cannot be used: {error}"),
-                        Some("copy the whole secret from the sending tool, `whsec_` and all, or make one: `echo whsec_$(openssl rand -base64 32)`".to_owned()),
-                    );
-                    false
-                }
-            }
-        });
-        let credential = credential.filter(|value| {
-            super::secrets::check_strength(
-                ctx,
-                &key(credential_key),
-                "send alerts that page the team",
-                value,
-            )
         });
 
         let severity = ctx.get(&raw.severity, &key("severity"));

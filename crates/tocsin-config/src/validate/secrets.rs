@@ -119,6 +119,28 @@ pub(crate) fn check_strength(ctx: &mut Ctx, path: &str, what: &str, value: &str)
     false
 }
 
+/// A Standard Webhooks secret at `path`: refused when no library could decode it the way tocsin
+/// does (with `help` saying where a good one comes from), then held to [`check_strength`].
+pub(crate) fn check_standard_webhooks(
+    ctx: &mut Ctx,
+    path: &str,
+    what: &str,
+    value: &str,
+    help: &str,
+) -> bool {
+    match standard_webhooks::decode_secret(value) {
+        Ok(_) => check_strength(ctx, path, what, value),
+        Err(error) => {
+            ctx.error(
+                path,
+                format!("this Standard Webhooks `secret` cannot be used: {error}"),
+                Some(help.to_owned()),
+            );
+            false
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
