@@ -19,20 +19,7 @@ fn example_path() -> PathBuf {
     ))
 }
 
-/// The test values of the example's variables (tests/fixtures/example.env).
-fn example_env() -> Vec<(String, String)> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/example.env"
-    ));
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-        .lines()
-        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once('='))
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
-}
+use tocsin_testkit::example_env;
 
 /// Looks a name up in `vars`.
 fn lookup(vars: &[(String, String)], name: &str) -> Option<String> {

@@ -42,19 +42,7 @@ tls = "none"
     )
 }
 
-/// The variables `spec/tocsin.example.toml` needs, from `tests/fixtures/example.env` (test values;
-/// the example has no fallbacks for secrets).
-pub fn example_env() -> Vec<(String, String)> {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/example.env");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    text.lines()
-        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
-        .filter_map(|line| line.split_once('='))
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
-}
+pub use tocsin_testkit::example_env;
 
 /// A web app whose `/healthz` answers whatever status the test sets.
 #[derive(Debug, Clone)]
