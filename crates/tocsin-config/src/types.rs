@@ -99,6 +99,13 @@ impl Severity {
     pub fn pages(&self) -> bool {
         self.respond_within <= PAGING_TARGET
     }
+
+    /// What an open incident of this level shows for its status-page component (`"none"`:
+    /// operational).
+    pub fn component_status(&self) -> tocsin_core::status::ComponentStatus {
+        tocsin_core::status::ComponentStatus::from_config(self.status_page.as_str())
+            .unwrap_or(tocsin_core::status::ComponentStatus::Operational)
+    }
 }
 
 /// How customer-facing channels are told about an incident.

@@ -40,8 +40,7 @@ impl Engine {
         let status = self
             .config
             .severity(severity)
-            .and_then(|rule| ComponentStatus::from_config(rule.status_page.as_str()))
-            .unwrap_or(ComponentStatus::Operational);
+            .map_or(ComponentStatus::Operational, |rule| rule.component_status());
         public_title::public_title(written, name, status, locale)
     }
 }

@@ -457,13 +457,12 @@ impl Status {
                 .iter()
                 .position(|severity| severity.id == id)
                 .map(|rank| {
-                    let effect = config.severities.get(rank).map_or(
-                        ComponentStatus::Operational,
-                        |severity| {
-                            ComponentStatus::from_config(severity.status_page.as_str())
-                                .unwrap_or(ComponentStatus::Operational)
-                        },
-                    );
+                    let effect = config
+                        .severities
+                        .get(rank)
+                        .map_or(ComponentStatus::Operational, |severity| {
+                            severity.component_status()
+                        });
                     (Impact::for_rank(rank), effect)
                 })
                 .unwrap_or((Impact::None, ComponentStatus::Operational))
