@@ -10,9 +10,6 @@ use tocsin_core::standard_webhooks::{self, SecretError};
 
 use crate::{Delivery, SendError, one_line};
 
-/// The prefix Standard Webhooks puts before a base64-encoded secret.
-pub use tocsin_core::standard_webhooks::SECRET_PREFIX;
-
 const WEBHOOK_ID: HeaderName = HeaderName::from_static("webhook-id");
 const WEBHOOK_TIMESTAMP: HeaderName = HeaderName::from_static("webhook-timestamp");
 const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature");
