@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Database growth of issue 8 (item 5): check results of MONITORS monitors every 30 s written into
 # a real SQLite store under simulated time, rolled up and pruned as the housekeeping job does, the
-# file measured at days 1, 7, 8, 30, 31, 90 (crates/tocsin-store/examples/growth.rs does the work).
+# file measured at days 1, 7, 8, 30, 31, 90 (crates/tocsin-store-sqlite/examples/growth.rs does the work).
 #
 #   benches/growth/run.sh          # build, run the three measurements, print the markdown
 #
@@ -22,7 +22,7 @@ PROJECT=${PROJECT:-10000}
 BIN=$CARGO_TARGET_DIR/release/examples/growth
 
 if [[ -z ${NO_BUILD:-} ]]; then
-  (cd "$ROOT" && nice -n 10 cargo build --release -p tocsin-store --example growth)
+  (cd "$ROOT" && nice -n 10 cargo build --release -p tocsin-store-sqlite --example growth)
 fi
 
 echo "### Raw retention's steady state: $STEADY_MONITORS monitors, 8 days, keep_raw_checks = 7d"

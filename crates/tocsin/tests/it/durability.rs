@@ -8,7 +8,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use tocsin_core::incident::AlertStatus;
-use tocsin_store::{IncidentFilter, SqliteOptions, SqliteStore, Store};
+use tocsin_store::IncidentFilter;
+use tocsin_store::prelude::*;
+use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 use tokio::sync::Notify;
 
 use crate::crash::serve;

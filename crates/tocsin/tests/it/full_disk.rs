@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use sqlx::Connection;
 use tocsin_engine::{Engine, ManualClock};
-use tocsin_store::{SqliteOptions, SqliteStore, Store};
+use tocsin_store::prelude::*;
+use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 use tokio::net::TcpListener;
 
 use crate::support::{Sink, Target, ack_link, basic_config, epoch};

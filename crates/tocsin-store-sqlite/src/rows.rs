@@ -11,8 +11,8 @@ use tocsin_core::monitor::{MonitorState, MonitorStatus};
 
 use tocsin_core::inbound::{Change, ChangeKind};
 
-use crate::types::{AttemptOutcome, ChangeRecord, CheckCommit, CheckRecord};
-use crate::{DeliveryRecord, DeliveryStatus, MonitorRecord, Result, StoreError};
+use tocsin_store::{AttemptOutcome, ChangeRecord, CheckCommit, CheckRecord};
+use tocsin_store::{DeliveryRecord, DeliveryStatus, MonitorRecord, Result, StoreError};
 
 pub fn ms(at: Timestamp) -> i64 {
     at.as_millisecond()

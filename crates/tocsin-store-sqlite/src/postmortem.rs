@@ -6,10 +6,10 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 use tocsin_core::incident::Incident;
 
-use super::SqliteStore;
-use super::rows::{self, ms, ts, ts_opt};
-use crate::Result;
-use crate::types::PostmortemRecord;
+use crate::SqliteStore;
+use crate::rows::{self, ms, ts, ts_opt};
+use tocsin_store::Result;
+use tocsin_store::PostmortemRecord;
 
 fn record(row: &SqliteRow) -> Result<PostmortemRecord> {
     Ok(PostmortemRecord {

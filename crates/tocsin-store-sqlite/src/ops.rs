@@ -3,10 +3,10 @@
 use jiff::Timestamp;
 use sqlx::Row;
 
-use super::SqliteStore;
-use super::rows::{ms, ts};
-use crate::Result;
-use crate::{OpsGauges, OutboxChannel};
+use crate::SqliteStore;
+use crate::rows::{ms, ts};
+use tocsin_store::Result;
+use tocsin_store::{OpsGauges, OutboxChannel};
 
 fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)

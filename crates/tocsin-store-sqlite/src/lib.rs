@@ -1,4 +1,4 @@
-//! The SQLite store: WAL, one writer connection (SQLite allows one writer at a time anyway),
+//! tocsin-store-sqlite: the SQLite backend of `tocsin_store`: WAL, one writer connection (SQLite allows one writer at a time anyway),
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
 mod actions;
@@ -27,11 +27,9 @@ use tocsin_core::decide::{Effect, Situation};
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
 
-use crate::actions::*;
-use crate::*;
-use crate::{OpsGauges, Result, Store, StoreError};
+use tocsin_store::*;
+use tocsin_store::{OpsGauges, Result, StoreError};
 use rows::{ms, ts, ts_opt};
-use tocsin_core::drill::*;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -189,7 +187,7 @@ impl SqliteStore {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl IncidentStore for SqliteStore {
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
@@ -355,54 +353,29 @@ impl Store for SqliteStore {
         rows.iter().map(rows::delivery).collect()
     }
 
-    async fn sync_monitors(&self, monitors: &[(String, Timestamp)]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE monitors SET active = 0")
-            .execute(&mut *tx)
-            .await?;
-        for (id, first_due) in monitors {
-            sqlx::query(
-                "INSERT INTO monitors (id, active, status, next_check_at) VALUES (?, 1, 'pending', ?) \
-                 ON CONFLICT (id) DO UPDATE SET active = 1",
-            )
-            .bind(id)
-            .bind(ms(*first_due))
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn monitors(&self) -> Result<Vec<MonitorRecord>> {
-        sqlx::query("SELECT * FROM monitors WHERE active = 1 ORDER BY id")
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(rows::monitor)
-            .collect()
-    }
-
-    async fn monitor(&self, id: &str) -> Result<Option<MonitorRecord>> {
-        sqlx::query("SELECT * FROM monitors WHERE id = ?")
-            .bind(id)
+    async fn token_used(&self, nonce: &str) -> Result<bool> {
+        let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM used_tokens WHERE nonce = ?")
+            .bind(nonce)
             .fetch_optional(&self.writer)
-            .await?
-            .map(|row| rows::monitor(&row))
-            .transpose()
+            .await?;
+        Ok(used.is_some())
     }
 
-    async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
-        sqlx::query("SELECT * FROM check_results WHERE monitor_id = ? ORDER BY seq DESC LIMIT ?")
-            .bind(monitor_id)
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(rows::check)
-            .collect()
+    async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
+        self.last_signal_at_sql(source).await
     }
 
+    async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>> {
+        self.incidents_opened_sql(from, until).await
+    }
+
+    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
+        self.changes_in_sql(query).await
+    }
+}
+
+#[async_trait]
+impl DueWork for SqliteStore {
     async fn claim_due_monitors(
         &self,
         now: Timestamp,
@@ -590,6 +563,253 @@ impl Store for SqliteStore {
         ts_opt(next)
     }
 
+    async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges> {
+        self.ops_gauges_sql(now).await
+    }
+
+    async fn claim_subscriber_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SubscriberMail>> {
+        self.claim_subscriber_mail_sql(now, lease_until, limit)
+            .await
+    }
+
+    async fn record_subscriber_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        self.record_subscriber_mail_sql(mail_id, at, outcome).await
+    }
+
+    async fn claim_drills_to_close(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<DrillRecord>> {
+        self.claim_drills_to_close_sql(now, lease_until).await
+    }
+
+    async fn claim_unwritten_postmortems(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PostmortemRecord>> {
+        self.claim_unwritten_postmortems_sql(now, lease_until, limit)
+            .await
+    }
+
+    async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()> {
+        self.mark_postmortem_written_sql(incident_id, at).await
+    }
+
+    async fn claim_comms_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<CommsMail>> {
+        self.claim_comms_mail_sql(now, lease_until, limit).await
+    }
+
+    async fn record_comms_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        self.record_comms_mail_sql(mail_id, at, outcome).await
+    }
+
+    async fn claim_unsent_review_digests(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<tocsin_store::ReviewDigest>> {
+        self.claim_unsent_review_digests_sql(now, lease_until).await
+    }
+
+    async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()> {
+        self.record_review_digest_sql(id, at, result).await
+    }
+}
+
+#[async_trait]
+impl MonitorStore for SqliteStore {
+    async fn sync_monitors(&self, monitors: &[(String, Timestamp)]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE monitors SET active = 0")
+            .execute(&mut *tx)
+            .await?;
+        for (id, first_due) in monitors {
+            sqlx::query(
+                "INSERT INTO monitors (id, active, status, next_check_at) VALUES (?, 1, 'pending', ?) \
+                 ON CONFLICT (id) DO UPDATE SET active = 1",
+            )
+            .bind(id)
+            .bind(ms(*first_due))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn monitors(&self) -> Result<Vec<MonitorRecord>> {
+        sqlx::query("SELECT * FROM monitors WHERE active = 1 ORDER BY id")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::monitor)
+            .collect()
+    }
+
+    async fn monitor(&self, id: &str) -> Result<Option<MonitorRecord>> {
+        sqlx::query("SELECT * FROM monitors WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.writer)
+            .await?
+            .map(|row| rows::monitor(&row))
+            .transpose()
+    }
+
+    async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
+        sqlx::query("SELECT * FROM check_results WHERE monitor_id = ? ORDER BY seq DESC LIMIT ?")
+            .bind(monitor_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::check)
+            .collect()
+    }
+
+    async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {
+        // Whole hours already rolled up come from the hourly aggregates (raw results are pruned
+        // after `keep_raw_checks`); the rest from the raw results. A window reaching past the
+        // raw results starts at its first whole hour.
+        let row = sqlx::query(
+            "WITH edge AS (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings \
+               WHERE name = 'rollup_watermark_ms'), 0) / 3600000 * 3600000 AS at) \
+             SELECT \
+               (SELECT coalesce(sum(checks), 0) FROM check_rollups WHERE monitor_id = ?1 AND span = 'hour' \
+                  AND start >= ?2 AND start < (SELECT at FROM edge)) \
+               + (SELECT count(*) FROM check_results WHERE monitor_id = ?1 \
+                  AND at >= max(?2, (SELECT at FROM edge))) AS total, \
+               (SELECT coalesce(sum(checks - failures), 0) FROM check_rollups WHERE monitor_id = ?1 \
+                  AND span = 'hour' AND start >= ?2 AND start < (SELECT at FROM edge)) \
+               + (SELECT coalesce(sum(ok), 0) FROM check_results WHERE monitor_id = ?1 \
+                  AND at >= max(?2, (SELECT at FROM edge))) AS ok",
+        )
+        .bind(monitor_id)
+        .bind(ms(since))
+        .fetch_one(&self.reader)
+        .await?;
+        let count = |name: &str| -> Result<u64> {
+            Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
+        };
+        Ok(CheckCounts {
+            total: count("total")?,
+            ok: count("ok")?,
+        })
+    }
+
+    async fn latency_buckets(
+        &self,
+        monitor_id: &str,
+        since: Timestamp,
+        bucket: Duration,
+    ) -> Result<Vec<LatencyBucket>> {
+        let width = i64::try_from(bucket.as_millis()).unwrap_or(i64::MAX).max(1);
+        // Grouped in SQL so a day of 10-second checks is a few dozen rows, not thousands.
+        let rows = sqlx::query(
+            "SELECT (at - ?1) / ?2 AS slice, count(*) AS checks, sum(1 - ok) AS failures, \
+               avg(latency_ms) AS avg_ms, max(latency_ms) AS max_ms \
+             FROM check_results WHERE monitor_id = ?3 AND at >= ?1 GROUP BY slice ORDER BY slice",
+        )
+        .bind(ms(since))
+        .bind(width)
+        .bind(monitor_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let whole = |value: i64| u64::try_from(value).unwrap_or(0);
+        rows.iter()
+            .map(|row| {
+                let slice: i64 = row.try_get("slice")?;
+                let avg: f64 = row.try_get("avg_ms")?;
+                Ok(LatencyBucket {
+                    start: ts(ms(since).saturating_add(slice.saturating_mul(width)))?,
+                    checks: whole(row.try_get("checks")?),
+                    failures: whole(row.try_get("failures")?),
+                    // Latencies are whole milliseconds; the average needs no finer grain.
+                    #[allow(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "a non-negative average of u64 milliseconds, rounded"
+                    )]
+                    avg_latency_ms: avg.max(0.0).round() as u64,
+                    max_latency_ms: whole(row.try_get("max_ms")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn daily_checks(
+        &self,
+        monitor_id: &str,
+        day_starts: &[Timestamp],
+    ) -> Result<Vec<DailyChecks>> {
+        self.daily_checks_sql(monitor_id, day_starts).await
+    }
+
+    async fn record_checks(&self, checks: &[CheckCommit]) -> Result<()> {
+        self.record_checks_sql(checks).await
+    }
+
+    async fn monitor_history(
+        &self,
+        monitor_id: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<tocsin_core::uptime::MonitorHistory> {
+        self.monitor_history_sql(monitor_id, from, to).await
+    }
+
+    async fn rollups(
+        &self,
+        monitor_id: &str,
+        span: RollupSpan,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<Rollup>> {
+        self.rollups_sql(monitor_id, span, from, to).await
+    }
+
+    async fn roll_up_and_prune(
+        &self,
+        now: Timestamp,
+        retention: &Retention,
+    ) -> Result<Housekeeping> {
+        self.roll_up_and_prune_sql(now, retention).await
+    }
+
+    async fn last_check(
+        &self,
+        monitor_id: &str,
+        ok: bool,
+        before: Timestamp,
+    ) -> Result<Option<CheckRecord>> {
+        self.last_check_sql(monitor_id, ok, before).await
+    }
+}
+
+#[async_trait]
+impl PeopleStore for SqliteStore {
     async fn add_override(&self, entry: &OverrideRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO overrides (id, schedule, contact, starts_at, ends_at, created_by, created_at) \
@@ -633,14 +853,6 @@ impl Store for SqliteStore {
             .execute(&self.writer)
             .await?;
         Ok(deleted.rows_affected() > 0)
-    }
-
-    async fn token_used(&self, nonce: &str) -> Result<bool> {
-        let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM used_tokens WHERE nonce = ?")
-            .bind(nonce)
-            .fetch_optional(&self.writer)
-            .await?;
-        Ok(used.is_some())
     }
 
     async fn setting_or_insert(&self, name: &str, create: String) -> Result<String> {
@@ -769,94 +981,43 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {
-        // Whole hours already rolled up come from the hourly aggregates (raw results are pruned
-        // after `keep_raw_checks`); the rest from the raw results. A window reaching past the
-        // raw results starts at its first whole hour.
-        let row = sqlx::query(
-            "WITH edge AS (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings \
-               WHERE name = 'rollup_watermark_ms'), 0) / 3600000 * 3600000 AS at) \
-             SELECT \
-               (SELECT coalesce(sum(checks), 0) FROM check_rollups WHERE monitor_id = ?1 AND span = 'hour' \
-                  AND start >= ?2 AND start < (SELECT at FROM edge)) \
-               + (SELECT count(*) FROM check_results WHERE monitor_id = ?1 \
-                  AND at >= max(?2, (SELECT at FROM edge))) AS total, \
-               (SELECT coalesce(sum(checks - failures), 0) FROM check_rollups WHERE monitor_id = ?1 \
-                  AND span = 'hour' AND start >= ?2 AND start < (SELECT at FROM edge)) \
-               + (SELECT coalesce(sum(ok), 0) FROM check_results WHERE monitor_id = ?1 \
-                  AND at >= max(?2, (SELECT at FROM edge))) AS ok",
-        )
-        .bind(monitor_id)
-        .bind(ms(since))
-        .fetch_one(&self.reader)
-        .await?;
-        let count = |name: &str| -> Result<u64> {
-            Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
-        };
-        Ok(CheckCounts {
-            total: count("total")?,
-            ok: count("ok")?,
-        })
-    }
-
-    async fn latency_buckets(
+    async fn add_api_token(
         &self,
-        monitor_id: &str,
-        since: Timestamp,
-        bucket: Duration,
-    ) -> Result<Vec<LatencyBucket>> {
-        let width = i64::try_from(bucket.as_millis()).unwrap_or(i64::MAX).max(1);
-        // Grouped in SQL so a day of 10-second checks is a few dozen rows, not thousands.
-        let rows = sqlx::query(
-            "SELECT (at - ?1) / ?2 AS slice, count(*) AS checks, sum(1 - ok) AS failures, \
-               avg(latency_ms) AS avg_ms, max(latency_ms) AS max_ms \
-             FROM check_results WHERE monitor_id = ?3 AND at >= ?1 GROUP BY slice ORDER BY slice",
+        id: &str,
+        token_hash: &str,
+        role: Role,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, role, created_at) VALUES (?, ?, ?, ?)",
         )
-        .bind(ms(since))
-        .bind(width)
-        .bind(monitor_id)
-        .fetch_all(&self.reader)
+        .bind(id)
+        .bind(token_hash)
+        .bind(role.as_str())
+        .bind(ms(at))
+        .execute(&self.writer)
         .await?;
-        let whole = |value: i64| u64::try_from(value).unwrap_or(0);
-        rows.iter()
-            .map(|row| {
-                let slice: i64 = row.try_get("slice")?;
-                let avg: f64 = row.try_get("avg_ms")?;
-                Ok(LatencyBucket {
-                    start: ts(ms(since).saturating_add(slice.saturating_mul(width)))?,
-                    checks: whole(row.try_get("checks")?),
-                    failures: whole(row.try_get("failures")?),
-                    // Latencies are whole milliseconds; the average needs no finer grain.
-                    #[allow(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "a non-negative average of u64 milliseconds, rounded"
-                    )]
-                    avg_latency_ms: avg.max(0.0).round() as u64,
-                    max_latency_ms: whole(row.try_get("max_ms")?),
-                })
-            })
-            .collect()
+        Ok(())
     }
 
+    async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>> {
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM api_tokens WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(role.as_deref().and_then(Role::parse))
+    }
+}
+
+#[async_trait]
+impl StatusPageStore for SqliteStore {
     async fn status_incidents(&self, since: Timestamp) -> Result<Vec<Incident>> {
         self.status_incidents_sql(since).await
     }
 
-    async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges> {
-        self.ops_gauges_sql(now).await
-    }
-
     async fn public_updates(&self, incident_ids: &[String]) -> Result<Vec<PublicUpdate>> {
         self.public_updates_sql(incident_ids).await
-    }
-
-    async fn daily_checks(
-        &self,
-        monitor_id: &str,
-        day_starts: &[Timestamp],
-    ) -> Result<Vec<DailyChecks>> {
-        self.daily_checks_sql(monitor_id, day_starts).await
     }
 
     async fn add_subscriber(
@@ -892,58 +1053,10 @@ impl Store for SqliteStore {
     async fn queue_subscriber_updates(&self, severities: &[String], now: Timestamp) -> Result<u64> {
         self.queue_subscriber_updates_sql(severities, now).await
     }
+}
 
-    async fn claim_subscriber_mail(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<SubscriberMail>> {
-        self.claim_subscriber_mail_sql(now, lease_until, limit)
-            .await
-    }
-
-    async fn record_subscriber_mail(
-        &self,
-        mail_id: &str,
-        at: Timestamp,
-        outcome: &AttemptOutcome,
-    ) -> Result<()> {
-        self.record_subscriber_mail_sql(mail_id, at, outcome).await
-    }
-
-    async fn record_checks(&self, checks: &[CheckCommit]) -> Result<()> {
-        self.record_checks_sql(checks).await
-    }
-
-    async fn monitor_history(
-        &self,
-        monitor_id: &str,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<tocsin_core::uptime::MonitorHistory> {
-        self.monitor_history_sql(monitor_id, from, to).await
-    }
-
-    async fn rollups(
-        &self,
-        monitor_id: &str,
-        span: RollupSpan,
-        from: Timestamp,
-        to: Timestamp,
-    ) -> Result<Vec<Rollup>> {
-        self.rollups_sql(monitor_id, span, from, to).await
-    }
-
-    async fn roll_up_and_prune(
-        &self,
-        now: Timestamp,
-        retention: &Retention,
-    ) -> Result<Housekeeping> {
-        self.roll_up_and_prune_sql(now, retention).await
-    }
-
-    // ── The monthly drill ───────────────────────────────────────────────────────────────────
+#[async_trait]
+impl FollowUpStore for SqliteStore {
     async fn sync_drill_schedule(&self, expr: Option<&str>, first_due: Timestamp) -> Result<()> {
         self.sync_drill_schedule_sql(expr, first_due).await
     }
@@ -1009,23 +1122,10 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn claim_drills_to_close(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<Vec<DrillRecord>> {
-        self.claim_drills_to_close_sql(now, lease_until).await
-    }
-
     async fn contact_verifications(&self) -> Result<Vec<ContactVerification>> {
         self.contact_verifications_sql().await
     }
 
-    async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
-        self.last_signal_at_sql(source).await
-    }
-
-    // ── post-mortems, weekly review, response metrics ──
     async fn postmortems(&self) -> Result<Vec<PostmortemRecord>> {
         self.postmortems_sql().await
     }
@@ -1034,39 +1134,6 @@ impl Store for SqliteStore {
         self.postmortem_sql(incident_id).await
     }
 
-    async fn claim_unwritten_postmortems(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<PostmortemRecord>> {
-        self.claim_unwritten_postmortems_sql(now, lease_until, limit)
-            .await
-    }
-
-    async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()> {
-        self.mark_postmortem_written_sql(incident_id, at).await
-    }
-
-    async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>> {
-        self.incidents_opened_sql(from, until).await
-    }
-
-    // ── runbooks ──
-    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
-        self.changes_in_sql(query).await
-    }
-
-    async fn last_check(
-        &self,
-        monitor_id: &str,
-        ok: bool,
-        before: Timestamp,
-    ) -> Result<Option<CheckRecord>> {
-        self.last_check_sql(monitor_id, ok, before).await
-    }
-
-    // ── mitigation actions and customer communications ──
     async fn record_action_requested(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()> {
         self.record_action_requested_sql(run, event).await
     }
@@ -1108,25 +1175,6 @@ impl Store for SqliteStore {
         self.affected_sql(incident_id).await
     }
 
-    async fn claim_comms_mail(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<CommsMail>> {
-        self.claim_comms_mail_sql(now, lease_until, limit).await
-    }
-
-    async fn record_comms_mail(
-        &self,
-        mail_id: &str,
-        at: Timestamp,
-        outcome: &AttemptOutcome,
-    ) -> Result<()> {
-        self.record_comms_mail_sql(mail_id, at, outcome).await
-    }
-
-    // ── weekly review digest ──
     async fn sync_review_schedule(&self, rule: Option<&str>, first_due: Timestamp) -> Result<()> {
         self.sync_review_schedule_sql(rule, first_due).await
     }
@@ -1137,56 +1185,15 @@ impl Store for SqliteStore {
 
     async fn start_review_digest(
         &self,
-        digest: &crate::ReviewDigest,
+        digest: &tocsin_store::ReviewDigest,
         due: Timestamp,
         next: Timestamp,
     ) -> Result<bool> {
         self.start_review_digest_sql(digest, due, next).await
     }
 
-    async fn claim_unsent_review_digests(
-        &self,
-        now: Timestamp,
-        lease_until: Timestamp,
-    ) -> Result<Vec<crate::ReviewDigest>> {
-        self.claim_unsent_review_digests_sql(now, lease_until).await
-    }
-
-    async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()> {
-        self.record_review_digest_sql(id, at, result).await
-    }
-
-    async fn review_digests(&self, limit: u32) -> Result<Vec<crate::ReviewDigest>> {
+    async fn review_digests(&self, limit: u32) -> Result<Vec<tocsin_store::ReviewDigest>> {
         self.review_digests_sql(limit).await
-    }
-
-    // ── API tokens ──
-    async fn add_api_token(
-        &self,
-        id: &str,
-        token_hash: &str,
-        role: Role,
-        at: Timestamp,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO api_tokens (id, token_hash, role, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(token_hash)
-        .bind(role.as_str())
-        .bind(ms(at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM api_tokens WHERE token_hash = ?")
-                .bind(token_hash)
-                .fetch_optional(&self.reader)
-                .await?;
-        Ok(role.as_deref().and_then(Role::parse))
     }
 }
 

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use sqlx::Row;
 use tocsin_core::uptime::{MonitorHistory, Outage};
 
-use super::SqliteStore;
-use super::rows::{self, ms, ts, ts_opt};
-use crate::Result;
-use crate::types::{CheckCommit, Housekeeping, Retention, Rollup, RollupSpan};
+use crate::SqliteStore;
+use crate::rows::{self, ms, ts, ts_opt};
+use tocsin_store::Result;
+use tocsin_store::{CheckCommit, Housekeeping, Retention, Rollup, RollupSpan};
 
 /// The settings row holding the end of what was rolled up (epoch ms, exclusive).
 const WATERMARK: &str = "rollup_watermark_ms";
@@ -49,7 +49,7 @@ impl SqliteStore {
                 rows::record_check(&mut tx, check).await?;
             }
             tx.commit().await?;
-            Ok::<(), crate::StoreError>(())
+            Ok::<(), tocsin_store::StoreError>(())
         }
         .await;
         sqlx::query(BUSY_TIMEOUT_DEFAULT)

@@ -9,11 +9,11 @@ use sqlx::{Row, Sqlite, Transaction};
 use tocsin_core::incident::TimelineEvent;
 use tocsin_core::notice::{CustomerComms, CustomerText};
 
-use super::SqliteStore;
-use super::rows::{ms, ts, ts_opt};
-use crate::actions::*;
-use crate::types::AttemptOutcome;
-use crate::{Result, StoreError};
+use crate::SqliteStore;
+use crate::rows::{ms, ts, ts_opt};
+use tocsin_store::*;
+use tocsin_store::AttemptOutcome;
+use tocsin_store::{Result, StoreError};
 
 fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
@@ -338,7 +338,7 @@ impl SqliteStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        super::rows::record_mail_attempt(
+        crate::rows::record_mail_attempt(
             &self.writer,
             "UPDATE comms_mail SET status = ?, attempts = attempts + 1, claimed_until = NULL, \
                last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \

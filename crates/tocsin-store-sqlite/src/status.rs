@@ -7,10 +7,10 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use tocsin_core::incident::{Incident, IncidentState};
 
-use super::SqliteStore;
-use super::rows::{self, ms, ts, ts_opt};
-use crate::*;
-use crate::{Result, StoreError};
+use crate::SqliteStore;
+use crate::rows::{self, ms, ts, ts_opt};
+use tocsin_store::*;
+use tocsin_store::{Result, StoreError};
 
 /// A list of values bound as one JSON array, read back with `json_each`: SQLite has no array
 /// parameters, and building `IN (?, ?, …)` by hand is how injection creeps in.
@@ -388,7 +388,7 @@ impl SqliteStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        super::rows::record_mail_attempt(
+        crate::rows::record_mail_attempt(
             &self.writer,
             "UPDATE subscriber_mail SET status = ?, attempts = attempts + 1, claimed_until = NULL, \
                last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \

@@ -10,9 +10,10 @@ use tocsin_core::check::CheckOutcome;
 use tocsin_core::inbound::{Change, ChangeKind};
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
 
-use super::{SqliteOptions, SqliteStore};
-use crate::types::{CheckCommit, Commit};
-use crate::{Store, StoreError};
+use crate::{SqliteOptions, SqliteStore};
+use tocsin_store::{CheckCommit, Commit};
+use tocsin_store::StoreError;
+use tocsin_store::prelude::*;
 
 /// Rows bigger than a page, so each write needs new pages.
 const BIG: usize = 64 * 1024;

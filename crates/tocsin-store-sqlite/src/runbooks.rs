@@ -6,10 +6,10 @@ use jiff::Timestamp;
 use sqlx::{Sqlite, Transaction};
 use tocsin_core::checklist::Tick;
 
-use super::SqliteStore;
-use super::rows::{self, ms};
-use crate::Result;
-use crate::*;
+use crate::SqliteStore;
+use crate::rows::{self, ms};
+use tocsin_store::Result;
+use tocsin_store::*;
 
 /// The latest tick of each checklist item of an incident, read inside a deciding transaction.
 pub(super) async fn ticks_in(

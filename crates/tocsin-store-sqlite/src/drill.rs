@@ -4,9 +4,9 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::rows::{ms, ts, ts_opt};
-use super::{SqliteStore, schedule_row};
-use crate::{Result, StoreError};
+use crate::rows::{ms, ts, ts_opt};
+use crate::{SqliteStore, schedule_row};
+use tocsin_store::{Result, StoreError};
 use tocsin_core::drill::*;
 
 fn item(row: &SqliteRow) -> Result<DrillItem> {

@@ -29,7 +29,9 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::{ConnectOptions, Connection, Row, sqlite::SqliteConnectOptions};
 use tocsin_core::check::CheckOutcome;
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
-use tocsin_store::{CheckCommit, Retention, SqliteOptions, SqliteStore, Store};
+use tocsin_store::prelude::*;
+use tocsin_store::{CheckCommit, Retention};
+use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 
 /// The engine's batch: written when this full, or at each one-second flush.
 const BATCH_LIMIT: usize = 500;

@@ -4,8 +4,8 @@
 use jiff::Timestamp;
 use sqlx::SqlitePool;
 
-use super::rows::{ms, ts_opt};
-use crate::Result;
+use crate::rows::{ms, ts_opt};
+use tocsin_store::Result;
 
 /// A schedule table's three statements (static SQL: the tables differ only in name and in the
 /// column holding the rule the due time was computed from).

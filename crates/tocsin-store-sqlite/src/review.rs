@@ -4,9 +4,9 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use super::rows::{ms, ts, ts_opt};
-use super::{SqliteStore, schedule_row};
-use crate::{Result, ReviewDigest};
+use crate::rows::{ms, ts, ts_opt};
+use crate::{SqliteStore, schedule_row};
+use tocsin_store::{Result, ReviewDigest};
 
 fn digest(row: &SqliteRow) -> Result<ReviewDigest> {
     Ok(ReviewDigest {

@@ -1,0 +1,115 @@
+//! Due work: every leased queue (claim, finish, release) and the per-contact throttle's sends.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+
+use crate::*;
+
+/// Due work: every leased queue (claim, finish, release) and the per-contact throttle's sends.
+#[async_trait]
+pub trait DueWork: Send + Sync {
+    /// Claims up to `limit` monitors due at `now` until `lease_until`.
+    async fn claim_due_monitors(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<MonitorRecord>>;
+
+    /// Claims up to `limit` timers due at `now` until `lease_until`.
+    async fn claim_due_timers(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Timer>>;
+
+    /// Claims up to `limit` pending deliveries due at `now` until `lease_until`.
+    async fn claim_due_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingDelivery>>;
+
+    /// When pages to `recipient` by `channel` were sent since `since` (for the per-contact throttle).
+    async fn page_sends(
+        &self,
+        recipient: &str,
+        channel: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Timestamp>>;
+
+    /// Puts a claimed delivery back in the queue until `until`, without counting an attempt.
+    async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()>;
+
+    /// Records one delivery attempt and its consequence, in one transaction.
+    async fn record_attempt(&self, attempt: Attempt) -> Result<()>;
+
+    /// The earliest time any timer, delivery or monitor is due, to sleep until then.
+    async fn next_due(&self) -> Result<Option<Timestamp>>;
+
+    /// Claims up to `limit` subscriber mails due at `now` until `lease_until`.
+    async fn claim_subscriber_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SubscriberMail>>;
+
+    /// Records one attempt to send a subscriber mail.
+    async fn record_subscriber_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()>;
+
+    /// Counts and ages for `/metrics`: incidents by state, the outbox per channel, due timers.
+    async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges>;
+
+    /// Claims drills not yet final whose `confirm_by` passed, until `lease_until`.
+    async fn claim_drills_to_close(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<DrillRecord>>;
+
+    /// Claims up to `limit` post-mortems whose file is not written yet, until `lease_until`.
+    async fn claim_unwritten_postmortems(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PostmortemRecord>>;
+
+    /// Records that a post-mortem's file exists (written now, or found already there).
+    async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()>;
+
+    /// Claims up to `limit` customer mails due at `now` until `lease_until`.
+    async fn claim_comms_mail(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<CommsMail>>;
+
+    /// Records one attempt to send a customer mail.
+    async fn record_comms_mail(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()>;
+
+    /// Claims the digests not yet tried whose lease is free, until `lease_until`.
+    async fn claim_unsent_review_digests(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+    ) -> Result<Vec<ReviewDigest>>;
+
+    /// Records what came of sending a digest.
+    async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()>;
+}

@@ -1,0 +1,60 @@
+//! Incidents and intake: deciding and committing, and reading incidents, their timelines, deliveries and changes back.
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use tocsin_core::decide::Situation;
+use tocsin_core::incident::{Incident, TimelineEvent};
+
+use crate::*;
+
+/// Incidents and intake: deciding and committing, and reading incidents, their timelines, deliveries and changes back.
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    /// Answers when the database does (for `/healthz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// The incident with this id, with its alerts (an empty situation when there is none).
+    async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation>;
+
+    /// Commits one decision and everything that goes with it, in one transaction.
+    async fn commit(&self, commit: Commit) -> Result<()>;
+
+    /// Decides a batch in ONE transaction: for each item, reads its situation (seeing the
+    /// items before it), asks `decider`, and writes the commit. The group commit behind
+    /// durable, fast ingest; also the way every decision avoids reading stale state.
+    async fn transact(
+        &self,
+        items: Vec<Item>,
+        decider: &mut Decider<'_>,
+    ) -> Result<Vec<ItemOutcome>>;
+
+    /// Recent changes of a kind (newest first), e.g. the last deploys.
+    async fn changes(
+        &self,
+        kind: Option<tocsin_core::inbound::ChangeKind>,
+        limit: u32,
+    ) -> Result<Vec<ChangeRecord>>;
+
+    async fn incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>>;
+
+    async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEvent>>;
+
+    async fn deliveries(
+        &self,
+        incident_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>>;
+
+    /// Whether an acknowledge link's nonce was already consumed.
+    async fn token_used(&self, nonce: &str) -> Result<bool>;
+
+    /// When a signal or change from `source` (like `integration:sentry`) last arrived.
+    async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>>;
+
+    /// Incidents opened in `[from, until)`, oldest first (the review and the metrics).
+    async fn incidents_opened(&self, from: Timestamp, until: Timestamp) -> Result<Vec<Incident>>;
+
+    /// Changes matching `query` (service, kind, window), newest first.
+    async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>>;
+}
