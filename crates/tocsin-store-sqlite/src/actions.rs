@@ -11,27 +11,12 @@ use tocsin_core::notice::{CustomerComms, CustomerText};
 
 use crate::SqliteStore;
 use crate::rows::{ms, ts, ts_opt};
-use tocsin_store::*;
 use tocsin_store::AttemptOutcome;
+use tocsin_store::*;
 use tocsin_store::{Result, StoreError};
 
 fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
-}
-
-async fn insert_event(tx: &mut Transaction<'_, Sqlite>, event: &TimelineEvent) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&event.incident_id)
-    .bind(ms(event.at))
-    .bind(event.kind.as_str())
-    .bind(&event.actor)
-    .bind(&event.text)
-    .bind(event.data.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 fn action_run(row: &SqliteRow) -> Result<ActionRun> {
@@ -146,7 +131,7 @@ impl SqliteStore {
         .bind(run.finished_at.map(ms))
         .execute(&mut *tx)
         .await?;
-        insert_event(&mut tx, event).await?;
+        crate::rows::insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -167,7 +152,7 @@ impl SqliteStore {
         .bind(&run.id)
         .execute(&mut *tx)
         .await?;
-        insert_event(&mut tx, event).await?;
+        crate::rows::insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -227,7 +212,7 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await?;
         queue_recipients(&mut tx, comms_id, event.at).await?;
-        insert_event(&mut tx, event).await?;
+        crate::rows::insert_event(&mut tx, event).await?;
         tx.commit().await?;
         Ok(ApproveOutcome::Approved)
     }
@@ -265,7 +250,7 @@ impl SqliteStore {
             for comms_id in approved {
                 queue_recipients(&mut tx, &comms_id, event.at).await?;
             }
-            insert_event(&mut tx, event).await?;
+            crate::rows::insert_event(&mut tx, event).await?;
         }
         tx.commit().await?;
         Ok(added)

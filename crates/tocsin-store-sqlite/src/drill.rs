@@ -6,8 +6,8 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::rows::{ms, ts, ts_opt};
 use crate::{SqliteStore, schedule_row};
-use tocsin_store::{Result, StoreError};
 use tocsin_core::drill::*;
+use tocsin_store::{Result, StoreError};
 
 fn item(row: &SqliteRow) -> Result<DrillItem> {
     let status: String = row.try_get("status")?;

@@ -11,9 +11,9 @@ use tocsin_core::inbound::{Change, ChangeKind};
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
 
 use crate::{SqliteOptions, SqliteStore};
-use tocsin_store::{CheckCommit, Commit};
 use tocsin_store::StoreError;
 use tocsin_store::prelude::*;
+use tocsin_store::{CheckCommit, Commit};
 
 /// Rows bigger than a page, so each write needs new pages.
 const BIG: usize = 64 * 1024;

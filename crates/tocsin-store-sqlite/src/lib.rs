@@ -23,13 +23,14 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, Sqlite, SqlitePool, Transaction};
-use tocsin_core::decide::{Effect, Situation};
+use tocsin_core::decide::Situation;
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
+use tocsin_store::plan::{Plan, WITHDRAWN_PAGE, Write, attempt_event, plan};
 
+use rows::{ms, ts, ts_opt};
 use tocsin_store::*;
 use tocsin_store::{OpsGauges, Result, StoreError};
-use rows::{ms, ts, ts_opt};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -505,25 +506,12 @@ impl DueWork for SqliteStore {
             .bind(&error)
             .execute(&mut *tx)
             .await?;
-        let (status, next, sent_at, event) = match &attempt.outcome {
-            AttemptOutcome::Sent => (
-                "sent",
-                None,
-                Some(ms(attempt.at)),
-                Some(("notified", format!("Told {}", attempt.channel))),
-            ),
+        let (status, next, sent_at) = match &attempt.outcome {
+            AttemptOutcome::Sent => ("sent", None, Some(ms(attempt.at))),
             AttemptOutcome::Retry {
                 next_attempt_at, ..
-            } => ("pending", Some(ms(*next_attempt_at)), None, None),
-            AttemptOutcome::Failed { error } => (
-                "failed",
-                None,
-                None,
-                Some((
-                    "notify_failed",
-                    format!("Could not tell {}: {error}", attempt.channel),
-                )),
-            ),
+            } => ("pending", Some(ms(*next_attempt_at)), None),
+            AttemptOutcome::Failed { .. } => ("failed", None, None),
         };
         sqlx::query(
             "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
@@ -537,15 +525,8 @@ impl DueWork for SqliteStore {
         .bind(&attempt.delivery_id)
         .execute(&mut *tx)
         .await?;
-        if let Some((kind, text)) = event {
-            sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, 'tocsin', ?, ?)")
-                .bind(&attempt.incident_id)
-                .bind(ms(attempt.at))
-                .bind(kind)
-                .bind(text)
-                .bind(serde_json::json!({ "channel": attempt.channel, "delivery": attempt.delivery_id }).to_string())
-                .execute(&mut *tx)
-                .await?;
+        if let Some(event) = attempt_event(&attempt) {
+            rows::insert_event(&mut tx, &event).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -1198,161 +1179,105 @@ impl FollowUpStore for SqliteStore {
 }
 
 /// Writes one commit inside a transaction.
+/// Applies one commit's writes (see `tocsin_store::plan`) inside the caller's transaction.
 async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Result<()> {
-    let Commit {
-        now,
-        decision,
-        signal,
-        check,
-        fired_timer,
-        consume_token,
-        changes,
-    } = commit;
-    if let Some(nonce) = consume_token {
-        let inserted = sqlx::query(
-            "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(&nonce)
-        .bind(ms(now))
-        .execute(&mut **tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            // Returning an error drops the transaction, which rolls it back.
-            return Err(StoreError::TokenUsed);
-        }
+    let Plan { now, writes } = plan(commit)?;
+    for write in writes {
+        apply(tx, write, now).await?;
     }
-    if let Some(incident) = &decision.incident {
-        rows::upsert_incident(tx, incident).await?;
-    }
-    for alert in &decision.alerts {
-        rows::upsert_alert(tx, alert).await?;
-    }
-    for event in &decision.events {
-        sqlx::query("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&event.incident_id)
-            .bind(ms(event.at))
-            .bind(event.kind.as_str())
-            .bind(&event.actor)
-            .bind(&event.text)
-            .bind(event.data.to_string())
-            .execute(&mut **tx)
-            .await?;
-    }
-    for effect in &decision.effects {
-        match effect {
-            Effect::Notify { channel, notice } => {
-                let notice_json = serde_json::to_string(notice)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                sqlx::query(
-                    "INSERT INTO deliveries (id, incident_id, channel, notice, status, next_attempt_at, created_at) \
-                     VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&notice.incident_id)
-                .bind(channel)
-                .bind(notice_json)
-                .bind(ms(now))
-                .bind(ms(now))
-                .execute(&mut **tx)
-                .await?;
-            }
-            Effect::SetTimer {
-                kind,
-                incident_id,
-                due_at,
-            } => {
-                sqlx::query("INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)")
-                    .bind(kind.as_str())
-                    .bind(incident_id)
-                    .bind(ms(*due_at))
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            Effect::CancelTimers { kind, incident_id } => {
-                sqlx::query("DELETE FROM timers WHERE incident_id = ? AND kind = ?")
-                    .bind(incident_id)
-                    .bind(kind.as_str())
-                    .execute(&mut **tx)
-                    .await?;
-            }
-            Effect::Page {
-                contact,
-                method,
-                ladder,
-                step,
-                round,
-                notice,
-            } => {
-                let notice_json = serde_json::to_string(notice)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                // The ladder's start tells a reopened incident's pages from the first ladder's.
-                let key = format!(
-                    "{}:{}:{step}:{round}:{contact}:{method}",
-                    notice.incident_id, ladder
-                );
-                sqlx::query(
-                    "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
-                       created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(uuid::Uuid::now_v7().to_string())
-                .bind(&notice.incident_id)
-                .bind(method)
-                .bind(contact)
-                .bind(notice_json)
-                .bind(ms(now))
-                .bind(ms(now))
-                .bind(key)
-                .execute(&mut **tx)
-                .await?;
-            }
-            Effect::CustomerComms(comms) => {
-                actions::write_customer_comms(tx, comms, now).await?;
-            }
-            Effect::RequirePostmortem {
-                incident_id,
-                file,
-                due_at,
-            } => postmortem::require(tx, incident_id, file, *due_at, now).await?,
-            Effect::PublishPostmortem { incident_id } => {
-                postmortem::publish(tx, incident_id).await?;
-            }
-            Effect::CancelPages { incident_id } => {
-                sqlx::query(
-                    "UPDATE deliveries SET status = 'failed', last_error = 'withdrawn: the incident was acknowledged or resolved', \
-                       claimed_until = NULL WHERE incident_id = ? AND status = 'pending' AND recipient IS NOT NULL",
-                )
-                .bind(incident_id)
-                .execute(&mut **tx)
-                .await?;
-            }
-        }
-    }
-    if let Some(signal) = &signal {
-        let body = serde_json::to_string(signal).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)")
+    Ok(())
+}
+
+/// How one planned write becomes SQL.
+async fn apply(tx: &mut Transaction<'_, Sqlite>, write: Write, now: Timestamp) -> Result<()> {
+    match write {
+        Write::ConsumeToken { nonce } => {
+            let inserted = sqlx::query(
+                "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(&nonce)
             .bind(ms(now))
-            .bind(&signal.source)
-            .bind(&signal.dedup_key)
-            .bind(match signal.status {
-                tocsin_core::signal::SignalStatus::Firing => "firing",
-                tocsin_core::signal::SignalStatus::Resolved => "resolved",
-            })
-            .bind(body)
             .execute(&mut **tx)
             .await?;
-    }
-    if let Some(check) = &check {
-        rows::record_check(tx, check).await?;
-    }
-    if let Some(timer) = fired_timer {
-        sqlx::query("DELETE FROM timers WHERE id = ?")
-            .bind(timer)
+            if inserted.rows_affected() == 0 {
+                // Returning an error drops the transaction, which rolls it back.
+                return Err(StoreError::TokenUsed);
+            }
+        }
+        Write::Incident(incident) => rows::upsert_incident(tx, &incident).await?,
+        Write::Alert(alert) => rows::upsert_alert(tx, &alert).await?,
+        Write::Event(event) => rows::insert_event(tx, &event).await?,
+        Write::Delivery(delivery) => {
+            sqlx::query(
+                "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
+                   created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&delivery.id)
+            .bind(&delivery.incident_id)
+            .bind(&delivery.channel)
+            .bind(&delivery.recipient)
+            .bind(&delivery.notice)
+            .bind(ms(now))
+            .bind(ms(now))
+            .bind(&delivery.idempotency_key)
             .execute(&mut **tx)
             .await?;
-    }
-    for change in &changes {
-        rows::insert_change(tx, change, now).await?;
+        }
+        Write::Timer {
+            kind,
+            incident_id,
+            due_at,
+        } => {
+            sqlx::query("INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)")
+                .bind(kind)
+                .bind(&incident_id)
+                .bind(ms(due_at))
+                .execute(&mut **tx)
+                .await?;
+        }
+        Write::CancelTimers { kind, incident_id } => {
+            sqlx::query("DELETE FROM timers WHERE incident_id = ? AND kind = ?")
+                .bind(&incident_id)
+                .bind(kind)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Write::FiredTimer(timer) => {
+            sqlx::query("DELETE FROM timers WHERE id = ?")
+                .bind(timer)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Write::WithdrawPages { incident_id } => {
+            sqlx::query(
+                "UPDATE deliveries SET status = 'failed', last_error = ?, claimed_until = NULL \
+                 WHERE incident_id = ? AND status = 'pending' AND recipient IS NOT NULL",
+            )
+            .bind(WITHDRAWN_PAGE)
+            .bind(&incident_id)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Write::CustomerComms(comms) => actions::write_customer_comms(tx, &comms, now).await?,
+        Write::RequirePostmortem {
+            incident_id,
+            file,
+            due_at,
+        } => postmortem::require(tx, &incident_id, &file, due_at, now).await?,
+        Write::PublishPostmortem { incident_id } => postmortem::publish(tx, &incident_id).await?,
+        Write::Signal(signal) => {
+            sqlx::query("INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)")
+                .bind(ms(now))
+                .bind(&signal.source)
+                .bind(&signal.dedup_key)
+                .bind(signal.status)
+                .bind(&signal.body)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Write::Check(check) => rows::record_check(tx, &check).await?,
+        Write::Change(change) => rows::insert_change(tx, &change, now).await?,
     }
     Ok(())
 }

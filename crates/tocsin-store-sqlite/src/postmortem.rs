@@ -8,8 +8,8 @@ use tocsin_core::incident::Incident;
 
 use crate::SqliteStore;
 use crate::rows::{self, ms, ts, ts_opt};
-use tocsin_store::Result;
 use tocsin_store::PostmortemRecord;
+use tocsin_store::Result;
 
 fn record(row: &SqliteRow) -> Result<PostmortemRecord> {
     Ok(PostmortemRecord {
@@ -40,13 +40,7 @@ pub(super) async fn require(
     .bind(incident_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let file = match taken {
-        Some(_) => {
-            let (stem, extension) = file.rsplit_once('.').unwrap_or((file, "md"));
-            format!("{stem}-{incident_id}.{extension}")
-        }
-        None => file.to_owned(),
-    };
+    let file = tocsin_store::plan::postmortem_file(file, incident_id, taken.is_some());
     sqlx::query(
         "INSERT INTO postmortems (incident_id, file, due_at, status, created_at) VALUES (?, ?, ?, 'draft', ?) \
          ON CONFLICT (incident_id) DO UPDATE SET due_at = excluded.due_at WHERE postmortems.status = 'draft'",

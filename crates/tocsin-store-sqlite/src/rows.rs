@@ -374,3 +374,19 @@ pub(super) async fn record_mail_attempt(
         .await?;
     Ok(())
 }
+
+/// Appends one event to an incident's timeline.
+pub async fn insert_event(tx: &mut Transaction<'_, Sqlite>, event: &TimelineEvent) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&event.incident_id)
+    .bind(ms(event.at))
+    .bind(event.kind.as_str())
+    .bind(&event.actor)
+    .bind(&event.text)
+    .bind(event.data.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

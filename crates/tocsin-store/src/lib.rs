@@ -4,6 +4,7 @@
 
 mod actions;
 mod parts;
+pub mod plan;
 mod review;
 mod types;
 
@@ -20,7 +21,6 @@ pub use tocsin_core::monitor_records::{CheckCounts, LatencyBucket, MonitorRecord
 pub use tocsin_core::oncall::OverrideRecord;
 pub use tocsin_core::ops_gauges::{OpsGauges, OutboxChannel};
 pub use tocsin_core::public_update::PublicUpdate;
-
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -42,12 +42,24 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// all of them together (nothing to implement by hand). Shaped for several replicas: due work is
 /// claimed with a lease that expires, never held only in memory.
 pub trait Store:
-    IncidentStore + DueWork + MonitorStore + PeopleStore + StatusPageStore + FollowUpStore + std::fmt::Debug
+    IncidentStore
+    + DueWork
+    + MonitorStore
+    + PeopleStore
+    + StatusPageStore
+    + FollowUpStore
+    + std::fmt::Debug
 {
 }
 
 impl<T> Store for T where
-    T: IncidentStore + DueWork + MonitorStore + PeopleStore + StatusPageStore + FollowUpStore + std::fmt::Debug
+    T: IncidentStore
+        + DueWork
+        + MonitorStore
+        + PeopleStore
+        + StatusPageStore
+        + FollowUpStore
+        + std::fmt::Debug
 {
 }
 

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-
 use crate::*;
 
 /// Due work: every leased queue (claim, finish, release) and the per-contact throttle's sends.

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-
 use crate::*;
 
 /// Monitors and checks: the active monitors, their results, roll-ups and history.

@@ -3,7 +3,6 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-
 use crate::*;
 
 /// People and sessions: users, sign-in sessions, API tokens, schedule overrides and kept settings.
