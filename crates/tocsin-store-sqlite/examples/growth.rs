@@ -271,6 +271,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         &format!("sqlite://{}", path.display()),
         &SqliteOptions {
             synchronous_full: false,
+            ..SqliteOptions::default()
         },
     )
     .await?;

@@ -271,16 +271,14 @@ impl SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<CommsMail>> {
-        let rows = sqlx::query(
-            "UPDATE comms_mail SET claimed_until = ?1 WHERE id IN (\
-               SELECT id FROM comms_mail WHERE status = 'pending' AND next_attempt_at <= ?2 \
-               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
-             RETURNING id, comms_id, recipient, locale, attempts, subscriber_id",
+        let rows = crate::lease::claim(
+            &self.writer,
+            tocsin_store::Queue::CustomerMail,
+            &self.lease_owner,
+            now,
+            lease_until,
+            limit,
         )
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
         .await?;
         let mut mails = Vec::with_capacity(rows.len());
         for row in rows {

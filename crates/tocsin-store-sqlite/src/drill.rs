@@ -6,6 +6,9 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::rows::{ms, ts, ts_opt};
 use crate::{SqliteStore, schedule_row};
+
+/// Drills closed per claim: a drill runs monthly, so one claim always takes them all.
+const DRILLS_PER_CLAIM: u32 = 100;
 use tocsin_core::drill::*;
 use tocsin_store::{Result, StoreError};
 
@@ -247,13 +250,14 @@ impl SqliteStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Vec<DrillRecord>> {
-        let drills = sqlx::query(
-            "UPDATE drills SET claimed_until = ?2 WHERE finished_at IS NULL AND confirm_by <= ?1 \
-             AND (claimed_until IS NULL OR claimed_until <= ?1) RETURNING *",
+        let drills = crate::lease::claim(
+            &self.writer,
+            tocsin_store::Queue::DrillsToClose,
+            &self.lease_owner,
+            now,
+            lease_until,
+            DRILLS_PER_CLAIM,
         )
-        .bind(ms(now))
-        .bind(ms(lease_until))
-        .fetch_all(&self.writer)
         .await?
         .iter()
         .map(drill)

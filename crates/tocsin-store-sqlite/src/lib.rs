@@ -5,6 +5,7 @@ mod actions;
 mod drill;
 #[cfg(test)]
 mod full_disk_tests;
+mod lease;
 mod ops;
 mod postmortem;
 mod review;
@@ -30,7 +31,7 @@ use tocsin_store::plan::{Plan, WITHDRAWN_PAGE, Write, attempt_event, plan};
 
 use rows::{ms, ts, ts_opt};
 use tocsin_store::*;
-use tocsin_store::{OpsGauges, Result, StoreError};
+use tocsin_store::{OpsGauges, Queue, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -38,12 +39,15 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteOptions {
     /// `FULL` (the default) survives power loss; `NORMAL` survives a process crash only.
     pub synchronous_full: bool,
+    /// Who this store's claims are leased to (see `tocsin_store::Queue`).
+    pub lease_owner: String,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
         SqliteOptions {
             synchronous_full: true,
+            lease_owner: tocsin_store::DEFAULT_LEASE_OWNER.to_owned(),
         }
     }
 }
@@ -56,6 +60,7 @@ pub struct SqliteStore {
     /// writer is discarded after a failed write (see `writer.rs`).
     _memory_anchor: Option<SqlitePool>,
     page_cap: writer::PageCap,
+    lease_owner: String,
 }
 
 impl SqliteStore {
@@ -139,6 +144,7 @@ impl SqliteStore {
             reader,
             _memory_anchor: memory_anchor,
             page_cap,
+            lease_owner: options.lease_owner.clone(),
         })
     }
 
@@ -161,29 +167,6 @@ impl SqliteStore {
             .fetch_one(&self.writer)
             .await?;
         Ok(u32::try_from(pages).unwrap_or(u32::MAX))
-    }
-
-    /// Releases every lease. SQLite serves one process, so at start-up no other worker can hold
-    /// one: work claimed by a process that was killed is due again at once, not at lease expiry.
-    pub async fn release_leases(&self) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE timers SET claimed_until = NULL")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE deliveries SET claimed_until = NULL")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE monitors SET claimed_until = NULL")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE postmortems SET claimed_until = NULL")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE comms_mail SET claimed_until = NULL")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
     }
 }
 
@@ -216,7 +199,10 @@ impl IncidentStore for SqliteStore {
         items: Vec<Item>,
         decider: &mut Decider<'_>,
     ) -> Result<Vec<ItemOutcome>> {
-        let mut tx = self.writer.begin().await?;
+        // IMMEDIATE: the situations are read under the write lock, so a second process on the
+        // same file (or a second store) waits for this decision instead of deciding on what it
+        // read before this one committed.
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut outcomes = Vec::with_capacity(items.len());
         for (index, item) in items.into_iter().enumerate() {
             if let Some((source, id)) = &item.delivery {
@@ -377,22 +363,27 @@ impl IncidentStore for SqliteStore {
 
 #[async_trait]
 impl DueWork for SqliteStore {
+    async fn release_leases(&self) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        lease::release(&mut tx, &self.lease_owner).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn claim_due_monitors(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<MonitorRecord>> {
-        sqlx::query(
-            "UPDATE monitors SET claimed_until = ?1 WHERE id IN (\
-               SELECT id FROM monitors WHERE active = 1 AND next_check_at <= ?2 \
-               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_check_at LIMIT ?3) \
-             RETURNING *",
+        lease::claim(
+            &self.writer,
+            Queue::Monitors,
+            &self.lease_owner,
+            now,
+            lease_until,
+            limit,
         )
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
         .await?
         .iter()
         .map(rows::monitor)
@@ -405,16 +396,14 @@ impl DueWork for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Timer>> {
-        let rows = sqlx::query(
-            "UPDATE timers SET claimed_until = ?1 WHERE id IN (\
-               SELECT id FROM timers WHERE due_at <= ?2 \
-               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY due_at LIMIT ?3) \
-             RETURNING id, kind, incident_id, due_at",
+        let rows = lease::claim(
+            &self.writer,
+            Queue::Timers,
+            &self.lease_owner,
+            now,
+            lease_until,
+            limit,
         )
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
         .await?;
         rows.iter()
             .map(|row| {
@@ -434,16 +423,14 @@ impl DueWork for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<PendingDelivery>> {
-        let rows = sqlx::query(
-            "UPDATE deliveries SET claimed_until = ?1 WHERE id IN (\
-               SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?2 \
-               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
-             RETURNING id, channel, recipient, notice, attempts",
+        let rows = lease::claim(
+            &self.writer,
+            Queue::Deliveries,
+            &self.lease_owner,
+            now,
+            lease_until,
+            limit,
         )
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
         .await?;
         rows.iter()
             .map(|row| {
@@ -513,7 +500,7 @@ impl DueWork for SqliteStore {
             } => ("pending", Some(ms(*next_attempt_at)), None),
             AttemptOutcome::Failed { .. } => ("failed", None, None),
         };
-        sqlx::query(
+        let updated = sqlx::query(
             "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
              next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
              WHERE id = ? AND status = 'pending'",
@@ -525,7 +512,10 @@ impl DueWork for SqliteStore {
         .bind(&attempt.delivery_id)
         .execute(&mut *tx)
         .await?;
-        if let Some(event) = attempt_event(&attempt) {
+        // A delivery already finished (an outcome recorded twice) says nothing new.
+        if updated.rows_affected() > 0
+            && let Some(event) = attempt_event(&attempt)
+        {
             rows::insert_event(&mut tx, &event).await?;
         }
         tx.commit().await?;

@@ -98,16 +98,14 @@ impl SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<PostmortemRecord>> {
-        sqlx::query(
-            "UPDATE postmortems SET claimed_until = ?2 WHERE incident_id IN ( \
-               SELECT incident_id FROM postmortems WHERE written_at IS NULL \
-               AND (claimed_until IS NULL OR claimed_until <= ?1) ORDER BY created_at LIMIT ?3) \
-             RETURNING *",
+        crate::lease::claim(
+            &self.writer,
+            tocsin_store::Queue::Postmortems,
+            &self.lease_owner,
+            now,
+            lease_until,
+            limit,
         )
-        .bind(ms(now))
-        .bind(ms(lease_until))
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
         .await?
         .iter()
         .map(record)

@@ -6,6 +6,9 @@ use sqlx::sqlite::SqliteRow;
 
 use crate::rows::{ms, ts, ts_opt};
 use crate::{SqliteStore, schedule_row};
+
+/// Digests sent per claim: one a week, so a claim takes every unsent one.
+const DIGESTS_PER_CLAIM: u32 = 10;
 use tocsin_store::{Result, ReviewDigest};
 
 fn digest(row: &SqliteRow) -> Result<ReviewDigest> {
@@ -72,15 +75,14 @@ impl SqliteStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Vec<ReviewDigest>> {
-        sqlx::query(
-            "UPDATE review_digests SET claimed_until = ?2 WHERE id IN ( \
-               SELECT id FROM review_digests WHERE result IS NULL \
-               AND (claimed_until IS NULL OR claimed_until <= ?1) ORDER BY created_at LIMIT 10) \
-             RETURNING *",
+        crate::lease::claim(
+            &self.writer,
+            tocsin_store::Queue::ReviewDigests,
+            &self.lease_owner,
+            now,
+            lease_until,
+            DIGESTS_PER_CLAIM,
         )
-        .bind(ms(now))
-        .bind(ms(lease_until))
-        .fetch_all(&self.writer)
         .await?
         .iter()
         .map(digest)

@@ -310,17 +310,18 @@ impl SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<SubscriberMail>> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE subscriber_mail SET claimed_until = ?1 WHERE id IN (\
-               SELECT id FROM subscriber_mail WHERE status = 'pending' AND next_attempt_at <= ?2 \
-               AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
-             RETURNING id",
+        let ids = crate::lease::claim(
+            &self.writer,
+            tocsin_store::Queue::SubscriberMail,
+            &self.lease_owner,
+            now,
+            lease_until,
+            limit,
         )
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.writer)
-        .await?;
+        .await?
+        .iter()
+        .map(|row| row.try_get::<String, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }

@@ -3,13 +3,17 @@
 //! transaction: state, timeline events, outbox rows and timers together or not at all.
 
 mod actions;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod parts;
 pub mod plan;
+mod queue;
 mod review;
 mod types;
 
 pub use actions::*;
 pub use parts::*;
+pub use queue::{DEFAULT_LEASE_OWNER, Queue};
 pub use review::ReviewDigest;
 pub use types::*;
 // The records the engine hands on to its callers live in the core; the store keeps them.

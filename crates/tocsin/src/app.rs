@@ -73,6 +73,7 @@ pub async fn open_store_beside_server(
     let url = database_url(database.unwrap_or(&config.server.database), &config.path)?;
     let options = SqliteOptions {
         synchronous_full: matches!(config.server.sqlite_synchronous, Synchronous::Full),
+        ..SqliteOptions::default()
     };
     let store = SqliteStore::open(&url, &options)
         .await

@@ -8,6 +8,11 @@ use crate::*;
 /// Due work: every leased queue (claim, finish, release) and the per-contact throttle's sends.
 #[async_trait]
 pub trait DueWork: Send + Sync {
+    /// Releases every lease this store's owner holds, on every queue ([`crate::Queue::ALL`]):
+    /// at start-up, work a killed process had claimed is due again at once. Leases of other
+    /// owners (other replicas) are left to expire.
+    async fn release_leases(&self) -> Result<()>;
+
     /// Claims up to `limit` monitors due at `now` until `lease_until`.
     async fn claim_due_monitors(
         &self,

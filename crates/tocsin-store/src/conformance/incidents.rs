@@ -1,0 +1,106 @@
+//! Stories of intake: a decision commits whole and reads back; two stores deciding the same
+//! alert at once still open one incident.
+
+use tocsin_core::incident::{EventKind, IncidentState};
+
+use super::Backend;
+use super::fixtures::{every_incident, firing, incident_of, ingest, t};
+
+/// Everything one decision wrote (incident, alert, timeline, deliveries, timers) is there when
+/// read back, through every reading path.
+pub async fn a_committed_decision_reads_back(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    store.ping().await.expect("the database answers");
+    let incident = incident_of(ingest(&*store, firing("db-down", t(0)), t(0)).await);
+    assert_eq!(incident.state, IncidentState::Triggered);
+
+    let listed = store.incidents(&every_incident()).await.expect("incidents");
+    assert_eq!(listed.len(), 1, "one incident: {listed:?}");
+    assert_eq!(listed[0].id, incident.id);
+    assert_eq!(listed[0].title, "Checkout answers 500");
+    assert_eq!(listed[0].severity, "SEV-1");
+
+    let situation = store
+        .situation_for_incident(&incident.id)
+        .await
+        .expect("situation");
+    assert_eq!(
+        situation.incident.as_ref().map(|i| &i.id),
+        Some(&incident.id)
+    );
+    assert_eq!(situation.alerts.len(), 1);
+    assert_eq!(situation.alerts[0].dedup_key, "db-down");
+
+    let timeline = store.timeline(&incident.id).await.expect("timeline");
+    assert!(
+        timeline.iter().any(|event| event.kind == EventKind::Opened),
+        "the timeline says it opened: {timeline:?}"
+    );
+
+    let deliveries = store
+        .deliveries(Some(&incident.id), 100)
+        .await
+        .expect("deliveries");
+    let mut sent_to: Vec<(String, Option<String>)> = deliveries
+        .iter()
+        .map(|d| (d.channel.clone(), d.recipient.clone()))
+        .collect();
+    sent_to.sort();
+    assert_eq!(
+        sent_to,
+        vec![
+            ("email".to_owned(), Some("ann".to_owned())),
+            ("slack".to_owned(), None),
+            ("sms".to_owned(), Some("ann".to_owned())),
+        ],
+        "the channel is told and Ann paged both ways"
+    );
+
+    // The ladder's next step and the response target are durable timers, due later.
+    let soon = store
+        .claim_due_timers(t(1), t(31), 100)
+        .await
+        .expect("claim");
+    assert!(soon.is_empty(), "nothing is due yet: {soon:?}");
+    let later = store
+        .claim_due_timers(t(3600), t(3630), 100)
+        .await
+        .expect("claim");
+    assert!(
+        later.iter().all(|timer| timer.incident_id == incident.id) && !later.is_empty(),
+        "the incident's timers come due: {later:?}"
+    );
+    assert!(
+        store.next_due().await.expect("next due").is_some(),
+        "the store knows when work is next due"
+    );
+}
+
+/// Two stores (replicas) deciding a firing alert with the same key at the same moment: both
+/// commit, and the second sees the first, so there is one incident with one alert.
+pub async fn two_stores_deciding_one_key_at_once_open_one_incident(backend: &dyn Backend) {
+    let a = backend.open("a").await;
+    let b = backend.open("b").await;
+    for round in 0..10 {
+        let key = format!("same-key-{round}");
+        let (first, second) = tokio::join!(
+            ingest(&*a, firing(&key, t(round)), t(round)),
+            ingest(&*b, firing(&key, t(round)), t(round)),
+        );
+        let first = incident_of(first);
+        let second = incident_of(second);
+        assert_eq!(
+            first.id, second.id,
+            "round {round}: both decisions name one incident"
+        );
+    }
+    let incidents = a.incidents(&every_incident()).await.expect("incidents");
+    assert_eq!(incidents.len(), 10, "one incident per key: {incidents:?}");
+    for incident in &incidents {
+        let situation = b
+            .situation_for_incident(&incident.id)
+            .await
+            .expect("situation");
+        assert_eq!(situation.alerts.len(), 1, "one alert per key");
+    }
+}

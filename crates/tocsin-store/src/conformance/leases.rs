@@ -1,0 +1,100 @@
+//! Stories of the leased queue: a claim holds work for its owner until the lease ends, then any
+//! owner may claim it again; releasing at start-up frees only the releasing owner's leases.
+
+use super::Backend;
+use super::fixtures::{firing, ingest, t};
+
+/// Timers and deliveries alike (one lease rule): claimed by `a`, invisible to `b` until `a`'s
+/// lease ends, then claimed by `b`.
+pub async fn a_lease_holds_until_it_expires_then_another_owner_reclaims(backend: &dyn Backend) {
+    let a = backend.open("a").await;
+    let b = backend.open("b").await;
+    ingest(&*a, firing("lease", t(0)), t(0)).await;
+    let due = t(3600);
+
+    let timers = a.claim_due_timers(due, t(3630), 100).await.expect("claim");
+    assert!(!timers.is_empty(), "the incident's timers are due");
+    let deliveries = a
+        .claim_due_deliveries(due, t(3630), 100)
+        .await
+        .expect("claim");
+    assert_eq!(deliveries.len(), 3, "the channel and two pages are due");
+
+    // Within a's lease nobody else gets them, and a second claim by a neither.
+    assert!(
+        b.claim_due_timers(t(3610), t(3640), 100)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(
+        b.claim_due_deliveries(t(3610), t(3640), 100)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    assert!(
+        a.claim_due_deliveries(t(3629), t(3659), 100)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    // The lease ended (a died): b claims the same work.
+    let mut again: Vec<i64> = b
+        .claim_due_timers(t(3630), t(3660), 100)
+        .await
+        .expect("claim")
+        .iter()
+        .map(|timer| timer.id)
+        .collect();
+    let mut first: Vec<i64> = timers.iter().map(|timer| timer.id).collect();
+    again.sort_unstable();
+    first.sort_unstable();
+    assert_eq!(again, first, "b claims exactly the timers a had");
+    let mut again: Vec<String> = b
+        .claim_due_deliveries(t(3630), t(3660), 100)
+        .await
+        .expect("claim")
+        .into_iter()
+        .map(|delivery| delivery.id)
+        .collect();
+    let mut first: Vec<String> = deliveries.into_iter().map(|delivery| delivery.id).collect();
+    again.sort();
+    first.sort();
+    assert_eq!(again, first, "b claims exactly the deliveries a had");
+}
+
+/// A starting store releases its own leases (its previous run's claims are due again at once),
+/// never another owner's.
+pub async fn release_frees_only_the_owners_leases(backend: &dyn Backend) {
+    let a = backend.open("a").await;
+    let b = backend.open("b").await;
+    ingest(&*a, firing("release", t(0)), t(0)).await;
+    let due = t(3600);
+    let held_by_b = b
+        .claim_due_deliveries(due, t(7200), 100)
+        .await
+        .expect("claim");
+    assert_eq!(held_by_b.len(), 3);
+
+    a.release_leases().await.expect("release");
+    assert!(
+        a.claim_due_deliveries(t(3601), t(3631), 100)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "a's release leaves b's leases alone"
+    );
+
+    b.release_leases().await.expect("release");
+    let reclaimed = a
+        .claim_due_deliveries(t(3602), t(3632), 100)
+        .await
+        .expect("claim");
+    assert_eq!(
+        reclaimed.len(),
+        3,
+        "b's own release makes its work due again at once"
+    );
+}

@@ -1,0 +1,67 @@
+//! The conformance story suite: what every backend must do, told as stories through the
+//! [`Store`] trait alone. A backend's tests run it with [`conformance_suite!`] and a
+//! [`Backend`] that opens handles on one fresh database; SQLite runs it in
+//! `tocsin-store-sqlite/tests/conformance.rs`, and PostgreSQL plugs in the same way.
+
+mod fixtures;
+mod incidents;
+mod leases;
+mod records;
+mod retention;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::Store;
+
+pub use incidents::{
+    a_committed_decision_reads_back, two_stores_deciding_one_key_at_once_open_one_incident,
+};
+pub use leases::{
+    a_lease_holds_until_it_expires_then_another_owner_reclaims,
+    release_frees_only_the_owners_leases,
+};
+pub use records::{
+    a_delivery_outcome_is_recorded_once, a_page_is_queued_once_per_key,
+    a_sender_delivery_id_is_decided_once,
+};
+pub use retention::old_checks_are_rolled_up_then_pruned;
+
+/// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
+/// it, each leasing due work as its own `owner` (as replicas would).
+#[async_trait]
+pub trait Backend: Send + Sync {
+    async fn open(&self, owner: &str) -> Arc<dyn Store>;
+}
+
+/// One `#[tokio::test]` per story. `$backend` is an expression (evaluated inside each test, so
+/// it may `.await`) giving a fresh [`Backend`] for that story:
+///
+/// ```ignore
+/// tocsin_store::conformance_suite!(SqliteBackend::fresh());
+/// ```
+#[macro_export]
+macro_rules! conformance_suite {
+    ($backend:expr) => {
+        $crate::conformance_suite!(@stories $backend;
+            a_committed_decision_reads_back,
+            two_stores_deciding_one_key_at_once_open_one_incident,
+            a_lease_holds_until_it_expires_then_another_owner_reclaims,
+            release_frees_only_the_owners_leases,
+            a_page_is_queued_once_per_key,
+            a_delivery_outcome_is_recorded_once,
+            a_sender_delivery_id_is_decided_once,
+            old_checks_are_rolled_up_then_pruned,
+        );
+    };
+    (@stories $backend:expr; $($story:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $story() {
+                let backend = $backend;
+                $crate::conformance::$story(&backend).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,135 @@
+//! Stories of idempotent records: a page is queued once per key, a delivery's outcome is
+//! recorded once, and a sender's delivery id is decided once.
+
+use tocsin_core::decide::{Decision, Effect};
+use tocsin_core::delivery::DeliveryStatus;
+use tocsin_core::incident::EventKind;
+
+use super::Backend;
+use super::fixtures::{firing, incident_of, ingest, ingest_as, t};
+use crate::{Attempt, AttemptOutcome, Commit, ItemOutcome};
+
+/// Committing the same page (incident, ladder, step, round, contact, method) twice — a timer
+/// fired twice, a retried commit — queues it once.
+pub async fn a_page_is_queued_once_per_key(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    let incident = incident_of(ingest(&*store, firing("pages", t(0)), t(0)).await);
+    let before = store
+        .deliveries(Some(&incident.id), 100)
+        .await
+        .expect("deliveries");
+    let page = before
+        .iter()
+        .find(|d| d.channel == "sms")
+        .expect("Ann is paged by SMS")
+        .clone();
+    let notice = store
+        .claim_due_deliveries(t(1), t(31), 100)
+        .await
+        .expect("claim")
+        .into_iter()
+        .find(|d| d.id == page.id)
+        .expect("the page is due")
+        .notice;
+    let again = Effect::Page {
+        contact: "ann".into(),
+        method: "sms".into(),
+        ladder: incident.escalation_ladder,
+        step: 0,
+        round: 0,
+        notice,
+    };
+    for _ in 0..2 {
+        store
+            .commit(Commit {
+                now: t(2),
+                decision: Decision {
+                    effects: vec![again.clone()],
+                    ..Decision::default()
+                },
+                ..Commit::default()
+            })
+            .await
+            .expect("commit");
+    }
+    let after = store
+        .deliveries(Some(&incident.id), 100)
+        .await
+        .expect("deliveries");
+    assert_eq!(
+        after.iter().filter(|d| d.channel == "sms").count(),
+        1,
+        "one SMS page: {after:?}"
+    );
+}
+
+/// A delivery reported sent twice (a worker retrying its write) is sent once, with one
+/// "Told …" on the timeline.
+pub async fn a_delivery_outcome_is_recorded_once(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    let incident = incident_of(ingest(&*store, firing("outcome", t(0)), t(0)).await);
+    let claimed = store
+        .claim_due_deliveries(t(1), t(31), 100)
+        .await
+        .expect("claim");
+    let slack = claimed
+        .iter()
+        .find(|d| d.channel == "slack")
+        .expect("the channel is due");
+    for _ in 0..2 {
+        store
+            .record_attempt(Attempt {
+                delivery_id: slack.id.clone(),
+                incident_id: incident.id.clone(),
+                channel: slack.channel.clone(),
+                at: t(2),
+                http_status: Some(200),
+                outcome: AttemptOutcome::Sent,
+            })
+            .await
+            .expect("record");
+    }
+    let deliveries = store
+        .deliveries(Some(&incident.id), 100)
+        .await
+        .expect("deliveries");
+    let record = deliveries.iter().find(|d| d.id == slack.id).expect("kept");
+    assert_eq!(record.status, DeliveryStatus::Sent);
+    assert_eq!(record.attempts, 1, "one attempt counted");
+    let told = store
+        .timeline(&incident.id)
+        .await
+        .expect("timeline")
+        .into_iter()
+        .filter(|event| event.kind == EventKind::Notified)
+        .count();
+    assert_eq!(told, 1, "one \"Told slack\" on the timeline");
+    assert!(
+        store
+            .claim_due_deliveries(t(100), t(130), 100)
+            .await
+            .expect("claim")
+            .iter()
+            .all(|d| d.id != slack.id),
+        "a sent delivery is never due again"
+    );
+}
+
+/// A sender that delivers the same webhook twice (same delivery id) is decided once.
+pub async fn a_sender_delivery_id_is_decided_once(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    let delivery = Some(("github", "d-1"));
+    let first = ingest_as(&*store, firing("hook", t(0)), t(0), delivery).await;
+    assert!(matches!(first, ItemOutcome::Done(Some(_))));
+    let second = ingest_as(&*store, firing("hook", t(1)), t(1), delivery).await;
+    assert_eq!(second, ItemOutcome::Duplicate);
+    let incident = incident_of(first);
+    let situation = store
+        .situation_for_incident(&incident.id)
+        .await
+        .expect("situation");
+    assert_eq!(
+        situation.alerts[0].count, 1,
+        "the duplicate changed nothing"
+    );
+}

@@ -1,0 +1,58 @@
+//! Due work: every kind of leased queue, and the one lease rule they share.
+//!
+//! A row of due work is free when it has no lease or its lease has ended (`claimed_until <=
+//! now`); claiming sets `claimed_until` and `claimed_by` (the claiming store's lease owner) on
+//! the due rows, earliest first, in one statement. Finishing the work clears the lease. At
+//! start-up a store releases the leases its own owner still holds (work a killed process had
+//! claimed is due again at once); another owner's leases are left to expire.
+
+/// The kinds of due work, each a leased queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Queue {
+    /// Monitors whose next check is due.
+    Monitors,
+    /// Escalation, response, phase, update and post-mortem timers.
+    Timers,
+    /// Pages and channel notices to send.
+    Deliveries,
+    /// Status-page mail (confirmations and updates).
+    SubscriberMail,
+    /// Customer notices' mail.
+    CustomerMail,
+    /// Drills whose confirm window ended.
+    DrillsToClose,
+    /// Post-mortem files to write.
+    Postmortems,
+    /// Weekly review digests to send.
+    ReviewDigests,
+}
+
+impl Queue {
+    /// Every queue: start-up release and the conformance suite go through all of them.
+    pub const ALL: [Queue; 8] = [
+        Queue::Monitors,
+        Queue::Timers,
+        Queue::Deliveries,
+        Queue::SubscriberMail,
+        Queue::CustomerMail,
+        Queue::DrillsToClose,
+        Queue::Postmortems,
+        Queue::ReviewDigests,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Queue::Monitors => "monitors",
+            Queue::Timers => "timers",
+            Queue::Deliveries => "deliveries",
+            Queue::SubscriberMail => "subscriber_mail",
+            Queue::CustomerMail => "customer_mail",
+            Queue::DrillsToClose => "drills_to_close",
+            Queue::Postmortems => "postmortems",
+            Queue::ReviewDigests => "review_digests",
+        }
+    }
+}
+
+/// The lease owner of a single-process store that is given none.
+pub const DEFAULT_LEASE_OWNER: &str = "tocsin";
