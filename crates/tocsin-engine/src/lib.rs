@@ -30,6 +30,7 @@ mod probes;
 mod public_title;
 pub mod response;
 pub mod review_digest;
+mod rounds;
 pub mod runbooks;
 mod runtime;
 mod schedule;
@@ -66,6 +67,7 @@ pub use inbound::{Accepted, Delivery};
 pub use intake::INTAKE_LIMIT;
 pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
 pub use policy::jitter;
+pub use rounds::Round;
 pub use runtime::Workers;
 
 /// Checks in flight at once across all hosts.
@@ -422,23 +424,5 @@ impl Engine {
 
     pub(crate) fn incident_url(&self, incident_id: &str) -> String {
         format!("{}/incidents/{incident_id}", self.config.server.public_url)
-    }
-
-    /// Runs every kind of due work once, waiting for it to finish: the test harness's step.
-    /// Returns how many items were handled.
-    pub async fn run_due(&self) -> Result<usize, EngineError> {
-        let probed = self.probe_round().await?;
-        if let Err(error) = self.housekeeping_round().await {
-            tracing::error!(%error, "rolling up and pruning check history failed; it runs again next minute");
-        }
-        let fired = self.timer_round().await?;
-        let delivered = self.delivery_round().await?;
-        let mailed = self.subscriber_round().await?;
-        let checked = self.self_check_round().await?;
-        let drilled = self.drill_round().await?;
-        let written = self.postmortem_round().await?;
-        let customers = self.comms_round().await?;
-        let digests = self.review_digest_round().await?;
-        Ok(probed + fired + delivered + mailed + checked + drilled + written + customers + digests)
     }
 }

@@ -64,10 +64,6 @@ impl Engine {
         Ok(count)
     }
 
-    pub(crate) async fn probe_round(&self) -> Result<usize, EngineError> {
-        self.probe_due().await
-    }
-
     /// Checks one monitor taken from the schedule and puts it back at its next instant.
     pub(crate) async fn probe_scheduled(&self, record: MonitorRecord) {
         let id = record.id.clone();
