@@ -146,8 +146,8 @@ impl Worker {
         match self {
             Worker::Probes => Pace::Schedule,
             Worker::Housekeeping => Pace::Every(crate::housekeeping::HOUSEKEEPING_EVERY),
-            Worker::Timers => Pace::Woken(&engine.wake_timers),
-            Worker::Deliveries => Pace::Woken(&engine.wake_deliveries),
+            Worker::Timers => Pace::Woken(&engine.timers.wake),
+            Worker::Deliveries => Pace::Woken(&engine.deliveries.wake),
             Worker::Mail | Worker::Postmortems => Pace::Poll,
             Worker::SelfCheck => Pace::EveryAfterFirst(SELF_CHECK_EVERY),
         }

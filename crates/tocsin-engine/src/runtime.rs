@@ -145,11 +145,11 @@ async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
             break;
         }
         while in_flight.try_join_next().is_some() {}
-        for record in engine.schedule.take_due(engine.now()) {
+        for record in engine.prober.schedule.take_due(engine.now()) {
             let engine = engine.clone();
             in_flight.spawn(async move { engine.probe_scheduled(record).await });
         }
-        let wait = engine.schedule.next_due().map_or(MAX_SLEEP, |due| {
+        let wait = engine.prober.schedule.next_due().map_or(MAX_SLEEP, |due| {
             Duration::try_from(due.duration_since(engine.now()))
                 .unwrap_or(Duration::ZERO)
                 .min(MAX_SLEEP)
@@ -157,7 +157,7 @@ async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
         tokio::select! {
             _ = stopped.changed() => break,
             () = tokio::time::sleep(wait) => {}
-            () = engine.schedule.changed.notified() => {}
+            () = engine.prober.schedule.changed.notified() => {}
         }
     }
     while in_flight.join_next().await.is_some() {}
@@ -169,7 +169,7 @@ async fn check_writer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<boo
         tokio::select! {
             _ = stopped.changed() => break,
             () = tokio::time::sleep(crate::batch::FLUSH_EVERY) => {}
-            () = engine.checks.full.notified() => {}
+            () = engine.prober.checks.full.notified() => {}
         }
         // A failure is logged inside and the results stay buffered for the next tick.
         let _ = engine.flush_checks().await;
@@ -180,7 +180,7 @@ async fn check_writer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<boo
 /// page; shutdown waits for those in flight.
 async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
     let mut in_flight = JoinSet::new();
-    while pause(Some(&engine.wake_deliveries), &mut stopped).await {
+    while pause(Some(&engine.deliveries.wake), &mut stopped).await {
         while in_flight.try_join_next().is_some() {}
         match engine.claim_due_deliveries().await {
             Ok(claimed) => {
