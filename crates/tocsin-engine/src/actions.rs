@@ -371,7 +371,8 @@ impl Engine {
             unreachable!("only http actions are prepared as requests")
         };
         let mut request = self
-            .action_client
+            .actions
+            .client
             .request(method, url)
             .timeout(action.timeout);
         for (name, value) in headers {

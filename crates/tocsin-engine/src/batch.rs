@@ -71,7 +71,7 @@ impl Engine {
     /// Writes every buffered check result in one transaction. On a store error the results stay
     /// buffered for the next flush; the error is logged and returned for the caller to report.
     pub async fn flush_checks(&self) -> Result<usize, crate::EngineError> {
-        let batch = self.checks.take();
+        let batch = self.prober.checks.take();
         if batch.is_empty() {
             return Ok(0);
         }
@@ -80,7 +80,7 @@ impl Engine {
             Ok(()) => Ok(count),
             Err(error) => {
                 tracing::warn!(%error, count, "writing check results failed; they stay buffered and are retried");
-                self.checks.put_back(batch);
+                self.prober.checks.put_back(batch);
                 Err(error.into())
             }
         }
@@ -88,6 +88,6 @@ impl Engine {
 
     /// Check results waiting for the next batch write.
     pub fn pending_checks(&self) -> usize {
-        self.checks.len()
+        self.prober.checks.len()
     }
 }

@@ -2,6 +2,7 @@
 //! attempt. Failures retry with backoff and jitter; the delivery id is the idempotency key the
 //! receiver sees, so a resend after a crash can be recognised.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
@@ -18,6 +19,36 @@ use crate::{Engine, EngineError};
 const LEASE: Duration = Duration::from_secs(60);
 const BATCH: u32 = 100;
 const CONCURRENCY: usize = 32;
+
+/// The delivery worker's part: the per-contact throttle's turn and the pages in flight, and the
+/// wake a commit that queued deliveries rings.
+#[derive(Debug, Default)]
+pub(crate) struct Deliveries {
+    /// The per-contact throttle's check-and-reserve, one at a time.
+    throttle_turn: tokio::sync::Mutex<()>,
+    /// Pages the throttle let through that are still in flight, per (contact, method).
+    in_flight_pages: std::sync::Mutex<HashMap<(String, String), usize>>,
+    /// Wakes the delivery worker when a commit created deliveries. `notify_one` keeps a permit,
+    /// so a commit landing mid-round is not missed until the next poll.
+    pub(crate) wake: tokio::sync::Notify,
+}
+
+impl Deliveries {
+    /// Pages in flight per (contact, method), changed by `delta`; returns the count before.
+    fn pages_in_flight(&self, key: &(String, String), delta: isize) -> usize {
+        let mut counts = self
+            .in_flight_pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let count = counts.entry(key.clone()).or_insert(0);
+        let before = *count;
+        *count = count.saturating_add_signed(delta);
+        if *count == 0 {
+            counts.remove(key);
+        }
+        before
+    }
+}
 
 impl Engine {
     /// The newest deliveries first, of one incident or of all, for the API and the deliveries
@@ -144,7 +175,7 @@ impl Engine {
                     let key = (contact.clone(), delivery.channel.clone());
                     // Pages of one round are sent concurrently: count the ones in flight too,
                     // under one lock, so six pages at once cannot all see "none sent yet".
-                    let _turn = self.throttle_turn.lock().await;
+                    let _turn = self.deliveries.throttle_turn.lock().await;
                     let window =
                         jiff::SignedDuration::try_from(throttle.window).unwrap_or_default();
                     let since = now.checked_sub(window).unwrap_or(now);
@@ -152,7 +183,7 @@ impl Engine {
                         .store
                         .page_sends(contact, &delivery.channel, since)
                         .await?;
-                    let in_flight = self.pages_in_flight(&key, 0);
+                    let in_flight = self.deliveries.pages_in_flight(&key, 0);
                     history.extend(std::iter::repeat_n(now, in_flight));
                     if let Err(allowed_at) = throttle.admit(&history, now) {
                         tracing::warn!(delivery = %delivery.id, %contact, %allowed_at, "page held back by the per-contact throttle");
@@ -161,7 +192,7 @@ impl Engine {
                             .await?;
                         return Ok(());
                     }
-                    self.pages_in_flight(&key, 1);
+                    self.deliveries.pages_in_flight(&key, 1);
                     reservation = Some(key);
                 }
                 let sent = self
@@ -234,23 +265,8 @@ impl Engine {
             .await?;
         // Released after the record, so the next check counts this page among the sent.
         if let Some(key) = reservation {
-            self.pages_in_flight(&key, -1);
+            self.deliveries.pages_in_flight(&key, -1);
         }
         Ok(())
-    }
-
-    /// Pages in flight per (contact, method), changed by `delta`; returns the count before.
-    fn pages_in_flight(&self, key: &(String, String), delta: isize) -> usize {
-        let mut counts = self
-            .in_flight_pages
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = counts.entry(key.clone()).or_insert(0);
-        let before = *count;
-        *count = count.saturating_add_signed(delta);
-        if *count == 0 {
-            counts.remove(key);
-        }
-        before
     }
 }

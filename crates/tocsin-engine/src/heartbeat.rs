@@ -32,6 +32,7 @@ impl Engine {
     /// Records a ping. `Ok(false)` when no heartbeat monitor has this key.
     pub async fn ping(&self, key: &str, ping: Ping) -> Result<bool, EngineError> {
         let Some(monitor) = self
+            .prober
             .ping_keys
             .get(key)
             .and_then(|id| self.config.monitor(id))
@@ -47,7 +48,7 @@ impl Engine {
         else {
             return Ok(false);
         };
-        let _turn = self.heartbeats.lock().await;
+        let _turn = self.prober.heartbeats.lock().await;
         let Some(record) = self.store.monitor(&monitor.id).await? else {
             return Ok(false);
         };
@@ -96,7 +97,9 @@ impl Engine {
         }
         // The schedule wakes for the deadline the ping set (a `/start` may bring it closer).
         if let Some(stored) = self.store.monitor(&monitor.id).await? {
-            self.schedule.set_due(&monitor.id, stored.next_check_at);
+            self.prober
+                .schedule
+                .set_due(&monitor.id, stored.next_check_at);
         }
         Ok(true)
     }
@@ -116,7 +119,7 @@ impl Engine {
         else {
             return Ok(());
         };
-        let _turn = self.heartbeats.lock().await;
+        let _turn = self.prober.heartbeats.lock().await;
         // A ping may have arrived since the claim and moved the deadline.
         let record = self.store.monitor(&monitor.id).await?.unwrap_or(claimed);
         let now = self.now();

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use tocsin_store::Retention;
 
 use crate::probes::add;
@@ -14,6 +16,12 @@ pub(crate) const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 pub const KEEP_MINUTE_ROLLUPS: Duration = Duration::from_secs(30 * 86_400);
 /// Per-hour and per-day aggregates and closed outages are kept this long.
 pub const KEEP_ROLLUPS: Duration = Duration::from_secs(400 * 86_400);
+
+/// The housekeeping round's part: when it is next due.
+#[derive(Debug, Default)]
+pub(crate) struct Housekeeping {
+    pub(crate) next: std::sync::Mutex<Option<Timestamp>>,
+}
 
 impl Engine {
     fn retention(&self) -> Retention {
@@ -38,7 +46,8 @@ impl Engine {
         let now = self.now();
         {
             let next = self
-                .next_housekeeping
+                .housekeeping
+                .next
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if next.is_some_and(|next| next > now) {
@@ -50,7 +59,8 @@ impl Engine {
             tracing::debug!(?done, "rolled up and pruned check history");
         }
         *self
-            .next_housekeeping
+            .housekeeping
+            .next
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(add(now, HOUSEKEEPING_EVERY));

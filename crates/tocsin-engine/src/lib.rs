@@ -3,6 +3,7 @@
 //! fire due timers and deliver the outbox, each claiming its work with a lease.
 
 pub mod ack;
+mod action_client;
 mod actions;
 pub mod api_tokens;
 mod batch;
@@ -30,6 +31,7 @@ mod probes;
 mod public_title;
 pub mod response;
 pub mod review_digest;
+mod rounds;
 pub mod runbooks;
 mod runtime;
 mod schedule;
@@ -53,7 +55,6 @@ use tocsin_core::incident::Incident;
 use tocsin_core::signal::Signal;
 use tocsin_notify::{Sender, Target};
 use tocsin_store::{Item, ItemOutcome, Lookup, Store};
-use tokio::sync::{Mutex, Notify};
 
 use crate::work::Work;
 
@@ -66,10 +67,8 @@ pub use inbound::{Accepted, Delivery};
 pub use intake::INTAKE_LIMIT;
 pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
 pub use policy::jitter;
+pub use rounds::Round;
 pub use runtime::Workers;
-
-/// Checks in flight at once across all hosts.
-const PROBE_SLOTS: usize = 1024;
 
 /// How long an acknowledge link stays valid.
 pub const ACK_LINK_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -81,50 +80,34 @@ pub struct Ingested {
     pub incident: Option<Incident>,
 }
 
+/// The engine: the context every round shares, and one component per kind of work, each holding
+/// only what that work needs (its round is in `rounds.rs`).
 pub struct Engine {
+    // The shared context.
     config: Arc<Config>,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     policy: Policy,
+    /// Channels by name, and the senders: pages, status-page and customer mail, the drill and
+    /// the review digest all send through them.
     targets: HashMap<String, Target>,
     sender: Sender,
-    probers: tocsin_probe::Probers,
     signer: ack::AckSigner,
-    intake: intake::Intake,
-    /// Heartbeat pings and silence checks of one monitor must not interleave.
-    heartbeats: Mutex<()>,
-    /// Heartbeat ping keys → monitor ids.
-    ping_keys: HashMap<String, String>,
     schedules: Vec<tocsin_core::oncall::ScheduleSpec>,
-    /// The per-contact throttle's check-and-reserve, and the pages it let through still in flight.
-    throttle_turn: Mutex<()>,
-    in_flight_pages: std::sync::Mutex<HashMap<(String, String), usize>>,
-    /// Wakes the delivery and timer workers when a commit created work for them. `notify_one`
-    /// keeps a permit, so a commit landing mid-round is not missed until the next poll.
-    wake_deliveries: Notify,
-    wake_timers: Notify,
     /// Moves on every committed decision (see `generation.rs`).
     generation: std::sync::atomic::AtomicU64,
-    /// Probed monitors by next due instant, with their state (see `schedule.rs`).
-    schedule: schedule::Schedule,
-    /// Check results that changed nothing, waiting for the next batch write.
-    checks: batch::CheckBatch,
-    hosts: hosts::HostLimits,
-    /// Checks in flight at once, across hosts: bounds sockets on a burst.
-    probe_slots: tokio::sync::Semaphore,
-    lag: lag::ScheduleLag,
-    next_housekeeping: std::sync::Mutex<Option<Timestamp>>,
     /// What `/metrics` counts (see `metrics.rs`).
     counters: metrics::Counters,
-    /// The watchdog's client: no proxy, no redirects, like the senders'.
-    watchdog_client: reqwest::Client,
-    /// Mitigation actions' HTTP client: no proxy, no redirects (a rollback is not re-sent
-    /// somewhere else).
-    action_client: reqwest::Client,
-    /// What each self-check last reported (see `self_check.rs`).
-    self_checks: self_check::SelfChecks,
+    // The components.
+    intake: intake::Intake,
+    prober: probes::Prober,
+    timers: timers::Timers,
+    deliveries: deliver::Deliveries,
+    housekeeping: housekeeping::Housekeeping,
+    self_monitoring: self_check::SelfMonitoring,
     /// Post-mortem commits and pushes: one at a time, and the last failed push.
     postmortem_git: postmortem_git::GitState,
+    actions: action_client::Actions,
 }
 
 impl std::fmt::Debug for Engine {
@@ -178,28 +161,18 @@ impl Engine {
             policy: policy::policy(&config, &targets),
             targets,
             sender: sender(&config)?,
-            probers: tocsin_probe::Probers::new(),
             signer: ack::AckSigner::new(key),
-            intake: intake::Intake::default(),
-            heartbeats: Mutex::new(()),
-            ping_keys: heartbeat::ping_keys(&config),
             schedules: oncall::schedules(&config),
-            throttle_turn: Mutex::new(()),
-            in_flight_pages: std::sync::Mutex::new(HashMap::new()),
-            wake_deliveries: Notify::new(),
-            wake_timers: Notify::new(),
             generation: std::sync::atomic::AtomicU64::new(0),
-            schedule: schedule::Schedule::default(),
-            checks: batch::CheckBatch::default(),
-            hosts: hosts::HostLimits::new(config.engine.probe_concurrency_per_host),
-            probe_slots: tokio::sync::Semaphore::new(PROBE_SLOTS),
-            lag: lag::ScheduleLag::default(),
-            next_housekeeping: std::sync::Mutex::new(None),
             counters: metrics::Counters::default(),
-            watchdog_client: tocsin_notify::http_client(),
-            action_client: tocsin_notify::http_client(),
-            self_checks: self_check::SelfChecks::default(),
+            intake: intake::Intake::default(),
+            prober: probes::Prober::new(&config),
+            timers: timers::Timers::default(),
+            deliveries: deliver::Deliveries::default(),
+            housekeeping: housekeeping::Housekeeping::default(),
+            self_monitoring: self_check::SelfMonitoring::new(),
             postmortem_git: postmortem_git::GitState::default(),
+            actions: action_client::Actions::new(),
             config,
             store,
             clock,
@@ -278,18 +251,19 @@ impl Engine {
                 Some(record)
             })
             .collect();
-        self.schedule.load(records);
+        self.prober.schedule.load(records);
         Ok(())
     }
 
     /// How late checks started after their due instant, since start-up.
     pub fn schedule_lag(&self) -> LagSnapshot {
-        self.lag.snapshot()
+        self.prober.lag.snapshot()
     }
 
     /// When a monitor's next check is due, as scheduled in memory.
     pub fn next_check_at(&self, monitor_id: &str) -> Option<Timestamp> {
-        self.schedule
+        self.prober
+            .schedule
             .record(monitor_id)
             .map(|record| record.next_check_at)
     }
@@ -422,23 +396,5 @@ impl Engine {
 
     pub(crate) fn incident_url(&self, incident_id: &str) -> String {
         format!("{}/incidents/{incident_id}", self.config.server.public_url)
-    }
-
-    /// Runs every kind of due work once, waiting for it to finish: the test harness's step.
-    /// Returns how many items were handled.
-    pub async fn run_due(&self) -> Result<usize, EngineError> {
-        let probed = self.probe_round().await?;
-        if let Err(error) = self.housekeeping_round().await {
-            tracing::error!(%error, "rolling up and pruning check history failed; it runs again next minute");
-        }
-        let fired = self.timer_round().await?;
-        let delivered = self.delivery_round().await?;
-        let mailed = self.subscriber_round().await?;
-        let checked = self.self_check_round().await?;
-        let drilled = self.drill_round().await?;
-        let written = self.postmortem_round().await?;
-        let customers = self.comms_round().await?;
-        let digests = self.review_digest_round().await?;
-        Ok(probed + fired + delivered + mailed + checked + drilled + written + customers + digests)
     }
 }

@@ -2,6 +2,7 @@
 //! instant (within its host's limit), and records the result: a change of status commits its
 //! decision at once, in one transaction; anything else joins the next batch write.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
@@ -14,7 +15,10 @@ use tocsin_core::monitor::{Transition, observe};
 use tocsin_core::signal::{Signal, SignalStatus};
 use tocsin_store::{CheckCommit, Item, ItemOutcome, Lookup, MonitorRecord};
 
-use crate::schedule::Rescheduled;
+use crate::batch::CheckBatch;
+use crate::hosts::HostLimits;
+use crate::lag::ScheduleLag;
+use crate::schedule::{Rescheduled, Schedule};
 use crate::work::Work;
 
 use crate::{Engine, EngineError};
@@ -48,12 +52,47 @@ pub(crate) fn add(at: Timestamp, duration: Duration) -> Timestamp {
         .unwrap_or(at)
 }
 
+/// Checks in flight at once across all hosts.
+const PROBE_SLOTS: usize = 1024;
+
+/// The prober: what the probe round and the heartbeat checks hold, and nothing else does.
+pub(crate) struct Prober {
+    /// Probed monitors by next due instant, with their state (see `schedule.rs`).
+    pub(crate) schedule: Schedule,
+    /// Check results that changed nothing, waiting for the next batch write.
+    pub(crate) checks: CheckBatch,
+    pub(crate) hosts: HostLimits,
+    /// Checks in flight at once, across hosts: bounds sockets on a burst.
+    pub(crate) slots: tokio::sync::Semaphore,
+    pub(crate) lag: ScheduleLag,
+    pub(crate) probers: tocsin_probe::Probers,
+    /// Heartbeat pings and silence checks of one monitor must not interleave.
+    pub(crate) heartbeats: tokio::sync::Mutex<()>,
+    /// Heartbeat ping keys → monitor ids.
+    pub(crate) ping_keys: HashMap<String, String>,
+}
+
+impl Prober {
+    pub(crate) fn new(config: &tocsin_config::Config) -> Self {
+        Prober {
+            schedule: Schedule::default(),
+            checks: CheckBatch::default(),
+            hosts: HostLimits::new(config.engine.probe_concurrency_per_host),
+            slots: tokio::sync::Semaphore::new(PROBE_SLOTS),
+            lag: ScheduleLag::default(),
+            probers: tocsin_probe::Probers::new(),
+            heartbeats: tokio::sync::Mutex::new(()),
+            ping_keys: crate::heartbeat::ping_keys(config),
+        }
+    }
+}
+
 impl Engine {
     /// Checks every monitor due now and writes the batch of results: the test harness's step
     /// for probes (the production loop in `runtime.rs` does the same at each due instant). A
     /// batch the store refuses stays buffered; that is logged, never an error of the round.
     pub async fn probe_due(&self) -> Result<usize, EngineError> {
-        let due = self.schedule.take_due(self.now());
+        let due = self.prober.schedule.take_due(self.now());
         let count = due.len();
         let mut checks = stream::iter(due)
             .map(|record| self.probe_scheduled(record))
@@ -64,15 +103,11 @@ impl Engine {
         Ok(count)
     }
 
-    pub(crate) async fn probe_round(&self) -> Result<usize, EngineError> {
-        self.probe_due().await
-    }
-
     /// Checks one monitor taken from the schedule and puts it back at its next instant.
     pub(crate) async fn probe_scheduled(&self, record: MonitorRecord) {
         let id = record.id.clone();
         let rescheduled = self.probe(record).await;
-        self.schedule.finish(&id, rescheduled);
+        self.prober.schedule.finish(&id, rescheduled);
     }
 
     /// Checks one due monitor and records what came of it; returns where it goes next.
@@ -86,13 +121,13 @@ impl Engine {
         if let MonitorKind::Heartbeat { .. } = monitor.kind {
             return self.heartbeat_scheduled(monitor, record).await;
         }
-        let _slot = self.probe_slots.acquire().await.ok();
-        let _turn = self.hosts.turn(monitor).await;
+        let _slot = self.prober.slots.acquire().await.ok();
+        let _turn = self.prober.hosts.turn(monitor).await;
         let at = self.now();
-        let lag_ms = self.lag.record(record.next_check_at, at);
+        let lag_ms = self.prober.lag.record(record.next_check_at, at);
         tracing::trace!(monitor = %monitor.id, lag_ms, "check started");
         let outcome = match monitor.to_check() {
-            Some(check) => tocsin_probe::run(&self.probers, &check, at).await,
+            Some(check) => tocsin_probe::run(&self.prober.probers, &check, at).await,
             None => crate::work::failed("this monitor kind is not probed".into()),
         };
         self.record_probe(monitor, &record, at, outcome).await
@@ -126,7 +161,7 @@ impl Engine {
             run_started_at: None,
         };
         let Some(transition) = transition else {
-            self.checks.push(check);
+            self.prober.checks.push(check);
             return Rescheduled {
                 state: Some(state),
                 next,

@@ -1,8 +1,10 @@
-//! The production workers: the probe loop, which sleeps until the schedule's next due instant
-//! and starts each check then; the check writer, which writes buffered results every second or
-//! when a batch fills; loops that fire timers and deliver, woken by commits or every quarter
-//! second; and the once-a-minute roll-up. They stop gracefully: in-flight work finishes,
-//! buffered results are written, unclaimed work stays queued.
+//! The production workers, one per worker of `Round::ALL` (`rounds.rs` says which rounds each
+//! runs and at what pace): the probe loop, which sleeps until the schedule's next due instant
+//! and starts each check then; loops that fire timers and deliver, woken by commits or every
+//! quarter second; the polling ones; the once-a-minute roll-up and the self-check. Besides them,
+//! the check writer, which writes buffered results every second or when a batch fills, and the
+//! watchdog's pings. They stop gracefully: in-flight work finishes, buffered results are
+//! written, unclaimed work stays queued.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,8 +13,8 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::Engine;
+use crate::rounds::{POLL, Pace, Round, Worker};
 
-const POLL: Duration = Duration::from_millis(250);
 /// The probe loop's longest sleep.
 const MAX_SLEEP: Duration = Duration::from_secs(1);
 
@@ -25,26 +27,26 @@ pub struct Workers {
 }
 
 impl Workers {
+    /// Starts one worker per entry of `Round::ALL`'s workers (see `rounds.rs`), the check writer
+    /// and, with `[watchdog]`, the watchdog's pings.
     pub fn start(engine: Arc<Engine>) -> Workers {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
-        tasks.spawn(probe_loop(engine.clone(), stopped.clone()));
-        tasks.spawn(timer_loop(engine.clone(), stopped.clone()));
-        tasks.spawn(subscriber_loop(engine.clone(), stopped.clone()));
+        for worker in Worker::all() {
+            if !worker.runs(engine.config()) {
+                continue;
+            }
+            let (engine, stopped) = (engine.clone(), stopped.clone());
+            match worker {
+                Worker::Probes => tasks.spawn(probe_loop(engine, stopped)),
+                Worker::Deliveries => tasks.spawn(delivery_loop(engine, stopped)),
+                _ => tasks.spawn(round_loop(engine, worker, stopped)),
+            };
+        }
         tasks.spawn(check_writer_loop(engine.clone(), stopped.clone()));
-        tasks.spawn(housekeeping_loop(engine.clone(), stopped.clone()));
-        if engine.config().self_monitoring.is_some() {
-            tasks.spawn(self_check_loop(engine.clone(), stopped.clone()));
-        }
         if let Some(watchdog) = &engine.config().watchdog {
-            tasks.spawn(watchdog_loop(
-                engine.clone(),
-                watchdog.every,
-                stopped.clone(),
-            ));
+            tasks.spawn(watchdog_loop(engine.clone(), watchdog.every, stopped));
         }
-        tasks.spawn(postmortem_loop(engine.clone(), stopped.clone()));
-        tasks.spawn(delivery_loop(engine.clone(), stopped));
         Workers {
             stop,
             tasks,
@@ -61,6 +63,57 @@ impl Workers {
                 pending = self.engine.pending_checks(),
                 "check results could not be written at shutdown"
             );
+        }
+    }
+}
+
+/// Runs a worker's rounds, one after the other, at the worker's pace until shutdown. A failed
+/// round is logged and its work stays due for the next turn.
+async fn round_loop(engine: Arc<Engine>, worker: Worker, mut stopped: watch::Receiver<bool>) {
+    let rounds = worker.rounds();
+    match worker.pace(&engine) {
+        Pace::Woken(wake) => {
+            while pause(Some(wake), &mut stopped).await {
+                run_rounds(&engine, &rounds).await;
+            }
+        }
+        Pace::Poll => {
+            while pause(None, &mut stopped).await {
+                run_rounds(&engine, &rounds).await;
+            }
+        }
+        Pace::Every(period) => loop {
+            run_rounds(&engine, &rounds).await;
+            tokio::select! {
+                _ = stopped.changed() => break,
+                () = tokio::time::sleep(period) => {}
+            }
+        },
+        Pace::EveryAfterFirst(period) => {
+            let start = tokio::time::Instant::now() + period;
+            let mut ticks = tokio::time::interval_at(start, period);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    _ = stopped.changed() => return,
+                    _ = ticks.tick() => {}
+                }
+                if *stopped.borrow() {
+                    return;
+                }
+                run_rounds(&engine, &rounds).await;
+            }
+        }
+        // The probe loop has a worker of its own.
+        Pace::Schedule => {}
+    }
+}
+
+/// Runs each round once; a failure is logged and that round's work stays due.
+async fn run_rounds(engine: &Engine, rounds: &[Round]) {
+    for &round in rounds {
+        if let Err(error) = engine.run_round(round).await {
+            tracing::error!(%error, ?round, "{}", round.on_failure());
         }
     }
 }
@@ -92,11 +145,11 @@ async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
             break;
         }
         while in_flight.try_join_next().is_some() {}
-        for record in engine.schedule.take_due(engine.now()) {
+        for record in engine.prober.schedule.take_due(engine.now()) {
             let engine = engine.clone();
             in_flight.spawn(async move { engine.probe_scheduled(record).await });
         }
-        let wait = engine.schedule.next_due().map_or(MAX_SLEEP, |due| {
+        let wait = engine.prober.schedule.next_due().map_or(MAX_SLEEP, |due| {
             Duration::try_from(due.duration_since(engine.now()))
                 .unwrap_or(Duration::ZERO)
                 .min(MAX_SLEEP)
@@ -104,7 +157,7 @@ async fn probe_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
         tokio::select! {
             _ = stopped.changed() => break,
             () = tokio::time::sleep(wait) => {}
-            () = engine.schedule.changed.notified() => {}
+            () = engine.prober.schedule.changed.notified() => {}
         }
     }
     while in_flight.join_next().await.is_some() {}
@@ -116,46 +169,18 @@ async fn check_writer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<boo
         tokio::select! {
             _ = stopped.changed() => break,
             () = tokio::time::sleep(crate::batch::FLUSH_EVERY) => {}
-            () = engine.checks.full.notified() => {}
+            () = engine.prober.checks.full.notified() => {}
         }
         // A failure is logged inside and the results stay buffered for the next tick.
         let _ = engine.flush_checks().await;
     }
 }
 
-/// Rolls up and prunes check history when due (every minute).
-async fn housekeeping_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
-    loop {
-        if let Err(error) = engine.housekeeping_round().await {
-            tracing::error!(%error, "rolling up and pruning check history failed; it runs again next minute");
-        }
-        tokio::select! {
-            _ = stopped.changed() => break,
-            () = tokio::time::sleep(crate::housekeeping::HOUSEKEEPING_EVERY) => {}
-        }
-    }
-}
-
-async fn timer_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
-    while pause(Some(&engine.wake_timers), &mut stopped).await {
-        if let Err(error) = engine.timer_round().await {
-            tracing::error!(%error, "firing due timers failed; they stay due");
-        }
-        // The monthly drill rides on the timer loop: its due time and confirm windows are
-        // durable timers of their own kind.
-        if let Err(error) = engine.drill_round().await {
-            tracing::error!(%error, "the drill's due work failed; it stays due");
-        }
-        // So does the weekly review digest.
-        if let Err(error) = engine.review_digest_round().await {
-            tracing::error!(%error, "the weekly review digest's due work failed; it stays due");
-        }
-    }
-}
-
+/// Sends each claimed delivery on its own task, so one slow channel never holds up the next
+/// page; shutdown waits for those in flight.
 async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
     let mut in_flight = JoinSet::new();
-    while pause(Some(&engine.wake_deliveries), &mut stopped).await {
+    while pause(Some(&engine.deliveries.wake), &mut stopped).await {
         while in_flight.try_join_next().is_some() {}
         match engine.claim_due_deliveries().await {
             Ok(claimed) => {
@@ -168,23 +193,10 @@ async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
                     });
                 }
             }
-            Err(error) => tracing::error!(%error, "claiming due deliveries failed"),
+            Err(error) => tracing::error!(%error, "{}", Round::Deliveries.on_failure()),
         }
     }
     while in_flight.join_next().await.is_some() {}
-}
-
-/// Status-page mail on its own loop, so a thousand subscribers never hold up a page to the
-/// person on call. It polls: public updates are rare and a quarter second is soon enough.
-async fn subscriber_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
-    while pause(None, &mut stopped).await {
-        if let Err(error) = engine.subscriber_round().await {
-            tracing::error!(%error, "sending status-page mail failed; it stays queued");
-        }
-        if let Err(error) = engine.comms_round().await {
-            tracing::error!(%error, "sending customer mail failed; it stays queued");
-        }
-    }
 }
 
 /// Pings the watchdog at start and then every `every`. A tokio interval (not the engine's
@@ -202,37 +214,5 @@ async fn watchdog_loop(engine: Arc<Engine>, every: Duration, mut stopped: watch:
             return;
         }
         engine.watchdog_ping().await;
-    }
-}
-
-/// How often tocsin checks its own health.
-const SELF_CHECK_EVERY: Duration = Duration::from_secs(15);
-
-/// Self-checks every 15 s, the first one period after start, so the probe and delivery workers
-/// catch up on work that came due while tocsin was down before their lag counts against them.
-async fn self_check_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
-    let start = tokio::time::Instant::now() + SELF_CHECK_EVERY;
-    let mut ticks = tokio::time::interval_at(start, SELF_CHECK_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            _ = ticks.tick() => {}
-        }
-        if *stopped.borrow() {
-            return;
-        }
-        if let Err(error) = engine.self_check_round().await {
-            tracing::error!(%error, "the self-check failed; it runs again next period");
-        }
-    }
-}
-
-/// Post-mortem files: rare, so polling is soon enough.
-async fn postmortem_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
-    while pause(None, &mut stopped).await {
-        if let Err(error) = engine.postmortem_round().await {
-            tracing::error!(%error, "writing post-mortem files failed; they stay queued");
-        }
     }
 }

@@ -8,11 +8,28 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use jiff::Timestamp;
-use tocsin_config::SelfMonitoring;
 use tocsin_core::signal::{Signal, SignalStatus};
 use tocsin_store::OpsGauges;
 
 use crate::{Engine, EngineError};
+
+/// Watching the watcher: what the self-check round and the watchdog's pings hold.
+#[derive(Debug)]
+pub(crate) struct SelfMonitoring {
+    /// What each self-check last reported.
+    pub(crate) checks: SelfChecks,
+    /// The watchdog's client: no proxy, no redirects, like the senders'.
+    pub(crate) watchdog_client: reqwest::Client,
+}
+
+impl SelfMonitoring {
+    pub(crate) fn new() -> Self {
+        SelfMonitoring {
+            checks: SelfChecks::default(),
+            watchdog_client: tocsin_notify::http_client(),
+        }
+    }
+}
 
 /// What each check last reported, to send a signal only when it changes. Unknown after a start:
 /// the first round reports every check once, so an incident left open by the previous run
@@ -37,7 +54,7 @@ fn seconds(duration: std::time::Duration) -> String {
 
 /// Each check and, when it is failing, what is wrong (in words for the incident's summary).
 fn findings(
-    settings: &SelfMonitoring,
+    settings: &tocsin_config::SelfMonitoring,
     now: Timestamp,
     gauges: &OpsGauges,
     monitors: &[tocsin_store::MonitorRecord],
@@ -100,7 +117,8 @@ impl Engine {
         for (check, title, problem) in findings(settings, now, &gauges, &monitors) {
             let failing = problem.is_some();
             let last = self
-                .self_checks
+                .self_monitoring
+                .checks
                 .last
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -134,7 +152,8 @@ impl Engine {
                 details: serde_json::json!({ "self_check": check }),
             };
             self.ingest(signal).await?;
-            self.self_checks
+            self.self_monitoring
+                .checks
                 .last
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -12,6 +12,13 @@ use crate::{Engine, EngineError};
 const LEASE: Duration = Duration::from_secs(30);
 const BATCH: u32 = 100;
 
+/// The timer worker's part: the wake a commit that set timers rings (`notify_one` keeps a
+/// permit, so a commit landing mid-round is not missed until the next poll).
+#[derive(Debug, Default)]
+pub(crate) struct Timers {
+    pub(crate) wake: tokio::sync::Notify,
+}
+
 impl Engine {
     pub(crate) async fn timer_round(&self) -> Result<usize, EngineError> {
         let now = self.now();

@@ -17,6 +17,7 @@ impl Engine {
         };
         let timeout = watchdog.every.min(MAX_TIMEOUT);
         let answer = self
+            .self_monitoring
             .watchdog_client
             .get(watchdog.url.expose())
             .timeout(timeout)

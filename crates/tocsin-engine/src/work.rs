@@ -72,8 +72,8 @@ impl Engine {
         let outcomes = self.store.transact(items, &mut decider).await?;
         if creates_work {
             self.bump_generation();
-            self.wake_deliveries.notify_one();
-            self.wake_timers.notify_one();
+            self.deliveries.wake.notify_one();
+            self.timers.wake.notify_one();
         }
         Ok(outcomes)
     }
