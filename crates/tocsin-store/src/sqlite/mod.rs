@@ -1302,6 +1302,7 @@ async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Resul
             Effect::CustomerComms(comms) => {
                 actions::write_customer_comms(tx, comms, now).await?;
             }
+            Effect::RecordActionRun(run) => actions::write_action_run(tx, run).await?,
             Effect::RequirePostmortem {
                 incident_id,
                 file,
