@@ -364,6 +364,7 @@ mod tests {
             new_incident_id: "inc-1".into(),
             new_alert_id: "alert-1".into(),
             on_call: BTreeMap::new(),
+            new_comms_id: "comms-1".into(),
         }
     }
 

@@ -8,12 +8,13 @@ use jiff::Timestamp;
 // their own modules so that the rules (`checklist`, `escalation`, `postmortem`,
 // `update_reminder`) import them without importing the dispatcher that imports the rules.
 pub use crate::decision::{
-    Ctx, Decision, Declaration, Effect, Input, Refusal, Situation, TimerKind,
+    ActionRequest, ActionResult, Ctx, Decision, Declaration, Effect, Input, Refusal, Situation,
+    TimerKind,
 };
 pub use crate::policy::{Policy, SeverityRule};
 
 use crate::incident::{Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent};
-use crate::notice::{Notice, NoticeEvent};
+use crate::notice::{CommsEvent, Notice, NoticeEvent};
 use crate::signal::{Signal, SignalStatus};
 
 pub fn decide(
@@ -60,7 +61,74 @@ pub fn decide(
         Input::UpdateDue { due_at } => Ok(crate::update_reminder::update_due(
             policy, situation, due_at, ctx,
         )),
+        Input::RequestAction(request) => crate::mitigation::request(situation, request, ctx),
+        Input::ActionFinished(result) => crate::mitigation::finished(situation, *result, ctx),
     }
+}
+
+/// The decision with the customer notices its `event` calls for (`customer_comms`) appended:
+/// last, after paging and post-mortem, so they read last on the timeline.
+fn tell_customers(
+    policy: &Policy,
+    mut decision: Decision,
+    what: CommsEvent,
+    ctx: &Ctx,
+) -> Decision {
+    if let Some(incident) = decision.incident.as_ref() {
+        let (events, effects) = crate::customer_comms::notices(policy, incident, what, ctx);
+        decision.events.extend(events);
+        decision.effects.extend(effects);
+    }
+    decision
+}
+
+/// Who resolves an incident, in the timeline's words.
+struct Resolution<'a> {
+    /// The timeline event's actor.
+    actor: &'a str,
+    text: String,
+    /// The person the team channels are told resolved it; `None` when nobody did by hand.
+    by: Option<&'a str>,
+}
+
+/// The one way an incident becomes resolved — by hand, by its last alert clearing (a source's
+/// resolved signal, a monitor recovering, a heartbeat coming back): the state, the `resolved`
+/// event, the team channels told, the response and update timers cancelled, the ladder stopped
+/// and unsent pages withdrawn, the post-mortem required when its rule says so, and the
+/// customers told. The caller adds the alerts it ends.
+fn resolve(policy: &Policy, incident: &Incident, how: Resolution<'_>, ctx: &Ctx) -> Decision {
+    let now = ctx.now;
+    let mut incident = incident.clone();
+    incident.state = IncidentState::Resolved;
+    incident.resolved_at = Some(now);
+    let mut events = vec![event(
+        &incident,
+        now,
+        EventKind::Resolved,
+        how.actor,
+        how.text,
+    )];
+    let mut effects = policy
+        .severity(&incident.severity)
+        .map(|rule| notify_all(rule, &incident, NoticeEvent::Resolved, how.by))
+        .unwrap_or_default();
+    effects.push(Effect::CancelTimers {
+        kind: TimerKind::ResponseDue,
+        incident_id: incident.id.clone(),
+    });
+    effects.push(crate::update_reminder::cancel(&incident));
+    effects.extend(crate::escalation::stop(&mut incident));
+    let (more_events, more_effects) =
+        crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, now);
+    events.extend(more_events);
+    effects.extend(more_effects);
+    let decision = Decision {
+        incident: Some(incident),
+        alerts: vec![],
+        events,
+        effects,
+    };
+    tell_customers(policy, decision, CommsEvent::Resolved, ctx)
 }
 
 fn event(
@@ -152,7 +220,12 @@ fn firing(
             let rule = policy.severity(&incident.severity).unwrap_or(rule);
             Ok(reopen(policy, rule, incident, &signal, ctx))
         }
-        _ => Ok(open(policy, rule, &signal, severity, ctx)),
+        _ => Ok(tell_customers(
+            policy,
+            open(policy, rule, &signal, severity, ctx),
+            CommsEvent::Opened,
+            ctx,
+        )),
     }
 }
 
@@ -363,12 +436,13 @@ fn reopen(
     let paging = crate::escalation::start(policy, &mut incident, ctx);
     events.extend(paging.events);
     effects.extend(paging.effects);
-    Decision {
+    let decision = Decision {
         incident: Some(incident),
         alerts,
         events,
         effects,
-    }
+    };
+    tell_customers(policy, decision, CommsEvent::Reopened, ctx)
 }
 
 fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -> Decision {
@@ -403,38 +477,23 @@ fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -
             .iter()
             .any(|other| other.id != alert.id && other.status == AlertStatus::Firing);
     decision.alerts.push(alert);
-    let mut incident = incident.clone();
-    if !still_firing {
-        incident.state = IncidentState::Resolved;
-        incident.resolved_at = Some(now);
-        decision.events.push(event(
-            &incident,
-            now,
-            EventKind::Resolved,
-            "tocsin",
-            "Resolved automatically: every alert has cleared".to_owned(),
-        ));
-        if let Some(rule) = policy.severity(&incident.severity) {
-            decision
-                .effects
-                .extend(notify_all(rule, &incident, NoticeEvent::Resolved, None));
-        }
-        decision.effects.push(Effect::CancelTimers {
-            kind: TimerKind::ResponseDue,
-            incident_id: incident.id.clone(),
-        });
-        decision
-            .effects
-            .push(crate::update_reminder::cancel(&incident));
-        decision
-            .effects
-            .extend(crate::escalation::stop(&mut incident));
-        let (events, effects) =
-            crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, now);
-        decision.events.extend(events);
-        decision.effects.extend(effects);
+    if still_firing {
+        decision.incident = Some(incident.clone());
+        return decision;
     }
-    decision.incident = Some(incident);
+    let resolved = resolve(
+        policy,
+        incident,
+        Resolution {
+            actor: "tocsin",
+            text: "Resolved automatically: every alert has cleared".to_owned(),
+            by: None,
+        },
+        ctx,
+    );
+    decision.incident = resolved.incident;
+    decision.events.extend(resolved.events);
+    decision.effects.extend(resolved.effects);
     decision
 }
 
@@ -475,7 +534,8 @@ fn declare(policy: &Policy, declaration: Declaration, ctx: &Ctx) -> Result<Decis
         // place rather than refusing the declaration: opening the incident matters more.
         incident.public_title = crate::public_title::check_written(title).ok();
     }
-    Ok(decision)
+    // Told after the rewrite above: customer notices are tocsin's doing, not the declarer's.
+    Ok(tell_customers(policy, decision, CommsEvent::Opened, ctx))
 }
 
 fn set_public_title(
@@ -564,11 +624,18 @@ fn resolve_by_hand(
     ctx: &Ctx,
 ) -> Result<Decision, Refusal> {
     let incident = open_incident(situation, "resolving")?;
-    let mut incident = incident.clone();
-    incident.state = IncidentState::Resolved;
-    incident.resolved_at = Some(ctx.now);
+    let mut decision = resolve(
+        policy,
+        incident,
+        Resolution {
+            actor: &actor,
+            text: format!("Resolved by {actor}"),
+            by: Some(&actor),
+        },
+        ctx,
+    );
     // Its alerts end with it, so the same alert firing again reopens (or opens) an incident.
-    let alerts = situation
+    decision.alerts = situation
         .alerts
         .iter()
         .filter(|alert| alert.status == AlertStatus::Firing)
@@ -578,34 +645,7 @@ fn resolve_by_hand(
             ..alert.clone()
         })
         .collect();
-    let events = vec![event(
-        &incident,
-        ctx.now,
-        EventKind::Resolved,
-        &actor,
-        format!("Resolved by {actor}"),
-    )];
-    let mut effects = policy
-        .severity(&incident.severity)
-        .map(|rule| notify_all(rule, &incident, NoticeEvent::Resolved, Some(&actor)))
-        .unwrap_or_default();
-    effects.push(Effect::CancelTimers {
-        kind: TimerKind::ResponseDue,
-        incident_id: incident.id.clone(),
-    });
-    effects.push(crate::update_reminder::cancel(&incident));
-    effects.extend(crate::escalation::stop(&mut incident));
-    let (more_events, more_effects) =
-        crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, ctx.now);
-    let mut events = events;
-    events.extend(more_events);
-    effects.extend(more_effects);
-    Ok(Decision {
-        incident: Some(incident),
-        alerts,
-        events,
-        effects,
-    })
+    Ok(decision)
 }
 
 fn note(
@@ -897,6 +937,7 @@ mod tests {
             reopen_window: Duration::from_secs(3600),
             postmortem: None,
             runbooks: Default::default(),
+            customer_comms: Default::default(),
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),
@@ -935,6 +976,7 @@ mod tests {
             now,
             new_incident_id: format!("inc-{}", now.as_second()),
             new_alert_id: format!("al-{}", now.as_second()),
+            new_comms_id: format!("c-{}", now.as_second()),
             on_call: [("primary".to_owned(), "b".to_owned())]
                 .into_iter()
                 .collect(),
@@ -1582,5 +1624,189 @@ mod tests {
             &ctx(t(60)),
         );
         assert_eq!(none, Err(Refusal::NoIncident));
+    }
+
+    /// The policy with customer notices: SEV-1 tells subscribers through `status`, with
+    /// templates for every event, and a post-mortem is required.
+    fn telling_policy() -> Policy {
+        use crate::policy::{CustomerChannel, PostmortemRule, SeverityComms};
+        let mut policy = policy();
+        policy.customer_comms.by_severity.insert(
+            "SEV-1".into(),
+            SeverityComms {
+                draft: false,
+                channels: vec![CustomerChannel {
+                    id: "status".into(),
+                    audience: "subscribers".into(),
+                    template: "outage".into(),
+                }],
+            },
+        );
+        policy.customer_comms.templates = ["outage", "outage-reopened", "outage-resolved"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        policy.customer_comms.default_locale = "en".into();
+        policy.postmortem = Some(PostmortemRule {
+            due_after: [("SEV-1".to_owned(), Duration::from_secs(86_400))]
+                .into_iter()
+                .collect(),
+            file: "{id}.md".into(),
+            zone: jiff::tz::TimeZone::UTC,
+        });
+        policy
+    }
+
+    /// The effects of a resolution with the parts that name who resolved it left out.
+    fn resolution_effects(decision: &Decision) -> Vec<Effect> {
+        decision
+            .effects
+            .iter()
+            .cloned()
+            .map(|effect| match effect {
+                Effect::Notify {
+                    channel,
+                    mut notice,
+                } => {
+                    notice.actor = None;
+                    Effect::Notify { channel, notice }
+                }
+                Effect::CustomerComms(mut notice) => {
+                    notice.id = String::new();
+                    Effect::CustomerComms(notice)
+                }
+                other => other,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_way_of_resolving_is_the_same_resolution_customers_included() {
+        let policy = telling_policy();
+        let mut open = Situation::default();
+        let opened = decide(
+            &policy,
+            &open,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        apply(&mut open, &opened);
+        let told: Vec<_> = opened
+            .effects
+            .iter()
+            .filter_map(|effect| match effect {
+                Effect::CustomerComms(notice) => {
+                    Some((notice.channel.as_str(), notice.template.as_str()))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(told, [("status", "outage")], "the opening tells customers");
+
+        let by_hand = decide(
+            &policy,
+            &open,
+            Input::Resolve {
+                actor: "ann".into(),
+            },
+            &ctx(t(600)),
+        )
+        .unwrap();
+        let cleared = decide(
+            &policy,
+            &open,
+            Input::Signal(signal(SignalStatus::Resolved)),
+            &ctx(t(600)),
+        )
+        .unwrap();
+        for (how, decision, events) in [
+            ("by hand", &by_hand, vec!["resolved", "postmortem_required"]),
+            (
+                "by its signal",
+                &cleared,
+                vec!["alert", "resolved", "postmortem_required"],
+            ),
+        ] {
+            let incident = decision.incident.as_ref().expect("the incident changes");
+            assert_eq!(incident.state, IncidentState::Resolved, "{how}");
+            assert_eq!(incident.resolved_at, Some(t(600)), "{how}");
+            assert_eq!(incident.escalation_due_at, None, "{how}: the ladder stops");
+            assert_eq!(kinds(decision), events, "{how}");
+            assert!(
+                decision
+                    .alerts
+                    .iter()
+                    .all(|alert| alert.status == AlertStatus::Resolved),
+                "{how}: its alerts end"
+            );
+        }
+        assert_eq!(
+            resolution_effects(&by_hand),
+            resolution_effects(&cleared),
+            "the same timers cancelled, pages withdrawn, post-mortem and customer notice"
+        );
+        assert!(resolution_effects(&by_hand).iter().any(|effect| matches!(
+            effect,
+            Effect::CustomerComms(notice) if notice.template == "outage-resolved"
+        )));
+        assert!(
+            by_hand
+                .effects
+                .iter()
+                .any(|effect| matches!(effect, Effect::CancelPages { .. })),
+            "unsent pages are withdrawn"
+        );
+    }
+
+    #[test]
+    fn a_reopening_tells_customers_with_its_own_template_and_a_declaration_as_tocsin() {
+        let policy = telling_policy();
+        let mut situation = Situation::default();
+        for (input, at) in [
+            (Input::Signal(signal(SignalStatus::Firing)), t(0)),
+            (Input::Signal(signal(SignalStatus::Resolved)), t(60)),
+        ] {
+            let decision = decide(&policy, &situation, input, &ctx(at)).unwrap();
+            apply(&mut situation, &decision);
+        }
+        let reopened = decide(
+            &policy,
+            &situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(120)),
+        )
+        .unwrap();
+        assert!(reopened.effects.iter().any(|effect| matches!(
+            effect,
+            Effect::CustomerComms(notice) if notice.template == "outage-reopened"
+        )));
+
+        // SEV-1 drafts now: the draft line is tocsin's, not the declarer's.
+        let mut policy = policy;
+        if let Some(comms) = policy.customer_comms.by_severity.get_mut("SEV-1") {
+            comms.draft = true;
+        }
+        let declared = decide(
+            &policy,
+            &Situation::default(),
+            Input::Declare(Declaration {
+                title: "Checkout broken".into(),
+                severity: "SEV-1".into(),
+                category: None,
+                component: None,
+                summary: None,
+                actor: "sami".into(),
+            }),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        let drafted = declared
+            .events
+            .iter()
+            .find(|event| event.kind == EventKind::CommsDrafted)
+            .expect("a draft awaits approval");
+        assert_eq!(drafted.actor, "tocsin");
+        assert_eq!(declared.events[0].actor, "sami");
     }
 }

@@ -88,6 +88,43 @@ pub enum Input {
     UpdateDue {
         due_at: Timestamp,
     },
+    // ── mitigation actions ──
+    /// A person asked for an `[[action]]`; the shell rendered what will run (`what`), or found
+    /// it cannot run (`refused`: the reason, recorded as a failed run and nothing sent).
+    RequestAction(ActionRequest),
+    /// An action's run ended; the shell ran it and feeds the result back.
+    ActionFinished(Box<ActionResult>),
+}
+
+/// `Input::RequestAction`: who asked for which action, and what the shell prepared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRequest {
+    pub actor: String,
+    /// A fresh id for the run.
+    pub run_id: String,
+    pub action_id: String,
+    /// The action's title, as the timeline says it.
+    pub title: String,
+    /// What will run: the argv as JSON or `METHOD url` (the templates as configured when
+    /// nothing was rendered).
+    pub what: String,
+    /// Why it cannot run; `None` when it runs.
+    pub refused: Option<String>,
+}
+
+/// `Input::ActionFinished`: how a run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionResult {
+    /// The run as it was requested (status `running`).
+    pub run: crate::action_run::ActionRun,
+    pub title: String,
+    pub ok: bool,
+    /// A command's exit status or a request's HTTP status.
+    pub exit_status: Option<i64>,
+    /// Output, truncated.
+    pub output: String,
+    /// One line for the timeline.
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +147,8 @@ pub struct Ctx {
     pub new_alert_id: String,
     /// Who is on call now, per schedule id (resolved by the shell from rotations and overrides).
     pub on_call: std::collections::BTreeMap<String, String>,
+    /// A fresh id for the decision's customer notices: the n-th (from 1) is `<id>-<n>`.
+    pub new_comms_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,8 +229,12 @@ pub enum Effect {
         incident_id: String,
     },
     /// A notice to customers through a customer-facing channel: queued at once, or kept as a
-    /// draft for a person to approve (added by the shell, which renders the templates).
+    /// draft for a person to approve. Decided here; the shell renders its template's texts
+    /// before the commit.
     CustomerComms(crate::notice::CustomerComms),
+    /// A mitigation action's run, written as it is (inserted when requested, updated when it
+    /// ends), with the decision's timeline event in the same transaction.
+    RecordActionRun(crate::action_run::ActionRun),
 }
 
 /// The whole outcome of one input; empty when the input changes nothing.

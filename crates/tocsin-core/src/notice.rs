@@ -91,7 +91,9 @@ impl CommsEvent {
     }
 }
 
-/// One customer notice, its text already rendered in every locale that has a template.
+/// One customer notice: decided by the core (which channel, which event, which template, draft
+/// or not), its texts rendered by the shell from `template` in every locale that has one before
+/// it is committed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerComms {
     /// A fresh id (the draft's id in the API).
@@ -99,11 +101,13 @@ pub struct CustomerComms {
     pub incident_id: String,
     pub channel: String,
     pub event: CommsEvent,
+    /// The template to render: the event's own (`CommsEvent::template_id`), known to exist.
+    pub template: String,
     /// `subscribers` or `affected`: who the store addresses it to.
     pub audience: String,
     /// The locale used for a recipient whose own has no text.
     pub default_locale: String,
-    /// Locale → text.
+    /// Locale → text; empty as decided, filled in by the shell's rendering.
     pub texts: std::collections::BTreeMap<String, CustomerText>,
     /// Waits for a person's approval (`comms = "draft"`).
     pub draft: bool,

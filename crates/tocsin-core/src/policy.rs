@@ -1,5 +1,5 @@
 //! What the pure engine knows of the configuration: severities, routes, escalation ladders,
-//! contacts, post-mortem and runbook rules. Data only, built by the shell from the validated
+//! contacts, post-mortem, runbook and customer-notice rules. Data only, built by the shell from the validated
 //! configuration; the rules that use it (`escalation`, `postmortem`, `checklist`, `decide`) import
 //! it, and it imports none of them.
 
@@ -25,6 +25,8 @@ pub struct Policy {
     pub postmortem: Option<PostmortemRule>,
     /// Which runbook an incident gets, and the runbooks' checklists.
     pub runbooks: RunbookPolicy,
+    /// Which customer notices an opening, reopening or resolution sends.
+    pub customer_comms: CustomerCommsRule,
 }
 
 #[derive(Debug, Clone)]
@@ -91,4 +93,39 @@ pub struct PostmortemRule {
     pub file: String,
     /// The organisation's zone: `{date}` and the timeline's times are local.
     pub zone: TimeZone,
+}
+
+/// What the engine needs to know to tell customers (`comms`): per severity, its customer-facing
+/// channels (e-mail channels with an `audience`), and which templates exist. The texts are
+/// rendered by the shell (it owns the template engine); who is told what, and when, is decided
+/// here.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerCommsRule {
+    /// Severity id → how its incidents are told to customers. A severity absent here tells no
+    /// customer.
+    pub by_severity: BTreeMap<String, SeverityComms>,
+    /// The ids of the `[[template]]`s that exist, in any locale.
+    pub templates: std::collections::BTreeSet<String>,
+    /// The locale used for a recipient whose own has no text.
+    pub default_locale: String,
+}
+
+/// One severity's customer notices.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeverityComms {
+    /// `comms = "draft"`: each notice waits for a person's approval; otherwise it is queued at
+    /// once.
+    pub draft: bool,
+    /// Its customer-facing channels, in `notify` order.
+    pub channels: Vec<CustomerChannel>,
+}
+
+/// A customer-facing channel: who it addresses and its opening template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerChannel {
+    pub id: String,
+    /// `subscribers` or `affected`.
+    pub audience: String,
+    /// The opening template's id; `<id>-reopened` and `<id>-resolved` tell the other events.
+    pub template: String,
 }

@@ -143,6 +143,7 @@ mod tests {
             new_incident_id: "inc-1".into(),
             new_alert_id: "alert-1".into(),
             on_call: Default::default(),
+            new_comms_id: "comms-1".into(),
         }
     }
 

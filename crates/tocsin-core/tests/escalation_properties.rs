@@ -60,6 +60,7 @@ fn policy() -> Policy {
         reopen_window: Duration::from_secs(3600),
         postmortem: None,
         runbooks: Default::default(),
+        customer_comms: Default::default(),
         routes: vec![RouteRule {
             category: "*".into(),
             escalation: Some("ladder".into()),
@@ -143,6 +144,7 @@ proptest! {
                 new_incident_id: format!("inc-{serial}"),
                 new_alert_id: format!("alert-{serial}"),
                 on_call: BTreeMap::from([("primary".to_owned(), "b".to_owned())]),
+                new_comms_id: format!("comms-{serial}"),
             };
             let before = situation.incident.clone();
             let input = match &step {

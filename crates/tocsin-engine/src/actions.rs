@@ -1,7 +1,9 @@
-//! Mitigation actions (`[[action]]`): a person asks, the request is committed with who asked
-//! (`action_requested`), then the action runs — an HTTP request or a program started directly
-//! from its argv, never through a shell — bounded by its timeout, and its result is committed
-//! (`action_succeeded` / `action_failed` with the status and the output, truncated).
+//! Mitigation actions (`[[action]]`): a person asks, the request is decided and committed with
+//! who asked (`Input::RequestAction` → `action_requested` and the run's row, in
+//! `tocsin-core/src/mitigation.rs`), then the action runs — an HTTP request or a program started
+//! directly from its argv, never through a shell — bounded by its timeout, and its result is
+//! decided and committed the same way (`Input::ActionFinished` → `action_succeeded` /
+//! `action_failed` with the status and the output, truncated).
 //!
 //! Templated values come only from known fields (`incident.*`, `change.*`) and are escaped for
 //! where they land: JSON-escaped in a JSON body, percent-encoded in a URL, and in an argv each
@@ -18,11 +20,11 @@ use jiff::Timestamp;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
 use tocsin_config::{Action, ActionKind};
-use tocsin_core::decide::Refusal;
+use tocsin_core::decide::{ActionRequest, ActionResult, Input, Refusal};
 use tocsin_core::deploys::{self, Scope};
 use tocsin_core::inbound::{Change, ChangeKind};
-use tocsin_core::incident::{EventKind, Incident, TimelineEvent};
-use tocsin_store::{ActionRun, ChangeQuery, RunStatus};
+use tocsin_core::incident::Incident;
+use tocsin_store::{ActionRun, ChangeQuery};
 
 use crate::{Engine, EngineError};
 
@@ -515,8 +517,9 @@ impl Engine {
         }))
     }
 
-    /// Records that an action was asked for and refused before anything ran, with the reason,
-    /// in one transaction; the finished (failed) run is the answer.
+    /// Records that an action was asked for and refused before anything ran, with the reason:
+    /// a decision (`Input::RequestAction` with `refused`) committed in one transaction; the
+    /// finished (failed) run is the answer.
     async fn refuse_run(
         &self,
         incident: &Incident,
@@ -524,38 +527,29 @@ impl Engine {
         actor: &str,
         reason: String,
     ) -> Result<ActionRun, EngineError> {
-        let now = self.now();
-        let run = ActionRun {
-            id: uuid::Uuid::now_v7().to_string(),
-            incident_id: incident.id.clone(),
+        let request = ActionRequest {
+            actor: actor.to_owned(),
+            run_id: uuid::Uuid::now_v7().to_string(),
             action_id: action.id.clone(),
-            requested_by: actor.to_owned(),
-            requested_at: now,
+            title: action.title.clone(),
             // Nothing was rendered: the templates as configured.
             what: describe_unrendered(action),
-            status: RunStatus::Failed,
-            exit_status: None,
-            output: Some(reason.clone()),
-            finished_at: Some(now),
+            refused: Some(reason),
         };
-        let event = TimelineEvent {
-            incident_id: incident.id.clone(),
-            at: now,
-            kind: EventKind::ActionFailed,
-            actor: actor.to_owned(),
-            text: format!(
-                "The action “{}” was not run: {reason}. Nothing was sent.",
-                action.title
-            ),
-            data: serde_json::json!({
-                "action": action.id,
-                "run": run.id,
-                "refused": reason,
-            }),
-        };
-        self.store.record_action_requested(&run, &event).await?;
-        self.bump_generation();
-        Ok(run)
+        let run_id = request.run_id.clone();
+        self.act(&incident.id, Input::RequestAction(request))
+            .await?;
+        self.action_run(&incident.id, &run_id).await
+    }
+
+    /// A run as committed.
+    async fn action_run(&self, incident_id: &str, run_id: &str) -> Result<ActionRun, EngineError> {
+        self.store
+            .action_runs(incident_id)
+            .await?
+            .into_iter()
+            .find(|run| run.id == run_id)
+            .ok_or_else(|| EngineError::Unavailable(format!("the action run `{run_id}` vanished")))
     }
 
     /// Runs an action for an incident on behalf of `actor` (a responder or an admin; the caller
@@ -603,29 +597,19 @@ impl Engine {
         }
         let fields = Self::action_fields(&incident, change.view);
         let prepared = prepare(&action, &fields).map_err(Refusal::Invalid)?;
-        let now = self.now();
-        let mut run = ActionRun {
-            id: uuid::Uuid::now_v7().to_string(),
-            incident_id: incident.id.clone(),
-            action_id: action.id.clone(),
-            requested_by: actor.to_owned(),
-            requested_at: now,
-            what: prepared.describe(),
-            status: RunStatus::Running,
-            exit_status: None,
-            output: None,
-            finished_at: None,
-        };
-        let requested = TimelineEvent {
-            incident_id: incident.id.clone(),
-            at: now,
-            kind: EventKind::ActionRequested,
+        // The request is a decision: the run and its `action_requested` line commit together.
+        let request = ActionRequest {
             actor: actor.to_owned(),
-            text: format!("Ran the action “{}”", action.title),
-            data: serde_json::json!({ "action": action.id, "run": run.id, "what": run.what }),
+            run_id: uuid::Uuid::now_v7().to_string(),
+            action_id: action.id.clone(),
+            title: action.title.clone(),
+            what: prepared.describe(),
+            refused: None,
         };
-        self.store.record_action_requested(&run, &requested).await?;
-        self.bump_generation();
+        let run_id = request.run_id.clone();
+        self.act(&incident.id, Input::RequestAction(request))
+            .await?;
+        let run = self.action_run(&incident.id, &run_id).await?;
         // The run goes on in its own task: a caller that hangs up does not kill it half-way,
         // and its result is still recorded.
         let engine = std::sync::Arc::clone(self);
@@ -636,40 +620,20 @@ impl Engine {
                     engine.run_http(&action, method, &url, body).await
                 }
             };
-            let at = engine.now();
-            run.status = if ended.ok {
-                RunStatus::Succeeded
-            } else {
-                RunStatus::Failed
+            // The result is a decision too: the run's ending and its timeline line together.
+            let incident_id = run.incident_id.clone();
+            let result = ActionResult {
+                run,
+                title: action.title.clone(),
+                ok: ended.ok,
+                exit_status: ended.exit_status,
+                output: ended.output,
+                summary: ended.summary,
             };
-            run.exit_status = ended.exit_status;
-            run.output = Some(ended.output.clone());
-            run.finished_at = Some(at);
-            let event = TimelineEvent {
-                incident_id: run.incident_id.clone(),
-                at,
-                kind: if ended.ok {
-                    EventKind::ActionSucceeded
-                } else {
-                    EventKind::ActionFailed
-                },
-                actor: "tocsin".into(),
-                text: format!(
-                    "The action “{}” {}: {}",
-                    action.title,
-                    if ended.ok { "succeeded" } else { "failed" },
-                    ended.summary
-                ),
-                data: serde_json::json!({
-                    "action": action.id,
-                    "run": run.id,
-                    "exit_status": ended.exit_status,
-                    "output": ended.output,
-                }),
-            };
-            engine.store.record_action_result(&run, &event).await?;
-            engine.bump_generation();
-            Ok::<_, EngineError>(run)
+            engine
+                .act(&incident_id, Input::ActionFinished(Box::new(result)))
+                .await?;
+            engine.action_run(&incident_id, &run_id).await
         });
         task.await.map_err(|error| {
             EngineError::Unavailable(format!("the action's task failed: {error}"))

@@ -1,6 +1,7 @@
-//! Customer communications: when an incident opens or resolves, each customer-facing channel of
-//! its severity (an e-mail channel with an `audience`) gets its `[[template]]` rendered in every
-//! locale. With `comms = "auto"` the mail is queued in the deciding transaction; with
+//! Customer communications: when an incident opens or resolves, `decide` names a notice per
+//! customer-facing channel of its severity (an e-mail channel with an `audience`,
+//! `tocsin-core/src/customer_comms.rs`); here its `[[template]]` is rendered in every locale
+//! before the decision commits. With `comms = "auto"` the mail is queued in the deciding transaction; with
 //! `comms = "draft"` a draft waits for a person to approve (or edit) it, and only then is the
 //! mail queued. Team channels are told at once either way (they are ordinary `Notify` effects).
 //! Customer mail goes through its own leased outbox (`comms_mail`), rendered left-to-right or
@@ -12,10 +13,9 @@ use std::time::Duration;
 use futures_util::{StreamExt, stream};
 use jiff::SignedDuration;
 use minijinja::{AutoEscape, Environment};
-use tocsin_config::{Audience, ChannelKind, Comms};
 use tocsin_core::decide::{Decision, Effect, Refusal};
 use tocsin_core::incident::{EventKind, Incident, TimelineEvent};
-use tocsin_core::notice::{CommsEvent, CustomerComms, CustomerText};
+use tocsin_core::notice::{CommsEvent, CustomerText};
 use tocsin_core::retry::{MAX_ATTEMPTS, retry_delay};
 use tocsin_notify::email::Composed;
 use tocsin_store::{ApproveOutcome, AttemptOutcome, CommsMail, CommsRecord};
@@ -36,34 +36,6 @@ pub struct DraftEdit {
     pub body: Option<String>,
 }
 
-/// The event as the timeline says it.
-fn event_words(event: CommsEvent) -> &'static str {
-    match event {
-        CommsEvent::Opened => "opening",
-        CommsEvent::Reopened => "reopening",
-        CommsEvent::Resolved => "resolution",
-    }
-}
-
-/// `comms_skipped`: why customers were told nothing about this event.
-fn skipped_event(
-    incident: &Incident,
-    at: jiff::Timestamp,
-    channel: &str,
-    event: CommsEvent,
-    template: &str,
-    text: String,
-) -> TimelineEvent {
-    TimelineEvent {
-        incident_id: incident.id.clone(),
-        at,
-        kind: EventKind::CommsSkipped,
-        actor: "tocsin".into(),
-        text,
-        data: serde_json::json!({ "channel": channel, "event": event.as_str(), "template": template }),
-    }
-}
-
 fn is_rtl(locale: &str) -> bool {
     ["ar", "he", "fa", "ur"]
         .iter()
@@ -71,110 +43,40 @@ fn is_rtl(locale: &str) -> bool {
 }
 
 impl Engine {
-    /// The customer notices an incident's decision calls for: one per customer-facing channel
-    /// of its severity, when the decision opened, reopened or resolved it, each from that
-    /// event's own template. Added to the decision's effects so they commit with it; a draft
-    /// also writes `comms_drafted`, and a notice with no template for its event writes
-    /// `comms_skipped` (customers are told nothing rather than the opening text again).
-    pub(crate) fn add_customer_comms(&self, decision: &mut Decision) {
-        let Some(incident) = decision.incident.as_ref() else {
+    /// Renders the texts of the customer notices `decide` put in the decision, before it is
+    /// committed: the core chose the channels, events, templates and drafts; the template
+    /// engine is the shell's. A template that renders in no locale (a runtime error in it)
+    /// sends nothing: its notice (and its `comms_drafted` line) give way to a `comms_skipped`
+    /// event saying so.
+    pub(crate) fn render_customer_comms(&self, decision: &mut Decision) {
+        let Some(incident) = decision.incident.clone() else {
             return;
         };
-        let event = decision.events.iter().find_map(|event| match event.kind {
-            EventKind::Opened => Some(CommsEvent::Opened),
-            EventKind::Reopened => Some(CommsEvent::Reopened),
-            EventKind::Resolved => Some(CommsEvent::Resolved),
-            _ => None,
+        let mut unrenderable = Vec::new();
+        decision.effects.retain_mut(|effect| {
+            let Effect::CustomerComms(notice) = effect else {
+                return true;
+            };
+            notice.texts = self.render_customer_texts(&notice.template, &incident, notice.event);
+            if notice.texts.is_empty() {
+                tracing::warn!(channel = %notice.channel, template = %notice.template, "no customer text could be rendered; nothing is sent to customers");
+                unrenderable.push(notice.clone());
+                return false;
+            }
+            true
         });
-        let Some(event) = event else {
-            return;
-        };
-        let Some(severity) = self.config.severity(&incident.severity) else {
-            return;
-        };
         let at = decision
             .events
             .first()
             .map_or_else(|| self.now(), |event| event.at);
-        let draft = severity.comms == Comms::Draft;
-        let mut comms = Vec::new();
-        let mut skipped = Vec::new();
-        for channel_id in &severity.notify {
-            let Some(channel) = self.config.channel(channel_id) else {
-                continue;
-            };
-            let ChannelKind::Email {
-                audience: Some(audience),
-                template: Some(opening),
-            } = &channel.kind
-            else {
-                continue;
-            };
-            let template = event.template_id(opening);
-            if !self.config.templates.iter().any(|t| t.id == template) {
-                skipped.push(skipped_event(
-                    incident,
-                    at,
-                    &channel.id,
-                    event,
-                    &template,
-                    format!(
-                        "No customer notice for the {} through {}: there is no template `{template}`, \
-                         and the opening text is never sent again; customers were not told",
-                        event_words(event),
-                        channel.id
-                    ),
-                ));
-                continue;
-            }
-            let texts = self.render_customer_texts(&template, incident, event);
-            if texts.is_empty() {
-                tracing::warn!(channel = %channel.id, %template, "no customer text could be rendered; nothing is sent to customers");
-                skipped.push(skipped_event(
-                    incident,
-                    at,
-                    &channel.id,
-                    event,
-                    &template,
-                    format!(
-                        "No customer notice for the {} through {}: template `{template}` does not \
-                         render (see the log); customers were not told",
-                        event_words(event),
-                        channel.id
-                    ),
-                ));
-                continue;
-            }
-            comms.push(CustomerComms {
-                id: uuid::Uuid::now_v7().to_string(),
-                incident_id: incident.id.clone(),
-                channel: channel.id.clone(),
-                event,
-                audience: match audience {
-                    Audience::Subscribers => "subscribers".into(),
-                    Audience::Affected => "affected".into(),
-                },
-                default_locale: self.config.org.default_locale().to_owned(),
-                texts,
-                draft,
+        for notice in unrenderable {
+            decision.events.retain(|event| {
+                !(event.kind == EventKind::CommsDrafted
+                    && event.data["draft"] == notice.id.as_str())
             });
-        }
-        decision.events.extend(skipped);
-        for notice in comms {
-            if notice.draft {
-                decision.events.push(TimelineEvent {
-                    incident_id: notice.incident_id.clone(),
-                    at,
-                    kind: EventKind::CommsDrafted,
-                    actor: "tocsin".into(),
-                    text: format!(
-                        "A customer notice for {} awaits approval; nothing was sent to customers",
-                        notice.channel
-                    ),
-                    data: serde_json::json!({ "draft": notice.id, "channel": notice.channel }),
-                });
-            }
-            decision.effects.push(Effect::CustomerComms(notice));
+            decision
+                .events
+                .push(tocsin_core::customer_comms::unrenderable(&notice, at));
         }
     }
 

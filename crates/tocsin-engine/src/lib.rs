@@ -273,6 +273,7 @@ impl Engine {
             now,
             new_incident_id: uuid::Uuid::now_v7().to_string(),
             new_alert_id: uuid::Uuid::now_v7().to_string(),
+            new_comms_id: uuid::Uuid::now_v7().to_string(),
             on_call: on_call.clone(),
         }
     }

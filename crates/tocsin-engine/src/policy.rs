@@ -3,9 +3,10 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use tocsin_config::{ChannelKind, Config};
+use tocsin_config::{Audience, ChannelKind, Comms, Config};
 use tocsin_core::decide::{Policy, SeverityRule};
 use tocsin_core::escalation::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
+use tocsin_core::policy::{CustomerChannel, CustomerCommsRule, SeverityComms};
 use tocsin_notify::Target;
 
 /// The channels this build can deliver to, by id. E-mail channels (customer communications) are
@@ -60,6 +61,7 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
             })
             .collect(),
         escalations: config.escalations.iter().map(escalation).collect(),
+        customer_comms: customer_comms(config),
         contacts: config
             .contacts
             .iter()
@@ -77,6 +79,47 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
                     .collect(),
             })
             .collect(),
+    }
+}
+
+/// Each severity's customer-facing channels (e-mail channels with an `audience` and a
+/// template, in `notify` order), whether its notices are drafts, and which templates exist: what
+/// the core needs to decide who is told what.
+fn customer_comms(config: &Config) -> CustomerCommsRule {
+    let by_severity = config
+        .severities
+        .iter()
+        .map(|severity| {
+            let channels = severity
+                .notify
+                .iter()
+                .filter_map(|id| config.channel(id))
+                .filter_map(|channel| match &channel.kind {
+                    ChannelKind::Email {
+                        audience: Some(audience),
+                        template: Some(template),
+                    } => Some(CustomerChannel {
+                        id: channel.id.clone(),
+                        audience: match audience {
+                            Audience::Subscribers => "subscribers".into(),
+                            Audience::Affected => "affected".into(),
+                        },
+                        template: template.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect();
+            let comms = SeverityComms {
+                draft: severity.comms == Comms::Draft,
+                channels,
+            };
+            (severity.id.clone(), comms)
+        })
+        .collect();
+    CustomerCommsRule {
+        by_severity,
+        templates: config.templates.iter().map(|t| t.id.clone()).collect(),
+        default_locale: config.org.default_locale().to_owned(),
     }
 }
 

@@ -58,7 +58,8 @@ impl Engine {
                 Some(input) => decide(&self.policy, situation, input, &self.ctx(now, &roster))?,
                 None => Default::default(),
             };
-            self.add_customer_comms(&mut decision);
+            // The core chose which customers are told what; the texts are rendered here.
+            self.render_customer_comms(&mut decision);
             Ok(Commit {
                 now,
                 decision,

@@ -108,55 +108,34 @@ pub(super) async fn write_customer_comms(
     Ok(())
 }
 
+/// Writes a mitigation action's run as decided: inserted when requested, its ending (status,
+/// exit status, output, finish time) written over it when it ends.
+pub(super) async fn write_action_run(
+    tx: &mut Transaction<'_, Sqlite>,
+    run: &ActionRun,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO action_runs (id, incident_id, action_id, requested_by, requested_at, what, status, exit_status, output, finished_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, exit_status = excluded.exit_status, \
+           output = excluded.output, finished_at = excluded.finished_at",
+    )
+    .bind(&run.id)
+    .bind(&run.incident_id)
+    .bind(&run.action_id)
+    .bind(&run.requested_by)
+    .bind(ms(run.requested_at))
+    .bind(&run.what)
+    .bind(run.status.as_str())
+    .bind(run.exit_status)
+    .bind(&run.output)
+    .bind(run.finished_at.map(ms))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 impl SqliteStore {
-    pub(super) async fn record_action_requested_sql(
-        &self,
-        run: &ActionRun,
-        event: &TimelineEvent,
-    ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO action_runs (id, incident_id, action_id, requested_by, requested_at, what, status, exit_status, output, finished_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&run.id)
-        .bind(&run.incident_id)
-        .bind(&run.action_id)
-        .bind(&run.requested_by)
-        .bind(ms(run.requested_at))
-        .bind(&run.what)
-        .bind(run.status.as_str())
-        .bind(run.exit_status)
-        .bind(&run.output)
-        .bind(run.finished_at.map(ms))
-        .execute(&mut *tx)
-        .await?;
-        crate::rows::insert_event(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    pub(super) async fn record_action_result_sql(
-        &self,
-        run: &ActionRun,
-        event: &TimelineEvent,
-    ) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "UPDATE action_runs SET status = ?, exit_status = ?, output = ?, finished_at = ? WHERE id = ?",
-        )
-        .bind(run.status.as_str())
-        .bind(run.exit_status)
-        .bind(&run.output)
-        .bind(run.finished_at.map(ms))
-        .bind(&run.id)
-        .execute(&mut *tx)
-        .await?;
-        crate::rows::insert_event(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     pub(super) async fn action_runs_sql(&self, incident_id: &str) -> Result<Vec<ActionRun>> {
         let rows = sqlx::query(
             "SELECT * FROM action_runs WHERE incident_id = ? ORDER BY requested_at, rowid",

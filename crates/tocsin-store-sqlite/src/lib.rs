@@ -1105,14 +1105,6 @@ impl FollowUpStore for SqliteStore {
         self.postmortem_sql(incident_id).await
     }
 
-    async fn record_action_requested(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()> {
-        self.record_action_requested_sql(run, event).await
-    }
-
-    async fn record_action_result(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()> {
-        self.record_action_result_sql(run, event).await
-    }
-
     async fn action_runs(&self, incident_id: &str) -> Result<Vec<ActionRun>> {
         self.action_runs_sql(incident_id).await
     }
@@ -1250,6 +1242,7 @@ async fn apply(tx: &mut Transaction<'_, Sqlite>, write: Write, now: Timestamp) -
             .await?;
         }
         Write::CustomerComms(comms) => actions::write_customer_comms(tx, &comms, now).await?,
+        Write::ActionRun(run) => actions::write_action_run(tx, &run).await?,
         Write::RequirePostmortem {
             incident_id,
             file,

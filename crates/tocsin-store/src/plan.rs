@@ -4,6 +4,7 @@
 //! [`Write`] becomes SQL and a second backend cannot drift from the first.
 
 use jiff::Timestamp;
+use tocsin_core::action_run::ActionRun;
 use tocsin_core::decide::Effect;
 use tocsin_core::inbound::Change;
 use tocsin_core::incident::{Alert, EventKind, Incident, TimelineEvent};
@@ -55,6 +56,8 @@ pub enum Write {
         incident_id: String,
     },
     CustomerComms(Box<CustomerComms>),
+    /// Inserts a mitigation action's run, or records how it ended.
+    ActionRun(Box<ActionRun>),
     /// Keeps the incident's post-mortem row: `file` is [`postmortem_file`] applied by the
     /// backend, which alone can see whether another incident holds the name.
     RequirePostmortem {
@@ -196,6 +199,7 @@ fn effect_write(effect: Effect) -> Result<Write> {
         },
         Effect::CancelPages { incident_id } => Write::WithdrawPages { incident_id },
         Effect::CustomerComms(comms) => Write::CustomerComms(Box::new(comms)),
+        Effect::RecordActionRun(run) => Write::ActionRun(Box::new(run)),
         Effect::RequirePostmortem {
             incident_id,
             file,

@@ -28,6 +28,7 @@ pub fn policy() -> Policy {
         reopen_window: Duration::from_secs(3600),
         postmortem: None,
         runbooks: Default::default(),
+        customer_comms: Default::default(),
         routes: vec![RouteRule {
             category: "backend".into(),
             escalation: Some("backend".into()),
@@ -103,6 +104,7 @@ pub async fn ingest_as(
             now,
             new_incident_id: uuid::Uuid::now_v7().to_string(),
             new_alert_id: uuid::Uuid::now_v7().to_string(),
+            new_comms_id: uuid::Uuid::now_v7().to_string(),
             on_call: Default::default(),
         };
         let decision = decide(&policy, situation, Input::Signal(signal.clone()), &ctx)?;

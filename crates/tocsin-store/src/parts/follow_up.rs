@@ -76,15 +76,6 @@ pub trait FollowUpStore: Send + Sync {
     /// The post-mortem of one incident.
     async fn postmortem(&self, incident_id: &str) -> Result<Option<PostmortemRecord>>;
 
-    /// Records that a person asked for an action run, with its `action_requested` event, in
-    /// one transaction (before anything runs). A run refused before it started is recorded
-    /// here already finished, with its `action_failed` event.
-    async fn record_action_requested(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()>;
-
-    /// Records how a run ended, with its `action_succeeded`/`action_failed` event, in one
-    /// transaction.
-    async fn record_action_result(&self, run: &ActionRun, event: &TimelineEvent) -> Result<()>;
-
     /// An incident's action runs, oldest first.
     async fn action_runs(&self, incident_id: &str) -> Result<Vec<ActionRun>>;
 
