@@ -6,7 +6,8 @@
 #
 # Knobs (environment): DURATION=20s THREADS=2 CONNS=64 (wrk, both sides) · E2E_N=200 ·
 # RSS_ALERTS=100000 · SCENARIOS="a b c d e" (a subset) · BUILD_FROM=head (build the last commit, not the
-# working tree) · NO_BUILD=1 (use the existing release binary) · NO_APPEND=1 (print the
+# working tree) · NO_BUILD=1 (use the existing release binary) · BIN=<tocsin binary> (implies
+# NO_BUILD) · NO_APPEND=1 (print the
 # markdown instead of appending it) · DIAG=0 (skip the perf fsync-count/profile diagnostic) ·
 # QUIET_IDLE=85 (percent CPU idle required before each measurement) · QUIET_MAX=1800 (seconds
 # to wait for the machine to go quiet) · OTHER_MAX=15 (% of a CPU others may use during a run) · TOCSIN_PORT / AM_PORT / SINK_PORT.
@@ -17,8 +18,12 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-export CARGO_TARGET_DIR=/root/.cache/tocsin-target
-BIN=$CARGO_TARGET_DIR/release/tocsin
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/root/.cache/tocsin-target}
+if [[ -n ${BIN:-} ]]; then
+  NO_BUILD=1
+else
+  BIN=$CARGO_TARGET_DIR/release/tocsin
+fi
 AM_BIN=${AM_BIN:-/usr/bin/prometheus-alertmanager}
 DURATION=${DURATION:-20s}
 THREADS=${THREADS:-2}
