@@ -52,6 +52,13 @@ RESULTS=$WORK/results.jsonl
 : >"$RESULTS"
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
+# The load generator and the other side come from Debian.
+if ! command -v wrk >/dev/null || [[ ! -x $AM_BIN ]] || ! command -v jq >/dev/null; then
+  log "installing wrk, jq and prometheus-alertmanager from Debian"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      wrk jq prometheus-alertmanager; } >"$WORK/apt.log" 2>&1 || {
+    tail -20 "$WORK/apt.log" >&2; echo "run.sh: apt-get install failed (run as root?)" >&2; exit 2; }
+fi
 for tool in wrk jq python3 curl "$AM_BIN"; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is not installed" >&2; exit 2; }
 done

@@ -64,8 +64,8 @@ log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 if [[ ! -x $NGINX_BIN || ! -f $STREAM_MODULE || ! -x $BB_BIN ]]; then
   log "installing nginx, its stream module and prometheus-blackbox-exporter from Debian"
   # policy-rc.d keeps the packages' services from starting; this script runs its own instances.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    nginx libnginx-mod-stream prometheus-blackbox-exporter >"$WORK/apt.log" 2>&1 || {
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+    nginx libnginx-mod-stream prometheus-blackbox-exporter; } >"$WORK/apt.log" 2>&1 || {
     tail -20 "$WORK/apt.log" >&2; echo "run.sh: apt-get install failed (run as root?)" >&2; exit 2; }
 fi
 for tool in jq python3 curl sqlite3 "$NGINX_BIN" "$BB_BIN"; do
