@@ -49,7 +49,12 @@ impl Engine {
     /// sends nothing: its notice (and its `comms_drafted` line) give way to a `comms_skipped`
     /// event saying so.
     pub(crate) fn render_customer_comms(&self, decision: &mut Decision) {
-        let Some(incident) = decision.incident.clone() else {
+        // Every decision passes here (each ingested alert): most carry no notice at all.
+        let has_notice = decision
+            .effects
+            .iter()
+            .any(|effect| matches!(effect, Effect::CustomerComms(_)));
+        let Some(incident) = decision.incident.as_ref().filter(|_| has_notice) else {
             return;
         };
         let mut unrenderable = Vec::new();
@@ -57,7 +62,7 @@ impl Engine {
             let Effect::CustomerComms(notice) = effect else {
                 return true;
             };
-            notice.texts = self.render_customer_texts(&notice.template, &incident, notice.event);
+            notice.texts = self.render_customer_texts(&notice.template, incident, notice.event);
             if notice.texts.is_empty() {
                 tracing::warn!(channel = %notice.channel, template = %notice.template, "no customer text could be rendered; nothing is sent to customers");
                 unrenderable.push(notice.clone());
