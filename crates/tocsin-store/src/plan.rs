@@ -132,14 +132,15 @@ pub fn plan(commit: Commit) -> Result<Plan> {
         writes.push(effect_write(effect)?);
     }
     if let Some(signal) = signal {
+        let body = to_json(&signal)?;
         writes.push(Write::Signal(StoredSignal {
-            source: signal.source.clone(),
-            dedup_key: signal.dedup_key.clone(),
             status: match signal.status {
                 SignalStatus::Firing => "firing",
                 SignalStatus::Resolved => "resolved",
             },
-            body: to_json(&signal)?,
+            source: signal.source,
+            dedup_key: signal.dedup_key,
+            body,
         }));
     }
     if let Some(check) = check {
