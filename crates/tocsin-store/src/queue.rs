@@ -28,7 +28,7 @@ pub enum Queue {
 }
 
 impl Queue {
-    /// Every queue: start-up release and the conformance suite go through all of them.
+    /// Every queue: the start-up release goes through all of them.
     pub const ALL: [Queue; 8] = [
         Queue::Monitors,
         Queue::Timers,
@@ -39,19 +39,6 @@ impl Queue {
         Queue::Postmortems,
         Queue::ReviewDigests,
     ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Queue::Monitors => "monitors",
-            Queue::Timers => "timers",
-            Queue::Deliveries => "deliveries",
-            Queue::SubscriberMail => "subscriber_mail",
-            Queue::CustomerMail => "customer_mail",
-            Queue::DrillsToClose => "drills_to_close",
-            Queue::Postmortems => "postmortems",
-            Queue::ReviewDigests => "review_digests",
-        }
-    }
 }
 
 /// The lease owner of a single-process store that is given none.
