@@ -1,17 +1,22 @@
 //! Heartbeat monitors (Healthchecks conventions): a job pings `/ping/<key>`; silence past
 //! `every + grace`, a failure ping, or a run started and not finished within `max_runtime`
-//! makes the monitor go down and open its incident; the next success brings it back up.
+//! makes the monitor go down and open its incident; the next success brings it back up. Pings
+//! are committed in groups: a burst costs one transaction, and a monitor's pings in one group fold
+//! into one check unless one of them changes its status.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use jiff::Timestamp;
 use tocsin_config::{Config, Monitor, MonitorKind};
 use tocsin_core::check::CheckOutcome;
 use tocsin_core::format_duration;
 use tocsin_core::inbound::heartbeat::Ping;
-use tocsin_store::MonitorRecord;
+use tocsin_core::monitor::Transition;
+use tocsin_store::{CheckCommit, ItemOutcome, MonitorRecord};
+use tokio::sync::oneshot;
 
-use crate::probes::add;
+use crate::probes::{add, check_work};
 use crate::work::failed;
 use crate::{Engine, EngineError};
 
@@ -28,17 +33,177 @@ pub(crate) fn ping_keys(config: &Config) -> HashMap<String, String> {
         .collect()
 }
 
+/// A ping waiting for the next heartbeat commit; its caller waits for the answer.
+#[derive(Debug)]
+struct PendingPing {
+    monitor_id: String,
+    ping: Ping,
+    at: Timestamp,
+    reply: oneshot::Sender<Result<bool, EngineError>>,
+}
+
+/// Pings waiting for the next commit. Whoever holds the heartbeat turn commits everything queued
+/// so far in one transaction and answers every waiter, so a burst of pings costs one commit, not
+/// one each; pings of one monitor in the same commit fold into one check.
+#[derive(Debug, Default)]
+pub(crate) struct PingInbox {
+    waiting: Mutex<Vec<PendingPing>>,
+}
+
+impl PingInbox {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PendingPing>> {
+        self.waiting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl Engine {
-    /// Records a ping. `Ok(false)` when no heartbeat monitor has this key.
+    /// Records a ping; returns after it is on disk. `Ok(false)` when no heartbeat monitor has
+    /// this key.
     pub async fn ping(&self, key: &str, ping: Ping) -> Result<bool, EngineError> {
-        let Some(monitor) = self
-            .prober
-            .ping_keys
-            .get(key)
-            .and_then(|id| self.config.monitor(id))
-        else {
+        let Some(monitor_id) = self.prober.ping_keys.get(key) else {
             return Ok(false);
         };
+        let (reply, mut answer) = oneshot::channel();
+        self.prober.pings.lock().push(PendingPing {
+            monitor_id: monitor_id.clone(),
+            ping,
+            at: self.now(),
+            reply,
+        });
+        {
+            let _turn = self.prober.heartbeats.lock().await;
+            // Committed by the previous holder of the turn while we waited: nothing to lead.
+            if let Ok(result) = answer.try_recv() {
+                return result;
+            }
+            let batch = std::mem::take(&mut *self.prober.pings.lock());
+            self.commit_pings(batch).await;
+        }
+        answer
+            .await
+            .map_err(|_| EngineError::Unavailable("the ping's commit was abandoned".into()))?
+    }
+
+    /// Folds each monitor's queued pings into its state, in arrival order, and commits them all in
+    /// one transaction: a change of status keeps its own check (with the incident it opens or
+    /// resolves); pings that change nothing coalesce into the monitor's last check.
+    async fn commit_pings(&self, batch: Vec<PendingPing>) {
+        let mut by_monitor: Vec<(String, Vec<PendingPing>)> = Vec::new();
+        for pending in batch {
+            match by_monitor
+                .iter_mut()
+                .find(|(id, _)| *id == pending.monitor_id)
+            {
+                Some((_, pings)) => pings.push(pending),
+                None => by_monitor.push((pending.monitor_id.clone(), vec![pending])),
+            }
+        }
+        let mut works = Vec::new();
+        let mut replies = Vec::new();
+        let mut deadlines = Vec::new();
+        for (monitor_id, pings) in by_monitor {
+            let found = match self.config.monitor(&monitor_id) {
+                Some(monitor) => self
+                    .store
+                    .monitor(&monitor_id)
+                    .await
+                    .map(|record| record.map(|record| (monitor, record))),
+                None => Ok(None),
+            };
+            let (monitor, mut record) = match found {
+                Ok(Some(found)) => found,
+                Ok(None) => {
+                    for pending in pings {
+                        let _ = pending.reply.send(Ok(false));
+                    }
+                    continue;
+                }
+                Err(error) => {
+                    let error = EngineError::from(error).to_string();
+                    for pending in pings {
+                        let _ = pending
+                            .reply
+                            .send(Err(EngineError::Unavailable(error.clone())));
+                    }
+                    continue;
+                }
+            };
+            let mut unchanged = None;
+            for pending in pings {
+                let Some((check, transition)) =
+                    self.ping_check(monitor, &record, pending.ping, pending.at)
+                else {
+                    let _ = pending.reply.send(Ok(false));
+                    continue;
+                };
+                record.state = check.state.clone();
+                record.next_check_at = check.next_check_at;
+                if let Some(started) = check.run_started_at {
+                    record.run_started_at = started;
+                }
+                replies.push(pending.reply);
+                match transition {
+                    Some(transition) => {
+                        unchanged = None;
+                        works.push(check_work(monitor, check, Some(transition)));
+                    }
+                    None => unchanged = Some(check),
+                }
+            }
+            if let Some(check) = unchanged {
+                works.push(check_work(monitor, check, None));
+            }
+            deadlines.push((monitor, record.next_check_at));
+        }
+        let result = self.commit_ping_works(works).await;
+        for reply in replies {
+            let _ = reply.send(match &result {
+                Ok(()) => Ok(true),
+                Err(error) => Err(EngineError::Unavailable(error.to_string())),
+            });
+        }
+        if result.is_ok() {
+            // The schedule wakes for the deadline the pings set (a `/start` may bring it closer).
+            for (monitor, due) in deadlines {
+                self.prober.schedule.set_due(&monitor.id, due);
+            }
+        }
+    }
+
+    /// Commits the pings' checks in one transaction. A change of status whose signal the core
+    /// refuses still records its check (in a second transaction), or the deadline would not move.
+    async fn commit_ping_works(&self, works: Vec<crate::work::Work>) -> Result<(), EngineError> {
+        if works.is_empty() {
+            return Ok(());
+        }
+        let checks: Vec<_> = works.iter().map(|work| work.check.clone()).collect();
+        let outcomes = self.decide_all(works).await?;
+        let mut refused = Vec::new();
+        for (outcome, check) in outcomes.into_iter().zip(checks) {
+            if let (ItemOutcome::Refused(refusal), Some(check)) = (outcome, check) {
+                tracing::error!(monitor = %check.monitor_id, %refusal, "heartbeat signal refused");
+                if let Some(monitor) = self.config.monitor(&check.monitor_id) {
+                    refused.push(check_work(monitor, check, None));
+                }
+            }
+        }
+        if !refused.is_empty() {
+            self.decide_all(refused).await?;
+        }
+        Ok(())
+    }
+
+    /// The check one ping makes of the monitor's state as it stands after the pings before it;
+    /// `None` when the monitor is not a heartbeat.
+    fn ping_check(
+        &self,
+        monitor: &Monitor,
+        record: &MonitorRecord,
+        ping: Ping,
+        now: Timestamp,
+    ) -> Option<(CheckCommit, Option<Transition>)> {
         let MonitorKind::Heartbeat {
             every,
             grace,
@@ -46,22 +211,17 @@ impl Engine {
             ..
         } = &monitor.kind
         else {
-            return Ok(false);
+            return None;
         };
-        let _turn = self.prober.heartbeats.lock().await;
-        let Some(record) = self.store.monitor(&monitor.id).await? else {
-            return Ok(false);
-        };
-        let now = self.now();
         let deadline = add(now, *every + *grace);
-        match ping {
+        let outcome = match ping {
             Ping::Start => {
                 // A start changes no status; it only sets the run's deadline.
                 let next = match max_runtime {
                     Some(limit) => add(now, *limit).min(record.next_check_at.max(now)),
                     None => record.next_check_at,
                 };
-                let check = tocsin_store::CheckCommit {
+                let check = CheckCommit {
                     monitor_id: monitor.id.clone(),
                     at: now,
                     outcome: None,
@@ -69,39 +229,13 @@ impl Engine {
                     next_check_at: next,
                     run_started_at: Some(Some(now)),
                 };
-                let mut work = crate::work::Work::new(
-                    tocsin_store::Item {
-                        lookup: tocsin_store::Lookup::Nothing,
-                        delivery: None,
-                    },
-                    None,
-                );
-                work.check = Some(check);
-                self.decide_one(work).await?;
+                return Some((check, None));
             }
-            Ping::Success | Ping::Exit(0) => {
-                let ok = CheckOutcome::up(None, 0);
-                self.record_check(monitor, &record, now, ok, deadline, Some(None))
-                    .await?;
-            }
-            Ping::Fail => {
-                let outcome = failed("the job reported a failure".to_owned());
-                self.record_check(monitor, &record, now, outcome, deadline, Some(None))
-                    .await?;
-            }
-            Ping::Exit(status) => {
-                let outcome = failed(format!("the job exited with status {status}"));
-                self.record_check(monitor, &record, now, outcome, deadline, Some(None))
-                    .await?;
-            }
-        }
-        // The schedule wakes for the deadline the ping set (a `/start` may bring it closer).
-        if let Some(stored) = self.store.monitor(&monitor.id).await? {
-            self.prober
-                .schedule
-                .set_due(&monitor.id, stored.next_check_at);
-        }
-        Ok(true)
+            Ping::Success | Ping::Exit(0) => CheckOutcome::up(None, 0),
+            Ping::Fail => failed("the job reported a failure".to_owned()),
+            Ping::Exit(status) => failed(format!("the job exited with status {status}")),
+        };
+        Some(self.fold_check(monitor, record, now, outcome, deadline, Some(None)))
     }
 
     /// A heartbeat came due without its ping: the job is late, or a started run overran.

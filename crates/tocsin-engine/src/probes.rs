@@ -66,8 +66,10 @@ pub(crate) struct Prober {
     pub(crate) slots: tokio::sync::Semaphore,
     pub(crate) lag: ScheduleLag,
     pub(crate) probers: tocsin_probe::Probers,
-    /// Heartbeat pings and silence checks of one monitor must not interleave.
+    /// Heartbeat pings and silence checks of one monitor must not interleave; whoever holds it
+    /// commits the pings queued in `pings`.
     pub(crate) heartbeats: tokio::sync::Mutex<()>,
+    pub(crate) pings: crate::heartbeat::PingInbox,
     /// Heartbeat ping keys → monitor ids.
     pub(crate) ping_keys: HashMap<String, String>,
 }
@@ -82,6 +84,7 @@ impl Prober {
             lag: ScheduleLag::default(),
             probers: tocsin_probe::Probers::new(),
             heartbeats: tokio::sync::Mutex::new(()),
+            pings: crate::heartbeat::PingInbox::default(),
             ping_keys: crate::heartbeat::ping_keys(config),
         }
     }
@@ -220,6 +223,22 @@ impl Engine {
         next_check_at: Timestamp,
         run_started_at: Option<Option<Timestamp>>,
     ) -> Result<(), EngineError> {
+        let (check, transition) =
+            self.fold_check(monitor, record, at, outcome, next_check_at, run_started_at);
+        self.commit_check(monitor, check, transition).await
+    }
+
+    /// The check a result makes of the monitor's state, and the change of status it causes (none
+    /// while a maintenance window holds the monitor).
+    pub(crate) fn fold_check(
+        &self,
+        monitor: &Monitor,
+        record: &MonitorRecord,
+        at: Timestamp,
+        outcome: CheckOutcome,
+        next_check_at: Timestamp,
+        run_started_at: Option<Option<Timestamp>>,
+    ) -> (CheckCommit, Option<Transition>) {
         let (state, transition) = observe(&record.state, &outcome, monitor.confirm, at);
         let transition = self.gate_for_maintenance(monitor, &record.state, &state, at, transition);
         let check = CheckCommit {
@@ -230,7 +249,7 @@ impl Engine {
             next_check_at,
             run_started_at,
         };
-        self.commit_check(monitor, check, transition).await
+        (check, transition)
     }
 
     /// Commits a check with whatever incident change its transition causes, in one transaction.
@@ -240,28 +259,7 @@ impl Engine {
         check: CheckCommit,
         transition: Option<Transition>,
     ) -> Result<(), EngineError> {
-        let signal = transition.map(|transition| monitor_signal(monitor, transition));
-        let mut work = match &signal {
-            Some(signal) => Work::new(
-                Item {
-                    lookup: Lookup::Key {
-                        dedup_key: signal.dedup_key.clone(),
-                        group: None,
-                    },
-                    delivery: None,
-                },
-                Some(Input::Signal(signal.clone())),
-            ),
-            None => Work::new(
-                Item {
-                    lookup: Lookup::Nothing,
-                    delivery: None,
-                },
-                None,
-            ),
-        };
-        work.signal = signal;
-        work.check = Some(check.clone());
+        let work = check_work(monitor, check.clone(), transition);
         match self.decide_one(work).await? {
             ItemOutcome::Done(Some(incident)) => {
                 tracing::info!(monitor = %monitor.id, incident = %incident.id, state = incident.state.as_str(), "monitor changed an incident");
@@ -269,20 +267,44 @@ impl Engine {
             ItemOutcome::Refused(refusal) => {
                 // The check itself must still be recorded, or the monitor would stay claimed.
                 tracing::error!(monitor = %monitor.id, %refusal, "monitor signal refused");
-                let mut work = Work::new(
-                    Item {
-                        lookup: Lookup::Nothing,
-                        delivery: None,
-                    },
-                    None,
-                );
-                work.check = Some(check);
-                self.decide_one(work).await?;
+                self.decide_one(check_work(monitor, check, None)).await?;
             }
             _ => {}
         }
         Ok(())
     }
+}
+
+/// The work that commits a check, with the signal its change of status sends (if any) deciding
+/// on the monitor's incident in the same transaction.
+pub(crate) fn check_work(
+    monitor: &Monitor,
+    check: CheckCommit,
+    transition: Option<Transition>,
+) -> Work {
+    let signal = transition.map(|transition| monitor_signal(monitor, transition));
+    let mut work = match &signal {
+        Some(signal) => Work::new(
+            Item {
+                lookup: Lookup::Key {
+                    dedup_key: signal.dedup_key.clone(),
+                    group: None,
+                },
+                delivery: None,
+            },
+            Some(Input::Signal(signal.clone())),
+        ),
+        None => Work::new(
+            Item {
+                lookup: Lookup::Nothing,
+                delivery: None,
+            },
+            None,
+        ),
+    };
+    work.signal = signal;
+    work.check = Some(check);
+    work
 }
 
 /// The signal a monitor's change of status sends.

@@ -635,6 +635,64 @@ async fn a_silent_heartbeat_opens_an_incident_and_a_ping_resolves_it() {
     assert_eq!(ping("/bogus").await.status().as_u16(), 400);
 }
 
+/// Sends `count` pings to one heartbeat URL at once and returns their HTTP statuses.
+async fn ping_burst(app: &TestApp, suffix: &str, count: usize) -> Vec<u16> {
+    let url = app.url(&format!("/ping/backup-key-0123456789abcdef{suffix}"));
+    let pings: Vec<_> = (0..count)
+        .map(|_| {
+            let (http, url) = (app.http.clone(), url.clone());
+            tokio::spawn(async move { http.get(url).send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for ping in pings {
+        statuses.push(ping.await.unwrap());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn a_burst_of_pings_to_one_key_is_answered_and_opens_and_resolves_one_incident() {
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    let app = TestApp::start(&(config(&target, &sink) + HEARTBEAT)).await;
+    assert_eq!(
+        ping_burst(&app, "", 48).await,
+        vec![200; 48],
+        "every ping answered"
+    );
+    assert!(
+        app.incidents("open").await.is_empty(),
+        "pings of a live job"
+    );
+
+    assert_eq!(ping_burst(&app, "/fail", 48).await, vec![200; 48]);
+    let open = app.incidents("open").await;
+    assert_eq!(
+        open.len(),
+        1,
+        "48 failure pings: one incident, not 48: {open:#?}"
+    );
+    let id = open[0]["id"].as_str().unwrap().to_owned();
+
+    assert_eq!(ping_burst(&app, "", 48).await, vec![200; 48]);
+    assert!(
+        app.incidents("open").await.is_empty(),
+        "a burst of successes resolves it"
+    );
+    let all = app.incidents("resolved").await;
+    assert_eq!(all.len(), 1, "the same incident, resolved: {all:#?}");
+    assert_eq!(all[0]["id"], id.as_str());
+    // Still silent-checked from the last ping on: 6 s of silence (every 3 s + grace 2 s) is down.
+    app.advance(Duration::from_secs(6), Duration::from_secs(1))
+        .await;
+    assert_eq!(
+        app.incidents("open").await.len(),
+        1,
+        "silence after the burst is noticed"
+    );
+}
+
 #[tokio::test]
 async fn a_new_heartbeat_waits_every_plus_grace_for_its_first_ping() {
     let target = Target::start(200).await;
