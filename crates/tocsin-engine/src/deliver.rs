@@ -1,5 +1,5 @@
-//! Delivers the outbox: claims due deliveries, sends each through its channel, and records every
-//! attempt. Failures retry with backoff and jitter; the delivery id is the idempotency key the
+//! Delivers the outbox: takes the deliveries a commit handed over and claims the other due ones,
+//! sends each through its channel, and records every attempt. Failures retry with backoff and jitter; the delivery id is the idempotency key the
 //! receiver sees, so a resend after a crash can be recognised.
 
 use std::collections::HashMap;
@@ -31,9 +31,38 @@ pub(crate) struct Deliveries {
     /// Wakes the delivery worker when a commit created deliveries. `notify_one` keeps a permit,
     /// so a commit landing mid-round is not missed until the next poll.
     pub(crate) wake: tokio::sync::Notify,
+    /// Deliveries a commit handed over (already leased to this process), for the next round.
+    handed: std::sync::Mutex<Vec<PendingDelivery>>,
+}
+
+/// When a lease taken now ends.
+pub(crate) fn lease_until(now: jiff::Timestamp) -> jiff::Timestamp {
+    now.saturating_add(SignedDuration::try_from(LEASE).unwrap_or_default())
+        .unwrap_or(now)
 }
 
 impl Deliveries {
+    /// Queues deliveries a commit handed over and wakes the worker.
+    pub(crate) fn hand(&self, deliveries: Vec<PendingDelivery>) {
+        if deliveries.is_empty() {
+            return;
+        }
+        self.handed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(deliveries);
+        self.wake.notify_one();
+    }
+
+    fn take_handed(&self) -> Vec<PendingDelivery> {
+        std::mem::take(
+            &mut *self
+                .handed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
     /// Pages in flight per (contact, method), changed by `delta`; returns the count before.
     fn pages_in_flight(&self, key: &(String, String), delta: isize) -> usize {
         let mut counts = self
@@ -98,9 +127,9 @@ impl Engine {
     }
 
     pub(crate) async fn delivery_round(&self) -> Result<usize, EngineError> {
-        let claimed = self.claim_due_deliveries().await?;
-        let count = claimed.len();
-        let mut sends = stream::iter(claimed)
+        let due = self.due_deliveries().await?;
+        let count = due.len();
+        let mut sends = stream::iter(due)
             .map(|delivery| self.deliver(delivery))
             .buffer_unordered(CONCURRENCY);
         while let Some(result) = sends.next().await {
@@ -109,15 +138,27 @@ impl Engine {
         Ok(count)
     }
 
-    pub(crate) async fn claim_due_deliveries(&self) -> Result<Vec<PendingDelivery>, EngineError> {
+    /// The deliveries to send now: those commits handed over (already leased to this process),
+    /// then the due ones claimed from the store. Handed-over ones are returned even when the
+    /// claim fails.
+    pub(crate) async fn due_deliveries(&self) -> Result<Vec<PendingDelivery>, EngineError> {
+        let mut due = self.deliveries.take_handed();
         let now = self.now();
-        let lease_until = now
-            .saturating_add(SignedDuration::try_from(LEASE).unwrap_or_default())
-            .unwrap_or(now);
-        Ok(self
+        match self
             .store
-            .claim_due_deliveries(now, lease_until, BATCH)
-            .await?)
+            .claim_due_deliveries(now, lease_until(now), BATCH)
+            .await
+        {
+            Ok(claimed) => {
+                due.extend(claimed);
+                Ok(due)
+            }
+            Err(error) if !due.is_empty() => {
+                tracing::error!(%error, "claiming due deliveries failed; sending the ones handed over");
+                Ok(due)
+            }
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The throttle for pages by `method`: GoAlert's limits per contact (SMS 5, e-mail 10 per 15

@@ -182,7 +182,7 @@ async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
     let mut in_flight = JoinSet::new();
     while pause(Some(&engine.deliveries.wake), &mut stopped).await {
         while in_flight.try_join_next().is_some() {}
-        match engine.claim_due_deliveries().await {
+        match engine.due_deliveries().await {
             Ok(claimed) => {
                 for delivery in claimed {
                     let engine = engine.clone();

@@ -70,13 +70,20 @@ impl Engine {
                 changes: work.changes,
             })
         };
-        let outcomes = self.store.transact(items, &mut decider).await?;
+        // The deliveries these decisions create go straight to the delivery worker, leased to
+        // this process: the first send of a new page waits for no claim of its own.
+        let hand_over_until = Some(crate::deliver::lease_until(self.now()));
+        let transacted = self
+            .store
+            .transact(items, hand_over_until, &mut decider)
+            .await?;
+        self.deliveries.hand(transacted.handed);
         if creates_work {
             self.bump_generation();
             self.deliveries.wake.notify_one();
             self.timers.wake.notify_one();
         }
-        Ok(outcomes)
+        Ok(transacted.outcomes)
     }
 
     /// Decides one item on its own.

@@ -189,7 +189,7 @@ impl IncidentStore for SqliteStore {
 
     async fn commit(&self, commit: Commit) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        write_commit(&mut tx, commit).await?;
+        write_commit(&mut tx, commit, &mut None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -197,13 +197,19 @@ impl IncidentStore for SqliteStore {
     async fn transact(
         &self,
         items: Vec<Item>,
+        hand_over_until: Option<Timestamp>,
         decider: &mut Decider<'_>,
-    ) -> Result<Vec<ItemOutcome>> {
+    ) -> Result<Transacted> {
         // IMMEDIATE: the situations are read under the write lock, so a second process on the
         // same file (or a second store) waits for this decision instead of deciding on what it
         // read before this one committed.
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut outcomes = Vec::with_capacity(items.len());
+        let mut hand_over = hand_over_until.map(|until| HandOver {
+            owner: &self.lease_owner,
+            until,
+            handed: Vec::new(),
+        });
         for (index, item) in items.into_iter().enumerate() {
             if let Some((source, id)) = &item.delivery {
                 let inserted = sqlx::query(
@@ -230,7 +236,7 @@ impl IncidentStore for SqliteStore {
                             .await?;
                     }
                     let incident = commit.decision.incident.clone().or(situation.incident);
-                    write_commit(&mut tx, commit).await?;
+                    write_commit(&mut tx, commit, &mut hand_over).await?;
                     outcomes.push(ItemOutcome::Done(incident.map(Box::new)));
                 }
                 Err(refusal) => {
@@ -250,7 +256,12 @@ impl IncidentStore for SqliteStore {
             }
         }
         tx.commit().await?;
-        Ok(outcomes)
+        Ok(Transacted {
+            outcomes,
+            handed: hand_over
+                .map(|hand_over| hand_over.handed)
+                .unwrap_or_default(),
+        })
     }
 
     async fn changes(&self, kind: Option<ChangeKind>, limit: u32) -> Result<Vec<ChangeRecord>> {
@@ -1160,18 +1171,33 @@ impl FollowUpStore for SqliteStore {
     }
 }
 
-/// Writes one commit inside a transaction.
+/// Deliveries written leased to `owner` until `until`, collected to be handed to the sender.
+struct HandOver<'o> {
+    owner: &'o str,
+    until: Timestamp,
+    handed: Vec<PendingDelivery>,
+}
+
 /// Applies one commit's writes (see `tocsin_store::plan`) inside the caller's transaction.
-async fn write_commit(tx: &mut Transaction<'_, Sqlite>, commit: Commit) -> Result<()> {
+async fn write_commit(
+    tx: &mut Transaction<'_, Sqlite>,
+    commit: Commit,
+    hand_over: &mut Option<HandOver<'_>>,
+) -> Result<()> {
     let Plan { now, writes } = plan(commit)?;
     for write in writes {
-        apply(tx, write, now).await?;
+        apply(tx, write, now, hand_over).await?;
     }
     Ok(())
 }
 
 /// How one planned write becomes SQL.
-async fn apply(tx: &mut Transaction<'_, Sqlite>, write: Write, now: Timestamp) -> Result<()> {
+async fn apply(
+    tx: &mut Transaction<'_, Sqlite>,
+    write: Write,
+    now: Timestamp,
+    hand_over: &mut Option<HandOver<'_>>,
+) -> Result<()> {
     match write {
         Write::ConsumeToken { nonce } => {
             let inserted = sqlx::query(
@@ -1190,10 +1216,14 @@ async fn apply(tx: &mut Transaction<'_, Sqlite>, write: Write, now: Timestamp) -
         Write::Alert(alert) => rows::upsert_alert(tx, &alert).await?,
         Write::Event(event) => rows::insert_event(tx, &event).await?,
         Write::Delivery(delivery) => {
-            sqlx::query(
+            let (claimed_until, claimed_by) = match hand_over {
+                Some(hand_over) => (Some(ms(hand_over.until)), Some(hand_over.owner)),
+                None => (None, None),
+            };
+            let inserted = sqlx::query(
                 "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
-                   created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?) \
-                 ON CONFLICT DO NOTHING",
+                   created_at, idempotency_key, claimed_until, claimed_by) \
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             )
             .bind(&delivery.id)
             .bind(&delivery.incident_id)
@@ -1203,8 +1233,23 @@ async fn apply(tx: &mut Transaction<'_, Sqlite>, write: Write, now: Timestamp) -
             .bind(ms(now))
             .bind(ms(now))
             .bind(&delivery.idempotency_key)
+            .bind(claimed_until)
+            .bind(claimed_by)
             .execute(&mut **tx)
             .await?;
+            // A page already queued under its key was not written, so it is not handed either.
+            if let Some(hand_over) = hand_over
+                && inserted.rows_affected() == 1
+            {
+                hand_over.handed.push(PendingDelivery {
+                    notice: serde_json::from_str(&delivery.notice)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    id: delivery.id,
+                    channel: delivery.channel,
+                    recipient: delivery.recipient,
+                    attempts: 0,
+                });
+            }
         }
         Write::Timer {
             kind,

@@ -72,6 +72,16 @@ pub enum ItemOutcome {
     Duplicate,
 }
 
+/// What one `transact` committed: an outcome per item, in order, and the deliveries its
+/// decisions created that were handed over (see [`IncidentStore::transact`]).
+#[derive(Debug, Clone, Default)]
+pub struct Transacted {
+    pub outcomes: Vec<ItemOutcome>,
+    /// Written already leased to this store's owner, so whoever delivers sends them without
+    /// claiming them first; if that process dies, the lease ends and any owner claims them.
+    pub handed: Vec<PendingDelivery>,
+}
+
 /// Decides one item of a batch: its index and its situation in, the commit out.
 pub type Decider<'a> = dyn FnMut(usize, &tocsin_core::decide::Situation) -> Result<Commit, tocsin_core::decide::Refusal>
     + Send

@@ -8,7 +8,7 @@ use tocsin_core::decide::{Ctx, Input, Policy, SeverityRule, decide};
 use tocsin_core::escalation::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
 use tocsin_core::signal::{Signal, SignalStatus};
 
-use crate::{Commit, Item, ItemOutcome, Lookup, Store};
+use crate::{Commit, Item, ItemOutcome, Lookup, Store, Transacted};
 
 /// A fixed instant: stories move time by hand.
 pub fn t(seconds: i64) -> Timestamp {
@@ -91,6 +91,31 @@ pub async fn ingest_as(
     now: Timestamp,
     delivery: Option<(&str, &str)>,
 ) -> ItemOutcome {
+    let mut transacted = transact_one(store, signal, now, delivery, None).await;
+    assert!(
+        transacted.handed.is_empty(),
+        "nothing handed over unless asked"
+    );
+    transacted.outcomes.pop().expect("one outcome per item")
+}
+
+/// [`ingest`] asking for the deliveries it creates to be handed over, leased until `until`.
+pub async fn ingest_handing_over(
+    store: &dyn Store,
+    signal: Signal,
+    now: Timestamp,
+    until: Timestamp,
+) -> Transacted {
+    transact_one(store, signal, now, None, Some(until)).await
+}
+
+async fn transact_one(
+    store: &dyn Store,
+    signal: Signal,
+    now: Timestamp,
+    delivery: Option<(&str, &str)>,
+    hand_over_until: Option<Timestamp>,
+) -> Transacted {
     let policy = policy();
     let item = Item {
         lookup: Lookup::Key {
@@ -115,11 +140,10 @@ pub async fn ingest_as(
             ..Commit::default()
         })
     };
-    let mut outcomes = store
-        .transact(vec![item], &mut decider)
+    store
+        .transact(vec![item], hand_over_until, &mut decider)
         .await
-        .expect("the commit reaches the database");
-    outcomes.pop().expect("one outcome per item")
+        .expect("the commit reaches the database")
 }
 
 /// The incident an outcome committed.

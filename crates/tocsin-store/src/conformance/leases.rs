@@ -2,7 +2,7 @@
 //! owner may claim it again; releasing at start-up frees only the releasing owner's leases.
 
 use super::Backend;
-use super::fixtures::{firing, ingest, t};
+use super::fixtures::{firing, ingest, ingest_handing_over, t};
 
 /// Timers and deliveries alike (one lease rule): claimed by `a`, invisible to `b` until `a`'s
 /// lease ends, then claimed by `b`.
@@ -97,4 +97,46 @@ pub async fn release_frees_only_the_owners_leases(backend: &dyn Backend) {
         3,
         "b's own release makes its work due again at once"
     );
+}
+
+/// The deliveries a decision creates can be handed to the sender at commit: written leased to
+/// the committing owner, so no claim finds them while the lease holds; when it ends (the sender
+/// died), any owner claims exactly them.
+pub async fn deliveries_handed_over_at_commit_are_leased_to_the_committer(backend: &dyn Backend) {
+    let a = backend.open("a").await;
+    let b = backend.open("b").await;
+    let transacted = ingest_handing_over(&*a, firing("handed", t(0)), t(0), t(60)).await;
+    let mut handed: Vec<String> = transacted
+        .handed
+        .iter()
+        .map(|delivery| delivery.id.clone())
+        .collect();
+    assert_eq!(handed.len(), 3, "the channel and two pages, handed over");
+    assert!(
+        transacted
+            .handed
+            .iter()
+            .all(|delivery| delivery.attempts == 0),
+        "never attempted yet"
+    );
+    for (store, owner) in [(&a, "a"), (&b, "b")] {
+        assert!(
+            store
+                .claim_due_deliveries(t(30), t(90), 100)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "within the lease {owner} claims none of them"
+        );
+    }
+    let mut reclaimed: Vec<String> = b
+        .claim_due_deliveries(t(60), t(120), 100)
+        .await
+        .expect("claim")
+        .into_iter()
+        .map(|delivery| delivery.id)
+        .collect();
+    handed.sort();
+    reclaimed.sort();
+    assert_eq!(reclaimed, handed, "after the lease, exactly those are due");
 }

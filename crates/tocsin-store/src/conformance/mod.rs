@@ -20,6 +20,7 @@ pub use incidents::{
 };
 pub use leases::{
     a_lease_holds_until_it_expires_then_another_owner_reclaims,
+    deliveries_handed_over_at_commit_are_leased_to_the_committer,
     release_frees_only_the_owners_leases,
 };
 pub use records::{
@@ -49,6 +50,7 @@ macro_rules! conformance_suite {
             two_stores_deciding_one_key_at_once_open_one_incident,
             a_lease_holds_until_it_expires_then_another_owner_reclaims,
             release_frees_only_the_owners_leases,
+            deliveries_handed_over_at_commit_are_leased_to_the_committer,
             a_page_is_queued_once_per_key,
             a_delivery_outcome_is_recorded_once,
             a_sender_delivery_id_is_decided_once,

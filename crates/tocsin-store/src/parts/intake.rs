@@ -23,11 +23,16 @@ pub trait IncidentStore: Send + Sync {
     /// Decides a batch in ONE transaction: for each item, reads its situation (seeing the
     /// items before it), asks `decider`, and writes the commit. The group commit behind
     /// durable, fast ingest; also the way every decision avoids reading stale state.
+    ///
+    /// With `hand_over_until`, the deliveries the decisions create are written leased to this
+    /// store's owner until then and returned in [`Transacted::handed`]: the first send of a new
+    /// page needs no claim of its own. Without it they are written unleased, for any claim.
     async fn transact(
         &self,
         items: Vec<Item>,
+        hand_over_until: Option<Timestamp>,
         decider: &mut Decider<'_>,
-    ) -> Result<Vec<ItemOutcome>>;
+    ) -> Result<Transacted>;
 
     /// Recent changes of a kind (newest first), e.g. the last deploys.
     async fn changes(
