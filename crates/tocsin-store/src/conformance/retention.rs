@@ -153,6 +153,19 @@ pub async fn old_checks_are_rolled_up_then_pruned(backend: &dyn Backend) {
     // Counts over a window reaching before the pruned results still see all of them.
     let counts = store.check_counts("web", t(-HOUR)).await.expect("counts");
     assert_eq!((counts.total, counts.ok), (10, 9));
+    // The latency chart (15-minute slices) still answers, from the five-minute aggregates.
+    let slices = store
+        .latency_buckets("web", t(-HOUR), Duration::from_secs(15 * MINUTE as u64))
+        .await
+        .expect("latency");
+    assert_eq!(
+        slices.iter().map(|s| s.checks).sum::<u64>(),
+        10,
+        "{slices:?}"
+    );
+    assert_eq!(slices.iter().map(|s| s.failures).sum::<u64>(), 1);
+    assert_eq!(slices.iter().map(|s| s.max_latency_ms).max(), Some(40));
+    assert!(slices.iter().all(|s| s.start >= t(-HOUR)));
 
     // Each kind of aggregate goes at its own age: five-minute ones after a week, hourly ones
     // after 90 days, daily ones after 400.
