@@ -67,7 +67,7 @@ fn server_and_org() {
             grouping_window: 5 * MINUTE,
             integration_rate_limit: 2000,
             probe_concurrency_per_host: 8,
-            keep_raw_checks: 7 * DAY,
+            keep_raw_checks: DAY,
         }
     );
 }

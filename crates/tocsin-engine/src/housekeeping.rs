@@ -1,4 +1,4 @@
-//! The due job that rolls raw check results up into per-minute, per-hour and per-day
+//! The due job that rolls raw check results up into five-minute, per-hour and per-day
 //! aggregates and prunes what is past its retention, once a minute.
 
 use std::time::Duration;
@@ -12,10 +12,6 @@ use crate::{Engine, EngineError};
 
 /// How often the roll-up and pruning run.
 pub(crate) const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
-/// Per-minute aggregates are kept this long.
-pub const KEEP_MINUTE_ROLLUPS: Duration = Duration::from_secs(30 * 86_400);
-/// Per-hour and per-day aggregates and closed outages are kept this long.
-pub const KEEP_ROLLUPS: Duration = Duration::from_secs(400 * 86_400);
 
 /// The housekeeping round's part: when it is next due.
 #[derive(Debug, Default)]
@@ -32,13 +28,13 @@ impl Engine {
             .map(|m| m.timeout)
             .max()
             .unwrap_or_default();
-        Retention {
-            keep_raw_checks: self.config.engine.keep_raw_checks,
-            keep_minute_rollups: KEEP_MINUTE_ROLLUPS,
-            keep_rollups: KEEP_ROLLUPS,
+        // Raw results as configured; the aggregates and outages as `Retention::standard` says
+        // (five-minute 7 days, hourly 90 days, daily and outages 400 days).
+        Retention::standard(
+            self.config.engine.keep_raw_checks,
             // A result is written at most a flush after its check ends.
-            settle: longest + crate::batch::FLUSH_EVERY + Duration::from_secs(60),
-        }
+            longest + crate::batch::FLUSH_EVERY + Duration::from_secs(60),
+        )
     }
 
     /// Rolls up and prunes when due (at start, then every minute). Returns whether it ran.

@@ -62,7 +62,6 @@ pub use ack::{AckClaims, TokenError};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use comms::DraftEdit;
 pub use error::EngineError;
-pub use housekeeping::{KEEP_MINUTE_ROLLUPS, KEEP_ROLLUPS};
 pub use inbound::{Accepted, Delivery};
 pub use intake::INTAKE_LIMIT;
 pub use lag::{LAG_BUCKETS_MS, LagSnapshot};

@@ -3,11 +3,11 @@
 //! and pruned the way the housekeeping job does, and the file measured at chosen days.
 //!
 //! ```text
-//! cargo run --release -p tocsin-store --example growth -- --monitors 1000 --days 8
+//! cargo run --release -p tocsin-store-sqlite --example growth -- --monitors 1000 --days 8
 //! ```
 //!
 //! Options: `--monitors M` (1000) · `--days D` (8) · `--interval S` (30, seconds) ·
-//! `--keep-raw H` (168, hours; `[engine] keep_raw_checks`) · `--samples 1,7,8,30,31,90` ·
+//! `--keep-raw H` (24, hours; `[engine] keep_raw_checks`, default `"1d"`) · `--samples 1,7,8,30,31,90` ·
 //! `--housekeeping S` (60, seconds of simulated time between roll-ups) · `--flush S` (1, seconds
 //! of simulated time between batch writes, each at most 500 results a transaction) · `--dir PATH` (a fresh
 //! folder under the temp dir; deleted at the end unless given) · `--project N` (10000: monitors
@@ -37,9 +37,6 @@ use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 const BATCH_LIMIT: usize = 500;
 /// Failed checks in a row before a monitor is down (the default `confirm`).
 const CONFIRM: u32 = 3;
-/// The engine's retention besides raw results (`tocsin_engine::housekeeping`).
-const KEEP_MINUTE_ROLLUPS_DAYS: u64 = 30;
-const KEEP_ROLLUPS_DAYS: u64 = 400;
 /// How long after a minute ends it is rolled up: the engine's for a 10 s timeout.
 const SETTLE: Duration = Duration::from_secs(10 + 1 + 60);
 const DAY_S: i64 = 86_400;
@@ -62,7 +59,7 @@ fn parse_args() -> Result<Options, String> {
         monitors: 1000,
         days: 8,
         interval: 30,
-        keep_raw_hours: 168,
+        keep_raw_hours: 24,
         samples: vec![1, 7, 8, 30, 31, 90],
         housekeeping: 60,
         flush: 1,
@@ -183,16 +180,16 @@ async fn measure(path: &Path, day: i64) -> Result<Sample, Box<dyn std::error::Er
     for (name, sql) in [
         ("check_results", "SELECT count(*) FROM check_results"),
         (
-            "rollups (minute)",
-            "SELECT count(*) FROM check_rollups WHERE span = 'minute'",
+            "rollups (5 min)",
+            "SELECT count(*) FROM check_rollups WHERE span = 5",
         ),
         (
             "rollups (hour)",
-            "SELECT count(*) FROM check_rollups WHERE span = 'hour'",
+            "SELECT count(*) FROM check_rollups WHERE span = 60",
         ),
         (
             "rollups (day)",
-            "SELECT count(*) FROM check_rollups WHERE span = 'day'",
+            "SELECT count(*) FROM check_rollups WHERE span = 1440",
         ),
         ("outages", "SELECT count(*) FROM outages"),
     ] {
@@ -281,12 +278,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let due: Vec<(String, Timestamp)> = ids.iter().map(|id| (id.clone(), start)).collect();
     store.sync_monitors(&due).await?;
-    let retention = Retention {
-        keep_raw_checks: Duration::from_secs(options.keep_raw_hours * 3600),
-        keep_minute_rollups: Duration::from_secs(KEEP_MINUTE_ROLLUPS_DAYS * 86_400),
-        keep_rollups: Duration::from_secs(KEEP_ROLLUPS_DAYS * 86_400),
-        settle: SETTLE,
-    };
+    // The engine's retention (`tocsin_engine::housekeeping` uses the same constructor).
+    let retention = Retention::standard(Duration::from_secs(options.keep_raw_hours * 3600), SETTLE);
     let mut states = vec![MonitorState::pending(); options.monitors];
     let mut samples = Vec::new();
     let mut batch: Vec<CheckCommit> = Vec::with_capacity(BATCH_LIMIT);
@@ -385,7 +378,7 @@ fn report(options: &Options, samples: &[Sample], written: u64, seconds: f64) {
         options.housekeeping
     );
     println!(
-        "| day | check_results | minute rollups | hour rollups | day rollups | outages | file (MB) | free pages (MB) | bytes/monitor |"
+        "| day | check_results | 5-min rollups | hour rollups | day rollups | outages | file (MB) | free pages (MB) | bytes/monitor |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for s in samples {
@@ -394,7 +387,7 @@ fn report(options: &Options, samples: &[Sample], written: u64, seconds: f64) {
             "| {} | {} | {} | {} | {} | {} | {} | {} | {:.0} |",
             s.day,
             s.rows["check_results"],
-            s.rows["rollups (minute)"],
+            s.rows["rollups (5 min)"],
             s.rows["rollups (hour)"],
             s.rows["rollups (day)"],
             s.rows["outages"],
@@ -417,7 +410,7 @@ fn report(options: &Options, samples: &[Sample], written: u64, seconds: f64) {
     };
     let raw_row = per_row("check_results", last.rows["check_results"]);
     let rollup_rows =
-        last.rows["rollups (minute)"] + last.rows["rollups (hour)"] + last.rows["rollups (day)"];
+        last.rows["rollups (5 min)"] + last.rows["rollups (hour)"] + last.rows["rollups (day)"];
     let rollup_row = per_row("check_rollups", rollup_rows);
     let outage_row = per_row("outages", last.rows["outages"]);
     println!(
@@ -429,10 +422,11 @@ fn report(options: &Options, samples: &[Sample], written: u64, seconds: f64) {
     let n = options.project as f64;
     let per_day = 86_400.0 / options.interval as f64;
     let days = 90.0_f64;
-    let minute = n * 1440.0 * days.min(KEEP_MINUTE_ROLLUPS_DAYS as f64);
-    let hour = n * 24.0 * days;
-    let day = n * days;
-    let aggregates = (minute + hour + day) * rollup_row;
+    let kept = |keep: Duration| days.min(keep.as_secs_f64() / 86_400.0);
+    let five = n * 288.0 * kept(Retention::FIVE_MINUTE_ROLLUPS);
+    let hour = n * 24.0 * kept(Retention::HOUR_ROLLUPS);
+    let day = n * kept(Retention::DAY_ROLLUPS);
+    let aggregates = (five + hour + day) * rollup_row;
     println!(
         "\nProjected for {} monitors every {}s after 90 days (row counts × the measured bytes per row; an extrapolation):\n",
         options.project, options.interval
@@ -441,14 +435,14 @@ fn report(options: &Options, samples: &[Sample], written: u64, seconds: f64) {
         "| keep_raw_checks | raw rows | raw (GB) | aggregate rows | aggregates (GB) | total (GB) |"
     );
     println!("|---|---:|---:|---:|---:|---:|");
-    for hours in [168.0_f64, 24.0] {
+    for hours in [24.0_f64, 168.0] {
         let raw = n * per_day * hours / 24.0;
         println!(
             "| {}h | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} |",
             hours,
             raw,
             raw * raw_row / 1e9,
-            minute + hour + day,
+            five + hour + day,
             aggregates / 1e9,
             (raw * raw_row + aggregates) / 1e9
         );

@@ -5,7 +5,10 @@ mod actions;
 mod drill;
 #[cfg(test)]
 mod full_disk_tests;
+mod history;
 mod lease;
+#[cfg(test)]
+mod migration_tests;
 mod ops;
 mod postmortem;
 mod review;
@@ -661,44 +664,21 @@ impl MonitorStore for SqliteStore {
     }
 
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
-        sqlx::query("SELECT * FROM check_results WHERE monitor_id = ? ORDER BY seq DESC LIMIT ?")
-            .bind(monitor_id)
-            .bind(i64::from(limit))
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(rows::check)
-            .collect()
+        sqlx::query(
+            "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?) \
+             ORDER BY at DESC, n DESC LIMIT ?",
+        )
+        .bind(monitor_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::check)
+        .collect()
     }
 
     async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {
-        // Whole hours already rolled up come from the hourly aggregates (raw results are pruned
-        // after `keep_raw_checks`); the rest from the raw results. A window reaching past the
-        // raw results starts at its first whole hour.
-        let row = sqlx::query(
-            "WITH edge AS (SELECT coalesce((SELECT CAST(value AS INTEGER) FROM settings \
-               WHERE name = 'rollup_watermark_ms'), 0) / 3600000 * 3600000 AS at) \
-             SELECT \
-               (SELECT coalesce(sum(checks), 0) FROM check_rollups WHERE monitor_id = ?1 AND span = 'hour' \
-                  AND start >= ?2 AND start < (SELECT at FROM edge)) \
-               + (SELECT count(*) FROM check_results WHERE monitor_id = ?1 \
-                  AND at >= max(?2, (SELECT at FROM edge))) AS total, \
-               (SELECT coalesce(sum(checks - failures), 0) FROM check_rollups WHERE monitor_id = ?1 \
-                  AND span = 'hour' AND start >= ?2 AND start < (SELECT at FROM edge)) \
-               + (SELECT coalesce(sum(ok), 0) FROM check_results WHERE monitor_id = ?1 \
-                  AND at >= max(?2, (SELECT at FROM edge))) AS ok",
-        )
-        .bind(monitor_id)
-        .bind(ms(since))
-        .fetch_one(&self.reader)
-        .await?;
-        let count = |name: &str| -> Result<u64> {
-            Ok(u64::try_from(row.try_get::<i64, _>(name)?).unwrap_or(0))
-        };
-        Ok(CheckCounts {
-            total: count("total")?,
-            ok: count("ok")?,
-        })
+        self.check_counts_sql(monitor_id, since).await
     }
 
     async fn latency_buckets(
@@ -707,38 +687,7 @@ impl MonitorStore for SqliteStore {
         since: Timestamp,
         bucket: Duration,
     ) -> Result<Vec<LatencyBucket>> {
-        let width = i64::try_from(bucket.as_millis()).unwrap_or(i64::MAX).max(1);
-        // Grouped in SQL so a day of 10-second checks is a few dozen rows, not thousands.
-        let rows = sqlx::query(
-            "SELECT (at - ?1) / ?2 AS slice, count(*) AS checks, sum(1 - ok) AS failures, \
-               avg(latency_ms) AS avg_ms, max(latency_ms) AS max_ms \
-             FROM check_results WHERE monitor_id = ?3 AND at >= ?1 GROUP BY slice ORDER BY slice",
-        )
-        .bind(ms(since))
-        .bind(width)
-        .bind(monitor_id)
-        .fetch_all(&self.reader)
-        .await?;
-        let whole = |value: i64| u64::try_from(value).unwrap_or(0);
-        rows.iter()
-            .map(|row| {
-                let slice: i64 = row.try_get("slice")?;
-                let avg: f64 = row.try_get("avg_ms")?;
-                Ok(LatencyBucket {
-                    start: ts(ms(since).saturating_add(slice.saturating_mul(width)))?,
-                    checks: whole(row.try_get("checks")?),
-                    failures: whole(row.try_get("failures")?),
-                    // Latencies are whole milliseconds; the average needs no finer grain.
-                    #[allow(
-                        clippy::cast_possible_truncation,
-                        clippy::cast_sign_loss,
-                        reason = "a non-negative average of u64 milliseconds, rounded"
-                    )]
-                    avg_latency_ms: avg.max(0.0).round() as u64,
-                    max_latency_ms: whole(row.try_get("max_ms")?),
-                })
-            })
-            .collect()
+        self.latency_buckets_sql(monitor_id, since, bucket).await
     }
 
     async fn daily_checks(

@@ -1,5 +1,9 @@
-//! Batched check results, outage intervals, and the roll-up of raw results into per-minute,
+//! Batched check results, outage intervals, and the roll-up of raw results into five-minute,
 //! per-hour and per-day aggregates, with pruning by age so the database stays bounded.
+//!
+//! Raw results and aggregates are keyed by (monitor key, time) with no other index: the roll-up
+//! and the pruning walk the monitors and seek each one's key range (`CROSS JOIN` keeps SQLite
+//! from choosing to scan the results instead).
 
 use jiff::Timestamp;
 use sqlx::Row;
@@ -11,7 +15,7 @@ use tocsin_store::Result;
 use tocsin_store::{CheckCommit, Housekeeping, Retention, Rollup, RollupSpan};
 
 /// The settings row holding the end of what was rolled up (epoch ms, exclusive).
-const WATERMARK: &str = "rollup_watermark_ms";
+pub(crate) const WATERMARK: &str = "rollup_watermark_ms";
 /// Raw results rolled up per transaction, at most: an hour of them.
 const ROLLUP_STEP_MS: i64 = 3_600_000;
 /// Rows deleted per transaction, so pruning never holds the writer for long.
@@ -30,6 +34,11 @@ fn floor_minute(millis: i64) -> i64 {
 
 fn whole(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
+}
+
+/// How a span is stored: its width in minutes (the `span` column).
+pub(crate) fn span_column(span: RollupSpan) -> i64 {
+    span.width_ms() / 60_000
 }
 
 impl SqliteStore {
@@ -102,10 +111,11 @@ impl SqliteStore {
     ) -> Result<Vec<Rollup>> {
         let rows = sqlx::query(
             "SELECT start, checks, failures, latency_sum, latency_max FROM check_rollups \
-             WHERE monitor_id = ? AND span = ? AND start >= ? AND start < ? ORDER BY start",
+             WHERE monitor = (SELECT key FROM monitors WHERE id = ?) AND span = ? \
+             AND start >= ? AND start < ? ORDER BY start",
         )
         .bind(monitor_id)
-        .bind(span.as_str())
+        .bind(span_column(span))
         .bind(ms(from))
         .bind(ms(to))
         .fetch_all(&self.reader)
@@ -139,38 +149,61 @@ impl SqliteStore {
         let mut watermark = match stored.and_then(|value| value.parse::<i64>().ok()) {
             Some(watermark) => watermark,
             None => {
-                let oldest: Option<i64> = sqlx::query_scalar("SELECT min(at) FROM check_results")
-                    .fetch_one(&self.writer)
-                    .await?;
+                // Nothing was rolled up yet, so nothing was pruned: the first check of any
+                // monitor is the oldest result (read from the small table, not a scan of the
+                // results, which have no index by time).
+                let oldest: Option<i64> =
+                    sqlx::query_scalar("SELECT min(first_check_at) FROM monitors")
+                        .fetch_one(&self.writer)
+                        .await?;
                 oldest.map_or(settled, floor_minute)
             }
         };
         while watermark < settled {
-            let end = settled.min(watermark.saturating_add(ROLLUP_STEP_MS));
+            // The oldest result not rolled up yet (one seek per monitor): a stretch without any
+            // (tocsin was stopped, or nothing is checked) is skipped in one step, not an hour at
+            // a time.
+            let next: Option<i64> = sqlx::query_scalar(
+                "SELECT min((SELECT c.at FROM check_results c WHERE c.monitor = m.key \
+                   AND c.at >= ?1 AND c.at < ?2 ORDER BY c.at LIMIT 1)) FROM monitors m",
+            )
+            .bind(watermark)
+            .bind(settled)
+            .fetch_one(&self.writer)
+            .await?;
+            let start = next.map_or(settled, |at| floor_minute(at).max(watermark));
+            let end = settled.min(start.saturating_add(ROLLUP_STEP_MS));
             let mut tx = self.writer.begin().await?;
-            let raw: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM check_results WHERE at >= ? AND at < ?")
-                    .bind(watermark)
-                    .bind(end)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            // Each monitor's results of [start, end): one seek into its key range.
+            let raw: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM monitors m CROSS JOIN check_results c \
+                 ON c.monitor = m.key AND c.at >= ?1 AND c.at < ?2",
+            )
+            .bind(start)
+            .bind(end)
+            .fetch_one(&mut *tx)
+            .await?;
             done.rolled_up = done.rolled_up.saturating_add(whole(raw));
-            for span in RollupSpan::ALL {
-                sqlx::query(
-                    "INSERT INTO check_rollups (monitor_id, span, start, checks, failures, latency_sum, latency_max) \
-                     SELECT monitor_id, ?1, (at / ?2) * ?2 AS bucket, count(*), sum(1 - ok), sum(latency_ms), max(latency_ms) \
-                     FROM check_results WHERE at >= ?3 AND at < ?4 GROUP BY monitor_id, bucket \
-                     ON CONFLICT (monitor_id, span, start) DO UPDATE SET \
-                       checks = checks + excluded.checks, failures = failures + excluded.failures, \
-                       latency_sum = latency_sum + excluded.latency_sum, \
-                       latency_max = max(latency_max, excluded.latency_max)",
-                )
-                .bind(span.as_str())
-                .bind(span.width_ms())
-                .bind(watermark)
-                .bind(end)
-                .execute(&mut *tx)
-                .await?;
+            if raw > 0 {
+                for span in RollupSpan::ALL {
+                    sqlx::query(
+                        "INSERT INTO check_rollups (monitor, span, start, checks, failures, latency_sum, latency_max) \
+                         SELECT c.monitor, ?1, (c.at / ?2) * ?2 AS bucket, count(*), sum(1 - c.ok), \
+                           sum(c.latency_ms), max(c.latency_ms) \
+                         FROM monitors m CROSS JOIN check_results c ON c.monitor = m.key \
+                         WHERE c.at >= ?3 AND c.at < ?4 GROUP BY c.monitor, bucket \
+                         ON CONFLICT (monitor, span, start) DO UPDATE SET \
+                           checks = checks + excluded.checks, failures = failures + excluded.failures, \
+                           latency_sum = latency_sum + excluded.latency_sum, \
+                           latency_max = max(latency_max, excluded.latency_max)",
+                    )
+                    .bind(span_column(span))
+                    .bind(span.width_ms())
+                    .bind(start)
+                    .bind(end)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             sqlx::query(
                 "INSERT INTO settings (name, value) VALUES (?1, ?2) \
@@ -189,47 +222,49 @@ impl SqliteStore {
             .min(watermark);
         done.pruned_checks = self
             .prune(
-                "DELETE FROM check_results WHERE seq IN (SELECT seq FROM check_results WHERE at < ?1 LIMIT ?2)",
+                "DELETE FROM check_results WHERE (monitor, at, n) IN (SELECT c.monitor, c.at, c.n \
+                 FROM monitors m CROSS JOIN check_results c ON c.monitor = m.key AND c.at < ?1 LIMIT ?2)",
                 raw_cutoff,
+                None,
             )
             .await?;
-        let minute_cutoff = now.saturating_sub(duration_ms(retention.keep_minute_rollups));
-        let long_cutoff = now.saturating_sub(duration_ms(retention.keep_rollups));
-        done.pruned_rollups = self
-            .prune(
-                "DELETE FROM check_rollups WHERE (monitor_id, span, start) IN (SELECT monitor_id, span, start \
-                 FROM check_rollups WHERE span = 'minute' AND start < ?1 LIMIT ?2)",
-                minute_cutoff,
-            )
-            .await?;
-        done.pruned_rollups = done.pruned_rollups.saturating_add(
-            self.prune(
-                "DELETE FROM check_rollups WHERE (monitor_id, span, start) IN (SELECT monitor_id, span, start \
-                 FROM check_rollups WHERE span IN ('hour', 'day') AND start < ?1 LIMIT ?2)",
-                long_cutoff,
-            )
-            .await?,
-        );
+        for (span, keep) in [
+            (RollupSpan::FiveMinutes, retention.keep_five_minute_rollups),
+            (RollupSpan::Hour, retention.keep_hour_rollups),
+            (RollupSpan::Day, retention.keep_day_rollups),
+        ] {
+            let pruned = self
+                .prune(
+                    "DELETE FROM check_rollups WHERE (monitor, span, start) IN (SELECT r.monitor, r.span, r.start \
+                     FROM monitors m CROSS JOIN check_rollups r ON r.monitor = m.key AND r.span = ?3 AND r.start < ?1 \
+                     LIMIT ?2)",
+                    now.saturating_sub(duration_ms(keep)),
+                    Some(span_column(span)),
+                )
+                .await?;
+            done.pruned_rollups = done.pruned_rollups.saturating_add(pruned);
+        }
         done.pruned_outages = self
             .prune(
                 "DELETE FROM outages WHERE id IN (SELECT id FROM outages \
                  WHERE down_until IS NOT NULL AND down_until < ?1 LIMIT ?2)",
-                long_cutoff,
+                now.saturating_sub(duration_ms(retention.keep_day_rollups)),
+                None,
             )
             .await?;
         Ok(done)
     }
 
-    /// Runs a chunked delete (`?1` the cutoff, `?2` the chunk) until nothing is left to delete.
-    async fn prune(&self, sql: &'static str, cutoff: i64) -> Result<u64> {
+    /// Runs a chunked delete (`?1` the cutoff, `?2` the chunk, `?3` the span if any) until
+    /// nothing is left to delete.
+    async fn prune(&self, sql: &'static str, cutoff: i64, span: Option<i64>) -> Result<u64> {
         let mut deleted = 0u64;
         loop {
-            let done = sqlx::query(sql)
-                .bind(cutoff)
-                .bind(PRUNE_CHUNK)
-                .execute(&self.writer)
-                .await?
-                .rows_affected();
+            let mut query = sqlx::query(sql).bind(cutoff).bind(PRUNE_CHUNK);
+            if let Some(span) = span {
+                query = query.bind(span);
+            }
+            let done = query.execute(&self.writer).await?.rows_affected();
             deleted = deleted.saturating_add(done);
             if done < u64::try_from(PRUNE_CHUNK).unwrap_or(u64::MAX) {
                 return Ok(deleted);

@@ -216,18 +216,36 @@ pub async fn upsert_alert(tx: &mut Transaction<'_, Sqlite>, alert: &Alert) -> Re
 pub async fn record_check(tx: &mut Transaction<'_, Sqlite>, check: &CheckCommit) -> Result<()> {
     if let Some(outcome) = &check.outcome {
         let latency = i64::try_from(outcome.latency_ms).unwrap_or(i64::MAX);
-        sqlx::query(
-            "INSERT INTO check_results (monitor_id, at, ok, status, latency_ms, error) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&check.monitor_id)
-        .bind(ms(check.at))
-        .bind(outcome.ok)
-        .bind(outcome.status.map(i64::from))
-        .bind(latency)
-        // One column for both: why a failed check failed, or why a passing one is degraded.
-        .bind(outcome.error.as_ref().or(outcome.degraded.as_ref()))
-        .execute(&mut **tx)
-        .await?;
+        // Keyed by the monitor's integer key and the instant; `n` counts results of the same
+        // monitor in the same millisecond (heartbeat pings can arrive together).
+        let insert = || {
+            sqlx::query(
+                "INSERT INTO check_results (monitor, at, n, ok, status, latency_ms, error) \
+                 SELECT m.key, ?2, coalesce((SELECT max(c.n) + 1 FROM check_results c \
+                   WHERE c.monitor = m.key AND c.at = ?2), 0), ?3, ?4, ?5, ?6 \
+                 FROM monitors m WHERE m.id = ?1",
+            )
+            .bind(&check.monitor_id)
+            .bind(ms(check.at))
+            .bind(outcome.ok)
+            .bind(outcome.status.map(i64::from))
+            .bind(latency)
+            // One column for both: why a failed check failed, or why a passing one is degraded.
+            .bind(outcome.error.as_ref().or(outcome.degraded.as_ref()))
+        };
+        if insert().execute(&mut **tx).await?.rows_affected() == 0 {
+            // A result for a monitor never registered (the engine registers every monitor at
+            // start): it gets an inactive row and a key, so its result is kept, not dropped.
+            sqlx::query(
+                "INSERT INTO monitors (id, active, status, next_check_at) VALUES (?, 0, 'pending', ?) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&check.monitor_id)
+            .bind(ms(check.next_check_at))
+            .execute(&mut **tx)
+            .await?;
+            insert().execute(&mut **tx).await?;
+        }
     }
     let state = &check.state;
     // Batched results may reach the disk after a newer state committed on its own (a change of

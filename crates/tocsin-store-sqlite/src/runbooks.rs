@@ -53,7 +53,8 @@ impl SqliteStore {
         before: Timestamp,
     ) -> Result<Option<CheckRecord>> {
         sqlx::query(
-            "SELECT * FROM check_results WHERE monitor_id = ? AND ok = ? AND at <= ? ORDER BY at DESC, seq DESC LIMIT 1",
+            "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?) \
+             AND ok = ? AND at <= ? ORDER BY at DESC, n DESC LIMIT 1",
         )
         .bind(monitor_id)
         .bind(ok)

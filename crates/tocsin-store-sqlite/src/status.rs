@@ -1,6 +1,6 @@
-//! The public status page's reads (incidents of the last 90 days, their public updates, checks
-//! per day) and its subscribers: their links, their outbox, and the cursor that hands public
-//! updates to that outbox exactly once.
+//! The public status page's reads (incidents of the last 90 days, their public updates) and its
+//! subscribers: their links, their outbox, and the cursor that hands public updates to that
+//! outbox exactly once.
 
 use jiff::Timestamp;
 use sqlx::Row;
@@ -16,10 +16,6 @@ use tocsin_store::{Result, StoreError};
 /// parameters, and building `IN (?, ?, …)` by hand is how injection creeps in.
 fn json_list<T: serde::Serialize>(values: &[T]) -> Result<String> {
     serde_json::to_string(values).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-fn whole(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
 }
 
 fn public_update(row: &SqliteRow) -> Result<PublicUpdate> {
@@ -81,39 +77,6 @@ impl SqliteStore {
         .iter()
         .map(public_update)
         .collect()
-    }
-
-    pub(super) async fn daily_checks_sql(
-        &self,
-        monitor_id: &str,
-        day_starts: &[Timestamp],
-    ) -> Result<Vec<DailyChecks>> {
-        let days: Vec<[i64; 2]> = day_starts
-            .windows(2)
-            .map(|pair| [ms(pair[0]), ms(pair[1])])
-            .collect();
-        // One range scan of (monitor_id, at) per day; the boundaries come from the caller, so a
-        // day is a civil day in the page's zone, DST included.
-        let rows = sqlx::query(
-            "SELECT json_extract(d.value, '$[0]') AS day_start, count(c.seq) AS total, \
-               COALESCE(sum(c.ok), 0) AS ok \
-             FROM json_each(?1) d LEFT JOIN check_results c ON c.monitor_id = ?2 \
-               AND c.at >= json_extract(d.value, '$[0]') AND c.at < json_extract(d.value, '$[1]') \
-             GROUP BY d.key ORDER BY d.key",
-        )
-        .bind(json_list(&days)?)
-        .bind(monitor_id)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(DailyChecks {
-                    day_start: ts(row.try_get("day_start")?)?,
-                    total: whole(row.try_get("total")?),
-                    ok: whole(row.try_get("ok")?),
-                })
-            })
-            .collect()
     }
 
     pub(super) async fn add_subscriber_sql(

@@ -296,17 +296,18 @@ pub struct SubscriberMail {
 /// The width of a check aggregate (UTC-aligned).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RollupSpan {
-    Minute,
+    FiveMinutes,
     Hour,
     Day,
 }
 
 impl RollupSpan {
-    pub const ALL: [RollupSpan; 3] = [RollupSpan::Minute, RollupSpan::Hour, RollupSpan::Day];
+    /// Finest first.
+    pub const ALL: [RollupSpan; 3] = [RollupSpan::FiveMinutes, RollupSpan::Hour, RollupSpan::Day];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            RollupSpan::Minute => "minute",
+            RollupSpan::FiveMinutes => "5m",
             RollupSpan::Hour => "hour",
             RollupSpan::Day => "day",
         }
@@ -314,14 +315,14 @@ impl RollupSpan {
 
     pub fn width_ms(self) -> i64 {
         match self {
-            RollupSpan::Minute => 60_000,
+            RollupSpan::FiveMinutes => 300_000,
             RollupSpan::Hour => 3_600_000,
             RollupSpan::Day => 86_400_000,
         }
     }
 }
 
-/// A monitor's checks within one minute, hour or day.
+/// A monitor's checks within one five minutes, hour or day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rollup {
     pub start: Timestamp,
@@ -331,18 +332,47 @@ pub struct Rollup {
     pub latency_max_ms: u64,
 }
 
+const DAY_S: u64 = 86_400;
+
 /// How long each kind of check history is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
     /// Raw check results (never before they were rolled up).
     pub keep_raw_checks: std::time::Duration,
-    /// Per-minute aggregates.
-    pub keep_minute_rollups: std::time::Duration,
-    /// Per-hour and per-day aggregates, and closed outages.
-    pub keep_rollups: std::time::Duration,
+    /// Five-minute aggregates.
+    pub keep_five_minute_rollups: std::time::Duration,
+    /// Per-hour aggregates.
+    pub keep_hour_rollups: std::time::Duration,
+    /// Per-day aggregates, and closed outages (the status page's daily bars and uptime).
+    pub keep_day_rollups: std::time::Duration,
     /// How long after a minute ends its checks are rolled up: longer than any check takes plus
     /// the write batch's delay, so no result lands behind the roll-up.
     pub settle: std::time::Duration,
+}
+
+impl Retention {
+    /// Five-minute aggregates: a week of latency at five-minute resolution.
+    pub const FIVE_MINUTE_ROLLUPS: std::time::Duration = std::time::Duration::from_secs(7 * DAY_S);
+    /// Per-hour aggregates: the monitors page's longest window (90 days).
+    pub const HOUR_ROLLUPS: std::time::Duration = std::time::Duration::from_secs(90 * DAY_S);
+    /// Per-day aggregates and closed outages: the 400 days of daily bars.
+    pub const DAY_ROLLUPS: std::time::Duration = std::time::Duration::from_secs(400 * DAY_S);
+
+    /// The engine's retention: raw results as configured (`engine.keep_raw_checks`), the
+    /// aggregates and outages as the constants above say. One place, so the growth benchmark
+    /// measures what the engine keeps.
+    pub fn standard(
+        keep_raw_checks: std::time::Duration,
+        settle: std::time::Duration,
+    ) -> Retention {
+        Retention {
+            keep_raw_checks,
+            keep_five_minute_rollups: Self::FIVE_MINUTE_ROLLUPS,
+            keep_hour_rollups: Self::HOUR_ROLLUPS,
+            keep_day_rollups: Self::DAY_ROLLUPS,
+            settle,
+        }
+    }
 }
 
 /// What one round of roll-up and pruning did.

@@ -27,7 +27,10 @@ pub use records::{
     a_delivery_outcome_is_recorded_once, a_page_is_queued_once_per_key,
     a_sender_delivery_id_is_decided_once,
 };
-pub use retention::old_checks_are_rolled_up_then_pruned;
+pub use retention::{
+    old_checks_are_rolled_up_then_pruned,
+    uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
+};
 
 /// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
 /// it, each leasing due work as its own `owner` (as replicas would).
@@ -55,6 +58,7 @@ macro_rules! conformance_suite {
             a_delivery_outcome_is_recorded_once,
             a_sender_delivery_id_is_decided_once,
             old_checks_are_rolled_up_then_pruned,
+            uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

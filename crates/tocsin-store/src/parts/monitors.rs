@@ -17,10 +17,16 @@ pub trait MonitorStore: Send + Sync {
 
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>>;
 
-    /// How many checks of a monitor ran at or after `since`, and how many passed.
+    /// How many checks of a monitor ran at or after `since`, and how many passed. Checks already
+    /// rolled up are counted from the aggregates (the coarsest that fits whole, finer ones at
+    /// the window's start, raw results for what is left under five minutes), the rest from the
+    /// raw results; checks past every retention no longer count.
     async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts>;
 
     /// A monitor's checks at or after `since`, in slices of `bucket` (empty slices left out).
+    /// Checks already rolled up come from the coarsest aggregate whose width divides `bucket`,
+    /// each aggregate counted in the slice its start falls in (so a slice's edges are exact to
+    /// that width); with none (slices under five minutes) only the raw results answer.
     async fn latency_buckets(
         &self,
         monitor_id: &str,
@@ -29,7 +35,8 @@ pub trait MonitorStore: Send + Sync {
     ) -> Result<Vec<LatencyBucket>>;
 
     /// A monitor's checks per day. `day_starts` are `n + 1` boundaries of `n` days; the answer
-    /// has one entry per day, oldest first, with zeros for a day without checks.
+    /// has one entry per day, oldest first, with zeros for a day without checks. Counted as
+    /// `check_counts` counts (exact to five minutes at a day's edges while those are kept).
     async fn daily_checks(
         &self,
         monitor_id: &str,
@@ -59,7 +66,7 @@ pub trait MonitorStore: Send + Sync {
     ) -> Result<Vec<Rollup>>;
 
     /// Folds raw results of whole minutes ended `retention.settle` before `now` into the
-    /// per-minute, per-hour and per-day aggregates (each result exactly once), then deletes what
+    /// five-minute, per-hour and per-day aggregates (each result exactly once), then deletes what
     /// is older than `retention` allows, in short transactions.
     async fn roll_up_and_prune(
         &self,

@@ -1,6 +1,6 @@
 //! `/monitors`: every configured monitor with its status, uptime over 24 h / 7 d / 30 d / 90 d
-//! (passed checks over all checks: raw results, then hourly aggregates once pruned) and the last day's latency as an
-//! inline SVG chart (no script, no image request).
+//! (from its outage intervals, exact to the millisecond; the number of checks beside it) and the
+//! last day's latency as an inline SVG chart (no script, no image request).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +14,8 @@ use jiff::Timestamp;
 use minijinja::context;
 use serde::Serialize;
 use tocsin_config::MonitorKind;
-use tocsin_core::monitor_records::{CheckCounts, LatencyBucket};
+use tocsin_core::monitor_records::LatencyBucket;
+use tocsin_core::uptime::Measured;
 
 use super::view::{Times, When, value};
 use super::{SignedInUser, Ui};
@@ -33,24 +34,27 @@ const CHART_HEIGHT: u64 = 64;
 #[derive(Debug, Serialize)]
 struct Uptime {
     window: &'static str,
-    /// "99.95%", rounded down so that a failed check never shows as 100%; "—" with no checks.
+    /// "99.95%", rounded down so that any down time never shows as 100%; "—" when the monitor
+    /// was not watched in the window.
     text: String,
     checks: u64,
 }
 
-fn uptime(window: &'static str, counts: CheckCounts) -> Uptime {
-    let text = if counts.total == 0 {
+fn uptime(window: &'static str, measured: Measured, checks: u64) -> Uptime {
+    let watched = u64::try_from(measured.monitored_ms).unwrap_or(0);
+    let down = u64::try_from(measured.down_ms).unwrap_or(0).min(watched);
+    let text = if watched == 0 {
         "—".to_owned()
-    } else if counts.ok == counts.total {
+    } else if down == 0 {
         "100%".to_owned()
     } else {
-        let hundredths = counts.ok.saturating_mul(10_000) / counts.total;
+        let hundredths = (watched - down).saturating_mul(10_000) / watched;
         format!("{}.{:02}%", hundredths / 100, hundredths % 100)
     };
     Uptime {
         window,
         text,
-        checks: counts.total,
+        checks,
     }
 }
 
@@ -186,11 +190,15 @@ pub async fn page(
         let record = stored.get(&monitor.id);
         let mut uptimes = Vec::new();
         for (label, days) in WINDOWS {
-            match engine
-                .check_counts(&monitor.id, days_before(times.now, days))
-                .await
-            {
-                Ok(counts) => uptimes.push(uptime(label, counts)),
+            let from = days_before(times.now, days);
+            // Uptime from the outages (raw checks are long pruned for the longer windows).
+            let history = match engine.monitor_history(&monitor.id, from, times.now).await {
+                Ok(history) => history,
+                Err(error) => return ui.failure(&user, &error),
+            };
+            let measured = tocsin_core::uptime::measure(&history, from, times.now);
+            match engine.check_counts(&monitor.id, from).await {
+                Ok(counts) => uptimes.push(uptime(label, measured, counts.total)),
                 Err(error) => return ui.failure(&user, &error),
             }
         }
@@ -230,21 +238,19 @@ mod tests {
 
     #[test]
     fn uptime_never_rounds_a_failure_up_to_a_hundred_percent() {
-        assert_eq!(uptime("24 h", CheckCounts { total: 0, ok: 0 }).text, "—");
-        assert_eq!(uptime("24 h", CheckCounts { total: 4, ok: 4 }).text, "100%");
+        let measured = |monitored_ms, down_ms| Measured {
+            monitored_ms,
+            down_ms,
+        };
+        assert_eq!(uptime("24 h", measured(0, 0), 0).text, "—");
+        assert_eq!(uptime("24 h", measured(86_400_000, 0), 4).text, "100%");
+        // One second down in a day.
         assert_eq!(
-            uptime(
-                "24 h",
-                CheckCounts {
-                    total: 100_000,
-                    ok: 99_999
-                }
-            )
-            .text,
+            uptime("24 h", measured(86_400_000, 1_000), 2_880).text,
             "99.99%"
         );
         assert_eq!(
-            uptime("24 h", CheckCounts { total: 4, ok: 3 }).text,
+            uptime("24 h", measured(86_400_000, 21_600_000), 2_880).text,
             "75.00%"
         );
     }

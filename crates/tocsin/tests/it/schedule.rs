@@ -35,7 +35,12 @@ fn minutes(n: i64) -> SignedDuration {
 async fn checks_keep_their_rhythm_over_two_thousand_intervals_however_late_each_starts() {
     let target = Target::start(200).await;
     let sink = Sink::start().await;
-    let app = TestApp::start(&basic_config(&target, &sink, "1m", 1)).await;
+    // Raw results kept a week, so every one of the 2,000 (33 hours) can be read back.
+    let config = format!(
+        "{}\n[engine]\nkeep_raw_checks = \"7d\"\n",
+        basic_config(&target, &sink, "1m", 1)
+    );
+    let app = TestApp::start(&config).await;
     let first = next_check(&app);
     assert!(first >= app.now() && first < app.now() + minutes(1));
     for k in 0..2000i64 {
