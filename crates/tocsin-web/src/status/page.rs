@@ -38,14 +38,18 @@ pub(super) async fn page(
     };
     let locale = cached.snapshot.locale(requested.as_deref()).to_owned();
     let rendered = status
-        .rendered(&state, format!("page:{locale}"), |status, snapshot| {
-            let view = view(snapshot, &locale);
-            let html = status.render(
-                "status/page.html",
-                minijinja::Value::from(minijinja::value::Serde(&view)),
-            )?;
-            Ok(Rendered::new("text/html; charset=utf-8", html))
-        })
+        .rendered(
+            &cached,
+            format!("page:{locale}"),
+            move |status, snapshot| {
+                let view = view(snapshot, &locale);
+                let html = status.render(
+                    "status/page.html",
+                    minijinja::Value::from(minijinja::value::Serde(&view)),
+                )?;
+                Ok(Rendered::new("text/html; charset=utf-8", html))
+            },
+        )
         .await;
     match rendered {
         Ok(rendered) => rendered.respond(&headers, false),
