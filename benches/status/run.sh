@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The status-page benchmark of issue 5 (deliverable 8): tocsin's cached `/status` and
-# `/api/v2/summary.json` with 1,000 components, gzip, against a hello-world axum handler
+# `/api/v2/summary.json` with 1,000 components, compressed, against a hello-world axum handler
 # (hello/, same axum/hyper/tokio versions as tocsin) on the same machine, in the same run, with
-# the same load generator and the same command.
+# the same load generator and the same command. wrk asks tocsin for `Accept-Encoding: br, gzip`
+# when tocsin serves brotli (as browsers do; gzip otherwise) and the hello-world for gzip.
 #
 #   benches/status/run.sh            # build both, measure, append the results to BENCHMARKS.md
 #
@@ -11,7 +12,8 @@
 # binaries) · NO_APPEND=1 (print the markdown instead of appending it) · QUIET_IDLE=85 (percent
 # CPU idle required before each measurement) · QUIET_MAX=3600 (seconds to wait for the machine
 # to go quiet) · OTHER_MAX=15 (% of a CPU others may use during a run before it is repeated) ·
-# DIAG=0 (skip the diagnostic: DIAG_DURATION=75s of /status across a snapshot replacement).
+# DIAG=0 (skip the diagnostic: DIAG_DURATION=75s of /status across a snapshot replacement) ·
+# CARGO_TARGET_DIR (where tocsin is built; default /root/.cache/tocsin-target).
 #
 # Both servers start once and stay up for the whole run (the cache is the thing measured); each
 # wrk run waits for a quiet machine first and is repeated (at most 3 times, keeping the least
@@ -20,7 +22,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-export CARGO_TARGET_DIR=/root/.cache/tocsin-target
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/root/.cache/tocsin-target}
 BIN=$CARGO_TARGET_DIR/release/tocsin
 HELLO_TARGET=/root/.cache/tocsin-bench-hello-target
 HELLO_BIN=$HELLO_TARGET/release/status-bench-hello
@@ -188,20 +190,31 @@ start_tocsin() {
   echo "run.sh: tocsin never logged \"tocsin is serving\"" >&2; exit 1
 }
 
-# probe NAME URL — one request with Accept-Encoding: gzip, as wrk sends it: status, encoding,
-# wire size, decoded size; for summary.json also the components it lists. One JSON line.
+# probe NAME URL ACCEPT — one request with that Accept-Encoding, as wrk sends it: status,
+# encoding, wire size, decoded size; for summary.json also the components it lists. A compressed
+# answer must decode to the same bytes as the one asked for as is. One JSON line.
 probe() {
-  local name=$1 url=$2 hdr=$WORK/probe-$1.h body=$WORK/probe-$1.b
-  curl -sS -D "$hdr" -o "$body" -H 'Accept-Encoding: gzip' "$url"
-  local status enc wire plain comps=null lang=null
+  local name=$1 url=$2 accept=$3 hdr=$WORK/probe-$1.h body=$WORK/probe-$1.b
+  curl -sS -D "$hdr" -o "$body" -H "Accept-Encoding: $accept" "$url"
+  local status enc wire plain comps=null lang=null again
   status=$(awk 'NR == 1 {print $2}' "$hdr")
   enc=$(awk -F': *' 'tolower($1) == "content-encoding" {gsub(/\r/, "", $2); print $2}' "$hdr")
   wire=$(stat -c %s "$body")
-  if [[ $enc == gzip ]]; then
-    gzip -t <"$body" || { echo "run.sh: $url says gzip but is not" >&2; exit 1; }
-    gzip -dc <"$body" >"$body.plain"
-  else
-    cp "$body" "$body.plain"
+  case $enc in
+    gzip)
+      gzip -t <"$body" || { echo "run.sh: $url says gzip but is not" >&2; exit 1; }
+      gzip -dc <"$body" >"$body.plain" ;;
+    br) # curl decodes brotli itself (checked above); the same request again, decoded
+      again=$(curl -sS --compressed -H "Accept-Encoding: $accept" -o "$body.plain" -w '%{size_download}' "$url") ||
+        { echo "run.sh: $url says br but does not decode" >&2; exit 1; }
+      [[ $again == "$wire" ]] || { echo "run.sh: $url's br body changed size ($wire, then $again)" >&2; exit 1; } ;;
+    "") cp "$body" "$body.plain" ;;
+    *) echo "run.sh: $url answered in $enc, which was not asked for" >&2; exit 1 ;;
+  esac
+  if [[ -n $enc ]]; then
+    curl -sS -H 'Accept-Encoding: identity' -o "$body.identity" "$url"
+    cmp -s "$body.plain" "$body.identity" ||
+      { echo "run.sh: $url in $enc decodes to other bytes than its plain answer" >&2; exit 1; }
   fi
   plain=$(stat -c %s "$body.plain")
   case $name in
@@ -215,34 +228,34 @@ probe() {
       components:$comps, lang:$lang}'
 }
 
-# wrk_run TARGET PID URL — one wrk run; one JSON line: wrk's figures, the server's CPU, wrk's
-# CPU, and `other_cpu_pct`: the CPU (% of one CPU) used meanwhile by anything but the two.
+# wrk_run TARGET PID URL ACCEPT — one wrk run; one JSON line: wrk's figures, the server's CPU,
+# wrk's CPU, and `other_cpu_pct`: the CPU (% of one CPU) used meanwhile by anything but the two.
 wrk_run() {
-  local target=$1 pid=$2 url=$3 t0 t1 b0 b1 e0 e1 out
+  local target=$1 pid=$2 url=$3 accept=$4 t0 t1 b0 b1 e0 e1 out
   t0=$(ticks "$pid"); b0=$(sys_busy); e0=$(date +%s.%N)
-  log "$target: wrk -t$THREADS -c$CONNS -d$DURATION --latency -H 'Accept-Encoding: gzip' $url"
+  log "$target: wrk -t$THREADS -c$CONNS -d$DURATION --latency -H 'Accept-Encoding: $accept' $url"
   out=$(/usr/bin/time -f 'WRKCPU %U %S' -o "$WORK/wrk.time" \
-    wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H 'Accept-Encoding: gzip' \
+    wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -H "Accept-Encoding: $accept" \
     -s "$HERE/done.lua" "$url" 2>"$WORK/wrk.err")
   t1=$(ticks "$pid"); b1=$(sys_busy); e1=$(date +%s.%N)
   echo "$out" >>"$WORK/wrk-$target.txt"
   local wrk_cpu; wrk_cpu=$(awk '/^WRKCPU/ {print $2 + $3}' "$WORK/wrk.time")
   echo "$out" | sed -n 's/^BENCH_JSON //p' | jq -c \
-    --arg target "$target" \
+    --arg target "$target" --arg accept "$accept" \
     --argjson u0 "${t0% *}" --argjson s0 "${t0#* }" --argjson u1 "${t1% *}" --argjson s1 "${t1#* }" \
     --argjson tck "$CLK_TCK" --argjson rss "$(rss_kib "$pid")" --argjson busy "$((b1 - b0))" \
     --argjson wrk "$wrk_cpu" --argjson el "$(echo "$e1 - $e0" | bc)" \
-    '. + {target:$target, user_s:(($u1-$u0)/$tck), sys_s:(($s1-$s0)/$tck), rss_kib:$rss,
+    '. + {target:$target, accept:$accept, user_s:(($u1-$u0)/$tck), sys_s:(($s1-$s0)/$tck), rss_kib:$rss,
           wrk_cpu_s:$wrk, elapsed_s:$el,
           other_cpu_pct:((((($busy/$tck) - (($u1-$u0+$s1-$s0)/$tck) - $wrk) / $el) * 100) | floor)}'
 }
 
-# measure TARGET PID URL — waits for a quiet machine, runs wrk; repeats a disturbed run.
+# measure TARGET PID URL ACCEPT — waits for a quiet machine, runs wrk; repeats a disturbed run.
 measure() {
-  local target=$1 pid=$2 url=$3 attempt best="" line idle other best_other=100000
+  local target=$1 pid=$2 url=$3 accept=$4 attempt best="" line idle other best_other=100000
   for attempt in 1 2 3; do
     idle=$(wait_quiet)
-    line=$(wrk_run "$target" "$pid" "$url" |
+    line=$(wrk_run "$target" "$pid" "$url" "$accept" |
       jq -c --argjson idle "$idle" --argjson attempt "$attempt" '. + {idle_before_pct:$idle, attempt:$attempt}')
     echo "$line" >&2
     other=$(echo "$line" | jq .other_cpu_pct)
@@ -261,23 +274,34 @@ start_tocsin
 log "hello at $HELLO_URL, tocsin at $T_URL (pids $HELLO_PID, $TOCSIN_PID)"
 curl -fsS -o /dev/null "$HELLO_URL/"
 t_warm0=$(date +%s.%N)
-curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$T_URL/status" # warm: builds the snapshot, renders
+# warm: builds the snapshot, renders and compresses the page; says whether tocsin serves brotli
+t_enc=$(curl -fsS -o /dev/null -w '%header{content-encoding}' -H 'Accept-Encoding: br, gzip' "$T_URL/status")
 t_warm1=$(date +%s.%N)
+HELLO_ACCEPT=gzip
+if [[ $t_enc == br ]]; then
+  T_ACCEPT='br, gzip'
+  curl -V | grep -qw brotli || { echo "run.sh: this curl cannot decode brotli" >&2; exit 2; }
+else
+  T_ACCEPT=gzip
+fi
+T_ENC=${T_ACCEPT%%,*}
+log "tocsin answers 'br, gzip' with ${t_enc:-identity}: wrk asks it for '$T_ACCEPT', the hello-world for '$HELLO_ACCEPT'"
 # The first summary.json renders it (once per snapshot); measured here, outside wrk's run.
 t_sum0=$(date +%s.%N)
-curl -fsS -o /dev/null -H 'Accept-Encoding: gzip' "$T_URL/api/v2/summary.json"
+curl -fsS -o /dev/null -H "Accept-Encoding: $T_ACCEPT" "$T_URL/api/v2/summary.json"
 t_sum1=$(date +%s.%N)
 jq -cn --argjson w "$(echo "$t_warm1 - $t_warm0" | bc)" --argjson s "$(echo "$t_sum1 - $t_sum0" | bc)" \
   '{probe:"warm", status_first_s:$w, summary_first_s:$s}' >>"$RESULTS"
-for p in hello:"$HELLO_URL/" status:"$T_URL/status" summary:"$T_URL/api/v2/summary.json"; do
-  probe "${p%%:*}" "${p#*:}" | jq -c '. + {when:"before"}' | tee -a "$RESULTS" >&2
+probe hello "$HELLO_URL/" "$HELLO_ACCEPT" | jq -c '. + {when:"before"}' | tee -a "$RESULTS" >&2
+for p in status:"$T_URL/status" summary:"$T_URL/api/v2/summary.json"; do
+  probe "${p%%:*}" "${p#*:}" "$T_ACCEPT" | jq -c '. + {when:"before"}' | tee -a "$RESULTS" >&2
 done
-jq -e 'select(.probe=="status" or .probe=="summary") | .encoding == "gzip" and .status == 200' \
-  "$RESULTS" >/dev/null || { echo "run.sh: tocsin did not answer 200 gzip" >&2; exit 1; }
+jq -e --arg enc "$T_ENC" 'select(.probe=="status" or .probe=="summary") | .encoding == $enc and .status == 200' \
+  "$RESULTS" >/dev/null || { echo "run.sh: tocsin did not answer 200 $T_ENC" >&2; exit 1; }
 
-measure hello "$HELLO_PID" "$HELLO_URL/"
-measure status "$TOCSIN_PID" "$T_URL/status"
-measure summary "$TOCSIN_PID" "$T_URL/api/v2/summary.json"
+measure hello "$HELLO_PID" "$HELLO_URL/" "$HELLO_ACCEPT"
+measure status "$TOCSIN_PID" "$T_URL/status" "$T_ACCEPT"
+measure summary "$TOCSIN_PID" "$T_URL/api/v2/summary.json" "$T_ACCEPT"
 
 # ── diagnostic: /status across a snapshot replacement ────────────────────────────────────────
 # The snapshot is rebuilt when it is a minute old (or on a change); a wrk run longer than that
@@ -286,12 +310,12 @@ if [[ $DIAG == 1 ]]; then
   idle=$(wait_quiet)
   log "diag: $DIAG_DURATION of /status (crosses a snapshot replacement), curl probe every second"
   t0=$(ticks "$TOCSIN_PID")
-  wrk -t"$THREADS" -c"$CONNS" -d"$DIAG_DURATION" --latency -H 'Accept-Encoding: gzip' \
+  wrk -t"$THREADS" -c"$CONNS" -d"$DIAG_DURATION" --latency -H "Accept-Encoding: $T_ACCEPT" \
     -s "$HERE/done.lua" "$T_URL/status" >"$WORK/diag.out" 2>&1 &
   wpid=$!
   : >"$WORK/diag-probes.txt"
   while kill -0 "$wpid" 2>/dev/null; do
-    curl -s -o /dev/null -w '%{time_total}\n' -H 'Accept-Encoding: gzip' "$T_URL/status" >>"$WORK/diag-probes.txt" || true
+    curl -s -o /dev/null -w '%{time_total}\n' -H "Accept-Encoding: $T_ACCEPT" "$T_URL/status" >>"$WORK/diag-probes.txt" || true
     sleep 1
   done
   wait "$wpid" || true
@@ -305,7 +329,7 @@ fi
 
 # Still the same compressed bodies after the load?
 for p in status:"$T_URL/status" summary:"$T_URL/api/v2/summary.json"; do
-  probe "${p%%:*}" "${p#*:}" | jq -c '. + {when:"after"}' | tee -a "$RESULTS" >&2
+  probe "${p%%:*}" "${p#*:}" "$T_ACCEPT" | jq -c '. + {when:"after"}' | tee -a "$RESULTS" >&2
 done
 tocsin_rss=$(rss_kib "$TOCSIN_PID")
 jq -cn --argjson r "$tocsin_rss" --argjson h "$(rss_kib "$HELLO_PID")" '{probe:"rss", tocsin_kib:$r, hello_kib:$h}' >>"$RESULTS"
@@ -314,7 +338,8 @@ jq -cn --argjson r "$tocsin_rss" --argjson h "$(rss_kib "$HELLO_PID")" '{probe:"
 [[ -n "${NO_APPEND:-}" ]] || cp "$RESULTS" "$HERE/last-results.jsonl"
 python3 "$HERE/report.py" --results "$RESULTS" --bin "$BIN" --hello "$HELLO_BIN" --source "$SOURCE" \
   --duration "$DURATION" --threads "$THREADS" --conns "$CONNS" --components "$COMPONENTS" \
-  --clk-tck "$CLK_TCK" --diag-duration "$DIAG_DURATION" --lock "$HERE/hello/Cargo.lock" >"$WORK/report.md"
+  --clk-tck "$CLK_TCK" --diag-duration "$DIAG_DURATION" --lock "$HERE/hello/Cargo.lock" \
+  --accept "$T_ACCEPT" --hello-accept "$HELLO_ACCEPT" >"$WORK/report.md"
 if [[ -n "${NO_APPEND:-}" ]]; then
   cat "$WORK/report.md"
 else

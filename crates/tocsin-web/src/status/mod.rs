@@ -4,10 +4,11 @@
 //! Everything is drawn from one [`Snapshot`] of the store, rebuilt when the engine's generation
 //! moves (a commit touched incidents), when the day changes, or after a minute at most (other
 //! processes' commits, uptime). `/status` and `summary.json` are rendered once per snapshot and
-//! kept gzipped too, so a traffic spike during an outage costs no database work and no
-//! rendering. Uptime (90 days of outage intervals) is the costly read; it has its own five-minute
-//! cache.
+//! kept brotli-compressed and gzipped too (`encoding.rs`), so a traffic spike during an outage
+//! costs no database work, no rendering and no compressing. Uptime (90 days of outage
+//! intervals) is the costly read; it has its own five-minute cache.
 
+mod encoding;
 mod feed;
 mod i18n;
 mod page;
@@ -15,13 +16,10 @@ mod statuspage_json;
 mod subscribe;
 
 use std::collections::HashMap;
-use std::io::Write as _;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
-use axum::body::Bytes;
 use axum::extract::Extension;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -33,6 +31,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::{ApiError, AppState};
+use encoding::Rendered;
 
 /// The window of the uptime bars and the incident history.
 const DAYS: u32 = 90;
@@ -73,6 +72,9 @@ pub(crate) struct Status {
     /// Held by the one request rebuilding the snapshot.
     rebuilding: tokio::sync::Mutex<()>,
     uptime: RwLock<Option<Arc<UptimeCache>>>,
+    /// The newest rendering per key, whichever snapshot it is of (with that snapshot's instant):
+    /// what others are served while one request renders the current snapshot's.
+    latest: Mutex<HashMap<String, (Timestamp, Arc<Rendered>)>>,
     /// The page's stable id and birth, read from the store once.
     identity: tokio::sync::OnceCell<(String, Timestamp)>,
 }
@@ -89,7 +91,15 @@ type Shared = Extension<Arc<Status>>;
 struct Cached {
     generation: u64,
     snapshot: Arc<Snapshot>,
-    rendered: Mutex<HashMap<String, Arc<Rendered>>>,
+    rendered: Mutex<HashMap<String, Arc<Slot>>>,
+}
+
+/// One key's rendering from one snapshot: done once, by one request.
+#[derive(Default)]
+struct Slot {
+    done: OnceLock<Arc<Rendered>>,
+    /// Held by the one request rendering it.
+    rendering: tokio::sync::Mutex<()>,
 }
 
 struct UptimeCache {
@@ -97,73 +107,6 @@ struct UptimeCache {
     first_day: Timestamp,
     /// Per component, in configured order.
     uptime: Vec<core_status::Uptime>,
-}
-
-/// A body ready to send, plain and gzipped.
-pub(crate) struct Rendered {
-    content_type: &'static str,
-    body: Bytes,
-    gzip: Option<Bytes>,
-}
-
-impl Rendered {
-    fn new(content_type: &'static str, body: String) -> Self {
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to a Vec cannot fail; if it somehow did, the plain body still goes out.
-        let gzip = encoder
-            .write_all(body.as_bytes())
-            .and_then(|()| encoder.finish())
-            .ok()
-            .map(Bytes::from);
-        Rendered {
-            content_type,
-            body: Bytes::from(body),
-            gzip,
-        }
-    }
-
-    /// The response, gzipped when the client accepts it.
-    fn respond(&self, request: &HeaderMap, cors: bool) -> Response {
-        let gzip = self.gzip.as_ref().filter(|_| accepts_gzip(request));
-        let mut response = match gzip {
-            Some(bytes) => {
-                let mut response = bytes.clone().into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                response
-            }
-            None => self.body.clone().into_response(),
-        };
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(self.content_type),
-        );
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        public_headers(headers, cors);
-        response
-    }
-}
-
-/// Whether `Accept-Encoding` allows gzip (a `q=0` refuses it).
-fn accepts_gzip(request: &HeaderMap) -> bool {
-    request
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or("");
-            let refused = parts.any(|param| {
-                param
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
 }
 
 /// Short caching, and for the JSON, readable from any origin (widgets, aggregators).
@@ -307,6 +250,7 @@ impl Status {
             snapshot: RwLock::new(None),
             rebuilding: tokio::sync::Mutex::new(()),
             uptime: RwLock::new(None),
+            latest: Mutex::new(HashMap::new()),
             identity: tokio::sync::OnceCell::new(),
         }
     }
@@ -383,28 +327,71 @@ impl Status {
         Ok(cached)
     }
 
-    /// What was rendered under `key` from the current snapshot, rendering it if needed.
+    /// What was rendered under `key` from `cached` (the current snapshot), rendering it if needed.
+    ///
+    /// One request renders and compresses (tens of milliseconds for a page of a thousand
+    /// components), on the blocking pool so the async workers keep answering; meanwhile the
+    /// others are served the previous snapshot's rendering, as they are served the previous
+    /// snapshot while it is rebuilt. Only the very first rendering of a key is waited for.
     async fn rendered(
-        &self,
-        state: &AppState,
+        self: &Arc<Self>,
+        cached: &Cached,
         key: String,
-        render: impl FnOnce(&Status, &Snapshot) -> Result<Rendered, ApiError>,
+        render: impl FnOnce(&Status, &Snapshot) -> Result<Rendered, ApiError> + Send + 'static,
     ) -> Result<Arc<Rendered>, ApiError> {
-        let cached = self.current(state).await?;
-        if let Some(done) = cached
-            .rendered
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&key)
-        {
+        let slot = {
+            let mut slots = cached
+                .rendered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match slots.get(&key) {
+                Some(slot) => slot.clone(),
+                None => slots.entry(key.clone()).or_default().clone(),
+            }
+        };
+        if let Some(done) = slot.done.get() {
             return Ok(done.clone());
         }
-        let done = Arc::new(render(self, &cached.snapshot)?);
-        cached
-            .rendered
+        let _rendering = match slot.rendering.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                let latest = self
+                    .latest
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get(&key)
+                    .map(|(_, rendered)| rendered.clone());
+                match latest {
+                    Some(latest) => return Ok(latest),
+                    None => slot.rendering.lock().await,
+                }
+            }
+        };
+        if let Some(done) = slot.done.get() {
+            return Ok(done.clone());
+        }
+        let status = Arc::clone(self);
+        let snapshot = Arc::clone(&cached.snapshot);
+        let done = tokio::task::spawn_blocking(move || render(&status, &snapshot))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, key = %key, "status page rendering stopped before it finished");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the status page could not be rendered",
+                )
+            })??;
+        let done = Arc::new(done);
+        let done = slot.done.get_or_init(|| done).clone();
+        let mut latest = self
+            .latest
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key, done.clone());
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let at = cached.snapshot.now;
+        if latest.get(&key).is_none_or(|(built, _)| *built <= at) {
+            latest.insert(key, (at, done.clone()));
+        }
         Ok(done)
     }
 

@@ -1,6 +1,11 @@
 //! `GET /status`: the server-rendered page. No script: the overall line, each component's status
 //! in words (colour only repeats it) with a 90-day uptime bar, open incidents with their public
 //! updates, and the history, in the requested language and direction.
+//!
+//! The bar is run-length: consecutive days that read the same (same colour, same percentage, so
+//! perfect days and days without data) are one element spanning them, and a day that differs
+//! from its neighbours is its own element with its own tooltip. A thousand components stay a
+//! small page while every day is still told apart; the CSS draws the day gaps over the runs.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -33,14 +38,18 @@ pub(super) async fn page(
     };
     let locale = cached.snapshot.locale(requested.as_deref()).to_owned();
     let rendered = status
-        .rendered(&state, format!("page:{locale}"), |status, snapshot| {
-            let view = view(snapshot, &locale);
-            let html = status.render(
-                "status/page.html",
-                minijinja::Value::from(minijinja::value::Serde(&view)),
-            )?;
-            Ok(Rendered::new("text/html; charset=utf-8", html))
-        })
+        .rendered(
+            &cached,
+            format!("page:{locale}"),
+            move |status, snapshot| {
+                let view = view(snapshot, &locale);
+                let html = status.render(
+                    "status/page.html",
+                    minijinja::Value::from(minijinja::value::Serde(&view)),
+                )?;
+                Ok(Rendered::new("text/html; charset=utf-8", html))
+            },
+        )
         .await;
     match rendered {
         Ok(rendered) => rendered.respond(&headers, false),
@@ -79,9 +88,12 @@ struct IncidentView {
     updates: Vec<UpdateView>,
 }
 
-#[derive(Debug, Serialize)]
-struct Day {
+/// Consecutive days that read the same: one element of the bar, `days` wide.
+#[derive(Debug, Serialize, PartialEq)]
+struct Run {
     class: &'static str,
+    days: usize,
+    /// The day, or the first and last day, and the share they had: the element's tooltip.
     title: String,
 }
 
@@ -95,7 +107,8 @@ struct ComponentRow {
     symbol: &'static str,
     /// The 90-day share as a sentence: the bar's accessible name and its caption.
     uptime: String,
-    days: Vec<Day>,
+    /// The bar, oldest day first.
+    runs: Vec<Run>,
 }
 
 #[derive(Debug, Serialize)]
@@ -153,6 +166,41 @@ fn day_class(uptime: Option<f64>) -> &'static str {
     }
 }
 
+/// The bar of one component: its days (oldest first, `None` without data) as runs of days that
+/// read the same. `dates` are the days' names in the page's language, as long as `days`.
+fn runs(days: &[Option<f64>], dates: &[String], t: &Strings) -> Vec<Run> {
+    let read: Vec<(&'static str, String)> = days
+        .iter()
+        .map(|share| {
+            let label = share.map_or_else(|| t.no_data.to_owned(), percent);
+            (day_class(*share), label)
+        })
+        .collect();
+    let mut runs = Vec::new();
+    let mut first = 0;
+    while let Some((class, label)) = read.get(first) {
+        let len = read[first..]
+            .iter()
+            .take_while(|day| day.0 == *class && day.1 == *label)
+            .count();
+        let date = |day: usize| dates.get(day).map_or("", String::as_str);
+        let when = if len == 1 {
+            date(first).to_owned()
+        } else {
+            t.date_range
+                .replace("{from}", date(first))
+                .replace("{to}", date(first + len - 1))
+        };
+        runs.push(Run {
+            class,
+            days: len,
+            title: format!("{when}: {label}"),
+        });
+        first += len;
+    }
+    runs
+}
+
 fn incident_view(
     incident: &PublicIncident,
     locale: &str,
@@ -195,7 +243,12 @@ fn incident_view(
 fn view<'a>(snapshot: &'a Snapshot, locale: &str) -> PageView<'a> {
     let t = i18n::strings(locale);
     let tz = &snapshot.tz;
-    let days = &snapshot.day_starts;
+    // Named once for the page, not once per component.
+    let dates: Vec<String> = snapshot
+        .day_starts
+        .iter()
+        .map(|start| t.date(*start, tz))
+        .collect();
     let components = snapshot
         .components
         .iter()
@@ -211,20 +264,7 @@ fn view<'a>(snapshot: &'a Snapshot, locale: &str) -> PageView<'a> {
                 status_label: t.component_status(component.status),
                 symbol: symbol(component.status),
                 uptime,
-                days: component
-                    .uptime
-                    .days
-                    .iter()
-                    .zip(days.iter())
-                    .map(|(share, start)| Day {
-                        class: day_class(*share),
-                        title: format!(
-                            "{}: {}",
-                            t.date(*start, tz),
-                            share.map_or_else(|| t.no_data.to_owned(), percent)
-                        ),
-                    })
-                    .collect(),
+                runs: runs(&component.uptime.days, &dates, t),
             }
         })
         .collect();
@@ -296,5 +336,54 @@ fn view<'a>(snapshot: &'a Snapshot, locale: &str) -> PageView<'a> {
             snapshot.time_zone,
             i18n::utc_offset(snapshot.now, tz)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::i18n::{AR, EN};
+
+    fn dates(n: usize) -> Vec<String> {
+        (1..=n).map(|day| format!("{day} Nov")).collect()
+    }
+
+    #[test]
+    fn days_that_read_the_same_are_one_run_and_a_bad_day_stands_alone() {
+        let mut days = vec![None; 3];
+        days.extend([Some(1.0); 4]);
+        days.push(Some(0.9826));
+        days.extend([Some(1.0); 2]);
+        days.extend([Some(0.5); 2]);
+        let bar = runs(&days, &dates(days.len()), &EN);
+        let read: Vec<(&str, usize, &str)> = bar
+            .iter()
+            .map(|run| (run.class, run.days, run.title.as_str()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("nd", 3, "1 Nov – 3 Nov: No data"),
+                ("ok", 4, "4 Nov – 7 Nov: 100.00%"),
+                ("pa", 1, "8 Nov: 98.26%"),
+                ("ok", 2, "9 Nov – 10 Nov: 100.00%"),
+                ("ma", 2, "11 Nov – 12 Nov: 50.00%"),
+            ]
+        );
+        assert_eq!(bar.iter().map(|run| run.days).sum::<usize>(), days.len());
+    }
+
+    #[test]
+    fn a_day_just_below_perfect_keeps_its_own_tooltip() {
+        // 99.95 % is the same colour as 100 % but not the same reading.
+        let days = [Some(1.0), Some(0.9995), Some(1.0)];
+        let bar = runs(&days, &dates(3), &AR);
+        assert_eq!(bar.len(), 3);
+        assert!(bar.iter().all(|run| run.class == "ok"));
+        assert_eq!(bar[1].title, "2 Nov: 99.95%");
+        let quiet = runs(&[None; 90], &dates(90), &AR);
+        assert_eq!(quiet.len(), 1);
+        assert_eq!(quiet[0].title, "من 1 Nov إلى 90 Nov: لا توجد بيانات");
+        assert!(runs(&[], &[], &EN).is_empty());
     }
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{ComponentView, PublicIncident, Rendered, Shared, Snapshot};
+use super::{ComponentView, PublicIncident, Rendered, Shared, Snapshot, encoding};
 use crate::{ApiError, AppState};
 
 /// `incidents.json` lists this many, like Statuspage.
@@ -289,7 +289,7 @@ async fn answer<T: Serialize>(
         Err(error) => Err(error),
     };
     match body {
-        Ok(body) => Rendered::new("application/json", body).respond(headers, true),
+        Ok(body) => encoding::respond_once("application/json", body, headers, true),
         Err(error) => error.into_response(),
     }
 }
@@ -308,8 +308,12 @@ pub(super) async fn summary(
     status: Shared,
     headers: HeaderMap,
 ) -> Response {
+    let cached = match status.current(&state).await {
+        Ok(cached) => cached,
+        Err(error) => return error.into_response(),
+    };
     let rendered = status
-        .rendered(&state, "summary".to_owned(), |_, snapshot| {
+        .rendered(&cached, "summary".to_owned(), |_, snapshot| {
             let body = StatuspageSummary {
                 page: page_value(snapshot),
                 status: status_value(snapshot),
