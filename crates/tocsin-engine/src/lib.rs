@@ -280,18 +280,7 @@ impl Engine {
     /// Decides a signal and commits it (with the signal itself) in one transaction. Returns only
     /// after the commit: a caller may then answer 2xx.
     pub async fn ingest(&self, signal: Signal) -> Result<Ingested, EngineError> {
-        let mut work = Work::new(
-            Item {
-                lookup: Lookup::Key {
-                    dedup_key: signal.dedup_key.clone(),
-                    group: None,
-                },
-                delivery: None,
-            },
-            Some(Input::Signal(signal.clone())),
-        );
-        work.signal = Some(signal);
-        match self.decide_one(work).await? {
+        match self.decide_one(Work::for_signal(signal)).await? {
             ItemOutcome::Done(incident) => Ok(Ingested {
                 incident: incident.map(|boxed| *boxed),
             }),

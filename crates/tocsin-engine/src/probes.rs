@@ -10,7 +10,6 @@ use futures_util::{StreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
 use tocsin_config::{Monitor, MonitorKind};
 use tocsin_core::check::CheckOutcome;
-use tocsin_core::decide::Input;
 use tocsin_core::monitor::{Transition, observe};
 use tocsin_core::signal::{Signal, SignalStatus};
 use tocsin_store::{CheckCommit, Item, ItemOutcome, Lookup, MonitorRecord};
@@ -282,18 +281,8 @@ pub(crate) fn check_work(
     check: CheckCommit,
     transition: Option<Transition>,
 ) -> Work {
-    let signal = transition.map(|transition| monitor_signal(monitor, transition));
-    let mut work = match &signal {
-        Some(signal) => Work::new(
-            Item {
-                lookup: Lookup::Key {
-                    dedup_key: signal.dedup_key.clone(),
-                    group: None,
-                },
-                delivery: None,
-            },
-            Some(Input::Signal(signal.clone())),
-        ),
+    let mut work = match transition {
+        Some(transition) => Work::for_signal(monitor_signal(monitor, transition)),
         None => Work::new(
             Item {
                 lookup: Lookup::Nothing,
@@ -302,7 +291,6 @@ pub(crate) fn check_work(
             None,
         ),
     };
-    work.signal = signal;
     work.check = Some(check);
     work
 }

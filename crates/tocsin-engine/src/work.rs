@@ -35,6 +35,22 @@ impl Work {
             changes: Vec::new(),
         }
     }
+
+    /// Decides `signal` against the incident open under its dedup key, and keeps the signal.
+    pub fn for_signal(signal: Signal) -> Self {
+        let mut work = Work::new(
+            Item {
+                lookup: tocsin_store::Lookup::Key {
+                    dedup_key: signal.dedup_key.clone(),
+                    group: None,
+                },
+                delivery: None,
+            },
+            Some(Input::Signal(signal.clone())),
+        );
+        work.signal = Some(signal);
+        work
+    }
 }
 
 impl Engine {
