@@ -66,8 +66,14 @@ def main():
         for mid, nxt in db.execute("SELECT id, next_check_at FROM monitors WHERE active = 1"):
             if mid.startswith("m") and mid[1:].isdigit():
                 anchors[int(mid[1:])] = nxt / 1000.0
-        rows = db.execute("SELECT monitor_id, at FROM check_results WHERE at >= ? AND at < ?",
-                          (int(a.w0 * 1000), int(a.w1 * 1000))).fetchall()
+        window = (int(a.w0 * 1000), int(a.w1 * 1000))
+        try:  # bounded history (migration 0016): results keyed by the monitor's integer key
+            rows = db.execute("SELECT m.id, c.at FROM check_results c JOIN monitors m "
+                              "ON m.key = c.monitor WHERE c.at >= ? AND c.at < ?",
+                              window).fetchall()
+        except sqlite3.OperationalError:  # a binary from before it: results name the monitor
+            rows = db.execute("SELECT monitor_id, at FROM check_results WHERE at >= ? AND at < ?",
+                              window).fetchall()
         for mid, at in rows:
             anchor = anchors.get(int(mid[1:])) if mid[1:].isdigit() else None
             if anchor is not None:
