@@ -1178,7 +1178,7 @@ async fn apply(
             .bind(&delivery.incident_id)
             .bind(&delivery.channel)
             .bind(&delivery.recipient)
-            .bind(&delivery.notice)
+            .bind(delivery.notice_json()?)
             .bind(ms(now))
             .bind(ms(now))
             .bind(&delivery.idempotency_key)
@@ -1191,8 +1191,7 @@ async fn apply(
                 && inserted.rows_affected() == 1
             {
                 hand_over.handed.push(PendingDelivery {
-                    notice: serde_json::from_str(&delivery.notice)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    notice: delivery.notice,
                     id: delivery.id,
                     channel: delivery.channel,
                     recipient: delivery.recipient,

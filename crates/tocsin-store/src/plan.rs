@@ -82,10 +82,17 @@ pub struct NewDelivery {
     pub channel: String,
     /// The person paged; `None` for a channel (a webhook, a Slack room).
     pub recipient: Option<String>,
-    /// The notice as JSON.
-    pub notice: String,
+    /// The notice; stored as JSON (`notice_json`).
+    pub notice: tocsin_core::notice::Notice,
     /// Pages only: a second delivery with the same key is not written (see [`page_key`]).
     pub idempotency_key: Option<String>,
+}
+
+impl NewDelivery {
+    /// The notice as the row keeps it.
+    pub fn notice_json(&self) -> Result<String> {
+        to_json(&self.notice)
+    }
 }
 
 /// A signal row.
@@ -160,7 +167,7 @@ fn effect_write(effect: Effect) -> Result<Write> {
             incident_id: notice.incident_id.clone(),
             channel,
             recipient: None,
-            notice: to_json(&notice)?,
+            notice,
             idempotency_key: None,
         }),
         Effect::Page {
@@ -183,7 +190,7 @@ fn effect_write(effect: Effect) -> Result<Write> {
             incident_id: notice.incident_id.clone(),
             channel: method,
             recipient: Some(contact),
-            notice: to_json(&notice)?,
+            notice,
         }),
         Effect::SetTimer {
             kind,
