@@ -275,14 +275,14 @@ impl Engine {
         let last: Option<Timestamp> = record.state.last_check_at;
         tracing::warn!(monitor = %monitor.id, ?last, %error, "heartbeat missed");
         // Check again one period later; the next ping resolves it sooner.
-        self.record_check(
+        let (check, transition) = self.fold_check(
             monitor,
             &record,
             now,
             failed(error),
             add(now, *every),
             overran.map(|_| None),
-        )
-        .await
+        );
+        self.commit_check(monitor, check, transition).await
     }
 }

@@ -211,22 +211,6 @@ impl Engine {
         }
     }
 
-    /// Folds a check into the monitor's state and commits it with whatever incident change the
-    /// state change causes, in one transaction.
-    pub(crate) async fn record_check(
-        &self,
-        monitor: &Monitor,
-        record: &MonitorRecord,
-        at: Timestamp,
-        outcome: CheckOutcome,
-        next_check_at: Timestamp,
-        run_started_at: Option<Option<Timestamp>>,
-    ) -> Result<(), EngineError> {
-        let (check, transition) =
-            self.fold_check(monitor, record, at, outcome, next_check_at, run_started_at);
-        self.commit_check(monitor, check, transition).await
-    }
-
     /// The check a result makes of the monitor's state, and the change of status it causes (none
     /// while a maintenance window holds the monitor).
     pub(crate) fn fold_check(
@@ -252,7 +236,7 @@ impl Engine {
     }
 
     /// Commits a check with whatever incident change its transition causes, in one transaction.
-    async fn commit_check(
+    pub(crate) async fn commit_check(
         &self,
         monitor: &Monitor,
         check: CheckCommit,

@@ -38,7 +38,7 @@ pub enum Write {
     Alert(Box<Alert>),
     Event(TimelineEvent),
     /// A delivery to queue, due at once.
-    Delivery(NewDelivery),
+    Delivery(Box<NewDelivery>),
     Timer {
         kind: &'static str,
         incident_id: String,
@@ -162,14 +162,14 @@ pub fn plan(commit: Commit) -> Result<Plan> {
 
 fn effect_write(effect: Effect) -> Result<Write> {
     Ok(match effect {
-        Effect::Notify { channel, notice } => Write::Delivery(NewDelivery {
+        Effect::Notify { channel, notice } => Write::Delivery(Box::new(NewDelivery {
             id: new_id(),
             incident_id: notice.incident_id.clone(),
             channel,
             recipient: None,
             notice,
             idempotency_key: None,
-        }),
+        })),
         Effect::Page {
             contact,
             method,
@@ -177,7 +177,7 @@ fn effect_write(effect: Effect) -> Result<Write> {
             step,
             round,
             notice,
-        } => Write::Delivery(NewDelivery {
+        } => Write::Delivery(Box::new(NewDelivery {
             id: new_id(),
             idempotency_key: Some(page_key(
                 &notice.incident_id,
@@ -191,7 +191,7 @@ fn effect_write(effect: Effect) -> Result<Write> {
             channel: method,
             recipient: Some(contact),
             notice,
-        }),
+        })),
         Effect::SetTimer {
             kind,
             incident_id,
