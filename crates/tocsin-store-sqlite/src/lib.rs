@@ -17,20 +17,21 @@ mod rows;
 mod runbooks;
 mod schedule_row;
 mod status;
+mod write;
 mod writer;
 
-use std::path::Path;
-use std::str::FromStr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Row, SqlitePool};
 use tocsin_core::decide::Situation;
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
-use tocsin_store::plan::{Plan, WITHDRAWN_PAGE, Write, attempt_event, plan};
 
 use rows::{ms, ts, ts_opt};
 use tocsin_store::*;
@@ -57,95 +58,94 @@ impl Default for SqliteOptions {
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The sqlx writer: the writes that have not moved to `write` yet, and the gate `write`
+    /// holds while it writes (see `write/mod.rs`).
     writer: SqlitePool,
     reader: SqlitePool,
-    /// For `sqlite::memory:` only: one more connection that keeps the database alive when the
-    /// writer is discarded after a failed write (see `writer.rs`).
-    _memory_anchor: Option<SqlitePool>,
+    /// Every decision's writes: one connection, statements cached, no hand-off per statement.
+    write: write::Writer,
+    /// For `sqlite::memory:` only: the private folder its database lives in, removed with the
+    /// last clone of the store.
+    _scratch: Option<Arc<tempfile::TempDir>>,
     page_cap: writer::PageCap,
     lease_owner: String,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at a `sqlite://path` URL or a plain path, and
-    /// applies the migrations. `sqlite::memory:` gives a private in-memory database.
+    /// applies the migrations. `sqlite::memory:` gives a private database that lives only as
+    /// long as the store: a file in a fresh temporary folder, so the writer and the readers
+    /// (separate connections) see one database, exactly as with a named file.
     pub async fn open(url: &str, options: &SqliteOptions) -> Result<Self> {
-        let memory = url.contains(":memory:");
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        let folder = Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty());
-        if let Some(parent) = folder.filter(|_| !memory) {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                StoreError::Database(sqlx::Error::Configuration(
-                    format!(
-                        "cannot create the database folder {}: {error}",
-                        parent.display()
-                    )
-                    .into(),
-                ))
-            })?;
-        }
-        let connect = if memory {
-            SqliteConnectOptions::from_str("sqlite::memory:")?.shared_cache(true)
-        } else {
-            SqliteConnectOptions::new()
-                .filename(path)
-                .create_if_missing(true)
-        }
-        .journal_mode(if memory {
-            SqliteJournalMode::Memory
-        } else {
-            SqliteJournalMode::Wal
-        })
-        .synchronous(if options.synchronous_full {
-            SqliteSynchronous::Full
-        } else {
-            SqliteSynchronous::Normal
-        })
-        .busy_timeout(Duration::from_secs(10))
-        .foreign_keys(true);
-        let memory_anchor = if memory {
-            Some(
-                SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .connect_with(connect.clone())
-                    .await?,
-            )
-        } else {
-            None
+        let folder_error = |folder: &Path, error: std::io::Error| {
+            StoreError::Database(sqlx::Error::Configuration(
+                format!(
+                    "cannot create the database folder {}: {error}",
+                    folder.display()
+                )
+                .into(),
+            ))
         };
+        let (path, scratch) = if url.contains(":memory:") {
+            let scratch = tempfile::Builder::new()
+                .prefix("tocsin-memory-")
+                .tempdir()
+                .map_err(|error| folder_error(&std::env::temp_dir(), error))?;
+            (scratch.path().join("tocsin.db"), Some(Arc::new(scratch)))
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            let path = PathBuf::from(path);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|error| folder_error(parent, error))?;
+            }
+            (path, None)
+        };
+        let connect = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(if options.synchronous_full {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
         let page_cap = writer::PageCap::default();
-        // An in-memory database's readers share the writer's connection. A writer left inside
-        // a transaction by a failed write is discarded on release and a fresh one opened.
+        let gate_untouched = Arc::new(AtomicBool::new(false));
+        // One connection: SQLite allows one writer at a time anyway, and holding it is the
+        // write turn `write` shares. A writer left inside a transaction by a failed write is
+        // discarded on release and a fresh one opened.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            // Checked on every release instead (`release_if_clean`).
+            .test_before_acquire(false)
             .after_connect(page_cap.apply_on_connect())
-            .after_release(writer::release_if_clean)
+            .after_release(writer::release_if_clean(gate_untouched.clone()))
             .connect_with(connect.clone())
             .await?;
         MIGRATOR.run(&writer).await?;
-        let reader = if memory {
-            writer.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(connect.read_only(true))
-                .await?
-        };
+        let write = write::Writer::open(
+            &path,
+            options.synchronous_full,
+            writer.clone(),
+            gate_untouched,
+        )?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(connect.read_only(true))
+            .await?;
         Ok(SqliteStore {
             writer,
             reader,
-            _memory_anchor: memory_anchor,
+            write,
+            _scratch: scratch,
             page_cap,
             lease_owner: options.lease_owner.clone(),
         })
@@ -160,7 +160,7 @@ impl SqliteStore {
         sqlx::raw_sql(sqlx::AssertSqlSafe(self.page_cap.pragma()))
             .execute(&self.writer)
             .await?;
-        Ok(())
+        self.write.execute_batch(&self.page_cap.pragma())
     }
 
     /// The database's size in pages, as the writer sees it (for `limit_pages_for_tests`).
@@ -184,17 +184,39 @@ impl IncidentStore for SqliteStore {
     // transaction (`transact`), so this read goes to the reader pool and never queues behind
     // commits on the one writer connection.
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation> {
+        // One read transaction: the incident, its ticks and its alerts as of one instant.
         let mut tx = self.reader.begin().await?;
-        let situation = situation_in(&mut tx, &Lookup::Incident(incident_id.to_owned())).await?;
+        let Some(incident) = sqlx::query("SELECT * FROM incidents WHERE id = ?")
+            .bind(incident_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| rows::incident(&row))
+            .transpose()?
+        else {
+            return Ok(Situation::default());
+        };
+        let checklist = runbooks::ticks_in(&mut tx, incident_id).await?;
+        let alerts =
+            sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
+                .bind(incident_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(rows::alert)
+                .collect::<Result<Vec<_>>>()?;
         tx.rollback().await?;
-        Ok(situation)
+        Ok(Situation {
+            incident: Some(incident),
+            alerts,
+            checklist,
+            ..Situation::default()
+        })
     }
 
     async fn commit(&self, commit: Commit) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        write_commit(&mut tx, commit, &mut None).await?;
-        tx.commit().await?;
-        Ok(())
+        self.write
+            .write(move |tx| write::write_commit(tx, commit, &mut None))
+            .await
     }
 
     async fn transact(
@@ -203,68 +225,20 @@ impl IncidentStore for SqliteStore {
         hand_over_until: Option<Timestamp>,
         decider: &mut Decider<'_>,
     ) -> Result<Transacted> {
-        // IMMEDIATE: the situations are read under the write lock, so a second process on the
-        // same file (or a second store) waits for this decision instead of deciding on what it
-        // read before this one committed.
-        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        let mut hand_over = hand_over_until.map(|until| HandOver {
-            owner: &self.lease_owner,
-            until,
-            handed: Vec::new(),
-        });
-        for (index, item) in items.into_iter().enumerate() {
-            if let Some((source, id)) = &item.delivery {
-                let inserted = sqlx::query(
-                    "INSERT INTO seen_deliveries (source, delivery_id, seen_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
-                )
-                .bind(source)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                if inserted.rows_affected() == 0 {
-                    outcomes.push(ItemOutcome::Duplicate);
-                    continue;
-                }
-            }
-            let situation = situation_in(&mut tx, &item.lookup).await?;
-            match decider(index, &situation) {
-                Ok(commit) => {
-                    if let Some((source, id)) = &item.delivery {
-                        sqlx::query("UPDATE seen_deliveries SET seen_at = ? WHERE source = ? AND delivery_id = ?")
-                            .bind(ms(commit.now))
-                            .bind(source)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    let incident = commit.decision.incident.clone().or(situation.incident);
-                    write_commit(&mut tx, commit, &mut hand_over).await?;
-                    outcomes.push(ItemOutcome::Done(incident.map(Box::new)));
-                }
-                Err(refusal) => {
-                    // A refused item leaves no trace, not even its delivery id: a corrected
-                    // resend must be processed.
-                    if let Some((source, id)) = &item.delivery {
-                        sqlx::query(
-                            "DELETE FROM seen_deliveries WHERE source = ? AND delivery_id = ?",
-                        )
-                        .bind(source)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                    outcomes.push(ItemOutcome::Refused(refusal));
-                }
-            }
-        }
-        tx.commit().await?;
-        Ok(Transacted {
-            outcomes,
-            handed: hand_over
-                .map(|hand_over| hand_over.handed)
-                .unwrap_or_default(),
-        })
+        // IMMEDIATE (as every write): the situations are read under the write lock, so a second
+        // process on the same file (or a second store) waits for this decision instead of
+        // deciding on what it read before this one committed.
+        let owner = self.lease_owner.as_str();
+        self.write
+            .write(move |tx| {
+                let hand_over = hand_over_until.map(|until| write::HandOver {
+                    owner,
+                    until,
+                    handed: Vec::new(),
+                });
+                write::transact_in(tx, items, hand_over, decider)
+            })
+            .await
     }
 
     async fn changes(&self, kind: Option<ChangeKind>, limit: u32) -> Result<Vec<ChangeRecord>> {
@@ -492,48 +466,9 @@ impl DueWork for SqliteStore {
     }
 
     async fn record_attempt(&self, attempt: Attempt) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        let (ok, error) = match &attempt.outcome {
-            AttemptOutcome::Sent => (true, None),
-            AttemptOutcome::Retry { error, .. } | AttemptOutcome::Failed { error } => {
-                (false, Some(error.clone()))
-            }
-        };
-        sqlx::query("INSERT INTO delivery_attempts (delivery_id, at, ok, http_status, error) VALUES (?, ?, ?, ?, ?)")
-            .bind(&attempt.delivery_id)
-            .bind(ms(attempt.at))
-            .bind(ok)
-            .bind(attempt.http_status.map(i64::from))
-            .bind(&error)
-            .execute(&mut *tx)
-            .await?;
-        let (status, next, sent_at) = match &attempt.outcome {
-            AttemptOutcome::Sent => ("sent", None, Some(ms(attempt.at))),
-            AttemptOutcome::Retry {
-                next_attempt_at, ..
-            } => ("pending", Some(ms(*next_attempt_at)), None),
-            AttemptOutcome::Failed { .. } => ("failed", None, None),
-        };
-        let updated = sqlx::query(
-            "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
-             next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
-             WHERE id = ? AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(&error)
-        .bind(next)
-        .bind(sent_at)
-        .bind(&attempt.delivery_id)
-        .execute(&mut *tx)
-        .await?;
-        // A delivery already finished (an outcome recorded twice) says nothing new.
-        if updated.rows_affected() > 0
-            && let Some(event) = attempt_event(&attempt)
-        {
-            rows::insert_event(&mut tx, &event).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.write
+            .write(move |tx| write::record_attempt(tx, &attempt))
+            .await
     }
 
     async fn next_due(&self) -> Result<Option<Timestamp>> {
@@ -1118,217 +1053,6 @@ impl FollowUpStore for SqliteStore {
     async fn review_digests(&self, limit: u32) -> Result<Vec<tocsin_store::ReviewDigest>> {
         self.review_digests_sql(limit).await
     }
-}
-
-/// Deliveries written leased to `owner` until `until`, collected to be handed to the sender.
-struct HandOver<'o> {
-    owner: &'o str,
-    until: Timestamp,
-    handed: Vec<PendingDelivery>,
-}
-
-/// Applies one commit's writes (see `tocsin_store::plan`) inside the caller's transaction.
-async fn write_commit(
-    tx: &mut Transaction<'_, Sqlite>,
-    commit: Commit,
-    hand_over: &mut Option<HandOver<'_>>,
-) -> Result<()> {
-    let Plan { now, writes } = plan(commit)?;
-    for write in writes {
-        apply(tx, write, now, hand_over).await?;
-    }
-    Ok(())
-}
-
-/// How one planned write becomes SQL.
-async fn apply(
-    tx: &mut Transaction<'_, Sqlite>,
-    write: Write,
-    now: Timestamp,
-    hand_over: &mut Option<HandOver<'_>>,
-) -> Result<()> {
-    match write {
-        Write::ConsumeToken { nonce } => {
-            let inserted = sqlx::query(
-                "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(&nonce)
-            .bind(ms(now))
-            .execute(&mut **tx)
-            .await?;
-            if inserted.rows_affected() == 0 {
-                // Returning an error drops the transaction, which rolls it back.
-                return Err(StoreError::TokenUsed);
-            }
-        }
-        Write::Incident(incident) => rows::upsert_incident(tx, &incident).await?,
-        Write::Alert(alert) => rows::upsert_alert(tx, &alert).await?,
-        Write::Event(event) => rows::insert_event(tx, &event).await?,
-        Write::Delivery(delivery) => {
-            let (claimed_until, claimed_by) = match hand_over {
-                Some(hand_over) => (Some(ms(hand_over.until)), Some(hand_over.owner)),
-                None => (None, None),
-            };
-            let inserted = sqlx::query(
-                "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
-                   created_at, idempotency_key, claimed_until, claimed_by) \
-                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            )
-            .bind(&delivery.id)
-            .bind(&delivery.incident_id)
-            .bind(&delivery.channel)
-            .bind(&delivery.recipient)
-            .bind(delivery.notice_json()?)
-            .bind(ms(now))
-            .bind(ms(now))
-            .bind(&delivery.idempotency_key)
-            .bind(claimed_until)
-            .bind(claimed_by)
-            .execute(&mut **tx)
-            .await?;
-            // A page already queued under its key was not written, so it is not handed either.
-            if let Some(hand_over) = hand_over
-                && inserted.rows_affected() == 1
-            {
-                hand_over.handed.push(PendingDelivery {
-                    notice: delivery.notice,
-                    id: delivery.id,
-                    channel: delivery.channel,
-                    recipient: delivery.recipient,
-                    attempts: 0,
-                });
-            }
-        }
-        Write::Timer {
-            kind,
-            incident_id,
-            due_at,
-        } => {
-            sqlx::query("INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)")
-                .bind(kind)
-                .bind(&incident_id)
-                .bind(ms(due_at))
-                .execute(&mut **tx)
-                .await?;
-        }
-        Write::CancelTimers { kind, incident_id } => {
-            sqlx::query("DELETE FROM timers WHERE incident_id = ? AND kind = ?")
-                .bind(&incident_id)
-                .bind(kind)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Write::FiredTimer(timer) => {
-            sqlx::query("DELETE FROM timers WHERE id = ?")
-                .bind(timer)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Write::WithdrawPages { incident_id } => {
-            sqlx::query(
-                "UPDATE deliveries SET status = 'failed', last_error = ?, claimed_until = NULL \
-                 WHERE incident_id = ? AND status = 'pending' AND recipient IS NOT NULL",
-            )
-            .bind(WITHDRAWN_PAGE)
-            .bind(&incident_id)
-            .execute(&mut **tx)
-            .await?;
-        }
-        Write::CustomerComms(comms) => actions::write_customer_comms(tx, &comms, now).await?,
-        Write::ActionRun(run) => actions::write_action_run(tx, &run).await?,
-        Write::RequirePostmortem {
-            incident_id,
-            file,
-            due_at,
-        } => postmortem::require(tx, &incident_id, &file, due_at, now).await?,
-        Write::PublishPostmortem { incident_id } => postmortem::publish(tx, &incident_id).await?,
-        Write::Signal(signal) => {
-            sqlx::query("INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)")
-                .bind(ms(now))
-                .bind(&signal.source)
-                .bind(&signal.dedup_key)
-                .bind(signal.status)
-                .bind(&signal.body)
-                .execute(&mut **tx)
-                .await?;
-        }
-        Write::Check(check) => rows::record_check(tx, &check).await?,
-        Write::Change(change) => rows::insert_change(tx, &change, now).await?,
-    }
-    Ok(())
-}
-
-/// Reads an item's situation inside the deciding transaction.
-async fn situation_in(tx: &mut Transaction<'_, Sqlite>, lookup: &Lookup) -> Result<Situation> {
-    let (incident_id, key, group) = match lookup {
-        Lookup::Nothing => return Ok(Situation::default()),
-        Lookup::Incident(id) => (Some(id.clone()), None, None),
-        Lookup::Key { dedup_key, group } => {
-            let id: Option<String> = sqlx::query_scalar(
-                "SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1",
-            )
-            .bind(dedup_key)
-            .fetch_optional(&mut **tx)
-            .await?;
-            (id, Some(dedup_key), group.as_ref())
-        }
-    };
-    let mut situation = Situation::default();
-    if let Some(id) = incident_id {
-        situation.incident = sqlx::query("SELECT * FROM incidents WHERE id = ?")
-            .bind(&id)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|row| rows::incident(&row))
-            .transpose()?;
-        let alerts = match key {
-            // A signal needs only its own alerts and how many others still fire.
-            Some(key) => {
-                let others: i64 = sqlx::query_scalar(
-                    "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND dedup_key != ?",
-                )
-                .bind(&id)
-                .bind(key)
-                .fetch_one(&mut **tx)
-                .await?;
-                situation.other_firing = u32::try_from(others).unwrap_or(u32::MAX);
-                sqlx::query("SELECT * FROM alerts WHERE incident_id = ? AND dedup_key = ? ORDER BY first_seen, id")
-                    .bind(&id)
-                    .bind(key)
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
-            // A person's action on the incident (a manual resolve ends every alert).
-            None => {
-                situation.checklist = runbooks::ticks_in(tx, &id).await?;
-                sqlx::query("SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id")
-                    .bind(&id)
-                    .fetch_all(&mut **tx)
-                    .await?
-            }
-        };
-        situation.alerts = alerts.iter().map(rows::alert).collect::<Result<Vec<_>>>()?;
-    }
-    let has_open = situation
-        .incident
-        .as_ref()
-        .is_some_and(|incident| incident.state.is_open());
-    if let (Some(group), false) = (group, has_open) {
-        situation.group = sqlx::query(
-            "SELECT * FROM incidents i WHERE state != 'resolved' AND source = ? AND category IS ? AND component IS ? \
-             AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.last_seen >= ?) \
-             ORDER BY opened_at DESC LIMIT 1",
-        )
-        .bind(&group.source)
-        .bind(&group.category)
-        .bind(&group.component)
-        .bind(ms(group.since))
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|row| rows::incident(&row))
-        .transpose()?;
-    }
-    Ok(situation)
 }
 
 /// A `users` row.

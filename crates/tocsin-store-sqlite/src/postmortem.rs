@@ -2,8 +2,8 @@
 //! writes their file, published by a person; and the incidents the response metrics read.
 
 use jiff::Timestamp;
+use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, Sqlite, Transaction};
 use tocsin_core::incident::Incident;
 
 use crate::SqliteStore;
@@ -20,53 +20,6 @@ fn record(row: &SqliteRow) -> Result<PostmortemRecord> {
         created_at: ts(row.try_get("created_at")?)?,
         written_at: ts_opt(row.try_get("written_at")?)?,
     })
-}
-
-/// Keeps the incident's post-mortem: a new row, or a new deadline for a draft whose incident
-/// was reopened and resolved again (its file name stays). Two incidents whose names collide
-/// (same day, same title) get the second one's id added to its name. A post-mortem already
-/// published gets no reminders.
-pub(super) async fn require(
-    tx: &mut Transaction<'_, Sqlite>,
-    incident_id: &str,
-    file: &str,
-    due_at: Timestamp,
-    now: Timestamp,
-) -> Result<()> {
-    let taken: Option<String> = sqlx::query_scalar(
-        "SELECT incident_id FROM postmortems WHERE file = ? AND incident_id != ?",
-    )
-    .bind(file)
-    .bind(incident_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let file = tocsin_store::plan::postmortem_file(file, incident_id, taken.is_some());
-    sqlx::query(
-        "INSERT INTO postmortems (incident_id, file, due_at, status, created_at) VALUES (?, ?, ?, 'draft', ?) \
-         ON CONFLICT (incident_id) DO UPDATE SET due_at = excluded.due_at WHERE postmortems.status = 'draft'",
-    )
-    .bind(incident_id)
-    .bind(&file)
-    .bind(ms(due_at))
-    .bind(ms(now))
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "DELETE FROM timers WHERE incident_id = ?1 AND kind IN ('postmortem_reminder', 'postmortem_due') \
-         AND EXISTS (SELECT 1 FROM postmortems WHERE incident_id = ?1 AND status = 'published')",
-    )
-    .bind(incident_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn publish(tx: &mut Transaction<'_, Sqlite>, incident_id: &str) -> Result<()> {
-    sqlx::query("UPDATE postmortems SET status = 'published' WHERE incident_id = ?")
-        .bind(incident_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 impl SqliteStore {

@@ -10,7 +10,7 @@ use sqlx::Row;
 use tocsin_core::uptime::{MonitorHistory, Outage};
 
 use crate::SqliteStore;
-use crate::rows::{self, ms, ts, ts_opt};
+use crate::rows::{ms, ts, ts_opt};
 use tocsin_store::Result;
 use tocsin_store::{CheckCommit, Housekeeping, Retention, Rollup, RollupSpan};
 
@@ -21,8 +21,9 @@ const ROLLUP_STEP_MS: i64 = 3_600_000;
 /// Rows deleted per transaction, so pruning never holds the writer for long.
 const PRUNE_CHUNK: i64 = 10_000;
 
-/// The writer's usual wait for a lock (as set when the store opens).
-const BUSY_TIMEOUT_DEFAULT: &str = "PRAGMA busy_timeout = 10000";
+/// How long a batch of check results waits for another process's write lock before giving up
+/// (the engine keeps the batch and retries on its next flush).
+const BATCH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
 
 fn duration_ms(duration: std::time::Duration) -> i64 {
     i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
@@ -46,25 +47,15 @@ impl SqliteStore {
         if checks.is_empty() {
             return Ok(());
         }
-        let mut conn = self.writer.acquire().await?;
         // Nothing waits on a batch: when another writer holds the database, give up soon and
-        // let the engine retry on its next flush instead of stalling the one writer connection.
-        sqlx::query("PRAGMA busy_timeout = 1000")
-            .execute(&mut *conn)
-            .await?;
-        let written = async {
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            for check in checks {
-                rows::record_check(&mut tx, check).await?;
-            }
-            tx.commit().await?;
-            Ok::<(), tocsin_store::StoreError>(())
-        }
-        .await;
-        sqlx::query(BUSY_TIMEOUT_DEFAULT)
-            .execute(&mut *conn)
-            .await?;
-        written
+        // let the engine retry on its next flush instead of stalling the one writing connection.
+        self.write
+            .write_patiently(BATCH_PATIENCE, |tx| {
+                checks
+                    .iter()
+                    .try_for_each(|check| crate::write::record_check(tx, check))
+            })
+            .await
     }
 
     pub(super) async fn monitor_history_sql(

@@ -11,7 +11,7 @@ use crate::rows::{self, ms};
 use tocsin_store::Result;
 use tocsin_store::*;
 
-/// The latest tick of each checklist item of an incident, read inside a deciding transaction.
+/// The latest tick of each checklist item of an incident, read in the caller's read transaction.
 pub(super) async fn ticks_in(
     tx: &mut Transaction<'_, Sqlite>,
     incident_id: &str,

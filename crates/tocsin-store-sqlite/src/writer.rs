@@ -12,7 +12,7 @@
 //! fresh connection for the next decision.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use sqlx::Connection;
 use sqlx::pool::PoolConnectionMetadata;
@@ -21,40 +21,55 @@ use sqlx::sqlite::SqliteConnection;
 type Check<'c, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'c>>;
 
-/// `after_release` hook: `Ok(true)` keeps the connection, `Ok(false)` closes it.
+/// `after_release` hook: `Ok(true)` keeps the connection, `Ok(false)` closes it. A release
+/// after the connection was only held as the write gate (`untouched`, set by `write::Writer`)
+/// keeps it without a check: nothing ran on it.
 pub(super) fn release_if_clean(
-    conn: &mut SqliteConnection,
-    _meta: PoolConnectionMetadata,
-) -> Check<'_, bool> {
-    Box::pin(async move {
-        // SQLite's own view (what `sqlite3_get_autocommit` reports): BEGIN fails inside a
-        // transaction. Being a command on the connection, it also runs after any ROLLBACK a
-        // dropped transaction queued, so sqlx's count below is settled.
-        let sqlite_in_transaction = match sqlx::raw_sql("BEGIN").execute(&mut *conn).await {
-            Ok(_) => {
-                sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
-                false
+    untouched: Arc<AtomicBool>,
+) -> impl for<'c> Fn(&'c mut SqliteConnection, PoolConnectionMetadata) -> Check<'c, bool>
++ Send
++ Sync
++ 'static {
+    move |conn, _meta| {
+        let skip = untouched.swap(false, Ordering::SeqCst);
+        Box::pin(async move {
+            if skip {
+                return Ok(true);
             }
-            Err(_) => true,
-        };
-        let sqlx_in_transaction = conn.is_in_transaction();
-        if !sqlite_in_transaction && !sqlx_in_transaction {
-            return Ok(true);
+            check_clean(conn).await
+        })
+    }
+}
+
+/// Whether the connection is in clean autocommit (see the module comment); rolls back if not.
+async fn check_clean(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    // SQLite's own view (what `sqlite3_get_autocommit` reports): BEGIN fails inside a
+    // transaction. Being a command on the connection, it also runs after any ROLLBACK a
+    // dropped transaction queued, so sqlx's count below is settled.
+    let sqlite_in_transaction = match sqlx::raw_sql("BEGIN").execute(&mut *conn).await {
+        Ok(_) => {
+            sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+            false
         }
-        tracing::error!(
-            sqlite_in_transaction,
-            sqlx_in_transaction,
-            "the database writer was left inside a transaction after a failed write; \
-             rolling it back and opening a fresh connection so later commits reach the disk"
-        );
-        if sqlite_in_transaction {
-            // Closing rolls back as well; doing it here first says so in the log if it cannot.
-            if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await {
-                tracing::error!(%error, "rolling back the abandoned transaction failed; closing the connection");
-            }
+        Err(_) => true,
+    };
+    let sqlx_in_transaction = conn.is_in_transaction();
+    if !sqlite_in_transaction && !sqlx_in_transaction {
+        return Ok(true);
+    }
+    tracing::error!(
+        sqlite_in_transaction,
+        sqlx_in_transaction,
+        "the database writer was left inside a transaction after a failed write; \
+         rolling it back and opening a fresh connection so later commits reach the disk"
+    );
+    if sqlite_in_transaction {
+        // Closing rolls back as well; doing it here first says so in the log if it cannot.
+        if let Err(error) = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await {
+            tracing::error!(%error, "rolling back the abandoned transaction failed; closing the connection");
         }
-        Ok(false)
-    })
+    }
+    Ok(false)
 }
 
 /// A page limit for the writer, standing in for a full disk in tests: 0 is none. Kept outside

@@ -1,0 +1,291 @@
+//! Deciding inside the write transaction: each item's situation is read, decided by the
+//! caller's pure decider, and its planned writes applied, before the next item is read — so a
+//! batch's second signal for a key sees the incident its first one opened.
+
+use jiff::Timestamp;
+use rusqlite::{OptionalExtension, Transaction, params};
+use tocsin_core::decide::Situation;
+use tocsin_store::plan::{Plan, WITHDRAWN_PAGE, Write, plan};
+use tocsin_store::{
+    Commit, Decider, Item, ItemOutcome, Lookup, PendingDelivery, Result, StoreError, Transacted,
+};
+
+use super::failure;
+use super::follow_up::{
+    publish_postmortem, require_postmortem, ticks, write_action_run, write_customer_comms,
+};
+use super::rows::{
+    all, insert_change, insert_event, one, record_check, run, upsert_alert, upsert_incident,
+};
+use crate::rows::{self, ms};
+
+/// New deliveries written leased to this store's owner, collected for the caller to send.
+pub(crate) struct HandOver<'o> {
+    pub owner: &'o str,
+    pub until: Timestamp,
+    pub handed: Vec<PendingDelivery>,
+}
+
+/// Decides and writes `items` in order inside `tx` (see `IncidentStore::transact`).
+pub(crate) fn transact_in(
+    tx: &Transaction<'_>,
+    items: Vec<Item>,
+    mut hand_over: Option<HandOver<'_>>,
+    decider: &mut Decider<'_>,
+) -> Result<Transacted> {
+    let mut outcomes = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        if let Some((source, id)) = &item.delivery {
+            let inserted = run(
+                tx,
+                "INSERT INTO seen_deliveries (source, delivery_id, seen_at) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+                params![source, id],
+            )?;
+            if inserted == 0 {
+                outcomes.push(ItemOutcome::Duplicate);
+                continue;
+            }
+        }
+        let situation = situation(tx, &item.lookup)?;
+        match decider(index, &situation) {
+            Ok(commit) => {
+                if let Some((source, id)) = &item.delivery {
+                    run(
+                        tx,
+                        "UPDATE seen_deliveries SET seen_at = ? WHERE source = ? AND delivery_id = ?",
+                        params![ms(commit.now), source, id],
+                    )?;
+                }
+                let incident = commit.decision.incident.clone().or(situation.incident);
+                write_commit(tx, commit, &mut hand_over)?;
+                outcomes.push(ItemOutcome::Done(incident.map(Box::new)));
+            }
+            Err(refusal) => {
+                // A refused item leaves no trace, not even its delivery id: a corrected
+                // resend must be processed.
+                if let Some((source, id)) = &item.delivery {
+                    run(
+                        tx,
+                        "DELETE FROM seen_deliveries WHERE source = ? AND delivery_id = ?",
+                        params![source, id],
+                    )?;
+                }
+                outcomes.push(ItemOutcome::Refused(refusal));
+            }
+        }
+    }
+    Ok(Transacted {
+        outcomes,
+        handed: hand_over
+            .map(|hand_over| hand_over.handed)
+            .unwrap_or_default(),
+    })
+}
+
+/// Applies one commit's writes (see `tocsin_store::plan`) inside `tx`.
+pub(crate) fn write_commit(
+    tx: &Transaction<'_>,
+    commit: Commit,
+    hand_over: &mut Option<HandOver<'_>>,
+) -> Result<()> {
+    let Plan { now, writes } = plan(commit)?;
+    for write in writes {
+        apply(tx, write, now, hand_over)?;
+    }
+    Ok(())
+}
+
+/// How one planned write becomes SQL.
+fn apply(
+    tx: &Transaction<'_>,
+    write: Write,
+    now: Timestamp,
+    hand_over: &mut Option<HandOver<'_>>,
+) -> Result<()> {
+    match write {
+        Write::ConsumeToken { nonce } => {
+            let inserted = run(
+                tx,
+                "INSERT INTO used_tokens (nonce, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                params![nonce, ms(now)],
+            )?;
+            if inserted == 0 {
+                // Returning an error drops the transaction, which rolls it back.
+                return Err(StoreError::TokenUsed);
+            }
+        }
+        Write::Incident(incident) => upsert_incident(tx, &incident)?,
+        Write::Alert(alert) => upsert_alert(tx, &alert)?,
+        Write::Event(event) => insert_event(tx, &event)?,
+        Write::Delivery(delivery) => {
+            let (claimed_until, claimed_by) = match hand_over {
+                Some(hand_over) => (Some(ms(hand_over.until)), Some(hand_over.owner)),
+                None => (None, None),
+            };
+            let inserted = run(
+                tx,
+                "INSERT INTO deliveries (id, incident_id, channel, recipient, notice, status, next_attempt_at, \
+                   created_at, idempotency_key, claimed_until, claimed_by) \
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                params![
+                    delivery.id,
+                    delivery.incident_id,
+                    delivery.channel,
+                    delivery.recipient,
+                    delivery.notice_json()?,
+                    ms(now),
+                    ms(now),
+                    delivery.idempotency_key,
+                    claimed_until,
+                    claimed_by,
+                ],
+            )?;
+            // A page already queued under its key was not written, so it is not handed either.
+            if let Some(hand_over) = hand_over
+                && inserted == 1
+            {
+                let delivery = *delivery;
+                hand_over.handed.push(PendingDelivery {
+                    notice: delivery.notice,
+                    id: delivery.id,
+                    channel: delivery.channel,
+                    recipient: delivery.recipient,
+                    attempts: 0,
+                });
+            }
+        }
+        Write::Timer {
+            kind,
+            incident_id,
+            due_at,
+        } => {
+            run(
+                tx,
+                "INSERT INTO timers (kind, incident_id, due_at) VALUES (?, ?, ?)",
+                params![kind, incident_id, ms(due_at)],
+            )?;
+        }
+        Write::CancelTimers { kind, incident_id } => {
+            run(
+                tx,
+                "DELETE FROM timers WHERE incident_id = ? AND kind = ?",
+                params![incident_id, kind],
+            )?;
+        }
+        Write::FiredTimer(timer) => {
+            run(tx, "DELETE FROM timers WHERE id = ?", params![timer])?;
+        }
+        Write::WithdrawPages { incident_id } => {
+            run(
+                tx,
+                "UPDATE deliveries SET status = 'failed', last_error = ?, claimed_until = NULL \
+                 WHERE incident_id = ? AND status = 'pending' AND recipient IS NOT NULL",
+                params![WITHDRAWN_PAGE, incident_id],
+            )?;
+        }
+        Write::CustomerComms(comms) => write_customer_comms(tx, &comms, now)?,
+        Write::ActionRun(action_run) => write_action_run(tx, &action_run)?,
+        Write::RequirePostmortem {
+            incident_id,
+            file,
+            due_at,
+        } => require_postmortem(tx, &incident_id, &file, due_at, now)?,
+        Write::PublishPostmortem { incident_id } => publish_postmortem(tx, &incident_id)?,
+        Write::Signal(signal) => {
+            run(
+                tx,
+                "INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES (?, ?, ?, ?, ?)",
+                params![
+                    ms(now),
+                    signal.source,
+                    signal.dedup_key,
+                    signal.status,
+                    signal.body
+                ],
+            )?;
+        }
+        Write::Check(check) => record_check(tx, &check)?,
+        Write::Change(change) => insert_change(tx, &change, now)?,
+    }
+    Ok(())
+}
+
+/// Reads an item's situation inside the deciding transaction.
+fn situation(tx: &Transaction<'_>, lookup: &Lookup) -> Result<Situation> {
+    let (incident_id, key, group) = match lookup {
+        Lookup::Nothing => return Ok(Situation::default()),
+        Lookup::Incident(id) => (Some(id.clone()), None, None),
+        Lookup::Key { dedup_key, group } => {
+            let id: Option<String> = tx
+                .prepare_cached(
+                    "SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1",
+                )
+                .and_then(|mut statement| {
+                    statement
+                        .query_row(params![dedup_key], |row| row.get(0))
+                        .optional()
+                })
+                .map_err(failure)?;
+            (id, Some(dedup_key), group.as_ref())
+        }
+    };
+    let mut situation = Situation::default();
+    if let Some(id) = incident_id {
+        situation.incident = one(
+            tx,
+            "SELECT * FROM incidents WHERE id = ?",
+            params![id],
+            |row| rows::incident(row),
+        )?;
+        situation.alerts = match key {
+            // A signal needs only its own alerts and how many others still fire.
+            Some(key) => {
+                let others: i64 = tx
+                    .prepare_cached(
+                        "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND dedup_key != ?",
+                    )
+                    .and_then(|mut statement| {
+                        statement.query_row(params![id, key], |row| row.get(0))
+                    })
+                    .map_err(failure)?;
+                situation.other_firing = u32::try_from(others).unwrap_or(u32::MAX);
+                all(
+                    tx,
+                    "SELECT * FROM alerts WHERE incident_id = ? AND dedup_key = ? ORDER BY first_seen, id",
+                    params![id, key],
+                    |row| rows::alert(row),
+                )?
+            }
+            // A person's action on the incident (a manual resolve ends every alert).
+            None => {
+                situation.checklist = ticks(tx, &id)?;
+                all(
+                    tx,
+                    "SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id",
+                    params![id],
+                    |row| rows::alert(row),
+                )?
+            }
+        };
+    }
+    let has_open = situation
+        .incident
+        .as_ref()
+        .is_some_and(|incident| incident.state.is_open());
+    if let (Some(group), false) = (group, has_open) {
+        situation.group = one(
+            tx,
+            "SELECT * FROM incidents i WHERE state != 'resolved' AND source = ? AND category IS ? AND component IS ? \
+             AND EXISTS (SELECT 1 FROM alerts a WHERE a.incident_id = i.id AND a.last_seen >= ?) \
+             ORDER BY opened_at DESC LIMIT 1",
+            params![
+                group.source,
+                group.category,
+                group.component,
+                ms(group.since)
+            ],
+            |row| rows::incident(row),
+        )?;
+    }
+    Ok(situation)
+}
