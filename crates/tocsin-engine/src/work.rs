@@ -3,7 +3,8 @@
 //! store's one transaction, so no decision is ever made on stale state.
 
 use tocsin_core::check::CheckOutcome;
-use tocsin_core::decide::{Input, decide};
+use jiff::Timestamp;
+use tocsin_core::decide::{Effect, Input, decide};
 use tocsin_core::inbound::Change;
 use tocsin_core::signal::Signal;
 use tocsin_store::{CheckCommit, Commit, Item, ItemOutcome};
@@ -59,7 +60,8 @@ impl Engine {
         &self,
         works: Vec<Work>,
     ) -> Result<Vec<ItemOutcome>, EngineError> {
-        let creates_work = works.iter().any(|work| work.input.is_some());
+        let decides = works.iter().any(|work| work.input.is_some());
+        let mut wakes = Wakes::default();
         // Who is on call, resolved once for the batch (a batch spans milliseconds).
         let roster = self.roster(self.now()).await?;
         let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
@@ -76,6 +78,7 @@ impl Engine {
             };
             // The core chose which customers are told what; the texts are rendered here.
             self.render_customer_comms(&mut decision);
+            wakes.note(&decision.effects, now);
             Ok(Commit {
                 now,
                 decision,
@@ -93,10 +96,14 @@ impl Engine {
             .store
             .transact(items, hand_over_until, &mut decider)
             .await?;
-        self.deliveries.hand(transacted.handed);
-        if creates_work {
+        if decides {
             self.bump_generation();
+        }
+        if wakes.deliveries || !transacted.handed.is_empty() {
+            self.deliveries.hand(transacted.handed);
             self.deliveries.wake.notify_one();
+        }
+        if wakes.timers {
             self.timers.wake.notify_one();
         }
         Ok(transacted.outcomes)
@@ -108,6 +115,33 @@ impl Engine {
         outcomes
             .pop()
             .ok_or_else(|| EngineError::Unavailable("the store returned no outcome".into()))
+    }
+}
+
+/// Which workers a batch's decisions give work to at once. The workers poll every `POLL`
+/// anyway, so only work due sooner wakes them: an alert storm that only grows incidents must
+/// not send the timer and delivery workers to the database after every commit.
+#[derive(Debug, Default)]
+struct Wakes {
+    deliveries: bool,
+    timers: bool,
+}
+
+impl Wakes {
+    fn note(&mut self, effects: &[Effect], now: Timestamp) {
+        let soon = now + crate::rounds::POLL;
+        for effect in effects {
+            match effect {
+                Effect::Notify { .. } | Effect::Page { .. } => self.deliveries = true,
+                Effect::SetTimer { due_at, .. } => self.timers |= *due_at <= soon,
+                Effect::CancelTimers { .. } | Effect::CancelPages { .. } => {}
+                // Rare and not timed: wake both rather than reason about each.
+                _ => {
+                    self.deliveries = true;
+                    self.timers = true;
+                }
+            }
+        }
     }
 }
 
