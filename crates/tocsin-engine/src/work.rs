@@ -2,8 +2,8 @@
 //! item's situation, decides it with the pure core, and writes the result — all inside the
 //! store's one transaction, so no decision is ever made on stale state.
 
-use tocsin_core::check::CheckOutcome;
 use jiff::Timestamp;
+use tocsin_core::check::CheckOutcome;
 use tocsin_core::decide::{Effect, Input, decide};
 use tocsin_core::inbound::Change;
 use tocsin_core::signal::Signal;

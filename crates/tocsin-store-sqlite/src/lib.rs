@@ -215,7 +215,7 @@ impl IncidentStore for SqliteStore {
 
     async fn commit(&self, commit: Commit) -> Result<()> {
         self.write
-            .write(move |tx| write::write_commit(tx, commit, &mut None))
+            .write(move |tx| write::write_commit(tx, commit))
             .await
     }
 

@@ -10,13 +10,12 @@ use tocsin_store::{
     Commit, Decider, Item, ItemOutcome, Lookup, PendingDelivery, Result, StoreError, Transacted,
 };
 
+use super::batch::Batch;
 use super::failure;
 use super::follow_up::{
     publish_postmortem, require_postmortem, ticks, write_action_run, write_customer_comms,
 };
-use super::rows::{
-    all, insert_change, insert_event, one, record_check, run, upsert_alert, upsert_incident,
-};
+use super::rows::{all, insert_change, insert_event, one, record_check, run, upsert_alert};
 use crate::rows::{self, ms};
 
 /// New deliveries written leased to this store's owner, collected for the caller to send.
@@ -34,6 +33,7 @@ pub(crate) fn transact_in(
     decider: &mut Decider<'_>,
 ) -> Result<Transacted> {
     let mut outcomes = Vec::with_capacity(items.len());
+    let mut batch = Batch::default();
     for (index, item) in items.into_iter().enumerate() {
         if let Some((source, id)) = &item.delivery {
             let inserted = run(
@@ -46,7 +46,7 @@ pub(crate) fn transact_in(
                 continue;
             }
         }
-        let situation = situation(tx, &item.lookup)?;
+        let situation = situation(tx, &item.lookup, &mut batch)?;
         match decider(index, &situation) {
             Ok(commit) => {
                 if let Some((source, id)) = &item.delivery {
@@ -57,7 +57,23 @@ pub(crate) fn transact_in(
                     )?;
                 }
                 let incident = commit.decision.incident.clone().or(situation.incident);
-                write_commit(tx, commit, &mut hand_over)?;
+                let joined = commit.decision.incident.as_ref().filter(|incident| {
+                    commit
+                        .decision
+                        .alerts
+                        .iter()
+                        .any(|alert| alert.incident_id == incident.id)
+                });
+                if let (
+                    Lookup::Key {
+                        group: Some(group), ..
+                    },
+                    Some(joined),
+                ) = (&item.lookup, joined)
+                {
+                    batch.joined(group, joined);
+                }
+                apply_commit(tx, commit, &mut hand_over, &mut batch)?;
                 outcomes.push(ItemOutcome::Done(incident.map(Box::new)));
             }
             Err(refusal) => {
@@ -74,6 +90,7 @@ pub(crate) fn transact_in(
             }
         }
     }
+    batch.finish(tx)?;
     Ok(Transacted {
         outcomes,
         handed: hand_over
@@ -82,15 +99,23 @@ pub(crate) fn transact_in(
     })
 }
 
-/// Applies one commit's writes (see `tocsin_store::plan`) inside `tx`.
-pub(crate) fn write_commit(
+/// Applies one commit's writes (see `tocsin_store::plan`) inside `tx`, on its own.
+pub(crate) fn write_commit(tx: &Transaction<'_>, commit: Commit) -> Result<()> {
+    let mut batch = Batch::default();
+    apply_commit(tx, commit, &mut None, &mut batch)?;
+    batch.finish(tx)
+}
+
+/// Applies one commit's writes as part of `batch`.
+fn apply_commit(
     tx: &Transaction<'_>,
     commit: Commit,
     hand_over: &mut Option<HandOver<'_>>,
+    batch: &mut Batch,
 ) -> Result<()> {
     let Plan { now, writes } = plan(commit)?;
     for write in writes {
-        apply(tx, write, now, hand_over)?;
+        apply(tx, write, now, hand_over, batch)?;
     }
     Ok(())
 }
@@ -101,6 +126,7 @@ fn apply(
     write: Write,
     now: Timestamp,
     hand_over: &mut Option<HandOver<'_>>,
+    batch: &mut Batch,
 ) -> Result<()> {
     match write {
         Write::ConsumeToken { nonce } => {
@@ -114,7 +140,7 @@ fn apply(
                 return Err(StoreError::TokenUsed);
             }
         }
-        Write::Incident(incident) => upsert_incident(tx, &incident)?,
+        Write::Incident(incident) => batch.keep_incident(tx, *incident)?,
         Write::Alert(alert) => upsert_alert(tx, &alert)?,
         Write::Event(event) => insert_event(tx, &event)?,
         Write::Delivery(delivery) => {
@@ -210,8 +236,8 @@ fn apply(
     Ok(())
 }
 
-/// Reads an item's situation inside the deciding transaction.
-fn situation(tx: &Transaction<'_>, lookup: &Lookup) -> Result<Situation> {
+/// Reads an item's situation inside the deciding transaction, as this batch has left it.
+fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result<Situation> {
     let (incident_id, key, group) = match lookup {
         Lookup::Nothing => return Ok(Situation::default()),
         Lookup::Incident(id) => (Some(id.clone()), None, None),
@@ -231,12 +257,21 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup) -> Result<Situation> {
     };
     let mut situation = Situation::default();
     if let Some(id) = incident_id {
-        situation.incident = one(
-            tx,
-            "SELECT * FROM incidents WHERE id = ?",
-            params![id],
-            |row| rows::incident(row),
-        )?;
+        situation.incident = match batch.incident(&id) {
+            Some(incident) => Some(incident.clone()),
+            None => {
+                let read = one(
+                    tx,
+                    "SELECT * FROM incidents WHERE id = ?",
+                    params![id],
+                    |row| rows::incident(row),
+                )?;
+                if let Some(incident) = &read {
+                    batch.read(incident);
+                }
+                read
+            }
+        };
         situation.alerts = match key {
             // A signal needs only its own alerts and how many others still fire.
             Some(key) => {
@@ -273,6 +308,10 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup) -> Result<Situation> {
         .as_ref()
         .is_some_and(|incident| incident.state.is_open());
     if let (Some(group), false) = (group, has_open) {
+        if let Some(joined) = batch.group(group) {
+            situation.group = Some(joined.clone());
+            return Ok(situation);
+        }
         situation.group = one(
             tx,
             "SELECT * FROM incidents i WHERE state != 'resolved' AND source = ? AND category IS ? AND component IS ? \
@@ -285,7 +324,12 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup) -> Result<Situation> {
                 ms(group.since)
             ],
             |row| rows::incident(row),
-        )?;
+        )?
+        // The batch may have moved it on since (in columns the lookup does not read).
+        .map(|found| batch.incident(&found.id).cloned().unwrap_or(found));
+        if let Some(found) = &situation.group {
+            batch.read(found);
+        }
     }
     Ok(situation)
 }

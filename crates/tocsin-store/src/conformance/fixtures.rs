@@ -125,14 +125,7 @@ async fn transact_one(
         delivery: delivery.map(|(source, id)| (source.to_owned(), id.to_owned())),
     };
     let mut decider = |_: usize, situation: &tocsin_core::decide::Situation| {
-        let ctx = Ctx {
-            now,
-            new_incident_id: uuid::Uuid::now_v7().to_string(),
-            new_alert_id: uuid::Uuid::now_v7().to_string(),
-            new_comms_id: uuid::Uuid::now_v7().to_string(),
-            on_call: Default::default(),
-        };
-        let decision = decide(&policy, situation, Input::Signal(signal.clone()), &ctx)?;
+        let decision = decide(&policy, situation, Input::Signal(signal.clone()), &ctx(now))?;
         Ok(Commit {
             now,
             decision,
@@ -144,6 +137,58 @@ async fn transact_one(
         .transact(vec![item], hand_over_until, &mut decider)
         .await
         .expect("the commit reaches the database")
+}
+
+/// Decides `signals` in one transaction, as one group commit of the engine does: each may join
+/// the open incident of its source, category and component that has an alert since `since`.
+pub async fn ingest_grouped(
+    store: &dyn Store,
+    signals: Vec<Signal>,
+    now: Timestamp,
+    since: Timestamp,
+) -> Vec<ItemOutcome> {
+    let policy = policy();
+    let items = signals
+        .iter()
+        .map(|signal| Item {
+            lookup: Lookup::Key {
+                dedup_key: signal.dedup_key.clone(),
+                group: Some(crate::GroupKey {
+                    source: signal.source.clone(),
+                    category: signal.category.clone(),
+                    component: signal.component.clone(),
+                    since,
+                }),
+            },
+            delivery: None,
+        })
+        .collect();
+    let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
+        let signal = signals[index].clone();
+        let decision = decide(&policy, situation, Input::Signal(signal.clone()), &ctx(now))?;
+        Ok(Commit {
+            now,
+            decision,
+            signal: Some(signal),
+            ..Commit::default()
+        })
+    };
+    store
+        .transact(items, None, &mut decider)
+        .await
+        .expect("the commit reaches the database")
+        .outcomes
+}
+
+/// A decision's context at `now` with fresh ids and nobody on call.
+fn ctx(now: Timestamp) -> Ctx {
+    Ctx {
+        now,
+        new_incident_id: uuid::Uuid::now_v7().to_string(),
+        new_alert_id: uuid::Uuid::now_v7().to_string(),
+        new_comms_id: uuid::Uuid::now_v7().to_string(),
+        on_call: Default::default(),
+    }
 }
 
 /// The incident an outcome committed.

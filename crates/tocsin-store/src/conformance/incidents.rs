@@ -4,7 +4,7 @@
 use tocsin_core::incident::{EventKind, IncidentState};
 
 use super::Backend;
-use super::fixtures::{every_incident, firing, incident_of, ingest, t};
+use super::fixtures::{every_incident, firing, incident_of, ingest, ingest_grouped, t};
 
 /// Everything one decision wrote (incident, alert, timeline, deliveries, timers) is there when
 /// read back, through every reading path.
@@ -103,4 +103,53 @@ pub async fn two_stores_deciding_one_key_at_once_open_one_incident(backend: &dyn
             .expect("situation");
         assert_eq!(situation.alerts.len(), 1, "one alert per key");
     }
+}
+
+/// An alert storm decided in group commits: every alert of one group joins the one incident
+/// the first opened, within a batch and across batches, an alert cleared by its key among them,
+/// and the incident reads back with every alert counted — however the backend spares itself
+/// rewriting it per alert.
+pub async fn a_storm_in_group_commits_joins_one_incident_and_counts_every_alert(
+    backend: &dyn Backend,
+) {
+    let store = backend.open("a").await;
+    let storm = |from: usize, to: usize| -> Vec<_> {
+        (from..to)
+            .map(|n| firing(&format!("pod-{n}"), t(0)))
+            .collect()
+    };
+    let first = ingest_grouped(&*store, storm(0, 40), t(0), t(-300)).await;
+    // The second batch also clears an alert of the first, by its key, between two joins.
+    let mut cleared = firing("pod-0", t(5));
+    cleared.status = tocsin_core::signal::SignalStatus::Resolved;
+    let mut second_batch = storm(40, 45);
+    second_batch.push(cleared);
+    second_batch.extend(storm(45, 50));
+    let second = ingest_grouped(&*store, second_batch, t(5), t(-295)).await;
+
+    let ids: std::collections::BTreeSet<String> = first
+        .into_iter()
+        .chain(second)
+        .map(|outcome| incident_of(outcome).id)
+        .collect();
+    assert_eq!(ids.len(), 1, "every alert joined one incident: {ids:?}");
+    let listed = store.incidents(&every_incident()).await.expect("incidents");
+    assert_eq!(listed.len(), 1, "one incident: {listed:?}");
+    assert_eq!(listed[0].alert_count, 50, "every alert is counted");
+    assert_eq!(listed[0].state, IncidentState::Triggered);
+    let situation = store
+        .situation_for_incident(&listed[0].id)
+        .await
+        .expect("situation");
+    assert_eq!(situation.alerts.len(), 50, "every alert reads back");
+    let still_firing = situation
+        .alerts
+        .iter()
+        .filter(|alert| alert.status == tocsin_core::incident::AlertStatus::Firing)
+        .count();
+    assert_eq!(
+        still_firing, 49,
+        "the cleared alert is resolved, the rest fire"
+    );
+    assert_eq!(situation.incident.as_ref(), Some(&listed[0]));
 }

@@ -16,7 +16,9 @@ use async_trait::async_trait;
 use crate::Store;
 
 pub use incidents::{
-    a_committed_decision_reads_back, two_stores_deciding_one_key_at_once_open_one_incident,
+    a_committed_decision_reads_back,
+    a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
+    two_stores_deciding_one_key_at_once_open_one_incident,
 };
 pub use leases::{
     a_lease_holds_until_it_expires_then_another_owner_reclaims,
@@ -51,6 +53,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(@stories $backend;
             a_committed_decision_reads_back,
             two_stores_deciding_one_key_at_once_open_one_incident,
+            a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
             a_lease_holds_until_it_expires_then_another_owner_reclaims,
             release_frees_only_the_owners_leases,
             deliveries_handed_over_at_commit_are_leased_to_the_committer,
