@@ -103,14 +103,21 @@ impl Engine {
         let mut works = Vec::new();
         let mut replies = Vec::new();
         let mut deadlines = Vec::new();
+        // Every pinged monitor's stored state, in one read.
+        let ids: Vec<String> = by_monitor.iter().map(|(id, _)| id.clone()).collect();
+        let mut records = self.store.monitors_by_id(&ids).await.map(|records| {
+            records
+                .into_iter()
+                .map(|record| (record.id.clone(), record))
+                .collect::<std::collections::HashMap<_, _>>()
+        });
         for (monitor_id, pings) in by_monitor {
-            let found = match self.config.monitor(&monitor_id) {
-                Some(monitor) => self
-                    .store
-                    .monitor(&monitor_id)
-                    .await
-                    .map(|record| record.map(|record| (monitor, record))),
-                None => Ok(None),
+            let found = match (self.config.monitor(&monitor_id), &mut records) {
+                (Some(monitor), Ok(records)) => {
+                    Ok(records.remove(&monitor_id).map(|record| (monitor, record)))
+                }
+                (None, _) => Ok(None),
+                (Some(_), Err(error)) => Err(error.to_string()),
             };
             let (monitor, mut record) = match found {
                 Ok(Some(found)) => found,
@@ -121,7 +128,6 @@ impl Engine {
                     continue;
                 }
                 Err(error) => {
-                    let error = EngineError::from(error).to_string();
                     for pending in pings {
                         let _ = pending
                             .reply

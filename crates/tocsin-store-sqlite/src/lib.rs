@@ -589,13 +589,26 @@ impl MonitorStore for SqliteStore {
             .collect()
     }
 
+    // On a reader: it sees every committed write (WAL), and a heartbeat reading its monitor
+    // before each group commit must not queue behind the writer or cost it a release check.
     async fn monitor(&self, id: &str) -> Result<Option<MonitorRecord>> {
         sqlx::query("SELECT * FROM monitors WHERE id = ?")
             .bind(id)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&self.reader)
             .await?
             .map(|row| rows::monitor(&row))
             .transpose()
+    }
+
+    async fn monitors_by_id(&self, ids: &[String]) -> Result<Vec<MonitorRecord>> {
+        let ids = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("SELECT * FROM monitors WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(ids)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::monitor)
+            .collect()
     }
 
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {

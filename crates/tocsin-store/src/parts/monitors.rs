@@ -15,6 +15,16 @@ pub trait MonitorStore: Send + Sync {
 
     async fn monitor(&self, id: &str) -> Result<Option<MonitorRecord>>;
 
+    /// The monitors with these ids (those that exist), in any order: what a group commit of
+    /// heartbeat pings reads before folding them. A backend may answer in one query.
+    async fn monitors_by_id(&self, ids: &[String]) -> Result<Vec<MonitorRecord>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.extend(self.monitor(id).await?);
+        }
+        Ok(found)
+    }
+
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>>;
 
     /// How many checks of a monitor ran at or after `since`, and how many passed. Checks already
