@@ -115,9 +115,8 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<CommsMail>> {
         let rows = crate::lease::claim(
-            &self.writer,
+            self,
             tocsin_store::Queue::CustomerMail,
-            &self.lease_owner,
             now,
             lease_until,
             limit,

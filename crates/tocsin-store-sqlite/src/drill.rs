@@ -251,9 +251,8 @@ impl SqliteStore {
         lease_until: Timestamp,
     ) -> Result<Vec<DrillRecord>> {
         let drills = crate::lease::claim(
-            &self.writer,
+            self,
             tocsin_store::Queue::DrillsToClose,
-            &self.lease_owner,
             now,
             lease_until,
             DRILLS_PER_CLAIM,

@@ -2,11 +2,15 @@
 //! due work, read from a table of where each queue lives (`tocsin_store::Queue` has the rule).
 
 use jiff::Timestamp;
+use rusqlite::params;
+use rusqlite::types::Value;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Sqlite, SqlitePool, Transaction};
-use tocsin_store::{Queue, Result};
+use sqlx::{Sqlite, Transaction};
+use tocsin_store::{Queue, Result, StoreError};
 
+use crate::SqliteStore;
 use crate::rows::ms;
+use crate::write::failure;
 
 /// Where a queue's rows live: the table, its key, the due column and what makes a row pending.
 struct QueueTable {
@@ -46,11 +50,15 @@ fn table(queue: Queue) -> QueueTable {
 }
 
 /// Claims up to `limit` pending rows of `queue` due at `now` whose lease is free, earliest
-/// first, for `owner` until `lease_until`; returns the claimed rows whole.
+/// first, for the store's owner until `lease_until`; returns the claimed rows whole.
+///
+/// The claim is a write on the writing connection (`write/`), answering only the keys; the
+/// rows are then read on a reader (which sees the commit), still pending. An empty claim — the
+/// usual answer of a worker's poll — writes no page, so it costs no fsync and leaves every
+/// connection's page cache as it was.
 pub(crate) async fn claim(
-    writer: &SqlitePool,
+    store: &SqliteStore,
     queue: Queue,
-    owner: &str,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
@@ -62,18 +70,43 @@ pub(crate) async fn claim(
         pending,
     } = table(queue);
     // Built from the constant fragments above only; every value is bound.
-    let sql = format!(
+    let claim = format!(
         "UPDATE {table} SET claimed_until = ?1, claimed_by = ?4 WHERE {key} IN (\
            SELECT {key} FROM {table} WHERE {pending} AND {due} <= ?2 \
            AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY {due} LIMIT ?3) \
-         RETURNING *"
+         RETURNING {key}"
     );
-    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(ms(lease_until))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .bind(owner)
-        .fetch_all(writer)
+    let owner = store.lease_owner.as_str();
+    let keys: Vec<serde_json::Value> = store
+        .write
+        .write(|tx| {
+            let mut statement = tx.prepare_cached(&claim).map_err(failure)?;
+            let keys = statement
+                .query_map(
+                    params![ms(lease_until), ms(now), i64::from(limit), owner],
+                    |row| row.get::<_, Value>(0),
+                )
+                .map_err(failure)?;
+            keys.map(|key| match key.map_err(failure)? {
+                Value::Integer(number) => Ok(serde_json::Value::from(number)),
+                Value::Text(text) => Ok(serde_json::Value::from(text)),
+                other => Err(StoreError::Corrupt(format!(
+                    "a {table} key that is neither a number nor text: {other:?}"
+                ))),
+            })
+            .collect()
+        })
+        .await?;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let read = format!(
+        "SELECT * FROM {table} WHERE {key} IN (SELECT value FROM json_each(?1)) AND {pending} \
+         ORDER BY {due}"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(read))
+        .bind(serde_json::Value::Array(keys).to_string())
+        .fetch_all(&store.reader)
         .await?)
 }
 

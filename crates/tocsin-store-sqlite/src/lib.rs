@@ -364,18 +364,11 @@ impl DueWork for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<MonitorRecord>> {
-        lease::claim(
-            &self.writer,
-            Queue::Monitors,
-            &self.lease_owner,
-            now,
-            lease_until,
-            limit,
-        )
-        .await?
-        .iter()
-        .map(rows::monitor)
-        .collect()
+        lease::claim(self, Queue::Monitors, now, lease_until, limit)
+            .await?
+            .iter()
+            .map(rows::monitor)
+            .collect()
     }
 
     async fn claim_due_timers(
@@ -384,15 +377,7 @@ impl DueWork for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Timer>> {
-        let rows = lease::claim(
-            &self.writer,
-            Queue::Timers,
-            &self.lease_owner,
-            now,
-            lease_until,
-            limit,
-        )
-        .await?;
+        let rows = lease::claim(self, Queue::Timers, now, lease_until, limit).await?;
         rows.iter()
             .map(|row| {
                 Ok(Timer {
@@ -411,15 +396,7 @@ impl DueWork for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<PendingDelivery>> {
-        let rows = lease::claim(
-            &self.writer,
-            Queue::Deliveries,
-            &self.lease_owner,
-            now,
-            lease_until,
-            limit,
-        )
-        .await?;
+        let rows = lease::claim(self, Queue::Deliveries, now, lease_until, limit).await?;
         rows.iter()
             .map(|row| {
                 let notice: String = row.try_get("notice")?;

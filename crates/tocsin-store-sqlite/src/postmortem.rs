@@ -52,9 +52,8 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<PostmortemRecord>> {
         crate::lease::claim(
-            &self.writer,
+            self,
             tocsin_store::Queue::Postmortems,
-            &self.lease_owner,
             now,
             lease_until,
             limit,

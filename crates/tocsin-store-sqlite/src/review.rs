@@ -76,9 +76,8 @@ impl SqliteStore {
         lease_until: Timestamp,
     ) -> Result<Vec<ReviewDigest>> {
         crate::lease::claim(
-            &self.writer,
+            self,
             tocsin_store::Queue::ReviewDigests,
-            &self.lease_owner,
             now,
             lease_until,
             DIGESTS_PER_CLAIM,

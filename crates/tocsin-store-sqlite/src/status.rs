@@ -274,9 +274,8 @@ impl SqliteStore {
         limit: u32,
     ) -> Result<Vec<SubscriberMail>> {
         let ids = crate::lease::claim(
-            &self.writer,
+            self,
             tocsin_store::Queue::SubscriberMail,
-            &self.lease_owner,
             now,
             lease_until,
             limit,
