@@ -112,7 +112,7 @@ impl Engine {
                 .collect::<std::collections::HashMap<_, _>>()
         });
         for (monitor_id, pings) in by_monitor {
-            let found = match (self.config.monitor(&monitor_id), &mut records) {
+            let found = match (self.monitor_spec(&monitor_id), &mut records) {
                 (Some(monitor), Ok(records)) => {
                     Ok(records.remove(&monitor_id).map(|record| (monitor, record)))
                 }
@@ -190,7 +190,7 @@ impl Engine {
         for (outcome, check) in outcomes.into_iter().zip(checks) {
             if let (ItemOutcome::Refused(refusal), Some(check)) = (outcome, check) {
                 tracing::error!(monitor = %check.monitor_id, %refusal, "heartbeat signal refused");
-                if let Some(monitor) = self.config.monitor(&check.monitor_id) {
+                if let Some(monitor) = self.monitor_spec(&check.monitor_id) {
                     refused.push(check_work(monitor, check, None));
                 }
             }

@@ -232,7 +232,7 @@ impl Engine {
             .await?
             .into_iter()
             .filter_map(|mut record| {
-                let monitor = self.config.monitor(&record.id)?;
+                let monitor = self.monitor_spec(&record.id)?;
                 if !probes::is_probed(monitor) {
                     return None;
                 }

@@ -128,7 +128,9 @@ impl SqliteStore {
             .test_before_acquire(false)
             .after_connect(page_cap.apply_on_connect())
             .after_release(writer::release_if_clean(gate_untouched.clone()))
-            .connect_with(connect.clone())
+            // Its writes are the rare ones now (the write path has its own connection), so it
+            // keeps a small page cache: SQLite's default 2 MiB would be memory held for little.
+            .connect_with(connect.clone().pragma("cache_size", "-256"))
             .await?;
         MIGRATOR.run(&writer).await?;
         let write = write::Writer::open(
