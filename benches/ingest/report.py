@@ -56,6 +56,11 @@ def cpu_split(r):
     return f"{fmt((r['user_s'] + r['sys_s']) * 1e6 / alerts, 1)} ({fmt(r['user_s'] * 1e6 / alerts, 1)} user + {fmt(r['sys_s'] * 1e6 / alerts, 1)} sys)"
 
 
+def cpu_us(r):
+    alerts = r["n2xx"] * r["batch"]
+    return (r["user_s"] + r["sys_s"]) * 1e6 / alerts if alerts else float("inf")
+
+
 def ms(us):
     return f"{us / 1000:.2f} ms"
 
@@ -144,8 +149,12 @@ w(f"- **Signal → delivery** (e): `e2e.py` runs an HTTP/1.1 sink in-process and
 
 # ── tables ──
 w("\n### Results\n")
-for scenario, title, factor in (("a", "(a) single alerts: PagerDuty event vs Alertmanager array of 1", 3),
-                                ("b", "(b) batches of 100: Alertmanager webhook v4 vs Alertmanager array of 100", 2)):
+# The goals of issue 14 ("Every alert on disk, faster than Alertmanager keeps it in memory"):
+# single alerts at least 1.5x Alertmanager (the aim is 3x) at most 40 µs of CPU each; batches
+# at least level with it.
+for scenario, title, factor, cpu_goal in (
+        ("a", "(a) single alerts: PagerDuty event vs Alertmanager array of 1", 1.5, 40),
+        ("b", "(b) batches of 100: Alertmanager webhook v4 vs Alertmanager array of 100", 1, None)):
     t, am = get(scenario, "tocsin", "max"), get(scenario, "alertmanager", "max")
     th, ah = get(scenario, "tocsin", "half"), get(scenario, "alertmanager", "half")
     if not (t and am):
@@ -158,7 +167,11 @@ for scenario, title, factor in (("a", "(a) single alerts: PagerDuty event vs Ale
       f"(≥ {fmt(factor * alerts_per_s(am))}) | {verdict(ratio >= factor)} ({ratio:.2f}×) |")
     w(f"| 2xx requests/s, max | {fmt(reqs_per_s(t))} | {fmt(reqs_per_s(am))} | | |")
     w(f"| refused, max run | {refused(t)} | {refused(am)} | reported | |")
-    w(f"| CPU µs per accepted alert | {cpu_split(t)} | {cpu_split(am)} | | |")
+    if cpu_goal:
+        w(f"| CPU µs per accepted alert | {cpu_split(t)} | {cpu_split(am)} | ≤ {cpu_goal} µs | "
+          f"{verdict(cpu_us(t) <= cpu_goal)} |")
+    else:
+        w(f"| CPU µs per accepted alert | {cpu_split(t)} | {cpu_split(am)} | | |")
     w(f"| latency p50 / p99, max | {ms(t['p50_us'])} / {ms(t['p99_us'])} | {ms(am['p50_us'])} / {ms(am['p99_us'])} | | |")
     if th and ah:
         w(f"| half rate: offered → 2xx req/s | {fmt(th['rate'])} → {fmt(reqs_per_s(th))} | "
