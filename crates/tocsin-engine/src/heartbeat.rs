@@ -103,38 +103,35 @@ impl Engine {
         let mut works = Vec::new();
         let mut replies = Vec::new();
         let mut deadlines = Vec::new();
-        // Every pinged monitor's stored state, in one read.
+        // Every pinged monitor's stored state, in one read; without it no ping can be folded.
         let ids: Vec<String> = by_monitor.iter().map(|(id, _)| id.clone()).collect();
-        let mut records = self.store.monitors_by_id(&ids).await.map(|records| {
-            records
-                .into_iter()
-                .map(|record| (record.id.clone(), record))
-                .collect::<std::collections::HashMap<_, _>>()
-        });
-        for (monitor_id, pings) in by_monitor {
-            let found = match (self.monitor_spec(&monitor_id), &mut records) {
-                (Some(monitor), Ok(records)) => {
-                    Ok(records.remove(&monitor_id).map(|record| (monitor, record)))
-                }
-                (None, _) => Ok(None),
-                (Some(_), Err(error)) => Err(error.to_string()),
-            };
-            let (monitor, mut record) = match found {
-                Ok(Some(found)) => found,
-                Ok(None) => {
-                    for pending in pings {
-                        let _ = pending.reply.send(Ok(false));
-                    }
-                    continue;
-                }
+        let mut records: HashMap<String, MonitorRecord> =
+            match self.store.monitors_by_id(&ids).await {
+                Ok(records) => records
+                    .into_iter()
+                    .map(|record| (record.id.clone(), record))
+                    .collect(),
                 Err(error) => {
-                    for pending in pings {
-                        let _ = pending
-                            .reply
-                            .send(Err(EngineError::Unavailable(error.clone())));
+                    let error = EngineError::from(error).to_string();
+                    for (_, pings) in by_monitor {
+                        for pending in pings {
+                            let _ = pending
+                                .reply
+                                .send(Err(EngineError::Unavailable(error.clone())));
+                        }
                     }
-                    continue;
+                    return;
                 }
+            };
+        for (monitor_id, pings) in by_monitor {
+            let found = self
+                .monitor_spec(&monitor_id)
+                .zip(records.remove(&monitor_id));
+            let Some((monitor, mut record)) = found else {
+                for pending in pings {
+                    let _ = pending.reply.send(Ok(false));
+                }
+                continue;
             };
             let mut unchanged = None;
             for pending in pings {

@@ -99,8 +99,9 @@ impl Engine {
         if decides {
             self.bump_generation();
         }
-        if wakes.deliveries || !transacted.handed.is_empty() {
-            self.deliveries.hand(transacted.handed);
+        // Handing deliveries over wakes their sender; other notices wake it too.
+        self.deliveries.hand(transacted.handed);
+        if wakes.deliveries {
             self.deliveries.wake.notify_one();
         }
         if wakes.timers {

@@ -1,13 +1,9 @@
 //! SQL for mitigation action runs and customer communications (drafts, approvals, the named
 //! customers of an incident, and the customer-mail outbox).
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
-use tocsin_core::incident::TimelineEvent;
-use tocsin_core::notice::CustomerText;
 
 use crate::SqliteStore;
 use crate::rows::{ts, ts_opt};
@@ -71,32 +67,6 @@ impl SqliteStore {
                 .fetch_all(&self.reader)
                 .await?;
         rows.iter().map(comms_record).collect()
-    }
-
-    pub(super) async fn approve_comms_sql(
-        &self,
-        incident_id: &str,
-        comms_id: &str,
-        approved_by: &str,
-        texts: Option<&BTreeMap<String, CustomerText>>,
-        event: &TimelineEvent,
-    ) -> Result<ApproveOutcome> {
-        self.write
-            .write(|tx| {
-                crate::write::approve_comms(tx, incident_id, comms_id, approved_by, texts, event)
-            })
-            .await
-    }
-
-    pub(super) async fn add_affected_sql(
-        &self,
-        incident_id: &str,
-        emails: &[String],
-        event: &TimelineEvent,
-    ) -> Result<Vec<String>> {
-        self.write
-            .write(|tx| crate::write::add_affected(tx, incident_id, emails, event))
-            .await
     }
 
     pub(super) async fn affected_sql(&self, incident_id: &str) -> Result<Vec<String>> {

@@ -63,6 +63,35 @@ pub(crate) async fn claim(
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<SqliteRow>> {
+    let keys = claim_keys(store, queue, now, lease_until, limit).await?;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let QueueTable {
+        table,
+        key,
+        due,
+        pending,
+    } = table(queue);
+    let read = format!(
+        "SELECT * FROM {table} WHERE {key} IN (SELECT value FROM json_each(?1)) AND {pending} \
+         ORDER BY {due}"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(read))
+        .bind(serde_json::Value::Array(keys).to_string())
+        .fetch_all(&store.reader)
+        .await?)
+}
+
+/// The claim of [`claim`] alone: the claimed rows' keys, for a caller that reads the rows its
+/// own way.
+pub(crate) async fn claim_keys(
+    store: &SqliteStore,
+    queue: Queue,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> Result<Vec<serde_json::Value>> {
     let QueueTable {
         table,
         key,
@@ -77,7 +106,7 @@ pub(crate) async fn claim(
          RETURNING {key}"
     );
     let owner = store.lease_owner.as_str();
-    let keys: Vec<serde_json::Value> = store
+    store
         .write
         .write(|tx| {
             let mut statement = tx.prepare_cached(&claim).map_err(failure)?;
@@ -96,18 +125,7 @@ pub(crate) async fn claim(
             })
             .collect()
         })
-        .await?;
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    let read = format!(
-        "SELECT * FROM {table} WHERE {key} IN (SELECT value FROM json_each(?1)) AND {pending} \
-         ORDER BY {due}"
-    );
-    Ok(sqlx::query(sqlx::AssertSqlSafe(read))
-        .bind(serde_json::Value::Array(keys).to_string())
-        .fetch_all(&store.reader)
-        .await?)
+        .await
 }
 
 /// Releases every lease `owner` holds, on every queue (and leases written before leases had

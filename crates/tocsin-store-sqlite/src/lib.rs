@@ -1008,7 +1008,8 @@ impl FollowUpStore for SqliteStore {
         texts: Option<&std::collections::BTreeMap<String, tocsin_core::notice::CustomerText>>,
         event: &TimelineEvent,
     ) -> Result<ApproveOutcome> {
-        self.approve_comms_sql(incident_id, comms_id, approved_by, texts, event)
+        self.write
+            .write(|tx| write::approve_comms(tx, incident_id, comms_id, approved_by, texts, event))
             .await
     }
 
@@ -1018,7 +1019,9 @@ impl FollowUpStore for SqliteStore {
         emails: &[String],
         event: &TimelineEvent,
     ) -> Result<Vec<String>> {
-        self.add_affected_sql(incident_id, emails, event).await
+        self.write
+            .write(|tx| write::add_affected(tx, incident_id, emails, event))
+            .await
     }
 
     async fn affected(&self, incident_id: &str) -> Result<Vec<String>> {

@@ -273,17 +273,14 @@ impl SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<SubscriberMail>> {
-        let ids = crate::lease::claim(
+        let ids = crate::lease::claim_keys(
             self,
             tocsin_store::Queue::SubscriberMail,
             now,
             lease_until,
             limit,
         )
-        .await?
-        .iter()
-        .map(|row| row.try_get::<String, _>("id"))
-        .collect::<Result<Vec<_>, _>>()?;
+        .await?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -297,9 +294,10 @@ impl SqliteStore {
              WHERE m.id IN (SELECT value FROM json_each(?)) ORDER BY m.next_attempt_at, m.id"
         );
         // Built from constant fragments only; the ids are bound.
+        // On a reader: it sees the claim just committed.
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(json_list(&ids)?)
-            .fetch_all(&self.writer)
+            .bind(serde_json::Value::Array(ids).to_string())
+            .fetch_all(&self.reader)
             .await?;
         rows.iter()
             .map(|row| {
