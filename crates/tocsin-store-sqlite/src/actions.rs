@@ -97,7 +97,7 @@ impl SqliteStore {
             let comms_id: String = row.try_get("comms_id")?;
             let comms = sqlx::query("SELECT * FROM comms WHERE id = ?")
                 .bind(&comms_id)
-                .fetch_one(&self.writer)
+                .fetch_one(&*self.writer.turn().await)
                 .await?;
             let comms = comms_record(&comms)?;
             let locale: String = row.try_get("locale")?;
@@ -134,7 +134,7 @@ impl SqliteStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         crate::rows::record_mail_attempt(
-            &self.writer,
+            &*self.writer.turn().await,
             "UPDATE comms_mail SET status = ?, attempts = attempts + 1, claimed_until = NULL, \
                last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
                sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'pending'",

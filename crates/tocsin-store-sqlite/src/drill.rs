@@ -47,7 +47,7 @@ impl SqliteStore {
         for drill in &mut drills {
             drill.items = sqlx::query("SELECT * FROM drill_items WHERE drill_id = ? ORDER BY seq")
                 .bind(&drill.id)
-                .fetch_all(&self.writer)
+                .fetch_all(&*self.writer.turn().await)
                 .await?
                 .iter()
                 .map(item)
@@ -62,12 +62,12 @@ impl SqliteStore {
         first_due: Timestamp,
     ) -> Result<()> {
         schedule_row::DRILL
-            .sync(&self.writer, expr, first_due)
+            .sync(&*self.writer.turn().await, expr, first_due)
             .await
     }
 
     pub(super) async fn drill_due_at_sql(&self) -> Result<Option<Timestamp>> {
-        schedule_row::DRILL.due_at(&self.writer).await
+        schedule_row::DRILL.due_at(&*self.writer.turn().await).await
     }
 
     pub(super) async fn start_drill_sql(
@@ -75,7 +75,8 @@ impl SqliteStore {
         record: &DrillRecord,
         schedule: Option<(Timestamp, Timestamp)>,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         if let Some((due, next)) = schedule {
             let moved =
                 sqlx::query("UPDATE drill_schedule SET due_at = ? WHERE id = 1 AND due_at = ?")
@@ -134,7 +135,7 @@ impl SqliteStore {
             .bind(reason)
             .bind(drill_id)
             .bind(seq)
-            .execute(&self.writer)
+            .execute(&*self.writer.turn().await)
             .await?;
         Ok(())
     }
@@ -145,7 +146,7 @@ impl SqliteStore {
         )
         .bind(reason)
         .bind(drill_id)
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }
@@ -167,7 +168,7 @@ impl SqliteStore {
         .bind(incident_id)
         .bind(report_sent)
         .bind(drill_id)
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }
@@ -175,7 +176,7 @@ impl SqliteStore {
     pub(super) async fn drills_sql(&self, limit: u32) -> Result<Vec<DrillRecord>> {
         let drills = sqlx::query("SELECT * FROM drills ORDER BY started_at DESC, id DESC LIMIT ?")
             .bind(limit)
-            .fetch_all(&self.writer)
+            .fetch_all(&*self.writer.turn().await)
             .await?
             .iter()
             .map(drill)
@@ -186,7 +187,7 @@ impl SqliteStore {
     pub(super) async fn drill_sql(&self, id: &str) -> Result<Option<DrillRecord>> {
         let found = sqlx::query("SELECT * FROM drills WHERE id = ?")
             .bind(id)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&*self.writer.turn().await)
             .await?
             .as_ref()
             .map(drill)
@@ -200,7 +201,7 @@ impl SqliteStore {
     ) -> Result<Option<(String, DrillItem)>> {
         let row = sqlx::query("SELECT * FROM drill_items WHERE nonce = ?")
             .bind(nonce)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&*self.writer.turn().await)
             .await?;
         row.map(|row| Ok((row.try_get("drill_id")?, item(&row)?)))
             .transpose()
@@ -213,7 +214,8 @@ impl SqliteStore {
         reason: &str,
         verified: Option<(&str, jiff::civil::Date)>,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         // A page passes only while it is still waiting; a contact item keeps its status (the
         // drill found the numbers stale) and records the confirmation.
         let used = sqlx::query(
@@ -266,7 +268,7 @@ impl SqliteStore {
 
     pub(super) async fn contact_verifications_sql(&self) -> Result<Vec<ContactVerification>> {
         sqlx::query("SELECT * FROM contact_verifications ORDER BY contact")
-            .fetch_all(&self.writer)
+            .fetch_all(&*self.writer.turn().await)
             .await?
             .iter()
             .map(|row| {

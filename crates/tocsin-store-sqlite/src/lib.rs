@@ -22,7 +22,6 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -58,9 +57,9 @@ impl Default for SqliteOptions {
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    /// The sqlx writer: the writes that have not moved to `write` yet, and the gate `write`
-    /// holds while it writes (see `write/mod.rs`).
-    writer: SqlitePool,
+    /// The sqlx writer: the writes that have not moved to `write` yet, each taken with the
+    /// write turn both share (see `writer.rs`).
+    writer: writer::SqlxWriter,
     reader: SqlitePool,
     /// Every decision's writes: one connection, statements cached, no hand-off per statement.
     write: write::Writer,
@@ -115,10 +114,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let page_cap = writer::PageCap::default();
-        let gate_untouched = Arc::new(AtomicBool::new(false));
-        // One connection: SQLite allows one writer at a time anyway, and holding it is the
-        // write turn `write` shares. A writer left inside a transaction by a failed write is
-        // discarded on release and a fresh one opened.
+        // One connection: SQLite allows one writer at a time anyway. A writer left inside a
+        // transaction by a failed write is discarded on release and a fresh one opened.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -127,18 +124,15 @@ impl SqliteStore {
             // Checked on every release instead (`release_if_clean`).
             .test_before_acquire(false)
             .after_connect(page_cap.apply_on_connect())
-            .after_release(writer::release_if_clean(gate_untouched.clone()))
+            .after_release(writer::release_if_clean())
             // Its writes are the rare ones now (the write path has its own connection), so it
             // keeps a small page cache: SQLite's default 2 MiB would be memory held for little.
             .connect_with(connect.clone().pragma("cache_size", "-256"))
             .await?;
         MIGRATOR.run(&writer).await?;
-        let write = write::Writer::open(
-            &path,
-            options.synchronous_full,
-            writer.clone(),
-            gate_untouched,
-        )?;
+        let turn = writer::WriteTurn::default();
+        let write = write::Writer::open(&path, options.synchronous_full, turn.clone())?;
+        let writer = writer::SqlxWriter::new(writer, turn);
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(connect.read_only(true))
@@ -160,7 +154,7 @@ impl SqliteStore {
     pub async fn limit_pages_for_tests(&self, pages: Option<u32>) -> Result<()> {
         self.page_cap.set(pages.unwrap_or(0));
         sqlx::raw_sql(sqlx::AssertSqlSafe(self.page_cap.pragma()))
-            .execute(&self.writer)
+            .execute(&*self.writer.turn().await)
             .await?;
         self.write.execute_batch(&self.page_cap.pragma())
     }
@@ -169,7 +163,7 @@ impl SqliteStore {
     #[doc(hidden)]
     pub async fn page_count_for_tests(&self) -> Result<u32> {
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
-            .fetch_one(&self.writer)
+            .fetch_one(&*self.writer.turn().await)
             .await?;
         Ok(u32::try_from(pages).unwrap_or(u32::MAX))
     }
@@ -333,7 +327,7 @@ impl IncidentStore for SqliteStore {
     async fn token_used(&self, nonce: &str) -> Result<bool> {
         let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM used_tokens WHERE nonce = ?")
             .bind(nonce)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&*self.writer.turn().await)
             .await?;
         Ok(used.is_some())
     }
@@ -354,7 +348,8 @@ impl IncidentStore for SqliteStore {
 #[async_trait]
 impl DueWork for SqliteStore {
     async fn release_leases(&self) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         lease::release(&mut tx, &self.lease_owner).await?;
         tx.commit().await?;
         Ok(())
@@ -427,7 +422,7 @@ impl DueWork for SqliteStore {
         .bind(recipient)
         .bind(channel)
         .bind(ms(since))
-        .fetch_all(&self.writer)
+        .fetch_all(&*self.writer.turn().await)
         .await?;
         sent.into_iter().map(ts).collect()
     }
@@ -439,7 +434,7 @@ impl DueWork for SqliteStore {
         )
         .bind(ms(until))
         .bind(delivery_id)
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }
@@ -541,7 +536,8 @@ impl DueWork for SqliteStore {
 #[async_trait]
 impl MonitorStore for SqliteStore {
     async fn sync_monitors(&self, monitors: &[(String, Timestamp)]) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         sqlx::query("UPDATE monitors SET active = 0")
             .execute(&mut *tx)
             .await?;
@@ -680,7 +676,7 @@ impl PeopleStore for SqliteStore {
         .bind(ms(entry.ends_at))
         .bind(&entry.created_by)
         .bind(ms(entry.created_at))
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }
@@ -688,7 +684,7 @@ impl PeopleStore for SqliteStore {
     async fn overrides(&self, ending_after: Timestamp) -> Result<Vec<OverrideRecord>> {
         let rows = sqlx::query("SELECT * FROM overrides WHERE ends_at > ? ORDER BY starts_at, id")
             .bind(ms(ending_after))
-            .fetch_all(&self.writer)
+            .fetch_all(&*self.writer.turn().await)
             .await?;
         rows.iter()
             .map(|row| {
@@ -708,7 +704,7 @@ impl PeopleStore for SqliteStore {
     async fn delete_override(&self, id: &str) -> Result<bool> {
         let deleted = sqlx::query("DELETE FROM overrides WHERE id = ?")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&*self.writer.turn().await)
             .await?;
         Ok(deleted.rows_affected() > 0)
     }
@@ -717,12 +713,12 @@ impl PeopleStore for SqliteStore {
         sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(name)
             .bind(&create)
-            .execute(&self.writer)
+            .execute(&*self.writer.turn().await)
             .await?;
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
                 .bind(name)
-                .fetch_one(&self.writer)
+                .fetch_one(&*self.writer.turn().await)
                 .await?,
         )
     }
@@ -737,7 +733,7 @@ impl PeopleStore for SqliteStore {
         .bind(&user.password_hash)
         .bind(ms(user.created_at))
         .bind(ms(user.password_changed_at))
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(inserted.rows_affected() > 0)
     }
@@ -746,14 +742,15 @@ impl PeopleStore for SqliteStore {
         // Through the writer: a password just changed must be the one checked.
         sqlx::query("SELECT * FROM users WHERE email = ?")
             .bind(email)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&*self.writer.turn().await)
             .await?
             .map(|row| user_row(&row))
             .transpose()
     }
 
     async fn set_password(&self, email: &str, password_hash: &str, at: Timestamp) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "UPDATE users SET password_hash = ?, password_changed_at = ? WHERE email = ? RETURNING id",
         )
@@ -775,7 +772,8 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn add_session(&self, session: &SessionRecord) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         // Sweeping here keeps the table small without a worker of its own.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
             .bind(ms(session.created_at))
@@ -806,7 +804,7 @@ impl PeopleStore for SqliteStore {
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?",
         )
         .bind(id)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&*self.writer.turn().await)
         .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -826,7 +824,7 @@ impl PeopleStore for SqliteStore {
         sqlx::query("UPDATE sessions SET last_seen_at = max(last_seen_at, ?) WHERE id = ?")
             .bind(ms(at))
             .bind(id)
-            .execute(&self.writer)
+            .execute(&*self.writer.turn().await)
             .await?;
         Ok(())
     }
@@ -834,7 +832,7 @@ impl PeopleStore for SqliteStore {
     async fn delete_session(&self, id: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id = ?")
             .bind(id)
-            .execute(&self.writer)
+            .execute(&*self.writer.turn().await)
             .await?;
         Ok(())
     }
@@ -853,7 +851,7 @@ impl PeopleStore for SqliteStore {
         .bind(token_hash)
         .bind(role.as_str())
         .bind(ms(at))
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }

@@ -74,7 +74,7 @@ impl SqliteStore {
         )
         .bind(ms(at))
         .bind(incident_id)
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }

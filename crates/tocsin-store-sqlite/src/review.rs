@@ -30,12 +30,14 @@ impl SqliteStore {
         first_due: Timestamp,
     ) -> Result<()> {
         schedule_row::REVIEW
-            .sync(&self.writer, rule, first_due)
+            .sync(&*self.writer.turn().await, rule, first_due)
             .await
     }
 
     pub(super) async fn review_due_at_sql(&self) -> Result<Option<Timestamp>> {
-        schedule_row::REVIEW.due_at(&self.writer).await
+        schedule_row::REVIEW
+            .due_at(&*self.writer.turn().await)
+            .await
     }
 
     pub(super) async fn start_review_digest_sql(
@@ -44,7 +46,8 @@ impl SqliteStore {
         due: Timestamp,
         next: Timestamp,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         let moved =
             sqlx::query("UPDATE review_schedule SET due_at = ? WHERE id = 1 AND due_at = ?")
                 .bind(ms(next))
@@ -100,7 +103,7 @@ impl SqliteStore {
         .bind(ms(at))
         .bind(result)
         .bind(id)
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }
@@ -108,7 +111,7 @@ impl SqliteStore {
     pub(super) async fn review_digests_sql(&self, limit: u32) -> Result<Vec<ReviewDigest>> {
         sqlx::query("SELECT * FROM review_digests ORDER BY due_at DESC LIMIT ?")
             .bind(i64::from(limit))
-            .fetch_all(&self.writer)
+            .fetch_all(&*self.writer.turn().await)
             .await?
             .iter()
             .map(digest)

@@ -135,7 +135,7 @@ impl SqliteStore {
         let stored: Option<String> =
             sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
                 .bind(WATERMARK)
-                .fetch_optional(&self.writer)
+                .fetch_optional(&*self.writer.turn().await)
                 .await?;
         let mut watermark = match stored.and_then(|value| value.parse::<i64>().ok()) {
             Some(watermark) => watermark,
@@ -145,7 +145,7 @@ impl SqliteStore {
                 // results, which have no index by time).
                 let oldest: Option<i64> =
                     sqlx::query_scalar("SELECT min(first_check_at) FROM monitors")
-                        .fetch_one(&self.writer)
+                        .fetch_one(&*self.writer.turn().await)
                         .await?;
                 oldest.map_or(settled, floor_minute)
             }
@@ -160,11 +160,12 @@ impl SqliteStore {
             )
             .bind(watermark)
             .bind(settled)
-            .fetch_one(&self.writer)
+            .fetch_one(&*self.writer.turn().await)
             .await?;
             let start = next.map_or(settled, |at| floor_minute(at).max(watermark));
             let end = settled.min(start.saturating_add(ROLLUP_STEP_MS));
-            let mut tx = self.writer.begin().await?;
+            let turn = self.writer.turn().await;
+            let mut tx = turn.begin().await?;
             // Each monitor's results of [start, end): one seek into its key range.
             let raw: i64 = sqlx::query_scalar(
                 "SELECT count(*) FROM monitors m CROSS JOIN check_results c \
@@ -255,7 +256,10 @@ impl SqliteStore {
             if let Some(span) = span {
                 query = query.bind(span);
             }
-            let done = query.execute(&self.writer).await?.rows_affected();
+            let done = query
+                .execute(&*self.writer.turn().await)
+                .await?
+                .rows_affected();
             deleted = deleted.saturating_add(done);
             if done < u64::try_from(PRUNE_CHUNK).unwrap_or(u64::MAX) {
                 return Ok(deleted);

@@ -86,7 +86,8 @@ impl SqliteStore {
         now: Timestamp,
         ask_again_after: Timestamp,
     ) -> Result<Subscribed> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         let existing = sqlx::query(
             "SELECT id, confirmed_at, unsubscribed_at, confirm_sent_at FROM subscribers WHERE email = ?",
         )
@@ -155,7 +156,7 @@ impl SqliteStore {
         .bind(token.subscriber_id)
         .bind(token.purpose.as_str())
         .bind(ms(token.created_at))
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(())
     }
@@ -172,7 +173,7 @@ impl SqliteStore {
         // Built from constant fragments only; the selector is bound.
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(selector)
-            .fetch_optional(&self.writer)
+            .fetch_optional(&*self.writer.turn().await)
             .await?;
         let Some(row) = row else {
             return Ok(None);
@@ -197,13 +198,14 @@ impl SqliteStore {
         )
         .bind(ms(at))
         .bind(id)
-        .execute(&self.writer)
+        .execute(&*self.writer.turn().await)
         .await?;
         Ok(changed.rows_affected() > 0)
     }
 
     pub(super) async fn unsubscribe_sql(&self, id: i64, at: Timestamp) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         let changed = sqlx::query(
             "UPDATE subscribers SET unsubscribed_at = ? WHERE id = ? AND unsubscribed_at IS NULL",
         )
@@ -230,7 +232,8 @@ impl SqliteStore {
         severities: &[String],
         now: Timestamp,
     ) -> Result<u64> {
-        let mut tx = self.writer.begin().await?;
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
         let last: i64 = sqlx::query_scalar("SELECT last_seq FROM status_mail_cursor WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;
@@ -350,7 +353,7 @@ impl SqliteStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         crate::rows::record_mail_attempt(
-            &self.writer,
+            &*self.writer.turn().await,
             "UPDATE subscriber_mail SET status = ?, attempts = attempts + 1, claimed_until = NULL, \
                last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
                sent_at = COALESCE(?, sent_at) WHERE id = ? AND status = 'pending'",

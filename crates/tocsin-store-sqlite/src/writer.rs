@@ -1,4 +1,12 @@
-//! The one writer connection is never handed out inside a transaction nobody owns.
+//! The sqlx writer: the write turn it shares with `write::Writer`, and its one connection
+//! never handed out inside a transaction nobody owns.
+//!
+//! Both writing connections take one async lock, the write turn, before they write, so in one
+//! process they never contend for SQLite's lock. It is a plain lock rather than the sqlx pool's
+//! connection because sqlx tests every connection it gets back with a round trip to its worker
+//! thread: the decisions' writer, which never runs anything on that connection, would pay two
+//! thread hand-offs per commit for nothing.
+//!
 //!
 //! When a write fails with SQLITE_FULL or SQLITE_IOERR (at COMMIT, or at a statement SQLite
 //! answers by rolling the whole transaction back), SQLite is back in autocommit mode but sqlx
@@ -11,34 +19,64 @@
 //! views; one that is not in clean autocommit is rolled back and discarded, and the pool opens a
 //! fresh connection for the next decision.
 
+use std::ops::Deref;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::Connection;
+use sqlx::SqlitePool;
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::sqlite::SqliteConnection;
+
+/// The write turn: whoever holds it is the only writer of this process.
+pub(crate) type WriteTurn = Arc<tokio::sync::Mutex<()>>;
+
+/// The sqlx writer pool (one connection), used only while holding the write turn.
+#[derive(Debug, Clone)]
+pub(crate) struct SqlxWriter {
+    pool: SqlitePool,
+    turn: WriteTurn,
+}
+
+impl SqlxWriter {
+    pub(crate) fn new(pool: SqlitePool, turn: WriteTurn) -> Self {
+        SqlxWriter { pool, turn }
+    }
+
+    /// Waits for the write turn; the pool is used through the returned guard, which gives the
+    /// turn back when dropped (keep it alive as long as a transaction begun on it).
+    pub(crate) async fn turn(&self) -> Turned<'_> {
+        Turned {
+            _turn: self.turn.lock().await,
+            pool: &self.pool,
+        }
+    }
+}
+
+/// The sqlx writer pool while its holder has the write turn.
+pub(crate) struct Turned<'a> {
+    _turn: tokio::sync::MutexGuard<'a, ()>,
+    pool: &'a SqlitePool,
+}
+
+impl Deref for Turned<'_> {
+    type Target = SqlitePool;
+
+    fn deref(&self) -> &SqlitePool {
+        self.pool
+    }
+}
 
 type Check<'c, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'c>>;
 
-/// `after_release` hook: `Ok(true)` keeps the connection, `Ok(false)` closes it. A release
-/// after the connection was only held as the write gate (`untouched`, set by `write::Writer`)
-/// keeps it without a check: nothing ran on it.
-pub(super) fn release_if_clean(
-    untouched: Arc<AtomicBool>,
-) -> impl for<'c> Fn(&'c mut SqliteConnection, PoolConnectionMetadata) -> Check<'c, bool>
+/// `after_release` hook: `Ok(true)` keeps the connection, `Ok(false)` closes it.
+pub(super) fn release_if_clean()
+-> impl for<'c> Fn(&'c mut SqliteConnection, PoolConnectionMetadata) -> Check<'c, bool>
 + Send
 + Sync
 + 'static {
-    move |conn, _meta| {
-        let skip = untouched.swap(false, Ordering::SeqCst);
-        Box::pin(async move {
-            if skip {
-                return Ok(true);
-            }
-            check_clean(conn).await
-        })
-    }
+    move |conn, _meta| Box::pin(check_clean(conn))
 }
 
 /// Whether the connection is in clean autocommit (see the module comment); rolls back if not.

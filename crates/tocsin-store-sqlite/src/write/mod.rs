@@ -8,10 +8,10 @@
 //! read, decided, written, committed) runs in one `block_in_place` on a tokio worker, which
 //! tokio replaces while it blocks on the fsync. Both drivers link the same libsqlite3-sys.
 //!
-//! Writes that have not moved here yet still go through the sqlx writer pool. That pool holds
-//! one connection and is the gate: this path acquires it before writing and holds it until its
-//! commit is done, so in one process the two connections never contend for SQLite's lock
-//! (another process on the same file waits on `busy_timeout`, as before).
+//! Writes that have not moved here yet still go through the sqlx writer pool. Both take the
+//! write turn (`crate::writer::WriteTurn`) before writing and hold it until the commit is done,
+//! so in one process the two connections never contend for SQLite's lock (another process on
+//! the same file waits on `busy_timeout`, as before).
 
 mod batch;
 mod decide;
@@ -20,13 +20,13 @@ mod follow_up;
 mod rows;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use sqlx::SqlitePool;
 use tocsin_store::Result;
+
+use crate::writer::WriteTurn;
 
 pub(crate) use decide::{HandOver, transact_in, write_commit};
 pub(crate) use error::failure;
@@ -39,25 +39,16 @@ pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 /// Prepared statements kept per connection: every statement the write path runs, with room.
 const STATEMENT_CACHE: usize = 96;
 
-/// The writing connection and the gate it shares with the sqlx writer pool.
+/// The writing connection and the write turn it shares with the sqlx writer pool.
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     connection: Arc<Mutex<Connection>>,
-    /// The sqlx writer pool (one connection): holding its connection is holding the write turn.
-    gate: SqlitePool,
-    /// Set while the gate's connection was only held, never used, so its release check can be
-    /// skipped (see `crate::writer::release_if_clean`).
-    gate_untouched: Arc<AtomicBool>,
+    turn: WriteTurn,
 }
 
 impl Writer {
     /// Opens the writing connection on `path` (already created and migrated by the sqlx pool).
-    pub(crate) fn open(
-        path: &Path,
-        synchronous_full: bool,
-        gate: SqlitePool,
-        gate_untouched: Arc<AtomicBool>,
-    ) -> Result<Self> {
+    pub(crate) fn open(path: &Path, synchronous_full: bool, turn: WriteTurn) -> Result<Self> {
         let connection = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -73,8 +64,7 @@ impl Writer {
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Writer {
             connection: Arc::new(Mutex::new(connection)),
-            gate,
-            gate_untouched,
+            turn,
         })
     }
 
@@ -93,7 +83,7 @@ impl Writer {
         patience: Duration,
         write: impl FnOnce(&Transaction<'_>) -> Result<T> + Send,
     ) -> Result<T> {
-        let gate = self.gate.acquire().await?;
+        let turn = self.turn.lock().await;
         let written = on_this_thread(|| {
             let mut connection = self
                 .connection
@@ -108,8 +98,7 @@ impl Writer {
             }
             written
         });
-        self.gate_untouched.store(true, Ordering::SeqCst);
-        drop(gate);
+        drop(turn);
         written
     }
 
