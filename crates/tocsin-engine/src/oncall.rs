@@ -67,6 +67,11 @@ impl Engine {
         &self,
         at: Timestamp,
     ) -> Result<Vec<(String, Option<OnCall>)>, EngineError> {
+        // Without schedules nobody is on call and no override can change that: a team that
+        // pages only channels pays no read per decision.
+        if self.schedules.is_empty() {
+            return Ok(Vec::new());
+        }
         let overrides = to_core(&self.store.overrides(at).await?);
         Ok(self
             .schedules

@@ -327,7 +327,7 @@ impl IncidentStore for SqliteStore {
     async fn token_used(&self, nonce: &str) -> Result<bool> {
         let used: Option<i64> = sqlx::query_scalar("SELECT 1 FROM used_tokens WHERE nonce = ?")
             .bind(nonce)
-            .fetch_optional(&*self.writer.turn().await)
+            .fetch_optional(&self.reader)
             .await?;
         Ok(used.is_some())
     }
@@ -422,7 +422,7 @@ impl DueWork for SqliteStore {
         .bind(recipient)
         .bind(channel)
         .bind(ms(since))
-        .fetch_all(&*self.writer.turn().await)
+        .fetch_all(&self.reader)
         .await?;
         sent.into_iter().map(ts).collect()
     }
@@ -682,9 +682,11 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn overrides(&self, ending_after: Timestamp) -> Result<Vec<OverrideRecord>> {
+        // On a reader: it sees every committed override, and the roster read before each
+        // group commit must not wait for the write turn.
         let rows = sqlx::query("SELECT * FROM overrides WHERE ends_at > ? ORDER BY starts_at, id")
             .bind(ms(ending_after))
-            .fetch_all(&*self.writer.turn().await)
+            .fetch_all(&self.reader)
             .await?;
         rows.iter()
             .map(|row| {
@@ -739,10 +741,11 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
-        // Through the writer: a password just changed must be the one checked.
+        // A reader sees every committed change: sqlx resets each statement when it is done,
+        // so no reader keeps an older snapshot; a password just changed is the one checked.
         sqlx::query("SELECT * FROM users WHERE email = ?")
             .bind(email)
-            .fetch_optional(&*self.writer.turn().await)
+            .fetch_optional(&self.reader)
             .await?
             .map(|row| user_row(&row))
             .transpose()
@@ -796,15 +799,15 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
-        // Through the writer: a session ended a moment ago (sign-out, password change) must not
-        // be found by a reader still on an older snapshot.
+        // On a reader, which never waits for the write turn: each statement reads the latest
+        // commit (sqlx resets it when done), so a session ended a moment ago is not found.
         let row = sqlx::query(
             "SELECT s.id AS session_id, s.user_id, s.csrf_token, s.created_at AS session_created_at, \
                s.last_seen_at, s.expires_at, u.* \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?",
         )
         .bind(id)
-        .fetch_optional(&*self.writer.turn().await)
+        .fetch_optional(&self.reader)
         .await?;
         let Some(row) = row else {
             return Ok(None);
