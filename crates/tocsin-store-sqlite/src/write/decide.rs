@@ -242,9 +242,12 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
         Lookup::Nothing => return Ok(Situation::default()),
         Lookup::Incident(id) => (Some(id.clone()), None, None),
         Lookup::Key { dedup_key, group } => {
+            // Ties on `first_seen` are broken by rowid (insertion order, as the ids' own
+            // order): it ends every index entry, so `alerts_by_key` gives the order and the
+            // lookup sorts nothing.
             let id: Option<String> = tx
                 .prepare_cached(
-                    "SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, id DESC LIMIT 1",
+                    "SELECT incident_id FROM alerts WHERE dedup_key = ? ORDER BY first_seen DESC, rowid DESC LIMIT 1",
                 )
                 .and_then(|mut statement| {
                     statement
@@ -286,7 +289,7 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
                 situation.other_firing = u32::try_from(others).unwrap_or(u32::MAX);
                 all(
                     tx,
-                    "SELECT * FROM alerts WHERE incident_id = ? AND dedup_key = ? ORDER BY first_seen, id",
+                    "SELECT * FROM alerts WHERE incident_id = ? AND dedup_key = ? ORDER BY first_seen, rowid",
                     params![id, key],
                     |row| rows::alert(row),
                 )?
