@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tocsin_core::decide::{Input, Refusal};
 use tocsin_core::inbound::{Inbound, IntegrationContext};
+use tocsin_store::plan::StoredSignal;
 use tocsin_store::{GroupKey, Item, ItemOutcome, Lookup};
 
 use crate::work::Work;
@@ -74,11 +75,12 @@ impl Engine {
                             dedup_key: signal.dedup_key.clone(),
                             group,
                         };
-                        let mut work = Work::new(
-                            Item { lookup, delivery },
-                            Some(Input::Signal(signal.clone())),
-                        );
-                        work.signal = Some(signal);
+                        // Serialized here, on the request's own task: the group commit's
+                        // writer is the one part of the path that does not run in parallel.
+                        let stored = StoredSignal::of(&signal);
+                        let mut work =
+                            Work::new(Item { lookup, delivery }, Some(Input::Signal(signal)));
+                        work.signal = Some(stored);
                         work
                     }
                     Inbound::Acknowledge { dedup_key, actor } => Work::new(

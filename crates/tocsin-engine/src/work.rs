@@ -7,6 +7,7 @@ use tocsin_core::check::CheckOutcome;
 use tocsin_core::decide::{Effect, Input, decide};
 use tocsin_core::inbound::Change;
 use tocsin_core::signal::Signal;
+use tocsin_store::plan::StoredSignal;
 use tocsin_store::{CheckCommit, Commit, Item, ItemOutcome};
 
 use crate::{Engine, EngineError};
@@ -17,7 +18,7 @@ pub(crate) struct Work {
     pub item: Item,
     /// The input for the pure engine; `None` records the extras only.
     pub input: Option<Input>,
-    pub signal: Option<Signal>,
+    pub signal: Option<StoredSignal>,
     pub check: Option<CheckCommit>,
     pub fired_timer: Option<i64>,
     pub consume_token: Option<String>,
@@ -39,6 +40,7 @@ impl Work {
 
     /// Decides `signal` against the incident open under its dedup key, and keeps the signal.
     pub fn for_signal(signal: Signal) -> Self {
+        let stored = StoredSignal::of(&signal);
         let mut work = Work::new(
             Item {
                 lookup: tocsin_store::Lookup::Key {
@@ -47,9 +49,9 @@ impl Work {
                 },
                 delivery: None,
             },
-            Some(Input::Signal(signal.clone())),
+            Some(Input::Signal(signal)),
         );
-        work.signal = Some(signal);
+        work.signal = Some(stored);
         work
     }
 }

@@ -9,7 +9,7 @@ use tocsin_core::decide::Effect;
 use tocsin_core::inbound::Change;
 use tocsin_core::incident::{Alert, EventKind, Incident, TimelineEvent};
 use tocsin_core::notice::CustomerComms;
-use tocsin_core::signal::SignalStatus;
+use tocsin_core::signal::{Signal, SignalStatus};
 
 use crate::{Attempt, AttemptOutcome, CheckCommit, Commit, Result, StoreError};
 
@@ -106,6 +106,28 @@ pub struct StoredSignal {
     pub body: String,
 }
 
+impl StoredSignal {
+    /// The row of an accepted signal. Built by whoever accepts the signal, before the
+    /// transaction: serializing it is the costliest part of a row, and the writer is the one
+    /// part of the path that does not run in parallel.
+    pub fn of(signal: &Signal) -> Self {
+        // Strings, a timestamp and a JSON value: serde_json has no error to give for them; were
+        // one to appear, the row says so rather than losing the signal.
+        let body = serde_json::to_string(signal).unwrap_or_else(|error| {
+            serde_json::json!({ "unserializable": error.to_string() }).to_string()
+        });
+        StoredSignal {
+            status: match signal.status {
+                SignalStatus::Firing => "firing",
+                SignalStatus::Resolved => "resolved",
+            },
+            source: signal.source.clone(),
+            dedup_key: signal.dedup_key.clone(),
+            body,
+        }
+    }
+}
+
 /// The writes of one commit, in the order every backend applies them: the link's nonce first
 /// (a used link writes nothing), then the incident, its alerts, events and effects, then the
 /// signal, the check, the fired timer and the changes.
@@ -139,16 +161,7 @@ pub fn plan(commit: Commit) -> Result<Plan> {
         writes.push(effect_write(effect)?);
     }
     if let Some(signal) = signal {
-        let body = to_json(&signal)?;
-        writes.push(Write::Signal(StoredSignal {
-            status: match signal.status {
-                SignalStatus::Firing => "firing",
-                SignalStatus::Resolved => "resolved",
-            },
-            source: signal.source,
-            dedup_key: signal.dedup_key,
-            body,
-        }));
+        writes.push(Write::Signal(signal));
     }
     if let Some(check) = check {
         writes.push(Write::Check(Box::new(check)));

@@ -7,7 +7,6 @@ use tocsin_core::inbound::Change;
 use tocsin_core::incident::IncidentState;
 use tocsin_core::monitor::MonitorState;
 use tocsin_core::notice::Notice;
-use tocsin_core::signal::Signal;
 
 use crate::{PublicUpdate, Role};
 
@@ -16,8 +15,8 @@ use crate::{PublicUpdate, Role};
 pub struct Commit {
     pub now: Timestamp,
     pub decision: Decision,
-    /// The accepted signal, kept as received.
-    pub signal: Option<Signal>,
+    /// The accepted signal, kept as received (`StoredSignal::of`).
+    pub signal: Option<crate::plan::StoredSignal>,
     /// A check's result and the monitor state it led to.
     pub check: Option<CheckCommit>,
     /// The timer whose firing this decision answers; deleted with the commit.

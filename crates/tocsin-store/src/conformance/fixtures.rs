@@ -8,6 +8,7 @@ use tocsin_core::decide::{Ctx, Input, Policy, SeverityRule, decide};
 use tocsin_core::escalation::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
 use tocsin_core::signal::{Signal, SignalStatus};
 
+use crate::plan::StoredSignal;
 use crate::{Commit, Item, ItemOutcome, Lookup, Store, Transacted};
 
 /// A fixed instant: stories move time by hand.
@@ -129,7 +130,7 @@ async fn transact_one(
         Ok(Commit {
             now,
             decision,
-            signal: Some(signal.clone()),
+            signal: Some(StoredSignal::of(&signal)),
             ..Commit::default()
         })
     };
@@ -165,11 +166,12 @@ pub async fn ingest_grouped(
         .collect();
     let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
         let signal = signals[index].clone();
-        let decision = decide(&policy, situation, Input::Signal(signal.clone()), &ctx(now))?;
+        let stored = StoredSignal::of(&signal);
+        let decision = decide(&policy, situation, Input::Signal(signal), &ctx(now))?;
         Ok(Commit {
             now,
             decision,
-            signal: Some(signal),
+            signal: Some(stored),
             ..Commit::default()
         })
     };
