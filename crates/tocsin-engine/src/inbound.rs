@@ -64,7 +64,7 @@ impl Engine {
                     .as_ref()
                     .map(|d| (d.source.clone(), format!("{}#{index}", d.id)));
                 match inbound {
-                    Inbound::Signal(signal) => {
+                    Inbound::Signal(mut signal) => {
                         let group = signal.source.starts_with("integration:").then(|| GroupKey {
                             source: signal.source.clone(),
                             category: signal.category.clone(),
@@ -78,6 +78,9 @@ impl Engine {
                         // Serialized here, on the request's own task: the group commit's
                         // writer is the one part of the path that does not run in parallel.
                         let stored = StoredSignal::of(&signal);
+                        // The decision never reads the sender's details (the row keeps them),
+                        // so they are freed here too rather than inside the commit.
+                        drop(std::mem::take(&mut signal.details));
                         let mut work =
                             Work::new(Item { lookup, delivery }, Some(Input::Signal(signal)));
                         work.signal = Some(stored);
