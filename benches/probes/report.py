@@ -224,6 +224,8 @@ if cols:
          lambda r: f"{r['harness_cpu_pct']} % / {r['other_cpu_pct']} % of a CPU")
     line("RSS at start → max in window (peak)", lambda r: f"{mib(r['rss_kib_start'])} → {mib(r['rss_kib_max'])} "
          f"({mib(r['hwm_kib'])}) MiB")
+    line("of which anonymous (max) / file-backed (at end)", lambda r: f"{mib(r['rss_anon_kib_max'])} / "
+         f"{mib(r['rss_file_kib_end'])} MiB" if "rss_anon_kib_max" in r else "–")
     line("threads", lambda r: str(r["threads"]))
     line("errors the tool logged (ERROR lines)", lambda r: "; ".join(f"{e['count']} × {e['message']}" for e in r["tool_errors"])
          if r.get("tool_errors") else ("none" if r["tool"] == "tocsin" else "–"))

@@ -305,7 +305,7 @@ arrivals_since() { # kind tool epoch -> arrivals logged for that tool since then
 # measure_once KIND TOOL ATTEMPT OUT — one fresh process; writes one JSON line to OUT. Runs in
 # this shell (not a subshell), so the exit trap always knows what to stop.
 measure_once() {
-  local kind=$1 tool=$2 attempt=$3 out=$4 pid started w0 w1 c0 c1 b0 b1 h0 h1 harness rss max_rss=0
+  local kind=$1 tool=$2 attempt=$3 out=$4 pid started w0 w1 c0 c1 b0 b1 h0 h1 harness rss max_rss=0 anon max_anon=0
   if [[ $tool == tocsin ]]; then
     start_tocsin "$kind" "$attempt"; pid=$TOCSIN_PID
   else
@@ -339,11 +339,16 @@ measure_once() {
   local end; end=$(echo "$w0 + $DURATION" | bc)
   while (( $(echo "$(now) < $end" | bc) )); do
     rss=$(status_kib "$pid" VmRSS); ((rss > max_rss)) && max_rss=$rss
+    anon=$(status_kib "$pid" RssAnon); ((anon > max_anon)) && max_anon=$anon
     local left; left=$(echo "$end - $(now)" | bc)
     if (( $(echo "$left > 5" | bc) )); then sleep 5; else sleep "$left"; fi
   done
   w1=$(now); c1=$(ticks_split "$pid"); b1=$(sys_busy); h1=$(sum_ticks $harness)
   rss=$(status_kib "$pid" VmRSS); ((rss > max_rss)) && max_rss=$rss
+  anon=$(status_kib "$pid" RssAnon); ((anon > max_anon)) && max_anon=$anon
+  # VmRSS also counts the binary's pages mapped from the page cache, which move by ~2 MiB with
+  # the cache's state (a freshly copied binary maps more); RssAnon is the process's own memory.
+  local file_kib; file_kib=$(status_kib "$pid" RssFile)
   local hwm; hwm=$(status_kib "$pid" VmHWM)
   local threads; threads=$(awk '/^Threads:/ {print $2}' "/proc/$pid/status")
   local metrics_lag="[]" anchors tool_errors="[]"
@@ -371,10 +376,12 @@ measure_once() {
       --argjson u0 "${c0% *}" --argjson s0 "${c0#* }" --argjson u1 "${c1% *}" --argjson s1 "${c1#* }" \
       --argjson busy "$((b1 - b0))" --argjson harness "$((h1 - h0))" \
       --argjson rss0 "$rss_start" --argjson rss "$max_rss" --argjson hwm "$hwm" --argjson threads "$threads" \
+      --argjson anon "$max_anon" --argjson file "${file_kib:-0}" \
       --argjson mlag "$metrics_lag" --argjson dbb "${db_bytes:-null}" --argjson errs "$tool_errors" \
       --argjson drv "$( [[ $tool == blackbox ]] && cat "$BB_DIR/driver.json" || echo null)" \
       '. + {kind:$kind, tool:$tool, attempt:$attempt, window_s:$el, user_s:(($u1-$u0)/$tck),
             sys_s:(($s1-$s0)/$tck), rss_kib_start:$rss0, rss_kib_max:$rss, hwm_kib:$hwm, threads:$threads,
+            rss_anon_kib_max:$anon, rss_file_kib_end:$file,
             harness_cpu_pct:((($harness/$tck)/$el*100)|floor),
             other_cpu_pct:((((($busy - ($u1-$u0+$s1-$s0) - $harness)/$tck)/$el)*100)|floor),
             metrics_lag:$mlag, db_bytes:$dbb, tool_errors:$errs}
