@@ -422,7 +422,10 @@ impl DueWork for SqliteStore {
         .bind(recipient)
         .bind(channel)
         .bind(ms(since))
-        .fetch_all(&self.reader)
+        // Under the write turn, after any commit in progress: the per-contact throttle counts
+        // every send recorded so far (on a reader, a flood test let a sixth SMS through once
+        // under load). Pages are rare; this read costs nothing at ingest.
+        .fetch_all(&*self.writer.turn().await)
         .await?;
         sent.into_iter().map(ts).collect()
     }
