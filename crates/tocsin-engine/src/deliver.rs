@@ -142,13 +142,8 @@ impl Engine {
     /// then the due ones claimed from the store. Handed-over ones are returned even when the
     /// claim fails.
     pub(crate) async fn due_deliveries(&self) -> Result<Vec<PendingDelivery>, EngineError> {
-        let mut due = self.deliveries.take_handed();
-        let now = self.now();
-        match self
-            .store
-            .claim_due_deliveries(now, lease_until(now), BATCH)
-            .await
-        {
+        let mut due = self.handed_deliveries();
+        match self.claimed_deliveries().await {
             Ok(claimed) => {
                 due.extend(claimed);
                 Ok(due)
@@ -157,8 +152,22 @@ impl Engine {
                 tracing::error!(%error, "claiming due deliveries failed; sending the ones handed over");
                 Ok(due)
             }
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error),
         }
+    }
+
+    /// The deliveries commits handed over since the last call, already leased to this process.
+    pub(crate) fn handed_deliveries(&self) -> Vec<PendingDelivery> {
+        self.deliveries.take_handed()
+    }
+
+    /// The due deliveries claimed from the store (retries, other processes' expired leases).
+    pub(crate) async fn claimed_deliveries(&self) -> Result<Vec<PendingDelivery>, EngineError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .claim_due_deliveries(now, lease_until(now), BATCH)
+            .await?)
     }
 
     /// The throttle for pages by `method`: GoAlert's limits per contact (SMS 5, e-mail 10 per 15

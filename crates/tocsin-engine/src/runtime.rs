@@ -182,15 +182,23 @@ async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
     let mut in_flight = JoinSet::new();
     while pause(Some(&engine.deliveries.wake), &mut stopped).await {
         while in_flight.try_join_next().is_some() {}
-        match engine.due_deliveries().await {
+        let send = |in_flight: &mut JoinSet<()>, delivery| {
+            let engine = engine.clone();
+            in_flight.spawn(async move {
+                if let Err(error) = engine.deliver(delivery).await {
+                    tracing::error!(%error, "recording a delivery failed; it will be retried when its lease expires");
+                }
+            });
+        };
+        // What a commit handed over goes out at once, not after the claim below has taken the
+        // write turn (behind whatever commit holds it).
+        for delivery in engine.handed_deliveries() {
+            send(&mut in_flight, delivery);
+        }
+        match engine.claimed_deliveries().await {
             Ok(claimed) => {
                 for delivery in claimed {
-                    let engine = engine.clone();
-                    in_flight.spawn(async move {
-                        if let Err(error) = engine.deliver(delivery).await {
-                            tracing::error!(%error, "recording a delivery failed; it will be retried when its lease expires");
-                        }
-                    });
+                    send(&mut in_flight, delivery);
                 }
             }
             Err(error) => tracing::error!(%error, "{}", Round::Deliveries.on_failure()),
