@@ -54,7 +54,8 @@ impl Deliveries {
         self.wake.notify_one();
     }
 
-    fn take_handed(&self) -> Vec<PendingDelivery> {
+    /// The deliveries commits handed over since the last call, already leased to this process.
+    pub(crate) fn take_handed(&self) -> Vec<PendingDelivery> {
         std::mem::take(
             &mut *self
                 .handed
@@ -142,7 +143,7 @@ impl Engine {
     /// then the due ones claimed from the store. Handed-over ones are returned even when the
     /// claim fails.
     pub(crate) async fn due_deliveries(&self) -> Result<Vec<PendingDelivery>, EngineError> {
-        let mut due = self.handed_deliveries();
+        let mut due = self.deliveries.take_handed();
         match self.claimed_deliveries().await {
             Ok(claimed) => {
                 due.extend(claimed);
@@ -154,11 +155,6 @@ impl Engine {
             }
             Err(error) => Err(error),
         }
-    }
-
-    /// The deliveries commits handed over since the last call, already leased to this process.
-    pub(crate) fn handed_deliveries(&self) -> Vec<PendingDelivery> {
-        self.deliveries.take_handed()
     }
 
     /// The due deliveries claimed from the store (retries, other processes' expired leases).

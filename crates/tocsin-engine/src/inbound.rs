@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use tocsin_core::decide::{Input, Refusal};
 use tocsin_core::inbound::{Inbound, IntegrationContext};
-use tocsin_store::plan::StoredSignal;
 use tocsin_store::{GroupKey, Item, ItemOutcome, Lookup};
 
 use crate::work::Work;
@@ -64,7 +63,7 @@ impl Engine {
                     .as_ref()
                     .map(|d| (d.source.clone(), format!("{}#{index}", d.id)));
                 match inbound {
-                    Inbound::Signal(mut signal) => {
+                    Inbound::Signal(signal) => {
                         let group = signal.source.starts_with("integration:").then(|| GroupKey {
                             source: signal.source.clone(),
                             category: signal.category.clone(),
@@ -75,16 +74,7 @@ impl Engine {
                             dedup_key: signal.dedup_key.clone(),
                             group,
                         };
-                        // Serialized here, on the request's own task: the group commit's
-                        // writer is the one part of the path that does not run in parallel.
-                        let stored = StoredSignal::of(&signal);
-                        // The decision never reads the sender's details (the row keeps them),
-                        // so they are freed here too rather than inside the commit.
-                        drop(std::mem::take(&mut signal.details));
-                        let mut work =
-                            Work::new(Item { lookup, delivery }, Some(Input::Signal(signal)));
-                        work.signal = Some(stored);
-                        work
+                        Work::signal(Item { lookup, delivery }, signal)
                     }
                     Inbound::Acknowledge { dedup_key, actor } => Work::new(
                         Item {

@@ -192,7 +192,7 @@ async fn delivery_loop(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
         };
         // What a commit handed over goes out at once, not after the claim below has taken the
         // write turn (behind whatever commit holds it).
-        for delivery in engine.handed_deliveries() {
+        for delivery in engine.deliveries.take_handed() {
             send(&mut in_flight, delivery);
         }
         match engine.claimed_deliveries().await {

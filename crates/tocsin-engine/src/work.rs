@@ -40,17 +40,24 @@ impl Work {
 
     /// Decides `signal` against the incident open under its dedup key, and keeps the signal.
     pub fn for_signal(signal: Signal) -> Self {
-        let stored = StoredSignal::of(&signal);
-        let mut work = Work::new(
-            Item {
-                lookup: tocsin_store::Lookup::Key {
-                    dedup_key: signal.dedup_key.clone(),
-                    group: None,
-                },
-                delivery: None,
+        let item = Item {
+            lookup: tocsin_store::Lookup::Key {
+                dedup_key: signal.dedup_key.clone(),
+                group: None,
             },
-            Some(Input::Signal(signal)),
-        );
+            delivery: None,
+        };
+        Work::signal(item, signal)
+    }
+
+    /// Decides `signal` as `item` says and keeps the signal's row. The row is serialized here,
+    /// on the caller's task: the group commit's writer is the one part of the path that does
+    /// not run in parallel. The decision never reads the sender's details (the row keeps
+    /// them), so they are freed here too rather than inside the commit.
+    pub fn signal(item: Item, mut signal: Signal) -> Self {
+        let stored = StoredSignal::of(&signal);
+        drop(std::mem::take(&mut signal.details));
+        let mut work = Work::new(item, Some(Input::Signal(signal)));
         work.signal = Some(stored);
         work
     }
