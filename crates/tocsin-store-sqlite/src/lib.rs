@@ -715,15 +715,17 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn setting_or_insert(&self, name: &str, create: String) -> Result<String> {
+        // One turn for both statements: the value read back is the one this call saw stored.
+        let turn = self.writer.turn().await;
         sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(name)
             .bind(&create)
-            .execute(&*self.writer.turn().await)
+            .execute(&*turn)
             .await?;
         Ok(
             sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
                 .bind(name)
-                .fetch_one(&*self.writer.turn().await)
+                .fetch_one(&*turn)
                 .await?,
         )
     }

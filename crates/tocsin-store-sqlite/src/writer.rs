@@ -7,7 +7,6 @@
 //! thread: the decisions' writer, which never runs anything on that connection, would pay two
 //! thread hand-offs per commit for nothing.
 //!
-//!
 //! When a write fails with SQLITE_FULL or SQLITE_IOERR (at COMMIT, or at a statement SQLite
 //! answers by rolling the whole transaction back), SQLite is back in autocommit mode but sqlx
 //! still counts the transaction as open: its COMMIT failed, and the ROLLBACK queued when the
