@@ -175,16 +175,9 @@ pub fn phase_due(policy: &Policy, situation: &Situation, due_at: Timestamp, ctx:
                 .extend(rule.notify.iter().map(|channel| Effect::Notify {
                     channel: channel.clone(),
                     notice: Notice {
-                        event: NoticeEvent::PhaseOverdue,
-                        incident_id: incident.id.clone(),
-                        title: incident.title.clone(),
-                        severity: incident.severity.clone(),
-                        category: incident.category.clone(),
-                        component: incident.component.clone(),
                         summary: Some(text.clone()),
-                        opened_at: incident.opened_at,
-                        runbook: incident.runbook.clone(),
                         actor: owner.clone(),
+                        ..Notice::about(incident, NoticeEvent::PhaseOverdue)
                     },
                 }));
         }

@@ -159,16 +159,8 @@ fn notify_all(
         .map(|channel| Effect::Notify {
             channel: channel.clone(),
             notice: Notice {
-                event: what,
-                incident_id: incident.id.clone(),
-                title: incident.title.clone(),
-                severity: incident.severity.clone(),
-                category: incident.category.clone(),
-                component: incident.component.clone(),
-                summary: incident.summary.clone(),
-                opened_at: incident.opened_at,
-                runbook: incident.runbook.clone(),
                 actor: actor.map(str::to_owned),
+                ..Notice::about(incident, what)
             },
         })
         .collect()

@@ -85,18 +85,7 @@ pub fn page_step(
         return paging;
     };
     let (contacts, unresolved) = step_contacts(rule, ctx);
-    let notice = Notice {
-        event: NoticeEvent::Opened,
-        incident_id: incident.id.clone(),
-        title: incident.title.clone(),
-        severity: incident.severity.clone(),
-        category: incident.category.clone(),
-        component: incident.component.clone(),
-        summary: incident.summary.clone(),
-        opened_at: incident.opened_at,
-        runbook: incident.runbook.clone(),
-        actor: None,
-    };
+    let notice = Notice::about(incident, NoticeEvent::Opened);
     let mut described = Vec::new();
     for contact_id in &contacts {
         let Some(contact) = policy.contacts.iter().find(|c| &c.id == contact_id) else {

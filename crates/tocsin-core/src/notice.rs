@@ -4,6 +4,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::incident::Incident;
+
 /// Why the channel is being told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,6 +54,30 @@ pub struct Notice {
     pub runbook: Option<String>,
     /// Who caused this notice (the acknowledging person), if anyone.
     pub actor: Option<String>,
+    /// What opened the incident (`monitor:<id>`, an integration…): the first message's card
+    /// names the failing monitor from it without reading the incident back. Absent in
+    /// deliveries queued before notices carried it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl Notice {
+    /// A notice of `event` about `incident`, with the incident's summary and no actor.
+    pub fn about(incident: &Incident, event: NoticeEvent) -> Notice {
+        Notice {
+            event,
+            incident_id: incident.id.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity.clone(),
+            category: incident.category.clone(),
+            component: incident.component.clone(),
+            summary: incident.summary.clone(),
+            opened_at: incident.opened_at,
+            runbook: incident.runbook.clone(),
+            actor: None,
+            source: Some(incident.source.clone()),
+        }
+    }
 }
 
 /// Links added at delivery time: the acknowledge link is signed and minted per delivery.

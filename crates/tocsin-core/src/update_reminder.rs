@@ -96,16 +96,9 @@ pub fn update_due(
         .map(|channel| Effect::Notify {
             channel: channel.clone(),
             notice: Notice {
-                event: NoticeEvent::UpdateDue,
-                incident_id: incident.id.clone(),
-                title: incident.title.clone(),
-                severity: incident.severity.clone(),
-                category: incident.category.clone(),
-                component: incident.component.clone(),
                 summary: Some(text.clone()),
-                opened_at: incident.opened_at,
-                runbook: incident.runbook.clone(),
                 actor: owner.clone(),
+                ..Notice::about(incident, NoticeEvent::UpdateDue)
             },
         })
         .collect();

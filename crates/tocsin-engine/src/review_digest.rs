@@ -239,6 +239,7 @@ impl Engine {
             opened_at: digest.due_at,
             runbook: None,
             actor: None,
+            source: None,
         };
         let links = NoticeLinks {
             incident_url: self.review_url(),

@@ -164,6 +164,34 @@ impl ChangeView {
     }
 }
 
+/// What a card needs to know of its incident.
+#[derive(Debug, Clone, Copy)]
+struct CardSubject<'a> {
+    /// `monitor:<id>` when a monitor opened it.
+    source: &'a str,
+    opened_at: Timestamp,
+    category: Option<&'a str>,
+}
+
+impl<'a> CardSubject<'a> {
+    fn of(incident: &'a Incident) -> Self {
+        CardSubject {
+            source: &incident.source,
+            opened_at: incident.opened_at,
+            category: incident.category.as_deref(),
+        }
+    }
+
+    /// An opening notice carries the same facts as its incident.
+    fn of_notice(notice: &'a tocsin_core::notice::Notice, source: &'a str) -> Self {
+        CardSubject {
+            source,
+            opened_at: notice.opened_at,
+            category: notice.category.as_deref(),
+        }
+    }
+}
+
 /// The first-five-minutes card: what the runbook's diagnosis questions ask, answered.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -433,11 +461,41 @@ impl Engine {
 
     /// The first-five-minutes card of an incident.
     pub async fn card(&self, incident: &Incident) -> Result<Card, EngineError> {
-        let failing = incident.source.strip_prefix("monitor:");
+        self.card_of(CardSubject::of(incident)).await
+    }
+
+    /// The card of the incident `subject` describes. Its reads do not depend on each other and
+    /// run at once: the card goes out with an incident's first message, so it is on the path
+    /// from signal to page.
+    async fn card_of(&self, subject: CardSubject<'_>) -> Result<Card, EngineError> {
+        let failing = subject.source.strip_prefix("monitor:");
+        let now = self.now();
+        let (records, failing_checks, changes, roster) = tokio::try_join!(
+            // Every monitor's state in one read, not one read per configured monitor.
+            async { Ok::<_, EngineError>(self.store.monitors().await?) },
+            self.failing_checks(failing, subject.opened_at),
+            async {
+                Ok(self
+                    .store
+                    .changes_in(&ChangeQuery {
+                        service: None,
+                        kind: None,
+                        since: before(subject.opened_at, CHANGE_WINDOW),
+                        until: subject.opened_at,
+                        limit: 20,
+                    })
+                    .await?)
+            },
+            self.roster(now),
+        )?;
+        let mut records: BTreeMap<String, _> = records
+            .into_iter()
+            .map(|record| (record.id.clone(), record))
+            .collect();
         let mut monitor = None;
         let mut dependencies = Vec::new();
         for configured in &self.config.monitors {
-            let record = self.store.monitor(&configured.id).await?;
+            let record = records.remove(&configured.id);
             let mut facts = MonitorFacts {
                 id: configured.id.clone(),
                 name: configured.name.clone(),
@@ -451,43 +509,18 @@ impl Engine {
                 first_failure: None,
             };
             if failing == Some(configured.id.as_str()) {
-                facts.last_success = self
-                    .store
-                    .last_check(&configured.id, true, incident.opened_at)
-                    .await?
-                    .map(|check| check.at);
-                // The first failed check after the last success: the outage's start.
-                facts.first_failure = self
-                    .store
-                    .recent_checks(&configured.id, 100)
-                    .await?
-                    .into_iter()
-                    .filter(|check| !check.outcome.ok && check.at <= incident.opened_at)
-                    .filter(|check| facts.last_success.is_none_or(|ok| check.at > ok))
-                    .map(|check| check.at)
-                    .min();
+                (facts.last_success, facts.first_failure) = failing_checks;
                 monitor = Some(facts);
             } else {
                 dependencies.push(facts);
             }
         }
-        let changes = self
-            .store
-            .changes_in(&ChangeQuery {
-                service: None,
-                kind: None,
-                since: before(incident.opened_at, CHANGE_WINDOW),
-                until: incident.opened_at,
-                limit: 20,
-            })
-            .await?
+        let changes = changes
             .iter()
             .filter(|record| matches!(record.change.kind, ChangeKind::Deploy | ChangeKind::Merge))
-            .map(|record| ChangeView::new(&record.change, Some(incident.opened_at)))
+            .map(|record| ChangeView::new(&record.change, Some(subject.opened_at)))
             .collect();
-        let on_call = self
-            .roster(self.now())
-            .await?
+        let on_call = roster
             .into_iter()
             .map(|(schedule, contact)| OnCallFact {
                 name: self
@@ -498,9 +531,8 @@ impl Engine {
                 contact,
             })
             .collect();
-        let call = incident
+        let call = subject
             .category
-            .as_deref()
             .and_then(|category| self.config.routes.iter().find(|r| r.category == category))
             .map(|route| {
                 route
@@ -524,6 +556,30 @@ impl Engine {
             on_call,
             call,
         })
+    }
+
+    /// The failing monitor's last passing check before `opened_at` and the first failed check
+    /// after it (the outage's start); nothing when no monitor opened the incident.
+    async fn failing_checks(
+        &self,
+        monitor: Option<&str>,
+        opened_at: Timestamp,
+    ) -> Result<(Option<Timestamp>, Option<Timestamp>), EngineError> {
+        let Some(monitor) = monitor else {
+            return Ok((None, None));
+        };
+        let (last_success, recent) = tokio::try_join!(
+            self.store.last_check(monitor, true, opened_at),
+            self.store.recent_checks(monitor, 100),
+        )?;
+        let last_success = last_success.map(|check| check.at);
+        let first_failure = recent
+            .into_iter()
+            .filter(|check| !check.outcome.ok && check.at <= opened_at)
+            .filter(|check| last_success.is_none_or(|ok| check.at > ok))
+            .map(|check| check.at)
+            .min();
+        Ok((last_success, first_failure))
     }
 
     /// Common issues the incident's title, summary and alert text suggest (its own runbook
@@ -563,12 +619,19 @@ impl Engine {
         if notice.event != tocsin_core::notice::NoticeEvent::Opened {
             return None;
         }
-        let situation = self
-            .store
-            .situation_for_incident(&notice.incident_id)
-            .await
-            .ok()?;
-        let card = self.card(situation.incident.as_ref()?).await.ok()?;
+        let card = match &notice.source {
+            Some(source) => self.card_of(CardSubject::of_notice(notice, source)).await,
+            // A delivery queued before notices carried their source: read the incident.
+            None => {
+                let situation = self
+                    .store
+                    .situation_for_incident(&notice.incident_id)
+                    .await
+                    .ok()?;
+                self.card(situation.incident.as_ref()?).await
+            }
+        }
+        .ok()?;
         let lines = card_lines(&card);
         if lines.is_empty() {
             return None;

@@ -266,6 +266,7 @@ mod tests {
             opened_at: "2026-11-26T21:30:45Z".parse().expect("valid timestamp"),
             runbook: Some("checkout-outage".into()),
             actor: None,
+            source: None,
         }
     }
 

@@ -187,6 +187,7 @@ mod tests {
             opened_at: "2026-11-26T21:30:00Z".parse().expect("valid timestamp"),
             runbook: None,
             actor: None,
+            source: None,
         }
     }
 

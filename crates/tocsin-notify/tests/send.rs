@@ -76,6 +76,7 @@ fn notice() -> Notice {
         opened_at: "2026-11-26T21:30:00Z".parse().expect("valid timestamp"),
         runbook: Some("checkout-outage".into()),
         actor: None,
+        source: None,
     }
 }
 

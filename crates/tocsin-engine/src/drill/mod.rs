@@ -438,6 +438,7 @@ impl Engine {
             opened_at: record.started_at,
             runbook: None,
             actor: None,
+            source: None,
         }
     }
 
