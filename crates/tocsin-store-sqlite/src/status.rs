@@ -232,6 +232,19 @@ impl SqliteStore {
         severities: &[String],
         now: Timestamp,
     ) -> Result<u64> {
+        // Only update events are ever mailed, so with none past the cursor there is nothing to
+        // queue and the cursor need not move (it moves past everything at the next update). Asked
+        // on a reader, through the index of updates alone (the planner would otherwise walk the
+        // events back from the newest): most rounds end here without a write.
+        let pending: bool = sqlx::query_scalar(
+            "SELECT coalesce((SELECT max(seq) FROM timeline_events INDEXED BY timeline_update_seqs \
+             WHERE kind = 'update') > (SELECT last_seq FROM status_mail_cursor WHERE id = 1), 0)",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        if !pending {
+            return Ok(0);
+        }
         let turn = self.writer.turn().await;
         let mut tx = turn.begin().await?;
         let last: i64 = sqlx::query_scalar("SELECT last_seq FROM status_mail_cursor WHERE id = 1")
