@@ -135,6 +135,9 @@ impl SqliteStore {
         let writer = writer::SqlxWriter::new(writer, turn);
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            // sqlx would ping each connection before handing it out: one more round trip to
+            // the connection's thread per read, for a local file that cannot drop the link.
+            .test_before_acquire(false)
             .connect_with(connect.read_only(true))
             .await?;
         Ok(SqliteStore {
