@@ -464,9 +464,9 @@ impl Engine {
         self.card_of(CardSubject::of(incident)).await
     }
 
-    /// The card of the incident `subject` describes. Its reads do not depend on each other and
-    /// run at once: the card goes out with an incident's first message, so it is on the path
-    /// from signal to page.
+    /// The card of the incident `subject` describes. Its reads depend only on the subject, so
+    /// they are issued together: the card goes out with an incident's first message, so it is
+    /// on the path from signal to page (the SQLite store answers them on this thread).
     async fn card_of(&self, subject: CardSubject<'_>) -> Result<Card, EngineError> {
         let failing = subject.source.strip_prefix("monitor:");
         let now = self.now();

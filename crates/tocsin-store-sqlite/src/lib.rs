@@ -11,6 +11,7 @@ mod lease;
 mod migration_tests;
 mod ops;
 mod postmortem;
+mod read;
 mod review;
 mod rollups;
 mod rows;
@@ -61,6 +62,8 @@ pub struct SqliteStore {
     /// write turn both share (see `writer.rs`).
     writer: writer::SqlxWriter,
     reader: SqlitePool,
+    /// The reads on the way from a signal to its first page, on the caller's thread.
+    quick: Arc<read::QuickReads>,
     /// Every decision's writes: one connection, statements cached, no hand-off per statement.
     write: write::Writer,
     /// For `sqlite::memory:` only: the private folder its database lives in, removed with the
@@ -144,6 +147,7 @@ impl SqliteStore {
             writer,
             reader,
             write,
+            quick: Arc::new(read::QuickReads::new(&path)),
             _scratch: scratch,
             page_cap,
             lease_owner: options.lease_owner.clone(),
@@ -561,13 +565,16 @@ impl MonitorStore for SqliteStore {
         Ok(())
     }
 
+    // A quick read: the first message's card lists every monitor.
     async fn monitors(&self) -> Result<Vec<MonitorRecord>> {
-        sqlx::query("SELECT * FROM monitors WHERE active = 1 ORDER BY id")
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(rows::monitor)
-            .collect()
+        self.quick.read(|connection| {
+            write::all(
+                connection,
+                "SELECT * FROM monitors WHERE active = 1 ORDER BY id",
+                [],
+                |row| rows::monitor(row),
+            )
+        })
     }
 
     // On a reader: it sees every committed write (WAL), and a heartbeat reading its monitor
@@ -592,18 +599,17 @@ impl MonitorStore for SqliteStore {
             .collect()
     }
 
+    // A quick read: the card finds the outage's first failed check in these.
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
-        sqlx::query(
-            "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?) \
-             ORDER BY at DESC, n DESC LIMIT ?",
-        )
-        .bind(monitor_id)
-        .bind(i64::from(limit))
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::check)
-        .collect()
+        self.quick.read(|connection| {
+            write::all(
+                connection,
+                "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?1) \
+                 ORDER BY at DESC, n DESC LIMIT ?2",
+                rusqlite::params![monitor_id, i64::from(limit)],
+                |row| rows::check(row),
+            )
+        })
     }
 
     async fn check_counts(&self, monitor_id: &str, since: Timestamp) -> Result<CheckCounts> {

@@ -150,65 +150,63 @@ pub fn delivery(row: &SqliteRow) -> Result<DeliveryRecord> {
     })
 }
 
-pub fn monitor(row: &SqliteRow) -> Result<MonitorRecord> {
-    let status: String = row.try_get("status")?;
+pub fn monitor(row: &(impl Columns + ?Sized)) -> Result<MonitorRecord> {
+    let status = row.text("status")?;
     Ok(MonitorRecord {
-        id: row.try_get("id")?,
-        next_check_at: ts(row.try_get("next_check_at")?)?,
-        run_started_at: ts_opt(row.try_get("run_started_at")?)?,
+        id: row.text("id")?,
+        next_check_at: ts(row.int("next_check_at")?)?,
+        run_started_at: ts_opt(row.maybe_int("run_started_at")?)?,
         state: MonitorState {
             status: MonitorStatus::parse(&status)
                 .ok_or_else(|| corrupt("monitor status", &status))?,
-            since: ts_opt(row.try_get("since")?)?,
-            failures: count(row.try_get("failures")?),
-            failing_since: ts_opt(row.try_get("failing_since")?)?,
-            last_check_at: ts_opt(row.try_get("last_check_at")?)?,
+            since: ts_opt(row.maybe_int("since")?)?,
+            failures: count(row.int("failures")?),
+            failing_since: ts_opt(row.maybe_int("failing_since")?)?,
+            last_check_at: ts_opt(row.maybe_int("last_check_at")?)?,
             last_latency_ms: row
-                .try_get::<Option<i64>, _>("last_latency_ms")?
+                .maybe_int("last_latency_ms")?
                 .map(|v| u64::try_from(v).unwrap_or(0)),
-            last_error: row.try_get("last_error")?,
+            last_error: row.maybe_text("last_error")?,
         },
     })
 }
 
-pub fn check(row: &SqliteRow) -> Result<CheckRecord> {
-    let ok: bool = row.try_get("ok")?;
+pub fn check(row: &(impl Columns + ?Sized)) -> Result<CheckRecord> {
+    let ok = row.int("ok")? != 0;
     // A passing check with an `error` is a degraded one: the column holds why (see `record_check`).
-    let note: Option<String> = row.try_get("error")?;
+    let note = row.maybe_text("error")?;
     let (error, degraded) = if ok { (None, note) } else { (note, None) };
     Ok(CheckRecord {
-        at: ts(row.try_get("at")?)?,
+        at: ts(row.int("at")?)?,
         outcome: CheckOutcome {
             ok,
-            status: row
-                .try_get::<Option<i64>, _>("status")?
-                .and_then(|v| u16::try_from(v).ok()),
-            latency_ms: u64::try_from(row.try_get::<i64, _>("latency_ms")?).unwrap_or(0),
+            status: row.maybe_int("status")?.and_then(|v| u16::try_from(v).ok()),
+            latency_ms: u64::try_from(row.int("latency_ms")?).unwrap_or(0),
             error,
             degraded,
         },
     })
 }
 
-pub fn change(row: &SqliteRow) -> Result<ChangeRecord> {
-    let kind: String = row.try_get("kind")?;
-    let details: String = row.try_get("details")?;
+pub fn change(row: &(impl Columns + ?Sized)) -> Result<ChangeRecord> {
+    let kind = row.text("kind")?;
+    let details = row.text("details")?;
     Ok(ChangeRecord {
-        seq: row.try_get("seq")?,
-        received_at: ts(row.try_get("received_at")?)?,
+        seq: row.int("seq")?,
+        received_at: ts(row.int("received_at")?)?,
         change: Change {
-            source: row.try_get("source")?,
+            source: row.text("source")?,
             kind: ChangeKind::parse(&kind).ok_or_else(|| corrupt("change kind", &kind))?,
-            external_id: row.try_get("external_id")?,
-            summary: row.try_get("summary")?,
-            service: row.try_get("service")?,
-            environment: row.try_get("environment")?,
-            commit: row.try_get("commit_sha")?,
-            branch: row.try_get("branch")?,
-            author: row.try_get("author")?,
-            status: row.try_get("status")?,
-            url: row.try_get("url")?,
-            occurred_at: ts(row.try_get("occurred_at")?)?,
+            external_id: row.maybe_text("external_id")?,
+            summary: row.text("summary")?,
+            service: row.maybe_text("service")?,
+            environment: row.maybe_text("environment")?,
+            commit: row.maybe_text("commit_sha")?,
+            branch: row.maybe_text("branch")?,
+            author: row.maybe_text("author")?,
+            status: row.maybe_text("status")?,
+            url: row.maybe_text("url")?,
+            occurred_at: ts(row.int("occurred_at")?)?,
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
         },
     })

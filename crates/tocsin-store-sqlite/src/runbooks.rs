@@ -29,21 +29,24 @@ pub(super) async fn ticks_in(
 }
 
 impl SqliteStore {
+    // Quick reads (`read.rs`): both answer the card that goes out with an incident's first
+    // message.
     pub(super) async fn changes_in_sql(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
-        sqlx::query(
-            "SELECT * FROM changes WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR kind = ?2) \
-             AND occurred_at >= ?3 AND occurred_at <= ?4 ORDER BY occurred_at DESC, seq DESC LIMIT ?5",
-        )
-        .bind(query.service.as_deref())
-        .bind(query.kind.map(|kind| kind.as_str()))
-        .bind(ms(query.since))
-        .bind(ms(query.until))
-        .bind(i64::from(query.limit))
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::change)
-        .collect()
+        self.quick.read(|connection| {
+            crate::write::all(
+                connection,
+                "SELECT * FROM changes WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR kind = ?2) \
+                 AND occurred_at >= ?3 AND occurred_at <= ?4 ORDER BY occurred_at DESC, seq DESC LIMIT ?5",
+                rusqlite::params![
+                    query.service.as_deref(),
+                    query.kind.map(|kind| kind.as_str()),
+                    ms(query.since),
+                    ms(query.until),
+                    i64::from(query.limit),
+                ],
+                |row| rows::change(row),
+            )
+        })
     }
 
     pub(super) async fn last_check_sql(
@@ -52,17 +55,14 @@ impl SqliteStore {
         ok: bool,
         before: Timestamp,
     ) -> Result<Option<CheckRecord>> {
-        sqlx::query(
-            "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?) \
-             AND ok = ? AND at <= ? ORDER BY at DESC, n DESC LIMIT 1",
-        )
-        .bind(monitor_id)
-        .bind(ok)
-        .bind(ms(before))
-        .fetch_optional(&self.reader)
-        .await?
-        .as_ref()
-        .map(rows::check)
-        .transpose()
+        self.quick.read(|connection| {
+            crate::write::one(
+                connection,
+                "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?1) \
+                 AND ok = ?2 AND at <= ?3 ORDER BY at DESC, n DESC LIMIT 1",
+                rusqlite::params![monitor_id, ok, ms(before)],
+                |row| rows::check(row),
+            )
+        })
     }
 }

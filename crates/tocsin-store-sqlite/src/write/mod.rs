@@ -31,7 +31,7 @@ use crate::writer::WriteTurn;
 pub(crate) use decide::{HandOver, transact_in, write_commit};
 pub(crate) use error::failure;
 pub(crate) use follow_up::{add_affected, approve_comms};
-pub(crate) use rows::{record_attempt, record_check};
+pub(crate) use rows::{all, one, record_attempt, record_check};
 
 /// How long a write waits for another process's lock on the file before failing.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
@@ -130,7 +130,7 @@ fn in_transaction<T>(
 /// Runs blocking database work on the calling thread: on tokio's multi-threaded runtime the
 /// worker hands its other tasks to a fresh worker first, so the HTTP side keeps both cores
 /// while this thread waits on the disk. Elsewhere (a single-threaded test runtime) it just runs.
-fn on_this_thread<T>(work: impl FnOnce() -> T) -> T {
+pub(crate) fn on_this_thread<T>(work: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(work)

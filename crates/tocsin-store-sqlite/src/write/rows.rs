@@ -19,9 +19,10 @@ pub(super) fn run(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params
         .map_err(failure)
 }
 
-/// The first row a cached query returns, mapped; `None` when it returns none.
-pub(super) fn one<T>(
-    tx: &Transaction<'_>,
+/// The first row a cached query returns, mapped; `None` when it returns none. On the writing
+/// connection inside its transaction, or on a quick reader (`crate::read`).
+pub(crate) fn one<T>(
+    tx: &rusqlite::Connection,
     sql: &str,
     params: impl rusqlite::Params,
     map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
@@ -32,8 +33,8 @@ pub(super) fn one<T>(
 }
 
 /// Every row a cached query returns, mapped.
-pub(super) fn all<T>(
-    tx: &Transaction<'_>,
+pub(crate) fn all<T>(
+    tx: &rusqlite::Connection,
     sql: &str,
     params: impl rusqlite::Params,
     map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
