@@ -62,6 +62,11 @@ likely_cause = "DATABASE_URL wrong or the Postgres add-on is down."
 /// The test configuration plus a runbooks folder: returns the app, its runbook folder (kept
 /// alive), the target and the Slack sink.
 async fn start() -> (TestApp, tempfile::TempDir, Target, Sink) {
+    start_with(false).await
+}
+
+/// `start`, with the database in a file of the app's folder when `on_file`.
+async fn start_with(on_file: bool) -> (TestApp, tempfile::TempDir, Target, Sink) {
     let folder = tempfile::tempdir().expect("runbooks folder");
     for (name, text) in [
         ("sev1-full-outage.md", SEV1),
@@ -108,7 +113,11 @@ dir = "{}"
         folder.path().display()
     );
     assert!(config.contains("runbook = \"sev1-full-outage\""));
-    let app = TestApp::start(&config).await;
+    let app = if on_file {
+        TestApp::start_on_file(&config).await
+    } else {
+        TestApp::start(&config).await
+    };
     (app, folder, target, sink)
 }
 
@@ -368,6 +377,54 @@ async fn a_sev1_carries_its_runbook_with_phases_deadlines_and_live_facts() {
         &format!("action=\"/incidents/{id}/actions/restart\""),
     ] {
         assert!(html.contains(expected), "missing {expected:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_opening_message_queued_before_notices_named_their_source_still_carries_the_card() {
+    let (app, _folder, target, sink) = start_with(true).await;
+    // Slack is down when the incident opens: its opening message waits in the outbox.
+    sink.answer(500);
+    let (_deployed_at, id) = outage_four_minutes_after_a_deploy(&app, &target).await;
+    assert!(
+        sink.accepted().is_empty(),
+        "nothing went through while Slack failed"
+    );
+    // As a delivery written by a tocsin from before notices carried their incident's source.
+    let url = format!("sqlite://{}", app.dir().join("tocsin.db").display());
+    let mut database = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("open the database");
+    let rewritten = sqlx::query(
+        "UPDATE deliveries SET notice = json_remove(notice, '$.source') \
+         WHERE incident_id = ? AND json_extract(notice, '$.source') IS NOT NULL",
+    )
+    .bind(&id)
+    .execute(&mut database)
+    .await
+    .expect("rewrite the queued delivery");
+    assert!(rewritten.rows_affected() >= 1, "a delivery was queued");
+    // Slack is back: the retry reads the incident back and sends the same card.
+    sink.answer(200);
+    app.advance(Duration::from_secs(600), Duration::from_secs(5))
+        .await;
+    let opening: Vec<String> = sink
+        .accepted()
+        .iter()
+        .map(|request| request.text())
+        .filter(|text| text.contains("Incident opened"))
+        .collect();
+    assert_eq!(opening.len(), 1, "{opening:?}");
+    for expected in [
+        "First five minutes",
+        "API /healthz is down",
+        "Other monitors: PostgreSQL pending",
+    ] {
+        assert!(
+            opening[0].contains(expected),
+            "missing {expected:?} in {}",
+            opening[0]
+        );
     }
 }
 

@@ -154,6 +154,16 @@ impl TestApp {
 
     /// Starts with the clock at `start` (the monitors' first checks are scheduled from it).
     pub async fn start_at(config_text: &str, start: Timestamp) -> TestApp {
+        TestApp::start_on(config_text, start, false).await
+    }
+
+    /// Starts on a database file in [`TestApp::dir`] (`tocsin.db`), for a test that must reach
+    /// rows directly.
+    pub async fn start_on_file(config_text: &str) -> TestApp {
+        TestApp::start_on(config_text, epoch(), true).await
+    }
+
+    async fn start_on(config_text: &str, start: Timestamp, on_file: bool) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("tocsin.toml");
         std::fs::write(&path, config_text).expect("write config");
@@ -162,7 +172,8 @@ impl TestApp {
         let clock = Arc::new(ManualClock::new(start));
         let options = AppOptions {
             config: Arc::new(config),
-            database: None,
+            database: on_file
+                .then(|| format!("sqlite://{}", dir.path().join("tocsin.db").display())),
             clock: clock.clone(),
             run_workers: false,
             extra_routes: None,
