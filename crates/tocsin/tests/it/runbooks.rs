@@ -199,6 +199,24 @@ fn ts(value: &Value) -> jiff::Timestamp {
 }
 
 /// The facts of the item whose id starts with `prefix`.
+/// Slack accepted exactly one "Incident opened" message, and it says each of `expected`.
+fn assert_one_opening_message_with(sink: &Sink, expected: &[&str]) {
+    let opening: Vec<String> = sink
+        .accepted()
+        .iter()
+        .map(|request| request.text())
+        .filter(|text| text.contains("Incident opened"))
+        .collect();
+    assert_eq!(opening.len(), 1, "{opening:?}");
+    for expected in expected {
+        assert!(
+            opening[0].contains(expected),
+            "missing {expected:?} in {}",
+            opening[0]
+        );
+    }
+}
+
 fn item<'a>(checklist: &'a Value, prefix: &str) -> &'a Value {
     checklist["phases"]
         .as_array()
@@ -334,25 +352,15 @@ async fn a_sev1_carries_its_runbook_with_phases_deadlines_and_live_facts() {
     assert_eq!(card["flags"][0], "deployed 4 minutes before");
     assert_eq!(card["dependencies"][0]["id"], "database");
     // The opening Slack message carries the same answers.
-    let opening: Vec<String> = sink
-        .received()
-        .iter()
-        .map(|request| request.text())
-        .filter(|text| text.contains("Incident opened"))
-        .collect();
-    assert_eq!(opening.len(), 1, "{opening:?}");
-    for expected in [
-        "First five minutes",
-        "deployed 4 minutes before: api to production: deployed (Switch the checkout to the new pricing) by sami",
-        "API /healthz is down",
-        "Other monitors: PostgreSQL pending",
-    ] {
-        assert!(
-            opening[0].contains(expected),
-            "missing {expected:?} in {}",
-            opening[0]
-        );
-    }
+    assert_one_opening_message_with(
+        &sink,
+        &[
+            "First five minutes",
+            "deployed 4 minutes before: api to production: deployed (Switch the checkout to the new pricing) by sami",
+            "API /healthz is down",
+            "Other monitors: PostgreSQL pending",
+        ],
+    );
 
     // The incident page shows the same, with tick boxes for a responder.
     let cookie = sign_in(&app, "ops@dealix.test").await;
@@ -408,24 +416,14 @@ async fn an_opening_message_queued_before_notices_named_their_source_still_carri
     sink.answer(200);
     app.advance(Duration::from_secs(600), Duration::from_secs(5))
         .await;
-    let opening: Vec<String> = sink
-        .accepted()
-        .iter()
-        .map(|request| request.text())
-        .filter(|text| text.contains("Incident opened"))
-        .collect();
-    assert_eq!(opening.len(), 1, "{opening:?}");
-    for expected in [
-        "First five minutes",
-        "API /healthz is down",
-        "Other monitors: PostgreSQL pending",
-    ] {
-        assert!(
-            opening[0].contains(expected),
-            "missing {expected:?} in {}",
-            opening[0]
-        );
-    }
+    assert_one_opening_message_with(
+        &sink,
+        &[
+            "First five minutes",
+            "API /healthz is down",
+            "Other monitors: PostgreSQL pending",
+        ],
+    );
 }
 
 #[tokio::test]
