@@ -468,7 +468,11 @@ impl Engine {
     /// they are issued together: the card goes out with an incident's first message, so it is
     /// on the path from signal to page (the SQLite store answers them on this thread).
     async fn card_of(&self, subject: CardSubject<'_>) -> Result<Card, EngineError> {
-        let failing = subject.source.strip_prefix("monitor:");
+        // Only a configured monitor gets the failing monitor's facts (and their reads).
+        let failing = subject
+            .source
+            .strip_prefix("monitor:")
+            .filter(|id| self.config.monitor(id).is_some());
         let now = self.now();
         let (records, failing_checks, changes, roster) = tokio::try_join!(
             // Every monitor's state in one read, not one read per configured monitor.
