@@ -568,7 +568,7 @@ impl MonitorStore for SqliteStore {
     // A quick read: the first message's card lists every monitor.
     async fn monitors(&self) -> Result<Vec<MonitorRecord>> {
         self.quick.read(|connection| {
-            write::all(
+            read::all(
                 connection,
                 "SELECT * FROM monitors WHERE active = 1 ORDER BY id",
                 [],
@@ -602,7 +602,7 @@ impl MonitorStore for SqliteStore {
     // A quick read: the card finds the outage's first failed check in these.
     async fn recent_checks(&self, monitor_id: &str, limit: u32) -> Result<Vec<CheckRecord>> {
         self.quick.read(|connection| {
-            write::all(
+            read::all(
                 connection,
                 "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?1) \
                  ORDER BY at DESC, n DESC LIMIT ?2",

@@ -1,5 +1,6 @@
 //! Quick reads: the reads on the path from a signal to its first page (the card that goes out
-//! with an incident's first message), run on the calling thread through rusqlite.
+//! with an incident's first message), run on the calling thread through rusqlite; and the two
+//! helpers every rusqlite query uses (`one`, `all`), the write path's included.
 //!
 //! Why not the sqlx readers: sqlx runs each SQLite connection on a thread of its own and answers
 //! one statement at a time over a channel, so every read waits for that thread to wake and for
@@ -64,4 +65,33 @@ impl QuickReads {
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(connection)
     }
+}
+
+/// The first row a cached query returns, mapped; `None` when it returns none. On a quick
+/// reader, or on the writing connection inside its transaction (`write/`).
+pub(crate) fn one<T>(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut statement = connection.prepare_cached(sql).map_err(failure)?;
+    let mut rows = statement.query(params).map_err(failure)?;
+    rows.next().map_err(failure)?.map(map).transpose()
+}
+
+/// Every row a cached query returns, mapped.
+pub(crate) fn all<T>(
+    connection: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut statement = connection.prepare_cached(sql).map_err(failure)?;
+    let mut rows = statement.query(params).map_err(failure)?;
+    let mut mapped = Vec::new();
+    while let Some(row) = rows.next().map_err(failure)? {
+        mapped.push(map(row)?);
+    }
+    Ok(mapped)
 }

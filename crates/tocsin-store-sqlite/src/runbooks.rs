@@ -33,7 +33,7 @@ impl SqliteStore {
     // message.
     pub(super) async fn changes_in_sql(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
         self.quick.read(|connection| {
-            crate::write::all(
+            crate::read::all(
                 connection,
                 "SELECT * FROM changes WHERE (?1 IS NULL OR service = ?1) AND (?2 IS NULL OR kind = ?2) \
                  AND occurred_at >= ?3 AND occurred_at <= ?4 ORDER BY occurred_at DESC, seq DESC LIMIT ?5",
@@ -56,7 +56,7 @@ impl SqliteStore {
         before: Timestamp,
     ) -> Result<Option<CheckRecord>> {
         self.quick.read(|connection| {
-            crate::write::one(
+            crate::read::one(
                 connection,
                 "SELECT * FROM check_results WHERE monitor = (SELECT key FROM monitors WHERE id = ?1) \
                  AND ok = ?2 AND at <= ?3 ORDER BY at DESC, n DESC LIMIT 1",

@@ -15,7 +15,8 @@ use super::failure;
 use super::follow_up::{
     publish_postmortem, require_postmortem, ticks, write_action_run, write_customer_comms,
 };
-use super::rows::{all, insert_change, insert_event, one, record_check, run, upsert_alert};
+use super::rows::{insert_change, insert_event, record_check, run, upsert_alert};
+use crate::read::{all, one};
 use crate::rows::{self, ms};
 
 /// New deliveries written leased to this store's owner, collected for the caller to send.

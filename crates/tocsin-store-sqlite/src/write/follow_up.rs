@@ -12,7 +12,8 @@ use tocsin_core::notice::{CustomerComms, CustomerText};
 use tocsin_store::{ApproveOutcome, Result, StoreError};
 
 use super::failure;
-use super::rows::{all, insert_event, run};
+use super::rows::{insert_event, run};
+use crate::read::all;
 use crate::rows::ms;
 
 fn corrupt(error: impl std::fmt::Display) -> StoreError {

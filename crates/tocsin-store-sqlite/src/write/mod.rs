@@ -31,7 +31,7 @@ use crate::writer::WriteTurn;
 pub(crate) use decide::{HandOver, transact_in, write_commit};
 pub(crate) use error::failure;
 pub(crate) use follow_up::{add_affected, approve_comms};
-pub(crate) use rows::{all, one, record_attempt, record_check};
+pub(crate) use rows::{record_attempt, record_check};
 
 /// How long a write waits for another process's lock on the file before failing.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);

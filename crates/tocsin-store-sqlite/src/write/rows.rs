@@ -19,35 +19,6 @@ pub(super) fn run(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params
         .map_err(failure)
 }
 
-/// The first row a cached query returns, mapped; `None` when it returns none. On the writing
-/// connection inside its transaction, or on a quick reader (`crate::read`).
-pub(crate) fn one<T>(
-    tx: &rusqlite::Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
-) -> Result<Option<T>> {
-    let mut statement = tx.prepare_cached(sql).map_err(failure)?;
-    let mut rows = statement.query(params).map_err(failure)?;
-    rows.next().map_err(failure)?.map(map).transpose()
-}
-
-/// Every row a cached query returns, mapped.
-pub(crate) fn all<T>(
-    tx: &rusqlite::Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
-) -> Result<Vec<T>> {
-    let mut statement = tx.prepare_cached(sql).map_err(failure)?;
-    let mut rows = statement.query(params).map_err(failure)?;
-    let mut mapped = Vec::new();
-    while let Some(row) = rows.next().map_err(failure)? {
-        mapped.push(map(row)?);
-    }
-    Ok(mapped)
-}
-
 pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Result<()> {
     run(
         tx,
