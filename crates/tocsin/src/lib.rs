@@ -5,4 +5,5 @@ pub mod app;
 pub mod client;
 pub mod demo;
 pub mod export;
+pub mod memory;
 pub mod runbook_cli;

@@ -471,6 +471,11 @@ async fn serve(
     };
     let app = App::start(options, listener).await?;
     tracing::info!(url = %app.url(), "tocsin is serving");
+    let released = tocsin::memory::release_freed();
+    tracing::debug!(
+        released,
+        "start-up's freed memory handed back to the system"
+    );
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight work; queued work stays queued");
     app.stop().await?;
