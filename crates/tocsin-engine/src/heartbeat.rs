@@ -35,24 +35,32 @@ pub(crate) fn ping_keys(config: &Config) -> HashMap<String, String> {
 
 /// A ping waiting for the next heartbeat commit; its caller waits for the answer.
 #[derive(Debug)]
-struct PendingPing {
+pub(crate) struct PendingPing {
     monitor_id: String,
     ping: Ping,
     at: Timestamp,
     reply: oneshot::Sender<Result<bool, EngineError>>,
 }
 
-/// Pings waiting for the next commit. Whoever holds the heartbeat turn commits everything queued
-/// so far in one transaction and answers every waiter, so a burst of pings costs one commit, not
-/// one each; pings of one monitor in the same commit fold into one check.
+/// Pings waiting for the next commit. The committer (`committer.rs`), or without it whoever
+/// holds the heartbeat turn, commits everything queued so far in one transaction and answers
+/// every waiter, so a burst of pings costs one commit, not one each; pings of one monitor in the
+/// same commit fold into one check.
 #[derive(Debug, Default)]
 pub(crate) struct PingInbox {
-    waiting: Mutex<Vec<PendingPing>>,
+    queue: Mutex<PingQueue>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct PingQueue {
+    pub(crate) waiting: Vec<PendingPing>,
+    /// The committer runs: queue and wake it, do not lead.
+    pub(crate) committer: bool,
 }
 
 impl PingInbox {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PendingPing>> {
-        self.waiting
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, PingQueue> {
+        self.queue
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -66,24 +74,42 @@ impl Engine {
             return Ok(false);
         };
         let (reply, mut answer) = oneshot::channel();
-        self.prober.pings.lock().push(PendingPing {
-            monitor_id: monitor_id.clone(),
-            ping,
-            at: self.now(),
-            reply,
-        });
-        {
+        let delegated = {
+            let mut queue = self.prober.pings.lock();
+            queue.waiting.push(PendingPing {
+                monitor_id: monitor_id.clone(),
+                ping,
+                at: self.now(),
+                reply,
+            });
+            queue.committer
+        };
+        if delegated {
+            self.committer.wake();
+        } else {
             let _turn = self.prober.heartbeats.lock().await;
             // Committed by the previous holder of the turn while we waited: nothing to lead.
             if let Ok(result) = answer.try_recv() {
                 return result;
             }
-            let batch = std::mem::take(&mut *self.prober.pings.lock());
+            let batch = self.take_pings();
             self.commit_pings(batch).await;
         }
         answer
             .await
             .map_err(|_| EngineError::Unavailable("the ping's commit was abandoned".into()))?
+    }
+
+    /// Every ping queued so far.
+    pub(crate) fn take_pings(&self) -> Vec<PendingPing> {
+        std::mem::take(&mut self.prober.pings.lock().waiting)
+    }
+
+    /// Commits a group of pings for the committer, holding the heartbeat turn as a leading
+    /// request would (silence checks take it too).
+    pub(crate) async fn commit_ping_group(&self, pings: Vec<PendingPing>) {
+        let _turn = self.prober.heartbeats.lock().await;
+        self.commit_pings(pings).await;
     }
 
     /// Folds each monitor's queued pings into its state, in arrival order, and commits them all in

@@ -1,7 +1,8 @@
-//! Group commit for inbound signals: requests queue their items; whoever holds the leader lock
-//! commits everything queued so far in one transaction and answers every waiter. Throughput
-//! does not stop at one fsync per request, and a 2xx still means "on disk". The queue is
-//! bounded: past it, callers are told to come back later, never accepted and then dropped.
+//! Group commit for inbound signals: requests queue their items; the committer
+//! (`committer.rs`), or without it whoever holds the leader lock, commits everything queued so
+//! far in one transaction and answers every waiter. Throughput does not stop at one fsync per
+//! request, and a 2xx still means "on disk". The queue is bounded: past it, callers are told to
+//! come back later, never accepted and then dropped.
 
 use std::sync::Mutex;
 
@@ -21,33 +22,47 @@ type Reply = oneshot::Sender<Result<Vec<ItemOutcome>, EngineError>>;
 #[derive(Debug, Default)]
 pub(crate) struct Intake {
     queue: Mutex<Queue>,
-    leader: tokio::sync::Mutex<()>,
+    pub(crate) leader: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
-struct Queue {
+pub(crate) struct Queue {
     waiting: Vec<(Vec<Work>, Reply)>,
     items: usize,
+    /// The committer runs: queue and wake it, do not lead.
+    pub(crate) committer: bool,
+}
+
+impl Queue {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+}
+
+impl Intake {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Engine {
     /// Commits `works` (one request's items) with whatever else is queued; returns after the commit.
     pub(crate) async fn submit(&self, works: Vec<Work>) -> Result<Vec<ItemOutcome>, EngineError> {
-        let (reply, answer) = oneshot::channel();
-        {
-            let mut queue = self
-                .intake
-                .queue
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (reply, mut answer) = oneshot::channel();
+        let delegated = {
+            let mut queue = self.intake.lock();
             if queue.items + works.len() > INTAKE_LIMIT {
                 return Err(EngineError::Busy);
             }
             queue.items += works.len();
             queue.waiting.push((works, reply));
-        }
-        let mut answer = answer;
-        {
+            queue.committer
+        };
+        if delegated {
+            self.committer.wake();
+        } else {
             let _leader = self.intake.leader.lock().await;
             loop {
                 // Committed by an earlier leader while we waited: answer without leading, so
@@ -70,18 +85,14 @@ impl Engine {
                 }
             }
         }
-        // A previous leader committed our items.
+        // The committer, or a previous leader, committed our items.
         answer
             .await
             .map_err(|_| EngineError::Unavailable("the commit was abandoned".into()))?
     }
 
-    fn take_batch(&self) -> Vec<(Vec<Work>, Reply)> {
-        let mut queue = self
-            .intake
-            .queue
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pub(crate) fn take_batch(&self) -> Vec<(Vec<Work>, Reply)> {
+        let mut queue = self.intake.lock();
         let mut taken = Vec::new();
         let mut count = 0;
         while let Some((works, _)) = queue.waiting.first() {
@@ -95,7 +106,7 @@ impl Engine {
         taken
     }
 
-    async fn commit_batch(&self, batch: Vec<(Vec<Work>, Reply)>) {
+    pub(crate) async fn commit_batch(&self, batch: Vec<(Vec<Work>, Reply)>) {
         let sizes: Vec<usize> = batch.iter().map(|(works, _)| works.len()).collect();
         let (all, replies): (Vec<Vec<Work>>, Vec<Reply>) = batch.into_iter().unzip();
         match self.decide_all(all.into_iter().flatten().collect()).await {

@@ -8,6 +8,7 @@ mod actions;
 pub mod api_tokens;
 mod batch;
 mod clock;
+mod committer;
 mod comms;
 mod deliver;
 pub mod drill;
@@ -99,6 +100,7 @@ pub struct Engine {
     counters: metrics::Counters,
     // The components.
     intake: intake::Intake,
+    committer: committer::Committer,
     prober: probes::Prober,
     timers: timers::Timers,
     deliveries: deliver::Deliveries,
@@ -165,6 +167,7 @@ impl Engine {
             generation: std::sync::atomic::AtomicU64::new(0),
             counters: metrics::Counters::default(),
             intake: intake::Intake::default(),
+            committer: committer::Committer::default(),
             prober: probes::Prober::new(&config),
             timers: timers::Timers::default(),
             deliveries: deliver::Deliveries::default(),

@@ -2,7 +2,8 @@
 //! runs and at what pace): the probe loop, which sleeps until the schedule's next due instant
 //! and starts each check then; loops that fire timers and deliver, woken by commits or every
 //! quarter second; the polling ones; the once-a-minute roll-up and the self-check. Besides them,
-//! the check writer, which writes buffered results every second or when a batch fills, and the
+//! the check writer, which writes buffered results every second or when a batch fills, the
+//! committer's thread (`committer.rs`), which commits queued signals and pings, and the
 //! watchdog's pings. They stop gracefully: in-flight work finishes, buffered results are
 //! written, unclaimed work stays queued.
 
@@ -27,8 +28,8 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts one worker per entry of `Round::ALL`'s workers (see `rounds.rs`), the check writer
-    /// and, with `[watchdog]`, the watchdog's pings.
+    /// Starts one worker per entry of `Round::ALL`'s workers (see `rounds.rs`), the check
+    /// writer, the committer and, with `[watchdog]`, the watchdog's pings.
     pub fn start(engine: Arc<Engine>) -> Workers {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -44,6 +45,9 @@ impl Workers {
             };
         }
         tasks.spawn(check_writer_loop(engine.clone(), stopped.clone()));
+        if let Some(committer) = crate::committer::start(engine.clone(), stopped.clone()) {
+            tasks.spawn(committer);
+        }
         if let Some(watchdog) = &engine.config().watchdog {
             tasks.spawn(watchdog_loop(engine.clone(), watchdog.every, stopped));
         }

@@ -1,0 +1,121 @@
+//! The committer: one thread of its own that commits what requests queue — signals and
+//! heartbeat pings — group after group, while tokio's workers go on with HTTP.
+//!
+//! Without it, the request that finds the queue free leads the commit: its worker hands its
+//! core to another thread for the transaction (`block_in_place`), and after the commit the next
+//! leader waits behind every answer the commit woke before it is polled (measured: a third of
+//! the time between two commits during an alert storm). Here the transaction runs on a thread
+//! that does nothing else, and the next group starts as soon as the last one is answered.
+//!
+//! The thread runs a current-thread runtime: a commit still awaits the store (its write turn,
+//! the roster's reads), and on that runtime the SQLite writer runs on the calling thread without
+//! a hand-off. Without running workers (tests that step the engine themselves) there is no
+//! committer, and each request leads as before (`Engine::submit`, `Engine::ping`).
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+
+use crate::Engine;
+
+/// What wakes the committer: a request queued something.
+#[derive(Debug, Default)]
+pub(crate) struct Committer {
+    queued: Notify,
+}
+
+impl Committer {
+    /// Tells the committer something was queued.
+    pub(crate) fn wake(&self) {
+        self.queued.notify_one();
+    }
+}
+
+/// Starts the committer's thread; resolves once it has committed everything queued after
+/// `stopped` turned true. When the thread cannot start, the requests lead their own commits.
+pub(crate) fn start(
+    engine: Arc<Engine>,
+    stopped: watch::Receiver<bool>,
+) -> Option<impl Future<Output = ()> + Send + 'static> {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            tracing::error!(%error, "the committer's runtime did not start; requests commit their own groups");
+            return None;
+        }
+    };
+    let (finished, done) = tokio::sync::oneshot::channel::<()>();
+    engine.committer_runs(true);
+    let thread = engine.clone();
+    let spawned = std::thread::Builder::new()
+        .name("tocsin-commit".into())
+        .spawn(move || {
+            runtime.block_on(thread.commit_queued(stopped));
+            let _ = finished.send(());
+        });
+    if let Err(error) = spawned {
+        engine.committer_runs(false);
+        tracing::error!(%error, "the committer's thread did not start; requests commit their own groups");
+        return None;
+    }
+    Some(async move {
+        let _ = done.await;
+    })
+}
+
+impl Engine {
+    /// Commits queued signals and pings, a group of each at a time, until shutdown was asked
+    /// for and nothing is left queued.
+    async fn commit_queued(&self, mut stopped: watch::Receiver<bool>) {
+        loop {
+            let signals = self.take_batch();
+            let pings = self.take_pings();
+            if signals.is_empty() && pings.is_empty() {
+                if *stopped.borrow() {
+                    // Every later request leads its own commit; stop only when nothing slipped
+                    // in since the queues were read.
+                    if self.committer_stops() {
+                        return;
+                    }
+                    continue;
+                }
+                tokio::select! {
+                    _ = stopped.changed() => {}
+                    () = self.committer.queued.notified() => {}
+                }
+                continue;
+            }
+            if !signals.is_empty() {
+                // The leader lock, as a leading request holds it: one group commit of signals
+                // at a time, also against a request that led before the committer started.
+                let _leader = self.intake.leader.lock().await;
+                self.commit_batch(signals).await;
+            }
+            if !pings.is_empty() {
+                self.commit_ping_group(pings).await;
+            }
+        }
+    }
+
+    /// Marks the committer as running (or not) in both queues, so requests queue for it.
+    fn committer_runs(&self, running: bool) {
+        self.intake.lock().committer = running;
+        self.prober.pings.lock().committer = running;
+    }
+
+    /// Stops delegating to the committer if both queues are empty (read under both locks, so
+    /// no request can queue for a committer that has gone); false if something is waiting.
+    fn committer_stops(&self) -> bool {
+        let mut signals = self.intake.lock();
+        let mut pings = self.prober.pings.lock();
+        if !signals.is_empty() || !pings.waiting.is_empty() {
+            return false;
+        }
+        signals.committer = false;
+        pings.committer = false;
+        true
+    }
+}
