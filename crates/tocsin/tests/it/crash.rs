@@ -139,3 +139,87 @@ async fn idle_with_the_example_configuration_its_own_memory_stays_small() {
         "anonymous RSS {rss_kb} kB is over 15 MB"
     );
 }
+
+/// A running server commits pings on its committer thread: a burst of concurrent pings over
+/// three monitors is answered 200 and brings each up, a failure ping takes a fourth down and
+/// opens its incident, and all of it is on disk after a clean stop and a restart.
+#[tokio::test]
+async fn a_burst_of_pings_on_a_running_server_is_on_disk_and_a_failure_ping_opens_its_incident() {
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tocsin.toml");
+    let mut text = basic_config(&target, &sink, "1h", 1);
+    for monitor in 0..4 {
+        text += &format!(
+            r#"
+[[monitor]]
+id = "job-{monitor}"
+type = "heartbeat"
+key = "burst-heartbeat-key-{monitor}"
+every = "1h"
+severity = "SEV-2"
+"#
+        );
+    }
+    std::fs::write(&config, text).unwrap();
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+
+    let (server, url) = serve(&config, &[]).await;
+    let senders: Vec<_> = (0..32)
+        .map(|sender| {
+            let (http, url) = (http.clone(), url.clone());
+            tokio::spawn(async move {
+                for ping in 0..10 {
+                    let key = (sender + ping) % 3;
+                    let answer = http
+                        .post(format!("{url}/ping/burst-heartbeat-key-{key}"))
+                        .send()
+                        .await
+                        .expect("ping");
+                    assert_eq!(answer.status().as_u16(), 200);
+                }
+            })
+        })
+        .collect();
+    for sender in senders {
+        sender.await.expect("a sender panicked");
+    }
+    let failed = http
+        .post(format!("{url}/ping/burst-heartbeat-key-3/fail"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failed.status().as_u16(), 200);
+    stop(server).await;
+
+    let (server, url) = serve(&config, &[]).await;
+    let get = |path: &str| {
+        http.get(format!("{url}{path}"))
+            .bearer_auth(crate::support::TOKEN)
+            .send()
+    };
+    let monitors: serde_json::Value = get("/api/v1/monitors").await.unwrap().json().await.unwrap();
+    let status = |id: &str| {
+        monitors["monitors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|monitor| monitor["id"] == id)
+            .map(|monitor| monitor["status"].clone())
+    };
+    for id in ["job-0", "job-1", "job-2"] {
+        assert_eq!(status(id), Some("up".into()), "{id}: {monitors:#}");
+    }
+    assert_eq!(status("job-3"), Some("down".into()), "{monitors:#}");
+    let incidents: serde_json::Value = get("/api/v1/incidents")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let incidents = incidents["incidents"].as_array().unwrap();
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    assert_eq!(incidents[0]["state"], "triggered");
+    stop(server).await;
+}

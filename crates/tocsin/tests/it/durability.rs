@@ -1,4 +1,5 @@
-//! kill -9 in the middle of a 10,000-signal ingest: every signal tocsin answered 2xx is on disk.
+//! kill -9 (or SIGTERM) in the middle of a 20,000-signal ingest: every signal tocsin answered
+//! 2xx is on disk.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -175,15 +176,38 @@ async fn kill_9_in_mid_ingest_loses_no_signal_that_got_a_2xx() {
     // Printed up front: cargo test shows it with the failure, and `SEED_VAR=<seed>` replays it.
     println!("durability seed {seed} (replay with {SEED_VAR}={seed})");
     for run in 0..RUNS {
-        kill_once(seed.wrapping_add(run), seed).await;
+        kill_once(seed.wrapping_add(run), seed, Stop::Kill9).await;
     }
+}
+
+/// The graceful stop an orchestrator sends, in the middle of a storm: signals queued for the
+/// committer when the stop came are still committed and answered, and tocsin exits cleanly.
+#[tokio::test]
+#[allow(
+    clippy::print_stdout,
+    reason = "the seed must reach whoever reads a failure, and cargo test shows stdout then"
+)]
+async fn sigterm_in_mid_ingest_exits_cleanly_and_loses_no_signal_that_got_a_2xx() {
+    let seed = std::env::var(SEED_VAR)
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    println!("durability seed {seed} (replay with {SEED_VAR}={seed})");
+    kill_once(seed, seed, Stop::Term).await;
+}
+
+/// How the server is stopped in mid-ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Kill9,
+    Term,
 }
 
 #[allow(
     clippy::print_stdout,
     reason = "where the kill landed, shown with a failure or with --nocapture"
 )]
-async fn kill_once(run_seed: u64, seed: u64) {
+async fn kill_once(run_seed: u64, seed: u64, stop: Stop) {
     let mut rng = StdRng::seed_from_u64(run_seed);
     // Anywhere from 10% to 90% of the way through.
     let kill_at = rng.random_range(TOTAL / 10..=TOTAL * 9 / 10);
@@ -243,9 +267,27 @@ severity_map = {{ critical = "SEV-1" }}
             "seed {seed}: the plan ran out before {kill_at} events were accepted"
         ),
     }
-    // SIGKILL, while the other senders still have requests in flight.
-    server.start_kill().expect("kill -9");
-    server.wait().await.expect("reap tocsin");
+    // SIGKILL or SIGTERM, while the other senders still have requests in flight.
+    match stop {
+        Stop::Kill9 => {
+            server.start_kill().expect("kill -9");
+            server.wait().await.expect("reap tocsin");
+        }
+        Stop::Term => {
+            let pid = server.id().expect("pid");
+            let sent = tokio::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .await
+                .expect("kill -TERM");
+            assert!(sent.success());
+            let status = server.wait().await.expect("reap tocsin");
+            assert!(
+                status.success(),
+                "seed {seed}: SIGTERM in mid-ingest stops tocsin cleanly: {status}"
+            );
+        }
+    }
     loader.stop.store(true, Ordering::SeqCst);
     all_sent.await;
 
@@ -345,7 +387,7 @@ severity_map = {{ critical = "SEV-1" }}
         );
     }
     println!(
-        "run seed {run_seed}: killed after {accepted} 2xx (kill point {kill_at}); {} triggers and {} resolves acknowledged, all on disk; {} incidents",
+        "run seed {run_seed}: {stop:?} after {accepted} 2xx (kill point {kill_at}); {} triggers and {} resolves acknowledged, all on disk; {} incidents",
         acknowledged.triggered.len(),
         acknowledged.resolved.len(),
         incidents.len()
