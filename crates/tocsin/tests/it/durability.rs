@@ -163,18 +163,24 @@ impl Loader {
     }
 }
 
-#[tokio::test]
+/// The run's seed: `SEED_VAR` when set (to replay a failure), else a random one.
 #[allow(
     clippy::print_stdout,
     reason = "the seed must reach whoever reads a failure, and cargo test shows stdout then"
 )]
-async fn kill_9_in_mid_ingest_loses_no_signal_that_got_a_2xx() {
+fn seed() -> u64 {
     let seed = std::env::var(SEED_VAR)
         .ok()
         .and_then(|seed| seed.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
     // Printed up front: cargo test shows it with the failure, and `SEED_VAR=<seed>` replays it.
     println!("durability seed {seed} (replay with {SEED_VAR}={seed})");
+    seed
+}
+
+#[tokio::test]
+async fn kill_9_in_mid_ingest_loses_no_signal_that_got_a_2xx() {
+    let seed = seed();
     for run in 0..RUNS {
         kill_once(seed.wrapping_add(run), seed, Stop::Kill9).await;
     }
@@ -183,16 +189,8 @@ async fn kill_9_in_mid_ingest_loses_no_signal_that_got_a_2xx() {
 /// The graceful stop an orchestrator sends, in the middle of a storm: signals queued for the
 /// committer when the stop came are still committed and answered, and tocsin exits cleanly.
 #[tokio::test]
-#[allow(
-    clippy::print_stdout,
-    reason = "the seed must reach whoever reads a failure, and cargo test shows stdout then"
-)]
 async fn sigterm_in_mid_ingest_exits_cleanly_and_loses_no_signal_that_got_a_2xx() {
-    let seed = std::env::var(SEED_VAR)
-        .ok()
-        .and_then(|seed| seed.parse().ok())
-        .unwrap_or_else(rand::random::<u64>);
-    println!("durability seed {seed} (replay with {SEED_VAR}={seed})");
+    let seed = seed();
     kill_once(seed, seed, Stop::Term).await;
 }
 
