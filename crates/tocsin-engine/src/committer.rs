@@ -53,7 +53,7 @@ pub(crate) fn start(
     let spawned = std::thread::Builder::new()
         .name("tocsin-commit".into())
         .spawn(move || {
-            runtime.block_on(thread.commit_queued(stopped));
+            runtime.block_on(commit_queued(thread, stopped));
             let _ = finished.send(());
         });
     if let Err(error) = spawned {
@@ -66,40 +66,53 @@ pub(crate) fn start(
     })
 }
 
-impl Engine {
-    /// Commits queued signals and pings, a group of each at a time, until shutdown was asked
-    /// for and nothing is left queued.
-    async fn commit_queued(&self, mut stopped: watch::Receiver<bool>) {
-        loop {
-            let signals = self.take_batch();
-            let pings = self.take_pings();
-            if signals.is_empty() && pings.is_empty() {
-                if *stopped.borrow() {
-                    // Every later request leads its own commit; stop only when nothing slipped
-                    // in since the queues were read.
-                    if self.committer_stops() {
-                        return;
-                    }
-                    continue;
-                }
-                tokio::select! {
-                    _ = stopped.changed() => {}
-                    () = self.committer.queued.notified() => {}
+/// Commits queued signals and pings, a group of each at a time, until shutdown was asked for
+/// (or the workers are gone) and nothing is left queued.
+async fn commit_queued(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+    let mut stopping = false;
+    loop {
+        let signals = engine.take_batch();
+        let pings = engine.take_pings();
+        if signals.is_empty() && pings.is_empty() {
+            stopping = stopping || *stopped.borrow();
+            if stopping {
+                // Every later request leads its own commit; stop only when nothing slipped in
+                // since the queues were read.
+                if engine.committer_stops() {
+                    return;
                 }
                 continue;
             }
+            tokio::select! {
+                // A closed channel (the workers dropped without a shutdown) stops it too.
+                changed = stopped.changed() => stopping = changed.is_err() || *stopped.borrow(),
+                () = engine.committer.queued.notified() => {}
+            }
+            continue;
+        }
+        // Each group in a task of its own (on this thread): a panic while committing fails that
+        // group's requests — their answers are dropped, so they answer "retry later" — and never
+        // the committer, which every later request waits on.
+        let group = engine.clone();
+        let committed = tokio::spawn(async move {
             if !signals.is_empty() {
                 // The leader lock, as a leading request holds it: one group commit of signals
                 // at a time, also against a request that led before the committer started.
-                let _leader = self.intake.leader.lock().await;
-                self.commit_batch(signals).await;
+                let _leader = group.intake.leader.lock().await;
+                group.commit_batch(signals).await;
             }
             if !pings.is_empty() {
-                self.commit_ping_group(pings).await;
+                group.commit_ping_group(pings).await;
             }
+        })
+        .await;
+        if let Err(error) = committed {
+            tracing::error!(%error, "a group commit failed unexpectedly; its senders are told to retry");
         }
     }
+}
 
+impl Engine {
     /// Marks the committer as running (or not) in both queues, so requests queue for it.
     fn committer_runs(&self, running: bool) {
         self.intake.lock().committer = running;
