@@ -48,16 +48,16 @@ pub(crate) fn start(
         }
     };
     let (finished, done) = tokio::sync::oneshot::channel::<()>();
-    engine.committer_runs(true);
-    let thread = engine.clone();
     let spawned = std::thread::Builder::new()
         .name("tocsin-commit".into())
         .spawn(move || {
-            runtime.block_on(commit_queued(thread, stopped));
+            // Requests queue for the committer only from here on: until now they led their own
+            // commits, so none can wait for a committer that never started.
+            engine.committer_runs(true);
+            runtime.block_on(commit_queued(engine, stopped));
             let _ = finished.send(());
         });
     if let Err(error) = spawned {
-        engine.committer_runs(false);
         tracing::error!(%error, "the committer's thread did not start; requests commit their own groups");
         return None;
     }
