@@ -13,18 +13,30 @@
 //! committer, and each request leads as before (`Engine::submit`, `Engine::ping`).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{Notify, watch};
 
 use crate::Engine;
 
-/// What wakes the committer: a request queued something.
+/// Whether the committer runs, and what wakes it.
 #[derive(Debug, Default)]
 pub(crate) struct Committer {
+    /// Set by the committer's thread when it starts, cleared when it stops. A request reads it
+    /// holding the lock of the queue it just joined; the committer clears it holding both
+    /// queues' locks, so no request can queue for a committer that has gone.
+    running: AtomicBool,
+    /// A request queued something.
     queued: Notify,
 }
 
 impl Committer {
+    /// Whether the committer will commit what the caller just queued (read under that queue's
+    /// lock).
+    pub(crate) fn running(&self) -> bool {
+        self.running.load(Ordering::SeqCst)
+    }
+
     /// Tells the committer something was queued.
     pub(crate) fn wake(&self) {
         self.queued.notify_one();
@@ -53,7 +65,7 @@ pub(crate) fn start(
         .spawn(move || {
             // Requests queue for the committer only from here on: until now they led their own
             // commits, so none can wait for a committer that never started.
-            engine.committer_runs(true);
+            engine.committer.running.store(true, Ordering::SeqCst);
             runtime.block_on(commit_queued(engine, stopped));
             let _ = finished.send(());
         });
@@ -113,22 +125,15 @@ async fn commit_queued(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
 }
 
 impl Engine {
-    /// Marks the committer as running (or not) in both queues, so requests queue for it.
-    fn committer_runs(&self, running: bool) {
-        self.intake.lock().committer = running;
-        self.prober.pings.lock().committer = running;
-    }
-
     /// Stops delegating to the committer if both queues are empty (read under both locks, so
     /// no request can queue for a committer that has gone); false if something is waiting.
     fn committer_stops(&self) -> bool {
-        let mut signals = self.intake.lock();
-        let mut pings = self.prober.pings.lock();
-        if !signals.is_empty() || !pings.waiting.is_empty() {
+        let signals = self.intake.lock();
+        let pings = self.prober.pings.lock();
+        if !signals.is_empty() || !pings.is_empty() {
             return false;
         }
-        signals.committer = false;
-        pings.committer = false;
+        self.committer.running.store(false, Ordering::SeqCst);
         true
     }
 }

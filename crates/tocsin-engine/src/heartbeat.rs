@@ -48,19 +48,12 @@ pub(crate) struct PendingPing {
 /// same commit fold into one check.
 #[derive(Debug, Default)]
 pub(crate) struct PingInbox {
-    queue: Mutex<PingQueue>,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct PingQueue {
-    pub(crate) waiting: Vec<PendingPing>,
-    /// The committer runs: queue and wake it, do not lead.
-    pub(crate) committer: bool,
+    waiting: Mutex<Vec<PendingPing>>,
 }
 
 impl PingInbox {
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, PingQueue> {
-        self.queue
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PendingPing>> {
+        self.waiting
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -75,14 +68,14 @@ impl Engine {
         };
         let (reply, mut answer) = oneshot::channel();
         let delegated = {
-            let mut queue = self.prober.pings.lock();
-            queue.waiting.push(PendingPing {
+            let mut waiting = self.prober.pings.lock();
+            waiting.push(PendingPing {
                 monitor_id: monitor_id.clone(),
                 ping,
                 at: self.now(),
                 reply,
             });
-            queue.committer
+            self.committer.running()
         };
         if delegated {
             self.committer.wake();
@@ -102,7 +95,7 @@ impl Engine {
 
     /// Every ping queued so far.
     pub(crate) fn take_pings(&self) -> Vec<PendingPing> {
-        std::mem::take(&mut self.prober.pings.lock().waiting)
+        std::mem::take(&mut *self.prober.pings.lock())
     }
 
     /// Commits a group of pings for the committer, holding the heartbeat turn as a leading

@@ -29,8 +29,6 @@ pub(crate) struct Intake {
 pub(crate) struct Queue {
     waiting: Vec<(Vec<Work>, Reply)>,
     items: usize,
-    /// The committer runs: queue and wake it, do not lead.
-    pub(crate) committer: bool,
 }
 
 impl Queue {
@@ -58,7 +56,7 @@ impl Engine {
             }
             queue.items += works.len();
             queue.waiting.push((works, reply));
-            queue.committer
+            self.committer.running()
         };
         if delegated {
             self.committer.wake();
