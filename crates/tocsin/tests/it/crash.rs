@@ -42,7 +42,7 @@ pub async fn serve(config: &Path, extra: &[&str]) -> (Child, String) {
 }
 
 /// Stops a server with SIGTERM and checks that it stopped cleanly.
-async fn stop(mut server: Child) {
+pub async fn stop_with_sigterm(mut server: Child) {
     let pid = server.id().expect("pid");
     Command::new("kill")
         .arg("-TERM")
@@ -52,6 +52,22 @@ async fn stop(mut server: Child) {
         .unwrap();
     let status = server.wait().await.unwrap();
     assert!(status.success(), "SIGTERM stops tocsin cleanly: {status}");
+}
+
+/// A `GET` of tocsin's API as the admin, its JSON answer.
+async fn api(url: &str, path: &str) -> serde_json::Value {
+    reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{url}{path}"))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -78,28 +94,17 @@ async fn kill_9_with_a_page_pending_then_restart_delivers_it_exactly_once() {
     .await;
 
     // SIGTERM: a graceful stop, which waits for the sends in flight to be recorded.
-    stop(second).await;
+    stop_with_sigterm(second).await;
 
     // Ask the server itself, restarted on the same database: one delivery, sent. (Asked of the
     // second server, the answer could come before its record of the 200 is committed: reads
     // never wait for the writer.)
     let (third, url) = serve(&config, &[]).await;
-    let deliveries: serde_json::Value = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(format!("{url}/api/v1/deliveries"))
-        .bearer_auth(crate::support::TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let deliveries = api(&url, "/api/v1/deliveries").await;
     let deliveries = deliveries["deliveries"].as_array().unwrap().clone();
     assert_eq!(deliveries.len(), 1, "{deliveries:#?}");
     assert_eq!(deliveries[0]["status"], "sent");
-    stop(third).await;
+    stop_with_sigterm(third).await;
 
     assert_eq!(
         sink.accepted().len(),
@@ -191,15 +196,10 @@ severity = "SEV-2"
         .await
         .unwrap();
     assert_eq!(failed.status().as_u16(), 200);
-    stop(server).await;
+    stop_with_sigterm(server).await;
 
     let (server, url) = serve(&config, &[]).await;
-    let get = |path: &str| {
-        http.get(format!("{url}{path}"))
-            .bearer_auth(crate::support::TOKEN)
-            .send()
-    };
-    let monitors: serde_json::Value = get("/api/v1/monitors").await.unwrap().json().await.unwrap();
+    let monitors = api(&url, "/api/v1/monitors").await;
     let status = |id: &str| {
         monitors["monitors"]
             .as_array()
@@ -212,14 +212,9 @@ severity = "SEV-2"
         assert_eq!(status(id), Some("up".into()), "{id}: {monitors:#}");
     }
     assert_eq!(status("job-3"), Some("down".into()), "{monitors:#}");
-    let incidents: serde_json::Value = get("/api/v1/incidents")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let incidents = api(&url, "/api/v1/incidents").await;
     let incidents = incidents["incidents"].as_array().unwrap();
     assert_eq!(incidents.len(), 1, "{incidents:#?}");
     assert_eq!(incidents[0]["state"], "triggered");
-    stop(server).await;
+    stop_with_sigterm(server).await;
 }

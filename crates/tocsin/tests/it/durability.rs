@@ -14,7 +14,7 @@ use tocsin_store::prelude::*;
 use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 use tokio::sync::Notify;
 
-use crate::crash::serve;
+use crate::crash::{serve, stop_with_sigterm};
 use crate::support::{Sink, Target, basic_config};
 
 const ROUTING_KEY: &str = "DURABILITY0ROUTING0KEY0000000000";
@@ -271,20 +271,8 @@ severity_map = {{ critical = "SEV-1" }}
             server.start_kill().expect("kill -9");
             server.wait().await.expect("reap tocsin");
         }
-        Stop::Term => {
-            let pid = server.id().expect("pid");
-            let sent = tokio::process::Command::new("kill")
-                .args(["-TERM", &pid.to_string()])
-                .status()
-                .await
-                .expect("kill -TERM");
-            assert!(sent.success());
-            let status = server.wait().await.expect("reap tocsin");
-            assert!(
-                status.success(),
-                "seed {seed}: SIGTERM in mid-ingest stops tocsin cleanly: {status}"
-            );
-        }
+        // Asserts that it exits cleanly (the seed is printed above).
+        Stop::Term => stop_with_sigterm(server).await,
     }
     loader.stop.store(true, Ordering::SeqCst);
     all_sent.await;

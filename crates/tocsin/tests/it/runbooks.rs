@@ -198,7 +198,6 @@ fn ts(value: &Value) -> jiff::Timestamp {
         .expect("RFC 3339")
 }
 
-/// The facts of the item whose id starts with `prefix`.
 /// Slack accepted exactly one "Incident opened" message, and it says each of `expected`.
 fn assert_one_opening_message_with(sink: &Sink, expected: &[&str]) {
     let opening: Vec<String> = sink
@@ -217,6 +216,7 @@ fn assert_one_opening_message_with(sink: &Sink, expected: &[&str]) {
     }
 }
 
+/// The facts of the item whose id starts with `prefix`.
 fn item<'a>(checklist: &'a Value, prefix: &str) -> &'a Value {
     checklist["phases"]
         .as_array()
