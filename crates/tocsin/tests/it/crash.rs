@@ -54,13 +54,13 @@ pub async fn stop_with_sigterm(mut server: Child) {
     assert!(status.success(), "SIGTERM stops tocsin cleanly: {status}");
 }
 
-/// A `GET` of tocsin's API as the admin, its JSON answer.
-async fn api(url: &str, path: &str) -> serde_json::Value {
+/// A `GET` of a running server's API as the admin, its JSON answer.
+pub async fn get_json(base: &str, path: &str) -> serde_json::Value {
     reqwest::Client::builder()
         .no_proxy()
         .build()
         .unwrap()
-        .get(format!("{url}{path}"))
+        .get(format!("{base}{path}"))
         .bearer_auth(crate::support::TOKEN)
         .send()
         .await
@@ -100,7 +100,7 @@ async fn kill_9_with_a_page_pending_then_restart_delivers_it_exactly_once() {
     // second server, the answer could come before its record of the 200 is committed: reads
     // never wait for the writer.)
     let (third, url) = serve(&config, &[]).await;
-    let deliveries = api(&url, "/api/v1/deliveries").await;
+    let deliveries = get_json(&url, "/api/v1/deliveries").await;
     let deliveries = deliveries["deliveries"].as_array().unwrap().clone();
     assert_eq!(deliveries.len(), 1, "{deliveries:#?}");
     assert_eq!(deliveries[0]["status"], "sent");
@@ -199,7 +199,7 @@ severity = "SEV-2"
     stop_with_sigterm(server).await;
 
     let (server, url) = serve(&config, &[]).await;
-    let monitors = api(&url, "/api/v1/monitors").await;
+    let monitors = get_json(&url, "/api/v1/monitors").await;
     let status = |id: &str| {
         monitors["monitors"]
             .as_array()
@@ -212,7 +212,7 @@ severity = "SEV-2"
         assert_eq!(status(id), Some("up".into()), "{id}: {monitors:#}");
     }
     assert_eq!(status("job-3"), Some("down".into()), "{monitors:#}");
-    let incidents = api(&url, "/api/v1/incidents").await;
+    let incidents = get_json(&url, "/api/v1/incidents").await;
     let incidents = incidents["incidents"].as_array().unwrap();
     assert_eq!(incidents.len(), 1, "{incidents:#?}");
     assert_eq!(incidents[0]["state"], "triggered");

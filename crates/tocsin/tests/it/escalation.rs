@@ -8,6 +8,7 @@ use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 use tocsin_testkit::SmtpSink;
 
+use crate::crash::get_json;
 use crate::support::{Sink, Target, TestApp, ack_link};
 
 const SECOND: Duration = Duration::from_secs(1);
@@ -550,21 +551,6 @@ async fn a_flood_of_incidents_cannot_send_one_person_more_than_five_sms_in_15_mi
         5,
         "an acknowledged incident's held page is withdrawn, not sent late"
     );
-}
-
-async fn get_json(base: &str, path: &str) -> Value {
-    reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .get(format!("{base}{path}"))
-        .bearer_auth(crate::support::TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// Polls a running server's API until `done` holds. The real binary runs on the real clock and
