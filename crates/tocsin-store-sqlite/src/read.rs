@@ -15,6 +15,7 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OpenFlags};
 use tocsin_store::Result;
 
+use crate::rows::Lite;
 use crate::write::{PATIENCE, failure, on_this_thread};
 
 /// Idle connections kept for the next read; more may be open at once under load.
@@ -73,11 +74,14 @@ pub(crate) fn one<T>(
     connection: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
+    map: impl Fn(&Lite<'_, '_>) -> Result<T>,
 ) -> Result<Option<T>> {
     let mut statement = connection.prepare_cached(sql).map_err(failure)?;
     let mut rows = statement.query(params).map_err(failure)?;
-    rows.next().map_err(failure)?.map(map).transpose()
+    rows.next()
+        .map_err(failure)?
+        .map(|row| map(&Lite(row)))
+        .transpose()
 }
 
 /// Every row a cached query returns, mapped.
@@ -85,13 +89,13 @@ pub(crate) fn all<T>(
     connection: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    map: impl Fn(&rusqlite::Row<'_>) -> Result<T>,
+    map: impl Fn(&Lite<'_, '_>) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut statement = connection.prepare_cached(sql).map_err(failure)?;
     let mut rows = statement.query(params).map_err(failure)?;
     let mut mapped = Vec::new();
     while let Some(row) = rows.next().map_err(failure)? {
-        mapped.push(map(row)?);
+        mapped.push(map(&Lite(row))?);
     }
     Ok(mapped)
 }

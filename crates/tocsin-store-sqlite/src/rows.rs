@@ -1,215 +1,35 @@
-//! Row ↔ type mapping for the SQLite store: times as epoch milliseconds, enums as their names.
+//! The SQLite store's side of row mapping: rusqlite rows read through the shared mappings
+//! (`tocsin_store::rows`), and the mail outboxes' attempt record.
+
+use std::ops::Deref;
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-use tocsin_core::check::CheckOutcome;
-use tocsin_core::incident::{
-    Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent,
-};
-use tocsin_core::monitor::{MonitorState, MonitorStatus};
+pub use tocsin_store::rows::*;
+use tocsin_store::{AttemptOutcome, Result};
 
-use tocsin_core::inbound::{Change, ChangeKind};
+/// A rusqlite row, readable by the shared mappings; it derefs to the row for direct reads.
+pub struct Lite<'a, 'r>(pub &'a rusqlite::Row<'r>);
 
-use tocsin_store::{AttemptOutcome, ChangeRecord, CheckRecord};
-use tocsin_store::{DeliveryRecord, DeliveryStatus, MonitorRecord, Result, StoreError};
-
-pub fn ms(at: Timestamp) -> i64 {
-    at.as_millisecond()
+impl<'r> Deref for Lite<'_, 'r> {
+    type Target = rusqlite::Row<'r>;
+    fn deref(&self) -> &Self::Target {
+        self.0
+    }
 }
 
-pub fn ts(millis: i64) -> Result<Timestamp> {
-    Timestamp::from_millisecond(millis).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub fn ts_opt(millis: Option<i64>) -> Result<Option<Timestamp>> {
-    millis.map(ts).transpose()
-}
-
-fn count(value: i64) -> u32 {
-    u32::try_from(value).unwrap_or(u32::MAX)
-}
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("unknown {what} `{value}`"))
-}
-
-/// A row's columns by name, whichever driver read it: sqlx on the read pools, rusqlite on the
-/// writing connection. The mappings a decision reads back (incidents, alerts, events) are
-/// written once against this.
-pub trait Columns {
-    fn text(&self, name: &str) -> Result<String>;
-    fn maybe_text(&self, name: &str) -> Result<Option<String>>;
-    fn int(&self, name: &str) -> Result<i64>;
-    fn maybe_int(&self, name: &str) -> Result<Option<i64>>;
-}
-
-impl Columns for SqliteRow {
+impl Columns for Lite<'_, '_> {
     fn text(&self, name: &str) -> Result<String> {
-        Ok(self.try_get(name)?)
+        self.0.get(name).map_err(crate::write::failure)
     }
     fn maybe_text(&self, name: &str) -> Result<Option<String>> {
-        Ok(self.try_get(name)?)
+        self.0.get(name).map_err(crate::write::failure)
     }
     fn int(&self, name: &str) -> Result<i64> {
-        Ok(self.try_get(name)?)
+        self.0.get(name).map_err(crate::write::failure)
     }
     fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
-        Ok(self.try_get(name)?)
+        self.0.get(name).map_err(crate::write::failure)
     }
-}
-
-impl Columns for rusqlite::Row<'_> {
-    fn text(&self, name: &str) -> Result<String> {
-        self.get(name).map_err(crate::write::failure)
-    }
-    fn maybe_text(&self, name: &str) -> Result<Option<String>> {
-        self.get(name).map_err(crate::write::failure)
-    }
-    fn int(&self, name: &str) -> Result<i64> {
-        self.get(name).map_err(crate::write::failure)
-    }
-    fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
-        self.get(name).map_err(crate::write::failure)
-    }
-}
-
-pub fn incident(row: &(impl Columns + ?Sized)) -> Result<Incident> {
-    let state = row.text("state")?;
-    Ok(Incident {
-        id: row.text("id")?,
-        title: row.text("title")?,
-        public_title: row.maybe_text("public_title")?,
-        severity: row.text("severity")?,
-        state: IncidentState::parse(&state).ok_or_else(|| corrupt("incident state", &state))?,
-        category: row.maybe_text("category")?,
-        component: row.maybe_text("component")?,
-        summary: row.maybe_text("summary")?,
-        runbook: row.maybe_text("runbook")?,
-        source: row.text("source")?,
-        opened_at: ts(row.int("opened_at")?)?,
-        acknowledged_at: ts_opt(row.maybe_int("acknowledged_at")?)?,
-        acknowledged_by: row.maybe_text("acknowledged_by")?,
-        resolved_at: ts_opt(row.maybe_int("resolved_at")?)?,
-        respond_by: ts(row.int("respond_by")?)?,
-        alert_count: count(row.int("alert_count")?),
-        escalation: row.maybe_text("escalation")?,
-        escalation_step: count(row.int("escalation_step")?),
-        escalation_round: count(row.int("escalation_round")?),
-        escalation_due_at: ts_opt(row.maybe_int("escalation_due_at")?)?,
-        escalation_ladder: count(row.int("escalation_ladder")?),
-    })
-}
-
-pub fn alert(row: &(impl Columns + ?Sized)) -> Result<Alert> {
-    let status = row.text("status")?;
-    Ok(Alert {
-        id: row.text("id")?,
-        incident_id: row.text("incident_id")?,
-        dedup_key: row.text("dedup_key")?,
-        source: row.text("source")?,
-        status: AlertStatus::parse(&status).ok_or_else(|| corrupt("alert status", &status))?,
-        summary: row.text("summary")?,
-        first_seen: ts(row.int("first_seen")?)?,
-        last_seen: ts(row.int("last_seen")?)?,
-        resolved_at: ts_opt(row.maybe_int("resolved_at")?)?,
-        count: count(row.int("count")?),
-    })
-}
-
-pub fn event(row: &(impl Columns + ?Sized)) -> Result<TimelineEvent> {
-    let kind = row.text("kind")?;
-    let data = row.text("data")?;
-    Ok(TimelineEvent {
-        incident_id: row.text("incident_id")?,
-        at: ts(row.int("at")?)?,
-        kind: EventKind::parse(&kind).ok_or_else(|| corrupt("timeline kind", &kind))?,
-        actor: row.text("actor")?,
-        text: row.text("text")?,
-        data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-    })
-}
-
-pub fn delivery(row: &SqliteRow) -> Result<DeliveryRecord> {
-    let status: String = row.try_get("status")?;
-    Ok(DeliveryRecord {
-        id: row.try_get("id")?,
-        incident_id: row.try_get("incident_id")?,
-        channel: row.try_get("channel")?,
-        recipient: row.try_get("recipient")?,
-        status: match status.as_str() {
-            "pending" => DeliveryStatus::Pending,
-            "sent" => DeliveryStatus::Sent,
-            "failed" => DeliveryStatus::Failed,
-            other => return Err(corrupt("delivery status", other)),
-        },
-        attempts: count(row.try_get("attempts")?),
-        last_error: row.try_get("last_error")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        sent_at: ts_opt(row.try_get("sent_at")?)?,
-    })
-}
-
-pub fn monitor(row: &(impl Columns + ?Sized)) -> Result<MonitorRecord> {
-    let status = row.text("status")?;
-    Ok(MonitorRecord {
-        id: row.text("id")?,
-        next_check_at: ts(row.int("next_check_at")?)?,
-        run_started_at: ts_opt(row.maybe_int("run_started_at")?)?,
-        state: MonitorState {
-            status: MonitorStatus::parse(&status)
-                .ok_or_else(|| corrupt("monitor status", &status))?,
-            since: ts_opt(row.maybe_int("since")?)?,
-            failures: count(row.int("failures")?),
-            failing_since: ts_opt(row.maybe_int("failing_since")?)?,
-            last_check_at: ts_opt(row.maybe_int("last_check_at")?)?,
-            last_latency_ms: row
-                .maybe_int("last_latency_ms")?
-                .map(|v| u64::try_from(v).unwrap_or(0)),
-            last_error: row.maybe_text("last_error")?,
-        },
-    })
-}
-
-pub fn check(row: &(impl Columns + ?Sized)) -> Result<CheckRecord> {
-    let ok = row.int("ok")? != 0;
-    // A passing check with an `error` is a degraded one: the column holds why (see `record_check`).
-    let note = row.maybe_text("error")?;
-    let (error, degraded) = if ok { (None, note) } else { (note, None) };
-    Ok(CheckRecord {
-        at: ts(row.int("at")?)?,
-        outcome: CheckOutcome {
-            ok,
-            status: row.maybe_int("status")?.and_then(|v| u16::try_from(v).ok()),
-            latency_ms: u64::try_from(row.int("latency_ms")?).unwrap_or(0),
-            error,
-            degraded,
-        },
-    })
-}
-
-pub fn change(row: &(impl Columns + ?Sized)) -> Result<ChangeRecord> {
-    let kind = row.text("kind")?;
-    let details = row.text("details")?;
-    Ok(ChangeRecord {
-        seq: row.int("seq")?,
-        received_at: ts(row.int("received_at")?)?,
-        change: Change {
-            source: row.text("source")?,
-            kind: ChangeKind::parse(&kind).ok_or_else(|| corrupt("change kind", &kind))?,
-            external_id: row.maybe_text("external_id")?,
-            summary: row.text("summary")?,
-            service: row.maybe_text("service")?,
-            environment: row.maybe_text("environment")?,
-            commit: row.maybe_text("commit_sha")?,
-            branch: row.maybe_text("branch")?,
-            author: row.maybe_text("author")?,
-            status: row.maybe_text("status")?,
-            url: row.maybe_text("url")?,
-            occurred_at: ts(row.int("occurred_at")?)?,
-            details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
-        },
-    })
 }
 
 /// Records one send attempt of a mail outbox row (subscriber mail, customer notices) with

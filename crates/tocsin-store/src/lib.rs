@@ -9,6 +9,7 @@ mod parts;
 pub mod plan;
 mod queue;
 mod review;
+pub mod rows;
 mod types;
 
 pub use actions::*;

@@ -1,0 +1,39 @@
+//! The conformance story suite (`tocsin_store::conformance`) on PostgreSQL: each story gets a
+//! database of its own on this machine's server, and every handle a story opens is another
+//! replica's connection pool on it.
+
+use std::sync::Arc;
+
+use tocsin_store::Store;
+use tocsin_store::conformance::Backend;
+use tocsin_store_postgres::{PgOptions, PgStore};
+use tocsin_testkit::PgScratch;
+
+struct PgBackend {
+    database: PgScratch,
+}
+
+impl PgBackend {
+    async fn fresh() -> PgBackend {
+        PgBackend {
+            database: PgScratch::create().await,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for PgBackend {
+    async fn open(&self, owner: &str) -> Arc<dyn Store> {
+        let options = PgOptions {
+            lease_owner: owner.to_owned(),
+            ..PgOptions::default()
+        };
+        Arc::new(
+            PgStore::open(self.database.url(), &options)
+                .await
+                .expect("open"),
+        )
+    }
+}
+
+tocsin_store::conformance_suite!(PgBackend::fresh().await);
