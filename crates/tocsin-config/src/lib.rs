@@ -100,3 +100,13 @@ fn finish(main: Vec<ConfigError>, runbooks: Vec<Vec<ConfigError>>) -> ConfigErro
     }
     ConfigErrors(all)
 }
+
+/// Whether `name` may name a replica (`server.replica`, `--replica`): 1 to 64 letters, digits,
+/// `-`, `_`, `.` or `:`, so it reads plainly in leases and logs.
+pub fn is_replica_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+}

@@ -92,6 +92,8 @@ pub(crate) struct RawServer {
     pub database: Str,
     pub admin_token: Str,
     pub sqlite_synchronous: Str,
+    pub database_pool: Int,
+    pub replica: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

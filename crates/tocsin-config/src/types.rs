@@ -14,8 +14,9 @@ pub struct Server {
     /// slash is removed. Default: `http://` followed by `listen`.
     pub public_url: String,
     /// Where incidents are stored: a `sqlite:` URL, like `"sqlite://data/tocsin.db"` (a relative
-    /// path is resolved next to the configuration file), or, once supported,
-    /// `"postgres://user@host/db"`. `--database` overrides it. Default
+    /// path is resolved next to the configuration file), or a PostgreSQL URL, like
+    /// `"postgres://tocsin@db.internal/tocsin?sslmode=verify-full"`, for several replicas on one
+    /// database. `--database` (or `TOCSIN_DATABASE`) overrides it. Default
     /// `"sqlite://data/tocsin.db"`.
     pub database: String,
     /// Bootstrap API token (see spec/API.md); usually `"${TOCSIN_ADMIN_TOKEN}"`. An empty value
@@ -24,6 +25,12 @@ pub struct Server {
     /// SQLite durability: `"full"` (every committed change survives a power cut) or `"normal"`
     /// (faster; the last changes may be lost on a power cut, never corrupted). Default `"full"`.
     pub sqlite_synchronous: Synchronous,
+    /// PostgreSQL only: connections this replica keeps open at most, from 2 to 100. Default `8`.
+    pub database_pool: u32,
+    /// PostgreSQL only: this replica's name, unique among the replicas of one database; the work
+    /// it claims is leased in this name, and at start-up it takes back only what this name still
+    /// holds. `--replica` (or `TOCSIN_REPLICA`) overrides it. Default: the machine's host name.
+    pub replica: Option<String>,
 }
 
 /// SQLite's `synchronous` setting.

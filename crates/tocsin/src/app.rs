@@ -4,10 +4,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use tocsin_config::{Config, Synchronous};
 use tocsin_engine::{Clock, Engine, Workers};
 use tocsin_store::prelude::*;
+use tocsin_store_postgres::{PgOptions, PgStore};
 use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -35,26 +36,30 @@ pub struct App {
     workers: Option<Workers>,
 }
 
-/// Where a relative SQLite path lives: beside the configuration file, like the runbooks folder.
-fn database_url(url: &str, config_path: &Path) -> anyhow::Result<String> {
+/// Which backend a database URL names.
+enum Database {
+    Sqlite(String),
+    Postgres(String),
+}
+
+/// The backend `url` names; a relative SQLite path lives beside the configuration file, like
+/// the runbooks folder.
+fn database(url: &str, config_path: &Path) -> Database {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        bail!("PostgreSQL is not supported by this build yet; use a sqlite:// database");
+        return Database::Postgres(url.to_owned());
     }
     let path = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url);
     if path.contains(":memory:") || Path::new(path).is_absolute() {
-        return Ok(url.to_owned());
+        return Database::Sqlite(url.to_owned());
     }
     let base = config_path.parent().unwrap_or(Path::new("."));
-    Ok(format!("sqlite://{}", base.join(path).display()))
+    Database::Sqlite(format!("sqlite://{}", base.join(path).display()))
 }
 
-pub async fn open_store(
-    config: &Config,
-    database: Option<&str>,
-) -> anyhow::Result<Arc<SqliteStore>> {
+pub async fn open_store(config: &Config, database: Option<&str>) -> anyhow::Result<Arc<dyn Store>> {
     let store = open_store_beside_server(config, database).await?;
     store
         .release_leases()
@@ -68,23 +73,65 @@ pub async fn open_store(
 /// work must stay claimed.
 pub async fn open_store_beside_server(
     config: &Config,
-    database: Option<&str>,
-) -> anyhow::Result<Arc<SqliteStore>> {
-    let url = database_url(database.unwrap_or(&config.server.database), &config.path)?;
-    let options = SqliteOptions {
-        synchronous_full: matches!(config.server.sqlite_synchronous, Synchronous::Full),
-        ..SqliteOptions::default()
+    database_url: Option<&str>,
+) -> anyhow::Result<Arc<dyn Store>> {
+    let url = database_url.unwrap_or(&config.server.database);
+    match database(url, &config.path) {
+        Database::Sqlite(url) => {
+            let options = SqliteOptions {
+                synchronous_full: matches!(config.server.sqlite_synchronous, Synchronous::Full),
+                ..SqliteOptions::default()
+            };
+            let store = SqliteStore::open(&url, &options)
+                .await
+                .with_context(|| format!("cannot open the database {url}"))?;
+            Ok(Arc::new(store))
+        }
+        Database::Postgres(url) => {
+            let options = PgOptions {
+                lease_owner: replica_name(config),
+                pool_size: config.server.database_pool,
+            };
+            // The URL may carry a password: the error names the server, never the URL.
+            let store = PgStore::open(&url, &options).await.with_context(|| {
+                format!("cannot open the PostgreSQL database at {}", redacted(&url))
+            })?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// This replica's lease owner: `server.replica`, else the host name.
+fn replica_name(config: &Config) -> String {
+    config.server.replica.clone().unwrap_or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|name| name.trim().to_owned())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| tocsin_store::DEFAULT_LEASE_OWNER.to_owned())
+    })
+}
+
+/// A database URL fit for a log or an error: any password replaced.
+pub fn redacted(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
     };
-    let store = SqliteStore::open(&url, &options)
-        .await
-        .with_context(|| format!("cannot open the database {url}"))?;
-    Ok(Arc::new(store))
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split(':').next().unwrap_or("");
+            let hidden = if user_info.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}{tail}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 impl App {
     pub async fn start(options: AppOptions, listener: TcpListener) -> anyhow::Result<App> {
         let store = open_store(&options.config, options.database.as_deref()).await?;
-        let store: Arc<dyn Store> = store;
         let engine = Arc::new(Engine::new(options.config.clone(), store, options.clock).await?);
         let workers = options.run_workers.then(|| Workers::start(engine.clone()));
         let mut router = tocsin_web::router(engine.clone());
@@ -121,5 +168,20 @@ impl App {
             workers.shutdown().await;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_database_password_never_reaches_a_message() {
+        assert_eq!(
+            redacted("postgres://tocsin:s3cret@db.internal:5432/tocsin?sslmode=require"),
+            "postgres://tocsin:***@db.internal:5432/tocsin?sslmode=require"
+        );
+        assert_eq!(redacted("postgres://tocsin@db/tocsin"), "postgres://tocsin@db/tocsin");
+        assert_eq!(redacted("sqlite://data/tocsin.db"), "sqlite://data/tocsin.db");
     }
 }

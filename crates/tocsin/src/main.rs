@@ -41,8 +41,12 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
         /// Database URL (overrides server.database).
-        #[arg(long)]
+        #[arg(long, env = "TOCSIN_DATABASE")]
         database: Option<String>,
+        /// This replica's name among several on one PostgreSQL database (overrides
+        /// server.replica).
+        #[arg(long, env = "TOCSIN_REPLICA")]
+        replica: Option<String>,
     },
     /// Validate a configuration and its runbooks; lists every error with file:line:column.
     Check {
@@ -196,7 +200,7 @@ struct StoreArgs {
     #[arg(long, env = "TOCSIN_CONFIG")]
     config: PathBuf,
     /// Database URL (overrides server.database).
-    #[arg(long)]
+    #[arg(long, env = "TOCSIN_DATABASE")]
     database: Option<String>,
 }
 
@@ -361,7 +365,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             config,
             listen,
             database,
-        } => serve(&config, listen, database).await,
+            replica,
+        } => serve(&config, listen, database, replica).await,
         Command::Demo {
             action: None,
             listen,
@@ -443,8 +448,9 @@ async fn serve(
     path: &std::path::Path,
     listen: Option<String>,
     database: Option<String>,
+    replica: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let config = match load(path) {
+    let mut config = match load(path) {
         Ok(config) => config,
         Err(errors) => {
             eprint!("{errors}");
@@ -453,6 +459,15 @@ async fn serve(
     };
     for warning in &config.warnings {
         tracing::warn!("{warning}");
+    }
+    if let Some(replica) = replica {
+        if !tocsin_config::is_replica_name(&replica) {
+            eprintln!(
+                "error: --replica `{replica}` is not a replica name: use 1 to 64 letters, digits, `-`, `_`, `.` or `:`"
+            );
+            return Ok(ExitCode::from(2));
+        }
+        config.server.replica = Some(replica);
     }
     let listen = listen.unwrap_or_else(|| config.server.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)

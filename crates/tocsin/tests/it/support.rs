@@ -140,6 +140,14 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+    /// With `TOCSIN_TEST_DATABASE=postgres`: the app's own PostgreSQL database, dropped after it.
+    _database: Option<tocsin_testkit::PgScratch>,
+}
+
+/// Whether this run keeps its apps on PostgreSQL (`TOCSIN_TEST_DATABASE=postgres`) rather than
+/// SQLite: the whole suite runs on either backend.
+pub fn on_postgres() -> bool {
+    std::env::var("TOCSIN_TEST_DATABASE").is_ok_and(|backend| backend == "postgres")
 }
 
 /// 2026-11-26 00:00:00 UTC: the tests' epoch.
@@ -170,10 +178,17 @@ impl TestApp {
         let config = tocsin_config::load_str(config_text, &path, &|_| None)
             .unwrap_or_else(|errors| panic!("config: {errors}"));
         let clock = Arc::new(ManualClock::new(start));
+        let database = match (on_file, on_postgres()) {
+            (false, true) => Some(tocsin_testkit::PgScratch::create().await),
+            _ => None,
+        };
         let options = AppOptions {
             config: Arc::new(config),
-            database: on_file
-                .then(|| format!("sqlite://{}", dir.path().join("tocsin.db").display())),
+            database: match &database {
+                Some(database) => Some(database.url().to_owned()),
+                None => on_file
+                    .then(|| format!("sqlite://{}", dir.path().join("tocsin.db").display())),
+            },
             clock: clock.clone(),
             run_workers: false,
             extra_routes: None,
@@ -189,6 +204,7 @@ impl TestApp {
             clock,
             http,
             _dir: dir,
+            _database: database,
         }
     }
 
