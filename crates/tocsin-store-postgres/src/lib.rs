@@ -4,6 +4,7 @@
 //! PostgreSQL gets from the database itself: per-key transaction locks for deciding, leases
 //! claimed with `FOR UPDATE SKIP LOCKED` for due work, and an advisory lock around migrations.
 
+mod copy;
 mod due_work;
 mod follow_up;
 mod intake;
@@ -14,6 +15,7 @@ mod write;
 
 use std::time::Duration;
 
+pub use copy::PgCopy;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tocsin_store::{Result, StoreError};

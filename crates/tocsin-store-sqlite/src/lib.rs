@@ -2,6 +2,7 @@
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
 mod actions;
+mod copy;
 mod drill;
 #[cfg(test)]
 mod full_disk_tests;

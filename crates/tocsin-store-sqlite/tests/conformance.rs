@@ -38,3 +38,17 @@ impl Backend for SqliteBackend {
 }
 
 tocsin_store::conformance_suite!(SqliteBackend::fresh());
+
+/// `tocsin store copy` moves the tables `tocsin_store::copy::TABLES` names: every table of the
+/// SQLite schema must be among them.
+#[tokio::test]
+async fn the_copy_names_every_table_of_the_sqlite_schema() {
+    let backend = SqliteBackend::fresh();
+    let url = format!("sqlite://{}", backend.dir.join("tocsin.db").display());
+    let store = SqliteStore::open(&url, &SqliteOptions::default())
+        .await
+        .expect("open");
+    let mut copied: Vec<_> = tocsin_store::copy::TABLES.to_vec();
+    copied.sort_unstable();
+    assert_eq!(store.table_names().await.expect("tables"), copied);
+}

@@ -5,6 +5,7 @@
 mod actions;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod copy;
 mod parts;
 pub mod plan;
 mod queue;

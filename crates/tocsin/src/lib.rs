@@ -7,3 +7,4 @@ pub mod demo;
 pub mod export;
 pub mod memory;
 pub mod runbook_cli;
+pub mod store_copy;

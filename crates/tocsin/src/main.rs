@@ -114,12 +114,31 @@ enum Command {
         #[command(subcommand)]
         action: RunbookAction,
     },
+    /// The database itself: move an installation from SQLite to PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
     /// Changes (deploys, merges) on a running server.
     Change {
         #[command(flatten)]
         server: ServerArgs,
         #[command(subcommand)]
         action: ChangeAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StoreAction {
+    /// Copy a whole SQLite installation (incidents, timelines, checks, users, tokens,
+    /// post-mortems) into an empty PostgreSQL database. Stop the server first.
+    Copy {
+        /// The SQLite database to move, like sqlite://data/tocsin.db.
+        #[arg(long)]
+        from: String,
+        /// The empty PostgreSQL database to move it to, like postgres://tocsin@db/tocsin.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -386,6 +405,9 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Drill { server, action } => drill(server, action).await,
         Command::Runbook { action } => runbook(action),
         Command::Change { server, action } => change(server, action).await,
+        Command::Store {
+            action: StoreAction::Copy { from, to },
+        } => store_copy(&from, &to).await,
         Command::Action { server, action } => run_action(server, action).await,
     }
 }
@@ -756,6 +778,21 @@ async fn export(dir: &std::path::Path, store: StoreArgs) -> anyhow::Result<ExitC
         dir.display(),
         dir.join("index.html").display()
     ));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn store_copy(from: &str, to: &str) -> anyhow::Result<ExitCode> {
+    let copied = tocsin::store_copy::copy(from, to).await?;
+    let mut report = String::new();
+    for (table, rows) in &copied {
+        report.push_str(&format!("{table}: {rows} rows\n"));
+    }
+    let total: u64 = copied.iter().map(|(_, rows)| rows).sum();
+    report.push_str(&format!(
+        "copied {total} rows into {}; point server.database (or --database) at it\n",
+        tocsin::app::redacted(to)
+    ));
+    out(&report);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -26,6 +26,7 @@ mod runbooks;
 mod schedule;
 mod self_monitoring;
 mod status;
+mod store_copy;
 mod support;
 mod tokens;
 mod ui;
