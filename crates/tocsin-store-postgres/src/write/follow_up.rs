@@ -291,3 +291,6 @@ pub(crate) async fn ticks(
     .collect::<Result<Vec<_>>>()?;
     Ok(tocsin_core::checklist::ticks(&events))
 }
+
+#[cfg(test)]
+mod tests;
