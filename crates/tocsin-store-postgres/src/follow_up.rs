@@ -1,4 +1,10 @@
-//! FollowUpStore on PostgreSQL.
+//! FollowUpStore on PostgreSQL: drills, post-mortems, action runs, customer notices and the
+//! weekly review, each method a thin call into the module that owns its tables.
+
+pub(crate) mod drills;
+pub(crate) mod records;
+pub(crate) mod review;
+mod schedule;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -6,15 +12,16 @@ use tocsin_core::incident::TimelineEvent;
 use tocsin_store::*;
 
 use crate::PgStore;
+use crate::write::follow_up as write;
 
 #[async_trait]
 impl FollowUpStore for PgStore {
     async fn sync_drill_schedule(&self, expr: Option<&str>, first_due: Timestamp) -> Result<()> {
-        todo!("sync_drill_schedule on PostgreSQL")
+        schedule::DRILL.sync(self.pool(), expr, first_due).await
     }
 
     async fn drill_due_at(&self) -> Result<Option<Timestamp>> {
-        todo!("drill_due_at on PostgreSQL")
+        schedule::DRILL.due_at(self.pool()).await
     }
 
     async fn start_drill(
@@ -22,7 +29,7 @@ impl FollowUpStore for PgStore {
         drill: &DrillRecord,
         schedule: Option<(Timestamp, Timestamp)>,
     ) -> Result<bool> {
-        todo!("start_drill on PostgreSQL")
+        drills::start(self.pool(), drill, schedule).await
     }
 
     async fn set_drill_item(
@@ -32,11 +39,11 @@ impl FollowUpStore for PgStore {
         status: DrillItemStatus,
         reason: &str,
     ) -> Result<()> {
-        todo!("set_drill_item on PostgreSQL")
+        drills::set_item(self.pool(), drill_id, seq, status, reason).await
     }
 
     async fn expire_drill_items(&self, drill_id: &str, reason: &str) -> Result<()> {
-        todo!("expire_drill_items on PostgreSQL")
+        drills::expire_items(self.pool(), drill_id, reason).await
     }
 
     async fn set_drill_outcome(
@@ -47,19 +54,27 @@ impl FollowUpStore for PgStore {
         incident_id: Option<&str>,
         report_sent: Option<&str>,
     ) -> Result<()> {
-        todo!("set_drill_outcome on PostgreSQL")
+        drills::set_outcome(
+            self.pool(),
+            drill_id,
+            status,
+            finished_at,
+            incident_id,
+            report_sent,
+        )
+        .await
     }
 
     async fn drills(&self, limit: u32) -> Result<Vec<DrillRecord>> {
-        todo!("drills on PostgreSQL")
+        drills::newest(self.pool(), limit).await
     }
 
     async fn drill(&self, id: &str) -> Result<Option<DrillRecord>> {
-        todo!("drill on PostgreSQL")
+        drills::one(self.pool(), id).await
     }
 
     async fn drill_item_by_nonce(&self, nonce: &str) -> Result<Option<(String, DrillItem)>> {
-        todo!("drill_item_by_nonce on PostgreSQL")
+        drills::item_by_nonce(self.pool(), nonce).await
     }
 
     async fn confirm_drill_item(
@@ -69,27 +84,27 @@ impl FollowUpStore for PgStore {
         reason: &str,
         verified: Option<(&str, jiff::civil::Date)>,
     ) -> Result<bool> {
-        todo!("confirm_drill_item on PostgreSQL")
+        drills::confirm_item(self.pool(), nonce, at, reason, verified).await
     }
 
     async fn contact_verifications(&self) -> Result<Vec<ContactVerification>> {
-        todo!("contact_verifications on PostgreSQL")
+        drills::contact_verifications(self.pool()).await
     }
 
     async fn postmortems(&self) -> Result<Vec<PostmortemRecord>> {
-        todo!("postmortems on PostgreSQL")
+        records::postmortems(self.pool()).await
     }
 
     async fn postmortem(&self, incident_id: &str) -> Result<Option<PostmortemRecord>> {
-        todo!("postmortem on PostgreSQL")
+        records::postmortem_of(self.pool(), incident_id).await
     }
 
     async fn action_runs(&self, incident_id: &str) -> Result<Vec<ActionRun>> {
-        todo!("action_runs on PostgreSQL")
+        records::action_runs(self.pool(), incident_id).await
     }
 
     async fn comms(&self, incident_id: &str) -> Result<Vec<CommsRecord>> {
-        todo!("comms on PostgreSQL")
+        records::comms_of(self.pool(), incident_id).await
     }
 
     async fn approve_comms(
@@ -100,7 +115,11 @@ impl FollowUpStore for PgStore {
         texts: Option<&std::collections::BTreeMap<String, tocsin_core::notice::CustomerText>>,
         event: &TimelineEvent,
     ) -> Result<ApproveOutcome> {
-        todo!("approve_comms on PostgreSQL")
+        let mut tx = self.pool().begin().await?;
+        let outcome =
+            write::approve_comms(&mut tx, incident_id, comms_id, approved_by, texts, event).await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     async fn add_affected(
@@ -109,19 +128,22 @@ impl FollowUpStore for PgStore {
         emails: &[String],
         event: &TimelineEvent,
     ) -> Result<Vec<String>> {
-        todo!("add_affected on PostgreSQL")
+        let mut tx = self.pool().begin().await?;
+        let added = write::add_affected(&mut tx, incident_id, emails, event).await?;
+        tx.commit().await?;
+        Ok(added)
     }
 
     async fn affected(&self, incident_id: &str) -> Result<Vec<String>> {
-        todo!("affected on PostgreSQL")
+        records::affected(self.pool(), incident_id).await
     }
 
     async fn sync_review_schedule(&self, rule: Option<&str>, first_due: Timestamp) -> Result<()> {
-        todo!("sync_review_schedule on PostgreSQL")
+        schedule::REVIEW.sync(self.pool(), rule, first_due).await
     }
 
     async fn review_due_at(&self) -> Result<Option<Timestamp>> {
-        todo!("review_due_at on PostgreSQL")
+        schedule::REVIEW.due_at(self.pool()).await
     }
 
     async fn start_review_digest(
@@ -130,10 +152,10 @@ impl FollowUpStore for PgStore {
         due: Timestamp,
         next: Timestamp,
     ) -> Result<bool> {
-        todo!("start_review_digest on PostgreSQL")
+        review::start(self.pool(), digest, due, next).await
     }
 
     async fn review_digests(&self, limit: u32) -> Result<Vec<ReviewDigest>> {
-        todo!("review_digests on PostgreSQL")
+        review::newest(self.pool(), limit).await
     }
 }

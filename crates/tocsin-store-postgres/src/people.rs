@@ -1,7 +1,10 @@
-//! PeopleStore on PostgreSQL.
+//! PeopleStore on PostgreSQL: schedule overrides, kept settings, users, sessions and API tokens.
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use tocsin_store::rows::{corrupt, ms, ts};
 use tocsin_store::*;
 
 use crate::PgStore;
@@ -9,47 +12,172 @@ use crate::PgStore;
 #[async_trait]
 impl PeopleStore for PgStore {
     async fn add_override(&self, entry: &OverrideRecord) -> Result<()> {
-        todo!("add_override on PostgreSQL")
+        sqlx::query(
+            "INSERT INTO overrides (id, schedule, contact, starts_at, ends_at, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&entry.id)
+        .bind(&entry.schedule)
+        .bind(&entry.contact)
+        .bind(ms(entry.starts_at))
+        .bind(ms(entry.ends_at))
+        .bind(&entry.created_by)
+        .bind(ms(entry.created_at))
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     async fn overrides(&self, ending_after: Timestamp) -> Result<Vec<OverrideRecord>> {
-        todo!("overrides on PostgreSQL")
+        // Ids compare byte by byte, as on SQLite, whatever the database's locale.
+        sqlx::query(
+            "SELECT * FROM overrides WHERE ends_at > $1 ORDER BY starts_at, id COLLATE \"C\"",
+        )
+        .bind(ms(ending_after))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(override_row)
+        .collect()
     }
 
     async fn delete_override(&self, id: &str) -> Result<bool> {
-        todo!("delete_override on PostgreSQL")
+        let deleted = sqlx::query("DELETE FROM overrides WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(deleted.rows_affected() > 0)
     }
 
     async fn setting_or_insert(&self, name: &str, create: String) -> Result<String> {
-        todo!("setting_or_insert on PostgreSQL")
+        // Two statements, not one: an insert that finds another replica's row still
+        // uncommitted waits for it and then does nothing, and only a statement started after
+        // that (a fresh snapshot under READ COMMITTED) sees the value the other replica kept.
+        // So racing replicas all return the one value stored.
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(name)
+            .bind(&create)
+            .execute(self.pool())
+            .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+                .bind(name)
+                .fetch_one(self.pool())
+                .await?,
+        )
     }
 
     async fn add_user(&self, user: &UserRecord) -> Result<bool> {
-        todo!("add_user on PostgreSQL")
+        // Unique on lower(email): an address taken in another case is refused here too.
+        let inserted = sqlx::query(
+            "INSERT INTO users (email, role, password_hash, created_at, password_changed_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT ((lower(email))) DO NOTHING",
+        )
+        .bind(&user.email)
+        .bind(user.role.as_str())
+        .bind(&user.password_hash)
+        .bind(ms(user.created_at))
+        .bind(ms(user.password_changed_at))
+        .execute(self.pool())
+        .await?;
+        Ok(inserted.rows_affected() > 0)
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
-        todo!("user_by_email on PostgreSQL")
+        sqlx::query("SELECT * FROM users WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| user_row(&row))
+            .transpose()
     }
 
     async fn set_password(&self, email: &str, password_hash: &str, at: Timestamp) -> Result<bool> {
-        todo!("set_password on PostgreSQL")
+        let mut tx = self.pool().begin().await?;
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2 \
+             WHERE lower(email) = lower($3) RETURNING id",
+        )
+        .bind(password_hash)
+        .bind(ms(at))
+        .bind(email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Ok(false);
+        };
+        // Whoever knew the old password may hold a session: the change ends them all, in the
+        // same transaction, so no replica sees the new password with the old sessions alive.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn add_session(&self, session: &SessionRecord) -> Result<()> {
-        todo!("add_session on PostgreSQL")
+        let mut tx = self.pool().begin().await?;
+        // Sweeping here keeps the table small without a worker of its own.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(ms(session.created_at))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&session.id)
+        .bind(session.user_id)
+        .bind(&session.csrf_token)
+        .bind(ms(session.created_at))
+        .bind(ms(session.last_seen_at))
+        .bind(ms(session.expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
-        todo!("session on PostgreSQL")
+        let row = sqlx::query(
+            "SELECT s.id AS session_id, s.user_id, s.csrf_token, s.created_at AS session_created_at, \
+               s.last_seen_at, s.expires_at, u.* \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let session = SessionRecord {
+            id: row.try_get("session_id")?,
+            user_id: row.try_get("user_id")?,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: ts(row.try_get("session_created_at")?)?,
+            last_seen_at: ts(row.try_get("last_seen_at")?)?,
+            expires_at: ts(row.try_get("expires_at")?)?,
+        };
+        Ok(Some((session, user_row(&row)?)))
     }
 
     async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()> {
-        todo!("touch_session on PostgreSQL")
+        // GREATEST, in the statement: two replicas touching at once never move it back.
+        sqlx::query("UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, $1) WHERE id = $2")
+            .bind(ms(at))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     async fn delete_session(&self, id: &str) -> Result<()> {
-        todo!("delete_session on PostgreSQL")
+        sqlx::query("DELETE FROM sessions WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     async fn add_api_token(
@@ -59,10 +187,51 @@ impl PeopleStore for PgStore {
         role: Role,
         at: Timestamp,
     ) -> Result<()> {
-        todo!("add_api_token on PostgreSQL")
+        sqlx::query(
+            "INSERT INTO api_tokens (id, token_hash, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(token_hash)
+        .bind(role.as_str())
+        .bind(ms(at))
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>> {
-        todo!("api_token_role on PostgreSQL")
+        let role: Option<String> =
+            sqlx::query_scalar("SELECT role FROM api_tokens WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
+        // A role this version does not know grants nothing, as on SQLite.
+        Ok(role.as_deref().and_then(Role::parse))
     }
+}
+
+/// An `overrides` row.
+fn override_row(row: &PgRow) -> Result<OverrideRecord> {
+    Ok(OverrideRecord {
+        id: row.try_get("id")?,
+        schedule: row.try_get("schedule")?,
+        contact: row.try_get("contact")?,
+        starts_at: ts(row.try_get("starts_at")?)?,
+        ends_at: ts(row.try_get("ends_at")?)?,
+        created_by: row.try_get("created_by")?,
+        created_at: ts(row.try_get("created_at")?)?,
+    })
+}
+
+/// A `users` row (also the `u.*` half of a session's row).
+fn user_row(row: &PgRow) -> Result<UserRecord> {
+    let role: String = row.try_get("role")?;
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: ts(row.try_get("created_at")?)?,
+        password_changed_at: ts(row.try_get("password_changed_at")?)?,
+    })
 }
