@@ -639,3 +639,255 @@ async fn ops_gauges_count_incidents_the_outbox_and_due_timers() {
     assert_eq!(gauges.timers_due, 1);
     assert_eq!(gauges.database_file, None);
 }
+
+#[tokio::test]
+async fn subscriber_mail_is_claimed_with_its_subscriber_and_update() {
+    let db = Db::fresh().await;
+    let (a, b) = (db.store("a").await, db.store("b").await);
+    db.incident("i1").await;
+    db.exec(
+        "INSERT INTO timeline_events (seq, incident_id, at, kind, actor, text, data) \
+           VALUES (7, 'i1', 1790000001000, 'update', 'ann', 'Fixed soon', \
+             '{\"public\": true, \"state\": \"acknowledged\"}'); \
+         INSERT INTO subscribers (id, email, locale, created_at, confirmed_at) \
+           VALUES (3, 'Eve@example.com', 'de', 1790000000000, 1790000000500); \
+         INSERT INTO subscriber_mail (id, subscriber_id, kind, event_seq, status, next_attempt_at, created_at) \
+           VALUES ('m-update', 3, 'update', 7, 'pending', 1790000002000, 0), \
+                  ('m-confirm', 3, 'confirm', NULL, 'pending', 1790000001000, 0), \
+                  ('m-sent', 3, 'confirm', NULL, 'sent', 0, 0)",
+    )
+    .await;
+
+    let mails = a
+        .claim_subscriber_mail(t(5), t(35), 10)
+        .await
+        .expect("claim");
+    assert_eq!(mails.len(), 2);
+    let (confirm, update) = (&mails[0], &mails[1]);
+    assert_eq!(
+        (confirm.id.as_str(), confirm.kind),
+        ("m-confirm", SubscriberMailKind::Confirm)
+    );
+    assert_eq!(confirm.update, None);
+    assert_eq!(confirm.subscriber.email, "Eve@example.com");
+    assert_eq!(
+        confirm.subscriber.confirmed_at,
+        Some(Timestamp::from_millisecond(1_790_000_000_500).expect("ms"))
+    );
+    assert_eq!(update.kind, SubscriberMailKind::Update);
+    let mailed = update
+        .update
+        .as_ref()
+        .expect("an update mail carries its update");
+    assert_eq!(
+        (mailed.update.seq, mailed.update.text.as_str()),
+        (7, "Fixed soon")
+    );
+    assert_eq!(mailed.update.at, t(1));
+    assert_eq!(mailed.update.state, Some(IncidentState::Acknowledged));
+    assert_eq!(mailed.public_title.as_deref(), Some("Checkout is slow"));
+    assert_eq!(mailed.incident_state, IncidentState::Acknowledged);
+    assert!(
+        b.claim_subscriber_mail(t(6), t(36), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    // Sent once, reported twice: one attempt. Retried: due again at its next attempt.
+    for _ in 0..2 {
+        a.record_subscriber_mail("m-confirm", t(7), &AttemptOutcome::Sent)
+            .await
+            .expect("record");
+    }
+    let retry = AttemptOutcome::Retry {
+        error: "421".into(),
+        next_attempt_at: t(100),
+    };
+    a.record_subscriber_mail("m-update", t(7), &retry)
+        .await
+        .expect("record");
+    let states: Vec<(String, String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, status, attempts, sent_at FROM subscriber_mail ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .expect("mail");
+    assert_eq!(
+        states[0],
+        ("m-confirm".to_owned(), "sent".to_owned(), 1, Some(ms(t(7))))
+    );
+    assert_eq!(
+        states[2],
+        ("m-update".to_owned(), "pending".to_owned(), 1, None)
+    );
+    assert!(
+        b.claim_subscriber_mail(t(99), t(130), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    let again = b
+        .claim_subscriber_mail(t(100), t(130), 10)
+        .await
+        .expect("claim");
+    assert_eq!((again.len(), again[0].attempts), (1, 1));
+}
+
+#[tokio::test]
+async fn customer_mail_is_claimed_in_its_recipients_locale_or_the_default() {
+    let db = Db::fresh().await;
+    let a = db.store("a").await;
+    db.incident("i1").await;
+    db.exec(
+        "INSERT INTO comms (id, incident_id, channel, event, audience, default_locale, texts, status, created_at) \
+           VALUES ('c1', 'i1', 'mail', 'opened', 'affected', 'en', \
+             '{\"en\": {\"subject\": \"Down\", \"body\": \"Sorry\"}, \
+               \"de\": {\"subject\": \"Ausfall\", \"body\": \"Entschuldigung\"}}', 'approved', 0); \
+         INSERT INTO comms_mail (id, comms_id, recipient, locale, status, next_attempt_at) \
+           VALUES ('to-de', 'c1', 'de@example.com', 'de', 'pending', 1), \
+                  ('to-fr', 'c1', 'fr@example.com', 'fr', 'pending', 2)",
+    )
+    .await;
+    let mails = a.claim_comms_mail(t(0), t(30), 10).await.expect("claim");
+    let got: Vec<(&str, &str, &str, &str)> = mails
+        .iter()
+        .map(|m| {
+            (
+                m.id.as_str(),
+                m.incident_id.as_str(),
+                m.locale.as_str(),
+                m.text.subject.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("to-de", "i1", "de", "Ausfall"),
+            ("to-fr", "i1", "en", "Down")
+        ]
+    );
+    assert!(
+        a.claim_comms_mail(t(1), t(30), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    let failed = AttemptOutcome::Failed {
+        error: "550 no such user".into(),
+    };
+    a.record_comms_mail("to-fr", t(2), &failed)
+        .await
+        .expect("record");
+    let state: (String, i64, Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT status, attempts, last_error, claimed_until FROM comms_mail WHERE id = 'to-fr'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("mail");
+    assert_eq!(
+        state,
+        (
+            "failed".to_owned(),
+            1,
+            Some("550 no such user".to_owned()),
+            None
+        )
+    );
+}
+
+#[tokio::test]
+async fn drills_postmortems_and_digests_are_claimed_once_and_marked_done() {
+    let db = Db::fresh().await;
+    let (a, b) = (db.store("a").await, db.store("b").await);
+    db.incident("i1").await;
+    db.exec(
+        "INSERT INTO drills (id, trigger, started_at, confirm_by, status) \
+           VALUES ('dr1', 'schedule', 0, 1790000000000, 'running'), \
+                  ('later', 'admin', 0, 1790000999000, 'running'); \
+         INSERT INTO drill_items (drill_id, seq, kind, subject, status, reason) \
+           VALUES ('dr1', 2, 'page', 'ann via sms', 'waiting', 'sent'), \
+                  ('dr1', 1, 'channel', 'slack', 'pass', 'answered 200'); \
+         INSERT INTO postmortems (incident_id, file, due_at, status, created_at) \
+           VALUES ('i1', 'i1.md', 0, 'draft', 1790000000000); \
+         INSERT INTO review_digests (id, due_at, channel, text, created_at) \
+           VALUES ('rv1', 0, 'slack', 'Last week', 1790000000000)",
+    )
+    .await;
+
+    let drills = a.claim_drills_to_close(t(10), t(40)).await.expect("claim");
+    assert_eq!(drills.len(), 1);
+    assert_eq!(drills[0].id, "dr1");
+    let items: Vec<(i64, &str)> = drills[0]
+        .items
+        .iter()
+        .map(|i| (i.seq, i.subject.as_str()))
+        .collect();
+    assert_eq!(
+        items,
+        [(1, "slack"), (2, "ann via sms")],
+        "its items, in report order"
+    );
+    assert!(
+        b.claim_drills_to_close(t(11), t(41))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    let postmortems = a
+        .claim_unwritten_postmortems(t(10), t(40), 10)
+        .await
+        .expect("claim");
+    assert_eq!(postmortems.len(), 1);
+    assert_eq!(
+        (postmortems[0].file.as_str(), postmortems[0].written_at),
+        ("i1.md", None)
+    );
+    assert!(
+        b.claim_unwritten_postmortems(t(11), t(41), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    a.mark_postmortem_written("i1", t(12)).await.expect("mark");
+    assert!(
+        b.claim_unwritten_postmortems(t(99), t(129), 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    let digests = a
+        .claim_unsent_review_digests(t(10), t(40))
+        .await
+        .expect("claim");
+    assert_eq!(digests.len(), 1);
+    assert_eq!(
+        (digests[0].text.as_str(), digests[0].result.as_deref()),
+        ("Last week", None)
+    );
+    assert!(
+        b.claim_unsent_review_digests(t(11), t(41))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    a.record_review_digest("rv1", t(12), "sent")
+        .await
+        .expect("record");
+    assert!(
+        b.claim_unsent_review_digests(t(99), t(129))
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+    let digest: (Option<i64>, Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT sent_at, result, claimed_until FROM review_digests WHERE id = 'rv1'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("digest");
+    assert_eq!(digest, (Some(ms(t(12))), Some("sent".to_owned()), None));
+}
