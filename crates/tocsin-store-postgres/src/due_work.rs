@@ -1,7 +1,16 @@
-//! DueWork on PostgreSQL.
+//! DueWork on PostgreSQL: every leased queue, claimed by several replicas at once.
+
+mod deliveries;
+mod follow_up;
+mod lease;
+mod mail;
+mod ops;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use tocsin_store::rows::{self, ts, ts_opt};
 use tocsin_store::*;
 
 use crate::PgStore;
@@ -9,7 +18,7 @@ use crate::PgStore;
 #[async_trait]
 impl DueWork for PgStore {
     async fn release_leases(&self) -> Result<()> {
-        todo!("release_leases on PostgreSQL")
+        lease::release(self).await
     }
 
     async fn claim_due_monitors(
@@ -18,7 +27,11 @@ impl DueWork for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<MonitorRecord>> {
-        todo!("claim_due_monitors on PostgreSQL")
+        lease::claim(self, Queue::Monitors, now, lease_until, limit)
+            .await?
+            .iter()
+            .map(rows::monitor)
+            .collect()
     }
 
     async fn claim_due_timers(
@@ -27,7 +40,11 @@ impl DueWork for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<Timer>> {
-        todo!("claim_due_timers on PostgreSQL")
+        lease::claim(self, Queue::Timers, now, lease_until, limit)
+            .await?
+            .iter()
+            .map(timer)
+            .collect()
     }
 
     async fn claim_due_deliveries(
@@ -36,7 +53,7 @@ impl DueWork for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<PendingDelivery>> {
-        todo!("claim_due_deliveries on PostgreSQL")
+        self.claim_due_deliveries_sql(now, lease_until, limit).await
     }
 
     async fn page_sends(
@@ -45,19 +62,29 @@ impl DueWork for PgStore {
         channel: &str,
         since: Timestamp,
     ) -> Result<Vec<Timestamp>> {
-        todo!("page_sends on PostgreSQL")
+        self.page_sends_sql(recipient, channel, since).await
     }
 
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()> {
-        todo!("postpone_delivery on PostgreSQL")
+        self.postpone_delivery_sql(delivery_id, until).await
     }
 
     async fn record_attempt(&self, attempt: Attempt) -> Result<()> {
-        todo!("record_attempt on PostgreSQL")
+        self.record_attempt_sql(&attempt).await
     }
 
+    // Due is due whatever the lease: a claimed row wakes the loop, whose claim then finds it
+    // held (as on SQLite).
     async fn next_due(&self) -> Result<Option<Timestamp>> {
-        todo!("next_due on PostgreSQL")
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT min(due) FROM (\
+               SELECT min(due_at) AS due FROM timers \
+               UNION ALL SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' \
+               UNION ALL SELECT min(next_check_at) FROM monitors WHERE active = 1) AS queues",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        ts_opt(next)
     }
 
     async fn claim_subscriber_mail(
@@ -66,7 +93,8 @@ impl DueWork for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<SubscriberMail>> {
-        todo!("claim_subscriber_mail on PostgreSQL")
+        self.claim_subscriber_mail_sql(now, lease_until, limit)
+            .await
     }
 
     async fn record_subscriber_mail(
@@ -75,11 +103,11 @@ impl DueWork for PgStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        todo!("record_subscriber_mail on PostgreSQL")
+        self.record_subscriber_mail_sql(mail_id, at, outcome).await
     }
 
     async fn ops_gauges(&self, now: Timestamp) -> Result<OpsGauges> {
-        todo!("ops_gauges on PostgreSQL")
+        self.ops_gauges_sql(now).await
     }
 
     async fn claim_drills_to_close(
@@ -87,7 +115,7 @@ impl DueWork for PgStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Vec<DrillRecord>> {
-        todo!("claim_drills_to_close on PostgreSQL")
+        self.claim_drills_to_close_sql(now, lease_until).await
     }
 
     async fn claim_unwritten_postmortems(
@@ -96,11 +124,12 @@ impl DueWork for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<PostmortemRecord>> {
-        todo!("claim_unwritten_postmortems on PostgreSQL")
+        self.claim_unwritten_postmortems_sql(now, lease_until, limit)
+            .await
     }
 
     async fn mark_postmortem_written(&self, incident_id: &str, at: Timestamp) -> Result<()> {
-        todo!("mark_postmortem_written on PostgreSQL")
+        self.mark_postmortem_written_sql(incident_id, at).await
     }
 
     async fn claim_comms_mail(
@@ -109,7 +138,7 @@ impl DueWork for PgStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<CommsMail>> {
-        todo!("claim_comms_mail on PostgreSQL")
+        self.claim_comms_mail_sql(now, lease_until, limit).await
     }
 
     async fn record_comms_mail(
@@ -118,7 +147,7 @@ impl DueWork for PgStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        todo!("record_comms_mail on PostgreSQL")
+        self.record_comms_mail_sql(mail_id, at, outcome).await
     }
 
     async fn claim_unsent_review_digests(
@@ -126,10 +155,19 @@ impl DueWork for PgStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Vec<ReviewDigest>> {
-        todo!("claim_unsent_review_digests on PostgreSQL")
+        self.claim_unsent_review_digests_sql(now, lease_until).await
     }
 
     async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()> {
-        todo!("record_review_digest on PostgreSQL")
+        self.record_review_digest_sql(id, at, result).await
     }
+}
+
+fn timer(row: &PgRow) -> Result<Timer> {
+    Ok(Timer {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        incident_id: row.try_get("incident_id")?,
+        due_at: ts(row.try_get("due_at")?)?,
+    })
 }

@@ -1,0 +1,134 @@
+//! The delivery outbox (pages and channel notices): claiming what is due, the per-contact
+//! throttle's sends, holding a delivery back, and recording what came of an attempt.
+
+use jiff::Timestamp;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use tocsin_store::plan::attempt_event;
+use tocsin_store::rows::{count, ms, ts};
+use tocsin_store::*;
+
+use super::lease;
+use crate::write::rows::insert_event;
+use crate::{PgStore, corrupt};
+
+impl PgStore {
+    pub(super) async fn claim_due_deliveries_sql(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingDelivery>> {
+        lease::claim(self, Queue::Deliveries, now, lease_until, limit)
+            .await?
+            .iter()
+            .map(pending_delivery)
+            .collect()
+    }
+
+    /// Read on the pool at READ COMMITTED, so it counts every send any replica has committed:
+    /// the throttle is per contact, not per replica.
+    pub(super) async fn page_sends_sql(
+        &self,
+        recipient: &str,
+        channel: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Timestamp>> {
+        let sent: Vec<i64> = sqlx::query_scalar(
+            "SELECT sent_at FROM deliveries WHERE recipient = $1 AND channel = $2 \
+             AND status = 'sent' AND sent_at >= $3 ORDER BY sent_at",
+        )
+        .bind(recipient)
+        .bind(channel)
+        .bind(ms(since))
+        .fetch_all(self.pool())
+        .await?;
+        sent.into_iter().map(ts).collect()
+    }
+
+    pub(super) async fn postpone_delivery_sql(
+        &self,
+        delivery_id: &str,
+        until: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = $1, claimed_until = NULL, \
+               last_error = 'held back by the per-contact throttle' \
+             WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(ms(until))
+        .bind(delivery_id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The attempt, the delivery's new state and the timeline's word on it commit together.
+    pub(super) async fn record_attempt_sql(&self, attempt: &Attempt) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        record_attempt(&mut tx, attempt).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Records one send attempt of a delivery and its outcome; the timeline says what a person
+/// would want to know (a page sent, a page given up on).
+async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> {
+    let (ok, error) = match &attempt.outcome {
+        AttemptOutcome::Sent => (1_i64, None),
+        AttemptOutcome::Retry { error, .. } | AttemptOutcome::Failed { error } => (0, Some(error)),
+    };
+    sqlx::query(
+        "INSERT INTO delivery_attempts (delivery_id, at, ok, http_status, error) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&attempt.delivery_id)
+    .bind(ms(attempt.at))
+    .bind(ok)
+    .bind(attempt.http_status.map(i64::from))
+    .bind(error)
+    .execute(&mut *tx)
+    .await?;
+    let (status, next, sent_at) = match &attempt.outcome {
+        AttemptOutcome::Sent => ("sent", None, Some(ms(attempt.at))),
+        AttemptOutcome::Retry {
+            next_attempt_at, ..
+        } => ("pending", Some(ms(*next_attempt_at)), None),
+        AttemptOutcome::Failed { .. } => ("failed", None, None),
+    };
+    // Only a pending delivery changes. Another replica recording the same delivery at once
+    // waits for this row's lock, then re-reads it finished and updates nothing.
+    let updated = sqlx::query(
+        "UPDATE deliveries SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
+           last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
+           sent_at = COALESCE($4, sent_at) \
+         WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(status)
+    .bind(error)
+    .bind(next)
+    .bind(sent_at)
+    .bind(&attempt.delivery_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    // A delivery already finished (an outcome recorded twice) says nothing new.
+    if updated > 0
+        && let Some(event) = attempt_event(attempt)
+    {
+        insert_event(tx, &event).await?;
+    }
+    Ok(())
+}
+
+fn pending_delivery(row: &PgRow) -> Result<PendingDelivery> {
+    let notice: String = row.try_get("notice")?;
+    Ok(PendingDelivery {
+        id: row.try_get("id")?,
+        channel: row.try_get("channel")?,
+        recipient: row.try_get("recipient")?,
+        notice: serde_json::from_str(&notice).map_err(corrupt)?,
+        attempts: count(row.try_get("attempts")?),
+    })
+}

@@ -1,0 +1,123 @@
+//! The one leased queue on PostgreSQL: one claim statement and one release for every kind of due
+//! work, read from a table of where each queue lives (`tocsin_store::Queue` has the rule).
+
+use jiff::Timestamp;
+use sqlx::postgres::PgRow;
+use tocsin_store::rows::ms;
+use tocsin_store::{Queue, Result};
+
+use crate::PgStore;
+
+/// Where a queue's rows live: the table, its key, the due column and what makes a row pending.
+struct QueueTable {
+    table: &'static str,
+    key: &'static str,
+    due: &'static str,
+    pending: &'static str,
+}
+
+fn table(queue: Queue) -> QueueTable {
+    let (table, key, due, pending) = match queue {
+        Queue::Monitors => ("monitors", "id", "next_check_at", "active = 1"),
+        Queue::Timers => ("timers", "id", "due_at", "TRUE"),
+        Queue::Deliveries => ("deliveries", "id", "next_attempt_at", "status = 'pending'"),
+        Queue::SubscriberMail => (
+            "subscriber_mail",
+            "id",
+            "next_attempt_at",
+            "status = 'pending'",
+        ),
+        Queue::CustomerMail => ("comms_mail", "id", "next_attempt_at", "status = 'pending'"),
+        Queue::DrillsToClose => ("drills", "id", "confirm_by", "finished_at IS NULL"),
+        Queue::Postmortems => (
+            "postmortems",
+            "incident_id",
+            "created_at",
+            "written_at IS NULL",
+        ),
+        Queue::ReviewDigests => ("review_digests", "id", "created_at", "result IS NULL"),
+    };
+    QueueTable {
+        table,
+        key,
+        due,
+        pending,
+    }
+}
+
+/// Claims up to `limit` pending rows of `queue` due at `now` whose lease is free, earliest
+/// first, for the store's owner until `lease_until`; returns the claimed rows whole, earliest
+/// first.
+pub(super) async fn claim(
+    store: &PgStore,
+    queue: Queue,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> Result<Vec<PgRow>> {
+    let QueueTable { key, due, .. } = table(queue);
+    let read = format!("SELECT * FROM claimed ORDER BY {due}, {key}");
+    claim_then(store, queue, now, lease_until, limit, &read).await
+}
+
+/// The claim of [`claim`], answering what `read` selects from the claimed rows: `read` is a
+/// `SELECT` over `claimed` (the claimed rows whole, as the claim returns them) that says its own
+/// order, built from constant fragments only — e.g. to join what a mail needs besides its row.
+///
+/// One statement claims: the inner `SELECT … FOR UPDATE SKIP LOCKED` locks the due rows it
+/// picks and passes over rows another replica's claim is locking right now, so two replicas
+/// claiming at once never get the same row and neither waits for the other. A row another
+/// claim has just committed is re-checked on its new version (READ COMMITTED) and then no
+/// longer free. RETURNING hands the rows back at once, with no second read.
+pub(super) async fn claim_then(
+    store: &PgStore,
+    queue: Queue,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+    read: &str,
+) -> Result<Vec<PgRow>> {
+    let QueueTable {
+        table,
+        key,
+        due,
+        pending,
+    } = table(queue);
+    // Built from the constant fragments above and the caller's constant `read` only; every
+    // value is bound.
+    let sql = format!(
+        "WITH claimed AS (\
+           UPDATE {table} SET claimed_until = $1, claimed_by = $4 WHERE {key} IN (\
+             SELECT {key} FROM {table} WHERE {pending} AND {due} <= $2 \
+             AND (claimed_until IS NULL OR claimed_until <= $2) \
+             ORDER BY {due}, {key} LIMIT $3 FOR UPDATE SKIP LOCKED) \
+           RETURNING *) \
+         {read}"
+    );
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(ms(lease_until))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .bind(store.lease_owner.as_str())
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// Releases every lease `owner` holds, on every queue (and leases written before leases had
+/// owners), in one transaction: at start-up, all of a killed run's work is due again at once.
+pub(super) async fn release(store: &PgStore) -> Result<()> {
+    let mut tx = store.pool().begin().await?;
+    for queue in Queue::ALL {
+        let QueueTable { table, .. } = table(queue);
+        let sql = format!(
+            "UPDATE {table} SET claimed_until = NULL, claimed_by = NULL \
+             WHERE claimed_until IS NOT NULL AND (claimed_by = $1 OR claimed_by IS NULL)"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(store.lease_owner.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

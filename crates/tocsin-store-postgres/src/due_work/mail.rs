@@ -1,0 +1,207 @@
+//! The two mail outboxes (status-page subscribers, customer notices): claiming a mail with what
+//! its text needs, and recording what came of sending it.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use tocsin_core::incident::IncidentState;
+use tocsin_core::notice::CustomerText;
+use tocsin_store::rows::{count, ms, ts, ts_opt};
+use tocsin_store::*;
+
+use super::lease;
+use crate::{PgStore, corrupt};
+
+/// What a subscriber mail is sent with: its subscriber, and for an update the public update and
+/// its incident as the page shows it (never the internal title). The update's state is read
+/// from the event's JSON `data` (`{"public": bool, "state": …}`), as SQLite's `json_extract`.
+const SUBSCRIBER_MAIL: &str = "SELECT m.id AS mail_id, m.kind, m.attempts, \
+       s.id AS subscriber_id, s.email, s.locale, s.created_at AS subscribed_at, \
+       s.confirmed_at, s.unsubscribed_at, \
+       e.seq, e.incident_id, e.at, e.text, e.data::jsonb ->> 'state' AS update_state, \
+       i.public_title, i.component, i.severity, i.state AS incident_state \
+     FROM claimed m JOIN subscribers s ON s.id = m.subscriber_id \
+     LEFT JOIN timeline_events e ON e.seq = m.event_seq \
+     LEFT JOIN incidents i ON i.id = e.incident_id \
+     ORDER BY m.next_attempt_at, m.id";
+
+/// What a customer mail is sent with: its notice's texts, to pick the recipient's locale from.
+const COMMS_MAIL: &str = "SELECT m.id, m.recipient, m.subscriber_id, m.locale, m.attempts, \
+       c.id AS comms_id, c.incident_id, c.default_locale, c.texts \
+     FROM claimed m JOIN comms c ON c.id = m.comms_id \
+     ORDER BY m.next_attempt_at, m.id";
+
+impl PgStore {
+    pub(super) async fn claim_subscriber_mail_sql(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<SubscriberMail>> {
+        let rows = lease::claim_then(
+            self,
+            Queue::SubscriberMail,
+            now,
+            lease_until,
+            limit,
+            SUBSCRIBER_MAIL,
+        )
+        .await?;
+        rows.iter().map(subscriber_mail).collect()
+    }
+
+    pub(super) async fn claim_comms_mail_sql(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<CommsMail>> {
+        let rows = lease::claim_then(
+            self,
+            Queue::CustomerMail,
+            now,
+            lease_until,
+            limit,
+            COMMS_MAIL,
+        )
+        .await?;
+        rows.iter().map(comms_mail).collect()
+    }
+
+    pub(super) async fn record_subscriber_mail_sql(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        self.record_mail_attempt("subscriber_mail", mail_id, at, outcome)
+            .await
+    }
+
+    pub(super) async fn record_comms_mail_sql(
+        &self,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        self.record_mail_attempt("comms_mail", mail_id, at, outcome)
+            .await
+    }
+
+    /// Records one send attempt of a row of the mail outbox `outbox` (a table name): sent,
+    /// retried later, or failed for good. Only a pending mail changes, in one statement, so a
+    /// second report of an outcome (from this or another replica) finds it finished and changes
+    /// nothing.
+    async fn record_mail_attempt(
+        &self,
+        outbox: &'static str,
+        mail_id: &str,
+        at: Timestamp,
+        outcome: &AttemptOutcome,
+    ) -> Result<()> {
+        let (status, error, next, sent_at) = match outcome {
+            AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
+            AttemptOutcome::Retry {
+                error,
+                next_attempt_at,
+            } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
+            AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
+        };
+        // Built from the constant table name only; every value is bound.
+        let sql = format!(
+            "UPDATE {outbox} SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
+               last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
+               sent_at = COALESCE($4, sent_at) WHERE id = $5 AND status = 'pending'"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(status)
+            .bind(error)
+            .bind(next)
+            .bind(sent_at)
+            .bind(mail_id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+}
+
+fn subscriber_mail(row: &PgRow) -> Result<SubscriberMail> {
+    let kind: String = row.try_get("kind")?;
+    let kind = match kind.as_str() {
+        "confirm" => SubscriberMailKind::Confirm,
+        "update" => SubscriberMailKind::Update,
+        other => return Err(corrupt(format!("unknown subscriber mail `{other}`"))),
+    };
+    let update = match kind {
+        SubscriberMailKind::Confirm => None,
+        SubscriberMailKind::Update => Some(mailed_update(row)?),
+    };
+    Ok(SubscriberMail {
+        id: row.try_get("mail_id")?,
+        kind,
+        attempts: count(row.try_get("attempts")?),
+        subscriber: SubscriberRecord {
+            id: row.try_get("subscriber_id")?,
+            email: row.try_get("email")?,
+            locale: row.try_get("locale")?,
+            created_at: ts(row.try_get("subscribed_at")?)?,
+            confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
+            unsubscribed_at: ts_opt(row.try_get("unsubscribed_at")?)?,
+        },
+        update,
+    })
+}
+
+/// An update mail's public update and incident; an update whose incident is gone is corrupt.
+fn mailed_update(row: &PgRow) -> Result<MailedUpdate> {
+    let state: Option<String> = row.try_get("incident_state")?;
+    let incident_state = state
+        .as_deref()
+        .and_then(IncidentState::parse)
+        .ok_or_else(|| corrupt("an update mail without its incident"))?;
+    let update_state: Option<String> = row.try_get("update_state")?;
+    Ok(MailedUpdate {
+        update: PublicUpdate {
+            seq: row.try_get("seq")?,
+            incident_id: row.try_get("incident_id")?,
+            at: ts(row.try_get("at")?)?,
+            text: row.try_get("text")?,
+            state: update_state.as_deref().and_then(IncidentState::parse),
+        },
+        public_title: row.try_get("public_title")?,
+        component: row.try_get("component")?,
+        severity: row.try_get("severity")?,
+        incident_state,
+    })
+}
+
+/// A customer mail in its recipient's locale, else in its notice's default locale (else in any
+/// the notice has).
+fn comms_mail(row: &PgRow) -> Result<CommsMail> {
+    let comms_id: String = row.try_get("comms_id")?;
+    let texts: String = row.try_get("texts")?;
+    let texts: BTreeMap<String, CustomerText> = serde_json::from_str(&texts).map_err(corrupt)?;
+    let default_locale: String = row.try_get("default_locale")?;
+    let wanted: String = row.try_get("locale")?;
+    let locale = if texts.contains_key(&wanted) {
+        wanted
+    } else {
+        default_locale
+    };
+    let text = texts
+        .get(&locale)
+        .or_else(|| texts.values().next())
+        .cloned()
+        .ok_or_else(|| corrupt(format!("customer notice {comms_id} has no text")))?;
+    Ok(CommsMail {
+        id: row.try_get("id")?,
+        incident_id: row.try_get("incident_id")?,
+        recipient: row.try_get("recipient")?,
+        subscriber_id: row.try_get("subscriber_id")?,
+        locale,
+        attempts: count(row.try_get("attempts")?),
+        text,
+    })
+}
