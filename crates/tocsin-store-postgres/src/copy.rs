@@ -50,7 +50,12 @@ impl PgStore {
 
 impl PgCopy {
     /// Inserts `rows` (cells in the order of `columns`) into `table`.
-    pub async fn insert(&mut self, table: &str, columns: &[String], rows: &[Vec<Cell>]) -> Result<()> {
+    pub async fn insert(
+        &mut self,
+        table: &str,
+        columns: &[String],
+        rows: &[Vec<Cell>],
+    ) -> Result<()> {
         let table = copy::known_table(table)?;
         let text_columns = self.text_columns(table).await?;
         let mut kinds = Vec::with_capacity(columns.len());
@@ -105,9 +110,13 @@ impl PgCopy {
                     (Cell::Null, false) => query.bind(None::<i64>),
                     (Cell::Null, true) => query.bind(None::<String>),
                     (Cell::Int(value), true) => query.bind(value.to_string()),
-                    (Cell::Text(value), false) => query.bind(value.parse::<i64>().map_err(|_| {
-                        StoreError::Corrupt(format!("`{table}` holds text `{value}` where a number belongs"))
-                    })?),
+                    (Cell::Text(value), false) => {
+                        query.bind(value.parse::<i64>().map_err(|_| {
+                            StoreError::Corrupt(format!(
+                                "`{table}` holds text `{value}` where a number belongs"
+                            ))
+                        })?)
+                    }
                 };
             }
         }

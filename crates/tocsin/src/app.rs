@@ -181,7 +181,13 @@ mod tests {
             redacted("postgres://tocsin:s3cret@db.internal:5432/tocsin?sslmode=require"),
             "postgres://tocsin:***@db.internal:5432/tocsin?sslmode=require"
         );
-        assert_eq!(redacted("postgres://tocsin@db/tocsin"), "postgres://tocsin@db/tocsin");
-        assert_eq!(redacted("sqlite://data/tocsin.db"), "sqlite://data/tocsin.db");
+        assert_eq!(
+            redacted("postgres://tocsin@db/tocsin"),
+            "postgres://tocsin@db/tocsin"
+        );
+        assert_eq!(
+            redacted("sqlite://data/tocsin.db"),
+            "sqlite://data/tocsin.db"
+        );
     }
 }

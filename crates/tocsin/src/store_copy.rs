@@ -18,10 +18,16 @@ pub type Copied = Vec<(&'static str, u64)>;
 /// Copies every table of the SQLite database at `from` into the empty PostgreSQL database at `to`.
 pub async fn copy(from: &str, to: &str) -> anyhow::Result<Copied> {
     if from.starts_with("postgres://") || from.starts_with("postgresql://") {
-        bail!("--from must be the SQLite database to move (a sqlite:// URL or a path), not `{}`", redacted(from));
+        bail!(
+            "--from must be the SQLite database to move (a sqlite:// URL or a path), not `{}`",
+            redacted(from)
+        );
     }
     if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
-        bail!("--to must be a postgres:// URL (the database to move to), not `{}`", redacted(to));
+        bail!(
+            "--to must be a postgres:// URL (the database to move to), not `{}`",
+            redacted(to)
+        );
     }
     if from.contains(":memory:") {
         bail!("--from names an in-memory database, which holds nothing to copy");

@@ -75,29 +75,35 @@ pub(super) fn server(ctx: &mut Ctx, raw: &Field<RawServer>) -> Server {
         .unwrap_or_default();
     let database_pool = match ctx.get(&raw.database_pool, "server.database_pool") {
         None => DEFAULT_DATABASE_POOL,
-        Some(size) if (2..=100).contains(&size) => u32::try_from(size).unwrap_or(DEFAULT_DATABASE_POOL),
+        Some(size) if (2..=100).contains(&size) => {
+            u32::try_from(size).unwrap_or(DEFAULT_DATABASE_POOL)
+        }
         Some(size) => {
             ctx.error(
                 "server.database_pool",
                 format!("`database_pool` is {size}; it must be from 2 to 100"),
-                Some("write how many connections a replica keeps, like `database_pool = 8`".to_owned()),
+                Some(
+                    "write how many connections a replica keeps, like `database_pool = 8`"
+                        .to_owned(),
+                ),
             );
             DEFAULT_DATABASE_POOL
         }
     };
-    let replica = ctx
-        .get(&raw.replica, "server.replica")
-        .filter(|name| {
-            let fine = crate::is_replica_name(name);
-            if !fine {
-                ctx.error(
-                    "server.replica",
-                    format!("`replica` `{name}` is not a replica name"),
-                    Some("use 1 to 64 letters, digits, `-`, `_`, `.` or `:`, like \"tocsin-a\"".to_owned()),
-                );
-            }
-            fine
-        });
+    let replica = ctx.get(&raw.replica, "server.replica").filter(|name| {
+        let fine = crate::is_replica_name(name);
+        if !fine {
+            ctx.error(
+                "server.replica",
+                format!("`replica` `{name}` is not a replica name"),
+                Some(
+                    "use 1 to 64 letters, digits, `-`, `_`, `.` or `:`, like \"tocsin-a\""
+                        .to_owned(),
+                ),
+            );
+        }
+        fine
+    });
     Server {
         listen,
         public_url,

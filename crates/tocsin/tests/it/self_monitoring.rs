@@ -91,8 +91,9 @@ async fn probes_behind_schedule_open_a_self_incident_that_clears_when_they_catch
 async fn a_nearly_full_disk_opens_a_self_incident() {
     let target = Target::start(200).await;
     let sink = Sink::start().await;
-    // No disk has a petabyte free: the threshold is always crossed.
-    let app = TestApp::start(&config(&target, &sink, 1 << 30)).await;
+    // No disk has a petabyte free: the threshold is always crossed. The disk watched is the
+    // SQLite database's; on PostgreSQL the database server's disk is its operator's to watch.
+    let app = TestApp::start_on_file(&config(&target, &sink, 1 << 30)).await;
     app.settle().await;
     let disk = self_incident(&app, "disk").await.expect("opened");
     assert_eq!(disk["state"], "triggered");

@@ -44,7 +44,10 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
     let mut ids = Vec::new();
     for title in ["Checkout slow", "Search down"] {
         let (status, incident) = app
-            .post("/api/v1/incidents", json!({"title": title, "severity": "SEV-2"}))
+            .post(
+                "/api/v1/incidents",
+                json!({"title": title, "severity": "SEV-2"}),
+            )
             .await;
         assert_eq!(status, 201, "{incident}");
         ids.push(incident["id"].as_str().expect("id").to_owned());
@@ -54,21 +57,43 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
         .await;
     assert_eq!(status, 200, "{resolved}");
     let made = tocsin(
-        &["token", "create", "--role", "viewer", "--config", &config, "--database", &sqlite],
+        &[
+            "token",
+            "create",
+            "--role",
+            "viewer",
+            "--config",
+            &config,
+            "--database",
+            &sqlite,
+        ],
         None,
     );
     assert!(made.status.success(), "{made:?}");
     let token = String::from_utf8(made.stdout).expect("utf-8");
     let token = token.lines().last().expect("the token line").to_owned();
     let added = tocsin(
-        &["user", "add", "lena@example.com", "--role", "responder", "--config", &config, "--database", &sqlite],
+        &[
+            "user",
+            "add",
+            "lena@example.com",
+            "--role",
+            "responder",
+            "--config",
+            &config,
+            "--database",
+            &sqlite,
+        ],
         Some(&format!("{PASSWORD}\n")),
     );
     assert!(added.status.success(), "{added:?}");
     app.app.stop().await.expect("stop the SQLite server");
 
     let postgres = tocsin_testkit::PgScratch::create().await;
-    let copied = tocsin(&["store", "copy", "--from", &sqlite, "--to", postgres.url()], None);
+    let copied = tocsin(
+        &["store", "copy", "--from", &sqlite, "--to", postgres.url()],
+        None,
+    );
     assert!(copied.status.success(), "{copied:?}");
     let report = String::from_utf8(copied.stdout).expect("utf-8");
     assert!(report.contains("incidents: 2 rows"), "{report}");
@@ -123,7 +148,12 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
     // The person added before the copy signs in.
     let signed_in = http
         .post(format!("{url}/login"))
-        .form(&[("email", "lena@example.com"), ("password", PASSWORD), ("next", "")])
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(crate::ui::form_encode(&[
+            ("email", "lena@example.com"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ]))
         .send()
         .await
         .expect("sign in");
@@ -141,7 +171,10 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
     stop_with_sigterm(server).await;
 
     // Copying again into the database that now holds the installation changes nothing.
-    let again = tocsin(&["store", "copy", "--from", &sqlite, "--to", postgres.url()], None);
+    let again = tocsin(
+        &["store", "copy", "--from", &sqlite, "--to", postgres.url()],
+        None,
+    );
     assert!(!again.status.success());
     let error = String::from_utf8(again.stderr).expect("utf-8");
     assert!(error.contains("not empty"), "{error}");

@@ -165,8 +165,8 @@ impl TestApp {
         TestApp::start_on(config_text, start, false).await
     }
 
-    /// Starts on a database file in [`TestApp::dir`] (`tocsin.db`), for a test that must reach
-    /// rows directly.
+    /// Starts on a SQLite database file in [`TestApp::dir`] (`tocsin.db`), whatever the suite's
+    /// backend, for a test that must reach rows directly or is about SQLite's file itself.
     pub async fn start_on_file(config_text: &str) -> TestApp {
         TestApp::start_on(config_text, epoch(), true).await
     }
@@ -186,8 +186,9 @@ impl TestApp {
             config: Arc::new(config),
             database: match &database {
                 Some(database) => Some(database.url().to_owned()),
-                None => on_file
-                    .then(|| format!("sqlite://{}", dir.path().join("tocsin.db").display())),
+                None => {
+                    on_file.then(|| format!("sqlite://{}", dir.path().join("tocsin.db").display()))
+                }
             },
             clock: clock.clone(),
             run_workers: false,
@@ -211,6 +212,15 @@ impl TestApp {
     /// The folder holding this app's configuration and database.
     pub fn dir(&self) -> &std::path::Path {
         self._dir.path()
+    }
+
+    /// What a `tocsin` command working on this app's database must add to its configuration:
+    /// the PostgreSQL database's URL when the app runs on one (its configuration names SQLite).
+    pub fn database_args(&self) -> Vec<String> {
+        match &self._database {
+            Some(database) => vec!["--database".to_owned(), database.url().to_owned()],
+            None => Vec::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -11,6 +11,7 @@ fn create(app: &TestApp, role: &str) -> String {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .args(["token", "create", "--role", role, "--config"])
         .arg(&config)
+        .args(app.database_args())
         .env_remove("TOCSIN_CONFIG")
         .output()
         .expect("run tocsin token create");
@@ -42,7 +43,8 @@ async fn call(app: &TestApp, method: &str, path: &str, token: &str) -> u16 {
 async fn a_created_token_works_at_once_and_a_viewer_token_only_reads() {
     let target = Target::start(200).await;
     let sink = Sink::start().await;
-    let app = TestApp::start(&basic_config(&target, &sink, "30s", 1)).await;
+    // On a database file whatever the suite's backend: the end reads the file's bytes.
+    let app = TestApp::start_on_file(&basic_config(&target, &sink, "30s", 1)).await;
     let (status, incident) = app
         .post(
             "/api/v1/incidents",

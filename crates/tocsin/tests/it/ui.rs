@@ -30,7 +30,7 @@ pub(crate) struct Answer {
     pub body: String,
 }
 
-fn form_encode(fields: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
@@ -165,6 +165,7 @@ fn tocsin_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Ou
         .args(args)
         .arg("--config")
         .arg(&config)
+        .args(app.database_args())
         .env_remove("TOCSIN_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
