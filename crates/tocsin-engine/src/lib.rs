@@ -25,6 +25,7 @@ mod maintenance;
 pub mod metrics;
 mod monitors;
 mod oncall;
+mod ownership;
 mod policy;
 pub mod postmortem;
 pub mod postmortem_git;
@@ -225,36 +226,59 @@ impl Engine {
         self.load_schedule(now).await
     }
 
-    /// Loads every probed monitor into the in-memory schedule. A check missed while tocsin was
-    /// stopped is not made up in one burst: the monitor resumes at its next slot, keeping its
-    /// offset (heartbeat deadlines stay as they are: a missed one is overdue).
+    /// Loads the probed monitors this process probes into the in-memory schedule: every one on
+    /// a single node, this replica's share among several (`ownership.rs`).
     async fn load_schedule(&self, now: Timestamp) -> Result<(), EngineError> {
+        if self.store.shared() {
+            self.hold_share().await?;
+            return Ok(());
+        }
         let records = self
             .store
             .monitors()
             .await?
             .into_iter()
-            .filter_map(|mut record| {
-                let monitor = self.monitor_spec(&record.id)?;
-                if !probes::is_probed(monitor) {
-                    return None;
-                }
-                if !matches!(monitor.kind, tocsin_config::MonitorKind::Heartbeat { .. })
-                    && record.next_check_at < now
-                {
-                    record.next_check_at = tocsin_core::schedule::next_check(
-                        record.next_check_at,
-                        now,
-                        monitor.interval,
-                        monitor.interval,
-                        &tocsin_core::monitor::MonitorState::pending(),
-                    );
-                }
-                Some(record)
-            })
+            .filter_map(|record| self.resumed(record, now))
             .collect();
         self.prober.schedule.load(records);
         Ok(())
+    }
+
+    /// A stored monitor as the schedule takes it, if it is probed. A check missed while tocsin
+    /// was stopped (or while another replica held it) is not made up in one burst: the monitor
+    /// resumes at its next slot, keeping its offset (heartbeat deadlines stay as they are: a
+    /// missed one is overdue).
+    pub(crate) fn resumed(
+        &self,
+        mut record: tocsin_store::MonitorRecord,
+        now: Timestamp,
+    ) -> Option<tocsin_store::MonitorRecord> {
+        let monitor = self.monitor_spec(&record.id)?;
+        if !probes::is_probed(monitor) {
+            return None;
+        }
+        if !matches!(monitor.kind, tocsin_config::MonitorKind::Heartbeat { .. })
+            && record.next_check_at < now
+        {
+            record.next_check_at = tocsin_core::schedule::next_check(
+                record.next_check_at,
+                now,
+                monitor.interval,
+                monitor.interval,
+                &tocsin_core::monitor::MonitorState::pending(),
+            );
+        }
+        Some(record)
+    }
+
+    /// The ids of every probed monitor of the configuration.
+    pub(crate) fn probed_ids(&self) -> Vec<String> {
+        self.config
+            .monitors
+            .iter()
+            .filter(|monitor| probes::is_probed(monitor))
+            .map(|monitor| monitor.id.clone())
+            .collect()
     }
 
     /// How late checks started after their due instant, since start-up.

@@ -32,6 +32,8 @@ macro_rules! rounds {
 }
 
 rounds! {
+    /// Among several replicas: says this one is alive and holds its share of the monitors.
+    Replicas,
     /// Checks the monitors the in-memory schedule says are due, and writes the batch.
     Probes,
     /// Rolls up and prunes check history, once a minute.
@@ -58,6 +60,8 @@ rounds! {
 /// [`Round::worker`] it is, in that order) at its pace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Worker {
+    /// Every `ownership::RENEW`, among several replicas only.
+    Replicas,
     /// The probe loop: each check at its due instant, not in rounds (`runtime.rs`).
     Probes,
     /// At start, then every minute.
@@ -96,6 +100,7 @@ impl Round {
     /// The production worker that runs this round.
     pub(crate) fn worker(self) -> Worker {
         match self {
+            Round::Replicas => Worker::Replicas,
             Round::Probes => Worker::Probes,
             Round::Housekeeping => Worker::Housekeeping,
             // The drill and the review digest ride on the timer worker: their due times are
@@ -111,6 +116,9 @@ impl Round {
     /// What a failure of this round leaves behind, for the log.
     pub(crate) fn on_failure(self) -> &'static str {
         match self {
+            Round::Replicas => {
+                "holding this replica's share of the monitors failed; it keeps what it holds and tries again"
+            }
             Round::Probes => "probing due monitors failed",
             Round::Housekeeping => {
                 "rolling up and pruning check history failed; it runs again next minute"
@@ -129,7 +137,7 @@ impl Round {
     /// Whether a failure of this round ends `run_due`'s step with the error. Housekeeping's is
     /// logged and the step goes on, as in production: pruning history must never hold up pages.
     pub(crate) fn fails_the_step(self) -> bool {
-        !matches!(self, Round::Housekeeping)
+        !matches!(self, Round::Housekeeping | Round::Replicas)
     }
 }
 
@@ -144,6 +152,7 @@ impl Worker {
 
     pub(crate) fn pace(self, engine: &Engine) -> Pace<'_> {
         match self {
+            Worker::Replicas => Pace::Every(crate::ownership::RENEW),
             Worker::Probes => Pace::Schedule,
             Worker::Housekeeping => Pace::Every(crate::housekeeping::HOUSEKEEPING_EVERY),
             Worker::Timers => Pace::Woken(&engine.timers.wake),
@@ -178,6 +187,8 @@ impl Engine {
     /// Runs one round of due work, waiting for it to finish; returns how many items it handled.
     pub async fn run_round(&self, round: Round) -> Result<usize, EngineError> {
         match round {
+            // Monitors taken over are not work done: they are probed at their slots.
+            Round::Replicas => self.hold_share().await.map(|_| 0),
             Round::Probes => self.probe_due().await,
             // It handles no items: a step that only rolled up history did no work.
             Round::Housekeeping => self.housekeeping_round().await.map(|_| 0),

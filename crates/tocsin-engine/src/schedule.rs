@@ -40,6 +40,8 @@ struct Slot {
     record: MonitorRecord,
     generation: u64,
     in_flight: bool,
+    /// This replica probes it (always, on a single node; its share, among several replicas).
+    held: bool,
 }
 
 impl Inner {
@@ -79,17 +81,51 @@ impl Schedule {
                         record: record.clone(),
                         generation: 0,
                         in_flight: false,
+                        held: true,
                     });
                     slot
                 }
             };
             if let Some(entry) = inner.slots.get_mut(slot) {
                 entry.record = record;
+                entry.held = true;
             }
             inner.push(slot, due);
         }
         drop(inner);
         self.changed.notify_one();
+    }
+
+    /// Keeps exactly the monitors of `held` in the schedule (this replica's share): those new
+    /// to it are added as `load` adds them; the others leave it (one being checked finishes its
+    /// check, then stays out). Answers the records that were added, as given.
+    pub fn hold(&self, held: Vec<MonitorRecord>) -> Vec<String> {
+        let mut inner = self.lock();
+        let keep: std::collections::HashSet<&str> =
+            held.iter().map(|record| record.id.as_str()).collect();
+        for entry in &mut inner.slots {
+            if entry.held && !keep.contains(entry.record.id.as_str()) {
+                entry.held = false;
+                // Its entries in the heap are stale from now on.
+                entry.generation = entry.generation.wrapping_add(1);
+            }
+        }
+        let added: Vec<MonitorRecord> = held
+            .into_iter()
+            .filter(|record| {
+                inner
+                    .by_id
+                    .get(&record.id)
+                    .and_then(|slot| inner.slots.get(*slot))
+                    .is_none_or(|entry| !entry.held)
+            })
+            .collect();
+        drop(inner);
+        let ids = added.iter().map(|record| record.id.clone()).collect();
+        if !added.is_empty() {
+            self.load(added);
+        }
+        ids
     }
 
     /// Takes every monitor due at `now`, earliest first; each stays out of the schedule until
@@ -105,6 +141,7 @@ impl Schedule {
             inner.heap.pop();
             if let Some(entry) = inner.slots.get_mut(slot)
                 && entry.generation == generation
+                && entry.held
                 && !entry.in_flight
             {
                 entry.in_flight = true;
@@ -123,11 +160,17 @@ impl Schedule {
         let earlier = inner
             .earliest()
             .is_none_or(|due| rescheduled.next.as_millisecond() < due);
-        if let Some(entry) = inner.slots.get_mut(slot) {
-            entry.in_flight = false;
-            if let Some(state) = rescheduled.state {
-                entry.record.state = state;
-            }
+        let Some(entry) = inner.slots.get_mut(slot) else {
+            return;
+        };
+        entry.in_flight = false;
+        if let Some(state) = rescheduled.state {
+            entry.record.state = state;
+        }
+        if !entry.held {
+            // Another replica probes it now.
+            entry.record.next_check_at = rescheduled.next;
+            return;
         }
         inner.push(slot, rescheduled.next);
         drop(inner);
@@ -143,7 +186,11 @@ impl Schedule {
         let Some(slot) = inner.by_id.get(id).copied() else {
             return;
         };
-        if inner.slots.get(slot).is_none_or(|entry| entry.in_flight) {
+        if inner
+            .slots
+            .get(slot)
+            .is_none_or(|entry| entry.in_flight || !entry.held)
+        {
             return;
         }
         inner.push(slot, due);
@@ -156,10 +203,9 @@ impl Schedule {
         let mut inner = self.lock();
         // Drop stale entries so the answer is a real due instant.
         while let Some(Reverse((_, generation, slot))) = inner.heap.peek().copied() {
-            let live = inner
-                .slots
-                .get(slot)
-                .is_some_and(|entry| entry.generation == generation && !entry.in_flight);
+            let live = inner.slots.get(slot).is_some_and(|entry| {
+                entry.generation == generation && entry.held && !entry.in_flight
+            });
             if live {
                 break;
             }
@@ -170,11 +216,16 @@ impl Schedule {
             .and_then(|due| Timestamp::from_millisecond(due).ok())
     }
 
-    /// A monitor as the schedule knows it (its latest state, its next due instant).
+    /// A monitor as the schedule knows it (its latest state, its next due instant), if this
+    /// replica probes it.
     pub fn record(&self, id: &str) -> Option<MonitorRecord> {
         let inner = self.lock();
         let slot = inner.by_id.get(id)?;
-        inner.slots.get(*slot).map(|entry| entry.record.clone())
+        inner
+            .slots
+            .get(*slot)
+            .filter(|entry| entry.held)
+            .map(|entry| entry.record.clone())
     }
 }
 

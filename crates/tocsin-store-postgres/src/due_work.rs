@@ -5,6 +5,7 @@ mod follow_up;
 mod lease;
 mod mail;
 mod ops;
+mod replicas;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -19,6 +20,24 @@ use crate::PgStore;
 impl DueWork for PgStore {
     async fn release_leases(&self) -> Result<()> {
         lease::release(self).await
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    async fn replica_alive(&self, now: Timestamp, alive_since: Timestamp) -> Result<u32> {
+        replicas::replica_alive(self, now, alive_since).await
+    }
+
+    async fn hold_monitors(
+        &self,
+        ids: &[String],
+        now: Timestamp,
+        lease_until: Timestamp,
+        share: usize,
+    ) -> Result<Vec<MonitorRecord>> {
+        replicas::hold_monitors(self, ids, now, lease_until, share).await
     }
 
     async fn claim_due_monitors(

@@ -363,6 +363,25 @@ impl DueWork for SqliteStore {
         Ok(())
     }
 
+    // One process owns a SQLite file: it is the only replica and probes every monitor.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    async fn replica_alive(&self, _now: Timestamp, _alive_since: Timestamp) -> Result<u32> {
+        Ok(1)
+    }
+
+    async fn hold_monitors(
+        &self,
+        ids: &[String],
+        _now: Timestamp,
+        _lease_until: Timestamp,
+        _share: usize,
+    ) -> Result<Vec<MonitorRecord>> {
+        self.monitors_by_id(ids).await
+    }
+
     async fn claim_due_monitors(
         &self,
         now: Timestamp,

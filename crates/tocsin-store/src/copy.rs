@@ -52,6 +52,9 @@ pub const TABLES: &[&str] = &[
     "review_digests",
 ];
 
+/// Tables a copy leaves out: which replicas are alive is not history.
+pub const NOT_COPIED: &[&str] = &["replicas"];
+
 /// Rows moved per statement: large enough that a big history moves quickly, small enough that
 /// a statement's parameters stay far below PostgreSQL's 65,535.
 pub const ROWS_PER_BATCH: usize = 500;

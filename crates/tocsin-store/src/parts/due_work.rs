@@ -13,6 +13,28 @@ pub trait DueWork: Send + Sync {
     /// owners (other replicas) are left to expire.
     async fn release_leases(&self) -> Result<()>;
 
+    /// Whether several replicas may share this store (PostgreSQL): each then probes only the
+    /// share of the monitors it holds ([`DueWork::hold_monitors`]). A single-node store (SQLite)
+    /// answers false, and its one process probes every monitor.
+    fn shared(&self) -> bool;
+
+    /// Says this replica is alive at `now`; answers how many replicas are, this one included:
+    /// those that said so since `alive_since`. A single-node store (SQLite) answers 1 and writes
+    /// nothing.
+    async fn replica_alive(&self, now: Timestamp, alive_since: Timestamp) -> Result<u32>;
+
+    /// Holds this replica's share of the probed monitors `ids` until `lease_until`: renews those
+    /// it still holds, lets go of any beyond `share` (those due last), and takes free ones (never
+    /// leased, or whose lease ended by `now`) up to `share`. Answers the monitors it holds now,
+    /// as stored. A single-node store (SQLite) holds them all and writes nothing.
+    async fn hold_monitors(
+        &self,
+        ids: &[String],
+        now: Timestamp,
+        lease_until: Timestamp,
+        share: usize,
+    ) -> Result<Vec<MonitorRecord>>;
+
     /// Claims up to `limit` monitors due at `now` until `lease_until`.
     async fn claim_due_monitors(
         &self,

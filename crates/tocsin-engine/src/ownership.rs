@@ -1,0 +1,52 @@
+//! Replicas sharing the probes (several tocsin processes on one PostgreSQL): every few seconds
+//! a replica says it is alive and holds its share of the probed monitors — the monitor count
+//! divided by the replicas alive, rounded up — with leases in the store. Its in-memory
+//! schedule (`schedule.rs`) keeps exactly what it holds: a monitor another replica took leaves
+//! it, one this replica took joins it at its next slot. A replica that dies stops renewing; its
+//! monitors' leases end and the others take them at their next round. On a single node (SQLite)
+//! none of this runs: the one process probes every monitor.
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::{Engine, EngineError};
+
+/// How long a replica holds its monitors without renewing them: how long a dead replica's
+/// monitors go unprobed at most, beside one renewal period.
+pub(crate) const LEASE: Duration = Duration::from_secs(15);
+/// How often a replica renews its monitors and takes or gives up its share.
+pub(crate) const RENEW: Duration = Duration::from_secs(5);
+
+impl Engine {
+    /// Holds this replica's share of the probed monitors and makes the schedule follow it;
+    /// answers how many monitors joined the schedule. Does nothing on a single node.
+    pub(crate) async fn hold_share(&self) -> Result<usize, EngineError> {
+        if !self.store.shared() {
+            return Ok(0);
+        }
+        let now = self.now();
+        let alive = self.store.replica_alive(now, before(now, LEASE)).await?;
+        let ids = self.probed_ids();
+        let share = ids
+            .len()
+            .div_ceil(usize::try_from(alive).unwrap_or(1).max(1));
+        let held = self
+            .store
+            .hold_monitors(&ids, now, crate::probes::add(now, LEASE), share)
+            .await?
+            .into_iter()
+            .filter_map(|record| self.resumed(record, now))
+            .collect();
+        let added = self.prober.schedule.hold(held);
+        if !added.is_empty() {
+            tracing::debug!(monitors = added.len(), share, alive, "monitors taken over");
+        }
+        Ok(added.len())
+    }
+}
+
+fn before(at: Timestamp, duration: Duration) -> Timestamp {
+    at.checked_sub(SignedDuration::try_from(duration).unwrap_or_default())
+        .unwrap_or(at)
+}

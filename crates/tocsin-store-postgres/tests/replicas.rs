@@ -1,0 +1,140 @@
+//! Replicas sharing the probes on a real PostgreSQL: three replicas hold disjoint shares that
+//! together cover every monitor; when one stops renewing, the other two take its monitors once
+//! its leases end, and a replica that comes back gets its share again as the others let go.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use tocsin_store::{DueWork, MonitorStore};
+use tocsin_store_postgres::{PgOptions, PgStore};
+use tocsin_testkit::PgScratch;
+
+const MONITORS: usize = 100;
+const LEASE_S: i64 = 15;
+
+fn t(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_790_000_000 + seconds).expect("a valid instant")
+}
+
+async fn replica(database: &PgScratch, name: &str) -> PgStore {
+    let options = PgOptions {
+        lease_owner: name.to_owned(),
+        ..PgOptions::default()
+    };
+    PgStore::open(database.url(), &options).await.expect("open")
+}
+
+/// One renewal of `store` at `at`, as the engine's round does it; the ids it holds.
+async fn renew(store: &PgStore, ids: &[String], at: Timestamp) -> BTreeSet<String> {
+    let alive = store
+        .replica_alive(at, t(at.as_second() - 1_790_000_000 - LEASE_S))
+        .await
+        .expect("alive");
+    let share = ids.len().div_ceil(alive as usize);
+    store
+        .hold_monitors(ids, at, t(at.as_second() - 1_790_000_000 + LEASE_S), share)
+        .await
+        .expect("hold")
+        .into_iter()
+        .map(|record| record.id)
+        .collect()
+}
+
+/// Renews every store in turn for `rounds` rounds of 5 s from `from`; each one's last holding.
+async fn settle(
+    stores: &[&PgStore],
+    ids: &[String],
+    from: i64,
+    rounds: i64,
+) -> Vec<BTreeSet<String>> {
+    let mut held = vec![BTreeSet::new(); stores.len()];
+    for round in 0..rounds {
+        for (index, store) in stores.iter().enumerate() {
+            held[index] = renew(store, ids, t(from + round * 5)).await;
+        }
+    }
+    held
+}
+
+fn assert_disjoint_cover(held: &[BTreeSet<String>], ids: &[String]) {
+    let mut seen = BTreeSet::new();
+    for share in held {
+        for id in share {
+            assert!(seen.insert(id.clone()), "{id} is held by two replicas");
+        }
+    }
+    assert_eq!(
+        seen.len(),
+        ids.len(),
+        "every monitor is held by some replica"
+    );
+}
+
+#[tokio::test]
+async fn three_replicas_share_the_monitors_and_two_take_over_when_one_stops() {
+    let database = PgScratch::create().await;
+    let (a, b, c) = (
+        replica(&database, "a").await,
+        replica(&database, "b").await,
+        replica(&database, "c").await,
+    );
+    let ids: Vec<String> = (0..MONITORS).map(|n| format!("m{n:03}")).collect();
+    let synced: Vec<(String, Timestamp)> = ids.iter().map(|id| (id.clone(), t(30))).collect();
+    a.sync_monitors(&synced).await.expect("sync");
+
+    let held = settle(&[&a, &b, &c], &ids, 0, 3).await;
+    assert_disjoint_cover(&held, &ids);
+    for share in &held {
+        // None above the rounded-up share, so none far below it.
+        assert!(
+            (32..=34).contains(&share.len()),
+            "an even share: {}",
+            share.len()
+        );
+    }
+
+    // c stops renewing at 10 s. Until its leases end (25 s) and it counts as gone, a and b keep
+    // their shares and never take its monitors.
+    let during = settle(&[&a, &b], &ids, 15, 2).await;
+    assert_eq!(during[0], held[0]);
+    assert_eq!(during[1], held[1]);
+    // Then they take everything between them.
+    let after = settle(&[&a, &b], &ids, 30, 2).await;
+    assert_disjoint_cover(&after, &ids);
+    assert_eq!(after[0].len(), 50);
+    assert_eq!(after[1].len(), 50);
+
+    // c comes back: a and b let go of what is beyond their share, and c takes it.
+    let back = settle(&[&a, &b, &c], &ids, 50, 3).await;
+    assert_disjoint_cover(&back, &ids);
+    for share in &back {
+        assert!(
+            (32..=34).contains(&share.len()),
+            "an even share again: {}",
+            share.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn replicas_renewing_at_once_never_hold_a_monitor_together() {
+    let database = PgScratch::create().await;
+    let mut stores = Vec::new();
+    for name in ["a", "b", "c"] {
+        stores.push(replica(&database, name).await);
+    }
+    let ids: Vec<String> = (0..MONITORS).map(|n| format!("m{n:03}")).collect();
+    let synced: Vec<(String, Timestamp)> = ids.iter().map(|id| (id.clone(), t(30))).collect();
+    stores[0].sync_monitors(&synced).await.expect("sync");
+    for round in 0..5 {
+        let at = t(round * 5);
+        let holdings =
+            futures_util::future::join_all(stores.iter().map(|store| renew(store, &ids, at))).await;
+        let mut seen = BTreeSet::new();
+        for share in &holdings {
+            for id in share {
+                assert!(seen.insert(id.clone()), "{id} held twice in round {round}");
+            }
+        }
+    }
+}
