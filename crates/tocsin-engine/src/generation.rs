@@ -7,11 +7,14 @@ use std::sync::atomic::Ordering;
 use crate::Engine;
 
 impl Engine {
-    /// Changes after every committed decision of this process. Equal values mean no incident,
-    /// alert or timeline event changed in between (a cache may still bound its age, since other
-    /// processes sharing the database do not move this counter).
+    /// Changes after every committed decision of this process, and whenever another replica
+    /// sharing the database changed an incident or its timeline. Equal values mean nothing a
+    /// public page shows changed in between (a cache may still bound its age: another replica's
+    /// change is heard a moment after its commit).
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.generation
+            .load(Ordering::Acquire)
+            .wrapping_add(self.store.changes_elsewhere())
     }
 
     /// Called after each commit that decided something.

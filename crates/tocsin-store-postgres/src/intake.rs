@@ -20,6 +20,10 @@ impl IncidentStore for PgStore {
         Ok(())
     }
 
+    fn changes_elsewhere(&self) -> u64 {
+        self.changes.heard()
+    }
+
     // For display (API, UI, links): decisions read their situations inside their own write
     // transaction (`transact`), under their keys' locks.
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation> {

@@ -4,6 +4,7 @@
 //! PostgreSQL gets from the database itself: per-key transaction locks for deciding, leases
 //! claimed with `FOR UPDATE SKIP LOCKED` for due work, and an advisory lock around migrations.
 
+mod changes;
 mod copy;
 mod due_work;
 mod follow_up;
@@ -45,6 +46,8 @@ impl Default for PgOptions {
 pub struct PgStore {
     pool: PgPool,
     lease_owner: String,
+    /// Other replicas' changes, heard (see `changes.rs`).
+    changes: std::sync::Arc<changes::Changes>,
 }
 
 impl PgStore {
@@ -60,10 +63,18 @@ impl PgStore {
             .connect_with(connect.application_name("tocsin"))
             .await?;
         MIGRATOR.run(&pool).await?;
+        let changes = std::sync::Arc::new(changes::Changes::listen(&pool).await?);
         Ok(PgStore {
             pool,
             lease_owner: options.lease_owner.clone(),
+            changes,
         })
+    }
+
+    /// How many changes other replicas made to incidents and timelines this store has heard
+    /// of, to wait on (`IncidentStore::changes_elsewhere` reads the same count).
+    pub fn watch_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.watch()
     }
 
     /// The connection pool, for the parts' queries.

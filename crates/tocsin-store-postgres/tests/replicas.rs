@@ -138,3 +138,55 @@ async fn replicas_renewing_at_once_never_hold_a_monitor_together() {
         }
     }
 }
+
+/// A replica's cached public pages learn of another replica's incident at its commit.
+#[tokio::test]
+async fn a_change_committed_by_one_replica_is_heard_by_another() {
+    use tocsin_store::IncidentStore;
+
+    let database = PgScratch::create().await;
+    let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
+    let mut heard = b.watch_changes();
+    let before = b.changes_elsewhere();
+    let incident = tocsin_core::incident::Incident {
+        id: "inc-1".into(),
+        title: "Checkout slow".into(),
+        public_title: None,
+        severity: "SEV-2".into(),
+        state: tocsin_core::incident::IncidentState::Triggered,
+        category: None,
+        component: None,
+        summary: None,
+        runbook: None,
+        source: "manual".into(),
+        opened_at: t(0),
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+        respond_by: t(900),
+        alert_count: 0,
+        escalation: None,
+        escalation_step: 0,
+        escalation_round: 0,
+        escalation_due_at: None,
+        escalation_ladder: 0,
+    };
+    let commit = tocsin_store::Commit {
+        now: t(0),
+        decision: tocsin_core::decide::Decision {
+            incident: Some(incident),
+            ..Default::default()
+        },
+        signal: None,
+        check: None,
+        fired_timer: None,
+        consume_token: None,
+        changes: Vec::new(),
+    };
+    a.commit(commit).await.expect("commit");
+    tokio::time::timeout(std::time::Duration::from_secs(10), heard.changed())
+        .await
+        .expect("heard within 10 s")
+        .expect("the listener runs");
+    assert!(b.changes_elsewhere() > before);
+}

@@ -14,6 +14,13 @@ pub trait IncidentStore: Send + Sync {
     /// Answers when the database does (for `/healthz`).
     async fn ping(&self) -> Result<()>;
 
+    /// How many times other processes sharing the database have changed incidents or their
+    /// timelines, as far as this store has heard: a counter that moves, for caches to compare.
+    /// One process owns a single-node store, so it stays 0 there.
+    fn changes_elsewhere(&self) -> u64 {
+        0
+    }
+
     /// The incident with this id, with its alerts (an empty situation when there is none).
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation>;
 
