@@ -230,7 +230,16 @@ impl Engine {
                         .page_sends(contact, &delivery.channel, since)
                         .await?;
                     let in_flight = self.deliveries.pages_in_flight(&key, 0);
-                    history.extend(std::iter::repeat_n(now, in_flight));
+                    // Other replicas' pages to this contact ahead of this one count as sent.
+                    let elsewhere = self
+                        .store
+                        .pages_ahead_elsewhere(&delivery.id, contact, &delivery.channel, now)
+                        .await?;
+                    let elsewhere = usize::try_from(elsewhere).unwrap_or(usize::MAX);
+                    history.extend(std::iter::repeat_n(
+                        now,
+                        in_flight.saturating_add(elsewhere),
+                    ));
                     if let Err(allowed_at) = throttle.admit(&history, now) {
                         tracing::warn!(delivery = %delivery.id, %contact, %allowed_at, "page held back by the per-contact throttle");
                         self.store

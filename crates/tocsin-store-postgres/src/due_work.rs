@@ -84,6 +84,29 @@ impl DueWork for PgStore {
         self.page_sends_sql(recipient, channel, since).await
     }
 
+    async fn pages_ahead_elsewhere(
+        &self,
+        delivery_id: &str,
+        recipient: &str,
+        channel: &str,
+        now: Timestamp,
+    ) -> Result<u32> {
+        let ahead: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM deliveries d, deliveries mine \
+             WHERE mine.id = $1 AND d.recipient = $2 AND d.channel = $3 AND d.status = 'pending' \
+             AND d.claimed_until > $4 AND d.claimed_by IS DISTINCT FROM $5 \
+             AND (d.created_at, d.id) < (mine.created_at, mine.id)",
+        )
+        .bind(delivery_id)
+        .bind(recipient)
+        .bind(channel)
+        .bind(rows::ms(now))
+        .bind(&self.lease_owner)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(u32::try_from(ahead).unwrap_or(u32::MAX))
+    }
+
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()> {
         self.postpone_delivery_sql(delivery_id, until).await
     }

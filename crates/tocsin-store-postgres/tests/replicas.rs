@@ -190,3 +190,51 @@ async fn a_change_committed_by_one_replica_is_heard_by_another() {
         .expect("the listener runs");
     assert!(b.changes_elsewhere() > before);
 }
+
+/// The per-contact throttle across replicas: a replica counts the pages to the same contact
+/// that another replica holds and that were queued first, never its own or later ones.
+#[tokio::test]
+async fn pages_another_replica_holds_count_for_the_throttle_in_queue_order() {
+    let database = PgScratch::create().await;
+    let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
+    let pool = sqlx::PgPool::connect(database.url())
+        .await
+        .expect("connect");
+    for (id, created, owner) in [("d1", 1, "a"), ("d2", 2, "b"), ("d3", 3, "a")] {
+        sqlx::query(
+            "INSERT INTO deliveries (id, channel, recipient, notice, status, next_attempt_at, \
+               created_at, claimed_until, claimed_by) \
+             VALUES ($1, 'sms', 'lena', '{}', 'pending', $2, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(t(created).as_millisecond())
+        .bind(t(60).as_millisecond())
+        .bind(owner)
+        .execute(&pool)
+        .await
+        .expect("a delivery");
+    }
+    let ahead = |store: &PgStore, id: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .pages_ahead_elsewhere(id, "lena", "sms", t(10))
+                .await
+                .expect("count")
+        }
+    };
+    assert_eq!(ahead(&a, "d1").await, 0, "nothing queued before it");
+    assert_eq!(ahead(&b, "d2").await, 1, "a holds d1, queued first");
+    assert_eq!(
+        ahead(&a, "d3").await,
+        1,
+        "b holds d2; a's own d1 is counted by a itself"
+    );
+    // Once b's lease has ended, its page no longer counts.
+    assert_eq!(
+        a.pages_ahead_elsewhere("d3", "lena", "sms", t(61))
+            .await
+            .expect("count"),
+        0
+    );
+}

@@ -457,6 +457,16 @@ impl DueWork for SqliteStore {
         sent.into_iter().map(ts).collect()
     }
 
+    async fn pages_ahead_elsewhere(
+        &self,
+        _delivery_id: &str,
+        _recipient: &str,
+        _channel: &str,
+        _now: Timestamp,
+    ) -> Result<u32> {
+        Ok(0)
+    }
+
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()> {
         sqlx::query(
             "UPDATE deliveries SET next_attempt_at = ?, claimed_until = NULL, \

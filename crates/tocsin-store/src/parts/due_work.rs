@@ -67,6 +67,19 @@ pub trait DueWork: Send + Sync {
         since: Timestamp,
     ) -> Result<Vec<Timestamp>>;
 
+    /// How many pages to `recipient` by `channel` another replica holds at `now` (claimed,
+    /// pending: about to be sent or being sent) that were queued before `delivery_id`: the
+    /// per-contact throttle counts them as sent, so two replicas never both take the last
+    /// place, and the older page goes first. A single-node store (SQLite) answers 0: its one
+    /// process counts its own pages in flight.
+    async fn pages_ahead_elsewhere(
+        &self,
+        delivery_id: &str,
+        recipient: &str,
+        channel: &str,
+        now: Timestamp,
+    ) -> Result<u32>;
+
     /// Puts a claimed delivery back in the queue until `until`, without counting an attempt.
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()>;
 
