@@ -62,6 +62,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect.application_name("tocsin"))
             .await?;
+        refuse_a_newer_schema(&pool).await?;
         MIGRATOR.run(&pool).await?;
         let changes = std::sync::Arc::new(changes::Changes::listen(&pool).await?);
         Ok(PgStore {
@@ -80,6 +81,33 @@ impl PgStore {
     /// The connection pool, for the parts' queries.
     pub(crate) fn pool(&self) -> &PgPool {
         &self.pool
+    }
+}
+
+/// Fails when a newer tocsin has migrated the database past every migration this one knows:
+/// its rows may mean what this replica cannot read. (During a rolling upgrade the new replicas
+/// migrate first, expand-only, so the old ones keep running until they are replaced; an old
+/// replica *starting* against the newer schema is what this refuses, with a message that says so.)
+async fn refuse_a_newer_schema(pool: &PgPool) -> Result<()> {
+    let known = MIGRATOR
+        .iter()
+        .map(|migration| migration.version)
+        .max()
+        .unwrap_or(0);
+    let applied: Option<i64> = sqlx::query_scalar(
+        "SELECT max(version) FROM _sqlx_migrations WHERE success \
+         AND to_regclass('_sqlx_migrations') IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .or_else(|error| match &error {
+        // A fresh database has no migrations table yet.
+        sqlx::Error::Database(database) if database.code().as_deref() == Some("42P01") => Ok(None),
+        _ => Err(error),
+    })?;
+    match applied {
+        Some(applied) if applied > known => Err(StoreError::NewerSchema { applied, known }),
+        _ => Ok(()),
     }
 }
 

@@ -238,3 +238,26 @@ async fn pages_another_replica_holds_count_for_the_throttle_in_queue_order() {
         0
     );
 }
+
+/// A replica older than the schema does not start on it, and says why.
+#[tokio::test]
+async fn a_replica_refuses_a_schema_newer_than_it_knows() {
+    let database = PgScratch::create().await;
+    drop(replica(&database, "new").await);
+    let pool = sqlx::PgPool::connect(database.url())
+        .await
+        .expect("connect");
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (9999, 'from a newer tocsin', true, '\\x00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .expect("a newer migration");
+    let refused = PgStore::open(database.url(), &PgOptions::default())
+        .await
+        .expect_err("an older replica must not start");
+    let message = refused.to_string();
+    assert!(message.contains("version 9999"), "{message}");
+    assert!(message.contains("newer"), "{message}");
+}

@@ -36,6 +36,11 @@ pub enum StoreError {
     TokenUsed,
     #[error("the stored data is not what tocsin wrote: {0}")]
     Corrupt(String),
+    /// A newer tocsin migrated the database past what this one knows.
+    #[error(
+        "the database's schema is version {applied}, newer than this tocsin knows (up to {known}): a newer tocsin migrated it; run that version here too"
+    )]
+    NewerSchema { applied: i64, known: i64 },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
