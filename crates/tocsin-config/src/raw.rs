@@ -94,6 +94,7 @@ pub(crate) struct RawServer {
     pub sqlite_synchronous: Str,
     pub database_pool: Int,
     pub replica: Str,
+    pub lease: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -523,3 +523,11 @@ fn bad_scheduler_settings() {
     ) + "\n[engine]\nprobe_concurrency_per_host = 0\nkeep_raw_checks = \"2y\"\n";
     insta::assert_snapshot!(errors_in(&text).to_string());
 }
+
+#[test]
+fn bad_replica_settings() {
+    let text = format!(
+        "[server]\nreplica = \"web 1\"\ndatabase_pool = 1\nlease = \"10m\"\n\n{BASE}"
+    );
+    insta::assert_snapshot!(errors_in(&text).to_string());
+}

@@ -12,13 +12,19 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::{Engine, EngineError};
 
-/// How long a replica holds its monitors without renewing them: how long a dead replica's
-/// monitors go unprobed at most, beside one renewal period.
-pub(crate) const LEASE: Duration = Duration::from_secs(15);
-/// How often a replica renews its monitors and takes or gives up its share.
-pub(crate) const RENEW: Duration = Duration::from_secs(5);
-
 impl Engine {
+    /// How long a replica holds its monitors without renewing them (`server.lease`): how long
+    /// a dead replica's monitors go unprobed at most, beside one renewal period.
+    pub(crate) fn lease(&self) -> Duration {
+        self.config.server.lease
+    }
+
+    /// How often a replica renews its monitors and takes or gives up its share: three times a
+    /// lease, so one late renewal loses nothing.
+    pub(crate) fn renew_every(&self) -> Duration {
+        self.lease() / 3
+    }
+
     /// Holds this replica's share of the probed monitors and makes the schedule follow it;
     /// answers how many monitors joined the schedule. Does nothing on a single node.
     pub(crate) async fn hold_share(&self) -> Result<usize, EngineError> {
@@ -26,14 +32,17 @@ impl Engine {
             return Ok(0);
         }
         let now = self.now();
-        let alive = self.store.replica_alive(now, before(now, LEASE)).await?;
+        let alive = self
+            .store
+            .replica_alive(now, before(now, self.lease()))
+            .await?;
         let ids = self.probed_ids();
         let share = ids
             .len()
             .div_ceil(usize::try_from(alive).unwrap_or(1).max(1));
         let held = self
             .store
-            .hold_monitors(&ids, now, crate::probes::add(now, LEASE), share)
+            .hold_monitors(&ids, now, crate::probes::add(now, self.lease()), share)
             .await?
             .into_iter()
             .filter_map(|record| self.resumed(record, now))

@@ -60,7 +60,7 @@ rounds! {
 /// [`Round::worker`] it is, in that order) at its pace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Worker {
-    /// Every `ownership::RENEW`, among several replicas only.
+    /// Three times a lease (`server.lease`), among several replicas only.
     Replicas,
     /// The probe loop: each check at its due instant, not in rounds (`runtime.rs`).
     Probes,
@@ -152,7 +152,7 @@ impl Worker {
 
     pub(crate) fn pace(self, engine: &Engine) -> Pace<'_> {
         match self {
-            Worker::Replicas => Pace::Every(crate::ownership::RENEW),
+            Worker::Replicas => Pace::Every(engine.renew_every()),
             Worker::Probes => Pace::Schedule,
             Worker::Housekeeping => Pace::Every(crate::housekeeping::HOUSEKEEPING_EVERY),
             Worker::Timers => Pace::Woken(&engine.timers.wake),

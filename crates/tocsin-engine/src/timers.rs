@@ -1,15 +1,12 @@
 //! Fires due timers back into the engine: each firing is a decision committed together with the
 //! timer's deletion, so a crash fires it again rather than never.
 
-use std::time::Duration;
-
 use tocsin_core::decide::{Input, TimerKind};
 use tocsin_store::{Item, Lookup};
 
 use crate::work::Work;
 use crate::{Engine, EngineError};
 
-const LEASE: Duration = Duration::from_secs(30);
 const BATCH: u32 = 100;
 
 /// The timer worker's part: the wake a commit that set timers rings (`notify_one` keeps a
@@ -24,7 +21,7 @@ impl Engine {
         let now = self.now();
         let timers = self
             .store
-            .claim_due_timers(now, crate::probes::add(now, LEASE), BATCH)
+            .claim_due_timers(now, crate::probes::add(now, self.lease()), BATCH)
             .await?;
         let fired = timers.len();
         let works = timers

@@ -148,41 +148,7 @@ async fn a_change_committed_by_one_replica_is_heard_by_another() {
     let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
     let mut heard = b.watch_changes();
     let before = b.changes_elsewhere();
-    let incident = tocsin_core::incident::Incident {
-        id: "inc-1".into(),
-        title: "Checkout slow".into(),
-        public_title: None,
-        severity: "SEV-2".into(),
-        state: tocsin_core::incident::IncidentState::Triggered,
-        category: None,
-        component: None,
-        summary: None,
-        runbook: None,
-        source: "manual".into(),
-        opened_at: t(0),
-        acknowledged_at: None,
-        acknowledged_by: None,
-        resolved_at: None,
-        respond_by: t(900),
-        alert_count: 0,
-        escalation: None,
-        escalation_step: 0,
-        escalation_round: 0,
-        escalation_due_at: None,
-        escalation_ladder: 0,
-    };
-    let commit = tocsin_store::Commit {
-        now: t(0),
-        decision: tocsin_core::decide::Decision {
-            incident: Some(incident),
-            ..Default::default()
-        },
-        signal: None,
-        check: None,
-        fired_timer: None,
-        consume_token: None,
-        changes: Vec::new(),
-    };
+    let commit = incident_commit();
     a.commit(commit).await.expect("commit");
     tokio::time::timeout(std::time::Duration::from_secs(10), heard.changed())
         .await
@@ -260,4 +226,109 @@ async fn a_replica_refuses_a_schema_newer_than_it_knows() {
     let message = refused.to_string();
     assert!(message.contains("version 9999"), "{message}");
     assert!(message.contains("newer"), "{message}");
+}
+
+/// A decision opening incident `inc-1`.
+fn incident_commit() -> tocsin_store::Commit {
+    let incident = tocsin_core::incident::Incident {
+        id: "inc-1".into(),
+        title: "Checkout slow".into(),
+        public_title: None,
+        severity: "SEV-2".into(),
+        state: tocsin_core::incident::IncidentState::Triggered,
+        category: None,
+        component: None,
+        summary: None,
+        runbook: None,
+        source: "manual".into(),
+        opened_at: t(0),
+        acknowledged_at: None,
+        acknowledged_by: None,
+        resolved_at: None,
+        respond_by: t(900),
+        alert_count: 0,
+        escalation: None,
+        escalation_step: 0,
+        escalation_round: 0,
+        escalation_due_at: None,
+        escalation_ladder: 0,
+    };
+    tocsin_store::Commit {
+        now: t(0),
+        decision: tocsin_core::decide::Decision {
+            incident: Some(incident),
+            ..Default::default()
+        },
+        signal: None,
+        check: None,
+        fired_timer: None,
+        consume_token: None,
+        changes: Vec::new(),
+    }
+}
+
+/// A due timer fires once across replicas: the replica whose claim ran out while another fired
+/// it writes nothing of its own firing.
+#[tokio::test]
+async fn a_timer_fired_by_one_replica_is_not_fired_again_by_another() {
+    use tocsin_core::incident::{EventKind, TimelineEvent};
+    use tocsin_store::{IncidentStore, Item, ItemOutcome, Lookup};
+
+    let database = PgScratch::create().await;
+    let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
+    a.commit(incident_commit())
+        .await
+        .expect("open the incident");
+    let pool = sqlx::PgPool::connect(database.url())
+        .await
+        .expect("connect");
+    let timer: i64 = sqlx::query_scalar(
+        "INSERT INTO timers (kind, incident_id, due_at) VALUES ('escalate', 'inc-1', $1) RETURNING id",
+    )
+    .bind(t(60).as_millisecond())
+    .fetch_one(&pool)
+    .await
+    .expect("a timer");
+    let firing = move |_: usize, _: &tocsin_core::decide::Situation| {
+        let mut commit = tocsin_store::Commit {
+            now: t(60),
+            decision: tocsin_core::decide::Decision::default(),
+            signal: None,
+            check: None,
+            fired_timer: Some(timer),
+            consume_token: None,
+            changes: Vec::new(),
+        };
+        commit.decision.events.push(TimelineEvent {
+            incident_id: "inc-1".into(),
+            at: t(60),
+            kind: EventKind::Escalated,
+            actor: "tocsin".into(),
+            text: "Escalated to step 2".into(),
+            data: serde_json::Value::Null,
+        });
+        Ok(commit)
+    };
+    let item = || Item {
+        lookup: Lookup::Incident("inc-1".into()),
+        delivery: None,
+    };
+    // Both replicas claimed it (b's claim after a's lease ran out); a fires first.
+    let first = a
+        .transact(vec![item()], None, &mut firing.clone())
+        .await
+        .expect("a fires");
+    let second = b
+        .transact(vec![item()], None, &mut firing.clone())
+        .await
+        .expect("b's firing is answered");
+    assert!(matches!(first.outcomes[0], ItemOutcome::Done(_)));
+    assert_eq!(second.outcomes[0], ItemOutcome::Duplicate);
+    let escalated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM timeline_events WHERE incident_id = 'inc-1' AND kind = 'escalated'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+    assert_eq!(escalated, 1, "escalated once");
 }

@@ -104,6 +104,23 @@ pub(super) fn server(ctx: &mut Ctx, raw: &Field<RawServer>) -> Server {
         }
         fine
     });
+    let lease = match ctx.duration(&raw.lease, "server.lease", true) {
+        None => DEFAULT_LEASE,
+        Some(lease) if (MIN_LEASE..=MAX_LEASE).contains(&lease) => lease,
+        Some(lease) => {
+            ctx.error(
+                "server.lease",
+                format!(
+                    "`lease` is {}; it must be from 1s to 5m",
+                    tocsin_core::duration::format_duration(lease)
+                ),
+                Some(
+                    "write how long claimed work stays claimed, like `lease = \"15s\"`".to_owned(),
+                ),
+            );
+            DEFAULT_LEASE
+        }
+    };
     Server {
         listen,
         public_url,
@@ -112,8 +129,14 @@ pub(super) fn server(ctx: &mut Ctx, raw: &Field<RawServer>) -> Server {
         sqlite_synchronous,
         database_pool,
         replica,
+        lease,
     }
 }
+
+/// How long claimed work stays claimed when the configuration does not say.
+const DEFAULT_LEASE: Duration = Duration::from_secs(15);
+const MIN_LEASE: Duration = Duration::from_secs(1);
+const MAX_LEASE: Duration = Duration::from_secs(300);
 
 /// Connections a PostgreSQL replica keeps when the configuration does not say.
 const DEFAULT_DATABASE_POOL: u32 = 8;

@@ -47,7 +47,15 @@ pub(crate) async fn transact_in(
         }
         let situation = situation(tx, &item.lookup, &mut batch).await?;
         match decider(index, &situation) {
-            Ok(commit) => {
+            Ok(mut commit) => {
+                // A timer fires once: a replica whose claim ran out while another fired it
+                // finds the row gone and writes nothing of this decision (its fencing).
+                if let Some(timer) = commit.fired_timer.take()
+                    && !fire_once(tx, timer).await?
+                {
+                    outcomes.push(ItemOutcome::Duplicate);
+                    continue;
+                }
                 if let Some((source, id)) = &item.delivery {
                     sqlx::query(
                         "UPDATE seen_deliveries SET seen_at = $1 WHERE source = $2 AND delivery_id = $3",
@@ -107,6 +115,16 @@ pub(crate) async fn transact_in(
             .map(|hand_over| hand_over.handed)
             .unwrap_or_default(),
     })
+}
+
+/// Deletes a fired timer; false when it was gone already (fired by another replica).
+async fn fire_once(tx: &mut PgConnection, timer: i64) -> Result<bool> {
+    let deleted = sqlx::query("DELETE FROM timers WHERE id = $1")
+        .bind(timer)
+        .execute(tx)
+        .await?
+        .rows_affected();
+    Ok(deleted == 1)
 }
 
 /// Remembers a sender's delivery id; false when it was seen before. The primary key decides
