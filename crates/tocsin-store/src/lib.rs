@@ -6,6 +6,7 @@ mod actions;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod copy;
+pub mod history;
 mod parts;
 pub mod plan;
 mod queue;

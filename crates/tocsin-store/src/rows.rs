@@ -10,8 +10,10 @@ use tocsin_core::incident::{
     Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent,
 };
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
+use tocsin_core::uptime::Outage;
 
-use crate::{ChangeRecord, CheckRecord};
+use crate::history::whole;
+use crate::{ChangeRecord, CheckRecord, Rollup};
 use crate::{DeliveryRecord, DeliveryStatus, MonitorRecord, Result, StoreError};
 
 /// A time as the columns keep it: epoch milliseconds.
@@ -213,5 +215,22 @@ pub fn change(row: &(impl Columns + ?Sized)) -> Result<ChangeRecord> {
             occurred_at: ts(row.int("occurred_at")?)?,
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
         },
+    })
+}
+
+pub fn outage(row: &(impl Columns + ?Sized)) -> Result<Outage> {
+    Ok(Outage {
+        from: ts(row.int("down_from")?)?,
+        until: ts_opt(row.maybe_int("down_until")?)?,
+    })
+}
+
+pub fn rollup(row: &(impl Columns + ?Sized)) -> Result<Rollup> {
+    Ok(Rollup {
+        start: ts(row.int("start")?)?,
+        checks: whole(row.int("checks")?),
+        failures: whole(row.int("failures")?),
+        latency_sum_ms: whole(row.int("latency_sum")?),
+        latency_max_ms: whole(row.int("latency_max")?),
     })
 }
