@@ -2,6 +2,14 @@
 //! names, JSON as text. A backend says how to read a column by name ([`Columns`]); what the
 //! columns mean is said here once.
 
+mod follow_up;
+mod people;
+mod status_page;
+
+pub use follow_up::*;
+pub use people::*;
+pub use status_page::*;
+
 use jiff::Timestamp;
 use sqlx::Row;
 use tocsin_core::check::CheckOutcome;
