@@ -393,19 +393,7 @@ impl DueWork for SqliteStore {
         limit: u32,
     ) -> Result<Vec<PendingDelivery>> {
         let rows = lease::claim(self, Queue::Deliveries, now, lease_until, limit).await?;
-        rows.iter()
-            .map(|row| {
-                let notice: String = row.try_get("notice")?;
-                Ok(PendingDelivery {
-                    id: row.try_get("id")?,
-                    channel: row.try_get("channel")?,
-                    recipient: row.try_get("recipient")?,
-                    notice: serde_json::from_str(&notice)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::pending_delivery).collect()
     }
 
     async fn page_sends(

@@ -3,10 +3,12 @@
 //! columns mean is said here once.
 
 mod follow_up;
+mod outbox;
 mod people;
 mod status_page;
 
 pub use follow_up::*;
+pub use outbox::*;
 pub use people::*;
 pub use status_page::*;
 

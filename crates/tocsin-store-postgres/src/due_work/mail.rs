@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use tocsin_core::notice::CustomerText;
-use tocsin_store::rows::{self, count, ms};
+use tocsin_store::rows::{self, count};
 use tocsin_store::*;
 
 use super::lease;
@@ -100,14 +100,7 @@ impl PgStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        let (status, error, next, sent_at) = match outcome {
-            AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
-            AttemptOutcome::Retry {
-                error,
-                next_attempt_at,
-            } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
-            AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
-        };
+        let columns = rows::attempt_columns(outcome, at);
         // Built from the constant table name only; every value is bound.
         let sql = format!(
             "UPDATE {outbox} SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
@@ -115,10 +108,10 @@ impl PgStore {
                sent_at = COALESCE($4, sent_at) WHERE id = $5 AND status = 'pending'"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(status)
-            .bind(error)
-            .bind(next)
-            .bind(sent_at)
+            .bind(columns.status)
+            .bind(columns.error)
+            .bind(columns.next_attempt_at)
+            .bind(columns.sent_at)
             .bind(mail_id)
             .execute(self.pool())
             .await?;
