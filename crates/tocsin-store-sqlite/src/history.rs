@@ -85,13 +85,7 @@ impl SqliteStore {
                 .fetch_all(&mut *snapshot.tx)
                 .await?;
             for row in &rows {
-                let group: i64 = row.try_get("grp")?;
-                if let Some(tally) = usize::try_from(group)
-                    .ok()
-                    .and_then(|group| tallies.get_mut(group))
-                {
-                    tally.add(Tally::read(row)?);
-                }
+                Tally::add_to_group(&mut tallies, row)?;
             }
         }
         snapshot.tx.commit().await?;

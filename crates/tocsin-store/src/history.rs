@@ -189,6 +189,19 @@ impl Tally {
         })
     }
 
+    /// Adds a row of [`Tally::read`]'s columns to the tally of its window, numbered by its
+    /// `grp` column (a row of no window, which tocsin never asks for, is passed over).
+    pub fn add_to_group(tallies: &mut [Tally], row: &(impl Columns + ?Sized)) -> Result<()> {
+        let group = row.int("grp")?;
+        if let Some(tally) = usize::try_from(group)
+            .ok()
+            .and_then(|group| tallies.get_mut(group))
+        {
+            tally.add(Tally::read(row)?);
+        }
+        Ok(())
+    }
+
     /// The tally as the checks and how many passed.
     pub fn counts(&self) -> CheckCounts {
         CheckCounts {

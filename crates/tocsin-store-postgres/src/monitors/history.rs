@@ -91,13 +91,7 @@ async fn tallies(pool: &PgPool, monitor_id: &str, windows: &[(i64, i64)]) -> Res
     .await?;
     snapshot.tx.commit().await?;
     for row in &rows {
-        let group: i64 = row.try_get("grp")?;
-        if let Some(tally) = usize::try_from(group)
-            .ok()
-            .and_then(|group| tallies.get_mut(group))
-        {
-            tally.add(Tally::read(row)?);
-        }
+        Tally::add_to_group(&mut tallies, row)?;
     }
     Ok(tallies)
 }
