@@ -60,35 +60,29 @@ pub trait Columns {
     fn maybe_int(&self, name: &str) -> Result<Option<i64>>;
 }
 
-impl Columns for sqlx::sqlite::SqliteRow {
-    fn text(&self, name: &str) -> Result<String> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_text(&self, name: &str) -> Result<Option<String>> {
-        Ok(self.try_get(name)?)
-    }
-    fn int(&self, name: &str) -> Result<i64> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
-        Ok(self.try_get(name)?)
-    }
+/// sqlx reads a column by name the same way whichever database the row came from, so its
+/// SQLite and PostgreSQL rows share one implementation.
+macro_rules! sqlx_columns {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn text(&self, name: &str) -> Result<String> {
+                Ok(self.try_get(name)?)
+            }
+            fn maybe_text(&self, name: &str) -> Result<Option<String>> {
+                Ok(self.try_get(name)?)
+            }
+            fn int(&self, name: &str) -> Result<i64> {
+                Ok(self.try_get(name)?)
+            }
+            fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
+                Ok(self.try_get(name)?)
+            }
+        }
+    };
 }
 
-impl Columns for sqlx::postgres::PgRow {
-    fn text(&self, name: &str) -> Result<String> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_text(&self, name: &str) -> Result<Option<String>> {
-        Ok(self.try_get(name)?)
-    }
-    fn int(&self, name: &str) -> Result<i64> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
-        Ok(self.try_get(name)?)
-    }
-}
+sqlx_columns!(sqlx::sqlite::SqliteRow);
+sqlx_columns!(sqlx::postgres::PgRow);
 
 pub fn incident(row: &(impl Columns + ?Sized)) -> Result<Incident> {
     let state = row.text("state")?;
