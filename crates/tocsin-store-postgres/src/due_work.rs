@@ -9,9 +9,7 @@ mod replicas;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
-use tocsin_store::rows::{self, ts, ts_opt};
+use tocsin_store::rows::{self, ts_opt};
 use tocsin_store::*;
 
 use crate::PgStore;
@@ -62,7 +60,7 @@ impl DueWork for PgStore {
         lease::claim(self, Queue::Timers, now, lease_until, limit)
             .await?
             .iter()
-            .map(timer)
+            .map(rows::timer)
             .collect()
     }
 
@@ -203,13 +201,4 @@ impl DueWork for PgStore {
     async fn record_review_digest(&self, id: &str, at: Timestamp, result: &str) -> Result<()> {
         self.record_review_digest_sql(id, at, result).await
     }
-}
-
-fn timer(row: &PgRow) -> Result<Timer> {
-    Ok(Timer {
-        id: row.try_get("id")?,
-        kind: row.try_get("kind")?,
-        incident_id: row.try_get("incident_id")?,
-        due_at: ts(row.try_get("due_at")?)?,
-    })
 }

@@ -3,8 +3,7 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::Row;
-use sqlx::postgres::PgRow;
-use tocsin_store::rows::{corrupt, ms, ts};
+use tocsin_store::rows::{self, ms, ts};
 use tocsin_store::*;
 
 use crate::PgStore;
@@ -37,7 +36,7 @@ impl PeopleStore for PgStore {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(override_row)
+        .map(rows::override_record)
         .collect()
     }
 
@@ -88,7 +87,7 @@ impl PeopleStore for PgStore {
             .bind(email)
             .fetch_optional(self.pool())
             .await?
-            .map(|row| user_row(&row))
+            .map(|row| rows::user(&row))
             .transpose()
     }
 
@@ -159,7 +158,7 @@ impl PeopleStore for PgStore {
             last_seen_at: ts(row.try_get("last_seen_at")?)?,
             expires_at: ts(row.try_get("expires_at")?)?,
         };
-        Ok(Some((session, user_row(&row)?)))
+        Ok(Some((session, rows::user(&row)?)))
     }
 
     async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()> {
@@ -208,30 +207,4 @@ impl PeopleStore for PgStore {
         // A role this version does not know grants nothing, as on SQLite.
         Ok(role.as_deref().and_then(Role::parse))
     }
-}
-
-/// An `overrides` row.
-fn override_row(row: &PgRow) -> Result<OverrideRecord> {
-    Ok(OverrideRecord {
-        id: row.try_get("id")?,
-        schedule: row.try_get("schedule")?,
-        contact: row.try_get("contact")?,
-        starts_at: ts(row.try_get("starts_at")?)?,
-        ends_at: ts(row.try_get("ends_at")?)?,
-        created_by: row.try_get("created_by")?,
-        created_at: ts(row.try_get("created_at")?)?,
-    })
-}
-
-/// A `users` row (also the `u.*` half of a session's row).
-fn user_row(row: &PgRow) -> Result<UserRecord> {
-    let role: String = row.try_get("role")?;
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
-        password_hash: row.try_get("password_hash")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        password_changed_at: ts(row.try_get("password_changed_at")?)?,
-    })
 }

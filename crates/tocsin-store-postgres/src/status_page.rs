@@ -7,10 +7,9 @@ use std::ops::ControlFlow;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
-use tocsin_core::incident::{Incident, IncidentState};
-use tocsin_store::rows::{self, corrupt, ms, ts, ts_opt};
+use tocsin_core::incident::Incident;
+use tocsin_store::rows::{self, corrupt, ms, ts};
 use tocsin_store::*;
 
 use crate::PgStore;
@@ -20,37 +19,13 @@ use crate::PgStore;
 pub(crate) const PUBLIC_UPDATE: &str =
     "e.kind = 'update' AND (e.data::jsonb -> 'public') = 'true'::jsonb";
 
-/// The incident's state an update of `timeline_events e` was posted in, as [`public_update`]
-/// reads it.
+/// The incident's state an update of `timeline_events e` was posted in, as
+/// [`rows::public_update`] reads it.
 pub(crate) const UPDATE_STATE: &str = "e.data::jsonb ->> 'state' AS update_state";
 
-/// The columns [`subscriber`] reads, from a `subscribers s`.
+/// The columns [`rows::subscriber`] reads, from a `subscribers s`.
 pub(crate) const SUBSCRIBER_COLUMNS: &str = "s.id AS subscriber_id, s.email, s.locale, \
      s.created_at AS subscribed_at, s.confirmed_at, s.unsubscribed_at";
-
-/// A public update: `seq, incident_id, at, text` and [`UPDATE_STATE`] of a timeline event.
-pub(crate) fn public_update(row: &PgRow) -> Result<PublicUpdate> {
-    let state: Option<String> = row.try_get("update_state")?;
-    Ok(PublicUpdate {
-        seq: row.try_get("seq")?,
-        incident_id: row.try_get("incident_id")?,
-        at: ts(row.try_get("at")?)?,
-        text: row.try_get("text")?,
-        state: state.as_deref().and_then(IncidentState::parse),
-    })
-}
-
-/// A subscriber, read through [`SUBSCRIBER_COLUMNS`].
-pub(crate) fn subscriber(row: &PgRow) -> Result<SubscriberRecord> {
-    Ok(SubscriberRecord {
-        id: row.try_get("subscriber_id")?,
-        email: row.try_get("email")?,
-        locale: row.try_get("locale")?,
-        created_at: ts(row.try_get("subscribed_at")?)?,
-        confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
-        unsubscribed_at: ts_opt(row.try_get("unsubscribed_at")?)?,
-    })
-}
 
 #[async_trait]
 impl StatusPageStore for PgStore {
@@ -82,7 +57,7 @@ impl StatusPageStore for PgStore {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(public_update)
+            .map(rows::public_update)
             .collect()
     }
 
@@ -159,7 +134,7 @@ impl StatusPageStore for PgStore {
             return Ok(None);
         };
         let purpose: String = row.try_get("purpose")?;
-        let subscriber = subscriber(&row)?;
+        let subscriber = rows::subscriber(&row)?;
         let token = SubscriberToken {
             selector: row.try_get("selector")?,
             verifier_hash: row.try_get("verifier_hash")?,

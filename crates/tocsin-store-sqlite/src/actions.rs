@@ -3,50 +3,15 @@
 
 use jiff::Timestamp;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use crate::SqliteStore;
-use crate::rows::{ts, ts_opt};
+use crate::rows;
 use tocsin_store::AttemptOutcome;
 use tocsin_store::*;
 use tocsin_store::{Result, StoreError};
 
 fn corrupt(error: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(error.to_string())
-}
-
-fn action_run(row: &SqliteRow) -> Result<ActionRun> {
-    let status: String = row.try_get("status")?;
-    Ok(ActionRun {
-        id: row.try_get("id")?,
-        incident_id: row.try_get("incident_id")?,
-        action_id: row.try_get("action_id")?,
-        requested_by: row.try_get("requested_by")?,
-        requested_at: ts(row.try_get("requested_at")?)?,
-        what: row.try_get("what")?,
-        status: RunStatus::parse(&status)
-            .ok_or_else(|| corrupt(format!("unknown action run status `{status}`")))?,
-        exit_status: row.try_get("exit_status")?,
-        output: row.try_get("output")?,
-        finished_at: ts_opt(row.try_get("finished_at")?)?,
-    })
-}
-
-fn comms_record(row: &SqliteRow) -> Result<CommsRecord> {
-    let texts: String = row.try_get("texts")?;
-    Ok(CommsRecord {
-        id: row.try_get("id")?,
-        incident_id: row.try_get("incident_id")?,
-        channel: row.try_get("channel")?,
-        event: row.try_get("event")?,
-        audience: row.try_get("audience")?,
-        default_locale: row.try_get("default_locale")?,
-        texts: serde_json::from_str(&texts).map_err(corrupt)?,
-        status: row.try_get("status")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        approved_by: row.try_get("approved_by")?,
-        approved_at: ts_opt(row.try_get("approved_at")?)?,
-    })
 }
 
 impl SqliteStore {
@@ -57,7 +22,7 @@ impl SqliteStore {
         .bind(incident_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter().map(action_run).collect()
+        rows.iter().map(rows::action_run).collect()
     }
 
     pub(super) async fn comms_sql(&self, incident_id: &str) -> Result<Vec<CommsRecord>> {
@@ -66,7 +31,7 @@ impl SqliteStore {
                 .bind(incident_id)
                 .fetch_all(&self.reader)
                 .await?;
-        rows.iter().map(comms_record).collect()
+        rows.iter().map(rows::comms).collect()
     }
 
     pub(super) async fn affected_sql(&self, incident_id: &str) -> Result<Vec<String>> {
@@ -99,7 +64,7 @@ impl SqliteStore {
                 .bind(&comms_id)
                 .fetch_one(&*self.writer.turn().await)
                 .await?;
-            let comms = comms_record(&comms)?;
+            let comms = rows::comms(&comms)?;
             let locale: String = row.try_get("locale")?;
             let text = comms
                 .texts

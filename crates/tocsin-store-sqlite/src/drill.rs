@@ -2,45 +2,14 @@
 
 use jiff::Timestamp;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use crate::rows::{ms, ts, ts_opt};
+use crate::rows::{self, ms, ts_opt};
 use crate::{SqliteStore, schedule_row};
 
 /// Drills closed per claim: a drill runs monthly, so one claim always takes them all.
 const DRILLS_PER_CLAIM: u32 = 100;
 use tocsin_core::drill::*;
-use tocsin_store::{Result, StoreError};
-
-fn item(row: &SqliteRow) -> Result<DrillItem> {
-    let status: String = row.try_get("status")?;
-    Ok(DrillItem {
-        seq: row.try_get("seq")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        status: DrillItemStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown drill item status `{status}`")))?,
-        reason: row.try_get("reason")?,
-        nonce: row.try_get("nonce")?,
-        confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
-    })
-}
-
-fn drill(row: &SqliteRow) -> Result<DrillRecord> {
-    let status: String = row.try_get("status")?;
-    Ok(DrillRecord {
-        id: row.try_get("id")?,
-        trigger: row.try_get("trigger")?,
-        started_at: ts(row.try_get("started_at")?)?,
-        confirm_by: ts(row.try_get("confirm_by")?)?,
-        status: DrillStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown drill status `{status}`")))?,
-        finished_at: ts_opt(row.try_get("finished_at")?)?,
-        incident_id: row.try_get("incident_id")?,
-        report_sent: row.try_get("report_sent")?,
-        items: Vec::new(),
-    })
-}
+use tocsin_store::Result;
 
 impl SqliteStore {
     async fn with_items(&self, mut drills: Vec<DrillRecord>) -> Result<Vec<DrillRecord>> {
@@ -50,7 +19,7 @@ impl SqliteStore {
                 .fetch_all(&*self.writer.turn().await)
                 .await?
                 .iter()
-                .map(item)
+                .map(rows::drill_item)
                 .collect::<Result<_>>()?;
         }
         Ok(drills)
@@ -179,7 +148,7 @@ impl SqliteStore {
             .fetch_all(&*self.writer.turn().await)
             .await?
             .iter()
-            .map(drill)
+            .map(rows::drill)
             .collect::<Result<Vec<_>>>()?;
         self.with_items(drills).await
     }
@@ -190,7 +159,7 @@ impl SqliteStore {
             .fetch_optional(&*self.writer.turn().await)
             .await?
             .as_ref()
-            .map(drill)
+            .map(rows::drill)
             .transpose()?;
         Ok(self.with_items(found.into_iter().collect()).await?.pop())
     }
@@ -203,7 +172,7 @@ impl SqliteStore {
             .bind(nonce)
             .fetch_optional(&*self.writer.turn().await)
             .await?;
-        row.map(|row| Ok((row.try_get("drill_id")?, item(&row)?)))
+        row.map(|row| Ok((row.try_get("drill_id")?, rows::drill_item(&row)?)))
             .transpose()
     }
 
@@ -261,7 +230,7 @@ impl SqliteStore {
         )
         .await?
         .iter()
-        .map(drill)
+        .map(rows::drill)
         .collect::<Result<Vec<_>>>()?;
         self.with_items(drills).await
     }
@@ -271,16 +240,7 @@ impl SqliteStore {
             .fetch_all(&*self.writer.turn().await)
             .await?
             .iter()
-            .map(|row| {
-                let date: String = row.try_get("verified_on")?;
-                Ok(ContactVerification {
-                    contact: row.try_get("contact")?,
-                    verified_on: date
-                        .parse()
-                        .map_err(|e: jiff::Error| StoreError::Corrupt(e.to_string()))?,
-                    recorded_at: ts(row.try_get("recorded_at")?)?,
-                })
-            })
+            .map(rows::contact_verification)
             .collect()
     }
 

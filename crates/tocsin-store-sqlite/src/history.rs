@@ -7,153 +7,23 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use sqlx::{Row, Sqlite, Transaction};
-use tocsin_store::{CheckCounts, DailyChecks, LatencyBucket, Result, RollupSpan, StoreError};
+use tocsin_store::history::{
+    Piece, Source, Tally, WATERMARK, cover, cover_windows, daily_checks, day_windows,
+    latency_buckets, nesting_spans, slice_width, span_column,
+};
+use tocsin_store::{CheckCounts, DailyChecks, LatencyBucket, Result, StoreError};
 
 use crate::SqliteStore;
-use crate::rollups::{WATERMARK, span_column};
-use crate::rows::{ms, ts};
-
-/// Where one piece of a window is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
-    /// Raw results with `at` in the piece.
-    Raw,
-    /// Aggregates of this span starting in the piece.
-    Rollup(RollupSpan),
-}
-
-/// One piece of a window: `[from, to)` read from `source`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Piece {
-    source: Source,
-    from: i64,
-    to: i64,
-}
-
-fn floor_to(millis: i64, width: i64) -> i64 {
-    millis.div_euclid(width).saturating_mul(width)
-}
-
-fn ceil_to(millis: i64, width: i64) -> i64 {
-    let floor = floor_to(millis, width);
-    if floor == millis {
-        floor
-    } else {
-        floor.saturating_add(width)
-    }
-}
-
-/// The pieces that hold each check of `[from, to)` exactly once. `edge` is the roll-up
-/// watermark: every result before it is in every aggregate and none after it is, so an aggregate
-/// that starts before the edge holds only checks before it. `spans` are the aggregates to use,
-/// finest first; left of them, raw results.
-fn cover(from: i64, to: i64, edge: Option<i64>, spans: &[RollupSpan]) -> Vec<Piece> {
-    let mut pieces = Vec::new();
-    if from >= to {
-        return pieces;
-    }
-    let Some(edge) = edge else {
-        pieces.push(Piece {
-            source: Source::Raw,
-            from,
-            to,
-        });
-        return pieces;
-    };
-    let rolled_to = to.min(edge);
-    if from < rolled_to {
-        tile(from, rolled_to, to >= edge, spans, &mut pieces);
-    }
-    let raw_from = from.max(edge);
-    if raw_from < to {
-        pieces.push(Piece {
-            source: Source::Raw,
-            from: raw_from,
-            to,
-        });
-    }
-    pieces
-}
-
-/// Covers `[lo, hi)` of rolled-up time with whole aggregates of the coarsest span that fits,
-/// then the edges with finer ones, and what is left under the finest with raw results.
-/// `open_right`: `hi` is the watermark, so the aggregate straddling it holds only checks before.
-fn tile(lo: i64, hi: i64, open_right: bool, spans: &[RollupSpan], pieces: &mut Vec<Piece>) {
-    let Some((&span, finer)) = spans.split_last() else {
-        if lo < hi {
-            pieces.push(Piece {
-                source: Source::Raw,
-                from: lo,
-                to: hi,
-            });
-        }
-        return;
-    };
-    let width = span.width_ms();
-    let first = ceil_to(lo, width);
-    let end = if open_right {
-        ceil_to(hi, width)
-    } else {
-        floor_to(hi, width)
-    };
-    if first >= end {
-        tile(lo, hi, open_right, finer, pieces);
-        return;
-    }
-    tile(lo, first, false, finer, pieces);
-    pieces.push(Piece {
-        source: Source::Rollup(span),
-        from: first,
-        to: end,
-    });
-    if !open_right {
-        tile(end, hi, false, finer, pieces);
-    }
-}
-
-/// Checks, failures and latency of a set of checks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Tally {
-    checks: u64,
-    failures: u64,
-    latency_sum: u64,
-    latency_max: u64,
-}
-
-impl Tally {
-    fn add(&mut self, other: Tally) {
-        self.checks = self.checks.saturating_add(other.checks);
-        self.failures = self.failures.saturating_add(other.failures);
-        self.latency_sum = self.latency_sum.saturating_add(other.latency_sum);
-        self.latency_max = self.latency_max.max(other.latency_max);
-    }
-
-    fn read(row: &sqlx::sqlite::SqliteRow) -> Result<Tally> {
-        let whole = |name: &str| -> Result<u64> {
-            let value: Option<i64> = row.try_get(name)?;
-            Ok(value.map_or(0, |value| u64::try_from(value).unwrap_or(0)))
-        };
-        Ok(Tally {
-            checks: whole("checks")?,
-            failures: whole("failures")?,
-            latency_sum: whole("latency_sum")?,
-            latency_max: whole("latency_max")?,
-        })
-    }
-}
+use crate::rows::ms;
 
 /// The pieces bound as one JSON list of `[group, span, from, to]` (span 0: raw results).
 fn pieces_json(pieces: &[(usize, Piece)]) -> Result<String> {
     let list: Vec<[i64; 4]> = pieces
         .iter()
         .map(|(group, piece)| {
-            let span = match piece.source {
-                Source::Raw => 0,
-                Source::Rollup(span) => span_column(span),
-            };
             [
                 i64::try_from(*group).unwrap_or(i64::MAX),
-                span,
+                piece.span_column(),
                 piece.from,
                 piece.to,
             ]
@@ -192,16 +62,7 @@ impl SqliteStore {
         let Some(key) = snapshot.key else {
             return Ok(tallies);
         };
-        let pieces: Vec<(usize, Piece)> = windows
-            .iter()
-            .enumerate()
-            .flat_map(|(group, (from, to))| {
-                cover(*from, *to, snapshot.edge, &RollupSpan::ALL)
-                    .into_iter()
-                    .map(move |piece| (group, piece))
-            })
-            .collect();
-        let list = pieces_json(&pieces)?;
+        let list = pieces_json(&cover_windows(windows, snapshot.edge))?;
         // Each piece is one seek into the monitor's key range of one table.
         for sql in [
             "SELECT json_extract(p.value, '$[0]') AS grp, sum(r.checks) AS checks, \
@@ -224,13 +85,7 @@ impl SqliteStore {
                 .fetch_all(&mut *snapshot.tx)
                 .await?;
             for row in &rows {
-                let group: i64 = row.try_get("grp")?;
-                if let Some(tally) = usize::try_from(group)
-                    .ok()
-                    .and_then(|group| tallies.get_mut(group))
-                {
-                    tally.add(Tally::read(row)?);
-                }
+                Tally::add_to_group(&mut tallies, row)?;
             }
         }
         snapshot.tx.commit().await?;
@@ -247,10 +102,7 @@ impl SqliteStore {
             .await?
             .pop()
             .unwrap_or_default();
-        Ok(CheckCounts {
-            total: tally.checks,
-            ok: tally.checks.saturating_sub(tally.failures),
-        })
+        Ok(tally.counts())
     }
 
     pub(super) async fn daily_checks_sql(
@@ -258,23 +110,8 @@ impl SqliteStore {
         monitor_id: &str,
         day_starts: &[Timestamp],
     ) -> Result<Vec<DailyChecks>> {
-        // The boundaries come from the caller, so a day is a civil day in the page's zone.
-        let days: Vec<(i64, i64)> = day_starts
-            .windows(2)
-            .map(|pair| (ms(pair[0]), ms(pair[1])))
-            .collect();
-        let tallies = self.tallies(monitor_id, &days).await?;
-        day_starts
-            .iter()
-            .zip(tallies)
-            .map(|(start, tally)| {
-                Ok(DailyChecks {
-                    day_start: *start,
-                    total: tally.checks,
-                    ok: tally.checks.saturating_sub(tally.failures),
-                })
-            })
-            .collect()
+        let tallies = self.tallies(monitor_id, &day_windows(day_starts)).await?;
+        Ok(daily_checks(day_starts, tallies))
     }
 
     pub(super) async fn latency_buckets_sql(
@@ -283,17 +120,13 @@ impl SqliteStore {
         since: Timestamp,
         bucket: Duration,
     ) -> Result<Vec<LatencyBucket>> {
-        let width = i64::try_from(bucket.as_millis()).unwrap_or(i64::MAX).max(1);
+        let width = slice_width(bucket);
         let since = ms(since);
         let mut snapshot = self.snapshot(monitor_id).await?;
         let Some(key) = snapshot.key else {
             return Ok(Vec::new());
         };
-        // Only aggregates that nest in a slice; none for slices under five minutes.
-        let spans: Vec<RollupSpan> = RollupSpan::ALL
-            .into_iter()
-            .filter(|span| width % span.width_ms() == 0)
-            .collect();
+        let spans = nesting_spans(width);
         let mut slices: BTreeMap<i64, Tally> = BTreeMap::new();
         for piece in cover(since, i64::MAX, snapshot.edge, &spans) {
             // Grouped in SQL by slice, so a day of 10-second checks is a few dozen rows.
@@ -335,154 +168,6 @@ impl SqliteStore {
             }
         }
         snapshot.tx.commit().await?;
-        slices
-            .into_iter()
-            .filter(|(_, tally)| tally.checks > 0)
-            .map(|(slice, tally)| {
-                Ok(LatencyBucket {
-                    start: ts(since.saturating_add(slice.saturating_mul(width)))?,
-                    checks: tally.checks,
-                    failures: tally.failures,
-                    // Whole milliseconds, rounded half up: the average needs no finer grain.
-                    avg_latency_ms: tally
-                        .latency_sum
-                        .saturating_add(tally.checks / 2)
-                        .checked_div(tally.checks)
-                        .unwrap_or(0),
-                    max_latency_ms: tally.latency_max,
-                })
-            })
-            .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MIN: i64 = 60_000;
-    const HOUR: i64 = 60 * MIN;
-    const DAY: i64 = 24 * HOUR;
-
-    fn raw(from: i64, to: i64) -> Piece {
-        Piece {
-            source: Source::Raw,
-            from,
-            to,
-        }
-    }
-
-    fn rolled(span: RollupSpan, from: i64, to: i64) -> Piece {
-        Piece {
-            source: Source::Rollup(span),
-            from,
-            to,
-        }
-    }
-
-    /// Every instant of the window is read from exactly one piece, and no aggregate read holds
-    /// a check outside the window (the one straddling the watermark holds only earlier ones).
-    fn assert_exact(from: i64, to: i64, edge: i64, pieces: &[Piece]) {
-        let mut cursor = from;
-        let mut sorted = pieces.to_vec();
-        sorted.sort_by_key(|piece| piece.from);
-        for piece in &sorted {
-            assert_eq!(piece.from, cursor, "no gap, no overlap: {pieces:?}");
-            let covers_to = match piece.source {
-                Source::Raw => piece.to,
-                Source::Rollup(span) => {
-                    assert_eq!(piece.from % span.width_ms(), 0, "{piece:?}");
-                    assert_eq!(piece.to % span.width_ms(), 0, "{piece:?}");
-                    // Checks of the aggregates read stop at the watermark.
-                    piece.to.min(edge)
-                }
-            };
-            cursor = covers_to;
-        }
-        assert_eq!(cursor, to, "the whole window: {pieces:?}");
-    }
-
-    #[test]
-    fn a_window_of_three_days_reads_days_in_the_middle_and_finer_aggregates_at_its_start() {
-        let from = 10 * DAY + 7 * HOUR + 12 * MIN + 30_000;
-        let edge = 13 * DAY + 9 * HOUR + 41 * MIN;
-        let pieces = cover(from, i64::MAX, Some(edge), &RollupSpan::ALL);
-        assert_eq!(
-            pieces,
-            [
-                raw(from, 10 * DAY + 7 * HOUR + 15 * MIN),
-                rolled(
-                    RollupSpan::FiveMinutes,
-                    10 * DAY + 7 * HOUR + 15 * MIN,
-                    10 * DAY + 8 * HOUR
-                ),
-                rolled(RollupSpan::Hour, 10 * DAY + 8 * HOUR, 11 * DAY),
-                // Today's row holds today's checks up to the watermark.
-                rolled(RollupSpan::Day, 11 * DAY, 14 * DAY),
-                raw(edge, i64::MAX),
-            ]
-        );
-        assert_exact(from, i64::MAX, edge, &pieces);
-    }
-
-    #[test]
-    fn a_closed_window_reads_finer_aggregates_at_both_ends() {
-        let from = 2 * DAY + 30 * MIN; // a civil day in UTC+05:30
-        let to = 3 * DAY + 30 * MIN;
-        let edge = 9 * DAY;
-        let pieces = cover(from, to, Some(edge), &RollupSpan::ALL);
-        assert_eq!(
-            pieces,
-            [
-                rolled(RollupSpan::FiveMinutes, from, 2 * DAY + HOUR),
-                rolled(RollupSpan::Hour, 2 * DAY + HOUR, 3 * DAY),
-                rolled(RollupSpan::FiveMinutes, 3 * DAY, to),
-            ]
-        );
-        assert_exact(from, to, edge, &pieces);
-    }
-
-    #[test]
-    fn a_window_never_rolled_up_reads_raw_results_only() {
-        assert_eq!(cover(5, 50, None, &RollupSpan::ALL), [raw(5, 50)]);
-        // Entirely after the watermark.
-        assert_eq!(
-            cover(5 * HOUR, 6 * HOUR, Some(HOUR), &RollupSpan::ALL),
-            [raw(5 * HOUR, 6 * HOUR)]
-        );
-        // Slices under five minutes: no aggregate nests in them.
-        assert_eq!(
-            cover(0, 3 * HOUR, Some(HOUR), &[]),
-            [raw(0, HOUR), raw(HOUR, 3 * HOUR)]
-        );
-    }
-
-    #[test]
-    fn any_window_is_covered_exactly() {
-        // A deterministic sweep of awkward instants around minute, hour and day edges.
-        let instants = [
-            0,
-            1,
-            MIN - 1,
-            5 * MIN,
-            5 * MIN + 1,
-            HOUR - 1,
-            HOUR,
-            HOUR + 7 * MIN,
-            DAY - 3 * MIN,
-            DAY,
-            DAY + HOUR + 1,
-            3 * DAY + 17 * MIN,
-        ];
-        for &from in &instants {
-            for &to in &instants {
-                for &edge in &instants {
-                    if from < to {
-                        let pieces = cover(from, to, Some(edge), &RollupSpan::ALL);
-                        assert_exact(from, to, edge, &pieces);
-                    }
-                }
-            }
-        }
+        latency_buckets(since, width, slices)
     }
 }

@@ -1,53 +1,16 @@
 //! The one leased queue on SQLite: one claim statement shape and one release for every kind of
-//! due work, read from a table of where each queue lives (`tocsin_store::Queue` has the rule).
+//! due work, read from where each queue lives (`tocsin_store::Queue` has the rule and the tables).
 
 use jiff::Timestamp;
 use rusqlite::params;
 use rusqlite::types::Value;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Sqlite, Transaction};
-use tocsin_store::{Queue, Result, StoreError};
+use tocsin_store::{Queue, QueueTable, Result, StoreError};
 
 use crate::SqliteStore;
 use crate::rows::ms;
 use crate::write::failure;
-
-/// Where a queue's rows live: the table, its key, the due column and what makes a row pending.
-struct QueueTable {
-    table: &'static str,
-    key: &'static str,
-    due: &'static str,
-    pending: &'static str,
-}
-
-fn table(queue: Queue) -> QueueTable {
-    let (table, key, due, pending) = match queue {
-        Queue::Monitors => ("monitors", "id", "next_check_at", "active = 1"),
-        Queue::Timers => ("timers", "id", "due_at", "1 = 1"),
-        Queue::Deliveries => ("deliveries", "id", "next_attempt_at", "status = 'pending'"),
-        Queue::SubscriberMail => (
-            "subscriber_mail",
-            "id",
-            "next_attempt_at",
-            "status = 'pending'",
-        ),
-        Queue::CustomerMail => ("comms_mail", "id", "next_attempt_at", "status = 'pending'"),
-        Queue::DrillsToClose => ("drills", "id", "confirm_by", "finished_at IS NULL"),
-        Queue::Postmortems => (
-            "postmortems",
-            "incident_id",
-            "created_at",
-            "written_at IS NULL",
-        ),
-        Queue::ReviewDigests => ("review_digests", "id", "created_at", "result IS NULL"),
-    };
-    QueueTable {
-        table,
-        key,
-        due,
-        pending,
-    }
-}
 
 /// Claims up to `limit` pending rows of `queue` due at `now` whose lease is free, earliest
 /// first, for the store's owner until `lease_until`; returns the claimed rows whole.
@@ -72,7 +35,7 @@ pub(crate) async fn claim(
         key,
         due,
         pending,
-    } = table(queue);
+    } = queue.table();
     let read = format!(
         "SELECT * FROM {table} WHERE {key} IN (SELECT value FROM json_each(?1)) AND {pending} \
          ORDER BY {due}"
@@ -97,7 +60,7 @@ pub(crate) async fn claim_keys(
         key,
         due,
         pending,
-    } = table(queue);
+    } = queue.table();
     // Built from the constant fragments above only; every value is bound.
     let claim = format!(
         "UPDATE {table} SET claimed_until = ?1, claimed_by = ?4 WHERE {key} IN (\
@@ -132,7 +95,7 @@ pub(crate) async fn claim_keys(
 /// owners).
 pub(crate) async fn release(tx: &mut Transaction<'_, Sqlite>, owner: &str) -> Result<()> {
     for queue in Queue::ALL {
-        let QueueTable { table, .. } = table(queue);
+        let QueueTable { table, .. } = queue.table();
         let sql = format!(
             "UPDATE {table} SET claimed_until = NULL, claimed_by = NULL \
              WHERE claimed_until IS NOT NULL AND (claimed_by = ?1 OR claimed_by IS NULL)"

@@ -402,16 +402,7 @@ impl DueWork for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Timer>> {
         let rows = lease::claim(self, Queue::Timers, now, lease_until, limit).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Timer {
-                    id: row.try_get("id")?,
-                    kind: row.try_get("kind")?,
-                    incident_id: row.try_get("incident_id")?,
-                    due_at: ts(row.try_get("due_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(rows::timer).collect()
     }
 
     async fn claim_due_deliveries(
@@ -421,19 +412,7 @@ impl DueWork for SqliteStore {
         limit: u32,
     ) -> Result<Vec<PendingDelivery>> {
         let rows = lease::claim(self, Queue::Deliveries, now, lease_until, limit).await?;
-        rows.iter()
-            .map(|row| {
-                let notice: String = row.try_get("notice")?;
-                Ok(PendingDelivery {
-                    id: row.try_get("id")?,
-                    channel: row.try_get("channel")?,
-                    recipient: row.try_get("recipient")?,
-                    notice: serde_json::from_str(&notice)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::pending_delivery).collect()
     }
 
     async fn page_sends(
@@ -730,19 +709,7 @@ impl PeopleStore for SqliteStore {
             .bind(ms(ending_after))
             .fetch_all(&self.reader)
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OverrideRecord {
-                    id: row.try_get("id")?,
-                    schedule: row.try_get("schedule")?,
-                    contact: row.try_get("contact")?,
-                    starts_at: ts(row.try_get("starts_at")?)?,
-                    ends_at: ts(row.try_get("ends_at")?)?,
-                    created_by: row.try_get("created_by")?,
-                    created_at: ts(row.try_get("created_at")?)?,
-                })
-            })
-            .collect()
+        rows.iter().map(rows::override_record).collect()
     }
 
     async fn delete_override(&self, id: &str) -> Result<bool> {
@@ -791,7 +758,7 @@ impl PeopleStore for SqliteStore {
             .bind(email)
             .fetch_optional(&self.reader)
             .await?
-            .map(|row| user_row(&row))
+            .map(|row| rows::user(&row))
             .transpose()
     }
 
@@ -864,7 +831,7 @@ impl PeopleStore for SqliteStore {
             last_seen_at: ts(row.try_get("last_seen_at")?)?,
             expires_at: ts(row.try_get("expires_at")?)?,
         };
-        Ok(Some((session, user_row(&row)?)))
+        Ok(Some((session, rows::user(&row)?)))
     }
 
     async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()> {
@@ -1093,18 +1060,4 @@ impl FollowUpStore for SqliteStore {
     async fn review_digests(&self, limit: u32) -> Result<Vec<tocsin_store::ReviewDigest>> {
         self.review_digests_sql(limit).await
     }
-}
-
-/// A `users` row.
-fn user_row(row: &sqlx::sqlite::SqliteRow) -> Result<UserRecord> {
-    let role: String = row.try_get("role")?;
-    Ok(UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        role: Role::parse(&role)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown role `{role}`")))?,
-        password_hash: row.try_get("password_hash")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        password_changed_at: ts(row.try_get("password_changed_at")?)?,
-    })
 }

@@ -2,25 +2,12 @@
 //! writes their file, published by a person; and the incidents the response metrics read.
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 use tocsin_core::incident::Incident;
 
 use crate::SqliteStore;
-use crate::rows::{self, ms, ts, ts_opt};
+use crate::rows::{self, ms};
 use tocsin_store::PostmortemRecord;
 use tocsin_store::Result;
-
-fn record(row: &SqliteRow) -> Result<PostmortemRecord> {
-    Ok(PostmortemRecord {
-        incident_id: row.try_get("incident_id")?,
-        file: row.try_get("file")?,
-        due_at: ts(row.try_get("due_at")?)?,
-        status: row.try_get("status")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        written_at: ts_opt(row.try_get("written_at")?)?,
-    })
-}
 
 impl SqliteStore {
     pub(super) async fn postmortems_sql(&self) -> Result<Vec<PostmortemRecord>> {
@@ -28,7 +15,7 @@ impl SqliteStore {
             .fetch_all(&self.reader)
             .await?
             .iter()
-            .map(record)
+            .map(rows::postmortem)
             .collect()
     }
 
@@ -41,7 +28,7 @@ impl SqliteStore {
             .fetch_optional(&self.reader)
             .await?
             .as_ref()
-            .map(record)
+            .map(rows::postmortem)
             .transpose()
     }
 
@@ -60,7 +47,7 @@ impl SqliteStore {
         )
         .await?
         .iter()
-        .map(record)
+        .map(rows::postmortem)
         .collect()
     }
 

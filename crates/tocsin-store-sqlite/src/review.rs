@@ -1,27 +1,13 @@
 //! The weekly review digest in SQLite: its schedule row and the digests sent.
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
-use crate::rows::{ms, ts, ts_opt};
+use crate::rows::{self, ms};
 use crate::{SqliteStore, schedule_row};
 
 /// Digests sent per claim: one a week, so a claim takes every unsent one.
 const DIGESTS_PER_CLAIM: u32 = 10;
 use tocsin_store::{Result, ReviewDigest};
-
-fn digest(row: &SqliteRow) -> Result<ReviewDigest> {
-    Ok(ReviewDigest {
-        id: row.try_get("id")?,
-        due_at: ts(row.try_get("due_at")?)?,
-        channel: row.try_get("channel")?,
-        text: row.try_get("text")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        sent_at: ts_opt(row.try_get("sent_at")?)?,
-        result: row.try_get("result")?,
-    })
-}
 
 impl SqliteStore {
     pub(super) async fn sync_review_schedule_sql(
@@ -87,7 +73,7 @@ impl SqliteStore {
         )
         .await?
         .iter()
-        .map(digest)
+        .map(rows::review_digest)
         .collect()
     }
 
@@ -114,7 +100,7 @@ impl SqliteStore {
             .fetch_all(&*self.writer.turn().await)
             .await?
             .iter()
-            .map(digest)
+            .map(rows::review_digest)
             .collect()
     }
 }

@@ -6,41 +6,22 @@
 //! from choosing to scan the results instead).
 
 use jiff::Timestamp;
-use sqlx::Row;
-use tocsin_core::uptime::{MonitorHistory, Outage};
+use tocsin_core::uptime::MonitorHistory;
 
 use crate::SqliteStore;
-use crate::rows::{ms, ts, ts_opt};
+use crate::rows::{self, ms, ts_opt};
 use tocsin_store::Result;
+use tocsin_store::history::{
+    ROLLUP_STEP_MS, WATERMARK, duration_ms, floor_minute, span_column, whole,
+};
 use tocsin_store::{CheckCommit, Housekeeping, Retention, Rollup, RollupSpan};
 
-/// The settings row holding the end of what was rolled up (epoch ms, exclusive).
-pub(crate) const WATERMARK: &str = "rollup_watermark_ms";
-/// Raw results rolled up per transaction, at most: an hour of them.
-const ROLLUP_STEP_MS: i64 = 3_600_000;
 /// Rows deleted per transaction, so pruning never holds the writer for long.
 const PRUNE_CHUNK: i64 = 10_000;
 
 /// How long a batch of check results waits for another process's write lock before giving up
 /// (the engine keeps the batch and retries on its next flush).
 const BATCH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(1);
-
-fn duration_ms(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn floor_minute(millis: i64) -> i64 {
-    millis.div_euclid(60_000) * 60_000
-}
-
-fn whole(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-/// How a span is stored: its width in minutes (the `span` column).
-pub(crate) fn span_column(span: RollupSpan) -> i64 {
-    span.width_ms() / 60_000
-}
 
 impl SqliteStore {
     pub(super) async fn record_checks_sql(&self, checks: &[CheckCommit]) -> Result<()> {
@@ -78,15 +59,7 @@ impl SqliteStore {
         .bind(ms(to))
         .fetch_all(&self.reader)
         .await?;
-        let outages = rows
-            .iter()
-            .map(|row| {
-                Ok(Outage {
-                    from: ts(row.try_get("down_from")?)?,
-                    until: ts_opt(row.try_get("down_until")?)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let outages = rows.iter().map(rows::outage).collect::<Result<Vec<_>>>()?;
         Ok(MonitorHistory {
             monitored_since: ts_opt(since.flatten())?,
             outages,
@@ -111,17 +84,7 @@ impl SqliteStore {
         .bind(ms(to))
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Rollup {
-                    start: ts(row.try_get("start")?)?,
-                    checks: whole(row.try_get("checks")?),
-                    failures: whole(row.try_get("failures")?),
-                    latency_sum_ms: whole(row.try_get("latency_sum")?),
-                    latency_max_ms: whole(row.try_get("latency_max")?),
-                })
-            })
-            .collect()
+        rows.iter().map(rows::rollup).collect()
     }
 
     pub(super) async fn roll_up_and_prune_sql(

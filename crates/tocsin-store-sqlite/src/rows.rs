@@ -42,19 +42,12 @@ pub(super) async fn record_mail_attempt(
     at: Timestamp,
     outcome: &AttemptOutcome,
 ) -> Result<()> {
-    let (status, error, next, sent_at) = match outcome {
-        AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
-        AttemptOutcome::Retry {
-            error,
-            next_attempt_at,
-        } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
-        AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
-    };
+    let columns = attempt_columns(outcome, at);
     sqlx::query(statement)
-        .bind(status)
-        .bind(error)
-        .bind(next)
-        .bind(sent_at)
+        .bind(columns.status)
+        .bind(columns.error)
+        .bind(columns.next_attempt_at)
+        .bind(columns.sent_at)
         .bind(mail_id)
         .execute(pool)
         .await?;

@@ -4,11 +4,10 @@
 
 use jiff::Timestamp;
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-use tocsin_core::incident::{Incident, IncidentState};
+use tocsin_core::incident::Incident;
 
 use crate::SqliteStore;
-use crate::rows::{self, ms, ts, ts_opt};
+use crate::rows::{self, ms, ts};
 use tocsin_store::*;
 use tocsin_store::{Result, StoreError};
 
@@ -18,29 +17,7 @@ fn json_list<T: serde::Serialize>(values: &[T]) -> Result<String> {
     serde_json::to_string(values).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn public_update(row: &SqliteRow) -> Result<PublicUpdate> {
-    let state: Option<String> = row.try_get("update_state")?;
-    Ok(PublicUpdate {
-        seq: row.try_get("seq")?,
-        incident_id: row.try_get("incident_id")?,
-        at: ts(row.try_get("at")?)?,
-        text: row.try_get("text")?,
-        state: state.as_deref().and_then(IncidentState::parse),
-    })
-}
-
-fn subscriber(row: &SqliteRow) -> Result<SubscriberRecord> {
-    Ok(SubscriberRecord {
-        id: row.try_get("subscriber_id")?,
-        email: row.try_get("email")?,
-        locale: row.try_get("locale")?,
-        created_at: ts(row.try_get("subscribed_at")?)?,
-        confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
-        unsubscribed_at: ts_opt(row.try_get("unsubscribed_at")?)?,
-    })
-}
-
-/// The columns [`subscriber`] reads, from a `subscribers s`.
+/// The columns [`rows::subscriber`] reads, from a `subscribers s`.
 const SUBSCRIBER_COLUMNS: &str = "s.id AS subscriber_id, s.email, s.locale, s.created_at AS subscribed_at, \
      s.confirmed_at, s.unsubscribed_at";
 
@@ -75,7 +52,7 @@ impl SqliteStore {
         .fetch_all(&self.reader)
         .await?
         .iter()
-        .map(public_update)
+        .map(rows::public_update)
         .collect()
     }
 
@@ -179,7 +156,7 @@ impl SqliteStore {
             return Ok(None);
         };
         let purpose: String = row.try_get("purpose")?;
-        let subscriber = subscriber(&row)?;
+        let subscriber = rows::subscriber(&row)?;
         let token = SubscriberToken {
             selector: row.try_get("selector")?,
             verifier_hash: row.try_get("verifier_hash")?,
@@ -315,48 +292,7 @@ impl SqliteStore {
             .bind(serde_json::Value::Array(ids).to_string())
             .fetch_all(&self.reader)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let kind: String = row.try_get("kind")?;
-                let kind = match kind.as_str() {
-                    "confirm" => SubscriberMailKind::Confirm,
-                    "update" => SubscriberMailKind::Update,
-                    other => {
-                        return Err(StoreError::Corrupt(format!(
-                            "unknown subscriber mail `{other}`"
-                        )));
-                    }
-                };
-                let update = match kind {
-                    SubscriberMailKind::Confirm => None,
-                    SubscriberMailKind::Update => {
-                        let state: Option<String> = row.try_get("incident_state")?;
-                        let incident_state = state
-                            .as_deref()
-                            .and_then(IncidentState::parse)
-                            .ok_or_else(|| {
-                                StoreError::Corrupt(
-                                    "an update mail without its incident".to_owned(),
-                                )
-                            })?;
-                        Some(MailedUpdate {
-                            update: public_update(row)?,
-                            public_title: row.try_get("public_title")?,
-                            component: row.try_get("component")?,
-                            severity: row.try_get("severity")?,
-                            incident_state,
-                        })
-                    }
-                };
-                Ok(SubscriberMail {
-                    id: row.try_get("mail_id")?,
-                    kind,
-                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(u32::MAX),
-                    subscriber: subscriber(row)?,
-                    update,
-                })
-            })
-            .collect()
+        rows.iter().map(rows::subscriber_mail).collect()
     }
 
     pub(super) async fn record_subscriber_mail_sql(

@@ -6,6 +6,7 @@ mod actions;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod copy;
+pub mod history;
 mod parts;
 pub mod plan;
 mod queue;
@@ -15,7 +16,7 @@ mod types;
 
 pub use actions::*;
 pub use parts::*;
-pub use queue::{DEFAULT_LEASE_OWNER, Queue};
+pub use queue::{DEFAULT_LEASE_OWNER, Queue, QueueTable};
 pub use review::ReviewDigest;
 pub use types::*;
 // The records the engine hands on to its callers live in the core; the store keeps them.

@@ -39,6 +39,46 @@ impl Queue {
         Queue::Postmortems,
         Queue::ReviewDigests,
     ];
+
+    /// Where the queue's rows live, the same in every backend's schema. The fragments are
+    /// constants, safe to build a statement from, and plain SQL both dialects read alike.
+    pub fn table(self) -> QueueTable {
+        let (table, key, due, pending) = match self {
+            Queue::Monitors => ("monitors", "id", "next_check_at", "active = 1"),
+            Queue::Timers => ("timers", "id", "due_at", "1 = 1"),
+            Queue::Deliveries => ("deliveries", "id", "next_attempt_at", "status = 'pending'"),
+            Queue::SubscriberMail => (
+                "subscriber_mail",
+                "id",
+                "next_attempt_at",
+                "status = 'pending'",
+            ),
+            Queue::CustomerMail => ("comms_mail", "id", "next_attempt_at", "status = 'pending'"),
+            Queue::DrillsToClose => ("drills", "id", "confirm_by", "finished_at IS NULL"),
+            Queue::Postmortems => (
+                "postmortems",
+                "incident_id",
+                "created_at",
+                "written_at IS NULL",
+            ),
+            Queue::ReviewDigests => ("review_digests", "id", "created_at", "result IS NULL"),
+        };
+        QueueTable {
+            table,
+            key,
+            due,
+            pending,
+        }
+    }
+}
+
+/// Where a queue's rows live: the table, its key, the due column and what makes a row pending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueTable {
+    pub table: &'static str,
+    pub key: &'static str,
+    pub due: &'static str,
+    pub pending: &'static str,
 }
 
 /// The lease owner of a single-process store that is given none.

@@ -2,6 +2,16 @@
 //! names, JSON as text. A backend says how to read a column by name ([`Columns`]); what the
 //! columns mean is said here once.
 
+mod follow_up;
+mod outbox;
+mod people;
+mod status_page;
+
+pub use follow_up::*;
+pub use outbox::*;
+pub use people::*;
+pub use status_page::*;
+
 use jiff::Timestamp;
 use sqlx::Row;
 use tocsin_core::check::CheckOutcome;
@@ -10,8 +20,10 @@ use tocsin_core::incident::{
     Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent,
 };
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
+use tocsin_core::uptime::Outage;
 
-use crate::{ChangeRecord, CheckRecord};
+use crate::history::whole;
+use crate::{ChangeRecord, CheckRecord, Rollup};
 use crate::{DeliveryRecord, DeliveryStatus, MonitorRecord, Result, StoreError};
 
 /// A time as the columns keep it: epoch milliseconds.
@@ -48,35 +60,29 @@ pub trait Columns {
     fn maybe_int(&self, name: &str) -> Result<Option<i64>>;
 }
 
-impl Columns for sqlx::sqlite::SqliteRow {
-    fn text(&self, name: &str) -> Result<String> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_text(&self, name: &str) -> Result<Option<String>> {
-        Ok(self.try_get(name)?)
-    }
-    fn int(&self, name: &str) -> Result<i64> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
-        Ok(self.try_get(name)?)
-    }
+/// sqlx reads a column by name the same way whichever database the row came from, so its
+/// SQLite and PostgreSQL rows share one implementation.
+macro_rules! sqlx_columns {
+    ($row:ty) => {
+        impl Columns for $row {
+            fn text(&self, name: &str) -> Result<String> {
+                Ok(self.try_get(name)?)
+            }
+            fn maybe_text(&self, name: &str) -> Result<Option<String>> {
+                Ok(self.try_get(name)?)
+            }
+            fn int(&self, name: &str) -> Result<i64> {
+                Ok(self.try_get(name)?)
+            }
+            fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
+                Ok(self.try_get(name)?)
+            }
+        }
+    };
 }
 
-impl Columns for sqlx::postgres::PgRow {
-    fn text(&self, name: &str) -> Result<String> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_text(&self, name: &str) -> Result<Option<String>> {
-        Ok(self.try_get(name)?)
-    }
-    fn int(&self, name: &str) -> Result<i64> {
-        Ok(self.try_get(name)?)
-    }
-    fn maybe_int(&self, name: &str) -> Result<Option<i64>> {
-        Ok(self.try_get(name)?)
-    }
-}
+sqlx_columns!(sqlx::sqlite::SqliteRow);
+sqlx_columns!(sqlx::postgres::PgRow);
 
 pub fn incident(row: &(impl Columns + ?Sized)) -> Result<Incident> {
     let state = row.text("state")?;
@@ -213,5 +219,22 @@ pub fn change(row: &(impl Columns + ?Sized)) -> Result<ChangeRecord> {
             occurred_at: ts(row.int("occurred_at")?)?,
             details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
         },
+    })
+}
+
+pub fn outage(row: &(impl Columns + ?Sized)) -> Result<Outage> {
+    Ok(Outage {
+        from: ts(row.int("down_from")?)?,
+        until: ts_opt(row.maybe_int("down_until")?)?,
+    })
+}
+
+pub fn rollup(row: &(impl Columns + ?Sized)) -> Result<Rollup> {
+    Ok(Rollup {
+        start: ts(row.int("start")?)?,
+        checks: whole(row.int("checks")?),
+        failures: whole(row.int("failures")?),
+        latency_sum_ms: whole(row.int("latency_sum")?),
+        latency_max_ms: whole(row.int("latency_max")?),
     })
 }

@@ -2,15 +2,14 @@
 //! throttle's sends, holding a delivery back, and recording what came of an attempt.
 
 use jiff::Timestamp;
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use tocsin_store::plan::attempt_event;
-use tocsin_store::rows::{count, ms, ts};
+use tocsin_store::rows::{ms, ts};
 use tocsin_store::*;
 
 use super::lease;
+use crate::PgStore;
 use crate::write::rows::insert_event;
-use crate::{PgStore, corrupt};
 
 impl PgStore {
     pub(super) async fn claim_due_deliveries_sql(
@@ -22,7 +21,7 @@ impl PgStore {
         lease::claim(self, Queue::Deliveries, now, lease_until, limit)
             .await?
             .iter()
-            .map(pending_delivery)
+            .map(rows::pending_delivery)
             .collect()
     }
 
@@ -75,28 +74,18 @@ impl PgStore {
 /// Records one send attempt of a delivery and its outcome; the timeline says what a person
 /// would want to know (a page sent, a page given up on).
 async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> {
-    let (ok, error) = match &attempt.outcome {
-        AttemptOutcome::Sent => (1_i64, None),
-        AttemptOutcome::Retry { error, .. } | AttemptOutcome::Failed { error } => (0, Some(error)),
-    };
+    let columns = rows::attempt_columns(&attempt.outcome, attempt.at);
     sqlx::query(
         "INSERT INTO delivery_attempts (delivery_id, at, ok, http_status, error) \
          VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(&attempt.delivery_id)
     .bind(ms(attempt.at))
-    .bind(ok)
+    .bind(i64::from(columns.ok))
     .bind(attempt.http_status.map(i64::from))
-    .bind(error)
+    .bind(columns.error)
     .execute(&mut *tx)
     .await?;
-    let (status, next, sent_at) = match &attempt.outcome {
-        AttemptOutcome::Sent => ("sent", None, Some(ms(attempt.at))),
-        AttemptOutcome::Retry {
-            next_attempt_at, ..
-        } => ("pending", Some(ms(*next_attempt_at)), None),
-        AttemptOutcome::Failed { .. } => ("failed", None, None),
-    };
     // Only a pending delivery changes. Another replica recording the same delivery at once
     // waits for this row's lock, then re-reads it finished and updates nothing.
     let updated = sqlx::query(
@@ -105,10 +94,10 @@ async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> 
            sent_at = COALESCE($4, sent_at) \
          WHERE id = $5 AND status = 'pending'",
     )
-    .bind(status)
-    .bind(error)
-    .bind(next)
-    .bind(sent_at)
+    .bind(columns.status)
+    .bind(columns.error)
+    .bind(columns.next_attempt_at)
+    .bind(columns.sent_at)
     .bind(&attempt.delivery_id)
     .execute(&mut *tx)
     .await?
@@ -120,15 +109,4 @@ async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> 
         insert_event(tx, &event).await?;
     }
     Ok(())
-}
-
-fn pending_delivery(row: &PgRow) -> Result<PendingDelivery> {
-    let notice: String = row.try_get("notice")?;
-    Ok(PendingDelivery {
-        id: row.try_get("id")?,
-        channel: row.try_get("channel")?,
-        recipient: row.try_get("recipient")?,
-        notice: serde_json::from_str(&notice).map_err(corrupt)?,
-        attempts: count(row.try_get("attempts")?),
-    })
 }

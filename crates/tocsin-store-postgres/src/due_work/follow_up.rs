@@ -1,16 +1,13 @@
 //! The follow-up queues: drills whose confirm window ended, post-mortem files to write, review
-//! digests to send — their claims, their rows, and marking them done.
-
-use std::collections::HashMap;
+//! digests to send — their claims and marking them done (`tocsin_store::rows` reads their rows).
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::postgres::PgRow;
-use tocsin_store::rows::{ms, ts, ts_opt};
+use tocsin_store::rows::{self, ms};
 use tocsin_store::*;
 
 use super::lease;
-use crate::{PgStore, corrupt};
+use crate::PgStore;
+use crate::follow_up::drills;
 
 /// Drills closed per claim: a drill runs monthly, so one claim always takes them all.
 const DRILLS_PER_CLAIM: u32 = 100;
@@ -25,7 +22,7 @@ impl PgStore {
         now: Timestamp,
         lease_until: Timestamp,
     ) -> Result<Vec<DrillRecord>> {
-        let mut drills = lease::claim(
+        let drills = lease::claim(
             self,
             Queue::DrillsToClose,
             now,
@@ -34,25 +31,9 @@ impl PgStore {
         )
         .await?
         .iter()
-        .map(drill)
+        .map(rows::drill)
         .collect::<Result<Vec<_>>>()?;
-        if drills.is_empty() {
-            return Ok(drills);
-        }
-        let ids: Vec<String> = drills.iter().map(|drill| drill.id.clone()).collect();
-        let mut items: HashMap<String, Vec<DrillItem>> = HashMap::new();
-        for row in sqlx::query("SELECT * FROM drill_items WHERE drill_id = ANY($1) ORDER BY seq")
-            .bind(&ids)
-            .fetch_all(self.pool())
-            .await?
-        {
-            let drill_id: String = row.try_get("drill_id")?;
-            items.entry(drill_id).or_default().push(item(&row)?);
-        }
-        for drill in &mut drills {
-            drill.items = items.remove(&drill.id).unwrap_or_default();
-        }
-        Ok(drills)
+        drills::with_items(self.pool(), drills).await
     }
 
     pub(super) async fn claim_unwritten_postmortems_sql(
@@ -64,7 +45,7 @@ impl PgStore {
         lease::claim(self, Queue::Postmortems, now, lease_until, limit)
             .await?
             .iter()
-            .map(postmortem)
+            .map(rows::postmortem)
             .collect()
     }
 
@@ -97,7 +78,7 @@ impl PgStore {
         )
         .await?
         .iter()
-        .map(digest)
+        .map(rows::review_digest)
         .collect()
     }
 
@@ -117,58 +98,4 @@ impl PgStore {
         .await?;
         Ok(())
     }
-}
-
-/// A drill's row, without its items.
-fn drill(row: &PgRow) -> Result<DrillRecord> {
-    let status: String = row.try_get("status")?;
-    Ok(DrillRecord {
-        id: row.try_get("id")?,
-        trigger: row.try_get("trigger")?,
-        started_at: ts(row.try_get("started_at")?)?,
-        confirm_by: ts(row.try_get("confirm_by")?)?,
-        status: DrillStatus::parse(&status)
-            .ok_or_else(|| corrupt(format!("unknown drill status `{status}`")))?,
-        finished_at: ts_opt(row.try_get("finished_at")?)?,
-        incident_id: row.try_get("incident_id")?,
-        report_sent: row.try_get("report_sent")?,
-        items: Vec::new(),
-    })
-}
-
-fn item(row: &PgRow) -> Result<DrillItem> {
-    let status: String = row.try_get("status")?;
-    Ok(DrillItem {
-        seq: row.try_get("seq")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        status: DrillItemStatus::parse(&status)
-            .ok_or_else(|| corrupt(format!("unknown drill item status `{status}`")))?,
-        reason: row.try_get("reason")?,
-        nonce: row.try_get("nonce")?,
-        confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
-    })
-}
-
-fn postmortem(row: &PgRow) -> Result<PostmortemRecord> {
-    Ok(PostmortemRecord {
-        incident_id: row.try_get("incident_id")?,
-        file: row.try_get("file")?,
-        due_at: ts(row.try_get("due_at")?)?,
-        status: row.try_get("status")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        written_at: ts_opt(row.try_get("written_at")?)?,
-    })
-}
-
-fn digest(row: &PgRow) -> Result<ReviewDigest> {
-    Ok(ReviewDigest {
-        id: row.try_get("id")?,
-        due_at: ts(row.try_get("due_at")?)?,
-        channel: row.try_get("channel")?,
-        text: row.try_get("text")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        sent_at: ts_opt(row.try_get("sent_at")?)?,
-        result: row.try_get("result")?,
-    })
 }

@@ -1,49 +1,12 @@
 //! The one leased queue on PostgreSQL: one claim statement and one release for every kind of due
-//! work, read from a table of where each queue lives (`tocsin_store::Queue` has the rule).
+//! work, read from where each queue lives (`tocsin_store::Queue` has the rule and the tables).
 
 use jiff::Timestamp;
 use sqlx::postgres::PgRow;
 use tocsin_store::rows::ms;
-use tocsin_store::{Queue, Result};
+use tocsin_store::{Queue, QueueTable, Result};
 
 use crate::PgStore;
-
-/// Where a queue's rows live: the table, its key, the due column and what makes a row pending.
-struct QueueTable {
-    table: &'static str,
-    key: &'static str,
-    due: &'static str,
-    pending: &'static str,
-}
-
-fn table(queue: Queue) -> QueueTable {
-    let (table, key, due, pending) = match queue {
-        Queue::Monitors => ("monitors", "id", "next_check_at", "active = 1"),
-        Queue::Timers => ("timers", "id", "due_at", "TRUE"),
-        Queue::Deliveries => ("deliveries", "id", "next_attempt_at", "status = 'pending'"),
-        Queue::SubscriberMail => (
-            "subscriber_mail",
-            "id",
-            "next_attempt_at",
-            "status = 'pending'",
-        ),
-        Queue::CustomerMail => ("comms_mail", "id", "next_attempt_at", "status = 'pending'"),
-        Queue::DrillsToClose => ("drills", "id", "confirm_by", "finished_at IS NULL"),
-        Queue::Postmortems => (
-            "postmortems",
-            "incident_id",
-            "created_at",
-            "written_at IS NULL",
-        ),
-        Queue::ReviewDigests => ("review_digests", "id", "created_at", "result IS NULL"),
-    };
-    QueueTable {
-        table,
-        key,
-        due,
-        pending,
-    }
-}
 
 /// Claims up to `limit` pending rows of `queue` due at `now` whose lease is free, earliest
 /// first, for the store's owner until `lease_until`; returns the claimed rows whole, earliest
@@ -55,7 +18,7 @@ pub(super) async fn claim(
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<PgRow>> {
-    let QueueTable { key, due, .. } = table(queue);
+    let QueueTable { key, due, .. } = queue.table();
     let read = format!("SELECT * FROM claimed ORDER BY {due}, {key}");
     claim_then(store, queue, now, lease_until, limit, &read).await
 }
@@ -82,7 +45,7 @@ pub(super) async fn claim_then(
         key,
         due,
         pending,
-    } = table(queue);
+    } = queue.table();
     // Built from the constant fragments above and the caller's constant `read` only; every
     // value is bound.
     let sql = format!(
@@ -108,7 +71,7 @@ pub(super) async fn claim_then(
 pub(super) async fn release(store: &PgStore) -> Result<()> {
     let mut tx = store.pool().begin().await?;
     for queue in Queue::ALL {
-        let QueueTable { table, .. } = table(queue);
+        let QueueTable { table, .. } = queue.table();
         let sql = format!(
             "UPDATE {table} SET claimed_until = NULL, claimed_by = NULL \
              WHERE claimed_until IS NOT NULL AND (claimed_by = $1 OR claimed_by IS NULL)"

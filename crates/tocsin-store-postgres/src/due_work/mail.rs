@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
-use tocsin_core::incident::IncidentState;
 use tocsin_core::notice::CustomerText;
-use tocsin_store::rows::{count, ms, ts, ts_opt};
+use tocsin_store::rows::{self, count};
 use tocsin_store::*;
 
 use super::lease;
@@ -49,7 +48,7 @@ impl PgStore {
             SUBSCRIBER_MAIL,
         )
         .await?;
-        rows.iter().map(subscriber_mail).collect()
+        rows.iter().map(rows::subscriber_mail).collect()
     }
 
     pub(super) async fn claim_comms_mail_sql(
@@ -101,14 +100,7 @@ impl PgStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        let (status, error, next, sent_at) = match outcome {
-            AttemptOutcome::Sent => ("sent", None, None, Some(ms(at))),
-            AttemptOutcome::Retry {
-                error,
-                next_attempt_at,
-            } => ("pending", Some(error), Some(ms(*next_attempt_at)), None),
-            AttemptOutcome::Failed { error } => ("failed", Some(error), None, None),
-        };
+        let columns = rows::attempt_columns(outcome, at);
         // Built from the constant table name only; every value is bound.
         let sql = format!(
             "UPDATE {outbox} SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
@@ -116,65 +108,15 @@ impl PgStore {
                sent_at = COALESCE($4, sent_at) WHERE id = $5 AND status = 'pending'"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(status)
-            .bind(error)
-            .bind(next)
-            .bind(sent_at)
+            .bind(columns.status)
+            .bind(columns.error)
+            .bind(columns.next_attempt_at)
+            .bind(columns.sent_at)
             .bind(mail_id)
             .execute(self.pool())
             .await?;
         Ok(())
     }
-}
-
-fn subscriber_mail(row: &PgRow) -> Result<SubscriberMail> {
-    let kind: String = row.try_get("kind")?;
-    let kind = match kind.as_str() {
-        "confirm" => SubscriberMailKind::Confirm,
-        "update" => SubscriberMailKind::Update,
-        other => return Err(corrupt(format!("unknown subscriber mail `{other}`"))),
-    };
-    let update = match kind {
-        SubscriberMailKind::Confirm => None,
-        SubscriberMailKind::Update => Some(mailed_update(row)?),
-    };
-    Ok(SubscriberMail {
-        id: row.try_get("mail_id")?,
-        kind,
-        attempts: count(row.try_get("attempts")?),
-        subscriber: SubscriberRecord {
-            id: row.try_get("subscriber_id")?,
-            email: row.try_get("email")?,
-            locale: row.try_get("locale")?,
-            created_at: ts(row.try_get("subscribed_at")?)?,
-            confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
-            unsubscribed_at: ts_opt(row.try_get("unsubscribed_at")?)?,
-        },
-        update,
-    })
-}
-
-/// An update mail's public update and incident; an update whose incident is gone is corrupt.
-fn mailed_update(row: &PgRow) -> Result<MailedUpdate> {
-    let state: Option<String> = row.try_get("incident_state")?;
-    let incident_state = state
-        .as_deref()
-        .and_then(IncidentState::parse)
-        .ok_or_else(|| corrupt("an update mail without its incident"))?;
-    let update_state: Option<String> = row.try_get("update_state")?;
-    Ok(MailedUpdate {
-        update: PublicUpdate {
-            seq: row.try_get("seq")?,
-            incident_id: row.try_get("incident_id")?,
-            at: ts(row.try_get("at")?)?,
-            text: row.try_get("text")?,
-            state: update_state.as_deref().and_then(IncidentState::parse),
-        },
-        public_title: row.try_get("public_title")?,
-        component: row.try_get("component")?,
-        severity: row.try_get("severity")?,
-        incident_state,
-    })
 }
 
 /// A customer mail in its recipient's locale, else in its notice's default locale (else in any

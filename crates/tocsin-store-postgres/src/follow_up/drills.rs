@@ -4,45 +4,13 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
-use tocsin_store::rows::{corrupt, ms, ts, ts_opt};
+use tocsin_store::rows::{self, ms};
 use tocsin_store::{
     ContactVerification, DrillItem, DrillItemStatus, DrillRecord, DrillStatus, Result,
 };
 
 use super::schedule;
-
-/// A `drill_items` row.
-pub(crate) fn item(row: &PgRow) -> Result<DrillItem> {
-    let status: String = row.try_get("status")?;
-    Ok(DrillItem {
-        seq: row.try_get("seq")?,
-        kind: row.try_get("kind")?,
-        subject: row.try_get("subject")?,
-        status: DrillItemStatus::parse(&status)
-            .ok_or_else(|| corrupt("drill item status", &status))?,
-        reason: row.try_get("reason")?,
-        nonce: row.try_get("nonce")?,
-        confirmed_at: ts_opt(row.try_get("confirmed_at")?)?,
-    })
-}
-
-/// A `drills` row, without its items (see [`with_items`]).
-pub(crate) fn drill(row: &PgRow) -> Result<DrillRecord> {
-    let status: String = row.try_get("status")?;
-    Ok(DrillRecord {
-        id: row.try_get("id")?,
-        trigger: row.try_get("trigger")?,
-        started_at: ts(row.try_get("started_at")?)?,
-        confirm_by: ts(row.try_get("confirm_by")?)?,
-        status: DrillStatus::parse(&status).ok_or_else(|| corrupt("drill status", &status))?,
-        finished_at: ts_opt(row.try_get("finished_at")?)?,
-        incident_id: row.try_get("incident_id")?,
-        report_sent: row.try_get("report_sent")?,
-        items: Vec::new(),
-    })
-}
 
 /// Fills in the drills' items, in `seq` order. One query for all of them (SQLite asked once per
 /// drill; here each query is a round trip).
@@ -64,7 +32,7 @@ pub(crate) async fn with_items(
         items
             .entry(row.try_get("drill_id")?)
             .or_default()
-            .push(item(row)?);
+            .push(rows::drill_item(row)?);
     }
     for drill in &mut drills {
         drill.items = items.remove(&drill.id).unwrap_or_default();
@@ -187,7 +155,7 @@ pub(crate) async fn newest(pool: &PgPool, limit: u32) -> Result<Vec<DrillRecord>
     .fetch_all(pool)
     .await?
     .iter()
-    .map(drill)
+    .map(rows::drill)
     .collect::<Result<Vec<_>>>()?;
     with_items(pool, drills).await
 }
@@ -198,7 +166,7 @@ pub(crate) async fn one(pool: &PgPool, id: &str) -> Result<Option<DrillRecord>> 
         .fetch_optional(pool)
         .await?
         .as_ref()
-        .map(drill)
+        .map(rows::drill)
         .transpose()?;
     Ok(with_items(pool, found.into_iter().collect()).await?.pop())
 }
@@ -211,7 +179,7 @@ pub(crate) async fn item_by_nonce(
         .bind(nonce)
         .fetch_optional(pool)
         .await?;
-    row.map(|row| Ok((row.try_get("drill_id")?, item(&row)?)))
+    row.map(|row| Ok((row.try_get("drill_id")?, rows::drill_item(&row)?)))
         .transpose()
 }
 
@@ -262,13 +230,6 @@ pub(crate) async fn contact_verifications(pool: &PgPool) -> Result<Vec<ContactVe
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|row| {
-            let date: String = row.try_get("verified_on")?;
-            Ok(ContactVerification {
-                contact: row.try_get("contact")?,
-                verified_on: date.parse().map_err(crate::corrupt)?,
-                recorded_at: ts(row.try_get("recorded_at")?)?,
-            })
-        })
+        .map(rows::contact_verification)
         .collect()
 }

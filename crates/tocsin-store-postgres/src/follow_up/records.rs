@@ -1,57 +1,9 @@
 //! Reads of an incident's follow-up records: post-mortems, action runs, customer notices and
 //! the customers named on it.
 
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
-use tocsin_store::rows::{corrupt, ts, ts_opt};
-use tocsin_store::{ActionRun, CommsRecord, PostmortemRecord, Result, RunStatus};
-
-/// A `postmortems` row.
-pub(crate) fn postmortem(row: &PgRow) -> Result<PostmortemRecord> {
-    Ok(PostmortemRecord {
-        incident_id: row.try_get("incident_id")?,
-        file: row.try_get("file")?,
-        due_at: ts(row.try_get("due_at")?)?,
-        status: row.try_get("status")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        written_at: ts_opt(row.try_get("written_at")?)?,
-    })
-}
-
-/// An `action_runs` row.
-pub(crate) fn action_run(row: &PgRow) -> Result<ActionRun> {
-    let status: String = row.try_get("status")?;
-    Ok(ActionRun {
-        id: row.try_get("id")?,
-        incident_id: row.try_get("incident_id")?,
-        action_id: row.try_get("action_id")?,
-        requested_by: row.try_get("requested_by")?,
-        requested_at: ts(row.try_get("requested_at")?)?,
-        what: row.try_get("what")?,
-        status: RunStatus::parse(&status).ok_or_else(|| corrupt("action run status", &status))?,
-        exit_status: row.try_get("exit_status")?,
-        output: row.try_get("output")?,
-        finished_at: ts_opt(row.try_get("finished_at")?)?,
-    })
-}
-
-/// A `comms` row; its texts are JSON (one `CustomerText` per locale).
-pub(crate) fn comms(row: &PgRow) -> Result<CommsRecord> {
-    let texts: String = row.try_get("texts")?;
-    Ok(CommsRecord {
-        id: row.try_get("id")?,
-        incident_id: row.try_get("incident_id")?,
-        channel: row.try_get("channel")?,
-        event: row.try_get("event")?,
-        audience: row.try_get("audience")?,
-        default_locale: row.try_get("default_locale")?,
-        texts: serde_json::from_str(&texts).map_err(crate::corrupt)?,
-        status: row.try_get("status")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        approved_by: row.try_get("approved_by")?,
-        approved_at: ts_opt(row.try_get("approved_at")?)?,
-    })
-}
+use sqlx::PgPool;
+use tocsin_store::rows::{self};
+use tocsin_store::{ActionRun, CommsRecord, PostmortemRecord, Result};
 
 // Text keys sort with COLLATE "C": bytewise, as SQLite's BINARY, whatever the database's locale.
 
@@ -61,7 +13,7 @@ pub(crate) async fn postmortems(pool: &PgPool) -> Result<Vec<PostmortemRecord>> 
         .fetch_all(pool)
         .await?
         .iter()
-        .map(postmortem)
+        .map(rows::postmortem)
         .collect()
 }
 
@@ -74,7 +26,7 @@ pub(crate) async fn postmortem_of(
         .fetch_optional(pool)
         .await?
         .as_ref()
-        .map(postmortem)
+        .map(rows::postmortem)
         .transpose()
 }
 
@@ -88,7 +40,7 @@ pub(crate) async fn action_runs(pool: &PgPool, incident_id: &str) -> Result<Vec<
     .fetch_all(pool)
     .await?
     .iter()
-    .map(action_run)
+    .map(rows::action_run)
     .collect()
 }
 
@@ -100,7 +52,7 @@ pub(crate) async fn comms_of(pool: &PgPool, incident_id: &str) -> Result<Vec<Com
         .fetch_all(pool)
         .await?
         .iter()
-        .map(comms)
+        .map(rows::comms)
         .collect()
 }
 

@@ -2,25 +2,11 @@
 //! written.
 
 use jiff::Timestamp;
-use sqlx::postgres::PgRow;
-use sqlx::{PgPool, Row};
-use tocsin_store::rows::{ms, ts, ts_opt};
+use sqlx::PgPool;
+use tocsin_store::rows::{self, ms};
 use tocsin_store::{Result, ReviewDigest};
 
 use super::schedule;
-
-/// A `review_digests` row.
-pub(crate) fn digest(row: &PgRow) -> Result<ReviewDigest> {
-    Ok(ReviewDigest {
-        id: row.try_get("id")?,
-        due_at: ts(row.try_get("due_at")?)?,
-        channel: row.try_get("channel")?,
-        text: row.try_get("text")?,
-        created_at: ts(row.try_get("created_at")?)?,
-        sent_at: ts_opt(row.try_get("sent_at")?)?,
-        result: row.try_get("result")?,
-    })
-}
 
 /// Moves the schedule from `due` to `next` and inserts the period's digest; `false` (nothing
 /// written) when another replica moved the schedule first. The digest's unique `due_at` keeps
@@ -57,6 +43,6 @@ pub(crate) async fn newest(pool: &PgPool, limit: u32) -> Result<Vec<ReviewDigest
         .fetch_all(pool)
         .await?
         .iter()
-        .map(digest)
+        .map(rows::review_digest)
         .collect()
 }

@@ -5,36 +5,18 @@
 //! and the pruning join from the monitors so each one's key range is a seek.
 
 use jiff::Timestamp;
-use sqlx::{PgConnection, PgPool, Row};
-use tocsin_core::uptime::{MonitorHistory, Outage};
-use tocsin_store::rows::{ms, ts, ts_opt};
+use sqlx::{PgConnection, PgPool};
+use tocsin_core::uptime::MonitorHistory;
+use tocsin_store::history::{
+    ROLLUP_STEP_MS, WATERMARK, duration_ms, floor_minute, span_column, whole,
+};
+use tocsin_store::rows::{self, ms, ts_opt};
 use tocsin_store::{Housekeeping, Result, Retention, Rollup, RollupSpan};
 
 use super::{ROLLUP_TURN, take_turn};
 
-/// The settings row holding the end of what was rolled up (epoch ms, exclusive).
-const WATERMARK: &str = "rollup_watermark_ms";
-/// Raw results rolled up per transaction, at most: an hour of them.
-const ROLLUP_STEP_MS: i64 = 3_600_000;
 /// Rows deleted per transaction, so pruning never holds locks for long.
 const PRUNE_CHUNK: i64 = 10_000;
-
-fn duration_ms(duration: std::time::Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-fn floor_minute(millis: i64) -> i64 {
-    millis.div_euclid(60_000) * 60_000
-}
-
-fn whole(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-/// How a span is stored: its width in minutes (the `span` column).
-pub(super) fn span_column(span: RollupSpan) -> i64 {
-    span.width_ms() / 60_000
-}
 
 /// The roll-up watermark, if anything was rolled up yet.
 pub(super) async fn read_watermark(conn: &mut PgConnection) -> Result<Option<i64>> {
@@ -65,15 +47,7 @@ pub(super) async fn monitor_history(
     .bind(ms(to))
     .fetch_all(pool)
     .await?;
-    let outages = rows
-        .iter()
-        .map(|row| {
-            Ok(Outage {
-                from: ts(row.try_get("down_from")?)?,
-                until: ts_opt(row.try_get("down_until")?)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let outages = rows.iter().map(rows::outage).collect::<Result<Vec<_>>>()?;
     Ok(MonitorHistory {
         monitored_since: ts_opt(since.flatten())?,
         outages,
@@ -98,17 +72,7 @@ pub(super) async fn rollups(
     .bind(ms(to))
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Rollup {
-                start: ts(row.try_get("start")?)?,
-                checks: whole(row.try_get("checks")?),
-                failures: whole(row.try_get("failures")?),
-                latency_sum_ms: whole(row.try_get("latency_sum")?),
-                latency_max_ms: whole(row.try_get("latency_max")?),
-            })
-        })
-        .collect()
+    rows.iter().map(rows::rollup).collect()
 }
 
 pub(super) async fn roll_up_and_prune(

@@ -7,10 +7,10 @@ use tocsin_core::inbound::Change;
 use tocsin_core::incident::{Alert, Incident, TimelineEvent};
 use tocsin_core::monitor::MonitorStatus;
 use tocsin_store::plan::attempt_event;
-use tocsin_store::{Attempt, AttemptOutcome, CheckCommit, Result};
+use tocsin_store::{Attempt, CheckCommit, Result};
 
 use super::failure;
-use crate::rows::ms;
+use crate::rows::{attempt_columns, ms};
 
 /// Runs one cached statement; the rows it changed.
 pub(super) fn run(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> Result<usize> {
@@ -233,36 +233,30 @@ fn sync_outage(tx: &Transaction<'_>, check: &CheckCommit) -> Result<()> {
 /// Records one send attempt of a delivery and its outcome; the timeline says what a person
 /// would want to know (a page sent, a page given up on).
 pub(crate) fn record_attempt(tx: &Transaction<'_>, attempt: &Attempt) -> Result<()> {
-    let (ok, error) = match &attempt.outcome {
-        AttemptOutcome::Sent => (true, None),
-        AttemptOutcome::Retry { error, .. } | AttemptOutcome::Failed { error } => {
-            (false, Some(error))
-        }
-    };
+    let columns = attempt_columns(&attempt.outcome, attempt.at);
     run(
         tx,
         "INSERT INTO delivery_attempts (delivery_id, at, ok, http_status, error) VALUES (?, ?, ?, ?, ?)",
         params![
             attempt.delivery_id,
             ms(attempt.at),
-            ok,
+            columns.ok,
             attempt.http_status.map(i64::from),
-            error,
+            columns.error,
         ],
     )?;
-    let (status, next, sent_at) = match &attempt.outcome {
-        AttemptOutcome::Sent => ("sent", None, Some(ms(attempt.at))),
-        AttemptOutcome::Retry {
-            next_attempt_at, ..
-        } => ("pending", Some(ms(*next_attempt_at)), None),
-        AttemptOutcome::Failed { .. } => ("failed", None, None),
-    };
     let updated = run(
         tx,
         "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
          next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
          WHERE id = ? AND status = 'pending'",
-        params![status, error, next, sent_at, attempt.delivery_id],
+        params![
+            columns.status,
+            columns.error,
+            columns.next_attempt_at,
+            columns.sent_at,
+            attempt.delivery_id
+        ],
     )?;
     // A delivery already finished (an outcome recorded twice) says nothing new.
     if updated > 0

@@ -1,0 +1,43 @@
+//! The people's rows: users, on-call overrides, and the timers that page them.
+
+use tocsin_core::access::Role;
+use tocsin_core::oncall::OverrideRecord;
+
+use super::{Columns, corrupt, ts};
+use crate::{Result, Timer, UserRecord};
+
+/// A `users` row (also the `u.*` half of a session's row).
+pub fn user(row: &(impl Columns + ?Sized)) -> Result<UserRecord> {
+    let role = row.text("role")?;
+    Ok(UserRecord {
+        id: row.int("id")?,
+        email: row.text("email")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        password_hash: row.text("password_hash")?,
+        created_at: ts(row.int("created_at")?)?,
+        password_changed_at: ts(row.int("password_changed_at")?)?,
+    })
+}
+
+/// An `overrides` row.
+pub fn override_record(row: &(impl Columns + ?Sized)) -> Result<OverrideRecord> {
+    Ok(OverrideRecord {
+        id: row.text("id")?,
+        schedule: row.text("schedule")?,
+        contact: row.text("contact")?,
+        starts_at: ts(row.int("starts_at")?)?,
+        ends_at: ts(row.int("ends_at")?)?,
+        created_by: row.text("created_by")?,
+        created_at: ts(row.int("created_at")?)?,
+    })
+}
+
+/// A `timers` row.
+pub fn timer(row: &(impl Columns + ?Sized)) -> Result<Timer> {
+    Ok(Timer {
+        id: row.int("id")?,
+        kind: row.text("kind")?,
+        incident_id: row.text("incident_id")?,
+        due_at: ts(row.int("due_at")?)?,
+    })
+}
