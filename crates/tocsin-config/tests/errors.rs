@@ -526,8 +526,7 @@ fn bad_scheduler_settings() {
 
 #[test]
 fn bad_replica_settings() {
-    let text = format!(
-        "[server]\nreplica = \"web 1\"\ndatabase_pool = 1\nlease = \"10m\"\n\n{BASE}"
-    );
+    let text =
+        format!("[server]\nreplica = \"web 1\"\ndatabase_pool = 1\nlease = \"10m\"\n\n{BASE}");
     insta::assert_snapshot!(errors_in(&text).to_string());
 }

@@ -15,8 +15,10 @@ use tocsin_store::{Attempt, AttemptOutcome, PendingDelivery};
 
 use crate::{Engine, EngineError};
 
-/// Longer than any send may take (the HTTP client gives up after 15 s).
-const LEASE: Duration = Duration::from_secs(60);
+/// On a single node, how long claimed deliveries stay claimed: longer than a whole round of
+/// sends may take (the HTTP client gives up after 15 s), since nobody else would take them.
+/// Among replicas the lease is `server.lease`, and each send renews it first (`deliver`).
+const ONE_NODE_LEASE: Duration = Duration::from_secs(60);
 const BATCH: u32 = 100;
 const CONCURRENCY: usize = 32;
 
@@ -33,12 +35,6 @@ pub(crate) struct Deliveries {
     pub(crate) wake: tokio::sync::Notify,
     /// Deliveries a commit handed over (already leased to this process), for the next round.
     handed: std::sync::Mutex<Vec<PendingDelivery>>,
-}
-
-/// When a lease taken now ends.
-pub(crate) fn lease_until(now: jiff::Timestamp) -> jiff::Timestamp {
-    now.saturating_add(SignedDuration::try_from(LEASE).unwrap_or_default())
-        .unwrap_or(now)
 }
 
 impl Deliveries {
@@ -162,8 +158,40 @@ impl Engine {
         let now = self.now();
         Ok(self
             .store
-            .claim_due_deliveries(now, lease_until(now), BATCH)
+            .claim_due_deliveries(now, self.delivery_lease_until(now), BATCH)
             .await?)
+    }
+
+    /// When a claim of deliveries taken now ends.
+    pub(crate) fn delivery_lease_until(&self, now: jiff::Timestamp) -> jiff::Timestamp {
+        let lease = if self.store.shared() {
+            self.lease()
+        } else {
+            ONE_NODE_LEASE
+        };
+        crate::probes::add(now, lease)
+    }
+
+    /// Among replicas: whether this process still holds `delivery`, renewed for as long as a
+    /// send may take. A replica stalled past its lease (a long pause, SIGSTOP) finds the page
+    /// is another's now and leaves it; on a single node it always holds its own.
+    async fn still_holds(&self, delivery: &PendingDelivery, now: jiff::Timestamp) -> bool {
+        if !self.store.shared() {
+            return true;
+        }
+        let until = crate::probes::add(now, self.lease() + tocsin_notify::TIMEOUT);
+        match self
+            .store
+            .still_holds(tocsin_store::Queue::Deliveries, &delivery.id, now, until)
+            .await
+        {
+            Ok(held) => held,
+            Err(error) => {
+                // Unsure: leave it; it is sent by whoever holds it once the lease ends.
+                tracing::warn!(delivery = %delivery.id, %error, "could not confirm this replica still holds a delivery; leaving it");
+                false
+            }
+        }
     }
 
     /// The throttle for pages by `method`: GoAlert's limits per contact (SMS 5, e-mail 10 per 15
@@ -197,6 +225,10 @@ impl Engine {
             ack_url: acknowledgeable
                 .then(|| self.ack_url(&notice.incident_id, person, &delivery.id, now)),
         };
+        if !self.still_holds(&delivery, now).await {
+            tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");
+            return Ok(());
+        }
         let attempt_number = delivery.attempts.saturating_add(1);
         let resolved = match &delivery.recipient {
             None => self

@@ -238,20 +238,22 @@ impl Engine {
             .monitors()
             .await?
             .into_iter()
-            .filter_map(|record| self.resumed(record, now))
+            .filter_map(|record| self.resumed(record, now, false))
             .collect();
         self.prober.schedule.load(records);
         Ok(())
     }
 
     /// A stored monitor as the schedule takes it, if it is probed. A check missed while tocsin
-    /// was stopped (or while another replica held it) is not made up in one burst: the monitor
-    /// resumes at its next slot, keeping its offset (heartbeat deadlines stay as they are: a
-    /// missed one is overdue).
+    /// was stopped is not made up in one burst: the monitor resumes at its next slot, keeping its
+    /// offset (heartbeat deadlines stay as they are: a missed one is overdue). With `catch_up`
+    /// (a replica taking over the monitors of one that died), a check missed by less than one
+    /// interval runs at once instead, so the takeover costs no check.
     pub(crate) fn resumed(
         &self,
         mut record: tocsin_store::MonitorRecord,
         now: Timestamp,
+        catch_up: bool,
     ) -> Option<tocsin_store::MonitorRecord> {
         let monitor = self.monitor_spec(&record.id)?;
         if !probes::is_probed(monitor) {
@@ -260,13 +262,20 @@ impl Engine {
         if !matches!(monitor.kind, tocsin_config::MonitorKind::Heartbeat { .. })
             && record.next_check_at < now
         {
-            record.next_check_at = tocsin_core::schedule::next_check(
-                record.next_check_at,
-                now,
-                monitor.interval,
-                monitor.interval,
-                &tocsin_core::monitor::MonitorState::pending(),
-            );
+            let missed_by = now.duration_since(record.next_check_at);
+            let within_an_interval = jiff::SignedDuration::try_from(monitor.interval)
+                .is_ok_and(|interval| missed_by < interval);
+            record.next_check_at = if catch_up && within_an_interval {
+                now
+            } else {
+                tocsin_core::schedule::next_check(
+                    record.next_check_at,
+                    now,
+                    monitor.interval,
+                    monitor.interval,
+                    &tocsin_core::monitor::MonitorState::pending(),
+                )
+            };
         }
         Some(record)
     }

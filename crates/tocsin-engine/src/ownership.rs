@@ -43,9 +43,15 @@ impl Engine {
         let held = self
             .store
             .hold_monitors(&ids, now, crate::probes::add(now, self.lease()), share)
-            .await?
+            .await?;
+        let lapsed = held.lapsed;
+        let held = held
+            .records
             .into_iter()
-            .filter_map(|record| self.resumed(record, now))
+            .filter_map(|record| {
+                let catch_up = lapsed.contains(&record.id);
+                self.resumed(record, now, catch_up)
+            })
             .collect();
         let added = self.prober.schedule.hold(held);
         if !added.is_empty() {

@@ -100,7 +100,7 @@ impl Engine {
         };
         // The deliveries these decisions create go straight to the delivery worker, leased to
         // this process: the first send of a new page waits for no claim of its own.
-        let hand_over_until = Some(crate::deliver::lease_until(self.now()));
+        let hand_over_until = Some(self.delivery_lease_until(self.now()));
         let transacted = self
             .store
             .transact(items, hand_over_until, &mut decider)

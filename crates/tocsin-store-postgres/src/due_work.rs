@@ -1,6 +1,7 @@
 //! DueWork on PostgreSQL: every leased queue, claimed by several replicas at once.
 
 mod deliveries;
+mod fencing;
 mod follow_up;
 mod lease;
 mod mail;
@@ -28,13 +29,23 @@ impl DueWork for PgStore {
         replicas::replica_alive(self, now, alive_since).await
     }
 
+    async fn still_holds(
+        &self,
+        queue: Queue,
+        key: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool> {
+        fencing::still_holds(self, queue, key, now, until).await
+    }
+
     async fn hold_monitors(
         &self,
         ids: &[String],
         now: Timestamp,
         lease_until: Timestamp,
         share: usize,
-    ) -> Result<Vec<MonitorRecord>> {
+    ) -> Result<HeldMonitors> {
         replicas::hold_monitors(self, ids, now, lease_until, share).await
     }
 

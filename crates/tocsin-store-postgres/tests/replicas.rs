@@ -35,6 +35,7 @@ async fn renew(store: &PgStore, ids: &[String], at: Timestamp) -> BTreeSet<Strin
         .hold_monitors(ids, at, t(at.as_second() - 1_790_000_000 + LEASE_S), share)
         .await
         .expect("hold")
+        .records
         .into_iter()
         .map(|record| record.id)
         .collect()
@@ -331,4 +332,63 @@ async fn a_timer_fired_by_one_replica_is_not_fired_again_by_another() {
     .await
     .expect("count");
     assert_eq!(escalated, 1, "escalated once");
+}
+
+/// Fencing: a replica about to send still holds its page only while its lease runs, and the
+/// check renews it; a replica that stalled past it finds the page gone.
+#[tokio::test]
+async fn a_replica_holds_its_page_only_while_its_lease_runs() {
+    let database = PgScratch::create().await;
+    let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
+    let pool = sqlx::PgPool::connect(database.url())
+        .await
+        .expect("connect");
+    sqlx::query(
+        "INSERT INTO deliveries (id, channel, recipient, notice, status, next_attempt_at, \
+           created_at, claimed_until, claimed_by) \
+         VALUES ('d1', 'sms', 'lena', '{}', 'pending', 0, 0, $1, 'a')",
+    )
+    .bind(t(10).as_millisecond())
+    .execute(&pool)
+    .await
+    .expect("a delivery");
+    let deliveries = tocsin_store::Queue::Deliveries;
+    assert!(
+        a.still_holds(deliveries, "d1", t(5), t(30))
+            .await
+            .expect("check")
+    );
+    assert!(
+        !b.still_holds(deliveries, "d1", t(5), t(30))
+            .await
+            .expect("check"),
+        "not b's"
+    );
+    // Renewed to 30 s: still a's at 20 s, gone at 31 s, when b may claim and send it.
+    assert!(
+        a.still_holds(deliveries, "d1", t(20), t(30))
+            .await
+            .expect("check")
+    );
+    assert!(
+        !a.still_holds(deliveries, "d1", t(31), t(50))
+            .await
+            .expect("check")
+    );
+    // b claims it (as `claim_due_deliveries` does: its lease, its name).
+    sqlx::query("UPDATE deliveries SET claimed_by = 'b', claimed_until = $1 WHERE id = 'd1'")
+        .bind(t(50).as_millisecond())
+        .execute(&pool)
+        .await
+        .expect("b's claim");
+    assert!(
+        !a.still_holds(deliveries, "d1", t(32), t(50))
+            .await
+            .expect("check")
+    );
+    assert!(
+        b.still_holds(deliveries, "d1", t(32), t(50))
+            .await
+            .expect("check")
+    );
 }

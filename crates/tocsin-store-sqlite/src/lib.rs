@@ -372,14 +372,27 @@ impl DueWork for SqliteStore {
         Ok(1)
     }
 
+    async fn still_holds(
+        &self,
+        _queue: Queue,
+        _key: &str,
+        _now: Timestamp,
+        _until: Timestamp,
+    ) -> Result<bool> {
+        Ok(true)
+    }
+
     async fn hold_monitors(
         &self,
         ids: &[String],
         _now: Timestamp,
         _lease_until: Timestamp,
         _share: usize,
-    ) -> Result<Vec<MonitorRecord>> {
-        self.monitors_by_id(ids).await
+    ) -> Result<HeldMonitors> {
+        Ok(HeldMonitors {
+            records: self.monitors_by_id(ids).await?,
+            lapsed: Default::default(),
+        })
     }
 
     async fn claim_due_monitors(

@@ -409,3 +409,13 @@ pub struct ChangeQuery {
     pub until: Timestamp,
     pub limit: u32,
 }
+
+/// The monitors a replica holds after renewing its share (`DueWork::hold_monitors`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeldMonitors {
+    /// Every monitor it holds now, as stored.
+    pub records: Vec<crate::MonitorRecord>,
+    /// Those it just took from a replica whose lease had ended (one that died or stalled),
+    /// rather than from one that let them go: a check that replica missed may be owed.
+    pub lapsed: std::collections::HashSet<String>,
+}

@@ -30,6 +30,8 @@ pub struct Received {
     /// The body exactly as it arrived.
     pub raw: Vec<u8>,
     pub answered: u16,
+    /// When it arrived (before any hold).
+    pub at: std::time::Instant,
 }
 
 impl Received {
@@ -53,6 +55,9 @@ pub struct HttpSink {
     status: Arc<AtomicU16>,
     received: Arc<Mutex<Vec<Received>>>,
     arrived: Arc<Notify>,
+    /// While true, requests are recorded at once but answered only when it turns false: a
+    /// receiver that hangs, to catch a sender mid-send.
+    held: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl HttpSink {
@@ -73,6 +78,7 @@ impl HttpSink {
             status: Arc::new(AtomicU16::new(200)),
             received: Arc::default(),
             arrived: Arc::default(),
+            held: Arc::new(tokio::sync::watch::channel(false).0),
         };
         let app = Router::new()
             .route("/", any(record))
@@ -85,6 +91,12 @@ impl HttpSink {
     /// The status every following request is answered with.
     pub fn answer(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Holds every answer (`true`) until released (`false`); requests are still recorded as
+    /// they arrive. Released answers carry the status set when they arrived.
+    pub fn hold(&self, held: bool) {
+        self.held.send_replace(held);
     }
 
     /// Every request so far, in arrival order.
@@ -138,6 +150,10 @@ impl HttpSink {
     }
 }
 
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a real receiver's arrival times, for tests of real processes over real time"
+)]
 async fn record(
     State(sink): State<HttpSink>,
     method: Method,
@@ -155,8 +171,12 @@ async fn record(
         body: parsed,
         raw: body.to_vec(),
         answered,
+        at: std::time::Instant::now(),
     });
     sink.arrived.notify_waiters();
+    let mut held = sink.held.subscribe();
+    // Ends when released, or never if the sink is dropped while holding (the test is over).
+    let _ = held.wait_for(|held| !*held).await;
     StatusCode::from_u16(answered).unwrap_or(StatusCode::OK)
 }
 

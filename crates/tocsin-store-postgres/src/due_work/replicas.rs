@@ -5,8 +5,10 @@
 
 use jiff::Timestamp;
 use sqlx::PgConnection;
+use std::collections::HashSet;
 use tocsin_store::rows::{self, ms};
-use tocsin_store::{MonitorRecord, Result};
+
+use tocsin_store::{HeldMonitors, Result};
 
 use crate::PgStore;
 
@@ -45,7 +47,7 @@ pub(super) async fn hold_monitors(
     now: Timestamp,
     lease_until: Timestamp,
     share: usize,
-) -> Result<Vec<MonitorRecord>> {
+) -> Result<HeldMonitors> {
     let owner = store.lease_owner.as_str();
     let mut tx = store.pool().begin().await?;
     // Renew what this replica still holds; a lease that ended is not renewed (another replica
@@ -62,10 +64,11 @@ pub(super) async fn hold_monitors(
     .fetch_one(&mut *tx)
     .await?;
     let held = usize::try_from(held).unwrap_or(0);
+    let mut lapsed = HashSet::new();
     if held > share {
         let_go(&mut tx, owner, ids, held - share).await?;
     } else if held < share {
-        take_free(&mut tx, owner, ids, now, lease_until, share - held).await?;
+        lapsed = take_free(&mut tx, owner, ids, now, lease_until, share - held).await?;
     }
     let rows = sqlx::query(
         "SELECT * FROM monitors WHERE claimed_by = $1 AND claimed_until = $2 AND id = ANY($3) \
@@ -77,7 +80,10 @@ pub(super) async fn hold_monitors(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    rows.iter().map(rows::monitor).collect()
+    Ok(HeldMonitors {
+        records: rows.iter().map(rows::monitor).collect::<Result<_>>()?,
+        lapsed,
+    })
 }
 
 /// Releases `count` of the owner's monitors, those due last: the ones furthest from a check
@@ -97,7 +103,8 @@ async fn let_go(tx: &mut PgConnection, owner: &str, ids: &[String], count: usize
 }
 
 /// Takes up to `count` free monitors; rows another replica is taking at this instant are
-/// skipped, never waited for.
+/// skipped, never waited for. Answers those whose last lease had ended rather than been let go
+/// (a release clears the owner; an ended lease keeps it).
 async fn take_free(
     tx: &mut PgConnection,
     owner: &str,
@@ -105,19 +112,25 @@ async fn take_free(
     now: Timestamp,
     lease_until: Timestamp,
     count: usize,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE monitors SET claimed_until = $1, claimed_by = $2 WHERE id IN (\
-           SELECT id FROM monitors WHERE id = ANY($3) AND active = 1 \
+) -> Result<HashSet<String>> {
+    let taken: Vec<(String, Option<String>)> = sqlx::query_as(
+        "WITH free AS (\
+           SELECT id, claimed_by AS previous FROM monitors WHERE id = ANY($3) AND active = 1 \
            AND (claimed_until IS NULL OR claimed_until <= $4) \
-           ORDER BY id COLLATE \"C\" LIMIT $5 FOR UPDATE SKIP LOCKED)",
+           ORDER BY id COLLATE \"C\" LIMIT $5 FOR UPDATE SKIP LOCKED) \
+         UPDATE monitors m SET claimed_until = $1, claimed_by = $2 FROM free \
+         WHERE m.id = free.id RETURNING m.id, free.previous",
     )
     .bind(ms(lease_until))
     .bind(owner)
     .bind(ids)
     .bind(ms(now))
     .bind(i64::try_from(count).unwrap_or(i64::MAX))
-    .execute(tx)
+    .fetch_all(tx)
     .await?;
-    Ok(())
+    Ok(taken
+        .into_iter()
+        .filter(|(_, previous)| previous.is_some())
+        .map(|(id, _)| id)
+        .collect())
 }

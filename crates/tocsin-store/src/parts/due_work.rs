@@ -33,7 +33,19 @@ pub trait DueWork: Send + Sync {
         now: Timestamp,
         lease_until: Timestamp,
         share: usize,
-    ) -> Result<Vec<MonitorRecord>>;
+    ) -> Result<HeldMonitors>;
+
+    /// Whether this store's owner still holds the row `key` of `queue` at `now` (its lease has
+    /// not ended and no other owner took it); if so the lease is renewed until `until`. A
+    /// replica about to send checks this first (fencing): work it lost while it was stalled is
+    /// another replica's now. A single-node store (SQLite) answers true and writes nothing.
+    async fn still_holds(
+        &self,
+        queue: crate::Queue,
+        key: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool>;
 
     /// Claims up to `limit` monitors due at `now` until `lease_until`.
     async fn claim_due_monitors(

@@ -21,6 +21,7 @@ mod peers;
 mod postmortem;
 mod probes;
 mod public_text;
+mod replicas;
 mod review_digest;
 mod runbooks;
 mod schedule;
