@@ -31,6 +31,9 @@ impl Engine {
         if !self.store.shared() {
             return Ok(0);
         }
+        // Checks made since the last batch write go to the store first, so a replica taking a
+        // monitor this one lets go (or loses) reads where it really stands.
+        let _ = self.flush_checks().await;
         let now = self.now();
         let alive = self
             .store

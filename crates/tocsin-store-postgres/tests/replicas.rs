@@ -392,3 +392,46 @@ async fn a_replica_holds_its_page_only_while_its_lease_runs() {
             .expect("check")
     );
 }
+
+/// A monitor taken from a replica that is gone owes the check it missed; one taken from a
+/// replica that is alive but was late to renew (a stall) does not: that one may still be
+/// probing it until its next renewal.
+#[tokio::test]
+async fn a_monitor_taken_from_a_gone_replica_is_marked_for_a_catch_up_check() {
+    let database = PgScratch::create().await;
+    let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
+    let ids = vec!["m1".to_owned(), "m2".to_owned()];
+    let synced: Vec<(String, Timestamp)> = ids.iter().map(|id| (id.clone(), t(30))).collect();
+    a.sync_monitors(&synced).await.expect("sync");
+    a.replica_alive(t(0), t(-15)).await.expect("alive");
+    let held = a
+        .hold_monitors(&ids[..1], t(0), t(15), 1)
+        .await
+        .expect("hold");
+    assert_eq!(held.records.len(), 1);
+
+    // a says it is alive at 18 s but never renewed m1: late, not gone.
+    a.replica_alive(t(18), t(3)).await.expect("alive");
+    b.replica_alive(t(20), t(5)).await.expect("alive");
+    let taken = b
+        .hold_monitors(&ids[..1], t(20), t(35), 1)
+        .await
+        .expect("hold");
+    assert_eq!(taken.records.len(), 1);
+    assert!(
+        taken.lapsed.is_empty(),
+        "a stalled replica's monitor resumes at its slot"
+    );
+
+    // b then goes silent; a, alive, takes m1 once b's lease has ended: b is gone.
+    a.replica_alive(t(60), t(45)).await.expect("alive");
+    let back = a
+        .hold_monitors(&ids[..1], t(60), t(75), 1)
+        .await
+        .expect("hold");
+    assert_eq!(back.records.len(), 1);
+    assert!(
+        back.lapsed.contains("m1"),
+        "a gone replica's missed check is owed"
+    );
+}

@@ -415,7 +415,8 @@ pub struct ChangeQuery {
 pub struct HeldMonitors {
     /// Every monitor it holds now, as stored.
     pub records: Vec<crate::MonitorRecord>,
-    /// Those it just took from a replica whose lease had ended (one that died or stalled),
-    /// rather than from one that let them go: a check that replica missed may be owed.
+    /// Those it just took from a replica that is gone (its lease ended and it has not said it
+    /// is alive for a lease), rather than from one that let them go or stalled: a check the
+    /// gone replica missed may be owed.
     pub lapsed: std::collections::HashSet<String>,
 }

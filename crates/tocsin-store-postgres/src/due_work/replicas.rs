@@ -103,8 +103,10 @@ async fn let_go(tx: &mut PgConnection, owner: &str, ids: &[String], count: usize
 }
 
 /// Takes up to `count` free monitors; rows another replica is taking at this instant are
-/// skipped, never waited for. Answers those whose last lease had ended rather than been let go
-/// (a release clears the owner; an ended lease keeps it).
+/// skipped, never waited for. Answers those whose last holder is gone: its lease ended (a
+/// release clears the owner, an ended lease keeps it) and it has not said it is alive for a
+/// lease. A holder that is alive but was late to renew (a stall) may still be probing it until
+/// its next renewal, so its monitors resume at their next slot instead of at once.
 async fn take_free(
     tx: &mut PgConnection,
     owner: &str,
@@ -113,13 +115,14 @@ async fn take_free(
     lease_until: Timestamp,
     count: usize,
 ) -> Result<HashSet<String>> {
-    let taken: Vec<(String, Option<String>)> = sqlx::query_as(
+    let taken: Vec<(String, bool)> = sqlx::query_as(
         "WITH free AS (\
            SELECT id, claimed_by AS previous FROM monitors WHERE id = ANY($3) AND active = 1 \
            AND (claimed_until IS NULL OR claimed_until <= $4) \
            ORDER BY id COLLATE \"C\" LIMIT $5 FOR UPDATE SKIP LOCKED) \
          UPDATE monitors m SET claimed_until = $1, claimed_by = $2 FROM free \
-         WHERE m.id = free.id RETURNING m.id, free.previous",
+         WHERE m.id = free.id RETURNING m.id, free.previous IS NOT NULL AND NOT EXISTS (\
+           SELECT 1 FROM replicas r WHERE r.name = free.previous AND r.seen_at > $4 - ($1 - $4))",
     )
     .bind(ms(lease_until))
     .bind(owner)
@@ -130,7 +133,7 @@ async fn take_free(
     .await?;
     Ok(taken
         .into_iter()
-        .filter(|(_, previous)| previous.is_some())
+        .filter(|(_, gone)| *gone)
         .map(|(id, _)| id)
         .collect())
 }

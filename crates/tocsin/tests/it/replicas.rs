@@ -1,7 +1,7 @@
 //! Three real `tocsin serve` processes on one PostgreSQL database, killed and stopped while they
 //! work: the pager survives losing a replica, with no lost and no doubled page.
 //!
-//! Leases are 2 s here (`server.lease`), so a dead replica's work moves within seconds; a page
+//! Leases are 3 s here (`server.lease`), so a dead replica's work moves within seconds; a page
 //! being sent stays with its sender for the longest a send may take beyond that (15 s).
 //! `scripts/soak-replicas` runs these five times in a row.
 
@@ -24,7 +24,7 @@ use crate::support::{Sink, TOKEN};
 const ROUTING_KEY: &str = "REPLICAS0ROUTING0KEY000000000000";
 const AM_TOKEN: &str = "am-token-0123456789abcdef";
 /// The configured lease, and the longest a send may take (tocsin_notify::TIMEOUT).
-const LEASE: Duration = Duration::from_secs(2);
+const LEASE: Duration = Duration::from_secs(3);
 const SEND_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The replicas' shared configuration: pages to people by SMS (a webhook to `pages`), every
@@ -35,7 +35,7 @@ fn config(pages: &Sink, notices: &Sink, target: &Sink, monitors: usize, interval
 [server]
 public_url = "http://tocsin.test"
 admin_token = "{TOKEN}"
-lease = "2s"
+lease = "3s"
 
 [org]
 name = "Dealix"
