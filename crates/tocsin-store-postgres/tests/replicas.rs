@@ -400,7 +400,7 @@ async fn a_replica_holds_its_page_only_while_its_lease_runs() {
 async fn a_monitor_taken_from_a_gone_replica_is_marked_for_a_catch_up_check() {
     let database = PgScratch::create().await;
     let (a, b) = (replica(&database, "a").await, replica(&database, "b").await);
-    let ids = vec!["m1".to_owned(), "m2".to_owned()];
+    let ids = ["m1".to_owned(), "m2".to_owned()];
     let synced: Vec<(String, Timestamp)> = ids.iter().map(|id| (id.clone(), t(30))).collect();
     a.sync_monitors(&synced).await.expect("sync");
     a.replica_alive(t(0), t(-15)).await.expect("alive");
