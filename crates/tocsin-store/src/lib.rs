@@ -3,6 +3,7 @@
 //! transaction: state, timeline events, outbox rows and timers together or not at all.
 
 mod actions;
+pub mod batch;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod copy;

@@ -11,14 +11,14 @@ use tocsin_store::{
     Decider, Item, ItemOutcome, Lookup, PendingDelivery, Result, StoreError, Transacted,
 };
 
-use super::batch::Batch;
 use super::checks::record_check;
 use super::follow_up::{
     publish_postmortem, require_postmortem, write_action_run, write_customer_comms,
 };
 use super::locks::lock_lookups;
-use super::rows::{insert_change, insert_event, upsert_alert};
+use super::rows::{insert_change, insert_event, upsert_alert, upsert_incident};
 use super::situation::situation;
+use tocsin_store::batch::Batch;
 
 /// New deliveries written leased to this store's owner, collected for the caller to send.
 #[derive(Debug)]
@@ -108,7 +108,7 @@ pub(crate) async fn transact_in(
             }
         }
     }
-    batch.finish(tx).await?;
+    write_unwritten(tx, batch).await?;
     Ok(Transacted {
         outcomes,
         handed: hand_over
@@ -146,7 +146,15 @@ async fn first_sight(tx: &mut PgConnection, source: &str, id: &str) -> Result<bo
 pub(crate) async fn write_plan(tx: &mut PgConnection, plan: Plan) -> Result<()> {
     let mut batch = Batch::default();
     apply_plan(tx, plan, &mut None, &mut batch).await?;
-    batch.finish(tx).await
+    write_unwritten(tx, batch).await
+}
+
+/// Writes the incidents `batch` kept for the end; before the commit.
+async fn write_unwritten(tx: &mut PgConnection, batch: Batch) -> Result<()> {
+    for incident in batch.unwritten() {
+        upsert_incident(tx, &incident).await?;
+    }
+    Ok(())
 }
 
 /// Applies one commit's writes, in order, as part of `batch`.
@@ -173,7 +181,11 @@ async fn apply(
 ) -> Result<()> {
     match write {
         Write::ConsumeToken { nonce } => consume_token(tx, &nonce, now).await?,
-        Write::Incident(incident) => batch.keep_incident(tx, *incident).await?,
+        Write::Incident(incident) => {
+            if let Some(incident) = batch.keep(*incident) {
+                upsert_incident(tx, incident).await?;
+            }
+        }
         Write::Alert(alert) => upsert_alert(tx, &alert).await?,
         Write::Event(event) => insert_event(tx, &event).await?,
         Write::Delivery(delivery) => queue_delivery(tx, *delivery, now, hand_over).await?,

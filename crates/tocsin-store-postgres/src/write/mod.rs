@@ -2,7 +2,6 @@
 //! as on SQLite (`tocsin_store::plan`), each as PostgreSQL SQL; deciding under per-key locks
 //! so several replicas writing at once keep one open incident per key.
 
-mod batch;
 pub(crate) mod checks;
 mod decide;
 pub(crate) mod follow_up;

@@ -13,8 +13,8 @@ use tocsin_core::incident::Incident;
 use tocsin_store::rows::{self, ms};
 use tocsin_store::{GroupKey, Lookup, Result};
 
-use super::batch::Batch;
 use super::follow_up::ticks;
+use tocsin_store::batch::Batch;
 
 /// Reads the situation `lookup` names, through the batch's cache.
 pub(super) async fn situation(

@@ -10,14 +10,14 @@ use tocsin_store::{
     Commit, Decider, Item, ItemOutcome, Lookup, PendingDelivery, Result, StoreError, Transacted,
 };
 
-use super::batch::Batch;
 use super::failure;
 use super::follow_up::{
     publish_postmortem, require_postmortem, ticks, write_action_run, write_customer_comms,
 };
-use super::rows::{insert_change, insert_event, record_check, run, upsert_alert};
+use super::rows::{insert_change, insert_event, record_check, run, upsert_alert, upsert_incident};
 use crate::read::{all, one};
 use crate::rows::{self, ms};
+use tocsin_store::batch::Batch;
 
 /// New deliveries written leased to this store's owner, collected for the caller to send.
 pub(crate) struct HandOver<'o> {
@@ -91,7 +91,7 @@ pub(crate) fn transact_in(
             }
         }
     }
-    batch.finish(tx)?;
+    write_unwritten(tx, batch)?;
     Ok(Transacted {
         outcomes,
         handed: hand_over
@@ -104,7 +104,15 @@ pub(crate) fn transact_in(
 pub(crate) fn write_commit(tx: &Transaction<'_>, commit: Commit) -> Result<()> {
     let mut batch = Batch::default();
     apply_commit(tx, commit, &mut None, &mut batch)?;
-    batch.finish(tx)
+    write_unwritten(tx, batch)
+}
+
+/// Writes the incidents `batch` kept for the end; before the commit.
+fn write_unwritten(tx: &Transaction<'_>, batch: Batch) -> Result<()> {
+    for incident in batch.unwritten() {
+        upsert_incident(tx, &incident)?;
+    }
+    Ok(())
 }
 
 /// Applies one commit's writes as part of `batch`.
@@ -141,7 +149,11 @@ fn apply(
                 return Err(StoreError::TokenUsed);
             }
         }
-        Write::Incident(incident) => batch.keep_incident(tx, *incident)?,
+        Write::Incident(incident) => {
+            if let Some(incident) = batch.keep(*incident) {
+                upsert_incident(tx, incident)?;
+            }
+        }
         Write::Alert(alert) => upsert_alert(tx, &alert)?,
         Write::Event(event) => insert_event(tx, &event)?,
         Write::Delivery(delivery) => {

@@ -13,7 +13,6 @@
 //! so in one process the two connections never contend for SQLite's lock (another process on
 //! the same file waits on `busy_timeout`, as before).
 
-mod batch;
 mod decide;
 mod error;
 mod follow_up;

@@ -1,21 +1,17 @@
-//! What one write transaction has learned so far, so an alert storm joining one incident
-//! costs a row or two per alert: each incident the batch touched, in its latest version (an
-//! update that changes nothing a lookup filters on is written once, when the batch ends), and
-//! the open incident each alert group resolved to.
-//!
-//! Every incident kept here is row-locked by the transaction (read `FOR UPDATE`, or written),
-//! so no other replica changes it under the batch's cached version before the commit.
+//! What one deciding transaction has learned so far, for every backend: each incident the
+//! batch touched, in its latest version, and the open incident each alert group resolved to,
+//! so an alert storm joining one incident costs a row or two per alert. The backend writes what
+//! this says must be written ([`Batch::keep`], [`Batch::unwritten`]); the rules of what can wait
+//! are here once.
 
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
 use tocsin_core::incident::Incident;
-use tocsin_store::{GroupKey, Result};
 
-use super::rows::upsert_incident;
+use crate::GroupKey;
 
 #[derive(Debug, Default)]
-pub(super) struct Batch {
+pub struct Batch {
     incidents: HashMap<String, Tracked>,
     /// (source, category, component) → the open incident an alert of that group joined.
     groups: HashMap<(String, Option<String>, Option<String>), String>,
@@ -31,12 +27,12 @@ struct Tracked {
 
 impl Batch {
     /// The incident as this batch last decided it, if it touched it.
-    pub(super) fn incident(&self, id: &str) -> Option<&Incident> {
+    pub fn incident(&self, id: &str) -> Option<&Incident> {
         self.incidents.get(id).map(|tracked| &tracked.latest)
     }
 
     /// Notes an incident as read from the database, unless the batch already has a newer one.
-    pub(super) fn read(&mut self, incident: &Incident) {
+    pub fn read(&mut self, incident: &Incident) {
         self.incidents
             .entry(incident.id.clone())
             .or_insert_with(|| Tracked {
@@ -45,44 +41,40 @@ impl Batch {
             });
     }
 
-    /// Writes the incident now, or keeps it for the end of the batch when the row already
-    /// agrees on everything a lookup reads (state, source, category, component, opening
-    /// time): a storm's thousand alerts update their incident's count once.
-    pub(super) async fn keep_incident(
-        &mut self,
-        tx: &mut PgConnection,
-        incident: Incident,
-    ) -> Result<()> {
-        if let Some(tracked) = self.incidents.get_mut(&incident.id)
+    /// Takes `incident` as the batch's latest version of it. Answers it back when the backend
+    /// must write it now — it is new to the batch, or changed something a lookup reads (state,
+    /// source, category, component, opening time) — and `None` when the write can wait for
+    /// [`Batch::unwritten`]: a storm's thousand alerts update their incident's count once.
+    pub fn keep(&mut self, incident: Incident) -> Option<&Incident> {
+        let id = incident.id.clone();
+        if let Some(tracked) = self.incidents.get_mut(&id)
             && same_for_lookups(&tracked.latest, &incident)
         {
             tracked.unwritten = tracked.unwritten || tracked.latest != incident;
             tracked.latest = incident;
-            return Ok(());
+            return None;
         }
-        upsert_incident(tx, &incident).await?;
         self.incidents.insert(
-            incident.id.clone(),
+            id.clone(),
             Tracked {
                 latest: incident,
                 unwritten: false,
             },
         );
-        Ok(())
+        self.incidents.get(&id).map(|tracked| &tracked.latest)
     }
 
-    /// Writes every incident kept for the end; call before the commit.
-    pub(super) async fn finish(self, tx: &mut PgConnection) -> Result<()> {
-        for tracked in self.incidents.into_values() {
-            if tracked.unwritten {
-                upsert_incident(tx, &tracked.latest).await?;
-            }
-        }
-        Ok(())
+    /// The incidents whose latest version was kept for the end: the backend writes them
+    /// before the commit.
+    pub fn unwritten(self) -> impl Iterator<Item = Incident> {
+        self.incidents
+            .into_values()
+            .filter(|tracked| tracked.unwritten)
+            .map(|tracked| tracked.latest)
     }
 
     /// The open incident an earlier alert of this batch joined for `group`, as decided so far.
-    pub(super) fn group(&self, group: &GroupKey) -> Option<&Incident> {
+    pub fn group(&self, group: &GroupKey) -> Option<&Incident> {
         let id = self.groups.get(&group_key(group))?;
         self.incident(id)
             .filter(|incident| incident.state.is_open())
@@ -91,7 +83,7 @@ impl Batch {
     /// Remembers that an alert of `group` is now in `incident` (open, of that very group), so
     /// later alerts of the group find it without asking the database: it has an alert seen
     /// just now, which is what the database lookup requires.
-    pub(super) fn joined(&mut self, group: &GroupKey, incident: &Incident) {
+    pub fn joined(&mut self, group: &GroupKey, incident: &Incident) {
         let of_group = incident.source == group.source
             && incident.category == group.category
             && incident.component == group.component;
