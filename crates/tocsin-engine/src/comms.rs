@@ -289,6 +289,12 @@ impl Engine {
 
     async fn send_comms_mail(&self, mail: CommsMail) -> Result<(), EngineError> {
         let now = self.now();
+        if !self
+            .still_holds(tocsin_store::Queue::CustomerMail, &mail.id, now)
+            .await
+        {
+            return Ok(());
+        }
         let outcome = match self.sender.mailer() {
             None => AttemptOutcome::Failed {
                 error: "e-mail is not configured ([smtp])".into(),

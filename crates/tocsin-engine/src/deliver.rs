@@ -172,28 +172,6 @@ impl Engine {
         crate::probes::add(now, lease)
     }
 
-    /// Among replicas: whether this process still holds `delivery`, renewed for as long as a
-    /// send may take. A replica stalled past its lease (a long pause, SIGSTOP) finds the page
-    /// is another's now and leaves it; on a single node it always holds its own.
-    async fn still_holds(&self, delivery: &PendingDelivery, now: jiff::Timestamp) -> bool {
-        if !self.store.shared() {
-            return true;
-        }
-        let until = crate::probes::add(now, self.lease() + tocsin_notify::TIMEOUT);
-        match self
-            .store
-            .still_holds(tocsin_store::Queue::Deliveries, &delivery.id, now, until)
-            .await
-        {
-            Ok(held) => held,
-            Err(error) => {
-                // Unsure: leave it; it is sent by whoever holds it once the lease ends.
-                tracing::warn!(delivery = %delivery.id, %error, "could not confirm this replica still holds a delivery; leaving it");
-                false
-            }
-        }
-    }
-
     /// The throttle for pages by `method`: GoAlert's limits per contact (SMS 5, e-mail 10 per 15
     /// minutes); Slack posts are not throttled per person.
     fn throttle(&self, method: &str, target: &Target) -> Option<Throttle> {
@@ -225,7 +203,10 @@ impl Engine {
             ack_url: acknowledgeable
                 .then(|| self.ack_url(&notice.incident_id, person, &delivery.id, now)),
         };
-        if !self.still_holds(&delivery, now).await {
+        if !self
+            .still_holds(tocsin_store::Queue::Deliveries, &delivery.id, now)
+            .await
+        {
             tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");
             return Ok(());
         }

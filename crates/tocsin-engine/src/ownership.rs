@@ -25,6 +25,31 @@ impl Engine {
         self.lease() / 3
     }
 
+    /// Among replicas: whether this process still holds the row `key` of `queue` (a page, a
+    /// mail it is about to send), renewed for as long as a send may take. A replica stalled
+    /// past its lease (a long pause, SIGSTOP) finds the work another's now and leaves it; on a
+    /// single node it always holds its own.
+    pub(crate) async fn still_holds(
+        &self,
+        queue: tocsin_store::Queue,
+        key: &str,
+        now: Timestamp,
+    ) -> bool {
+        if !self.store.shared() {
+            return true;
+        }
+        let until = crate::probes::add(now, self.lease() + tocsin_notify::TIMEOUT);
+        match self.store.still_holds(queue, key, now, until).await {
+            Ok(held) => held,
+            Err(error) => {
+                // Unsure: leave it; whoever holds it sends it, or it is due again when the
+                // lease ends.
+                tracing::warn!(%key, %error, "could not confirm this replica still holds its work; leaving it");
+                false
+            }
+        }
+    }
+
     /// Holds this replica's share of the probed monitors and makes the schedule follow it;
     /// answers how many monitors joined the schedule. Does nothing on a single node.
     pub(crate) async fn hold_share(&self) -> Result<usize, EngineError> {

@@ -370,6 +370,12 @@ impl Engine {
     /// hashes are kept, so a later message cannot reuse an earlier one's link.
     async fn send_subscriber_mail(&self, mail: SubscriberMail) -> Result<(), EngineError> {
         let now = self.now();
+        if !self
+            .still_holds(tocsin_store::Queue::SubscriberMail, &mail.id, now)
+            .await
+        {
+            return Ok(());
+        }
         let subscriber = &mail.subscriber;
         let outcome = if subscriber.unsubscribed_at.is_some() {
             AttemptOutcome::Failed {
