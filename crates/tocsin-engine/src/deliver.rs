@@ -204,7 +204,12 @@ impl Engine {
                 .then(|| self.ack_url(&notice.incident_id, person, &delivery.id, now)),
         };
         if !self
-            .still_holds(tocsin_store::Queue::Deliveries, &delivery.id, now)
+            .still_holds(
+                tocsin_store::Queue::Deliveries,
+                &delivery.id,
+                now,
+                tocsin_notify::TIMEOUT,
+            )
             .await
         {
             tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");

@@ -26,19 +26,20 @@ impl Engine {
     }
 
     /// Among replicas: whether this process still holds the row `key` of `queue` (a page, a
-    /// mail it is about to send), renewed for as long as a send may take. A replica stalled
-    /// past its lease (a long pause, SIGSTOP) finds the work another's now and leaves it; on a
-    /// single node it always holds its own.
+    /// mail it is about to send, a monitor it is about to probe), renewed for the lease and
+    /// `work` beyond it (the longest the work may take). A replica stalled or overloaded past its
+    /// lease finds the work another's now and leaves it; on a single node it always holds its own.
     pub(crate) async fn still_holds(
         &self,
         queue: tocsin_store::Queue,
         key: &str,
         now: Timestamp,
+        work: Duration,
     ) -> bool {
         if !self.store.shared() {
             return true;
         }
-        let until = crate::probes::add(now, self.lease() + tocsin_notify::TIMEOUT);
+        let until = crate::probes::add(now, self.lease() + work);
         match self.store.still_holds(queue, key, now, until).await {
             Ok(held) => held,
             Err(error) => {

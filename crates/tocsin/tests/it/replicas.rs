@@ -369,11 +369,13 @@ async fn monitors_are_shared_checked_at_their_interval_and_taken_over_when_a_rep
     for (path, times) in &checks {
         for pair in times.windows(2) {
             let gap = pair[1].duration_since(pair[0]);
-            // Never two replicas on one monitor: no check comes soon after another (but for a
-            // check the killed replica missed, which its successor makes up for at takeover).
+            // Never two replicas on one monitor: no check comes within half an interval of
+            // another (a late check followed by one on time comes closer than the interval, never
+            // that close), but for a check the killed replica missed, which its successor makes
+            // up for at takeover.
             let takeover = pair[1] >= killed && pair[1] <= killed + LEASE * 3;
             assert!(
-                takeover || gap >= INTERVAL.mul_f64(0.9),
+                takeover || gap >= INTERVAL / 2,
                 "{path} was checked twice within {gap:?}"
             );
             // On time while the replicas stay; after the kill, within the lease and a
