@@ -26,7 +26,7 @@ impl Engine {
     }
 
     /// Among replicas: whether this process still holds the row `key` of `queue` (a page, a
-    /// mail it is about to send, a monitor it is about to probe), renewed for the lease and
+    /// mail it is about to send), renewed for the lease and
     /// `work` beyond it (the longest the work may take). A replica stalled or overloaded past its
     /// lease finds the work another's now and leaves it; on a single node it always holds its own.
     pub(crate) async fn still_holds(

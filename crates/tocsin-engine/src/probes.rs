@@ -143,22 +143,6 @@ impl Engine {
         let _slot = self.prober.slots.acquire().await.ok();
         let _turn = self.prober.hosts.turn(monitor).await;
         let at = self.now();
-        // Among replicas, a replica late enough to have lost the monitor (its renewal came
-        // after its lease ended) leaves it to the one that took it: never two on one monitor.
-        if !self
-            .still_holds(
-                tocsin_store::Queue::Monitors,
-                &record.id,
-                at,
-                monitor.timeout,
-            )
-            .await
-        {
-            return Rescheduled {
-                state: None,
-                next: add(record.next_check_at, monitor.interval),
-            };
-        }
         let lag_ms = self.prober.lag.record(record.next_check_at, at);
         tracing::trace!(monitor = %monitor.id, lag_ms, "check started");
         let outcome = match monitor.to_check() {
