@@ -14,6 +14,8 @@ use crate::PgStore;
 #[derive(Debug)]
 pub struct PgCopy {
     tx: Transaction<'static, Postgres>,
+    /// Per table, its columns and whether each holds text: read once, at the table's first batch.
+    text_columns: HashMap<&'static str, HashMap<String, bool>>,
 }
 
 impl PgStore {
@@ -33,7 +35,10 @@ impl PgStore {
                 )));
             }
         }
-        Ok(PgCopy { tx })
+        Ok(PgCopy {
+            tx,
+            text_columns: HashMap::new(),
+        })
     }
 
     /// The tables this database has (the migrations' own excepted), for checking `TABLES`.
@@ -57,7 +62,11 @@ impl PgCopy {
         rows: &[Vec<Cell>],
     ) -> Result<()> {
         let table = copy::known_table(table)?;
-        let text_columns = self.text_columns(table).await?;
+        if !self.text_columns.contains_key(table) {
+            let read = self.read_text_columns(table).await?;
+            self.text_columns.insert(table, read);
+        }
+        let text_columns = &self.text_columns[table];
         let mut kinds = Vec::with_capacity(columns.len());
         for column in columns {
             match text_columns.get(column.as_str()) {
@@ -149,7 +158,7 @@ impl PgCopy {
     }
 
     /// `table`'s columns, each with whether it holds text (else a number).
-    async fn text_columns(&mut self, table: &str) -> Result<HashMap<String, bool>> {
+    async fn read_text_columns(&mut self, table: &str) -> Result<HashMap<String, bool>> {
         let rows = sqlx::query(
             "SELECT column_name::text, data_type::text FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = $1",
