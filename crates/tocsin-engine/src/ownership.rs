@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use crate::{Engine, EngineError};
 
@@ -63,7 +63,7 @@ impl Engine {
         let now = self.now();
         let alive = self
             .store
-            .replica_alive(now, before(now, self.lease()))
+            .replica_alive(now, crate::probes::before(now, self.lease()))
             .await?;
         let ids = self.probed_ids();
         let share = ids
@@ -88,9 +88,4 @@ impl Engine {
         }
         Ok(added.len())
     }
-}
-
-fn before(at: Timestamp, duration: Duration) -> Timestamp {
-    at.checked_sub(SignedDuration::try_from(duration).unwrap_or_default())
-        .unwrap_or(at)
 }

@@ -51,6 +51,12 @@ pub(crate) fn add(at: Timestamp, duration: Duration) -> Timestamp {
         .unwrap_or(at)
 }
 
+/// `duration` before `at` (the earliest instant, for one too long).
+pub(crate) fn before(at: Timestamp, duration: Duration) -> Timestamp {
+    at.saturating_sub(SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX))
+        .unwrap_or(at)
+}
+
 /// Checks in flight at once across all hosts.
 const PROBE_SLOTS: usize = 1024;
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Serialize;
 use tocsin_config::{Config, DirectiveKind};
 use tocsin_core::checklist::{self, Checklist, RunbookPolicy};
@@ -251,11 +251,6 @@ pub struct Suggestion {
     pub reasons: Vec<String>,
 }
 
-fn before(at: Timestamp, duration: Duration) -> Timestamp {
-    at.saturating_sub(SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX))
-        .unwrap_or(at)
-}
-
 impl Engine {
     /// Ticks (or unticks) a checklist item of an incident; recorded on the timeline with who
     /// and when. Ticking a ticked item changes nothing.
@@ -484,7 +479,7 @@ impl Engine {
                     .changes_in(&ChangeQuery {
                         service: None,
                         kind: None,
-                        since: before(subject.opened_at, CHANGE_WINDOW),
+                        since: crate::probes::before(subject.opened_at, CHANGE_WINDOW),
                         until: subject.opened_at,
                         limit: 20,
                     })
