@@ -62,8 +62,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(connect.application_name("tocsin"))
             .await?;
-        refuse_a_newer_schema(&pool).await?;
-        MIGRATOR.run(&pool).await?;
+        migrate(&pool).await?;
         let changes = std::sync::Arc::new(changes::Changes::listen(&pool).await?);
         Ok(PgStore {
             pool,
@@ -84,31 +83,25 @@ impl PgStore {
     }
 }
 
-/// Fails when a newer tocsin has migrated the database past every migration this one knows:
-/// its rows may mean what this replica cannot read. (During a rolling upgrade the new replicas
-/// migrate first, expand-only, so the old ones keep running until they are replaced; an old
-/// replica *starting* against the newer schema is what this refuses, with a message that says so.)
-async fn refuse_a_newer_schema(pool: &PgPool) -> Result<()> {
-    let known = MIGRATOR
-        .iter()
-        .map(|migration| migration.version)
-        .max()
-        .unwrap_or(0);
-    let applied: Option<i64> = sqlx::query_scalar(
-        "SELECT max(version) FROM _sqlx_migrations WHERE success \
-         AND to_regclass('_sqlx_migrations') IS NOT NULL",
-    )
-    .fetch_one(pool)
-    .await
-    .or_else(|error| match &error {
-        // A fresh database has no migrations table yet.
-        sqlx::Error::Database(database) if database.code().as_deref() == Some("42P01") => Ok(None),
-        _ => Err(error),
-    })?;
-    match applied {
-        Some(applied) if applied > known => Err(StoreError::NewerSchema { applied, known }),
-        _ => Ok(()),
-    }
+/// Migrates, under sqlx's advisory lock (two replicas starting together do not race). sqlx
+/// refuses a database holding a migration it does not know; when that migration is newer than
+/// every one this tocsin has, the error says so in tocsin's words. (During a rolling upgrade the
+/// new replicas migrate first, expand-only, and the old ones keep running until replaced; an old
+/// replica *starting* on the newer schema is what this refuses.)
+async fn migrate(pool: &PgPool) -> Result<()> {
+    MIGRATOR.run(pool).await.map_err(|error| {
+        let known = MIGRATOR
+            .iter()
+            .map(|migration| migration.version)
+            .max()
+            .unwrap_or(0);
+        match error {
+            sqlx::migrate::MigrateError::VersionMissing(applied) if applied > known => {
+                StoreError::NewerSchema { applied, known }
+            }
+            other => other.into(),
+        }
+    })
 }
 
 /// A stored value the core cannot take back.
