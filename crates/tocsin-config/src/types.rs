@@ -31,10 +31,12 @@ pub struct Server {
     /// it claims is leased in this name, and at start-up it takes back only what this name still
     /// holds. `--replica` (or `TOCSIN_REPLICA`) overrides it. Default: the machine's host name.
     pub replica: Option<String>,
-    /// How long claimed work (a due timer, a page to send, a replica's monitors) stays with the
-    /// process that claimed it without that process renewing or finishing it, like `"15s"`,
-    /// from 1 s to 5 min: how long work waits when a replica dies. A page being sent is held
-    /// for the longest a send may take beyond it. Default `"15s"`.
+    /// PostgreSQL only: how long claimed work (a due timer, a page to send, a replica's
+    /// monitors) stays with the replica that claimed it without that replica renewing or
+    /// finishing it, like `"15s"`, from 1 s to 5 min: how long work waits when a replica dies. A
+    /// page being sent is held for the longest a send may take beyond it. A single node holds
+    /// its claims longer, since nobody else would take them and a restart releases them at
+    /// once. Default `"15s"`.
     pub lease: std::time::Duration,
 }
 

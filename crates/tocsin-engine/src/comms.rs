@@ -290,12 +290,7 @@ impl Engine {
     async fn send_comms_mail(&self, mail: CommsMail) -> Result<(), EngineError> {
         let now = self.now();
         if !self
-            .still_holds(
-                tocsin_store::Queue::CustomerMail,
-                &mail.id,
-                now,
-                tocsin_notify::TIMEOUT,
-            )
+            .still_holds(tocsin_store::Queue::CustomerMail, &mail.id, now)
             .await
         {
             return Ok(());

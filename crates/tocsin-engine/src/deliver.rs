@@ -164,12 +164,7 @@ impl Engine {
 
     /// When a claim of deliveries taken now ends.
     pub(crate) fn delivery_lease_until(&self, now: jiff::Timestamp) -> jiff::Timestamp {
-        let lease = if self.store.shared() {
-            self.lease()
-        } else {
-            ONE_NODE_LEASE
-        };
-        crate::probes::add(now, lease)
+        self.claim_until(now, ONE_NODE_LEASE)
     }
 
     /// The throttle for pages by `method`: GoAlert's limits per contact (SMS 5, e-mail 10 per 15
@@ -185,6 +180,14 @@ impl Engine {
     /// Sends one claimed delivery and records the attempt.
     pub(crate) async fn deliver(&self, delivery: PendingDelivery) -> Result<(), EngineError> {
         let now = self.now();
+        // Before any work for it: a replica that lost the page does nothing more with it.
+        if !self
+            .still_holds(tocsin_store::Queue::Deliveries, &delivery.id, now)
+            .await
+        {
+            tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");
+            return Ok(());
+        }
         // A channel's opening message answers the first five minutes' questions (runbooks.rs);
         // a page to a person stays short.
         let with_card = match delivery.recipient {
@@ -203,18 +206,6 @@ impl Engine {
             ack_url: acknowledgeable
                 .then(|| self.ack_url(&notice.incident_id, person, &delivery.id, now)),
         };
-        if !self
-            .still_holds(
-                tocsin_store::Queue::Deliveries,
-                &delivery.id,
-                now,
-                tocsin_notify::TIMEOUT,
-            )
-            .await
-        {
-            tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");
-            return Ok(());
-        }
         let attempt_number = delivery.attempts.saturating_add(1);
         let resolved = match &delivery.recipient {
             None => self

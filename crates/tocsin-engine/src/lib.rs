@@ -280,16 +280,6 @@ impl Engine {
         Some(record)
     }
 
-    /// The ids of every probed monitor of the configuration.
-    pub(crate) fn probed_ids(&self) -> Vec<String> {
-        self.config
-            .monitors
-            .iter()
-            .filter(|monitor| probes::is_probed(monitor))
-            .map(|monitor| monitor.id.clone())
-            .collect()
-    }
-
     /// How late checks started after their due instant, since start-up.
     pub fn schedule_lag(&self) -> LagSnapshot {
         self.prober.lag.snapshot()

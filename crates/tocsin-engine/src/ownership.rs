@@ -19,27 +19,38 @@ impl Engine {
         self.config.server.lease
     }
 
+    /// When a claim taken now ends: `server.lease` among replicas, where a dead replica's work
+    /// waits that long for another; `one_node` on a single node, where nobody else would take it
+    /// and a restart releases it at once.
+    pub(crate) fn claim_until(&self, now: Timestamp, one_node: Duration) -> Timestamp {
+        let lease = if self.store.shared() {
+            self.lease()
+        } else {
+            one_node
+        };
+        crate::probes::add(now, lease)
+    }
+
     /// How often a replica renews its monitors and takes or gives up its share: three times a
     /// lease, so one late renewal loses nothing.
     pub(crate) fn renew_every(&self) -> Duration {
         self.lease() / 3
     }
 
-    /// Among replicas: whether this process still holds the row `key` of `queue` (a page, a
-    /// mail it is about to send), renewed for the lease and
-    /// `work` beyond it (the longest the work may take). A replica stalled or overloaded past its
-    /// lease finds the work another's now and leaves it; on a single node it always holds its own.
+    /// Among replicas: whether this process still holds the row `key` of `queue` (a page or a
+    /// mail it is about to send), renewed for the lease and the longest a send may take beyond
+    /// it. A replica stalled past its lease finds the work another's now and leaves it; on a
+    /// single node it always holds its own.
     pub(crate) async fn still_holds(
         &self,
         queue: tocsin_store::Queue,
         key: &str,
         now: Timestamp,
-        work: Duration,
     ) -> bool {
         if !self.store.shared() {
             return true;
         }
-        let until = crate::probes::add(now, self.lease() + work);
+        let until = crate::probes::add(now, self.lease() + tocsin_notify::TIMEOUT);
         match self.store.still_holds(queue, key, now, until).await {
             Ok(held) => held,
             Err(error) => {
@@ -52,10 +63,10 @@ impl Engine {
     }
 
     /// Holds this replica's share of the probed monitors and makes the schedule follow it;
-    /// answers how many monitors joined the schedule. Does nothing on a single node.
-    pub(crate) async fn hold_share(&self) -> Result<usize, EngineError> {
+    /// only the monitors new to it are read. Does nothing on a single node.
+    pub(crate) async fn hold_share(&self) -> Result<(), EngineError> {
         if !self.store.shared() {
-            return Ok(0);
+            return Ok(());
         }
         // Checks made since the last batch write go to the store first, so a replica taking a
         // monitor this one lets go (or loses) reads where it really stands.
@@ -65,27 +76,32 @@ impl Engine {
             .store
             .replica_alive(now, crate::probes::before(now, self.lease()))
             .await?;
-        let ids = self.probed_ids();
+        let ids = &self.prober.probed;
         let share = ids
             .len()
             .div_ceil(usize::try_from(alive).unwrap_or(1).max(1));
         let held = self
             .store
-            .hold_monitors(&ids, now, crate::probes::add(now, self.lease()), share)
+            .hold_monitors(ids, now, crate::probes::add(now, self.lease()), share)
             .await?;
-        let lapsed = held.lapsed;
-        let held = held
-            .records
-            .into_iter()
-            .filter_map(|record| {
-                let catch_up = lapsed.contains(&record.id);
-                self.resumed(record, now, catch_up)
-            })
-            .collect();
-        let added = self.prober.schedule.hold(held);
-        if !added.is_empty() {
-            tracing::debug!(monitors = added.len(), share, alive, "monitors taken over");
+        let new = self.prober.schedule.not_held(&held.ids);
+        let taken = if new.is_empty() {
+            Vec::new()
+        } else {
+            self.store
+                .monitors_by_id(&new)
+                .await?
+                .into_iter()
+                .filter_map(|record| {
+                    let catch_up = held.lapsed.contains(&record.id);
+                    self.resumed(record, now, catch_up)
+                })
+                .collect()
+        };
+        let added = self.prober.schedule.hold(&held.ids, taken);
+        if added > 0 {
+            tracing::debug!(monitors = added, share, alive, "monitors taken over");
         }
-        Ok(added.len())
+        Ok(())
     }
 }

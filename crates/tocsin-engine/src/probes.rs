@@ -80,6 +80,8 @@ pub(crate) struct Prober {
     /// Monitor ids → their place in the configuration's list: every probe looks its monitor
     /// up, and a scan of 10,000 monitors per probe was 8 % of the probe path's CPU.
     monitor_index: HashMap<String, usize>,
+    /// The ids of every probed monitor, which replicas share (`ownership.rs`).
+    pub(crate) probed: Vec<String>,
 }
 
 impl Prober {
@@ -99,6 +101,12 @@ impl Prober {
                 .iter()
                 .enumerate()
                 .map(|(index, monitor)| (monitor.id.clone(), index))
+                .collect(),
+            probed: config
+                .monitors
+                .iter()
+                .filter(|monitor| is_probed(monitor))
+                .map(|monitor| monitor.id.clone())
                 .collect(),
         }
     }

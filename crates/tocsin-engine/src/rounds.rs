@@ -152,7 +152,8 @@ impl Worker {
 
     pub(crate) fn pace(self, engine: &Engine) -> Pace<'_> {
         match self {
-            Worker::Replicas => Pace::Every(engine.renew_every()),
+            // Its first renewal is start-up's own (`load_schedule`).
+            Worker::Replicas => Pace::EveryAfterFirst(engine.renew_every()),
             Worker::Probes => Pace::Schedule,
             Worker::Housekeeping => Pace::Every(crate::housekeeping::HOUSEKEEPING_EVERY),
             Worker::Timers => Pace::Woken(&engine.timers.wake),
@@ -188,7 +189,7 @@ impl Engine {
     pub async fn run_round(&self, round: Round) -> Result<usize, EngineError> {
         match round {
             // Monitors taken over are not work done: they are probed at their slots.
-            Round::Replicas => self.hold_share().await.map(|_| 0),
+            Round::Replicas => self.hold_share().await.map(|()| 0),
             Round::Probes => self.probe_due().await,
             // It handles no items: a step that only rolled up history did no work.
             Round::Housekeeping => self.housekeeping_round().await.map(|_| 0),

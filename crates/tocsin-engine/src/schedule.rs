@@ -96,13 +96,27 @@ impl Schedule {
         self.changed.notify_one();
     }
 
-    /// Keeps exactly the monitors of `held` in the schedule (this replica's share): those new
-    /// to it are added as `load` adds them; the others leave it (one being checked finishes its
-    /// check, then stays out). Answers the records that were added, as given.
-    pub fn hold(&self, held: Vec<MonitorRecord>) -> Vec<String> {
+    /// Those of `ids` the schedule does not hold yet.
+    pub fn not_held(&self, ids: &[String]) -> Vec<String> {
+        let inner = self.lock();
+        ids.iter()
+            .filter(|id| {
+                inner
+                    .by_id
+                    .get(*id)
+                    .and_then(|slot| inner.slots.get(*slot))
+                    .is_none_or(|entry| !entry.held)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps exactly the monitors `held` in the schedule (this replica's share): `taken`, the
+    /// records of those new to it, are added as `load` adds them; the others leave it (one being
+    /// checked finishes its check, then stays out). Answers how many were added.
+    pub fn hold(&self, held: &[String], taken: Vec<MonitorRecord>) -> usize {
+        let keep: std::collections::HashSet<&str> = held.iter().map(String::as_str).collect();
         let mut inner = self.lock();
-        let keep: std::collections::HashSet<&str> =
-            held.iter().map(|record| record.id.as_str()).collect();
         for entry in &mut inner.slots {
             if entry.held && !keep.contains(entry.record.id.as_str()) {
                 entry.held = false;
@@ -110,22 +124,12 @@ impl Schedule {
                 entry.generation = entry.generation.wrapping_add(1);
             }
         }
-        let added: Vec<MonitorRecord> = held
-            .into_iter()
-            .filter(|record| {
-                inner
-                    .by_id
-                    .get(&record.id)
-                    .and_then(|slot| inner.slots.get(*slot))
-                    .is_none_or(|entry| !entry.held)
-            })
-            .collect();
         drop(inner);
-        let ids = added.iter().map(|record| record.id.clone()).collect();
-        if !added.is_empty() {
-            self.load(added);
+        let added = taken.len();
+        if added > 0 {
+            self.load(taken);
         }
-        ids
+        added
     }
 
     /// Takes every monitor due at `now`, earliest first; each stays out of the schedule until
@@ -164,13 +168,12 @@ impl Schedule {
             return;
         };
         entry.in_flight = false;
+        if !entry.held {
+            // Another replica probes it now; if it comes back, it comes with its stored record.
+            return;
+        }
         if let Some(state) = rescheduled.state {
             entry.record.state = state;
-        }
-        if !entry.held {
-            // Another replica probes it now.
-            entry.record.next_check_at = rescheduled.next;
-            return;
         }
         inner.push(slot, rescheduled.next);
         drop(inner);

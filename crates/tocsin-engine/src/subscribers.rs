@@ -371,12 +371,7 @@ impl Engine {
     async fn send_subscriber_mail(&self, mail: SubscriberMail) -> Result<(), EngineError> {
         let now = self.now();
         if !self
-            .still_holds(
-                tocsin_store::Queue::SubscriberMail,
-                &mail.id,
-                now,
-                tocsin_notify::TIMEOUT,
-            )
+            .still_holds(tocsin_store::Queue::SubscriberMail, &mail.id, now)
             .await
         {
             return Ok(());

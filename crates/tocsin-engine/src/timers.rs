@@ -7,6 +7,8 @@ use tocsin_store::{Item, Lookup};
 use crate::work::Work;
 use crate::{Engine, EngineError};
 
+/// On a single node, how long claimed timers stay claimed: longer than firing a batch takes.
+const ONE_NODE_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 const BATCH: u32 = 100;
 
 /// The timer worker's part: the wake a commit that set timers rings (`notify_one` keeps a
@@ -21,7 +23,7 @@ impl Engine {
         let now = self.now();
         let timers = self
             .store
-            .claim_due_timers(now, crate::probes::add(now, self.lease()), BATCH)
+            .claim_due_timers(now, self.claim_until(now, ONE_NODE_LEASE), BATCH)
             .await?;
         let fired = timers.len();
         let works = timers

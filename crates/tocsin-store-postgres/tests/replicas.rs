@@ -35,9 +35,8 @@ async fn renew(store: &PgStore, ids: &[String], at: Timestamp) -> BTreeSet<Strin
         .hold_monitors(ids, at, t(at.as_second() - 1_790_000_000 + LEASE_S), share)
         .await
         .expect("hold")
-        .records
+        .ids
         .into_iter()
-        .map(|record| record.id)
         .collect()
 }
 
@@ -408,7 +407,7 @@ async fn a_monitor_taken_from_a_gone_replica_is_marked_for_a_catch_up_check() {
         .hold_monitors(&ids[..1], t(0), t(15), 1)
         .await
         .expect("hold");
-    assert_eq!(held.records.len(), 1);
+    assert_eq!(held.ids.len(), 1);
 
     // a says it is alive at 18 s but never renewed m1: late, not gone.
     a.replica_alive(t(18), t(3)).await.expect("alive");
@@ -417,7 +416,7 @@ async fn a_monitor_taken_from_a_gone_replica_is_marked_for_a_catch_up_check() {
         .hold_monitors(&ids[..1], t(20), t(35), 1)
         .await
         .expect("hold");
-    assert_eq!(taken.records.len(), 1);
+    assert_eq!(taken.ids.len(), 1);
     assert!(
         taken.lapsed.is_empty(),
         "a stalled replica's monitor resumes at its slot"
@@ -429,7 +428,7 @@ async fn a_monitor_taken_from_a_gone_replica_is_marked_for_a_catch_up_check() {
         .hold_monitors(&ids[..1], t(60), t(75), 1)
         .await
         .expect("hold");
-    assert_eq!(back.records.len(), 1);
+    assert_eq!(back.ids.len(), 1);
     assert!(
         back.lapsed.contains("m1"),
         "a gone replica's missed check is owed"

@@ -363,38 +363,6 @@ impl DueWork for SqliteStore {
         Ok(())
     }
 
-    // One process owns a SQLite file: it is the only replica and probes every monitor.
-    fn shared(&self) -> bool {
-        false
-    }
-
-    async fn replica_alive(&self, _now: Timestamp, _alive_since: Timestamp) -> Result<u32> {
-        Ok(1)
-    }
-
-    async fn still_holds(
-        &self,
-        _queue: Queue,
-        _key: &str,
-        _now: Timestamp,
-        _until: Timestamp,
-    ) -> Result<bool> {
-        Ok(true)
-    }
-
-    async fn hold_monitors(
-        &self,
-        ids: &[String],
-        _now: Timestamp,
-        _lease_until: Timestamp,
-        _share: usize,
-    ) -> Result<HeldMonitors> {
-        Ok(HeldMonitors {
-            records: self.monitors_by_id(ids).await?,
-            lapsed: Default::default(),
-        })
-    }
-
     async fn claim_due_monitors(
         &self,
         now: Timestamp,
@@ -447,16 +415,6 @@ impl DueWork for SqliteStore {
         .fetch_all(&*self.writer.turn().await)
         .await?;
         sent.into_iter().map(ts).collect()
-    }
-
-    async fn pages_ahead_elsewhere(
-        &self,
-        _delivery_id: &str,
-        _recipient: &str,
-        _channel: &str,
-        _now: Timestamp,
-    ) -> Result<u32> {
-        Ok(0)
     }
 
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()> {

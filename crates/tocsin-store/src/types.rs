@@ -411,10 +411,10 @@ pub struct ChangeQuery {
 }
 
 /// The monitors a replica holds after renewing its share (`DueWork::hold_monitors`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HeldMonitors {
-    /// Every monitor it holds now, as stored.
-    pub records: Vec<crate::MonitorRecord>,
+    /// The id of every monitor it holds now.
+    pub ids: Vec<String>,
     /// Those it just took from a replica that is gone (its lease ended and it has not said it
     /// is alive for a lease), rather than from one that let them go or stalled: a check the
     /// gone replica missed may be owed.

@@ -38,7 +38,7 @@ pub(super) async fn replica_alive(
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(u32::try_from(alive).unwrap_or(u32::MAX).max(1))
+    Ok(rows::count(alive).max(1))
 }
 
 pub(super) async fn hold_monitors(
@@ -70,8 +70,9 @@ pub(super) async fn hold_monitors(
     } else if held < share {
         lapsed = take_free(&mut tx, owner, ids, now, lease_until, share - held).await?;
     }
-    let rows = sqlx::query(
-        "SELECT * FROM monitors WHERE claimed_by = $1 AND claimed_until = $2 AND id = ANY($3) \
+    // Ids only: the replica already has what it held before, and reads only what is new to it.
+    let held: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM monitors WHERE claimed_by = $1 AND claimed_until = $2 AND id = ANY($3) \
          ORDER BY id COLLATE \"C\"",
     )
     .bind(owner)
@@ -80,10 +81,7 @@ pub(super) async fn hold_monitors(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(HeldMonitors {
-        records: rows.iter().map(rows::monitor).collect::<Result<_>>()?,
-        lapsed,
-    })
+    Ok(HeldMonitors { ids: held, lapsed })
 }
 
 /// Releases `count` of the owner's monitors, those due last: the ones furthest from a check

@@ -13,39 +13,49 @@ pub trait DueWork: Send + Sync {
     /// owners (other replicas) are left to expire.
     async fn release_leases(&self) -> Result<()>;
 
-    /// Whether several replicas may share this store (PostgreSQL): each then probes only the
-    /// share of the monitors it holds ([`DueWork::hold_monitors`]). A single-node store (SQLite)
-    /// answers false, and its one process probes every monitor.
-    fn shared(&self) -> bool;
+    /// Whether several replicas may share this store (PostgreSQL). The engine asks this once
+    /// per decision that only matters among replicas; the bodies below are a single node's
+    /// answers (one process holds everything), which a shared store replaces.
+    fn shared(&self) -> bool {
+        false
+    }
 
     /// Says this replica is alive at `now`; answers how many replicas are, this one included:
-    /// those that said so since `alive_since`. A single-node store (SQLite) answers 1 and writes
-    /// nothing.
-    async fn replica_alive(&self, now: Timestamp, alive_since: Timestamp) -> Result<u32>;
+    /// those that said so since `alive_since`.
+    async fn replica_alive(&self, _now: Timestamp, _alive_since: Timestamp) -> Result<u32> {
+        Ok(1)
+    }
 
     /// Holds this replica's share of the probed monitors `ids` until `lease_until`: renews those
     /// it still holds, lets go of any beyond `share` (those due last), and takes free ones (never
-    /// leased, or whose lease ended by `now`) up to `share`. Answers the monitors it holds now,
-    /// as stored. A single-node store (SQLite) holds them all and writes nothing.
+    /// leased, or whose lease ended by `now`) up to `share`. Answers the ids it holds now. Called
+    /// only on a shared store; a single node probes every monitor.
     async fn hold_monitors(
         &self,
         ids: &[String],
-        now: Timestamp,
-        lease_until: Timestamp,
-        share: usize,
-    ) -> Result<HeldMonitors>;
+        _now: Timestamp,
+        _lease_until: Timestamp,
+        _share: usize,
+    ) -> Result<HeldMonitors> {
+        Ok(HeldMonitors {
+            ids: ids.to_vec(),
+            lapsed: Default::default(),
+        })
+    }
 
     /// Whether this store's owner still holds the row `key` of `queue` at `now` (its lease has
     /// not ended and no other owner took it); if so the lease is renewed until `until`. A
     /// replica about to send checks this first (fencing): work it lost while it was stalled is
-    /// another replica's now. A single-node store (SQLite) answers true and writes nothing.
+    /// another replica's now.
     async fn still_holds(
         &self,
-        queue: crate::Queue,
-        key: &str,
-        now: Timestamp,
-        until: Timestamp,
-    ) -> Result<bool>;
+        _queue: crate::Queue,
+        _key: &str,
+        _now: Timestamp,
+        _until: Timestamp,
+    ) -> Result<bool> {
+        Ok(true)
+    }
 
     /// Claims up to `limit` monitors due at `now` until `lease_until`.
     async fn claim_due_monitors(
@@ -86,11 +96,13 @@ pub trait DueWork: Send + Sync {
     /// process counts its own pages in flight.
     async fn pages_ahead_elsewhere(
         &self,
-        delivery_id: &str,
-        recipient: &str,
-        channel: &str,
-        now: Timestamp,
-    ) -> Result<u32>;
+        _delivery_id: &str,
+        _recipient: &str,
+        _channel: &str,
+        _now: Timestamp,
+    ) -> Result<u32> {
+        Ok(0)
+    }
 
     /// Puts a claimed delivery back in the queue until `until`, without counting an attempt.
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()>;
