@@ -113,7 +113,7 @@ impl DueWork for PgStore {
         .bind(&self.lease_owner)
         .fetch_one(self.pool())
         .await?;
-        Ok(u32::try_from(ahead).unwrap_or(u32::MAX))
+        Ok(rows::count(ahead))
     }
 
     async fn postpone_delivery(&self, delivery_id: &str, until: Timestamp) -> Result<()> {

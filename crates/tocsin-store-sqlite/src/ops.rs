@@ -6,11 +6,8 @@ use sqlx::Row;
 use crate::SqliteStore;
 use crate::rows::{ms, ts};
 use tocsin_store::Result;
+use tocsin_store::history::whole;
 use tocsin_store::{OpsGauges, OutboxChannel};
-
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
 
 impl SqliteStore {
     pub(super) async fn ops_gauges_sql(&self, now: Timestamp) -> Result<OpsGauges> {
@@ -19,7 +16,7 @@ impl SqliteStore {
                 .fetch_all(&self.reader)
                 .await?
                 .iter()
-                .map(|row| Ok((row.try_get("state")?, count(row.try_get("n")?))))
+                .map(|row| Ok((row.try_get("state")?, whole(row.try_get("n")?))))
                 .collect::<Result<Vec<_>>>()?;
         let outbox_pending = sqlx::query(
             "SELECT channel, COUNT(*) AS n, MIN(created_at) AS oldest FROM deliveries \
@@ -31,7 +28,7 @@ impl SqliteStore {
         .map(|row| {
             Ok(OutboxChannel {
                 channel: row.try_get("channel")?,
-                pending: count(row.try_get("n")?),
+                pending: whole(row.try_get("n")?),
                 oldest_queued_at: ts(row.try_get("oldest")?)?,
             })
         })
@@ -56,7 +53,7 @@ impl SqliteStore {
         Ok(OpsGauges {
             incidents_by_state,
             outbox_pending,
-            timers_due: count(timers_due),
+            timers_due: whole(timers_due),
             database_file,
         })
     }

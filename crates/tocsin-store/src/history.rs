@@ -225,10 +225,13 @@ pub fn daily_checks(day_starts: &[Timestamp], tallies: Vec<Tally>) -> Vec<DailyC
     day_starts
         .iter()
         .zip(tallies)
-        .map(|(start, tally)| DailyChecks {
-            day_start: *start,
-            total: tally.checks,
-            ok: tally.checks.saturating_sub(tally.failures),
+        .map(|(start, tally)| {
+            let CheckCounts { total, ok } = tally.counts();
+            DailyChecks {
+                day_start: *start,
+                total,
+                ok,
+            }
         })
         .collect()
 }

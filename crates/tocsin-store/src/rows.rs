@@ -173,9 +173,7 @@ pub fn monitor(row: &(impl Columns + ?Sized)) -> Result<MonitorRecord> {
             failures: count(row.int("failures")?),
             failing_since: ts_opt(row.maybe_int("failing_since")?)?,
             last_check_at: ts_opt(row.maybe_int("last_check_at")?)?,
-            last_latency_ms: row
-                .maybe_int("last_latency_ms")?
-                .map(|v| u64::try_from(v).unwrap_or(0)),
+            last_latency_ms: row.maybe_int("last_latency_ms")?.map(whole),
             last_error: row.maybe_text("last_error")?,
         },
     })
@@ -191,7 +189,7 @@ pub fn check(row: &(impl Columns + ?Sized)) -> Result<CheckRecord> {
         outcome: CheckOutcome {
             ok,
             status: row.maybe_int("status")?.and_then(|v| u16::try_from(v).ok()),
-            latency_ms: u64::try_from(row.int("latency_ms")?).unwrap_or(0),
+            latency_ms: whole(row.int("latency_ms")?),
             error,
             degraded,
         },

@@ -2,15 +2,11 @@
 
 use jiff::Timestamp;
 use sqlx::Row;
+use tocsin_store::history::whole;
 use tocsin_store::rows::{ms, ts};
 use tocsin_store::{OpsGauges, OutboxChannel, Result};
 
 use crate::PgStore;
-
-/// A stored count as a gauge (a negative one cannot happen; it reads as none).
-fn gauge(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
 
 impl PgStore {
     pub(super) async fn ops_gauges_sql(&self, now: Timestamp) -> Result<OpsGauges> {
@@ -22,7 +18,7 @@ impl PgStore {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(|row| Ok((row.try_get("state")?, gauge(row.try_get("n")?))))
+        .map(|row| Ok((row.try_get("state")?, whole(row.try_get("n")?))))
         .collect::<Result<Vec<_>>>()?;
         let outbox_pending = sqlx::query(
             "SELECT channel, count(*) AS n, min(created_at) AS oldest FROM deliveries \
@@ -34,7 +30,7 @@ impl PgStore {
         .map(|row| {
             Ok(OutboxChannel {
                 channel: row.try_get("channel")?,
-                pending: gauge(row.try_get("n")?),
+                pending: whole(row.try_get("n")?),
                 oldest_queued_at: ts(row.try_get("oldest")?)?,
             })
         })
@@ -46,7 +42,7 @@ impl PgStore {
         Ok(OpsGauges {
             incidents_by_state,
             outbox_pending,
-            timers_due: gauge(timers_due),
+            timers_due: whole(timers_due),
             // The database is on a server, not a file of this machine: no free disk to watch.
             database_file: None,
         })

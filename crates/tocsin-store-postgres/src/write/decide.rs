@@ -209,10 +209,7 @@ async fn apply(
                 .await?;
         }
         Write::FiredTimer(timer) => {
-            sqlx::query("DELETE FROM timers WHERE id = $1")
-                .bind(timer)
-                .execute(tx)
-                .await?;
+            fire_once(tx, timer).await?;
         }
         Write::WithdrawPages { incident_id } => {
             sqlx::query(
