@@ -265,10 +265,14 @@ async fn concurrent_claims_never_share_a_row_and_take_every_row() {
     ];
 
     let mut workers = tokio::task::JoinSet::new();
+    // All six start claiming together, so a busy machine cannot let one replica's three finish
+    // before the other's have begun.
+    let start = Arc::new(tokio::sync::Barrier::new(6));
     for (owner, store) in &stores {
         for _ in 0..3 {
-            let (owner, store) = (*owner, Arc::clone(store));
+            let (owner, store, start) = (*owner, Arc::clone(store), Arc::clone(&start));
             workers.spawn(async move {
+                start.wait().await;
                 let mut mine = Vec::new();
                 loop {
                     let claimed: Vec<String> = store
