@@ -86,26 +86,10 @@ async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> 
     .bind(columns.error)
     .execute(&mut *tx)
     .await?;
-    // Only a pending delivery changes. Another replica recording the same delivery at once
-    // waits for this row's lock, then re-reads it finished and updates nothing.
-    let updated = sqlx::query(
-        "UPDATE deliveries SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
-           last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
-           sent_at = COALESCE($4, sent_at) \
-         WHERE id = $5 AND status = 'pending'",
-    )
-    .bind(columns.status)
-    .bind(columns.error)
-    .bind(columns.next_attempt_at)
-    .bind(columns.sent_at)
-    .bind(&attempt.delivery_id)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    let updated =
+        lease::record_outcome(&mut *tx, Queue::Deliveries, &attempt.delivery_id, &columns).await?;
     // A delivery already finished (an outcome recorded twice) says nothing new.
-    if updated > 0
-        && let Some(event) = attempt_event(attempt)
-    {
+    if updated && let Some(event) = attempt_event(attempt) {
         insert_event(tx, &event).await?;
     }
     Ok(())

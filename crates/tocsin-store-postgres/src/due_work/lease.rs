@@ -1,9 +1,10 @@
-//! The one leased queue on PostgreSQL: one claim statement and one release for every kind of due
-//! work, read from where each queue lives (`tocsin_store::Queue` has the rule and the tables).
+//! The one leased queue on PostgreSQL: one claim statement, one release and one record of a
+//! send attempt for every kind of due work, read from where each queue lives
+//! (`tocsin_store::Queue` has the rule and the tables).
 
 use jiff::Timestamp;
 use sqlx::postgres::PgRow;
-use tocsin_store::rows::ms;
+use tocsin_store::rows::{AttemptColumns, ms};
 use tocsin_store::{Queue, QueueTable, Result};
 
 use crate::PgStore;
@@ -83,4 +84,38 @@ pub(super) async fn release(store: &PgStore) -> Result<()> {
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Records one send attempt's outcome on a pending row of an outbox `queue` (deliveries, the
+/// mail outboxes): sent, retried later, or failed for good; the lease ends. Only a pending row
+/// changes, so a second report of an outcome (from this or another replica, which waits for
+/// the row's lock) finds it finished and changes nothing. Answers whether the row changed.
+pub(super) async fn record_outcome<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    queue: Queue,
+    key: &str,
+    columns: &AttemptColumns<'_>,
+) -> Result<bool> {
+    let QueueTable {
+        table,
+        key: key_column,
+        ..
+    } = queue.table();
+    // Built from the queue's constant fragments only; every value is bound.
+    let sql = format!(
+        "UPDATE {table} SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
+           last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
+           sent_at = COALESCE($4, sent_at) \
+         WHERE {key_column} = $5 AND status = 'pending'"
+    );
+    let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(columns.status)
+        .bind(columns.error)
+        .bind(columns.next_attempt_at)
+        .bind(columns.sent_at)
+        .bind(key)
+        .execute(executor)
+        .await?
+        .rows_affected();
+    Ok(updated > 0)
 }

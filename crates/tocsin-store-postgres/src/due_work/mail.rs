@@ -75,8 +75,9 @@ impl PgStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        self.record_mail_attempt("subscriber_mail", mail_id, at, outcome)
-            .await
+        let columns = rows::attempt_columns(outcome, at);
+        lease::record_outcome(self.pool(), Queue::SubscriberMail, mail_id, &columns).await?;
+        Ok(())
     }
 
     pub(super) async fn record_comms_mail_sql(
@@ -85,36 +86,8 @@ impl PgStore {
         at: Timestamp,
         outcome: &AttemptOutcome,
     ) -> Result<()> {
-        self.record_mail_attempt("comms_mail", mail_id, at, outcome)
-            .await
-    }
-
-    /// Records one send attempt of a row of the mail outbox `outbox` (a table name): sent,
-    /// retried later, or failed for good. Only a pending mail changes, in one statement, so a
-    /// second report of an outcome (from this or another replica) finds it finished and changes
-    /// nothing.
-    async fn record_mail_attempt(
-        &self,
-        outbox: &'static str,
-        mail_id: &str,
-        at: Timestamp,
-        outcome: &AttemptOutcome,
-    ) -> Result<()> {
         let columns = rows::attempt_columns(outcome, at);
-        // Built from the constant table name only; every value is bound.
-        let sql = format!(
-            "UPDATE {outbox} SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
-               last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
-               sent_at = COALESCE($4, sent_at) WHERE id = $5 AND status = 'pending'"
-        );
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(columns.status)
-            .bind(columns.error)
-            .bind(columns.next_attempt_at)
-            .bind(columns.sent_at)
-            .bind(mail_id)
-            .execute(self.pool())
-            .await?;
+        lease::record_outcome(self.pool(), Queue::CustomerMail, mail_id, &columns).await?;
         Ok(())
     }
 }
