@@ -37,26 +37,30 @@ pub struct App {
 }
 
 /// Which backend a database URL names.
-enum Database {
+pub(crate) enum Database {
     Sqlite(String),
     Postgres(String),
 }
 
 /// The backend `url` names; a relative SQLite path lives beside the configuration file, like
 /// the runbooks folder.
-fn database(url: &str, config_path: &Path) -> Database {
+pub(crate) fn database(url: &str, config_path: &Path) -> Database {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Database::Postgres(url.to_owned());
     }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
+    let path = sqlite_path(url);
     if path.contains(":memory:") || Path::new(path).is_absolute() {
         return Database::Sqlite(url.to_owned());
     }
     let base = config_path.parent().unwrap_or(Path::new("."));
     Database::Sqlite(format!("sqlite://{}", base.join(path).display()))
+}
+
+/// The file a `sqlite:` URL (or a plain path) names.
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 pub async fn open_store(config: &Config, database: Option<&str>) -> anyhow::Result<Arc<dyn Store>> {

@@ -10,33 +10,32 @@ use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
 
 use anyhow::{Context, bail};
 
-use crate::app::redacted;
+use std::path::Path;
+
+use crate::app::{Database, database, redacted, sqlite_path};
 
 /// Rows moved, per table, in the order they were copied.
 pub type Copied = Vec<(&'static str, u64)>;
 
 /// Copies every table of the SQLite database at `from` into the empty PostgreSQL database at `to`.
 pub async fn copy(from: &str, to: &str) -> anyhow::Result<Copied> {
-    if from.starts_with("postgres://") || from.starts_with("postgresql://") {
+    let Database::Sqlite(_) = database(from, Path::new("")) else {
         bail!(
             "--from must be the SQLite database to move (a sqlite:// URL or a path), not `{}`",
             redacted(from)
         );
-    }
-    if !(to.starts_with("postgres://") || to.starts_with("postgresql://")) {
+    };
+    let Database::Postgres(_) = database(to, Path::new("")) else {
         bail!(
             "--to must be a postgres:// URL (the database to move to), not `{}`",
             redacted(to)
         );
-    }
+    };
     if from.contains(":memory:") {
         bail!("--from names an in-memory database, which holds nothing to copy");
     }
-    let path = from
-        .strip_prefix("sqlite://")
-        .or_else(|| from.strip_prefix("sqlite:"))
-        .unwrap_or(from);
-    if !std::path::Path::new(path).is_file() {
+    let path = sqlite_path(from);
+    if !Path::new(path).is_file() {
         bail!("there is no SQLite database at {path}");
     }
     let source = SqliteStore::open(from, &SqliteOptions::default())
