@@ -3,14 +3,13 @@
 //! The source is read as it is (stop the server first); the target must be empty and gets
 //! everything or nothing.
 
+use std::path::Path;
+
+use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use tocsin_store::copy::{ROWS_PER_BATCH, TABLES};
 use tocsin_store_postgres::{PgOptions, PgStore};
 use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
-
-use anyhow::{Context, bail};
-
-use std::path::Path;
 
 use crate::app::{Database, database, redacted, sqlite_path};
 
