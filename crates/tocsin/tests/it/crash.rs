@@ -41,15 +41,21 @@ pub async fn serve(config: &Path, extra: &[&str]) -> (Child, String) {
     (child, url)
 }
 
-/// Stops a server with SIGTERM and checks that it stopped cleanly.
-pub async fn stop_with_sigterm(mut server: Child) {
+/// Sends the named signal (`TERM`, `STOP`, `CONT`…) to a running server.
+pub async fn signal(server: &Child, name: &str) {
     let pid = server.id().expect("pid");
-    Command::new("kill")
-        .arg("-TERM")
+    let sent = Command::new("kill")
+        .arg(format!("-{name}"))
         .arg(pid.to_string())
         .status()
         .await
-        .unwrap();
+        .expect("run kill");
+    assert!(sent.success(), "kill -{name} {pid}");
+}
+
+/// Stops a server with SIGTERM and checks that it stopped cleanly.
+pub async fn stop_with_sigterm(mut server: Child) {
+    signal(&server, "TERM").await;
     let status = server.wait().await.unwrap();
     assert!(status.success(), "SIGTERM stops tocsin cleanly: {status}");
 }

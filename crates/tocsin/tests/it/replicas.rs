@@ -163,15 +163,10 @@ impl Cluster {
         child.wait().await.expect("reaped");
     }
 
-    fn signal(&self, index: usize, signal: i32) {
+    /// Sends the named signal (`STOP`, `CONT`) to replica `index`.
+    async fn signal(&self, index: usize, name: &str) {
         let (child, _) = self.replicas[index].as_ref().expect("a running replica");
-        let pid = child.id().expect("a pid");
-        let status = std::process::Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(pid.to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success());
+        crate::crash::signal(child, name).await;
     }
 
     async fn stop_all(&mut self) {
@@ -280,19 +275,11 @@ async fn a_replica_killed_in_mid_escalation_the_next_step_fires_exactly_once() {
     let alive = (0..3)
         .find(|index| cluster.replicas[*index].is_some())
         .expect("alive");
-    let timeline: Value = cluster
-        .http
-        .get(format!(
-            "{}/api/v1/incidents/{id}/timeline",
-            cluster.url(alive)
-        ))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .expect("timeline")
-        .json()
-        .await
-        .expect("json");
+    let timeline = crate::crash::get_json(
+        cluster.url(alive),
+        &format!("/api/v1/incidents/{id}/timeline"),
+    )
+    .await;
     let step_2 = timeline["events"]
         .as_array()
         .expect("events")
@@ -531,7 +518,7 @@ async fn a_replica_stopped_past_its_leases_sends_nothing_it_no_longer_holds() {
     notices
         .wait_until(Duration::from_secs(20), |received| received.len() >= ALERTS)
         .await;
-    cluster.signal(0, libc_signal::SIGSTOP);
+    cluster.signal(0, "STOP").await;
     let stopped = Instant::now();
     notices.hold(false);
 
@@ -554,7 +541,7 @@ async fn a_replica_stopped_past_its_leases_sends_nothing_it_no_longer_holds() {
     let sent_before = notices.received().len();
 
     // Replica 0 wakes up and finishes what it was doing; a graceful stop waits for it all.
-    cluster.signal(0, libc_signal::SIGCONT);
+    cluster.signal(0, "CONT").await;
     let woke = Instant::now();
     let (child, _) = cluster.replicas[0].take().expect("replica 0");
     crate::crash::stop_with_sigterm(child).await;
@@ -569,10 +556,4 @@ async fn a_replica_stopped_past_its_leases_sends_nothing_it_no_longer_holds() {
         after.len()
     );
     cluster.stop_all().await;
-}
-
-/// The two signals these tests send by number (SIGSTOP and SIGCONT on Linux).
-mod libc_signal {
-    pub const SIGSTOP: i32 = 19;
-    pub const SIGCONT: i32 = 18;
 }

@@ -1,8 +1,7 @@
 //! `tocsin store copy`: a SQLite installation moved into PostgreSQL is served from there with
 //! its incidents, timelines, people and tokens; a second copy into the filled database is refused.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use serde_json::json;
 
@@ -11,25 +10,14 @@ use crate::support::{Sink, Target, TestApp, basic_config};
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn tocsin(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
+/// Runs `tocsin ARGS` with nothing of the test's environment that would choose its database.
+fn tocsin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .args(args)
         .env_remove("TOCSIN_CONFIG")
         .env_remove("TOCSIN_DATABASE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run tocsin");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.as_bytes())
-            .expect("write stdin");
-    }
-    child.wait_with_output().expect("tocsin output")
+        .output()
+        .expect("run tocsin")
 }
 
 #[tokio::test]
@@ -38,7 +26,6 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
     let sink = Sink::start().await;
     let app = TestApp::start_on_file(&basic_config(&target, &sink, "30s", 1)).await;
     let config = app.app.engine.config().path.clone();
-    let config = config.to_str().expect("utf-8 path").to_owned();
     let sqlite = format!("sqlite://{}", app.dir().join("tocsin.db").display());
 
     let mut ids = Vec::new();
@@ -56,44 +43,17 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
         .post(&format!("/api/v1/incidents/{}/resolve", ids[1]), json!({}))
         .await;
     assert_eq!(status, 200, "{resolved}");
-    let made = tocsin(
-        &[
-            "token",
-            "create",
-            "--role",
-            "viewer",
-            "--config",
-            &config,
-            "--database",
-            &sqlite,
-        ],
-        None,
-    );
-    assert!(made.status.success(), "{made:?}");
-    let token = String::from_utf8(made.stdout).expect("utf-8");
-    let token = token.lines().last().expect("the token line").to_owned();
-    let added = tocsin(
-        &[
-            "user",
-            "add",
-            "lena@example.com",
-            "--role",
-            "responder",
-            "--config",
-            &config,
-            "--database",
-            &sqlite,
-        ],
-        Some(&format!("{PASSWORD}\n")),
+    let token = crate::tokens::create(&app, "viewer");
+    let added = crate::ui::tocsin_user(
+        &app,
+        &["add", "lena@example.com", "--role", "responder"],
+        PASSWORD,
     );
     assert!(added.status.success(), "{added:?}");
     app.app.stop().await.expect("stop the SQLite server");
 
     let postgres = tocsin_testkit::PgScratch::create().await;
-    let copied = tocsin(
-        &["store", "copy", "--from", &sqlite, "--to", postgres.url()],
-        None,
-    );
+    let copied = tocsin(&["store", "copy", "--from", &sqlite, "--to", postgres.url()]);
     assert!(copied.status.success(), "{copied:?}");
     let report = String::from_utf8(copied.stdout).expect("utf-8");
     assert!(report.contains("incidents: 2 rows"), "{report}");
@@ -101,7 +61,7 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
     assert!(report.contains("api_tokens: 1 rows"), "{report}");
 
     let (server, url) = serve(
-        std::path::Path::new(&config),
+        &config,
         &["--database", postgres.url(), "--replica", "copy-test"],
     )
     .await;
@@ -171,10 +131,7 @@ async fn a_sqlite_installation_copied_to_postgres_is_served_with_its_history_peo
     stop_with_sigterm(server).await;
 
     // Copying again into the database that now holds the installation changes nothing.
-    let again = tocsin(
-        &["store", "copy", "--from", &sqlite, "--to", postgres.url()],
-        None,
-    );
+    let again = tocsin(&["store", "copy", "--from", &sqlite, "--to", postgres.url()]);
     assert!(!again.status.success());
     let error = String::from_utf8(again.stderr).expect("utf-8");
     assert!(error.contains("not empty"), "{error}");

@@ -6,13 +6,14 @@ use serde_json::json;
 use crate::support::{Sink, Target, TestApp, basic_config};
 
 /// Runs `tocsin token create --role ROLE` against the test app's database; the token.
-fn create(app: &TestApp, role: &str) -> String {
+pub(crate) fn create(app: &TestApp, role: &str) -> String {
     let config = app.app.engine.config().path.clone();
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .args(["token", "create", "--role", role, "--config"])
         .arg(&config)
         .args(app.database_args())
         .env_remove("TOCSIN_CONFIG")
+        .env_remove("TOCSIN_DATABASE")
         .output()
         .expect("run tocsin token create");
     assert!(output.status.success(), "{output:?}");

@@ -158,7 +158,7 @@ pub(crate) async fn add_user(app: &TestApp, email: &str, role: Role) {
 }
 
 /// Runs `tocsin user …` against the test app's configuration, the password on standard input.
-fn tocsin_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Output {
+pub(crate) fn tocsin_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Output {
     let config = app.app.engine.config().path.clone();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tocsin"))
         .arg("user")
@@ -167,6 +167,7 @@ fn tocsin_user(app: &TestApp, args: &[&str], password: &str) -> std::process::Ou
         .arg(&config)
         .args(app.database_args())
         .env_remove("TOCSIN_CONFIG")
+        .env_remove("TOCSIN_DATABASE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
