@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use tocsin_core::incident::Incident;
 
-use crate::GroupKey;
+use tocsin_core::decision::Decision;
+
+use crate::{GroupKey, Lookup};
 
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -78,6 +80,26 @@ impl Batch {
         let id = self.groups.get(&group_key(group))?;
         self.incident(id)
             .filter(|incident| incident.state.is_open())
+    }
+
+    /// Notes what a decision about an item looked up by `lookup` did: when its alert joined an
+    /// incident of the item's group, later alerts of the group find that incident here.
+    pub fn decided(&mut self, lookup: &Lookup, decision: &Decision) {
+        let Lookup::Key {
+            group: Some(group), ..
+        } = lookup
+        else {
+            return;
+        };
+        let joined = decision.incident.as_ref().filter(|incident| {
+            decision
+                .alerts
+                .iter()
+                .any(|alert| alert.incident_id == incident.id)
+        });
+        if let Some(joined) = joined {
+            self.joined(group, joined);
+        }
     }
 
     /// Remembers that an alert of `group` is now in `incident` (open, of that very group), so

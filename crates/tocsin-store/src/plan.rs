@@ -88,6 +88,19 @@ pub struct NewDelivery {
     pub idempotency_key: Option<String>,
 }
 
+/// A delivery just written, as the delivery worker sends it: no attempt made yet.
+impl From<NewDelivery> for crate::PendingDelivery {
+    fn from(delivery: NewDelivery) -> Self {
+        crate::PendingDelivery {
+            notice: delivery.notice,
+            id: delivery.id,
+            channel: delivery.channel,
+            recipient: delivery.recipient,
+            attempts: 0,
+        }
+    }
+}
+
 impl NewDelivery {
     /// The notice as the row keeps it.
     pub fn notice_json(&self) -> Result<String> {

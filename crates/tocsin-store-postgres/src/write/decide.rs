@@ -7,9 +7,7 @@ use jiff::Timestamp;
 use sqlx::PgConnection;
 use tocsin_store::plan::{Plan, WITHDRAWN_PAGE, Write};
 use tocsin_store::rows::ms;
-use tocsin_store::{
-    Decider, Item, ItemOutcome, Lookup, PendingDelivery, Result, StoreError, Transacted,
-};
+use tocsin_store::{Decider, Item, ItemOutcome, PendingDelivery, Result, StoreError, Transacted};
 
 use super::checks::record_check;
 use super::follow_up::{
@@ -67,22 +65,7 @@ pub(crate) async fn transact_in(
                     .await?;
                 }
                 let incident = commit.decision.incident.clone().or(situation.incident);
-                let joined = commit.decision.incident.as_ref().filter(|incident| {
-                    commit
-                        .decision
-                        .alerts
-                        .iter()
-                        .any(|alert| alert.incident_id == incident.id)
-                });
-                if let (
-                    Lookup::Key {
-                        group: Some(group), ..
-                    },
-                    Some(joined),
-                ) = (&item.lookup, joined)
-                {
-                    batch.joined(group, joined);
-                }
+                batch.decided(&item.lookup, &commit.decision);
                 apply_plan(
                     tx,
                     tocsin_store::plan::plan(commit)?,
@@ -298,13 +281,7 @@ async fn queue_delivery(
     if let Some(hand_over) = hand_over
         && inserted == 1
     {
-        hand_over.handed.push(PendingDelivery {
-            notice: delivery.notice,
-            id: delivery.id,
-            channel: delivery.channel,
-            recipient: delivery.recipient,
-            attempts: 0,
-        });
+        hand_over.handed.push(delivery.into());
     }
     Ok(())
 }

@@ -58,22 +58,7 @@ pub(crate) fn transact_in(
                     )?;
                 }
                 let incident = commit.decision.incident.clone().or(situation.incident);
-                let joined = commit.decision.incident.as_ref().filter(|incident| {
-                    commit
-                        .decision
-                        .alerts
-                        .iter()
-                        .any(|alert| alert.incident_id == incident.id)
-                });
-                if let (
-                    Lookup::Key {
-                        group: Some(group), ..
-                    },
-                    Some(joined),
-                ) = (&item.lookup, joined)
-                {
-                    batch.joined(group, joined);
-                }
+                batch.decided(&item.lookup, &commit.decision);
                 apply_commit(tx, commit, &mut hand_over, &mut batch)?;
                 outcomes.push(ItemOutcome::Done(incident.map(Box::new)));
             }
@@ -183,14 +168,7 @@ fn apply(
             if let Some(hand_over) = hand_over
                 && inserted == 1
             {
-                let delivery = *delivery;
-                hand_over.handed.push(PendingDelivery {
-                    notice: delivery.notice,
-                    id: delivery.id,
-                    channel: delivery.channel,
-                    recipient: delivery.recipient,
-                    attempts: 0,
-                });
+                hand_over.handed.push((*delivery).into());
             }
         }
         Write::Timer {
