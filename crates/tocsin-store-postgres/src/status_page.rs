@@ -20,12 +20,25 @@ pub(crate) const PUBLIC_UPDATE: &str =
     "e.kind = 'update' AND (e.data::jsonb -> 'public') = 'true'::jsonb";
 
 /// The incident's state an update of `timeline_events e` was posted in, as
-/// [`rows::public_update`] reads it.
-pub(crate) const UPDATE_STATE: &str = "e.data::jsonb ->> 'state' AS update_state";
+/// [`rows::public_update`] reads it (a literal, for `concat!`: the subscriber mail's claim
+/// reads it too).
+macro_rules! update_state {
+    () => {
+        "e.data::jsonb ->> 'state' AS update_state"
+    };
+}
+pub(crate) use update_state;
+const UPDATE_STATE: &str = update_state!();
 
-/// The columns [`rows::subscriber`] reads, from a `subscribers s`.
-pub(crate) const SUBSCRIBER_COLUMNS: &str = "s.id AS subscriber_id, s.email, s.locale, \
-     s.created_at AS subscribed_at, s.confirmed_at, s.unsubscribed_at";
+/// The columns [`rows::subscriber`] reads, from a `subscribers s` (a literal, for `concat!`).
+macro_rules! subscriber_columns {
+    () => {
+        "s.id AS subscriber_id, s.email, s.locale, \
+         s.created_at AS subscribed_at, s.confirmed_at, s.unsubscribed_at"
+    };
+}
+pub(crate) use subscriber_columns;
+const SUBSCRIBER_COLUMNS: &str = subscriber_columns!();
 
 #[async_trait]
 impl StatusPageStore for PgStore {

@@ -16,15 +16,17 @@ use crate::{PgStore, corrupt};
 /// What a subscriber mail is sent with: its subscriber, and for an update the public update and
 /// its incident as the page shows it (never the internal title). The update's state is read
 /// from the event's JSON `data` (`{"public": bool, "state": …}`), as SQLite's `json_extract`.
-const SUBSCRIBER_MAIL: &str = "SELECT m.id AS mail_id, m.kind, m.attempts, \
-       s.id AS subscriber_id, s.email, s.locale, s.created_at AS subscribed_at, \
-       s.confirmed_at, s.unsubscribed_at, \
-       e.seq, e.incident_id, e.at, e.text, e.data::jsonb ->> 'state' AS update_state, \
-       i.public_title, i.component, i.severity, i.state AS incident_state \
+const SUBSCRIBER_MAIL: &str = concat!(
+    "SELECT m.id AS mail_id, m.kind, m.attempts, ",
+    crate::status_page::subscriber_columns!(),
+    ", e.seq, e.incident_id, e.at, e.text, ",
+    crate::status_page::update_state!(),
+    ", i.public_title, i.component, i.severity, i.state AS incident_state \
      FROM claimed m JOIN subscribers s ON s.id = m.subscriber_id \
      LEFT JOIN timeline_events e ON e.seq = m.event_seq \
      LEFT JOIN incidents i ON i.id = e.incident_id \
-     ORDER BY m.next_attempt_at, m.id";
+     ORDER BY m.next_attempt_at, m.id"
+);
 
 /// What a customer mail is sent with: its notice's texts, to pick the recipient's locale from.
 const COMMS_MAIL: &str = "SELECT m.id, m.recipient, m.subscriber_id, m.locale, m.attempts, \
