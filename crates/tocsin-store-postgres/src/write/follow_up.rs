@@ -15,10 +15,6 @@ use tocsin_store::{ApproveOutcome, Result};
 use crate::corrupt;
 use crate::write::rows::insert_event;
 
-/// The first key of the advisory locks that keep post-mortem file names unique (the second is
-/// the name's hash): "pm" in ASCII, apart from other users of two-key advisory locks.
-const POSTMORTEM_FILE_LOCK: i32 = 0x706d;
-
 /// Serialises the writers of who gets an incident's notices. Approving a notice queues it to
 /// the customers named so far, naming customers queues the notices approved so far: run at
 /// once in two transactions, each would miss the other's uncommitted rows and a customer would
@@ -233,11 +229,7 @@ pub(crate) async fn require_postmortem(
     due_at: Timestamp,
     now: Timestamp,
 ) -> Result<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-        .bind(POSTMORTEM_FILE_LOCK)
-        .bind(file)
-        .execute(&mut *tx)
-        .await?;
+    super::locks::lock_one(&mut *tx, &[Some("postmortem"), Some(file)]).await?;
     let taken: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM postmortems WHERE file = $1 AND incident_id <> $2)",
     )

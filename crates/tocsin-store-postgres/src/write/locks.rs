@@ -26,6 +26,16 @@ pub(super) async fn lock_lookups(tx: &mut PgConnection, items: &[Item]) -> Resul
     Ok(())
 }
 
+/// Takes the one lock of `parts` (like `["postmortem", file]`), waiting for it: the same
+/// keys as the lookups', so every advisory lock tocsin takes is named one way.
+pub(crate) async fn lock_one(tx: &mut PgConnection, parts: &[Option<&str>]) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(lock_key(parts))
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// The lock keys of a batch's lookups, sorted, each once: a signal's dedup key and its group,
 /// a person's incident.
 fn lock_keys(items: &[Item]) -> Vec<i64> {
