@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
-use sqlx::Row;
-use tocsin_store::rows::{self, ms, ts};
+use tocsin_store::rows::{self, ms};
 use tocsin_store::*;
 
 use crate::PgStore;
@@ -147,18 +146,7 @@ impl PeopleStore for PgStore {
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let session = SessionRecord {
-            id: row.try_get("session_id")?,
-            user_id: row.try_get("user_id")?,
-            csrf_token: row.try_get("csrf_token")?,
-            created_at: ts(row.try_get("session_created_at")?)?,
-            last_seen_at: ts(row.try_get("last_seen_at")?)?,
-            expires_at: ts(row.try_get("expires_at")?)?,
-        };
-        Ok(Some((session, rows::user(&row)?)))
+        row.as_ref().map(rows::session).transpose()
     }
 
     async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()> {

@@ -29,7 +29,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 use tocsin_core::decide::Situation;
 use tocsin_core::inbound::ChangeKind;
 use tocsin_core::incident::{Incident, TimelineEvent};
@@ -791,18 +791,7 @@ impl PeopleStore for SqliteStore {
         .bind(id)
         .fetch_optional(&self.reader)
         .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let session = SessionRecord {
-            id: row.try_get("session_id")?,
-            user_id: row.try_get("user_id")?,
-            csrf_token: row.try_get("csrf_token")?,
-            created_at: ts(row.try_get("session_created_at")?)?,
-            last_seen_at: ts(row.try_get("last_seen_at")?)?,
-            expires_at: ts(row.try_get("expires_at")?)?,
-        };
-        Ok(Some((session, rows::user(&row)?)))
+        row.as_ref().map(rows::session).transpose()
     }
 
     async fn touch_session(&self, id: &str, at: Timestamp) -> Result<()> {

@@ -4,7 +4,7 @@ use tocsin_core::access::Role;
 use tocsin_core::oncall::OverrideRecord;
 
 use super::{Columns, corrupt, ts};
-use crate::{Result, Timer, UserRecord};
+use crate::{Result, SessionRecord, Timer, UserRecord};
 
 /// A `users` row (also the `u.*` half of a session's row).
 pub fn user(row: &(impl Columns + ?Sized)) -> Result<UserRecord> {
@@ -17,6 +17,21 @@ pub fn user(row: &(impl Columns + ?Sized)) -> Result<UserRecord> {
         created_at: ts(row.int("created_at")?)?,
         password_changed_at: ts(row.int("password_changed_at")?)?,
     })
+}
+
+/// A session with its person, from `sessions s JOIN users u` selecting `u.*` and the session's
+/// columns as `session_id` and `session_created_at` beside `user_id`, `csrf_token`,
+/// `last_seen_at` and `expires_at`.
+pub fn session(row: &(impl Columns + ?Sized)) -> Result<(SessionRecord, UserRecord)> {
+    let session = SessionRecord {
+        id: row.text("session_id")?,
+        user_id: row.int("user_id")?,
+        csrf_token: row.text("csrf_token")?,
+        created_at: ts(row.int("session_created_at")?)?,
+        last_seen_at: ts(row.int("last_seen_at")?)?,
+        expires_at: ts(row.int("expires_at")?)?,
+    };
+    Ok((session, user(row)?))
 }
 
 /// An `overrides` row.
