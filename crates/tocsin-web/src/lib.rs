@@ -1,6 +1,7 @@
 //! tocsin-web: the HTTP face of the engine — the API, acknowledge links, health endpoints.
 //! Handlers are thin: parse, call the engine, render.
 
+pub mod access;
 mod ack;
 mod api;
 pub mod auth;
@@ -57,6 +58,8 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(pages::routes())
         .merge(slack::routes())
         .merge(ui::routes())
+        // After every route is mounted: a route the access table does not name is not served.
+        .route_layer(axum::middleware::from_fn(access::guard))
         .layer(Extension(document))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

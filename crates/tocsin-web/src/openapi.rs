@@ -20,7 +20,9 @@ use utoipa_axum::routes;
 
 use crate::auth::Caller;
 use crate::error::ErrorBody;
-use crate::{AppState, api, health, inbound, metrics, status};
+use crate::{AppState, access, api, health, inbound, metrics, status};
+use axum::http::Method;
+use tocsin_core::access::Role;
 
 /// Where the machine interfaces live. Every path of the document starts with one of these, and
 /// every route under them is registered through `routes!` (a test reads the sources for any other
@@ -97,22 +99,29 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
 /// The finished document: the routes' operations plus the answers every token-checked
 /// operation may give (401 without a valid token, 403 for a viewer's change).
 pub(crate) fn finish(mut document: Document) -> Document {
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in &mut document.paths.paths {
         let operations = [
-            (&mut item.get, true),
-            (&mut item.put, false),
-            (&mut item.post, false),
-            (&mut item.delete, false),
-            (&mut item.patch, false),
+            (&mut item.get, Method::GET),
+            (&mut item.put, Method::PUT),
+            (&mut item.post, Method::POST),
+            (&mut item.delete, Method::DELETE),
+            (&mut item.patch, Method::PATCH),
         ];
-        for (operation, reads) in operations {
+        for (operation, method) in operations {
             // An operation with its own `security` (the public ones) checks no token.
             let Some(operation) = operation.as_mut().filter(|op| op.security.is_none()) else {
                 continue;
             };
             let mut refusals = vec![("401", "No token, or not a valid one")];
-            if !reads {
-                refusals.push(("403", "A viewer token: it may only read"));
+            // The 403 says what the access table asks of the token.
+            match access::rule_for(&method, path).map(|rule| rule.who) {
+                Some(access::Who::Token(Role::Responder)) => {
+                    refusals.push(("403", "A viewer token: it may only read"));
+                }
+                Some(access::Who::Token(Role::Admin)) => {
+                    refusals.push(("403", "Not an admin token: only admins may do this"));
+                }
+                _ => {}
             }
             for (status, description) in refusals {
                 operation.responses.responses.insert(

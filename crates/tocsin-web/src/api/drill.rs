@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use tocsin_core::access::Role;
 use tocsin_core::drill::DrillRecord;
 use utoipa::{IntoParams, ToSchema};
 
@@ -142,6 +143,15 @@ pub async fn run(
     caller: Caller,
     State(state): State<AppState>,
 ) -> Result<(StatusCode, Json<Drill>), ApiError> {
+    // The drill pages every rung of the ladder on every channel: an admin's decision (the
+    // access table, `crate::access::TABLE`, says the same).
+    if caller.role < Role::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "running the drill pages everyone, so it needs an admin token",
+        ));
+    }
     if state.engine.config().drill.is_none() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
