@@ -219,6 +219,9 @@ struct Soak {
     /// What the heartbeat may show: the status the last answered ping set, or the one a ping in
     /// flight at a kill set if it was committed.
     heartbeat: BTreeSet<&'static str>,
+    /// Every signal (its component) and acknowledgement answered in any life.
+    signals: Vec<String>,
+    acks: Vec<String>,
     seed: u64,
 }
 
@@ -600,6 +603,8 @@ async fn killed_with_sigkill_at_random_moments_it_loses_nothing_and_pages_once()
         sent: Arc::default(),
         in_flight: BTreeMap::new(),
         heartbeat: BTreeSet::new(),
+        signals: Vec::new(),
+        acks: Vec::new(),
         seed,
     };
 
@@ -674,6 +679,16 @@ async fn one_round(
 
     let (log, mut watcher) = watch::channel(Life::default());
     let mut tasks = workload(soak, &base, rng, &log);
+    // A hang shorter than tocsin's send timeout (15 s): a send that timed out would be retried
+    // with the same id in the same life, which is the receiver's doing, not the crash's.
+    {
+        let (pages, notices) = (soak.pages.clone(), soak.notices.clone());
+        tasks.spawn(async move {
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            pages.hold(false);
+            notices.hold(false);
+        });
+    }
     let reached = async {
         match trigger {
             Trigger::Pages(n) => {
@@ -749,7 +764,11 @@ async fn one_round(
     let (next_child, next_base) = serve(&soak.config, &[]).await;
     let base = next_base.clone();
     let incidents = soak.incidents(&base).await;
-    for component in &life.signals {
+    // Everything answered in any life so far: a later crash must not lose what an earlier
+    // restart still had.
+    soak.signals.extend(life.signals.iter().cloned());
+    soak.acks.extend(life.acks.iter().cloned());
+    for component in &soak.signals {
         if !incidents.contains_key(component) {
             soak.fail(
                 round,
@@ -761,7 +780,7 @@ async fn one_round(
         .values()
         .map(|incident| (incident["id"].as_str().unwrap_or_default(), incident))
         .collect();
-    for id in &life.acks {
+    for id in &soak.acks {
         let state = by_id.get(id.as_str()).map(|incident| &incident["state"]);
         if state != Some(&json!("acknowledged")) && state != Some(&json!("resolved")) {
             soak.fail(
