@@ -335,10 +335,13 @@ fn workload(soak: &Soak, base: &str, rng: &mut StdRng, log: &watch::Sender<Life>
         );
         let mut rng = StdRng::seed_from_u64(rng.random());
         tasks.spawn(async move {
-            for _ in 0..SIGNALS_PER_ROUND {
+            // Half of each kind, alternating from a random start: every round has enough
+            // Alertmanager alerts (and so pages, and acknowledgements of them) for its trigger.
+            let phase: usize = rng.random_range(0..2);
+            for n in 0..SIGNALS_PER_ROUND {
                 let seq = sent.fetch_add(1, Ordering::SeqCst);
                 let component = format!("sig-{seq:05}");
-                let request = if rng.random_bool(0.5) {
+                let request = if (n + phase).is_multiple_of(2) {
                     http.post(format!("{base}/v2/enqueue")).json(&json!({
                         "routing_key": ROUTING_KEY,
                         "event_action": "trigger",
@@ -383,8 +386,8 @@ fn workload(soak: &Soak, base: &str, rng: &mut StdRng, log: &watch::Sender<Life>
             }
         });
     }
-    // Acknowledgements: a responder acknowledges about half of the first steps' pages, by the
-    // incident each page names, as soon as it arrives.
+    // Acknowledgements: a responder acknowledges every other first-step page (from a random
+    // start), by the incident it names, as soon as it arrives.
     {
         let (http, base, log, pages) = (
             soak.http.clone(),
@@ -394,6 +397,7 @@ fn workload(soak: &Soak, base: &str, rng: &mut StdRng, log: &watch::Sender<Life>
         );
         let mut rng = StdRng::seed_from_u64(rng.random());
         let mut seen = pages.received().len();
+        let mut turn: usize = rng.random_range(0..2);
         tasks.spawn(async move {
             loop {
                 pages
@@ -404,7 +408,11 @@ fn workload(soak: &Soak, base: &str, rng: &mut StdRng, log: &watch::Sender<Life>
                     let first_step = page.body["to"]
                         .as_str()
                         .is_some_and(|to| to.starts_with("+96650"));
-                    if !first_step || !rng.random_bool(0.5) {
+                    if !first_step {
+                        continue;
+                    }
+                    turn += 1;
+                    if turn.is_multiple_of(2) {
                         continue;
                     }
                     let id = page.body["incident"]["id"].as_str().unwrap_or_default();
