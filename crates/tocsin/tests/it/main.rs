@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod comms;
 mod crash;
+mod crash_soak;
 mod demo;
 mod drill;
 mod durability;
