@@ -2,6 +2,7 @@
 //! `tocsin_core::decide::decide` and committed in one transaction; workers probe due monitors,
 //! fire due timers and deliver the outbox, each claiming its work with a lease.
 
+pub mod accounts;
 pub mod ack;
 mod action_client;
 mod actions;

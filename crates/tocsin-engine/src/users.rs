@@ -1,8 +1,9 @@
 //! People who sign in to the web UI: passwords (Argon2id), sessions and their timeouts.
 //!
 //! A session ends after [`SESSION_IDLE`] without a request or [`SESSION_LIFETIME`] after sign-in,
-//! whichever is first, and whenever its person's password changes. The browser holds a random
-//! 32-byte token; the store keeps only its SHA-256, so a copy of the database opens no session.
+//! whichever is first, and whenever its person's password, role or standing changes (see
+//! `accounts`). The browser holds a random 32-byte token; the store keeps only its SHA-256, so a
+//! copy of the database opens no session.
 
 use std::time::Duration;
 
@@ -107,6 +108,7 @@ pub async fn add_user(
         password_hash: hash_off_runtime(password.to_owned()).await?,
         created_at: now,
         password_changed_at: now,
+        disabled_at: None,
     };
     if !store.add_user(&user).await? {
         return Err(UserError::EmailTaken(email));
@@ -168,6 +170,14 @@ fn random_token() -> String {
     hex(&rand::random::<[u8; 32]>())
 }
 
+/// Whether `token` has the shape [`random_token`] gives: 64 lowercase hex digits.
+fn is_session_token(token: &str) -> bool {
+    token.len() == 64
+        && token
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+}
+
 fn add(at: Timestamp, by: Duration) -> Timestamp {
     jiff::SignedDuration::try_from(by)
         .ok()
@@ -198,7 +208,8 @@ impl Engine {
         })
         .await
         .unwrap_or(false);
-        let Some(user) = user.filter(|_| matches) else {
+        // A disabled person gets the answer a wrong password gets, after the same work.
+        let Some(user) = user.filter(|user| matches && user.disabled_at.is_none()) else {
             return Err(UserError::WrongCredentials);
         };
         let now = self.now();
@@ -216,11 +227,20 @@ impl Engine {
     }
 
     /// The session a cookie's token opens, if it is still valid; records the activity.
+    /// A cookie that cannot be one tocsin made is refused before the store is asked, so junk
+    /// cookies cost no database work; a real one is looked up on a reader (never the writer).
     pub async fn session(&self, token: &str) -> Result<Option<SessionUser>, EngineError> {
+        if !is_session_token(token) {
+            return Ok(None);
+        }
         let id = session_id(token);
         let Some((session, user)) = self.store.session(&id).await? else {
             return Ok(None);
         };
+        // Disabling deletes the sessions too; this also covers a row that outlived that.
+        if user.disabled_at.is_some() {
+            return Ok(None);
+        }
         let now = self.now();
         if now >= session.expires_at || now >= add(session.last_seen_at, SESSION_IDLE) {
             self.store.delete_session(&id).await?;
@@ -267,5 +287,20 @@ mod tests {
         assert!(verify_password(&phc, "correct horse battery"));
         assert!(!verify_password(&phc, "correct horse battery!"));
         assert!(!verify_password("not a phc string", "anything"));
+    }
+
+    #[test]
+    fn only_cookies_shaped_like_a_session_token_reach_the_store() {
+        assert!(is_session_token(&random_token()));
+        let upper = random_token().to_uppercase();
+        for junk in [
+            "",
+            "abc",
+            &upper,
+            &format!("{}0", random_token()),
+            &"g".repeat(64),
+        ] {
+            assert!(!is_session_token(junk), "{junk:?}");
+        }
     }
 }

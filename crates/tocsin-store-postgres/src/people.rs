@@ -2,10 +2,15 @@
 
 use async_trait::async_trait;
 use jiff::Timestamp;
+use sqlx::PgConnection;
 use tocsin_store::rows::{self, ms};
 use tocsin_store::*;
 
 use crate::PgStore;
+
+/// The columns [`rows::session`] reads, from `sessions s JOIN users u`.
+const SESSION_COLUMNS: &str = "s.id AS session_id, s.user_id, s.csrf_token, \
+     s.created_at AS session_created_at, s.last_seen_at, s.expires_at, u.*";
 
 #[async_trait]
 impl PeopleStore for PgStore {
@@ -138,11 +143,9 @@ impl PeopleStore for PgStore {
     }
 
     async fn session(&self, id: &str) -> Result<Option<(SessionRecord, UserRecord)>> {
-        let row = sqlx::query(
-            "SELECT s.id AS session_id, s.user_id, s.csrf_token, s.created_at AS session_created_at, \
-               s.last_seen_at, s.expires_at, u.* \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
+        )))
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
@@ -167,32 +170,164 @@ impl PeopleStore for PgStore {
         Ok(())
     }
 
-    async fn add_api_token(
+    async fn users(&self) -> Result<Vec<UserRecord>> {
+        sqlx::query("SELECT * FROM users ORDER BY lower(email) COLLATE \"C\"")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(rows::user)
+            .collect()
+    }
+
+    async fn change_user(
         &self,
-        id: &str,
-        token_hash: &str,
-        role: Role,
-        at: Timestamp,
-    ) -> Result<()> {
+        email: &str,
+        change: UserChange,
+        keep_an_admin: bool,
+    ) -> Result<UserChanged> {
+        let mut tx = self.pool().begin().await?;
+        if keep_an_admin {
+            // Every enabled admin's row is locked (in one order, so two callers never wait on
+            // each other in a cycle) before the change: a second replica demoting the other
+            // admin at once waits here, then finds only the admins still standing.
+            sqlx::query(
+                "SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL \
+                 ORDER BY id FOR UPDATE",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+        }
+        let Some(before) = sqlx::query("SELECT * FROM users WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| rows::user(&row))
+            .transpose()?
+        else {
+            return Ok(UserChanged::NoSuchUser);
+        };
+        // Whoever holds a session got it under the old standing: every change ends them all,
+        // in the same transaction, so no replica sees the change with the old sessions alive.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(before.id)
+            .execute(&mut *tx)
+            .await?;
+        apply(&mut tx, before.id, change).await?;
+        if keep_an_admin && enabled_admins(&mut tx).await? == 0 {
+            tx.rollback().await?;
+            return Ok(UserChanged::LastAdmin);
+        }
+        let after = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(before.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| rows::user(&row))
+            .transpose()?;
+        tx.commit().await?;
+        Ok(UserChanged::Changed(after.unwrap_or(before)))
+    }
+
+    async fn live_sessions(&self, now: Timestamp) -> Result<Vec<(SessionRecord, UserRecord)>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.expires_at > $1 ORDER BY s.created_at DESC, s.id COLLATE \"C\""
+        )))
+        .bind(ms(now))
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(rows::session)
+        .collect()
+    }
+
+    async fn add_api_token(&self, token: &ApiTokenRecord, token_hash: &str) -> Result<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, token_hash, role, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO api_tokens (id, token_hash, role, created_at, name, expires_at, \
+               last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(id)
+        .bind(&token.id)
         .bind(token_hash)
-        .bind(role.as_str())
-        .bind(ms(at))
+        .bind(token.role.as_str())
+        .bind(ms(token.created_at))
+        .bind(&token.name)
+        .bind(token.expires_at.map(ms))
+        .bind(token.last_used_at.map(ms))
+        .bind(token.revoked_at.map(ms))
         .execute(self.pool())
         .await?;
         Ok(())
     }
 
-    async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>> {
-        let role: Option<String> =
-            sqlx::query_scalar("SELECT role FROM api_tokens WHERE token_hash = $1")
-                .bind(token_hash)
-                .fetch_optional(self.pool())
-                .await?;
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>> {
         // A role this version does not know grants nothing, as on SQLite.
-        Ok(role.as_deref().and_then(Role::parse))
+        sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| rows::api_token(&row))
+            .transpose()
     }
+
+    async fn api_tokens(&self) -> Result<Vec<ApiTokenRecord>> {
+        sqlx::query("SELECT * FROM api_tokens ORDER BY created_at, id COLLATE \"C\"")
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(rows::api_token)
+            .collect()
+    }
+
+    async fn touch_api_token(&self, id: &str, at: Timestamp) -> Result<()> {
+        // GREATEST, in the statement: two replicas touching at once never move it back.
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = GREATEST(coalesce(last_used_at, 0), $1) \
+             WHERE id = $2",
+        )
+        .bind(ms(at))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn revoke_api_token(&self, id: &str, at: Timestamp) -> Result<Option<Timestamp>> {
+        let revoked: Option<i64> = sqlx::query_scalar(
+            "UPDATE api_tokens SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 \
+             RETURNING revoked_at",
+        )
+        .bind(ms(at))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        revoked.map(rows::ts).transpose()
+    }
+}
+
+/// Makes one [`UserChange`] to the person with this id, inside the caller's transaction.
+async fn apply(tx: &mut PgConnection, id: i64, change: UserChange) -> Result<()> {
+    let query = match change {
+        UserChange::Disable { at } => {
+            sqlx::query("UPDATE users SET disabled_at = coalesce(disabled_at, $2) WHERE id = $1")
+                .bind(id)
+                .bind(ms(at))
+        }
+        UserChange::Enable => {
+            sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1").bind(id)
+        }
+        UserChange::SetRole(role) => sqlx::query("UPDATE users SET role = $2 WHERE id = $1")
+            .bind(id)
+            .bind(role.as_str()),
+        UserChange::Remove => sqlx::query("DELETE FROM users WHERE id = $1").bind(id),
+    };
+    query.execute(tx).await?;
+    Ok(())
+}
+
+/// How many admins may still sign in.
+async fn enabled_admins(tx: &mut PgConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL",
+    )
+    .fetch_one(tx)
+    .await?)
 }

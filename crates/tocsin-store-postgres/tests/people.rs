@@ -2,7 +2,10 @@
 //! their person, API tokens, schedule overrides, and settings created once by racing replicas.
 
 use jiff::{SignedDuration, Timestamp};
-use tocsin_store::{OverrideRecord, PeopleStore, Role, SessionRecord, UserRecord};
+use tocsin_store::{
+    ApiTokenRecord, OverrideRecord, PeopleStore, Role, SessionRecord, UserChange, UserChanged,
+    UserRecord,
+};
 use tocsin_store_postgres::{PgOptions, PgStore};
 use tocsin_testkit::PgScratch;
 
@@ -19,6 +22,7 @@ fn user(email: &str, role: Role) -> UserRecord {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$salt$hash".to_owned(),
         created_at: at(0),
         password_changed_at: at(0),
+        disabled_at: None,
     }
 }
 
@@ -187,35 +191,82 @@ async fn sessions_come_back_with_their_person() {
     store.delete_session("s2").await.unwrap();
 }
 
+fn token(id: &str, role: Role, created: i64) -> ApiTokenRecord {
+    ApiTokenRecord {
+        id: id.to_owned(),
+        name: format!("name-{id}"),
+        role,
+        created_at: at(created),
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+    }
+}
+
 #[tokio::test]
 async fn api_tokens_keep_their_role() {
     let database = PgScratch::create().await;
     let store = open(&database).await;
-    store
-        .add_api_token("t1", "hash-1", Role::Responder, at(0))
-        .await
-        .unwrap();
-    store
-        .add_api_token("t2", "hash-2", Role::Admin, at(1))
-        .await
-        .unwrap();
+    let responder = token("t1", Role::Responder, 0);
+    let admin = token("t2", Role::Admin, 1);
+    store.add_api_token(&responder, "hash-1").await.unwrap();
+    store.add_api_token(&admin, "hash-2").await.unwrap();
 
-    assert_eq!(
-        store.api_token_role("hash-1").await.unwrap(),
-        Some(Role::Responder)
-    );
-    assert_eq!(
-        store.api_token_role("hash-2").await.unwrap(),
-        Some(Role::Admin)
-    );
-    assert_eq!(store.api_token_role("hash-3").await.unwrap(), None);
+    assert_eq!(store.api_token("hash-1").await.unwrap(), Some(responder));
+    assert_eq!(store.api_token("hash-2").await.unwrap(), Some(admin));
+    assert_eq!(store.api_token("hash-3").await.unwrap(), None);
     assert!(
         store
-            .add_api_token("t3", "hash-1", Role::Viewer, at(2))
+            .add_api_token(&token("t3", Role::Viewer, 2), "hash-1")
             .await
             .is_err(),
         "one role per hash"
     );
+}
+
+/// Two replicas each demoting a different one of the last two admins at once: one wins, the
+/// other is told it would leave no admin, and one admin stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_demoting_the_last_two_admins_at_once_leave_one() {
+    let database = PgScratch::create().await;
+    let stores = [open(&database).await, open(&database).await];
+    for round in 0..10 {
+        let (a, b) = (
+            format!("a{round}@example.com"),
+            format!("b{round}@example.com"),
+        );
+        for email in [&a, &b] {
+            assert!(stores[0].add_user(&user(email, Role::Admin)).await.unwrap());
+        }
+        let (first, second) = tokio::join!(
+            stores[0].change_user(&a, UserChange::SetRole(Role::Viewer), true),
+            stores[1].change_user(&b, UserChange::Disable { at: at(5) }, true),
+        );
+        let outcomes = [first.unwrap(), second.unwrap()];
+        assert_eq!(
+            outcomes
+                .iter()
+                .filter(|o| matches!(o, UserChanged::LastAdmin))
+                .count(),
+            1,
+            "round {round}: {outcomes:?}"
+        );
+        let admins = stores[0]
+            .users()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.role == Role::Admin && u.disabled_at.is_none())
+            .count();
+        assert_eq!(admins, 1, "round {round}");
+        // Make room for the next round: neither of this round's people is an admin any more.
+        for email in [&a, &b] {
+            stores[0]
+                .change_user(email, UserChange::Remove, false)
+                .await
+                .unwrap();
+        }
+    }
 }
 
 #[tokio::test]

@@ -167,6 +167,49 @@ pub struct UserRecord {
     pub password_hash: String,
     pub created_at: Timestamp,
     pub password_changed_at: Timestamp,
+    /// Set while the person may not sign in; their sessions were ended when it was set.
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// What an admin changes about a person (`tocsin user disable|enable|role|remove`). Every
+/// change ends all of that person's sessions in the same transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    /// May no longer sign in; `at` is kept as `disabled_at` (the first time, if already set).
+    Disable {
+        at: Timestamp,
+    },
+    Enable,
+    SetRole(Role),
+    Remove,
+}
+
+/// How a [`UserChange`] went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChanged {
+    /// Done; the person as they are now (as they were, for `Remove`).
+    Changed(UserRecord),
+    NoSuchUser,
+    /// Refused, nothing changed: it would leave no enabled admin, and the caller asked to keep
+    /// one.
+    LastAdmin,
+}
+
+/// An API token as listed: never its secret, nor even its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiTokenRecord {
+    /// `tok_` and the secret's first 8 characters: names the token in lists and commands.
+    pub id: String,
+    /// Who or what holds it, as the timeline names it (like `ci-deploy`).
+    pub name: String,
+    pub role: Role,
+    pub created_at: Timestamp,
+    /// After this the token is refused; `None` never expires.
+    pub expires_at: Option<Timestamp>,
+    /// Recorded at most about once a minute, so it is approximate by that much.
+    pub last_used_at: Option<Timestamp>,
+    /// Set once, when the token was revoked; a revoked token is refused and kept for the record.
+    pub revoked_at: Option<Timestamp>,
 }
 
 /// A signed-in browser. `id` is the SHA-256 of the cookie's token, never the token itself.

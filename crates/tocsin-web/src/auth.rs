@@ -50,16 +50,19 @@ impl FromRequestParts<AppState> for Caller {
                 role: Role::Admin,
             })
         } else {
-            state
-                .engine
-                .api_token_role(token)
-                .await?
-                .map(|role| Caller {
-                    name: format!("{} token", role.as_str()),
-                    role,
-                })
+            // Named on the timeline and in the log as `token "ci-deploy" (tok_ab12cd34)`.
+            state.engine.api_token(token).await?.map(|record| Caller {
+                name: tocsin_engine::api_tokens::caller_name(&record),
+                role: record.role,
+            })
         };
-        let caller = caller.ok_or_else(|| ApiError::unauthorized("the API token is not valid"))?;
+        let caller = caller.ok_or_else(|| {
+            ApiError::unauthorized(
+                "the API token is not valid: it is unknown, revoked or expired (`tocsin token \
+                 list` shows which)",
+            )
+        })?;
+        tracing::debug!(caller = %caller.name, method = %parts.method, path = %parts.uri.path(), "API request");
         // A viewer reads; anything that changes state needs a responder or an admin.
         let reads = matches!(parts.method, Method::GET | Method::HEAD);
         if !reads && caller.role == Role::Viewer {

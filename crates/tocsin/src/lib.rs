@@ -6,5 +6,6 @@ pub mod client;
 pub mod demo;
 pub mod export;
 pub mod memory;
+pub mod people_cli;
 pub mod runbook_cli;
 pub mod store_copy;

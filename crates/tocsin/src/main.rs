@@ -212,6 +212,40 @@ enum UserAction {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Stop a person signing in and end their sessions; they stay on timelines. Refused for the
+    /// last enabled admin unless `server.admin_token` is set.
+    Disable {
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Let a disabled person sign in again (with their old password).
+    Enable {
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Give a person another role and end their sessions. Refused for the last enabled admin
+    /// unless `server.admin_token` is set.
+    Role {
+        email: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Delete a person and their sessions (the timeline keeps their name). Refused for the last
+    /// enabled admin unless `server.admin_token` is set.
+    Remove {
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Everyone who can sign in, or was disabled: e-mail, role, status.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -225,12 +259,31 @@ struct StoreArgs {
 
 #[derive(Debug, Subcommand)]
 enum TokenAction {
-    /// Make an API token with a role and print it (alone on the last line). Only its hash is
-    /// stored: it cannot be shown again.
+    /// Make an API token with a name and a role and print it (alone on the last line). Only its
+    /// hash is stored: it cannot be shown again.
     Create {
+        /// Who or what will use it, as the timeline names it (like `ci-deploy`); default: the
+        /// role.
+        #[arg(long)]
+        name: Option<String>,
         /// viewer: reads only; responder: also acts on incidents; admin: everything.
         #[arg(long, value_enum)]
         role: RoleArg,
+        /// When it stops working: a duration from now (`30d`), a date (`2027-01-01`, its start
+        /// in UTC) or a time (`2027-01-01T09:00:00Z`); default: never.
+        #[arg(long)]
+        expires: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Every token: id, name, role, created, expires, last used, revoked. Never a secret.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke a token by its id (`tok_…`, from `token list`): refused from the next request on.
+    Revoke {
+        id: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -673,24 +726,51 @@ fn read_password() -> anyhow::Result<String> {
     Ok(password.strip_suffix('\r').unwrap_or(password).to_owned())
 }
 
+/// The configuration a command that works on the database names, or the exit status after its
+/// errors were printed.
 #[allow(
     clippy::print_stderr,
     reason = "configuration errors are the command's report"
 )]
+fn load_for_store(store: &StoreArgs) -> Result<tocsin_config::Config, ExitCode> {
+    load(&store.config).map_err(|errors| {
+        eprint!("{errors}");
+        ExitCode::from(1)
+    })
+}
+
+/// Bad input to a command (exit status 2), in one sentence that says what to write instead.
+#[allow(
+    clippy::print_stderr,
+    reason = "the CLI reports its one-sentence error"
+)]
+fn usage(message: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
 async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
     use tocsin_engine::Clock as _;
+    use tocsin_engine::accounts::{self, AccountError};
     use tocsin_engine::users::{self, UserError};
+    use tocsin_store::UserChange;
     let store_args = match &action {
-        UserAction::Add { store, .. } | UserAction::Passwd { store, .. } => store,
+        UserAction::Add { store, .. }
+        | UserAction::Passwd { store, .. }
+        | UserAction::Disable { store, .. }
+        | UserAction::Enable { store, .. }
+        | UserAction::Role { store, .. }
+        | UserAction::Remove { store, .. }
+        | UserAction::List { store } => store,
     };
-    let config = match load(&store_args.config) {
+    let config = match load_for_store(store_args) {
         Ok(config) => config,
-        Err(errors) => {
-            eprint!("{errors}");
-            return Ok(ExitCode::from(1));
-        }
+        Err(code) => return Ok(code),
     };
-    let password = read_password()?;
+    let password = match &action {
+        UserAction::Add { .. } | UserAction::Passwd { .. } => read_password()?,
+        _ => String::new(),
+    };
     let store =
         tocsin::app::open_store_beside_server(&config, store_args.database.as_deref()).await?;
     let now = SystemClock.now();
@@ -703,7 +783,7 @@ async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
         ),
         other => anyhow::anyhow!("{other}"),
     };
-    match action {
+    let (email, change) = match action {
         UserAction::Add { email, role, .. } => {
             let user = users::add_user(store.as_ref(), &email, role.into(), &password, now)
                 .await
@@ -714,6 +794,7 @@ async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
                 user.role.as_str(),
                 config.server.public_url
             ));
+            return Ok(ExitCode::SUCCESS);
         }
         UserAction::Passwd { email, .. } => {
             users::change_password(store.as_ref(), &email, &password, now)
@@ -723,35 +804,124 @@ async fn user(action: UserAction) -> anyhow::Result<ExitCode> {
                 "changed the password of {}; their sessions have ended\n",
                 email.trim().to_lowercase()
             ));
+            return Ok(ExitCode::SUCCESS);
         }
-    }
+        UserAction::List { .. } => {
+            out(&tocsin::people_cli::format_users(
+                &accounts::users(store.as_ref()).await?,
+            ));
+            return Ok(ExitCode::SUCCESS);
+        }
+        UserAction::Disable { email, .. } => (email, UserChange::Disable { at: now }),
+        UserAction::Enable { email, .. } => (email, UserChange::Enable),
+        UserAction::Role { email, role, .. } => (email, UserChange::SetRole(role.into())),
+        UserAction::Remove { email, .. } => (email, UserChange::Remove),
+    };
+    let user = match accounts::change_user(store.as_ref(), &config, &email, change).await {
+        Ok(user) => user,
+        Err(AccountError::InvalidEmail(_)) => {
+            return Ok(usage(&format_args!(
+                "`{email}` is not an e-mail address; give the one the person signs in with"
+            )));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    out(&match change {
+        UserChange::Disable { .. } => format!(
+            "disabled {}; they cannot sign in and their sessions have ended\n",
+            user.email
+        ),
+        UserChange::Enable => format!("enabled {}; they can sign in again\n", user.email),
+        UserChange::SetRole(role) => format!(
+            "{} is now {}; their sessions have ended\n",
+            user.email,
+            role.as_str()
+        ),
+        UserChange::Remove => format!(
+            "removed {}; their sessions have ended (timelines keep their name)\n",
+            user.email
+        ),
+    });
     Ok(ExitCode::SUCCESS)
 }
 
-#[allow(
-    clippy::print_stderr,
-    reason = "configuration errors are the command's report"
-)]
 async fn token(action: TokenAction) -> anyhow::Result<ExitCode> {
     use tocsin_engine::Clock as _;
-    let TokenAction::Create { role, store } = action;
-    let config = match load(&store.config) {
-        Ok(config) => config,
-        Err(errors) => {
-            eprint!("{errors}");
-            return Ok(ExitCode::from(1));
-        }
+    use tocsin_engine::api_tokens::{self, Revoked};
+    let store_args = match &action {
+        TokenAction::Create { store, .. }
+        | TokenAction::List { store }
+        | TokenAction::Revoke { store, .. } => store,
     };
-    let db = tocsin::app::open_store_beside_server(&config, store.database.as_deref()).await?;
-    let created =
-        tocsin_engine::api_tokens::create_api_token(db.as_ref(), role.into(), SystemClock.now())
-            .await?;
-    out(&format!(
-        "created {} with role {}; it is shown only now:\n{}\n",
-        created.id,
-        created.role.as_str(),
-        created.token
-    ));
+    let config = match load_for_store(store_args) {
+        Ok(config) => config,
+        Err(code) => return Ok(code),
+    };
+    let now = SystemClock.now();
+    // Bad input is refused before the database is opened.
+    let create = match &action {
+        TokenAction::Create {
+            name,
+            role,
+            expires,
+            ..
+        } => {
+            let role = tocsin_store::Role::from(*role);
+            let name = match api_tokens::check_name(name.as_deref().unwrap_or(role.as_str())) {
+                Ok(name) => name,
+                Err(error) => return Ok(usage(&error)),
+            };
+            let expires = match expires
+                .as_deref()
+                .map(|text| api_tokens::parse_expiry(text, now))
+            {
+                None => None,
+                Some(Ok(at)) => Some(at),
+                Some(Err(error)) => return Ok(usage(&error)),
+            };
+            Some((name, role, expires))
+        }
+        _ => None,
+    };
+    let db = tocsin::app::open_store_beside_server(&config, store_args.database.as_deref()).await?;
+    match action {
+        TokenAction::Create { .. } => {
+            let Some((name, role, expires)) = create else {
+                return Ok(ExitCode::from(2));
+            };
+            let created =
+                api_tokens::create_api_token(db.as_ref(), &name, role, expires, now).await?;
+            let expiry = created.expires_at.map_or_else(
+                || "never expires".to_owned(),
+                |at| format!("expires {}", at.strftime("%Y-%m-%d %H:%MZ")),
+            );
+            out(&format!(
+                "created {} \"{}\" with role {}; it {expiry}. It is shown only now:\n{}\n",
+                created.id,
+                created.name,
+                created.role.as_str(),
+                created.token
+            ));
+        }
+        TokenAction::List { .. } => {
+            out(&tocsin::people_cli::format_tokens(
+                &api_tokens::list(db.as_ref()).await?,
+                now,
+            ));
+        }
+        TokenAction::Revoke { id, .. } => match api_tokens::revoke(db.as_ref(), &id, now).await {
+            Ok(Revoked::Now(_)) => out(&format!(
+                "revoked {}; requests with it are refused from now on\n",
+                id.trim()
+            )),
+            Ok(Revoked::Already(at)) => out(&format!(
+                "{} was already revoked at {}; nothing changed\n",
+                id.trim(),
+                at.strftime("%Y-%m-%d %H:%MZ")
+            )),
+            Err(error) => return Err(error.into()),
+        },
+    }
     Ok(ExitCode::SUCCESS)
 }
 

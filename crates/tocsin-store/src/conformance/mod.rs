@@ -6,6 +6,7 @@
 mod fixtures;
 mod incidents;
 mod leases;
+mod people;
 mod records;
 mod retention;
 
@@ -24,6 +25,10 @@ pub use leases::{
     a_lease_holds_until_it_expires_then_another_owner_reclaims,
     deliveries_handed_over_at_commit_are_leased_to_the_committer,
     release_frees_only_the_owners_leases,
+};
+pub use people::{
+    a_changed_person_loses_their_sessions_and_the_last_admin_stays,
+    an_api_token_is_found_touched_listed_and_revoked,
 };
 pub use records::{
     a_delivery_outcome_is_recorded_once, a_page_is_queued_once_per_key,
@@ -62,6 +67,8 @@ macro_rules! conformance_suite {
             a_sender_delivery_id_is_decided_once,
             old_checks_are_rolled_up_then_pruned,
             uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
+            a_changed_person_loses_their_sessions_and_the_last_admin_stays,
+            an_api_token_is_found_touched_listed_and_revoked,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

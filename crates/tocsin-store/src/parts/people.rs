@@ -40,15 +40,37 @@ pub trait PeopleStore: Send + Sync {
 
     async fn delete_session(&self, id: &str) -> Result<()>;
 
-    /// Keeps a new API token's hash and role.
-    async fn add_api_token(
-        &self,
-        id: &str,
-        token_hash: &str,
-        role: Role,
-        at: Timestamp,
-    ) -> Result<()>;
+    /// Everyone who may sign in (or was disabled), by e-mail.
+    async fn users(&self) -> Result<Vec<UserRecord>>;
 
-    /// The role of the token with this hash, if one was created.
-    async fn api_token_role(&self, token_hash: &str) -> Result<Option<Role>>;
+    /// Disables, enables, re-roles or removes a person and ends all of their sessions, in one
+    /// transaction. With `keep_an_admin`, a change that would leave no enabled admin changes
+    /// nothing and answers [`UserChanged::LastAdmin`]; two admins changed at once by two
+    /// callers cannot both pass that check.
+    async fn change_user(
+        &self,
+        email: &str,
+        change: UserChange,
+        keep_an_admin: bool,
+    ) -> Result<UserChanged>;
+
+    /// Sessions that have not reached their absolute end by `now`, with their people, newest
+    /// first (the idle timeout is the engine's to apply).
+    async fn live_sessions(&self, now: Timestamp) -> Result<Vec<(SessionRecord, UserRecord)>>;
+
+    /// Keeps a new API token: its record and the SHA-256 of its secret, never the secret.
+    async fn add_api_token(&self, token: &ApiTokenRecord, token_hash: &str) -> Result<()>;
+
+    /// The token with this hash, whatever its expiry or revocation (the caller decides).
+    async fn api_token(&self, token_hash: &str) -> Result<Option<ApiTokenRecord>>;
+
+    /// Every API token ever made, revoked ones too, oldest first.
+    async fn api_tokens(&self) -> Result<Vec<ApiTokenRecord>>;
+
+    /// Records a use of a token; never moves `last_used_at` back.
+    async fn touch_api_token(&self, id: &str, at: Timestamp) -> Result<()>;
+
+    /// Revokes a token; its `revoked_at` afterwards (an earlier one when it was already
+    /// revoked), or `None` when there is no token with this id.
+    async fn revoke_api_token(&self, id: &str, at: Timestamp) -> Result<Option<Timestamp>>;
 }

@@ -1,10 +1,10 @@
-//! The people's rows: users, on-call overrides, and the timers that page them.
+//! The people's rows: users, API tokens, on-call overrides, and the timers that page them.
 
 use tocsin_core::access::Role;
 use tocsin_core::oncall::OverrideRecord;
 
-use super::{Columns, corrupt, ts};
-use crate::{Result, SessionRecord, Timer, UserRecord};
+use super::{Columns, corrupt, ts, ts_opt};
+use crate::{ApiTokenRecord, Result, SessionRecord, Timer, UserRecord};
 
 /// A `users` row (also the `u.*` half of a session's row).
 pub fn user(row: &(impl Columns + ?Sized)) -> Result<UserRecord> {
@@ -16,6 +16,21 @@ pub fn user(row: &(impl Columns + ?Sized)) -> Result<UserRecord> {
         password_hash: row.text("password_hash")?,
         created_at: ts(row.int("created_at")?)?,
         password_changed_at: ts(row.int("password_changed_at")?)?,
+        disabled_at: ts_opt(row.maybe_int("disabled_at")?)?,
+    })
+}
+
+/// An `api_tokens` row, without its hash.
+pub fn api_token(row: &(impl Columns + ?Sized)) -> Result<ApiTokenRecord> {
+    let role = row.text("role")?;
+    Ok(ApiTokenRecord {
+        id: row.text("id")?,
+        name: row.text("name")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        created_at: ts(row.int("created_at")?)?,
+        expires_at: ts_opt(row.maybe_int("expires_at")?)?,
+        last_used_at: ts_opt(row.maybe_int("last_used_at")?)?,
+        revoked_at: ts_opt(row.maybe_int("revoked_at")?)?,
     })
 }
 

@@ -22,6 +22,7 @@ mod incidents;
 mod login;
 mod monitors;
 mod oncall;
+mod people;
 mod postmortems;
 mod runbooks;
 mod view;
@@ -150,6 +151,10 @@ impl Ui {
                 "ui/action_confirm.html",
                 include_str!("../../templates/ui/action_confirm.html"),
             ),
+            (
+                "ui/people.html",
+                include_str!("../../templates/ui/people.html"),
+            ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
             if let Err(error) = env.add_template(name, source) {
@@ -188,7 +193,7 @@ impl Ui {
         }
     }
 
-    /// A page of the signed-in UI: the template gets `user` (email, role, `can_act`), the
+    /// A page of the signed-in UI: the template gets `user` (email, role, `can_act`, `admin`), the
     /// session's `csrf` token and the `nav` entry to highlight, beside `context`.
     fn page(
         &self,
@@ -206,6 +211,7 @@ impl Ui {
                     email => &user.email,
                     role => user.role.as_str(),
                     can_act => user.can_act(),
+                    admin => user.role == tocsin_core::access::Role::Admin,
                 },
                 csrf => &user.csrf_token,
                 nav => nav,
@@ -288,6 +294,15 @@ pub fn routes() -> Router<AppState> {
         // ── runbooks ──
         .route("/incidents/{id}/checklist/{item}", post(runbooks::tick))
         .route("/runbooks", get(runbooks::page))
+        // ── people, sessions and API tokens (admins only) ──
+        .route("/admin/people", get(people::page))
+        .route("/admin/people/users/disable", post(people::disable))
+        .route("/admin/people/users/enable", post(people::enable))
+        .route("/admin/people/users/role", post(people::role))
+        .route("/admin/people/users/remove", post(people::remove))
+        .route("/admin/people/sessions/end", post(people::end_session))
+        .route("/admin/people/tokens", post(people::create_token))
+        .route("/admin/people/tokens/revoke", post(people::revoke_token))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))
@@ -360,6 +375,7 @@ mod tests {
             "ui/deliveries.html",
             "ui/config.html",
             "ui/drills.html",
+            "ui/people.html",
         ] {
             assert!(ui.env.get_template(name).is_ok(), "{name} does not compile");
         }

@@ -20,6 +20,7 @@ mod maintenance;
 mod metrics;
 mod openapi;
 mod peers;
+mod people;
 mod postmortem;
 mod probes;
 mod public_text;

@@ -51,7 +51,7 @@ fn encode(text: &str) -> String {
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -106,7 +106,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Signs in; on success keeps the session cookie.
-    async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
+    pub(crate) async fn sign_in(&mut self, email: &str, password: &str) -> Answer {
         let answer = self
             .post(
                 "/login",
