@@ -48,7 +48,8 @@ const RESPONDER: Role = Role::Responder;
 const ADMIN: Role = Role::Admin;
 
 /// Every route tocsin serves. `HEAD` is answered as `GET`. Reads need a viewer, changes a
-/// responder; the drill (it pages everyone) and the configuration need an admin.
+/// responder; the drill (it pages everyone), the configuration and people and tokens need an
+/// admin.
 pub const TABLE: &[Rule] = &[
     // ── service endpoints ──
     rule("GET", "/healthz", Anyone),
@@ -188,6 +189,15 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/postmortems/{incident}/publish", Person(RESPONDER)),
     rule("GET", "/review", Person(VIEWER)),
     rule("GET", "/runbooks", Person(VIEWER)),
+    // ── people and tokens (admins) ──
+    rule("GET", "/admin/people", Person(ADMIN)),
+    rule("POST", "/admin/people/users/disable", Person(ADMIN)),
+    rule("POST", "/admin/people/users/enable", Person(ADMIN)),
+    rule("POST", "/admin/people/users/role", Person(ADMIN)),
+    rule("POST", "/admin/people/users/remove", Person(ADMIN)),
+    rule("POST", "/admin/people/sessions/end", Person(ADMIN)),
+    rule("POST", "/admin/people/tokens", Person(ADMIN)),
+    rule("POST", "/admin/people/tokens/revoke", Person(ADMIN)),
 ];
 
 /// The table's answer for a request's method on a route pattern.
