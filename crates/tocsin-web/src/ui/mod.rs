@@ -19,6 +19,7 @@ mod csrf;
 mod deliveries;
 mod drills;
 mod incidents;
+mod links;
 mod login;
 mod monitors;
 mod oncall;
@@ -69,6 +70,7 @@ fn fingerprint(text: &str) -> String {
 impl Ui {
     fn new() -> Self {
         let mut env = Environment::new();
+        env.add_test("web_link", links::web_link);
         for (name, source) in [
             (
                 "ui/layout.html",

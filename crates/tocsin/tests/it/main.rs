@@ -10,6 +10,7 @@ mod demo;
 mod drill;
 mod durability;
 mod escalation;
+mod escaping;
 mod export;
 mod flow;
 mod full_disk;
