@@ -6,6 +6,7 @@ mod api;
 pub mod auth;
 mod drill_link;
 mod error;
+mod headers;
 mod health;
 mod inbound;
 mod limit;
@@ -42,6 +43,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
     let limits = Arc::new(limit::IntegrationLimits::new(
         engine.config().engine.integration_rate_limit,
     ));
+    let security_headers = headers::Policy::new(&engine.config().server.public_url);
     let state = AppState {
         engine,
         pages: Arc::new(pages::Pages::new()),
@@ -59,5 +61,9 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(ui::routes())
         .layer(Extension(document))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            security_headers,
+            headers::apply,
+        ))
         .with_state(state)
 }

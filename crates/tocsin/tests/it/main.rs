@@ -26,6 +26,7 @@ mod replicas;
 mod review_digest;
 mod runbooks;
 mod schedule;
+mod security_headers;
 mod self_monitoring;
 mod status;
 mod store_copy;
