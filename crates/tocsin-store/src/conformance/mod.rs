@@ -8,6 +8,7 @@ mod incidents;
 mod leases;
 mod records;
 mod retention;
+mod subscribers;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use retention::{
     old_checks_are_rolled_up_then_pruned,
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
 };
+pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
 
 /// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
 /// it, each leasing due work as its own `owner` (as replicas would).
@@ -62,6 +64,7 @@ macro_rules! conformance_suite {
             a_sender_delivery_id_is_decided_once,
             old_checks_are_rolled_up_then_pruned,
             uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
+            unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {
