@@ -582,10 +582,19 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("&lt;img src=x onerror=alert(2)&gt;"), "{text}");
+        assert!(
+            text.contains("&lt;img src=x onerror=alert(2)&gt;"),
+            "{text}"
+        );
         assert!(text.contains("| &lt;b&gt;Mallory&lt;/b&gt; |"), "{text}");
-        assert!(text.contains("see &lt;/td&gt;&lt;iframe src=//evil&gt;"), "{text}");
-        assert!(text.contains("## Root &lt;u&gt;cause&lt;/u&gt;\n"), "{text}");
+        assert!(
+            text.contains("see &lt;/td&gt;&lt;iframe src=//evil&gt;"),
+            "{text}"
+        );
+        assert!(
+            text.contains("## Root &lt;u&gt;cause&lt;/u&gt;\n"),
+            "{text}"
+        );
         // The only tag left is the action items' hint, which tocsin writes itself.
         let without_hint = text.replace(ACTION_HINT, "");
         assert!(!without_hint.contains('<'), "{text}");

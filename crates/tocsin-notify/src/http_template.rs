@@ -388,7 +388,7 @@ mod tests {
             BodyKind::Text,
             &delivery(&notice, &links, None),
         )
-            .expect("renders");
+        .expect("renders");
         let (link, text) = body.split_once('|').expect("two parts");
         assert_eq!(link, "https://t.example/i/inc_42");
         assert_eq!(text.chars().count(), SMS_TEXT_LIMIT);
@@ -399,9 +399,11 @@ mod tests {
     fn mistakes_are_permanent_errors() {
         let (notice, links) = (notice(), links());
         let delivery = delivery(&notice, &links, None);
-        let err = render_body("{{ phone }}", BodyKind::Text, &delivery).expect_err("unknown variable");
+        let err =
+            render_body("{{ phone }}", BodyKind::Text, &delivery).expect_err("unknown variable");
         assert!(!err.retryable);
-        let err = render_body("{{ to|json }}", BodyKind::Json, &delivery).expect_err("no recipient");
+        let err =
+            render_body("{{ to|json }}", BodyKind::Json, &delivery).expect_err("no recipient");
         assert!(err.detail.contains("pages no one"), "{}", err.detail);
         let err = render_body("{% if %}", BodyKind::Text, &delivery).expect_err("syntax");
         assert!(err.detail.contains("does not compile"), "{}", err.detail);
@@ -457,8 +459,8 @@ mod tests {
             ]
         );
 
-        let body = render_body("<Say>{{ title }}</Say>", BodyKind::Xml, &delivery)
-            .expect("renders");
+        let body =
+            render_body("<Say>{{ title }}</Say>", BodyKind::Xml, &delivery).expect("renders");
         assert_eq!(
             body,
             "<Say>{{ 7*7 }} &lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot; &amp; a=b</Say>"
@@ -471,7 +473,10 @@ mod tests {
         assert_eq!(BodyKind::of(None, " {\"a\": 1}"), BodyKind::Json);
         assert_eq!(BodyKind::of(None, "[{{ text|json }}]"), BodyKind::Json);
         assert_eq!(BodyKind::of(None, "{{ text }}"), BodyKind::Form);
-        assert_eq!(BodyKind::of(None, "{% if to %}x{% endif %}"), BodyKind::Form);
+        assert_eq!(
+            BodyKind::of(None, "{% if to %}x{% endif %}"),
+            BodyKind::Form
+        );
         assert_eq!(BodyKind::of(None, "To={{ to }}"), BodyKind::Form);
         for (content_type, kind) in [
             ("application/json; charset=utf-8", BodyKind::Json),
@@ -481,7 +486,11 @@ mod tests {
             ("application/soap+xml", BodyKind::Xml),
             ("text/plain", BodyKind::Text),
         ] {
-            assert_eq!(BodyKind::of(Some(content_type), "{}"), kind, "{content_type}");
+            assert_eq!(
+                BodyKind::of(Some(content_type), "{}"),
+                kind,
+                "{content_type}"
+            );
         }
 
         let (notice, links) = (hostile(), links());

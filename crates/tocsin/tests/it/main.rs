@@ -30,6 +30,7 @@ mod security_headers;
 mod self_monitoring;
 mod status;
 mod store_copy;
+mod subscriptions;
 mod support;
 mod tokens;
 mod ui;
