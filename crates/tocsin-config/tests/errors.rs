@@ -530,3 +530,11 @@ fn bad_replica_settings() {
         format!("[server]\nreplica = \"web 1\"\ndatabase_pool = 1\nlease = \"10m\"\n\n{BASE}");
     insta::assert_snapshot!(errors_in(&text).to_string());
 }
+
+#[test]
+fn action_url_with_a_tag_in_its_host() {
+    let text = with(
+        "[[action]]\nid = \"rollback\"\ntype = \"http\"\nurl = \"https://{{ change.service }}.deploys.example/rollback\"\n",
+    );
+    insta::assert_snapshot!(errors_in(&text).to_string());
+}

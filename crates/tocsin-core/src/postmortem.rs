@@ -173,7 +173,7 @@ pub fn render(draft: &Draft<'_>) -> String {
     let incident = draft.incident;
     let zone = draft.zone;
     let mut out = String::new();
-    out.push_str(&format!("# Post-mortem: {}\n\n", one_line(&incident.title)));
+    out.push_str(&format!("# Post-mortem: {}\n\n", text(&incident.title)));
     out.push_str("| | |\n|---|---|\n");
     let mut row = |name: &str, value: String| {
         out.push_str(&format!("| {name} | {} |\n", cell(&value)));
@@ -224,7 +224,7 @@ pub fn render(draft: &Draft<'_>) -> String {
         out.push('\n');
     }
     for section in draft.sections {
-        out.push_str(&format!("## {}\n\n", one_line(section)));
+        out.push_str(&format!("## {}\n\n", text(section)));
         let lower = section.trim().to_lowercase();
         if lower == TIMELINE {
             out.push_str(&timeline);
@@ -253,9 +253,25 @@ fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A table cell: one line, with `|` escaped.
-fn cell(text: &str) -> String {
-    one_line(text).replace('|', "\\|")
+/// Text from outside (a title from an integration, a note, a name) as one line of Markdown that
+/// is only text: `&`, `<` and `>` as entities, so no raw HTML (`<script>`, `<img onerror>`) reaches
+/// a renderer of the file, and the file still reads the same on GitHub or in an editor's preview.
+fn text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in one_line(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A table cell: [`text`], with `|` escaped.
+fn cell(value: &str) -> String {
+    text(value).replace('|', "\\|")
 }
 
 fn span(from: Timestamp, to: Option<Timestamp>) -> Option<String> {
@@ -540,6 +556,49 @@ mod tests {
         }
         // The hint is a comment, not an action item.
         assert!(action_items(&text).is_empty());
+    }
+
+    #[test]
+    fn text_from_outside_carries_no_raw_html_into_the_draft() {
+        let mut incident = incident("{{ 7*7 }} <script>alert(1)</script> & more");
+        incident.summary = Some("<img src=x onerror=alert(2)>".into());
+        let events = vec![TimelineEvent {
+            incident_id: incident.id.clone(),
+            at: incident.opened_at,
+            kind: EventKind::Note,
+            actor: "<b>Mallory</b>".into(),
+            text: "see </td><iframe src=//evil>".into(),
+            data: serde_json::Value::Null,
+        }];
+        let text = render(&Draft {
+            incident: &incident,
+            events: &events,
+            sections: &["Root <u>cause</u>".to_owned()],
+            zone: &riyadh(),
+        });
+        assert!(
+            text.starts_with(
+                "# Post-mortem: {{ 7*7 }} &lt;script&gt;alert(1)&lt;/script&gt; &amp; more\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("&lt;img src=x onerror=alert(2)&gt;"),
+            "{text}"
+        );
+        assert!(text.contains("| &lt;b&gt;Mallory&lt;/b&gt; |"), "{text}");
+        assert!(
+            text.contains("see &lt;/td&gt;&lt;iframe src=//evil&gt;"),
+            "{text}"
+        );
+        assert!(
+            text.contains("## Root &lt;u&gt;cause&lt;/u&gt;\n"),
+            "{text}"
+        );
+        // The only tag left is the action items' hint, which tocsin writes itself.
+        let without_hint = text.replace(ACTION_HINT, "");
+        assert!(!without_hint.contains('<'), "{text}");
+        assert!(!text.contains("49"), "{text}");
     }
 
     #[test]

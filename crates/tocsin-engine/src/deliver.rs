@@ -35,6 +35,18 @@ pub(crate) struct Deliveries {
     pub(crate) wake: tokio::sync::Notify,
     /// Deliveries a commit handed over (already leased to this process), for the next round.
     handed: std::sync::Mutex<Vec<PendingDelivery>>,
+    /// Deliveries being sent right now: status-page mail waits while any is (`subscribers.rs`).
+    sending: std::sync::atomic::AtomicUsize,
+}
+
+/// One delivery being sent, counted in [`Deliveries::busy`] until dropped (on every path out of
+/// the send, an error or a panic included).
+pub(crate) struct Sending<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Sending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Deliveries {
@@ -58,6 +70,18 @@ impl Deliveries {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )
+    }
+
+    /// Counts one delivery as being sent until the guard is dropped.
+    pub(crate) fn sending(&self) -> Sending<'_> {
+        self.sending
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Sending(&self.sending)
+    }
+
+    /// Whether a page or channel message is being sent at this moment.
+    pub(crate) fn busy(&self) -> bool {
+        self.sending.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
 
     /// Pages in flight per (contact, method), changed by `delta`; returns the count before.
@@ -188,6 +212,7 @@ impl Engine {
             tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");
             return Ok(());
         }
+        let _sending = self.deliveries.sending();
         // A channel's opening message answers the first five minutes' questions (runbooks.rs);
         // a page to a person stays short.
         let with_card = match delivery.recipient {

@@ -1,5 +1,6 @@
 //! The due job that rolls raw check results up into five-minute, per-hour and per-day
-//! aggregates and prunes what is past its retention, once a minute.
+//! aggregates and prunes what is past its retention, once a minute; it also forgets status-page
+//! sign-ups never confirmed.
 
 use std::time::Duration;
 
@@ -54,6 +55,7 @@ impl Engine {
         if done != tocsin_store::Housekeeping::default() {
             tracing::debug!(?done, "rolled up and pruned check history");
         }
+        self.purge_unconfirmed_subscribers(now).await?;
         *self
             .housekeeping
             .next

@@ -71,6 +71,7 @@ pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
 pub use policy::jitter;
 pub use rounds::Round;
 pub use runtime::Workers;
+pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.
 pub const ACK_LINK_LIFETIME: Duration = Duration::from_secs(24 * 3600);
@@ -141,7 +142,10 @@ fn sender(config: &Config) -> Result<Sender, EngineError> {
         },
     };
     let mailer = tocsin_notify::Mailer::new(&settings).map_err(EngineError::Unavailable)?;
-    Ok(sender.with_mailer(mailer))
+    // Status-page mail has a lane of its own, never the pages' connections.
+    let bulk = tocsin_notify::Mailer::with_connections(&settings, subscribers::LANE_CONNECTIONS)
+        .map_err(EngineError::Unavailable)?;
+    Ok(sender.with_mailer(mailer).with_bulk_mailer(bulk))
 }
 
 impl Engine {

@@ -25,14 +25,21 @@ use crate::{Engine, EngineError, TokenError};
 
 /// A confirmation link works this long; an unsubscribe link works for as long as the mail
 /// carrying it is kept.
-const CONFIRM_LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+const CONFIRM_LINK_LIFETIME: Duration = Duration::from_secs(48 * 3600);
+/// A sign-up never confirmed is forgotten this long after its last confirmation mail was asked
+/// for (by housekeeping): its link no longer works then, and a public form must not let
+/// strangers' addresses pile up.
+pub(crate) const UNCONFIRMED_KEPT: Duration = CONFIRM_LINK_LIFETIME;
+/// Status-page mail's own SMTP connections (its lane): a thousand subscribers never take the
+/// connections a page needs.
+pub(crate) const LANE_CONNECTIONS: u32 = 2;
 /// A public form must not become a way to flood someone's inbox: one confirmation per address
 /// this often.
 const ASK_AGAIN_AFTER: Duration = Duration::from_secs(10 * 60);
 /// Longer than any send may take.
 const LEASE: Duration = Duration::from_secs(60);
 const BATCH: u32 = 100;
-const CONCURRENCY: usize = 8;
+const CONCURRENCY: usize = LANE_CONNECTIONS as usize;
 /// The selector's bytes (hex in the link); the secret's are 32 (base64url).
 const SELECTOR_BYTES: usize = 12;
 
@@ -101,6 +108,22 @@ fn split_token(token: &str) -> Option<(&str, &str)> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     well_formed.then_some((selector, secret))
+}
+
+/// What a link in a subscriber's mail is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionLink {
+    Confirm,
+    Unsubscribe,
+}
+
+impl SubscriptionLink {
+    fn purpose(self) -> TokenPurpose {
+        match self {
+            SubscriptionLink::Confirm => TokenPurpose::Confirm,
+            SubscriptionLink::Unsubscribe => TokenPurpose::Unsubscribe,
+        }
+    }
 }
 
 /// The mail's fixed words in one language. `{page}`, `{title}` are filled in.
@@ -292,6 +315,32 @@ impl Engine {
         Ok(subscriber)
     }
 
+    /// The subscriber a link names, when it works, without acting on it: the page a link opens
+    /// shows one button, and only pressing it (a POST) confirms or unsubscribes, so a mail
+    /// scanner following every link changes nothing.
+    pub async fn check_subscription_link(
+        &self,
+        token: &str,
+        link: SubscriptionLink,
+    ) -> Result<SubscriberRecord, EngineError> {
+        self.subscriber_for(token, link.purpose()).await
+    }
+
+    /// Forgets sign-ups never confirmed within [`UNCONFIRMED_KEPT`] (housekeeping).
+    pub(crate) async fn purge_unconfirmed_subscribers(
+        &self,
+        now: Timestamp,
+    ) -> Result<u64, EngineError> {
+        let purged = self
+            .store
+            .purge_unconfirmed_subscribers(before(now, UNCONFIRMED_KEPT))
+            .await?;
+        if purged > 0 {
+            tracing::info!(purged, "forgot status-page sign-ups never confirmed");
+        }
+        Ok(purged)
+    }
+
     /// Confirms a subscription through its link; confirming twice is fine. A subscription
     /// ended since the link was sent stays ended.
     pub async fn confirm_subscription(&self, token: &str) -> Result<SubscriberRecord, EngineError> {
@@ -324,6 +373,11 @@ impl Engine {
         self.store
             .queue_subscriber_updates(&self.subscriber_severities(), now)
             .await?;
+        // Behind incident traffic: while a page or channel message is being sent, status-page
+        // mail waits for the next round (a quarter second later).
+        if self.deliveries.busy() {
+            return Ok(0);
+        }
         let claimed = self
             .store
             .claim_subscriber_mail(now, after(now, LEASE), BATCH)
@@ -381,7 +435,7 @@ impl Engine {
             AttemptOutcome::Failed {
                 error: "unsubscribed".into(),
             }
-        } else if let Some(mailer) = self.sender.mailer() {
+        } else if let Some(mailer) = self.sender.bulk_mailer() {
             let words = mail_text(&subscriber.locale);
             let page = self.page_title();
             let unsubscribe = self

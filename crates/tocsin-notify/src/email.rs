@@ -58,6 +58,9 @@ pub struct SmtpSettings {
 ///
 /// lettre's pool runs a cleanup task, so [`Mailer::new`] must be called inside a Tokio runtime, and
 /// the last clone should be dropped inside one too.
+/// The pages' pool: lettre's default size.
+const PAGE_CONNECTIONS: u32 = 10;
+
 #[derive(Clone)]
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
@@ -83,6 +86,12 @@ impl Mailer {
     /// Builds the transport: the given TLS mode, AUTH PLAIN/LOGIN when a username is set, a
     /// connection pool, and a [`TIMEOUT`] per SMTP step.
     pub fn new(settings: &SmtpSettings) -> Result<Mailer, String> {
+        Mailer::with_connections(settings, PAGE_CONNECTIONS)
+    }
+
+    /// [`Mailer::new`] with a pool of its own of at most `connections` connections: mail that
+    /// must never hold up a page (status-page subscribers) goes through a second, small one.
+    pub fn with_connections(settings: &SmtpSettings, connections: u32) -> Result<Mailer, String> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err("the mailer must be created inside a Tokio runtime".to_owned());
         }
@@ -127,7 +136,7 @@ impl Mailer {
         }
         let transport = builder
             .timeout(Some(TIMEOUT))
-            .pool_config(PoolConfig::new())
+            .pool_config(PoolConfig::new().max_size(connections.max(1)))
             .build();
         Ok(Mailer {
             transport,

@@ -11,16 +11,26 @@
 //! | `link` | the acknowledge link, or the incident link when there is nothing to acknowledge |
 //! | `title`, `severity`, `event`, `delivery_id` | as named |
 //!
-//! Nothing is escaped automatically, because the body may be JSON, a form or XML. Use a filter:
+//! Every value is escaped for the body's content type, so an incident titled `"}<x>&a=b` cannot
+//! break out of its place in the body. The content type is the `Content-Type` header when the
+//! operator sets one, else `application/json` for a body starting with `{` or `[`, else
+//! `application/x-www-form-urlencoded`:
+//!
+//! | content type | `{{ value }}` writes |
+//! |---|---|
+//! | JSON (`application/json`, `…+json`) | the value as JSON string content, without quotes: `{"body": "{{ text }}"}` |
+//! | form (`application/x-www-form-urlencoded`) | the value form-encoded (space as `+`): `To={{ to }}&Body={{ text }}` |
+//! | XML (`…/xml`, `…+xml`) | the value with `& < > " '` as entities |
+//! | anything else (`text/plain`, …) | the value as is |
+//!
+//! Two filters say the encoding outright, and their output is never escaped again:
 //!
 //! - `{{ text|json }}` writes a JSON string **with** its quotes: `{"body": {{ text|json }}}`.
-//! - `{{ text|urlencode }}` form-encodes (`application/x-www-form-urlencoded`, space as `+`):
-//!   `To={{ to|urlencode }}&Body={{ text|urlencode }}`.
+//! - `{{ text|urlencode }}` form-encodes: `To={{ to|urlencode }}&Body={{ text|urlencode }}`.
 //!
-//! A body starting with `{` or `[` is sent as `application/json`, anything else as a form, unless
-//! the headers set `Content-Type`. Header values are secrets (they usually hold API keys) and are
-//! never logged. With a `secret`, the request is also signed per Standard Webhooks, as the webhook
-//! channel does; `webhook-id` (the delivery id) is always sent, so receivers can drop duplicates.
+//! Header values are secrets (they usually hold API keys) and are never logged. With a `secret`,
+//! the request is also signed per Standard Webhooks, as the webhook channel does; `webhook-id`
+//! (the delivery id) is always sent, so receivers can drop duplicates.
 
 use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior, Value, context};
 use reqwest::Method;
@@ -54,7 +64,7 @@ pub fn text(notice: &Notice, links: &NoticeLinks) -> String {
 
 /// Checks a body template for configuration: it compiles and uses only [`VARIABLES`].
 pub fn validate_template(template: &str) -> Result<(), String> {
-    let env = environment();
+    let env = environment(BodyKind::Text);
     let compiled = env
         .template_from_str(template)
         .map_err(|err| format!("the body template does not compile: {err}"))?;
@@ -74,9 +84,98 @@ pub fn validate_template(template: &str) -> Result<(), String> {
     ))
 }
 
-/// Fills in the body template for one delivery.
-pub fn render_body(template: &str, delivery: &Delivery<'_>) -> Result<String, SendError> {
-    let env = environment();
+/// What a body is, for escaping the values put into it (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Json,
+    Form,
+    Xml,
+    /// Any other content type: values are written as they are.
+    Text,
+}
+
+impl BodyKind {
+    /// From the `Content-Type` the operator set, else from the template's first character.
+    pub fn of(content_type: Option<&str>, template: &str) -> BodyKind {
+        match content_type {
+            Some(content_type) => BodyKind::of_content_type(content_type),
+            None if starts_like_json(template.as_bytes()) => BodyKind::Json,
+            None => BodyKind::Form,
+        }
+    }
+
+    fn of_content_type(content_type: &str) -> BodyKind {
+        let essence = content_type
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if essence == "application/json" || essence.ends_with("+json") {
+            BodyKind::Json
+        } else if essence == "application/x-www-form-urlencoded" {
+            BodyKind::Form
+        } else if essence.ends_with("/xml") || essence.ends_with("+xml") {
+            BodyKind::Xml
+        } else {
+            BodyKind::Text
+        }
+    }
+
+    /// The value as it must appear in a body of this kind.
+    fn escape(self, text: &str) -> String {
+        match self {
+            BodyKind::Json => {
+                let quoted = serde_json::to_string(text).unwrap_or_default();
+                quoted
+                    .strip_prefix('"')
+                    .and_then(|inner| inner.strip_suffix('"'))
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+            BodyKind::Form => form_urlencoded::byte_serialize(text.as_bytes()).collect(),
+            BodyKind::Xml => xml_escape(text),
+            BodyKind::Text => text.to_owned(),
+        }
+    }
+}
+
+/// A template whose text starts with `{` or `[` (not a tag: `{{`, `{%`, `{#`).
+fn starts_like_json(template: &[u8]) -> bool {
+    let start = template
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .unwrap_or(template.len());
+    match template.get(start..) {
+        Some([b'[', ..]) => true,
+        Some([b'{', b'{' | b'%' | b'#', ..]) => false,
+        Some([b'{', ..]) => true,
+        _ => false,
+    }
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Fills in the body template for one delivery, each value escaped for `kind`.
+pub fn render_body(
+    template: &str,
+    kind: BodyKind,
+    delivery: &Delivery<'_>,
+) -> Result<String, SendError> {
+    let env = environment(kind);
     let compiled = env.template_from_str(template).map_err(|err| {
         SendError::permanent(None, format!("the body template does not compile: {err}"))
     })?;
@@ -110,12 +209,23 @@ pub fn render_body(template: &str, delivery: &Delivery<'_>) -> Result<String, Se
     })
 }
 
-/// No auto-escaping (the body is not HTML), undefined names are errors (a typo must not send an
-/// empty phone number), and the two filters the module docs describe.
-fn environment() -> Environment<'static> {
+/// Values escaped for `kind` (the filters' output, marked safe, as it is), undefined names are
+/// errors (a typo must not send an empty phone number), and the two filters the module docs
+/// describe. The values are data: only the operator's template is ever compiled.
+fn environment(kind: BodyKind) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_formatter(move |out, _state, value| {
+        let written = if value.is_safe() {
+            value.to_string()
+        } else if value.is_none() || value.is_undefined() {
+            String::new()
+        } else {
+            kind.escape(&value.to_string())
+        };
+        out.write_str(&written).map_err(Error::from)
+    });
     env.add_filter("json", json);
     env.add_filter("urlencode", urlencode);
     env
@@ -123,24 +233,26 @@ fn environment() -> Environment<'static> {
 
 /// A JSON value, strings with their quotes. Non-ASCII stays as is (JSON is UTF-8), so an Arabic
 /// text is not six times longer on the wire.
-fn json(value: &Value) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(|err| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            "cannot write the value as JSON",
-        )
-        .with_source(err)
-    })
+fn json(value: &Value) -> Result<Value, Error> {
+    serde_json::to_string(value)
+        .map(Value::from_safe_string)
+        .map_err(|err| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "cannot write the value as JSON",
+            )
+            .with_source(err)
+        })
 }
 
 /// `application/x-www-form-urlencoded` (space as `+`); none is the empty string.
-fn urlencode(value: &Value) -> String {
+fn urlencode(value: &Value) -> Value {
     let text = match value.as_str() {
         Some(text) => text.to_owned(),
         None if value.is_none() || value.is_undefined() => String::new(),
         None => value.to_string(),
     };
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+    Value::from_safe_string(form_urlencoded::byte_serialize(text.as_bytes()).collect())
 }
 
 /// The request for one delivery: method, headers (the operator's, then the content type if they
@@ -154,8 +266,6 @@ pub(crate) fn request(
 ) -> Result<(Method, HeaderMap, Vec<u8>), SendError> {
     let method = Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes())
         .map_err(|_| SendError::permanent(None, format!("invalid HTTP method {method:?}")))?;
-    let body = render_body(body_template, delivery)?.into_bytes();
-
     let mut map = HeaderMap::new();
     for (name, value) in headers {
         let header = HeaderName::from_bytes(name.trim().as_bytes())
@@ -170,14 +280,15 @@ pub(crate) fn request(
         value.set_sensitive(true);
         map.append(header, value);
     }
-    if !map.contains_key(CONTENT_TYPE) {
-        let looks_like_json = body
-            .iter()
-            .find(|byte| !byte.is_ascii_whitespace())
-            .is_some_and(|first| matches!(first, b'{' | b'['));
+    let declared = map
+        .get(CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap_or_default().to_owned());
+    let kind = BodyKind::of(declared.as_deref(), body_template);
+    let body = render_body(body_template, kind, delivery)?.into_bytes();
+    if declared.is_none() {
         map.insert(
             CONTENT_TYPE,
-            HeaderValue::from_static(if looks_like_json {
+            HeaderValue::from_static(if kind == BodyKind::Json {
                 "application/json"
             } else {
                 "application/x-www-form-urlencoded"
@@ -238,6 +349,7 @@ mod tests {
         let (notice, links) = (notice(), links());
         let body = render_body(
             r#"{"to": {{ to|json }}, "body": {{ text|json }}, "ref": {{ incident|json }}}"#,
+            BodyKind::Json,
             &delivery(&notice, &links, Some("+966500000000")),
         )
         .expect("renders");
@@ -255,6 +367,7 @@ mod tests {
         let (notice, links) = (notice(), links());
         let body = render_body(
             "To={{ to|urlencode }}&Body={{ text|urlencode }}&Link={{ link|urlencode }}",
+            BodyKind::Form,
             &delivery(&notice, &links, Some("+966 50")),
         )
         .expect("renders");
@@ -270,8 +383,12 @@ mod tests {
             ack_url: None,
             ..links()
         };
-        let body = render_body("{{ link }}|{{ text }}", &delivery(&notice, &links, None))
-            .expect("renders");
+        let body = render_body(
+            "{{ link }}|{{ text }}",
+            BodyKind::Text,
+            &delivery(&notice, &links, None),
+        )
+        .expect("renders");
         let (link, text) = body.split_once('|').expect("two parts");
         assert_eq!(link, "https://t.example/i/inc_42");
         assert_eq!(text.chars().count(), SMS_TEXT_LIMIT);
@@ -282,11 +399,13 @@ mod tests {
     fn mistakes_are_permanent_errors() {
         let (notice, links) = (notice(), links());
         let delivery = delivery(&notice, &links, None);
-        let err = render_body("{{ phone }}", &delivery).expect_err("unknown variable");
+        let err =
+            render_body("{{ phone }}", BodyKind::Text, &delivery).expect_err("unknown variable");
         assert!(!err.retryable);
-        let err = render_body("{{ to|json }}", &delivery).expect_err("no recipient");
+        let err =
+            render_body("{{ to|json }}", BodyKind::Json, &delivery).expect_err("no recipient");
         assert!(err.detail.contains("pages no one"), "{}", err.detail);
-        let err = render_body("{% if %}", &delivery).expect_err("syntax");
+        let err = render_body("{% if %}", BodyKind::Text, &delivery).expect_err("syntax");
         assert!(err.detail.contains("does not compile"), "{}", err.detail);
 
         assert_eq!(
@@ -299,6 +418,91 @@ mod tests {
             "{err}"
         );
         assert!(validate_template("{{").is_err());
+    }
+
+    /// The acceptance title: markup, a template tag and the characters each format reserves.
+    const HOSTILE: &str = "{{ 7*7 }} <script>alert(1)</script> \"q\" & a=b";
+
+    fn hostile() -> Notice {
+        Notice {
+            title: HOSTILE.into(),
+            ..notice()
+        }
+    }
+
+    #[test]
+    fn bare_values_are_escaped_for_the_bodys_content_type_and_never_evaluated() {
+        let (notice, links) = (hostile(), links());
+        let delivery = delivery(&notice, &links, Some("+966 50&x=1"));
+
+        let body = render_body(
+            r#"{"to": "{{ to }}", "title": "{{ title }}", "quoted": {{ title|json }}}"#,
+            BodyKind::Json,
+            &delivery,
+        )
+        .expect("renders");
+        let parsed: serde_json::Value = serde_json::from_str(&body).expect("valid JSON");
+        assert_eq!(parsed["to"], "+966 50&x=1");
+        assert_eq!(parsed["title"], HOSTILE);
+        assert_eq!(parsed["quoted"], HOSTILE);
+
+        let body = render_body("To={{ to }}&Body={{ title }}", BodyKind::Form, &delivery)
+            .expect("renders");
+        let fields: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("To".to_owned(), "+966 50&x=1".to_owned()),
+                ("Body".to_owned(), HOSTILE.to_owned()),
+            ]
+        );
+
+        let body =
+            render_body("<Say>{{ title }}</Say>", BodyKind::Xml, &delivery).expect("renders");
+        assert_eq!(
+            body,
+            "<Say>{{ 7*7 }} &lt;script&gt;alert(1)&lt;/script&gt; &quot;q&quot; &amp; a=b</Say>"
+        );
+        assert!(!body.contains("49"), "{body}");
+    }
+
+    #[test]
+    fn the_content_type_comes_from_the_header_else_from_the_template() {
+        assert_eq!(BodyKind::of(None, " {\"a\": 1}"), BodyKind::Json);
+        assert_eq!(BodyKind::of(None, "[{{ text|json }}]"), BodyKind::Json);
+        assert_eq!(BodyKind::of(None, "{{ text }}"), BodyKind::Form);
+        assert_eq!(
+            BodyKind::of(None, "{% if to %}x{% endif %}"),
+            BodyKind::Form
+        );
+        assert_eq!(BodyKind::of(None, "To={{ to }}"), BodyKind::Form);
+        for (content_type, kind) in [
+            ("application/json; charset=utf-8", BodyKind::Json),
+            ("application/vnd.api+json", BodyKind::Json),
+            ("Application/X-WWW-Form-Urlencoded", BodyKind::Form),
+            ("text/xml", BodyKind::Xml),
+            ("application/soap+xml", BodyKind::Xml),
+            ("text/plain", BodyKind::Text),
+        ] {
+            assert_eq!(
+                BodyKind::of(Some(content_type), "{}"),
+                kind,
+                "{content_type}"
+            );
+        }
+
+        let (notice, links) = (hostile(), links());
+        let delivery = delivery(&notice, &links, Some("+1"));
+        let xml = [("Content-Type".to_owned(), Secret::new("text/xml"))];
+        let (_, _, body) =
+            request("POST", &xml, "<m>{{ title }}</m>", None, &delivery).expect("request");
+        assert!(
+            String::from_utf8_lossy(&body).contains("&lt;script&gt;"),
+            "{}",
+            String::from_utf8_lossy(&body)
+        );
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub struct Delivery<'a> {
 pub struct Sender {
     client: reqwest::Client,
     mailer: Option<Mailer>,
+    /// A second mailer with its own connections, for mail that waits behind pages.
+    bulk_mailer: Option<Mailer>,
 }
 
 impl Sender {
@@ -107,6 +109,7 @@ impl Sender {
         Self {
             client,
             mailer: None,
+            bulk_mailer: None,
         }
     }
 
@@ -114,6 +117,18 @@ impl Sender {
     pub fn with_mailer(mut self, mailer: Mailer) -> Self {
         self.mailer = Some(mailer);
         self
+    }
+
+    /// Adds the mailer for mail that must not take the pages' SMTP connections (status-page
+    /// subscribers'); see [`Sender::bulk_mailer`].
+    pub fn with_bulk_mailer(mut self, mailer: Mailer) -> Self {
+        self.bulk_mailer = Some(mailer);
+        self
+    }
+
+    /// The bulk mailer, else the one mailer when no second was added.
+    pub fn bulk_mailer(&self) -> Option<&Mailer> {
+        self.bulk_mailer.as_ref().or(self.mailer.as_ref())
     }
 
     /// The mailer, when `[smtp]` is configured (for mail that is not a notice).

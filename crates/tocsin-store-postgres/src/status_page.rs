@@ -199,6 +199,32 @@ impl StatusPageStore for PgStore {
         Ok(changed.rows_affected() > 0)
     }
 
+    async fn purge_unconfirmed_subscribers(&self, asked_before: Timestamp) -> Result<u64> {
+        let mut tx = self.pool().begin().await?;
+        // Locked first, so a subscribe or confirmation of one of them waits and then finds it
+        // gone (and starts afresh) rather than interleaving.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM subscribers WHERE confirmed_at IS NULL \
+             AND COALESCE(confirm_sent_at, created_at) < $1 FOR UPDATE",
+        )
+        .bind(ms(asked_before))
+        .fetch_all(&mut *tx)
+        .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        for statement in [
+            "DELETE FROM subscriber_tokens WHERE subscriber_id = ANY($1)",
+            "DELETE FROM subscriber_mail WHERE subscriber_id = ANY($1)",
+            "UPDATE comms_mail SET subscriber_id = NULL WHERE subscriber_id = ANY($1)",
+            "DELETE FROM subscribers WHERE id = ANY($1)",
+        ] {
+            sqlx::query(statement).bind(&ids).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
+    }
+
     async fn queue_subscriber_updates(&self, severities: &[String], now: Timestamp) -> Result<u64> {
         mail_cursor::queue_updates(self.pool(), severities, now).await
     }

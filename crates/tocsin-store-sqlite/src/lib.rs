@@ -695,6 +695,10 @@ impl StatusPageStore for SqliteStore {
         self.unsubscribe_sql(subscriber_id, at).await
     }
 
+    async fn purge_unconfirmed_subscribers(&self, asked_before: Timestamp) -> Result<u64> {
+        self.purge_unconfirmed_subscribers_sql(asked_before).await
+    }
+
     async fn queue_subscriber_updates(&self, severities: &[String], now: Timestamp) -> Result<u64> {
         self.queue_subscriber_updates_sql(severities, now).await
     }

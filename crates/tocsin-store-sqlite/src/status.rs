@@ -13,6 +13,16 @@ use tocsin_store::{Result, StoreError};
 
 /// A list of values bound as one JSON array, read back with `json_each`: SQLite has no array
 /// parameters, and building `IN (?, ?, …)` by hand is how injection creeps in.
+/// The sign-ups never confirmed, last asked before the bound time (`?`).
+const UNCONFIRMED_BEFORE: &str = "SELECT id FROM subscribers WHERE confirmed_at IS NULL \
+     AND COALESCE(confirm_sent_at, created_at) < ?";
+/// What refers to a sign-up, cleared before its row goes.
+const PURGE_DEPENDENTS: [&str; 3] = [
+    "DELETE FROM subscriber_tokens",
+    "DELETE FROM subscriber_mail",
+    "UPDATE comms_mail SET subscriber_id = NULL",
+];
+
 fn json_list<T: serde::Serialize>(values: &[T]) -> Result<String> {
     serde_json::to_string(values).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -202,6 +212,30 @@ impl SqliteStore {
         }
         tx.commit().await?;
         Ok(changed.rows_affected() > 0)
+    }
+
+    pub(super) async fn purge_unconfirmed_subscribers_sql(
+        &self,
+        asked_before: Timestamp,
+    ) -> Result<u64> {
+        let turn = self.writer.turn().await;
+        let mut tx = turn.begin().await?;
+        for dependent in PURGE_DEPENDENTS {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{dependent} WHERE subscriber_id IN ({UNCONFIRMED_BEFORE})"
+            )))
+            .bind(ms(asked_before))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let purged = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM subscribers WHERE id IN ({UNCONFIRMED_BEFORE})"
+        )))
+        .bind(ms(asked_before))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(purged.rows_affected())
     }
 
     pub(super) async fn queue_subscriber_updates_sql(

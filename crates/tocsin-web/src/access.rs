@@ -70,6 +70,7 @@ pub const TABLE: &[Rule] = &[
     rule("GET", "/status/feed.atom", Anyone),
     rule("POST", "/status/subscribe", Anyone),
     rule("GET", "/status/confirm/{token}", Link),
+    rule("POST", "/status/confirm/{token}", Link),
     rule("GET", "/status/unsubscribe/{token}", Link),
     rule("POST", "/status/unsubscribe/{token}", Link),
     rule("GET", "/api/v2/summary.json", Anyone),

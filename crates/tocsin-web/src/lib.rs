@@ -7,6 +7,7 @@ mod api;
 pub mod auth;
 mod drill_link;
 mod error;
+mod headers;
 mod health;
 mod inbound;
 mod limit;
@@ -43,6 +44,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
     let limits = Arc::new(limit::IntegrationLimits::new(
         engine.config().engine.integration_rate_limit,
     ));
+    let security_headers = headers::Policy::new(&engine.config().server.public_url);
     let state = AppState {
         engine,
         pages: Arc::new(pages::Pages::new()),
@@ -62,5 +64,9 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .route_layer(axum::middleware::from_fn(access::guard))
         .layer(Extension(document))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            security_headers,
+            headers::apply,
+        ))
         .with_state(state)
 }

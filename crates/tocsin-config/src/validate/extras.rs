@@ -283,6 +283,19 @@ fn without_tags(template: &str) -> String {
     out
 }
 
+/// Whether a template tag (`{{`, `{%`) sits before the end of the URL's host: in the scheme,
+/// the user information, the host or the port.
+fn tag_in_host(url: &str) -> bool {
+    let Some(tag) = [url.find("{{"), url.find("{%")].into_iter().flatten().min() else {
+        return false;
+    };
+    let authority = url.find("://").map_or(0, |at| at + 3);
+    let host_end = url[authority..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |end| authority + end);
+    tag < host_end
+}
+
 /// The action types, in order.
 pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
 
@@ -367,6 +380,24 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                     None => "POST".to_owned(),
                 };
                 let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
+                // A tag in the scheme or host would let an incident's text (a title, a change's
+                // service) choose where the request, and its headers' credentials, go.
+                let url = url.filter(|url| {
+                    if !tag_in_host(url) {
+                        return true;
+                    }
+                    ctx.error(
+                        &key("url"),
+                        "a template tag in the URL's scheme or host would let an incident's text \
+                         choose where the request (and its headers) go",
+                        Some(
+                            "write the scheme and host out, and put tags only in the path or the \
+                             query, like \"https://deploys.example.com/{{ change.service }}/rollback\""
+                                .to_owned(),
+                        ),
+                    );
+                    false
+                });
                 // Template tags (`{{ incident.id }}`) are filled in, URL-encoded, when it runs.
                 let url = url.filter(|url| ctx.url(&without_tags(url), &key("url")));
                 let headers: BTreeMap<String, Secret> = ctx
@@ -424,4 +455,31 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag_in_host;
+
+    #[test]
+    fn tags_may_fill_the_path_and_query_but_not_the_host() {
+        for url in [
+            "https://deploys.example.com/{{ change.service }}/rollback",
+            "https://deploys.example.com?id={{ incident.id }}",
+            "https://deploys.example.com#{{ incident.id }}",
+            "https://deploys.example.com/rollback",
+        ] {
+            assert!(!tag_in_host(url), "{url}");
+        }
+        for url in [
+            "https://{{ change.service }}.example.com/rollback",
+            "https://deploys.example.com:{{ incident.id }}/x",
+            "https://{{ user }}@deploys.example.com/x",
+            "{{ base }}/rollback",
+            "http{% if x %}s{% endif %}://deploys.example.com/",
+            "https://deploys.{{ change.environment }}",
+        ] {
+            assert!(tag_in_host(url), "{url}");
+        }
+    }
 }

@@ -43,6 +43,12 @@ pub trait StatusPageStore: Send + Sync {
     /// Ends a subscription and withdraws its unsent mail; `false` when it had already ended.
     async fn unsubscribe(&self, subscriber_id: i64, at: Timestamp) -> Result<bool>;
 
+    /// Forgets sign-ups never confirmed whose last confirmation was asked for before
+    /// `asked_before`: the row, its links and its mail (a customer notice sent to it keeps its
+    /// record, without the link to the row). Confirmed subscriptions, ended or not, are kept.
+    /// Returns how many sign-ups were forgotten.
+    async fn purge_unconfirmed_subscribers(&self, asked_before: Timestamp) -> Result<u64>;
+
     /// Queues one mail per confirmed subscriber for every public update posted since the last
     /// call on an incident of one of `severities`, and moves the cursor past them, in one
     /// transaction. Returns how many mails were queued.

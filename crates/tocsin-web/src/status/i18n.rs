@@ -81,6 +81,17 @@ pub(crate) struct Strings {
     pub link_not_working: &'static str,
     pub link_not_working_text: &'static str,
     pub back_to_status: &'static str,
+    /// The page a confirmation link opens: one button confirms.
+    pub confirm_heading: &'static str,
+    pub confirm_text: &'static str,
+    pub confirm_button: &'static str,
+    /// The page an unsubscribe link opens: one button unsubscribes.
+    pub unsubscribe_heading: &'static str,
+    pub unsubscribe_text: &'static str,
+    pub unsubscribe_button: &'static str,
+    /// Too many sign-ups from one address, or from everyone at once.
+    pub too_many: &'static str,
+    pub too_many_text: &'static str,
 }
 
 pub(crate) const EN: Strings = Strings {
@@ -159,6 +170,14 @@ pub(crate) const EN: Strings = Strings {
     link_not_working: "This link does not work",
     link_not_working_text: "It may have expired or been copied incompletely. You can subscribe again from the status page.",
     back_to_status: "Back to the status page",
+    confirm_heading: "Confirm your subscription",
+    confirm_text: "Press the button to start receiving an e-mail whenever we post an update.",
+    confirm_button: "Confirm subscription",
+    unsubscribe_heading: "Unsubscribe",
+    unsubscribe_text: "Press the button to stop receiving e-mail from this status page.",
+    unsubscribe_button: "Unsubscribe",
+    too_many: "Too many requests",
+    too_many_text: "We received too many sign-ups just now. Please try again in a few minutes.",
 };
 
 pub(crate) const AR: Strings = Strings {
@@ -237,6 +256,14 @@ pub(crate) const AR: Strings = Strings {
     link_not_working: "هذا الرابط لا يعمل",
     link_not_working_text: "ربما انتهت صلاحيته أو نُسخ ناقصًا. يمكنك الاشتراك مجددًا من صفحة الحالة.",
     back_to_status: "العودة إلى صفحة الحالة",
+    confirm_heading: "أكّد اشتراكك",
+    confirm_text: "اضغط الزر لتبدأ بتلقي رسالة كلما نشرنا تحديثًا.",
+    confirm_button: "تأكيد الاشتراك",
+    unsubscribe_heading: "إلغاء الاشتراك",
+    unsubscribe_text: "اضغط الزر لإيقاف رسائل صفحة الحالة هذه.",
+    unsubscribe_button: "إلغاء الاشتراك",
+    too_many: "طلبات كثيرة",
+    too_many_text: "وصلتنا طلبات اشتراك كثيرة قبل قليل. يرجى المحاولة مجددًا بعد بضع دقائق.",
 };
 
 /// The words for a locale; English for one without a table.

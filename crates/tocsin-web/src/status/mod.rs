@@ -12,6 +12,7 @@ mod encoding;
 mod feed;
 mod i18n;
 mod page;
+mod sign_up_limit;
 mod statuspage_json;
 mod subscribe;
 
@@ -52,10 +53,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
             "/status/subscribe",
             axum::routing::post(subscribe::subscribe),
         )
-        .route("/status/confirm/{token}", get(subscribe::confirm))
+        .route(
+            "/status/confirm/{token}",
+            get(subscribe::show_confirm).post(subscribe::confirm),
+        )
         .route(
             "/status/unsubscribe/{token}",
-            get(subscribe::unsubscribe).post(subscribe::unsubscribe),
+            get(subscribe::show_unsubscribe).post(subscribe::unsubscribe),
         )
         .routes(routes!(statuspage_json::summary))
         .routes(routes!(statuspage_json::status))
@@ -77,6 +81,8 @@ pub(crate) struct Status {
     latest: Mutex<HashMap<String, (Timestamp, Arc<Rendered>)>>,
     /// The page's stable id and birth, read from the store once.
     identity: tokio::sync::OnceCell<(String, Timestamp)>,
+    /// How many sign-ups the form takes, per client address and overall.
+    sign_ups: sign_up_limit::SignUpLimits,
 }
 
 impl std::fmt::Debug for Status {
@@ -252,6 +258,7 @@ impl Status {
             uptime: RwLock::new(None),
             latest: Mutex::new(HashMap::new()),
             identity: tokio::sync::OnceCell::new(),
+            sign_ups: sign_up_limit::SignUpLimits::default(),
         }
     }
 

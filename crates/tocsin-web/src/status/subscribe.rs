@@ -1,15 +1,24 @@
 //! E-mail subscriptions from the status page: the form posts here, a confirmation link is mailed
-//! (double opt-in), and every message carries a one-click unsubscribe link. The answers never
-//! say whether an address was already subscribed.
+//! (double opt-in), and every message carries an unsubscribe link. The answers never say whether
+//! an address was already subscribed. Sign-ups are limited per client address and overall
+//! (`sign_up_limit.rs`: 429 with `Retry-After`).
+//!
+//! A link in a mail only shows a page with one button (`GET`); the button (`POST`) acts, like an
+//! acknowledge link. Mail scanners and link previews follow every link, and must neither confirm
+//! a subscription nobody asked for nor end one. Mail clients' one-click unsubscribe (RFC 8058)
+//! posts to the same address, so it acts at once.
 
-use axum::Form;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use axum::{Extension, Form};
 use serde::Deserialize;
 use tocsin_core::decide::Refusal;
-use tocsin_engine::EngineError;
+use tocsin_engine::{EngineError, SubscriptionLink};
 
 use super::Shared;
 use super::i18n::{self, Strings};
@@ -41,6 +50,7 @@ fn message(
     t: &'static Strings,
     heading: &str,
     text: &str,
+    button: Option<&str>,
 ) -> Response {
     let title = state
         .engine
@@ -53,6 +63,7 @@ fn message(
         title => title,
         heading => heading,
         text => text,
+        button => button,
         back => format!("/status?lang={}", t.lang),
     };
     match status.render("status/message.html", context) {
@@ -74,9 +85,17 @@ fn no_status_page() -> Response {
     ApiError::not_found("this tocsin has no status page ([status_page])").into_response()
 }
 
+/// The socket peer, when the server was started with it (`into_make_service_with_connect_info`).
+type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
+
+/// Said once in the log: without the peer's address only the overall limit holds.
+static NO_PEER_WARNED: AtomicBool = AtomicBool::new(false);
+
 pub(super) async fn subscribe(
     State(state): State<AppState>,
     status: Shared,
+    peer: Peer,
+    headers: HeaderMap,
     form: Result<Form<SubscribeForm>, FormRejection>,
 ) -> Response {
     let form = form.ok().map(|Form(form)| form);
@@ -93,6 +112,7 @@ pub(super) async fn subscribe(
             t,
             t.subscribe,
             t.subscriptions_closed,
+            None,
         );
     }
     let Some(form) = form else {
@@ -103,8 +123,32 @@ pub(super) async fn subscribe(
             t,
             t.subscribe,
             t.invalid_email,
+            None,
         );
     };
+    let peer = peer.map(|Extension(ConnectInfo(address))| address);
+    if peer.is_none() && !NO_PEER_WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "the server does not pass the client's address to handlers: status-page sign-ups \
+             are limited overall only, not per address"
+        );
+    }
+    let client = super::sign_up_limit::client_address(peer, &headers);
+    if let Err(retry_after) = status.sign_ups.admit(client, state.engine.now()) {
+        let mut response = message(
+            &status,
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            t,
+            t.too_many,
+            t.too_many_text,
+            None,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        return response;
+    }
     match state.engine.subscribe(&form.email, locale).await {
         // The same answer whether the mail went out, was sent lately or is not needed.
         Ok(_) => message(
@@ -114,6 +158,7 @@ pub(super) async fn subscribe(
             t,
             t.check_inbox,
             t.check_inbox_text,
+            None,
         ),
         Err(EngineError::Refused(Refusal::Invalid(_))) => message(
             &status,
@@ -122,64 +167,113 @@ pub(super) async fn subscribe(
             t,
             t.subscribe,
             t.invalid_email,
+            None,
         ),
         Err(error) => ApiError::from(error).into_response(),
     }
 }
 
-/// What a link did, for its page.
-enum Link {
-    Confirm,
-    Unsubscribe,
+/// The page for a link that does not work (forged, expired, or its sign-up forgotten).
+fn link_not_working(state: &AppState, status: &Shared, locale: &str) -> Response {
+    let t = i18n::strings(locale);
+    message(
+        status,
+        state,
+        StatusCode::NOT_FOUND,
+        t,
+        t.link_not_working,
+        t.link_not_working_text,
+        None,
+    )
 }
 
-async fn follow(state: &AppState, status: &Shared, token: &str, link: Link) -> Response {
+/// `GET`: says what the button will do, changes nothing.
+async fn show(state: &AppState, status: &Shared, token: &str, link: SubscriptionLink) -> Response {
     let Some(default) = locale(state, None) else {
         return no_status_page();
     };
-    let followed = match link {
-        Link::Confirm => state.engine.confirm_subscription(token).await,
-        Link::Unsubscribe => state.engine.unsubscribe(token).await,
-    };
-    match followed {
+    match state.engine.check_subscription_link(token, link).await {
         Ok(subscriber) => {
             let t = i18n::strings(&subscriber.locale);
-            let (heading, text) = match link {
-                Link::Confirm => (t.confirmed, t.confirmed_text),
-                Link::Unsubscribe => (t.unsubscribed, t.unsubscribed_text),
+            let (heading, text, button) = match link {
+                SubscriptionLink::Confirm => (t.confirm_heading, t.confirm_text, t.confirm_button),
+                SubscriptionLink::Unsubscribe => (
+                    t.unsubscribe_heading,
+                    t.unsubscribe_text,
+                    t.unsubscribe_button,
+                ),
             };
-            message(status, state, StatusCode::OK, t, heading, text)
-        }
-        Err(EngineError::Token(_)) => {
-            let t = i18n::strings(default);
             message(
                 status,
                 state,
-                StatusCode::NOT_FOUND,
+                StatusCode::OK,
                 t,
-                t.link_not_working,
-                t.link_not_working_text,
+                heading,
+                text,
+                Some(button),
             )
         }
+        Err(EngineError::Token(_)) => link_not_working(state, status, default),
         Err(error) => ApiError::from(error).into_response(),
     }
 }
 
-/// `GET /status/confirm/{token}`: the double opt-in's second step.
+/// `POST`: confirms or unsubscribes, and says so.
+async fn act(state: &AppState, status: &Shared, token: &str, link: SubscriptionLink) -> Response {
+    let Some(default) = locale(state, None) else {
+        return no_status_page();
+    };
+    let done = match link {
+        SubscriptionLink::Confirm => state.engine.confirm_subscription(token).await,
+        SubscriptionLink::Unsubscribe => state.engine.unsubscribe(token).await,
+    };
+    match done {
+        Ok(subscriber) => {
+            let t = i18n::strings(&subscriber.locale);
+            let (heading, text) = match link {
+                SubscriptionLink::Confirm => (t.confirmed, t.confirmed_text),
+                SubscriptionLink::Unsubscribe => (t.unsubscribed, t.unsubscribed_text),
+            };
+            message(status, state, StatusCode::OK, t, heading, text, None)
+        }
+        Err(EngineError::Token(_)) => link_not_working(state, status, default),
+        Err(error) => ApiError::from(error).into_response(),
+    }
+}
+
+/// `GET /status/confirm/{token}`: the page of the double opt-in's second step.
+pub(super) async fn show_confirm(
+    State(state): State<AppState>,
+    status: Shared,
+    Path(token): Path<String>,
+) -> Response {
+    show(&state, &status, &token, SubscriptionLink::Confirm).await
+}
+
+/// `POST /status/confirm/{token}`: confirms.
 pub(super) async fn confirm(
     State(state): State<AppState>,
     status: Shared,
     Path(token): Path<String>,
 ) -> Response {
-    follow(&state, &status, &token, Link::Confirm).await
+    act(&state, &status, &token, SubscriptionLink::Confirm).await
 }
 
-/// `GET` (the link in the message) or `POST` (RFC 8058 one-click from the mail client):
-/// either ends the subscription at once and says so.
+/// `GET /status/unsubscribe/{token}`: the page with the unsubscribe button.
+pub(super) async fn show_unsubscribe(
+    State(state): State<AppState>,
+    status: Shared,
+    Path(token): Path<String>,
+) -> Response {
+    show(&state, &status, &token, SubscriptionLink::Unsubscribe).await
+}
+
+/// `POST /status/unsubscribe/{token}`: the button, or the mail client's one-click unsubscribe
+/// (RFC 8058); ends the subscription at once.
 pub(super) async fn unsubscribe(
     State(state): State<AppState>,
     status: Shared,
     Path(token): Path<String>,
 ) -> Response {
-    follow(&state, &status, &token, Link::Unsubscribe).await
+    act(&state, &status, &token, SubscriptionLink::Unsubscribe).await
 }

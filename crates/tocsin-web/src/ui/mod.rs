@@ -19,6 +19,7 @@ mod csrf;
 mod deliveries;
 mod drills;
 mod incidents;
+mod links;
 mod login;
 mod monitors;
 mod oncall;
@@ -70,6 +71,7 @@ fn fingerprint(text: &str) -> String {
 impl Ui {
     fn new() -> Self {
         let mut env = Environment::new();
+        env.add_test("web_link", links::web_link);
         for (name, source) in [
             (
                 "ui/layout.html",
@@ -309,27 +311,14 @@ pub fn routes() -> Router<AppState> {
         .layer(Extension(ui))
 }
 
-/// Headers for every UI page: nothing cached (pages show who is signed in and live state), no
-/// framing (no clickjacking of the action buttons), scripts and styles only from tocsin itself.
+/// Every UI page is personal and live (who is signed in, the incident as it is now), so none is
+/// cached. The security headers (CSP, framing, nosniff, referrer) come from `crate::headers`,
+/// over the whole router.
 async fn page_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

@@ -3,8 +3,8 @@
 //! the on-call person's pages and the customer's notices alike.
 //!
 //! The demo's customer subscribes to the status page in Arabic at start. Like a person, they
-//! confirm by following the link in the mail they get; from then on the customer notices of a
-//! SEV-1 reach them.
+//! confirm by following the link in the mail they get and pressing its button (a `POST` to the
+//! link's address); from then on the customer notices of a SEV-1 reach them.
 
 use std::time::Duration;
 
@@ -37,10 +37,13 @@ async fn read(sink: SmtpSink, demo: Demo, http: reqwest::Client, confirmed: ones
         let confirm = link_in(&message.text, "/status/confirm/")
             .filter(|_| mail.to.iter().any(|to| to == CUSTOMER));
         if let Some(link) = confirm {
-            match http.get(&link).send().await {
+            // The link's page asks for the button; pressing it posts to the same address.
+            match http.post(&link).send().await {
                 Ok(answer) if answer.status().is_success() => {
-                    message.note =
-                        Some("The demo's customer followed this link: subscribed.".to_owned());
+                    message.note = Some(
+                        "The demo's customer followed this link and confirmed: subscribed."
+                            .to_owned(),
+                    );
                     if let Some(confirmed) = confirmed.take() {
                         let _ = confirmed.send(());
                     }

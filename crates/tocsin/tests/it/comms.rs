@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use tocsin_testkit::{Mail, SmtpSink};
 
-use crate::status::{PUBLIC_URL, html, link, subscribe, to};
+use crate::status::{PUBLIC_URL, link, press, subscribe, to};
 use crate::support::{Sink, TestApp};
 
 fn config(smtp: &SmtpSink, sink: &Sink) -> String {
@@ -376,11 +376,7 @@ async fn confirmed_subscriber(app: &TestApp, smtp: &SmtpSink, email: &str, lang:
     let confirmation = to(&smtp.messages(), email)
         .pop()
         .expect("a confirmation mail");
-    html(
-        app,
-        &link(app, &confirmation, "confirm")[app.url("").len()..],
-    )
-    .await;
+    press(app, &link(app, &confirmation, "confirm")).await;
 }
 
 /// How many of `mails` carry `marker` in their text.
@@ -562,11 +558,7 @@ async fn a_subscriber_leaves_from_a_customer_notice_and_the_next_one_skips_them(
     assert!(!account.text().contains("/status/unsubscribe/"));
 
     // One follows the link in the body; another uses the mail client's one-click button.
-    let bye = html(
-        &app,
-        &link(&app, &leaving, "unsubscribe")[app.url("").len()..],
-    )
-    .await;
+    let bye = press(&app, &link(&app, &leaving, "unsubscribe")).await;
     assert!(bye.contains("You are unsubscribed"), "{bye}");
     let clicking = notice_to("clicker@example.com", "OPENING-EN");
     let one_click = clicking

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tocsin_store::Role;
 use tocsin_testkit::{Mail, SmtpSink};
 
-use crate::status::{html, link, public_get, subscribe, to};
+use crate::status::{link, press, public_get, subscribe, to};
 use crate::support::{Sink, TOKEN, TestApp};
 use crate::ui::{Browser, add_user, csrf};
 
@@ -152,11 +152,7 @@ async fn confirmed_subscriber(app: &TestApp, smtp: &SmtpSink, email: &str, lang:
     let confirmation = to(&smtp.messages(), email)
         .pop()
         .expect("a confirmation mail");
-    html(
-        app,
-        &link(app, &confirmation, "confirm")[app.url("").len()..],
-    )
-    .await;
+    press(app, &link(app, &confirmation, "confirm")).await;
 }
 
 async fn public_text(app: &TestApp, path: &str) -> String {

@@ -12,7 +12,7 @@ use crate::support::{Target, TestApp};
 
 pub(crate) const PUBLIC_URL: &str = "http://tocsin.test";
 
-fn config(target: &Target, smtp: &SmtpSink) -> String {
+pub(crate) fn config(target: &Target, smtp: &SmtpSink) -> String {
     format!(
         r#"
 {mail_header}
@@ -90,7 +90,7 @@ components = [{{ id = "api", name = "API" }}, {{ id = "payments", name = "Paymen
     )
 }
 
-async fn start() -> (TestApp, SmtpSink, Target) {
+pub(crate) async fn start() -> (TestApp, SmtpSink, Target) {
     let smtp = SmtpSink::start().await;
     let target = Target::start(200).await;
     let app = TestApp::start(&config(&target, &smtp)).await;
@@ -132,6 +132,16 @@ pub(crate) async fn public_get(app: &TestApp, path: &str) -> reqwest::Response {
         .send()
         .await
         .expect("GET a public page")
+}
+
+/// Follows a link from a subscriber's mail as a reader does: the page shows one button
+/// (nothing changes yet), and pressing it posts to the same address. Returns the answer's page.
+pub(crate) async fn press(app: &TestApp, url: &str) -> String {
+    let shown = html(app, &url[app.url("").len()..]).await;
+    assert!(shown.contains(r#"<form method="post">"#), "{shown}");
+    let response = app.http.post(url).send().await.expect("press the button");
+    assert_eq!(response.status(), 200, "{url}");
+    response.text().await.expect("page text")
 }
 
 pub(crate) async fn html(app: &TestApp, path: &str) -> String {
@@ -626,11 +636,7 @@ async fn only_confirmed_subscribers_get_public_updates_until_they_unsubscribe() 
     app.settle().await;
     assert_eq!(smtp.messages().len(), 2);
 
-    let confirmed = html(
-        &app,
-        &link(&app, &confirmation, "confirm")[app.url("").len()..],
-    )
-    .await;
+    let confirmed = press(&app, &link(&app, &confirmation, "confirm")).await;
     assert!(confirmed.contains("تم تأكيد الاشتراك"), "{confirmed}");
 
     let id = declare(&app, "Payments failing", "SEV-2", "payments").await;
@@ -682,11 +688,7 @@ async fn only_confirmed_subscribers_get_public_updates_until_they_unsubscribe() 
     let html_part = update_mail.part("text/html").expect("html");
     assert!(html_part.contains(r#"dir="rtl""#));
 
-    let bye = html(
-        &app,
-        &link(&app, update_mail, "unsubscribe")[app.url("").len()..],
-    )
-    .await;
+    let bye = press(&app, &link(&app, update_mail, "unsubscribe")).await;
     assert!(bye.contains("تم إلغاء اشتراكك"), "{bye}");
     update(&app, &id, "Payments are back.", true).await;
     app.settle().await;
