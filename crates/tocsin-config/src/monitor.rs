@@ -120,8 +120,9 @@ pub struct HttpMonitor {
     pub url: String,
     /// HTTP method. Default `"GET"`.
     pub method: String,
-    /// Extra request headers, like `{ Authorization = "Bearer ${TOKEN}" }`.
-    pub headers: BTreeMap<String, String>,
+    /// Extra request headers, like `{ Authorization = "Bearer ${TOKEN}" }`; their values are
+    /// secrets, never shown. They are not sent on a redirect to another host.
+    pub headers: BTreeMap<String, Secret>,
     /// `expect = { status = "200-299" }`: allowed status codes, a range `"200-299"`, a code
     /// `"204"`, several joined by commas, or an array of them. Default `"200-299"`.
     pub expect_status: Vec<StatusRange>,

@@ -73,7 +73,8 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 5;
 pub struct HttpCheck {
     pub url: String,
     pub method: String,
-    pub headers: BTreeMap<String, String>,
+    /// Request headers; their values are secrets (they usually carry tokens).
+    pub headers: BTreeMap<String, crate::Secret>,
     /// The request body, sent as written.
     pub body: Option<String>,
     pub timeout: Duration,

@@ -79,7 +79,7 @@ fn prepare(client: &Client, check: &HttpCheck) -> Result<Request, String> {
         let header_name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("invalid header name {name:?}"))?;
         // The value is not echoed: headers are where tokens live.
-        let header_value = HeaderValue::from_str(value)
+        let header_value = HeaderValue::from_str(value.expose())
             .map_err(|_| format!("invalid value for header {name:?}"))?;
         headers.append(header_name, header_value);
     }
@@ -497,9 +497,10 @@ mod tests {
         );
 
         let mut check = check_for("http://example.com/", "GET");
-        check
-            .headers
-            .insert("Authorization".into(), "Bearer s3cret\n".into());
+        check.headers.insert(
+            "Authorization".into(),
+            tocsin_core::Secret::new("Bearer s3cret\n"),
+        );
         let message = err(&check);
         assert_eq!(message, "invalid value for header \"Authorization\"");
         assert!(!message.contains("s3cret"));

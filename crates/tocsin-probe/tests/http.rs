@@ -185,12 +185,13 @@ async fn the_method_and_headers_are_sent() {
 
     let mut check = check(format!("http://{addr}/hook"));
     check.method = "POST".to_owned();
+    check.headers.insert(
+        "Authorization".to_owned(),
+        tocsin_core::Secret::new("Bearer probe-token"),
+    );
     check
         .headers
-        .insert("Authorization".to_owned(), "Bearer probe-token".to_owned());
-    check
-        .headers
-        .insert("X-Probe".to_owned(), "tocsin".to_owned());
+        .insert("X-Probe".to_owned(), tocsin_core::Secret::new("tocsin"));
     let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
     assert!(outcome.ok, "{outcome:?}");
 

@@ -283,6 +283,39 @@ fn without_tags(template: &str) -> String {
     out
 }
 
+/// Whether an action URL's scheme and host are written out, not template tags: tags fill the
+/// path, query and body only, so nothing an incident carries (a title, a deploy's fields) can
+/// choose where the request — and its headers with their tokens — goes. Reports it when not.
+fn literal_host(ctx: &mut Ctx, url: &str, path: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    let tagged = match rest {
+        Some(rest) => rest
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|authority| authority.contains('{')),
+        // No literal scheme: a tag in front of `://` decides the host too.
+        None => url
+            .split("://")
+            .next()
+            .is_some_and(|scheme| scheme.contains('{')),
+    };
+    if tagged {
+        ctx.error(
+            path,
+            "the action's `url` has a template tag in its scheme or host: tags may fill in the \
+             path, the query and the body, never where the request goes",
+            Some(
+                "write the scheme and host out, like \
+                 \"https://deploy.example.com/rollback/{{ change.previous_deploy_id }}\""
+                    .to_owned(),
+            ),
+        );
+    }
+    !tagged
+}
+
 /// The action types, in order.
 pub(crate) const ACTION_TYPES: [&str; 2] = ["http", "command"];
 
@@ -367,8 +400,11 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
                     None => "POST".to_owned(),
                 };
                 let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
-                // Template tags (`{{ incident.id }}`) are filled in, URL-encoded, when it runs.
-                let url = url.filter(|url| ctx.url(&without_tags(url), &key("url")));
+                // Template tags (`{{ incident.id }}`) are filled in, URL-encoded, when it runs;
+                // never in the host, checked first.
+                let url = url.filter(|url| {
+                    literal_host(ctx, url, &key("url")) && ctx.url(&without_tags(url), &key("url"))
+                });
                 let headers: BTreeMap<String, Secret> = ctx
                     .get(&raw.headers, &key("headers"))
                     .unwrap_or_default()

@@ -310,8 +310,12 @@ fn kind(
                 }
                 None => "GET".to_owned(),
             };
-            let headers: BTreeMap<String, String> =
-                ctx.get(&raw.headers, &key("headers")).unwrap_or_default();
+            let headers: BTreeMap<String, Secret> = ctx
+                .get::<BTreeMap<String, String>>(&raw.headers, &key("headers"))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect();
             let status_path = join_key(&key("expect"), "status");
             let expect_status = match ctx.get(&expect.status, &status_path) {
                 Some(written) => status_ranges(ctx, &written.0, &status_path),
