@@ -148,6 +148,11 @@ pub struct HttpMonitor {
     /// only for a service with a self-signed certificate; a `tls` monitor can still watch its
     /// expiry. Default true.
     pub tls_verify: bool,
+    /// Follow a redirect to another host than the `url`'s (`http://` to `https://` on the same
+    /// host is always followed). The request sent there carries none of `headers`, which are
+    /// for the monitored host only. Default false: such a redirect fails the check, saying
+    /// where it pointed.
+    pub follow_other_hosts: bool,
 }
 
 impl HttpMonitor {
@@ -166,6 +171,7 @@ impl HttpMonitor {
             max_latency: self.max_latency,
             max_redirects: self.max_redirects,
             tls_verify: self.tls_verify,
+            follow_other_hosts: self.follow_other_hosts,
         }
     }
 }

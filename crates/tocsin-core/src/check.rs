@@ -92,6 +92,9 @@ pub struct HttpCheck {
     pub max_redirects: usize,
     /// Whether the server's certificate must be valid (chain and hostname).
     pub tls_verify: bool,
+    /// Whether a redirect may lead to another host; without it such a redirect fails the
+    /// check. Either way, `headers` are never sent to another host.
+    pub follow_other_hosts: bool,
 }
 
 /// `expect.json`: a value that must be found at a path in a JSON answer.
