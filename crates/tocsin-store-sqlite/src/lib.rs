@@ -351,6 +351,14 @@ impl IncidentStore for SqliteStore {
     async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
         self.changes_in_sql(query).await
     }
+
+    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < ?")
+            .bind(ms(before))
+            .execute(&*self.writer.turn().await)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[async_trait]
