@@ -4,6 +4,7 @@
 mod actions;
 mod copy;
 mod drill;
+mod files;
 #[cfg(test)]
 mod full_disk_tests;
 mod history;
@@ -83,7 +84,7 @@ impl SqliteStore {
         let folder_error = |folder: &Path, error: std::io::Error| {
             StoreError::Database(sqlx::Error::Configuration(
                 format!(
-                    "cannot create the database folder {}: {error}",
+                    "cannot create the database's folder or file {}: {error}",
                     folder.display()
                 )
                 .into(),
@@ -100,12 +101,10 @@ impl SqliteStore {
                 .strip_prefix("sqlite://")
                 .or_else(|| url.strip_prefix("sqlite:"))
                 .unwrap_or(url);
-            let path = PathBuf::from(path);
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|error| folder_error(parent, error))?;
-            }
-            (path, None)
+            (PathBuf::from(path), None)
         };
+        // Private from the start: the folder 0700 and the file 0600 when tocsin creates them.
+        files::prepare(&path).map_err(|(at, error)| folder_error(&at, error))?;
         let connect = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
