@@ -25,6 +25,7 @@ mod replicas;
 mod review_digest;
 mod runbooks;
 mod schedule;
+mod secrets;
 mod self_monitoring;
 mod status;
 mod store_copy;
