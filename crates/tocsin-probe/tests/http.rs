@@ -269,6 +269,9 @@ async fn an_invalid_url_fails_without_touching_the_network() {
     );
 }
 
+/// What the recording server keeps: where it reports each request, and where `/away` points.
+type Recorder = (mpsc::UnboundedSender<(String, HeaderMap)>, Option<String>);
+
 /// A server that records the headers of each request and redirects `/away` to `to`.
 fn recording(to: Option<String>) -> (Router, mpsc::UnboundedReceiver<(String, HeaderMap)>) {
     let (tx, rx) = mpsc::unbounded_channel();
@@ -276,10 +279,7 @@ fn recording(to: Option<String>) -> (Router, mpsc::UnboundedReceiver<(String, He
         .route(
             "/{*path}",
             any(
-                |State((tx, to)): State<(
-                    mpsc::UnboundedSender<(String, HeaderMap)>,
-                    Option<String>,
-                )>,
+                |State((tx, to)): State<Recorder>,
                  uri: axum::http::Uri,
                  headers: HeaderMap| async move {
                     let path = uri.path().to_owned();
