@@ -150,8 +150,8 @@ pub struct HttpMonitor {
     pub tls_verify: bool,
     /// Follow a redirect to another host than the `url`'s (`http://` to `https://` on the same
     /// host is always followed). The request sent there carries none of `headers`, which are
-    /// for the monitored host only. Default false: such a redirect fails the check, saying
-    /// where it pointed.
+    /// for the monitored host only; without it such a redirect fails the check, saying where
+    /// it pointed. Default false.
     pub follow_other_hosts: bool,
 }
 
