@@ -63,6 +63,10 @@ pub struct Config {
     pub watchdog: Option<Watchdog>,
     /// `[self_monitoring]`.
     pub self_monitoring: Option<SelfMonitoring>,
+    /// Every configured secret's value (secret fields, `${file:…}` and secret-named `${VAR}`
+    /// values, credentials written into URLs), to take out of any text that is shown or kept:
+    /// run records, the timeline, errors, the configuration page.
+    pub redactor: tocsin_core::redact::Redactor,
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

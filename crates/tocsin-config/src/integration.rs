@@ -9,7 +9,8 @@ use tocsin_core::Secret;
 /// tocsin's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Integration {
-    /// Identifier, part of the webhook URL. Required and unique.
+    /// Identifier, part of the webhook URL. Required and unique; not `monitor`, `manual` or
+    /// `tocsin`, the prefixes of tocsin's own alert keys.
     pub id: String,
     /// Which tool (`type = "sentry" | "pagerduty" | "alertmanager" | "uptimerobot" | "github" |
     /// "railway" | "generic"`) and how its requests are authenticated. Required.

@@ -26,6 +26,7 @@ pub mod reference;
 pub mod repository;
 mod runbook;
 mod schema;
+mod secret_values;
 mod spans;
 mod types;
 mod validate;

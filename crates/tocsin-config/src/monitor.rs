@@ -120,8 +120,9 @@ pub struct HttpMonitor {
     pub url: String,
     /// HTTP method. Default `"GET"`.
     pub method: String,
-    /// Extra request headers, like `{ Authorization = "Bearer ${TOKEN}" }`.
-    pub headers: BTreeMap<String, String>,
+    /// Extra request headers, like `{ Authorization = "Bearer ${TOKEN}" }`; their values are
+    /// secrets, never shown. They are not sent on a redirect to another host.
+    pub headers: BTreeMap<String, Secret>,
     /// `expect = { status = "200-299" }`: allowed status codes, a range `"200-299"`, a code
     /// `"204"`, several joined by commas, or an array of them. Default `"200-299"`.
     pub expect_status: Vec<StatusRange>,
@@ -147,6 +148,11 @@ pub struct HttpMonitor {
     /// only for a service with a self-signed certificate; a `tls` monitor can still watch its
     /// expiry. Default true.
     pub tls_verify: bool,
+    /// Follow a redirect to another host than the `url`'s (`http://` to `https://` on the same
+    /// host is always followed). The request sent there carries none of `headers`, which are
+    /// for the monitored host only; without it such a redirect fails the check, saying where
+    /// it pointed. Default false.
+    pub follow_other_hosts: bool,
 }
 
 impl HttpMonitor {
@@ -165,6 +171,7 @@ impl HttpMonitor {
             max_latency: self.max_latency,
             max_redirects: self.max_redirects,
             tls_verify: self.tls_verify,
+            follow_other_hosts: self.follow_other_hosts,
         }
     }
 }

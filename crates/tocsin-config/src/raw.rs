@@ -241,6 +241,7 @@ pub(crate) struct RawMonitor {
     pub max_latency: Str,
     pub max_redirects: Int,
     pub tls_verify: Bool,
+    pub follow_other_hosts: Bool,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -2,7 +2,7 @@
 //! values, index every key's span, and deserialize into the raw structs through `serde_ignored`,
 //! collecting every unknown key.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use toml::de::DeTable;
@@ -24,6 +24,7 @@ pub(crate) fn read<T: DeserializeOwned + Default>(
     env: Env<'_>,
     front_matter: bool,
 ) -> (Ctx, Option<T>) {
+    let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let source = Source::new(file, text, base);
     let (mut root, syntax) = DeTable::parse_recoverable(part);
     if !syntax.is_empty() {
@@ -34,9 +35,10 @@ pub(crate) fn read<T: DeserializeOwned + Default>(
         return (ctx, None);
     }
 
-    let expansion = expand_tree(root.get_mut(), env);
+    let (expansion, secrets) = expand_tree(root.get_mut(), env, &folder);
     let index = SpanIndex::build(root.get_ref());
     let mut ctx = Ctx::new(source, index, front_matter);
+    ctx.expanded_secrets = secrets.into_iter().map(tocsin_core::Secret::new).collect();
     for problem in expansion {
         let decoded = ctx.index.text(&problem.path).unwrap_or("").to_owned();
         let written = ctx.src.slice(&problem.span).to_owned();

@@ -55,7 +55,7 @@ fn set_variables_and_defaults() {
         "literal strings expand too"
     );
     assert_eq!(
-        http.headers.get("X-Literal").map(String::as_str),
+        http.headers.get("X-Literal").map(|value| value.expose()),
         Some("${NOT_EXPANDED} costs $5")
     );
     let ChannelKind::Webhook { url, secret } = &config.channel("team").expect("channel").kind

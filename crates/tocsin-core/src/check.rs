@@ -73,7 +73,8 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 5;
 pub struct HttpCheck {
     pub url: String,
     pub method: String,
-    pub headers: BTreeMap<String, String>,
+    /// Request headers; their values are secrets (they usually carry tokens).
+    pub headers: BTreeMap<String, crate::Secret>,
     /// The request body, sent as written.
     pub body: Option<String>,
     pub timeout: Duration,
@@ -91,6 +92,9 @@ pub struct HttpCheck {
     pub max_redirects: usize,
     /// Whether the server's certificate must be valid (chain and hostname).
     pub tls_verify: bool,
+    /// Whether a redirect may lead to another host; without it such a redirect fails the
+    /// check. Either way, `headers` are never sent to another host.
+    pub follow_other_hosts: bool,
 }
 
 /// `expect.json`: a value that must be found at a path in a JSON answer.

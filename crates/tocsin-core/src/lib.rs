@@ -27,6 +27,7 @@ pub mod policy;
 pub mod postmortem;
 pub mod public_title;
 pub mod public_update;
+pub mod redact;
 pub mod response_metrics;
 pub mod retry;
 pub mod runbook;

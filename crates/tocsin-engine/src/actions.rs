@@ -5,6 +5,11 @@
 //! decided and committed the same way (`Input::ActionFinished` → `action_succeeded` /
 //! `action_failed` with the status and the output, truncated).
 //!
+//! What is kept of a run — what ran (`what`), its summary, its output, a refusal's reason — goes
+//! through the configuration's redactor first (`Config::redactor`): a URL's credentials and
+//! secret-named query values, and every configured secret's value, become `[redacted]`. Viewers
+//! read run records and the timeline; headers, which carry tokens, are never shown at all.
+//!
 //! Templated values come only from known fields (`incident.*`, `change.*`) and are escaped for
 //! where they land: JSON-escaped in a JSON body, percent-encoded in a URL, and in an argv each
 //! element is rendered on its own and passed as one argument, whatever it contains.
@@ -533,8 +538,8 @@ impl Engine {
             action_id: action.id.clone(),
             title: action.title.clone(),
             // Nothing was rendered: the templates as configured.
-            what: describe_unrendered(action),
-            refused: Some(reason),
+            what: self.redacted(&describe_unrendered(action)),
+            refused: Some(self.redacted(&reason)),
         };
         let run_id = request.run_id.clone();
         self.act(&incident.id, Input::RequestAction(request))
@@ -596,14 +601,15 @@ impl Engine {
             return self.refuse_run(&incident, &action, actor, reason).await;
         }
         let fields = Self::action_fields(&incident, change.view);
-        let prepared = prepare(&action, &fields).map_err(Refusal::Invalid)?;
+        let prepared =
+            prepare(&action, &fields).map_err(|error| Refusal::Invalid(self.redacted(&error)))?;
         // The request is a decision: the run and its `action_requested` line commit together.
         let request = ActionRequest {
             actor: actor.to_owned(),
             run_id: uuid::Uuid::now_v7().to_string(),
             action_id: action.id.clone(),
             title: action.title.clone(),
-            what: prepared.describe(),
+            what: self.redacted(&prepared.describe()),
             refused: None,
         };
         let run_id = request.run_id.clone();
@@ -627,8 +633,8 @@ impl Engine {
                 title: action.title.clone(),
                 ok: ended.ok,
                 exit_status: ended.exit_status,
-                output: ended.output,
-                summary: ended.summary,
+                output: engine.redacted(&ended.output),
+                summary: engine.redacted(&ended.summary),
             };
             engine
                 .act(&incident_id, Input::ActionFinished(Box::new(result)))
@@ -638,6 +644,11 @@ impl Engine {
         task.await.map_err(|error| {
             EngineError::Unavailable(format!("the action's task failed: {error}"))
         })?
+    }
+
+    /// `text` as a run record or the timeline may keep it: see the module's comment.
+    fn redacted(&self, text: &str) -> String {
+        self.config.redactor.scrub(text)
     }
 
     /// The configured actions, for buttons and the API.

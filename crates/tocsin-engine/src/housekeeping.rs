@@ -1,6 +1,6 @@
 //! The due job that rolls raw check results up into five-minute, per-hour and per-day
 //! aggregates and prunes what is past its retention, once a minute; it also forgets status-page
-//! sign-ups never confirmed.
+//! sign-ups never confirmed and senders' delivery ids once no redelivery can come.
 
 use std::time::Duration;
 
@@ -13,6 +13,12 @@ use crate::{Engine, EngineError};
 
 /// How often the roll-up and pruning run.
 pub(crate) const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
+/// How long a sender's delivery id (`X-GitHub-Delivery`, `webhook-id`) is remembered to refuse
+/// its redelivery: GitHub lets a person redeliver the past three days' deliveries, senders'
+/// retry schedules end within days, and a Standard Webhooks request older than five minutes
+/// is refused by its timestamp anyway. A week covers them all with room to spare.
+pub(crate) const KEEP_DELIVERY_IDS: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// The housekeeping round's part: when it is next due.
 #[derive(Debug, Default)]
@@ -56,6 +62,13 @@ impl Engine {
             tracing::debug!(?done, "rolled up and pruned check history");
         }
         self.purge_unconfirmed_subscribers(now).await?;
+        let forget_before = now
+            .checked_sub(jiff::SignedDuration::try_from(KEEP_DELIVERY_IDS).unwrap_or_default())
+            .unwrap_or(Timestamp::MIN);
+        let forgotten = self.store.prune_delivery_ids(forget_before).await?;
+        if forgotten > 0 {
+            tracing::debug!(forgotten, "forgot senders' delivery ids past redelivery");
+        }
         *self
             .housekeeping
             .next

@@ -95,7 +95,8 @@ pub struct Engine {
     /// the review digest all send through them.
     targets: HashMap<String, Target>,
     sender: Sender,
-    signer: ack::AckSigner,
+    /// The link signers, one key per purpose (see `ack.rs`).
+    signers: ack::Signers,
     schedules: Vec<tocsin_core::oncall::ScheduleSpec>,
     /// Moves on every committed decision (see `generation.rs`).
     generation: std::sync::atomic::AtomicU64,
@@ -168,7 +169,7 @@ impl Engine {
             policy: policy::policy(&config, &targets),
             targets,
             sender: sender(&config)?,
-            signer: ack::AckSigner::new(key),
+            signers: ack::Signers::new(&key),
             schedules: oncall::schedules(&config),
             generation: std::sync::atomic::AtomicU64::new(0),
             counters: metrics::Counters::default(),
@@ -370,7 +371,7 @@ impl Engine {
 
     /// Checks an acknowledge link without using it (for the confirmation page).
     pub async fn check_ack_token(&self, token: &str) -> Result<AckClaims, EngineError> {
-        let claims = self.signer.verify(token, self.now())?;
+        let claims = self.signers.ack.verify(token, self.now())?;
         if self.store.token_used(&claims.nonce).await? {
             return Err(TokenError::Used.into());
         }
@@ -379,7 +380,7 @@ impl Engine {
 
     /// Acknowledges through a link: valid, unexpired, and never used before — or nothing changes.
     pub async fn acknowledge_with_token(&self, token: &str) -> Result<Incident, EngineError> {
-        let claims = self.signer.verify(token, self.now())?;
+        let claims = self.signers.ack.verify(token, self.now())?;
         // A used link is refused as such, before the incident's state could answer instead.
         if self.store.token_used(&claims.nonce).await? {
             return Err(TokenError::Used.into());
@@ -410,7 +411,7 @@ impl Engine {
         format!(
             "{}/ack/{}",
             self.config.server.public_url,
-            self.signer.sign(&claims)
+            self.signers.ack.sign(&claims)
         )
     }
 

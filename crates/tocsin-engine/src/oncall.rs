@@ -144,7 +144,7 @@ impl Engine {
     /// The calendar feed's secret: an HMAC of the schedule id, so the URL can be shared with a
     /// phone's calendar without handing out an API token.
     pub fn calendar_token(&self, schedule: &str) -> String {
-        self.signer.tag(&format!("calendar:{schedule}"))
+        self.signers.calendar.tag(&format!("calendar:{schedule}"))
     }
 
     pub fn calendar_url(&self, schedule: &str) -> String {
@@ -165,8 +165,8 @@ impl Engine {
             return Ok(None);
         };
         if !self
-            .signer
-            .check_tag(&format!("calendar:{schedule}"), token)
+            .signers
+            .check_calendar_tag(&format!("calendar:{schedule}"), token)
         {
             return Err(EngineError::Token(crate::TokenError::Forged));
         }

@@ -79,7 +79,7 @@ fn prepare(client: &Client, check: &HttpCheck) -> Result<Request, String> {
         let header_name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("invalid header name {name:?}"))?;
         // The value is not echoed: headers are where tokens live.
-        let header_value = HeaderValue::from_str(value)
+        let header_value = HeaderValue::from_str(value.expose())
             .map_err(|_| format!("invalid value for header {name:?}"))?;
         headers.append(header_name, header_value);
     }
@@ -99,10 +99,7 @@ async fn exchange(
     check: &HttpCheck,
     status: &mut Option<u16>,
 ) -> Result<(), String> {
-    let mut response = client
-        .execute(request)
-        .await
-        .map_err(|err| describe(err, check.max_redirects))?;
+    let mut response = follow(client, request, check).await?;
     let code = response.status().as_u16();
     *status = Some(code);
 
@@ -141,6 +138,82 @@ async fn exchange(
         }
     }
     Ok(())
+}
+
+/// Sends `request`, following up to `max_redirects` redirects itself (the client follows none):
+/// a redirect to another host fails the check unless `follow_other_hosts`, and the request sent
+/// to another host carries none of the check's own headers — an `Authorization` meant for the
+/// monitored service must never reach wherever it points. `http://` to `https://` on the same
+/// host is the same host. With `max_redirects = 0` the redirect is the answer.
+async fn follow(client: &Client, request: Request, check: &HttpCheck) -> Result<Response, String> {
+    let origin = request.url().host_str().map(str::to_ascii_lowercase);
+    let mut request = request;
+    let mut hops = 0;
+    loop {
+        let again = request.try_clone();
+        let method = request.method().clone();
+        let from = request.url().clone();
+        let response = client
+            .execute(request)
+            .await
+            .map_err(|err| describe(err, check.max_redirects))?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok());
+        let (true, Some(location), true) =
+            (status.is_redirection(), location, check.max_redirects > 0)
+        else {
+            return Ok(response);
+        };
+        if hops == check.max_redirects {
+            return Err(format!(
+                "too many redirects (more than {})",
+                check.max_redirects
+            ));
+        }
+        hops += 1;
+        let to = from
+            .join(location)
+            .map_err(|err| format!("the redirect's Location is not a URL: {err}"))?;
+        if !matches!(to.scheme(), "http" | "https") {
+            return Err(format!(
+                "redirected to a {} URL; only http and https are followed",
+                to.scheme()
+            ));
+        }
+        let host = to.host_str().map(str::to_ascii_lowercase);
+        let other_host = host != origin;
+        if other_host && !check.follow_other_hosts {
+            return Err(format!(
+                "redirected to another host ({}); set `follow_other_hosts = true` on the \
+                 monitor to follow it",
+                host.as_deref().unwrap_or("none")
+            ));
+        }
+        let Some(mut next) = again else {
+            return Err("the request's body cannot be sent again to follow a redirect".into());
+        };
+        *next.url_mut() = to;
+        // 303, and 301/302 after a POST (as browsers do), turn into a GET without the body.
+        let to_get = status == reqwest::StatusCode::SEE_OTHER && method != Method::HEAD
+            || matches!(status.as_u16(), 301 | 302) && method == Method::POST;
+        if to_get {
+            *next.method_mut() = Method::GET;
+            *next.body_mut() = None;
+            next.headers_mut().remove(reqwest::header::CONTENT_TYPE);
+            next.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+        }
+        if other_host {
+            for name in check.headers.keys() {
+                next.headers_mut().remove(name.as_str());
+            }
+            next.headers_mut().remove(reqwest::header::AUTHORIZATION);
+            next.headers_mut().remove(reqwest::header::COOKIE);
+        }
+        request = next;
+    }
 }
 
 /// Reads the body up to [`BODY_LIMIT`]; the rest is left unread.
@@ -475,6 +548,7 @@ mod tests {
             max_latency: None,
             max_redirects: crate::MAX_REDIRECTS,
             tls_verify: true,
+            follow_other_hosts: false,
         }
     }
 
@@ -497,9 +571,10 @@ mod tests {
         );
 
         let mut check = check_for("http://example.com/", "GET");
-        check
-            .headers
-            .insert("Authorization".into(), "Bearer s3cret\n".into());
+        check.headers.insert(
+            "Authorization".into(),
+            tocsin_core::Secret::new("Bearer s3cret\n"),
+        );
         let message = err(&check);
         assert_eq!(message, "invalid value for header \"Authorization\"");
         assert!(!message.contains("s3cret"));

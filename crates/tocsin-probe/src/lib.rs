@@ -32,7 +32,8 @@ pub const MAX_REDIRECTS: usize = tocsin_core::check::DEFAULT_MAX_REDIRECTS;
 /// probe never reads the wall clock, so simulated time in tests reaches certificates too).
 pub async fn run(probers: &Probers, check: &Check, now: Timestamp) -> CheckOutcome {
     match check {
-        Check::Http(check) => match probers.http_client(check.max_redirects, check.tls_verify) {
+        // The HTTP check follows redirects itself (host rules, headers): its client follows none.
+        Check::Http(check) => match probers.http_client(0, check.tls_verify) {
             Ok(client) => http::check(&client, check).await,
             Err(error) => CheckOutcome::down(None, 0, error),
         },
@@ -118,7 +119,8 @@ impl Default for Probers {
     }
 }
 
-/// The HTTP client probes share by default (follows [`MAX_REDIRECTS`], verifies certificates).
+/// The HTTP client HTTP checks use by default: verifies certificates and follows no redirect
+/// itself ([`http::check`] follows them, as its check says).
 ///
 /// # Panics
 ///
@@ -130,7 +132,7 @@ pub fn http_client() -> reqwest::Client {
 
 /// [`http_client`], returning the error instead of panicking when the TLS backend is unusable.
 pub fn try_http_client() -> Result<reqwest::Client, reqwest::Error> {
-    build_http_client(MAX_REDIRECTS, true)
+    build_http_client(0, true)
 }
 
 /// A probe's HTTP client.

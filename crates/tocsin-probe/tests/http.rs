@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Redirect;
+use axum::response::{IntoResponse as _, Redirect};
 use axum::routing::{any, get};
 use tocsin_core::check::{HttpCheck, StatusRange};
 use tokio::net::TcpListener;
@@ -34,6 +34,7 @@ fn check(url: String) -> HttpCheck {
         max_latency: None,
         max_redirects: tocsin_probe::MAX_REDIRECTS,
         tls_verify: true,
+        follow_other_hosts: false,
     }
 }
 
@@ -185,12 +186,13 @@ async fn the_method_and_headers_are_sent() {
 
     let mut check = check(format!("http://{addr}/hook"));
     check.method = "POST".to_owned();
+    check.headers.insert(
+        "Authorization".to_owned(),
+        tocsin_core::Secret::new("Bearer probe-token"),
+    );
     check
         .headers
-        .insert("Authorization".to_owned(), "Bearer probe-token".to_owned());
-    check
-        .headers
-        .insert("X-Probe".to_owned(), "tocsin".to_owned());
+        .insert("X-Probe".to_owned(), tocsin_core::Secret::new("tocsin"));
     let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
     assert!(outcome.ok, "{outcome:?}");
 
@@ -265,4 +267,96 @@ async fn an_invalid_url_fails_without_touching_the_network() {
             .is_some_and(|error| error.starts_with("invalid URL")),
         "{outcome:?}"
     );
+}
+
+/// What the recording server keeps: where it reports each request, and where `/away` points.
+type Recorder = (mpsc::UnboundedSender<(String, HeaderMap)>, Option<String>);
+
+/// A server that records the headers of each request and redirects `/away` to `to`.
+fn recording(to: Option<String>) -> (Router, mpsc::UnboundedReceiver<(String, HeaderMap)>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let router = Router::new()
+        .route(
+            "/{*path}",
+            any(
+                |State((tx, to)): State<Recorder>,
+                 uri: axum::http::Uri,
+                 headers: HeaderMap| async move {
+                    let path = uri.path().to_owned();
+                    let _ = tx.send((path.clone(), headers));
+                    match (&to, path.as_str()) {
+                        (Some(to), "/away") => Redirect::temporary(to).into_response(),
+                        (_, "/here") => Redirect::temporary("/ok").into_response(),
+                        _ => "ok".into_response(),
+                    }
+                },
+            ),
+        )
+        .with_state((tx, to));
+    (router, rx)
+}
+
+fn with_credentials(url: String) -> HttpCheck {
+    let mut check = check(url);
+    check.headers.insert(
+        "Authorization".to_owned(),
+        tocsin_core::Secret::new("Bearer probe-token"),
+    );
+    check.headers.insert(
+        "X-Api-Key".to_owned(),
+        tocsin_core::Secret::new("probe-key"),
+    );
+    check
+}
+
+#[tokio::test]
+async fn a_redirect_on_the_same_host_keeps_the_check_s_headers() {
+    let (router, mut seen) = recording(None);
+    let addr = serve(router).await;
+    let outcome = tocsin_probe::http::check(
+        &tocsin_probe::http_client(),
+        &with_credentials(format!("http://{addr}/here")),
+    )
+    .await;
+    assert!(outcome.ok, "{outcome:?}");
+    for expected in ["/here", "/ok"] {
+        let (path, headers) = seen.recv().await.expect("a request");
+        assert_eq!(path, expected);
+        assert_eq!(headers["authorization"], "Bearer probe-token");
+        assert_eq!(headers["x-api-key"], "probe-key");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_fails_unless_allowed_and_never_carries_the_headers() {
+    // `localhost` and `127.0.0.1` are one machine but two hosts, as a URL counts them.
+    let (elsewhere, mut seen_elsewhere) = recording(None);
+    let elsewhere = serve(elsewhere).await;
+    let (origin, mut seen_origin) =
+        recording(Some(format!("http://localhost:{}/ok", elsewhere.port())));
+    let origin = serve(origin).await;
+
+    let mut check = with_credentials(format!("http://{origin}/away"));
+    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    assert!(!outcome.ok, "{outcome:?}");
+    assert_eq!(
+        outcome.error.as_deref(),
+        Some(
+            "redirected to another host (localhost); set `follow_other_hosts = true` on the \
+             monitor to follow it"
+        )
+    );
+    assert_eq!(seen_origin.recv().await.expect("a request").0, "/away");
+    assert!(seen_elsewhere.try_recv().is_err(), "nothing went there");
+
+    check.follow_other_hosts = true;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    assert!(outcome.ok, "{outcome:?}");
+    let (_, at_origin) = seen_origin.recv().await.expect("a request");
+    assert_eq!(at_origin["authorization"], "Bearer probe-token");
+    let (path, there) = seen_elsewhere.recv().await.expect("a request");
+    assert_eq!(path, "/ok");
+    assert!(there.get("authorization").is_none(), "{there:?}");
+    assert!(there.get("x-api-key").is_none(), "{there:?}");
+    assert_eq!(there["user-agent"], tocsin_probe::USER_AGENT);
 }

@@ -26,6 +26,7 @@ fn check(url: String) -> HttpCheck {
         max_latency: None,
         max_redirects: tocsin_probe::MAX_REDIRECTS,
         tls_verify: true,
+        follow_other_hosts: false,
     }
 }
 

@@ -219,4 +219,12 @@ impl IncidentStore for PgStore {
         .map(rows::change)
         .collect()
     }
+
+    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < $1")
+            .bind(ms(before))
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

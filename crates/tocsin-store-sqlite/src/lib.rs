@@ -4,6 +4,7 @@
 mod actions;
 mod copy;
 mod drill;
+mod files;
 #[cfg(test)]
 mod full_disk_tests;
 mod history;
@@ -84,7 +85,7 @@ impl SqliteStore {
         let folder_error = |folder: &Path, error: std::io::Error| {
             StoreError::Database(sqlx::Error::Configuration(
                 format!(
-                    "cannot create the database folder {}: {error}",
+                    "cannot create the database's folder or file {}: {error}",
                     folder.display()
                 )
                 .into(),
@@ -101,12 +102,10 @@ impl SqliteStore {
                 .strip_prefix("sqlite://")
                 .or_else(|| url.strip_prefix("sqlite:"))
                 .unwrap_or(url);
-            let path = PathBuf::from(path);
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|error| folder_error(parent, error))?;
-            }
-            (path, None)
+            (PathBuf::from(path), None)
         };
+        // Private from the start: the folder 0700 and the file 0600 when tocsin creates them.
+        files::prepare(&path).map_err(|(at, error)| folder_error(&at, error))?;
         let connect = SqliteConnectOptions::new()
             .filename(&path)
             .create_if_missing(true)
@@ -351,6 +350,14 @@ impl IncidentStore for SqliteStore {
 
     async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
         self.changes_in_sql(query).await
+    }
+
+    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < ?")
+            .bind(ms(before))
+            .execute(&*self.writer.turn().await)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

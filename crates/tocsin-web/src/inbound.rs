@@ -268,7 +268,7 @@ fn parse_failed(error: ParseError) -> Response {
         ("integration" = String, Path, description = "The integration's id in the configuration"),
         ("token" = Option<String>, Query, description = "The integration's token (`uptimerobot`, `railway`)"),
     ),
-    request_body(content = Value, description = "The sender's own webhook, by the integration's `type`: `alertmanager` (webhook v4), `sentry`, `github`, `uptimerobot`, `railway`, `generic` (Standard Webhooks). Authenticated per type: `Authorization: Bearer` (alertmanager), `Sentry-Hook-Signature`, `X-Hub-Signature-256`, `?token=` (uptimerobot, railway), `webhook-id`/`webhook-timestamp`/`webhook-signature` (generic)"),
+    request_body(content = Value, description = "The sender's own webhook, by the integration's `type`: `alertmanager` (webhook v4), `sentry`, `github`, `uptimerobot`, `railway`, `generic` (Standard Webhooks). Authenticated per type: `Authorization: Bearer` (alertmanager), `Sentry-Hook-Signature` (with `Sentry-Hook-Timestamp` within 5 minutes), `X-Hub-Signature-256` (a repeated `X-GitHub-Delivery` is 202 and changes nothing), `?token=` (uptimerobot, railway), `webhook-id`/`webhook-timestamp`/`webhook-signature` (generic)"),
     responses(
         (status = 202, description = "Committed", body = HookAccepted),
         (status = 400, description = "Malformed; the message says what", body = ErrorBody),
@@ -334,14 +334,15 @@ async fn hook_request(
             inbound::alertmanager::parse(&raw, &ctx)
         }
         IntegrationKind::Sentry { secret } => {
-            if !inbound::sentry::verify_signature(
+            let verified = inbound::sentry::verify(
                 secret.expose().as_bytes(),
                 header(&headers, "sentry-hook-signature"),
+                header(&headers, "sentry-hook-timestamp"),
                 &raw,
-            ) {
-                return unauthorized(
-                    "the Sentry-Hook-Signature header does not match the body and the client secret",
-                );
+                state.engine.now(),
+            );
+            if let Err(error) = verified {
+                return unauthorized(&error.to_string());
             }
             inbound::sentry::parse(header(&headers, "sentry-hook-resource"), &raw, &ctx)
         }

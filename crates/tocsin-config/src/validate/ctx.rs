@@ -18,6 +18,9 @@ pub(crate) struct Ctx {
     pub errors: Vec<ConfigError>,
     /// What `tocsin check` reports without refusing the configuration.
     pub warnings: Vec<ConfigError>,
+    /// The secret values `${}` expansions put in (files' contents, secret-named variables), to
+    /// be redacted wherever they show.
+    pub expanded_secrets: Vec<tocsin_core::Secret>,
 }
 
 /// The last segment of a path: the key a message talks about.
@@ -35,6 +38,7 @@ impl Ctx {
             poisoned: HashSet::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            expanded_secrets: Vec::new(),
         }
     }
 
@@ -153,7 +157,12 @@ impl Ctx {
         let mut rest = written;
         while let Some(open) = rest.find("${") {
             let after = &rest[open + 2..];
-            let end = after.find(['}', ':']).unwrap_or(after.len());
+            // `${file:/path}` is named with its path; `${NAME:-default}` by its name.
+            let end = if after.starts_with("file:") {
+                after.find('}').unwrap_or(after.len())
+            } else {
+                after.find(['}', ':']).unwrap_or(after.len())
+            };
             let name = &after[..end];
             if !name.is_empty() && !names.iter().any(|known| known == name) {
                 names.push(name.to_owned());
@@ -161,6 +170,17 @@ impl Ctx {
             rest = &after[end..];
         }
         names
+    }
+
+    /// `value` as an error may echo it: URL credentials and the secrets `${}` expansions put in
+    /// replaced by `[redacted]`.
+    pub fn shown(&self, value: &str) -> String {
+        tocsin_core::redact::Redactor::new(
+            self.expanded_secrets
+                .iter()
+                .map(|secret| secret.expose().to_owned()),
+        )
+        .scrub(value)
     }
 
     /// The 1-based line of a path's value, for "the first is at line N".

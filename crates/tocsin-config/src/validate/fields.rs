@@ -333,9 +333,12 @@ impl Ctx {
         });
         if !ok {
             let key = key_name(path);
+            // The value is echoed without credentials or any secret a `${}` put in: errors end
+            // up in CI logs.
+            let shown = self.shown(value);
             self.error(
                 path,
-                format!("`{key}` `{value}` is not an http:// or https:// URL"),
+                format!("`{key}` `{shown}` is not an http:// or https:// URL"),
                 Some("write a full URL, like \"https://example.com/path\"".to_owned()),
             );
         }

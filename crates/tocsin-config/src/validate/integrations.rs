@@ -22,6 +22,15 @@ pub(crate) const TYPES: [(&str, &str, bool); 7] = [
     ("generic", "secret", true),
 ];
 
+/// Ids an integration may not have: an integration's alerts are keyed `<id>:<its key>`, and
+/// tocsin keys its own alerts `monitor:<monitor id>` (probes and heartbeats), `manual:<incident
+/// id>` (declared by a person) and `tocsin:self:<check>` (self-monitoring). An integration with
+/// one of these ids could send an alert that joins, or resolves, a monitor's incident. Refusing
+/// the three names keeps every key that exists today as it is (renaming integrations' keys
+/// would orphan their open incidents on upgrade) and breaks no contract: the example
+/// configurations use none of them.
+pub(crate) const RESERVED_IDS: [&str; 3] = ["monitor", "manual", "tocsin"];
+
 /// Keys of integrations that open incidents.
 pub(crate) const ALERT_KEYS: [&str; 5] = [
     "severity",
@@ -60,6 +69,24 @@ pub(super) fn integrations(
         if let Some(id) = &id {
             ctx.unique(&mut seen, id, &key("id"), "[[integration]]");
         }
+        let id = id.filter(|id| {
+            let reserved = RESERVED_IDS.contains(&id.as_str());
+            if reserved {
+                ctx.error(
+                    &key("id"),
+                    format!(
+                        "the integration id `{id}` is reserved: tocsin keys its own alerts \
+                         `{id}:…`, and this integration's alerts would share their keys"
+                    ),
+                    Some(format!(
+                        "choose another id, like `{id}-hooks` (the webhook URL changes with it); \
+                         reserved: {}",
+                        RESERVED_IDS.join(", ")
+                    )),
+                );
+            }
+            !reserved
+        });
         if !raw.kind.is_present() {
             ctx.missing(&key("type"), "\"generic\"");
         }

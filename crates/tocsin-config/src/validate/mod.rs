@@ -194,7 +194,7 @@ pub(crate) fn validate(
             Some("add `[org]` with at least `name = \"...\"`".to_owned()),
         );
     }
-    Config {
+    let mut config = Config {
         path: path.to_path_buf(),
         warnings: std::mem::take(&mut ctx.warnings)
             .into_iter()
@@ -221,5 +221,8 @@ pub(crate) fn validate(
         maintenance,
         watchdog,
         self_monitoring,
-    }
+        redactor: Default::default(),
+    };
+    config.redactor = crate::secret_values::redactor(&config, &ctx.expanded_secrets);
+    config
 }

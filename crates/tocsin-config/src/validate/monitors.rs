@@ -55,6 +55,7 @@ pub(crate) fn type_keys(kind: &str) -> &'static [&'static str] {
             "max_latency",
             "max_redirects",
             "tls_verify",
+            "follow_other_hosts",
         ],
         "tcp" => &["host"],
         "dns" => &["query", "record", "expect", "expect.values", "resolver"],
@@ -310,8 +311,12 @@ fn kind(
                 }
                 None => "GET".to_owned(),
             };
-            let headers: BTreeMap<String, String> =
-                ctx.get(&raw.headers, &key("headers")).unwrap_or_default();
+            let headers: BTreeMap<String, Secret> = ctx
+                .get::<BTreeMap<String, String>>(&raw.headers, &key("headers"))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect();
             let status_path = join_key(&key("expect"), "status");
             let expect_status = match ctx.get(&expect.status, &status_path) {
                 Some(written) => status_ranges(ctx, &written.0, &status_path),
@@ -334,6 +339,7 @@ fn kind(
                 max_latency: extras.max_latency?,
                 max_redirects: extras.max_redirects?,
                 tls_verify: extras.tls_verify,
+                follow_other_hosts: extras.follow_other_hosts,
             }))
         }
         "tcp" => {
@@ -472,6 +478,7 @@ struct HttpExtras {
     max_latency: Option<Option<Duration>>,
     max_redirects: Option<usize>,
     tls_verify: bool,
+    follow_other_hosts: bool,
 }
 
 /// Most redirects a monitor may follow: more is a loop, not a deployment.
@@ -575,7 +582,11 @@ fn http_extras(ctx: &mut Ctx, raw: &RawMonitor, expect: &RawExpect, item: &str) 
         }
     };
     let tls_verify = ctx.get(&raw.tls_verify, &key("tls_verify")).unwrap_or(true);
+    let follow_other_hosts = ctx
+        .get(&raw.follow_other_hosts, &key("follow_other_hosts"))
+        .unwrap_or(false);
     HttpExtras {
+        follow_other_hosts,
         body,
         body_regex,
         json,

@@ -95,6 +95,13 @@ pub(crate) fn check_strength(ctx: &mut Ctx, path: &str, what: &str, value: &str)
     let variables = ctx.variables_in(path);
     let (source, set) = match variables.as_slice() {
         [] => (String::new(), format!("set `{key}`")),
+        [one] if one.starts_with("file:") => {
+            let file = one.trim_start_matches("file:").trim();
+            (
+                format!(" (from the file `{file}`)"),
+                format!("write the file `{file}`"),
+            )
+        }
         [one] => (format!(" (from `{one}`)"), format!("set `{one}`")),
         many => (
             format!(

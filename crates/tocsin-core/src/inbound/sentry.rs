@@ -20,6 +20,61 @@ pub fn verify_signature(secret: &[u8], header: Option<&str>, body: &[u8]) -> boo
     header.is_some_and(|hex| verify_hex_hmac(secret, hex, body))
 }
 
+/// How far `Sentry-Hook-Timestamp` may be from the receiving time, either way, in seconds.
+pub const TIMESTAMP_TOLERANCE_SECONDS: i64 = 300;
+
+/// Why a Sentry request was refused; `Display` says what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the Sentry-Hook-Signature header does not match the body and the client secret")]
+    BadSignature,
+    #[error("the Sentry-Hook-Timestamp header is missing")]
+    MissingTimestamp,
+    #[error("the Sentry-Hook-Timestamp header is not Unix seconds")]
+    BadTimestamp,
+    #[error(
+        "the Sentry-Hook-Timestamp header is {skew_seconds} s from the server's clock; at most {TIMESTAMP_TOLERANCE_SECONDS} s is accepted (is the server's clock right, or is this a replay?)"
+    )]
+    StaleTimestamp { skew_seconds: i64 },
+}
+
+/// Verifies a Sentry request: its signature, then that `Sentry-Hook-Timestamp` is within
+/// [`TIMESTAMP_TOLERANCE_SECONDS`] of `now` (the receiving time: core reads no clock), so a
+/// request captured and sent again later is refused. Sentry signs the body only, not the
+/// timestamp; the window bounds replays of requests as they were sent, and a replayed alert
+/// within it joins the incident its key already opened.
+pub fn verify(
+    secret: &[u8],
+    signature: Option<&str>,
+    timestamp: Option<&str>,
+    body: &[u8],
+    now: jiff::Timestamp,
+) -> Result<(), VerifyError> {
+    if !verify_signature(secret, signature, body) {
+        return Err(VerifyError::BadSignature);
+    }
+    let timestamp = timestamp
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+        .ok_or(VerifyError::MissingTimestamp)?;
+    // Whole seconds, or seconds with a fraction.
+    let whole = timestamp
+        .split_once('.')
+        .map_or(timestamp, |(whole, fraction)| {
+            if fraction.bytes().all(|b| b.is_ascii_digit()) {
+                whole
+            } else {
+                ""
+            }
+        });
+    let seconds: i64 = whole.parse().map_err(|_| VerifyError::BadTimestamp)?;
+    let skew_seconds = seconds.saturating_sub(now.as_second());
+    if skew_seconds.saturating_abs() > TIMESTAMP_TOLERANCE_SECONDS {
+        return Err(VerifyError::StaleTimestamp { skew_seconds });
+    }
+    Ok(())
+}
+
 /// Parses a webhook by its `Sentry-Hook-Resource` header. Without the header the resource is
 /// inferred from which `data` member is present, so a hand-replayed body still works.
 pub fn parse(
@@ -607,6 +662,42 @@ mod tests {
         let mut tampered = body.to_vec();
         tampered[20] ^= 1;
         assert!(!verify_signature(secret, Some(good), &tampered));
+    }
+
+    #[test]
+    fn a_request_outside_five_minutes_of_now_is_refused_as_a_possible_replay() {
+        let secret = b"9f1c2e8b7a6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b";
+        let body = br#"{"action":"triggered","installation":{"uuid":"7a485448-a9e2-4c85-8a3c-4f44175783c9"},"data":{"event":{"issue_id":"4521873","title":"TypeError: Cannot read properties of undefined"}}}"#;
+        let good = Some("b94035777eea4c892b6fee4827b9574e086d2420b9c5ba67e0677cb9eb4e6d01");
+        let now = jiff::Timestamp::from_second(1_800_000_000).expect("time");
+        let at = |seconds: i64| (1_800_000_000 + seconds).to_string();
+        assert_eq!(verify(secret, good, Some(&at(0)), body, now), Ok(()));
+        assert_eq!(verify(secret, good, Some(&at(-300)), body, now), Ok(()));
+        assert_eq!(verify(secret, good, Some(&at(300)), body, now), Ok(()));
+        assert_eq!(
+            verify(secret, good, Some("1800000000.123456"), body, now),
+            Ok(())
+        );
+        assert_eq!(
+            verify(secret, good, Some(&at(-301)), body, now),
+            Err(VerifyError::StaleTimestamp { skew_seconds: -301 })
+        );
+        assert_eq!(
+            verify(secret, good, Some(&at(3600)), body, now),
+            Err(VerifyError::StaleTimestamp { skew_seconds: 3600 })
+        );
+        assert_eq!(
+            verify(secret, good, None, body, now),
+            Err(VerifyError::MissingTimestamp)
+        );
+        assert_eq!(
+            verify(secret, good, Some("yesterday"), body, now),
+            Err(VerifyError::BadTimestamp)
+        );
+        assert_eq!(
+            verify(secret, None, Some(&at(0)), body, now),
+            Err(VerifyError::BadSignature)
+        );
     }
 
     proptest! {

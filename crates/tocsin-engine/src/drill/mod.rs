@@ -146,7 +146,7 @@ impl Engine {
 
     fn drill_link(&self, drill_id: &str, nonce: &str, expires: Timestamp) -> String {
         let token = link::sign(
-            &self.signer,
+            &self.signers.drill,
             &DrillClaims {
                 drill_id: drill_id.to_owned(),
                 nonce: nonce.to_owned(),
@@ -610,7 +610,7 @@ impl Engine {
 
     /// Checks a drill link without using it (for its page).
     pub async fn check_drill_link(&self, token: &str) -> Result<DrillLink, EngineError> {
-        let claims = link::verify(&self.signer, token, self.now())?;
+        let claims = link::verify(&self.signers.drill, token, self.now())?;
         let (drill_id, item) = self
             .store
             .drill_item_by_nonce(&claims.nonce)

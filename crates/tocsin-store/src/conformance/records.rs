@@ -115,6 +115,49 @@ pub async fn a_delivery_outcome_is_recorded_once(backend: &dyn Backend) {
     );
 }
 
+/// Delivery ids are kept while a redelivery may come and pruned after: one pruned is decided
+/// again (a week-old redelivery is a new request), one kept is still a duplicate.
+pub async fn delivery_ids_are_pruned_by_age(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    let old = ingest_as(
+        &*store,
+        firing("hook", t(0)),
+        t(0),
+        Some(("github", "d-old")),
+    )
+    .await;
+    assert!(matches!(old, ItemOutcome::Done(Some(_))));
+    let recent = ingest_as(
+        &*store,
+        firing("hook", t(100)),
+        t(100),
+        Some(("github", "d-new")),
+    )
+    .await;
+    assert!(matches!(recent, ItemOutcome::Done(Some(_))));
+    assert_eq!(store.prune_delivery_ids(t(50)).await.expect("prune"), 1);
+    assert_eq!(store.prune_delivery_ids(t(50)).await.expect("prune"), 0);
+    let again = ingest_as(
+        &*store,
+        firing("hook", t(101)),
+        t(101),
+        Some(("github", "d-new")),
+    )
+    .await;
+    assert_eq!(again, ItemOutcome::Duplicate, "a kept id still refuses");
+    let forgotten = ingest_as(
+        &*store,
+        firing("hook", t(102)),
+        t(102),
+        Some(("github", "d-old")),
+    )
+    .await;
+    assert!(
+        matches!(forgotten, ItemOutcome::Done(_)),
+        "a pruned id is decided again: {forgotten:?}"
+    );
+}
+
 /// A sender that delivers the same webhook twice (same delivery id) is decided once.
 pub async fn a_sender_delivery_id_is_decided_once(backend: &dyn Backend) {
     let store = backend.open("a").await;

@@ -69,4 +69,8 @@ pub trait IncidentStore: Send + Sync {
 
     /// Changes matching `query` (service, kind, window), newest first.
     async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>>;
+
+    /// Forgets the senders' delivery ids (`X-GitHub-Delivery`, `webhook-id`) decided before
+    /// `before`, so the table that refuses redeliveries stays bounded. Returns how many went.
+    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64>;
 }

@@ -58,10 +58,11 @@ pub async fn run(
         let Some(incident) = incident else {
             return refused(&ui, user, &EngineError::NoIncident(id));
         };
-        let what = match &action.kind {
+        // What will run, as a run record keeps it: without credentials or secrets.
+        let what = state.engine.config().redactor.scrub(&match &action.kind {
             ActionKind::Http { method, url, .. } => format!("{method} {url}"),
             ActionKind::Command { argv } => argv.join(" "),
-        };
+        });
         return ui.page(
             StatusCode::OK,
             user,

@@ -1,6 +1,9 @@
-//! `/config`: the loaded configuration, read-only, as tables a person can scan. Built field by
-//! field from what is safe to show: secrets (tokens, webhook URLs, DSNs, passwords, signing
-//! keys) appear only as "set" or "hidden", and URLs lose their credentials and query strings.
+//! `/config`: the loaded configuration, read-only, as tables a person can scan; admins only (it
+//! maps every door and credential's place). Built field by field from what is safe to show:
+//! secrets (tokens, webhook URLs, DSNs, passwords, signing keys) appear only as "set" or
+//! "hidden", URLs lose their credentials and query strings, and every cell then goes through
+//! the configuration's redactor, so a secret written where no one expected one (a `${file:…}`
+//! in a monitor's path) is still `[redacted]`.
 
 use std::sync::Arc;
 
@@ -11,6 +14,7 @@ use axum::response::Response;
 use minijinja::context;
 use serde::Serialize;
 use tocsin_config::{ChannelKind, Config, Target};
+use tocsin_core::access::Role;
 use tocsin_core::duration::format_duration;
 
 use super::view::value;
@@ -360,7 +364,22 @@ pub async fn page(
     Extension(ui): Extension<Arc<Ui>>,
     user: SignedInUser,
 ) -> Response {
+    if user.role != Role::Admin {
+        return ui.message(
+            StatusCode::FORBIDDEN,
+            Some(&user),
+            "Only admins can read the configuration",
+            "The configuration page shows every integration, channel and credential's place. Ask an admin.",
+        );
+    }
     let config = state.engine.config();
+    let mut sections = sections(config);
+    for cell in sections
+        .iter_mut()
+        .flat_map(|section| section.rows.iter_mut().flatten())
+    {
+        *cell = config.redactor.scrub(cell);
+    }
     ui.page(
         StatusCode::OK,
         &user,
@@ -369,7 +388,7 @@ pub async fn page(
         context! {
             path => config.path.display().to_string(),
             summary => config.summary(),
-            sections => value(sections(config)),
+            sections => value(sections),
         },
     )
 }

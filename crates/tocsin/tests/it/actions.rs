@@ -624,3 +624,88 @@ async fn the_cli_asks_before_a_confirm_action_unless_told_yes() {
     );
     assert_eq!(runs(&app, &id).await.len(), 1);
 }
+
+/// What a run record and the timeline keep of actions whose URL, query and argv carry secrets:
+/// `[redacted]` in their place, in the run, its summary and output, and every timeline line.
+#[tokio::test]
+async fn secrets_in_an_action_s_url_and_argv_are_redacted_in_its_record_and_timeline() {
+    let sink = Sink::start().await;
+    let secrets = tempfile::tempdir().expect("tempdir");
+    let token_file = secrets.path().join("cli-token");
+    std::fs::write(&token_file, "cli-file-token-5e6f7a8b\n").expect("write the secret file");
+    let with_credentials = sink
+        .url
+        .replace("http://", "http://deployer:deploy-pass-0a9f@");
+    let text = format!(
+        r#"{base}
+[[action]]
+id = "notify-deploy"
+type = "http"
+url = "{with_credentials}/deploy?api_key=deploy-query-key-12ab&incident={{{{ incident.id }}}}"
+confirm = false
+
+[[action]]
+id = "unreachable"
+type = "http"
+url = "http://deployer:deploy-pass-0a9f@127.0.0.1:9/deploy?token=deploy-query-key-12ab"
+confirm = false
+
+[[action]]
+id = "cli-with-token"
+type = "command"
+argv = ["/usr/bin/printf", "%s %s\n", "--token=${{file:{token_file}}}", "{{{{ incident.id }}}}"]
+confirm = false
+"#,
+        base = config(&sink),
+        token_file = token_file.display(),
+    );
+    let app = TestApp::start(&text).await;
+    let id = declare(&app, "Deploys stuck").await;
+    const SECRETS: [&str; 3] = [
+        "deploy-pass-0a9f",
+        "deploy-query-key-12ab",
+        "cli-file-token-5e6f7a8b",
+    ];
+
+    let (status, run) = run_action(&app, &id, "notify-deploy").await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    // The request itself carried the credentials: only what is kept is redacted.
+    let request = request_to(&sink, "/deploy");
+    assert!(
+        request
+            .query
+            .as_deref()
+            .unwrap_or_default()
+            .contains("api_key=deploy-query-key-12ab")
+    );
+    assert!(request.header("authorization").is_some(), "basic auth sent");
+    let what = run["what"].as_str().unwrap_or_default();
+    assert!(what.contains("[redacted]@127.0.0.1"), "{what}");
+    assert!(what.contains("api_key=[redacted]"), "{what}");
+
+    let (status, run) = run_action(&app, &id, "unreachable").await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "failed", "{run}");
+
+    let (status, run) = run_action(&app, &id, "cli-with-token").await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["output"], format!("--token=[redacted] {id}\n"), "{run}");
+
+    let kept = format!(
+        "{}\n{}",
+        Value::from(runs(&app, &id).await),
+        Value::from(timeline(&app, &id).await)
+    );
+    assert!(kept.contains("[redacted]"), "{kept}");
+    for secret in SECRETS {
+        assert!(!kept.contains(secret), "{secret} is kept: {kept}");
+    }
+    // The UI's incident page shows the same records.
+    let browser = Browser::sign_in(&app, "viewer@example.com", Role::Viewer).await;
+    let page = browser.get(&format!("/incidents/{id}")).await;
+    for secret in SECRETS {
+        assert!(!page.body.contains(secret), "{secret} on the incident page");
+    }
+}

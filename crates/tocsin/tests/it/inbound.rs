@@ -344,24 +344,40 @@ async fn sentry_and_github_with_a_wrong_signature_get_401_and_nothing_is_stored(
         "actor": { "type": "application", "id": "sentry", "name": "Sentry" },
     })
     .to_string();
+    let now = app.now().as_second();
     let forged = [
         ("sentry-hook-resource", "event_alert".to_owned()),
         (
             "sentry-hook-signature",
             hex_hmac(b"other", sentry.as_bytes()),
         ),
+        ("sentry-hook-timestamp", now.to_string()),
     ];
     let (status, _) = post_raw(&app, "/hooks/sentry", &forged, &sentry).await;
     assert_eq!(status, 401);
     assert!(app.incidents("all").await.is_empty());
-    let signed = [
-        ("sentry-hook-resource", "event_alert".to_owned()),
-        (
-            "sentry-hook-signature",
-            hex_hmac(b"sentry-secret-0123456789", sentry.as_bytes()),
-        ),
-    ];
-    let (status, body) = post_raw(&app, "/hooks/sentry", &signed, &sentry).await;
+    let signed_at = |timestamp: i64| {
+        [
+            ("sentry-hook-resource", "event_alert".to_owned()),
+            (
+                "sentry-hook-signature",
+                hex_hmac(b"sentry-secret-0123456789", sentry.as_bytes()),
+            ),
+            ("sentry-hook-timestamp", timestamp.to_string()),
+        ]
+    };
+    // A rightly signed request captured six minutes ago and sent again: a replay, refused.
+    let (status, body) = post_raw(&app, "/hooks/sentry", &signed_at(now - 360), &sentry).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Sentry-Hook-Timestamp"),
+        "{body}"
+    );
+    assert!(app.incidents("all").await.is_empty());
+    let (status, body) = post_raw(&app, "/hooks/sentry", &signed_at(now - 10), &sentry).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(
         app.incidents("open").await[0]["title"],
@@ -412,7 +428,7 @@ async fn sentry_and_github_with_a_wrong_signature_get_401_and_nothing_is_stored(
     let (status, body) = post_raw(&app, "/hooks/github", &github(good.clone(), "d-2"), &push).await;
     assert_eq!(status, 202, "{body}");
     // A redelivery (same X-GitHub-Delivery) changes nothing.
-    let (status, body) = post_raw(&app, "/hooks/github", &github(good, "d-2"), &push).await;
+    let (status, body) = post_raw(&app, "/hooks/github", &github(good.clone(), "d-2"), &push).await;
     assert_eq!((status, body["ignored"].as_u64()), (202, Some(1)), "{body}");
     let changes = app.app.engine.store().changes(None, 10).await.unwrap();
     assert_eq!(changes.len(), 1);
@@ -420,6 +436,21 @@ async fn sentry_and_github_with_a_wrong_signature_get_401_and_nothing_is_stored(
         changes[0].change.commit.as_deref(),
         Some("59b20b8d5c6ff8d09518216e5c4ea1ce8ce0d7de")
     );
+    // Delivery ids are kept a week, then housekeeping forgets them: the table stays bounded.
+    app.advance(
+        Duration::from_secs(6 * 24 * 3600),
+        Duration::from_secs(24 * 3600),
+    )
+    .await;
+    let (status, body) = post_raw(&app, "/hooks/github", &github(good.clone(), "d-2"), &push).await;
+    assert_eq!((status, body["ignored"].as_u64()), (202, Some(1)), "{body}");
+    app.advance(
+        Duration::from_secs(2 * 24 * 3600),
+        Duration::from_secs(24 * 3600),
+    )
+    .await;
+    let (status, body) = post_raw(&app, "/hooks/github", &github(good, "d-2"), &push).await;
+    assert_eq!((status, body["applied"].as_u64()), (202, Some(1)), "{body}");
 }
 
 #[tokio::test]

@@ -30,6 +30,7 @@ mod review_digest;
 mod runbooks;
 mod schedule;
 mod security_headers;
+mod secrets;
 mod self_monitoring;
 mod status;
 mod store_copy;

@@ -134,6 +134,7 @@ async fn sentry_alert(app: &TestApp) -> String {
             "sentry-hook-signature",
             hex_hmac(b"sentry-secret-0123456789", body.as_bytes()),
         )
+        .header("sentry-hook-timestamp", app.now().as_second().to_string())
         .body(body)
         .send()
         .await

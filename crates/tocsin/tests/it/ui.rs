@@ -622,6 +622,8 @@ async fn sessions_end_after_twelve_idle_hours_or_seven_days() {
 async fn the_other_pages_show_monitors_on_call_deliveries_and_a_config_without_secrets() {
     let (app, target, sink) = start().await;
     add_user(&app, "viewer@example.com", Role::Viewer).await;
+    add_user(&app, "responder@example.com", Role::Responder).await;
+    add_user(&app, "admin@example.com", Role::Admin).await;
     // A minute of checks, one failing run, and one incident with its Slack delivery.
     app.advance(Duration::from_secs(60), Duration::from_secs(10))
         .await;
@@ -671,8 +673,17 @@ async fn the_other_pages_show_monitors_on_call_deliveries_and_a_config_without_s
     assert_eq!(oncall.status, StatusCode::OK);
     assert!(oncall.body.contains("Overrides"));
 
-    let config = browser.get("/config").await;
+    // The configuration maps every door: admins only, and only they see its link.
+    let refused = browser.get("/config").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!refused.body.contains("api-health"));
+    assert!(!oncall.body.contains(r#"id="nav-config""#));
+    let mut responder = Browser::signed_in(&app, "responder@example.com").await;
+    assert_eq!(responder.get("/config").await.status, StatusCode::FORBIDDEN);
+    let mut admin = Browser::signed_in(&app, "admin@example.com").await;
+    let config = admin.get("/config").await;
     assert_eq!(config.status, StatusCode::OK);
+    assert!(config.body.contains(r#"id="nav-config""#));
     assert!(config.body.contains("api-health"));
     assert!(config.body.contains("config-channels"));
     for secret in [crate::support::TOKEN, sink.url.as_str()] {
