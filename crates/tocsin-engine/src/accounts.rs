@@ -9,8 +9,11 @@
 use jiff::Timestamp;
 use tocsin_config::Config;
 pub use tocsin_store::UserChange;
-use tocsin_store::{Role, SessionRecord, Store, StoreError, UserChanged, UserRecord};
+use tocsin_store::{
+    ApiTokenRecord, Role, SessionRecord, Store, StoreError, UserChanged, UserRecord,
+};
 
+use crate::api_tokens::{ApiTokenError, NewToken, Revoked};
 use crate::users::{SESSION_IDLE, normalize_email};
 
 #[derive(Debug, thiserror::Error)]
@@ -102,4 +105,54 @@ pub async fn users(store: &dyn Store) -> Result<Vec<UserRecord>, AccountError> {
 /// Ends one session (an admin's "sign out" for someone else's browser).
 pub async fn end_session(store: &dyn Store, id: &str) -> Result<(), AccountError> {
     Ok(store.delete_session(id).await?)
+}
+
+/// The admin page's view of people, sessions and tokens, and its changes: the same functions the
+/// `tocsin user` and `tocsin token` commands call, on this engine's store and clock (the web
+/// crate reaches the store only through the engine).
+impl crate::Engine {
+    /// Everyone who may sign in or was disabled, by e-mail.
+    pub async fn users(&self) -> Result<Vec<UserRecord>, AccountError> {
+        users(self.store.as_ref()).await
+    }
+
+    /// Sessions open now, newest first.
+    pub async fn live_sessions(&self) -> Result<Vec<LiveSession>, AccountError> {
+        live_sessions(self.store.as_ref(), self.now()).await
+    }
+
+    /// One change to a person; their sessions end with it.
+    pub async fn change_user(
+        &self,
+        email: &str,
+        change: UserChange,
+    ) -> Result<UserRecord, AccountError> {
+        change_user(self.store.as_ref(), self.config(), email, change).await
+    }
+
+    /// Ends one session.
+    pub async fn end_session(&self, id: &str) -> Result<(), AccountError> {
+        end_session(self.store.as_ref(), id).await
+    }
+
+    /// Every API token, revoked ones too; never a secret.
+    pub async fn api_tokens(&self) -> Result<Vec<ApiTokenRecord>, ApiTokenError> {
+        crate::api_tokens::list(self.store.as_ref()).await
+    }
+
+    /// Makes an API token now; its secret is in the answer and nowhere else.
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        role: Role,
+        expires_at: Option<Timestamp>,
+    ) -> Result<NewToken, ApiTokenError> {
+        crate::api_tokens::create_api_token(self.store.as_ref(), name, role, expires_at, self.now())
+            .await
+    }
+
+    /// Revokes an API token now.
+    pub async fn revoke_api_token(&self, id: &str) -> Result<Revoked, ApiTokenError> {
+        crate::api_tokens::revoke(self.store.as_ref(), id, self.now()).await
+    }
 }

@@ -123,10 +123,9 @@ async fn render(
     new_token: Option<NewToken>,
 ) -> Response {
     let times = Times::of(state);
-    let store = state.engine.store().as_ref();
-    let people = accounts::users(store).await;
-    let sessions = accounts::live_sessions(store, times.now).await;
-    let tokens = api_tokens::list(store).await;
+    let people = state.engine.users().await;
+    let sessions = state.engine.live_sessions().await;
+    let tokens = state.engine.api_tokens().await;
     let (people, sessions, tokens) = match (people, sessions, tokens) {
         (Ok(people), Ok(sessions), Ok(tokens)) => (people, sessions, tokens),
         (Err(error), _, _) | (_, Err(error), _) => return ui.failure(user, &error),
@@ -255,14 +254,7 @@ async fn change(
         return refused;
     }
     let email = posted.field("email").unwrap_or_default();
-    match accounts::change_user(
-        state.engine.store().as_ref(),
-        state.engine.config(),
-        email,
-        change,
-    )
-    .await
-    {
+    match state.engine.change_user(email, change).await {
         Ok(changed) => {
             tracing::info!(by = %posted.user.email, user = %changed.email, ?change, "a person was changed");
             back(done)
@@ -325,7 +317,7 @@ pub async fn end_session(
         return refused;
     }
     let id = posted.field("session").unwrap_or_default();
-    match accounts::end_session(state.engine.store().as_ref(), id).await {
+    match state.engine.end_session(id).await {
         Ok(()) => {
             tracing::info!(by = %posted.user.email, "a session was ended by an admin");
             back("session")
@@ -365,9 +357,7 @@ pub async fn create_token(
         },
     };
     let name = posted.field("name").unwrap_or_default();
-    match api_tokens::create_api_token(state.engine.store().as_ref(), name, role, expires, now)
-        .await
-    {
+    match state.engine.create_api_token(name, role, expires).await {
         Ok(created) => {
             tracing::info!(by = %user.email, token = %created.id, name = %created.name, role = created.role.as_str(), "an API token was created");
             render(&state, &ui, user, StatusCode::OK, None, Some(created)).await
@@ -385,7 +375,7 @@ pub async fn revoke_token(
         return refused;
     }
     let id = posted.field("id").unwrap_or_default();
-    match api_tokens::revoke(state.engine.store().as_ref(), id, state.engine.now()).await {
+    match state.engine.revoke_api_token(id).await {
         Ok(_) => {
             tracing::info!(by = %posted.user.email, token = %id, "an API token was revoked");
             back("revoked")
