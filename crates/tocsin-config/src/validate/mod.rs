@@ -7,6 +7,7 @@ mod core;
 pub(crate) mod ctx;
 pub(crate) mod extras;
 mod fields;
+mod http_limits;
 pub(crate) mod hints;
 pub(crate) mod integrations;
 pub(crate) mod maintenance;
