@@ -7,4 +7,5 @@ pub mod demo;
 pub mod export;
 pub mod memory;
 pub mod runbook_cli;
+pub mod serve;
 pub mod store_copy;
