@@ -4,6 +4,7 @@
 mod ack;
 mod api;
 pub mod auth;
+mod client_addr;
 mod drill_link;
 mod error;
 mod health;
