@@ -1,5 +1,6 @@
 //! The due job that rolls raw check results up into five-minute, per-hour and per-day
-//! aggregates and prunes what is past its retention, once a minute.
+//! aggregates and prunes what is past its retention, once a minute; and forgets the replay
+//! guards (senders' delivery ids, used acknowledge-link nonces) no replay could pass any more.
 
 use std::time::Duration;
 
@@ -12,6 +13,15 @@ use crate::{Engine, EngineError};
 
 /// How often the roll-up and pruning run.
 pub(crate) const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
+/// How long a sender's delivery id (`webhook-id`, `X-GitHub-Delivery`) is remembered: far past
+/// the signatures' five-minute windows and GitHub's three days of manual redelivery.
+pub(crate) const KEEP_DELIVERY_IDS: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a used acknowledge-link nonce is remembered: its link expires
+/// [`crate::ACK_LINK_LIFETIME`] after it was minted, before it was used; a day more covers
+/// replicas' clocks disagreeing.
+pub(crate) const KEEP_USED_NONCES: Duration =
+    Duration::from_secs(crate::ACK_LINK_LIFETIME.as_secs() + 24 * 3600);
 
 /// The housekeeping round's part: when it is next due.
 #[derive(Debug, Default)]
@@ -54,6 +64,16 @@ impl Engine {
         if done != tocsin_store::Housekeeping::default() {
             tracing::debug!(?done, "rolled up and pruned check history");
         }
+        let forgotten = self
+            .store
+            .prune_replay_guards(
+                before(now, KEEP_DELIVERY_IDS),
+                before(now, KEEP_USED_NONCES),
+            )
+            .await?;
+        if forgotten > 0 {
+            tracing::debug!(forgotten, "pruned old delivery ids and used link nonces");
+        }
         *self
             .housekeeping
             .next
@@ -62,4 +82,12 @@ impl Engine {
             Some(add(now, HOUSEKEEPING_EVERY));
         Ok(true)
     }
+}
+
+/// `now` less `by`, or the beginning of time.
+fn before(now: Timestamp, by: Duration) -> Timestamp {
+    jiff::SignedDuration::try_from(by)
+        .ok()
+        .and_then(|by| now.checked_sub(by).ok())
+        .unwrap_or(Timestamp::MIN)
 }

@@ -27,7 +27,7 @@ pub use leases::{
 };
 pub use records::{
     a_delivery_outcome_is_recorded_once, a_page_is_queued_once_per_key,
-    a_sender_delivery_id_is_decided_once,
+    a_sender_delivery_id_is_decided_once, replay_guards_are_pruned_only_past_their_bounds,
 };
 pub use retention::{
     old_checks_are_rolled_up_then_pruned,
@@ -60,6 +60,7 @@ macro_rules! conformance_suite {
             a_page_is_queued_once_per_key,
             a_delivery_outcome_is_recorded_once,
             a_sender_delivery_id_is_decided_once,
+            replay_guards_are_pruned_only_past_their_bounds,
             old_checks_are_rolled_up_then_pruned,
             uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
         );
