@@ -33,7 +33,10 @@ pub(super) fn http_limits(ctx: &mut Ctx, raw: &RawServer) -> HttpLimits {
                 ctx.error(
                     &join_index("server.trusted_proxies", at),
                     format!("`{text}` is not an IP address or a range"),
-                    Some("write an address like \"10.0.0.5\" or a range like \"10.1.0.0/16\"".to_owned()),
+                    Some(
+                        "write an address like \"10.0.0.5\" or a range like \"10.1.0.0/16\""
+                            .to_owned(),
+                    ),
                 );
             }
             net

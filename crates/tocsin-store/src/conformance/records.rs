@@ -150,10 +150,7 @@ pub async fn replay_guards_are_pruned_only_past_their_bounds(backend: &dyn Backe
     store.commit(acknowledge).await.expect("the nonce is used");
     assert!(store.token_used("nonce-1").await.expect("read"));
 
-    let pruned = store
-        .prune_replay_guards(t(0), t(1))
-        .await
-        .expect("prune");
+    let pruned = store.prune_replay_guards(t(0), t(1)).await.expect("prune");
     assert_eq!(pruned, 0, "nothing is older than its bound");
     let replay = ingest_as(&*store, firing("hook", t(2)), t(2), delivery).await;
     assert_eq!(replay, ItemOutcome::Duplicate);

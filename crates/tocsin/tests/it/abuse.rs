@@ -16,10 +16,8 @@ use crate::ui::{PASSWORD, add_user, form_encode};
 async fn start_with(server_keys: &str) -> TestApp {
     let target = Target::start(200).await;
     let sink = Sink::start().await;
-    let config = basic_config(&target, &sink, "1h", 1).replace(
-        "[server]\n",
-        &format!("[server]\n{server_keys}\n"),
-    );
+    let config = basic_config(&target, &sink, "1h", 1)
+        .replace("[server]\n", &format!("[server]\n{server_keys}\n"));
     TestApp::start(&config).await
 }
 
@@ -89,7 +87,11 @@ async fn five_wrong_passwords_from_one_address_do_not_stop_the_owner_signing_in_
     assert_eq!(held.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(!held.signed_in);
     let wait = held.retry_after.expect("Retry-After on a 429");
-    assert!(held.body.contains("Too many sign-in attempts"), "{}", held.body);
+    assert!(
+        held.body.contains("Too many sign-in attempts"),
+        "{}",
+        held.body
+    );
     // The owner, from another address, signs in at once.
     let owner = sign_in(&app, "127.0.0.1", None, "dana@example.com", PASSWORD).await;
     assert_eq!(owner.status, StatusCode::SEE_OTHER);
@@ -115,16 +117,44 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_one_limited() {
         .await;
         assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     }
-    let attacker = sign_in(&app, "127.0.0.1", Some("203.0.113.7"), "dana@example.com", PASSWORD).await;
+    let attacker = sign_in(
+        &app,
+        "127.0.0.1",
+        Some("203.0.113.7"),
+        "dana@example.com",
+        PASSWORD,
+    )
+    .await;
     assert_eq!(attacker.status, StatusCode::TOO_MANY_REQUESTS);
     // The owner comes through the same proxy from elsewhere.
-    let owner = sign_in(&app, "127.0.0.1", Some("198.51.100.2"), "dana@example.com", PASSWORD).await;
+    let owner = sign_in(
+        &app,
+        "127.0.0.1",
+        Some("198.51.100.2"),
+        "dana@example.com",
+        PASSWORD,
+    )
+    .await;
     assert!(owner.signed_in, "{}", owner.status);
     // A client that is not the proxy cannot pick its address with the header: its own counts.
     for _ in 0..5 {
-        sign_in(&app, "127.0.0.3", Some("198.51.100.9"), "dana@example.com", "a guess at it").await;
+        sign_in(
+            &app,
+            "127.0.0.3",
+            Some("198.51.100.9"),
+            "dana@example.com",
+            "a guess at it",
+        )
+        .await;
     }
-    let forger = sign_in(&app, "127.0.0.3", Some("198.51.100.10"), "dana@example.com", PASSWORD).await;
+    let forger = sign_in(
+        &app,
+        "127.0.0.3",
+        Some("198.51.100.10"),
+        "dana@example.com",
+        PASSWORD,
+    )
+    .await;
     assert_eq!(forger.status, StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -259,5 +289,8 @@ integration_rate_limit = 1
             "a real alert after the junk is accepted"
         );
     }
-    assert!(!app.incidents("open").await.is_empty(), "the real alerts are in");
+    assert!(
+        !app.incidents("open").await.is_empty(),
+        "the real alerts are in"
+    );
 }

@@ -84,7 +84,9 @@ fn signed(duration: Duration) -> SignedDuration {
 /// Whole seconds until `at`, at least one.
 fn until(now: Timestamp, at: Timestamp) -> Duration {
     let wait = at.duration_since(now);
-    let seconds = wait.as_secs().saturating_add(i64::from(wait.subsec_nanos() > 0));
+    let seconds = wait
+        .as_secs()
+        .saturating_add(i64::from(wait.subsec_nanos() > 0));
     Duration::from_secs(u64::try_from(seconds.max(1)).unwrap_or(1))
 }
 
@@ -118,7 +120,12 @@ impl SignInLimits {
         }
         let every = signed(PER_ADDRESS_EVERY);
         let tolerance = every * i32::try_from(PER_ADDRESS_BURST - 1).unwrap_or(i32::MAX);
-        let arrival = tables.addresses.get(&address).copied().unwrap_or(now).max(now);
+        let arrival = tables
+            .addresses
+            .get(&address)
+            .copied()
+            .unwrap_or(now)
+            .max(now);
         let earliest = arrival - tolerance;
         if now < earliest {
             return Err(Refused::Address {
@@ -126,7 +133,11 @@ impl SignInLimits {
             });
         }
         if !tables.addresses.contains_key(&address) {
-            trim(&mut tables.addresses, |arrival| *arrival <= now, |arrival| *arrival);
+            trim(
+                &mut tables.addresses,
+                |arrival| *arrival <= now,
+                |arrival| *arrival,
+            );
         }
         tables.addresses.insert(address, arrival + every);
         Ok(())
@@ -220,7 +231,10 @@ mod tests {
             })
         );
         // The owner, elsewhere, is not held up; the attacker may still try other e-mails.
-        assert_eq!(limits.admit(ip("198.51.100.2"), "dana@example.com", at(1)), Ok(()));
+        assert_eq!(
+            limits.admit(ip("198.51.100.2"), "dana@example.com", at(1)),
+            Ok(())
+        );
         assert_eq!(limits.admit(attacker, "sam@example.com", at(1)), Ok(()));
     }
 
@@ -263,7 +277,10 @@ mod tests {
                 retry_after: Duration::from_secs(3)
             })
         );
-        assert_eq!(limits.admit(ip("198.51.100.2"), "another@example.com", at(0)), Ok(()));
+        assert_eq!(
+            limits.admit(ip("198.51.100.2"), "another@example.com", at(0)),
+            Ok(())
+        );
         assert_eq!(limits.admit(from, "another@example.com", at(3)), Ok(()));
         assert!(limits.admit(from, "another@example.com", at(3)).is_err());
     }
