@@ -236,7 +236,7 @@ async def slowloris(port, n=500, hold=15.0):
     }
 
 
-async def junk(port, n=10000, workers=32):
+async def junk(port, n=10000, workers=25):
     """n POSTs to /hooks/sentry signed with the wrong secret, over `workers` keep-alive
     connections from their own addresses."""
     statuses = []
