@@ -17,6 +17,7 @@ mod integration;
 pub mod knowledge;
 mod maintenance;
 mod monitor;
+mod net;
 mod ops;
 mod people;
 mod raw;
@@ -42,6 +43,7 @@ pub use extras::{Action, ActionKind, Component, Drill, Postmortem, Review, Statu
 pub use integration::{Integration, IntegrationKind};
 pub use maintenance::{Maintenance, MaintenanceWhen, Window};
 pub use monitor::{HttpMonitor, Monitor, MonitorKind};
+pub use net::IpNet;
 pub use ops::{SelfMonitoring, Watchdog};
 pub use people::{
     Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,

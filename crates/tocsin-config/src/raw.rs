@@ -95,6 +95,11 @@ pub(crate) struct RawServer {
     pub database_pool: Int,
     pub replica: Str,
     pub lease: Str,
+    pub trusted_proxies: List,
+    pub max_connections: Int,
+    pub header_timeout: Str,
+    pub request_timeout: Str,
+    pub sign_in_checks: Int,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use tocsin_core::Secret;
 
+use crate::net::IpNet;
+
 /// `[server]`: where tocsin listens and keeps its data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Server {
@@ -38,6 +40,29 @@ pub struct Server {
     /// its claims longer, since nobody else would take them and a restart releases them at
     /// once. Default `"15s"`.
     pub lease: std::time::Duration,
+    /// The reverse proxies in front of tocsin, each an address or a range, like `["10.0.0.5",
+    /// "10.1.0.0/16"]`. A request from one of them counts as coming from the address its
+    /// `X-Forwarded-For` header names (the rightmost one that is not itself a trusted proxy);
+    /// from any other peer the header is ignored, so it cannot be forged to dodge the sign-in
+    /// limits. Default: none (the connection's own address counts).
+    pub trusted_proxies: Vec<IpNet>,
+    /// Connections served at once, from 16 to 65536; past it, new connections wait in the
+    /// kernel's queue until one closes. Lowered at start-up to leave 128 of the process's
+    /// open-files limit (`ulimit -n`) for the database and outbound requests. Default `1024`.
+    pub max_connections: u32,
+    /// How long a client has to send a request's headers, like `"10s"`, from 1 s to 5 min; a
+    /// connection that sends none in time, or stays idle that long between requests, is closed.
+    /// Default `"10s"`.
+    pub header_timeout: std::time::Duration,
+    /// How long one request may take from its headers to tocsin's answer, reading its body
+    /// included, like `"60s"`, from 1 s to 10 min; past it tocsin answers 408 and closes the
+    /// connection. Running an `[[action]]` answers when it ends, so that request may take its
+    /// action's `timeout` and 5 s more whatever this says. Default `"60s"`.
+    pub request_timeout: std::time::Duration,
+    /// Sign-in password checks run at once, from 1 to 64: each holds about 19 MiB for a
+    /// fraction of a second. As many again wait their turn (a few seconds at most); past that,
+    /// a sign-in is answered 429 with `Retry-After`. Default: twice the CPU cores, at most 16.
+    pub sign_in_checks: Option<u32>,
 }
 
 /// SQLite's `synchronous` setting.

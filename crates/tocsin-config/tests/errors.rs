@@ -538,3 +538,22 @@ fn action_url_with_a_tag_in_its_host() {
     );
     insta::assert_snapshot!(errors_in(&text).to_string());
 }
+
+#[test]
+fn bad_http_limits() {
+    let text = format!(
+        "[server]\ntrusted_proxies = [\"10.0.0.0/8\", \"proxy.internal\"]\nmax_connections = 4\n\
+         header_timeout = \"10m\"\nrequest_timeout = \"0s\"\nsign_in_checks = 0\n\n{BASE}"
+    );
+    let errors = errors_in(&text).to_string();
+    for expected in [
+        "tocsin.toml:2:34: error: `proxy.internal` is not an IP address or a range",
+        "tocsin.toml:3:19: error: `max_connections` is 4; it must be from 16 to 65536",
+        "tocsin.toml:4:18: error: `header_timeout` is 10m; it must be from 1s to 5m",
+        "tocsin.toml:5:19: error: `request_timeout` must be longer than zero",
+        "tocsin.toml:6:18: error: `sign_in_checks` is 0; it must be from 1 to 64",
+        "5 errors",
+    ] {
+        assert!(errors.contains(expected), "no `{expected}` in:\n{errors}");
+    }
+}

@@ -1,6 +1,7 @@
 //! The due job that rolls raw check results up into five-minute, per-hour and per-day
 //! aggregates and prunes what is past its retention, once a minute; it also forgets status-page
-//! sign-ups never confirmed and senders' delivery ids once no redelivery can come.
+//! sign-ups never confirmed and the replay guards (senders' delivery ids, used acknowledge-link
+//! nonces) no replay could pass any more.
 
 use std::time::Duration;
 
@@ -14,11 +15,14 @@ use crate::{Engine, EngineError};
 /// How often the roll-up and pruning run.
 pub(crate) const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
-/// How long a sender's delivery id (`X-GitHub-Delivery`, `webhook-id`) is remembered to refuse
-/// its redelivery: GitHub lets a person redeliver the past three days' deliveries, senders'
-/// retry schedules end within days, and a Standard Webhooks request older than five minutes
-/// is refused by its timestamp anyway. A week covers them all with room to spare.
+/// How long a sender's delivery id (`webhook-id`, `X-GitHub-Delivery`) is remembered: far past
+/// the signatures' five-minute windows and GitHub's three days of manual redelivery.
 pub(crate) const KEEP_DELIVERY_IDS: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a used acknowledge-link nonce is remembered: its link expires
+/// [`crate::ACK_LINK_LIFETIME`] after it was minted, before it was used; a day more covers
+/// replicas' clocks disagreeing.
+pub(crate) const KEEP_USED_NONCES: Duration =
+    Duration::from_secs(crate::ACK_LINK_LIFETIME.as_secs() + 24 * 3600);
 
 /// The housekeeping round's part: when it is next due.
 #[derive(Debug, Default)]
@@ -62,12 +66,15 @@ impl Engine {
             tracing::debug!(?done, "rolled up and pruned check history");
         }
         self.purge_unconfirmed_subscribers(now).await?;
-        let forget_before = now
-            .checked_sub(jiff::SignedDuration::try_from(KEEP_DELIVERY_IDS).unwrap_or_default())
-            .unwrap_or(Timestamp::MIN);
-        let forgotten = self.store.prune_delivery_ids(forget_before).await?;
+        let forgotten = self
+            .store
+            .prune_replay_guards(
+                before(now, KEEP_DELIVERY_IDS),
+                before(now, KEEP_USED_NONCES),
+            )
+            .await?;
         if forgotten > 0 {
-            tracing::debug!(forgotten, "forgot senders' delivery ids past redelivery");
+            tracing::debug!(forgotten, "pruned old delivery ids and used link nonces");
         }
         *self
             .housekeeping
@@ -77,4 +84,12 @@ impl Engine {
             Some(add(now, HOUSEKEEPING_EVERY));
         Ok(true)
     }
+}
+
+/// `now` less `by`, or the beginning of time.
+fn before(now: Timestamp, by: Duration) -> Timestamp {
+    jiff::SignedDuration::try_from(by)
+        .ok()
+        .and_then(|by| now.checked_sub(by).ok())
+        .unwrap_or(Timestamp::MIN)
 }

@@ -39,6 +39,7 @@ pub mod runbooks;
 mod runtime;
 mod schedule;
 mod self_check;
+pub mod sign_in_gate;
 mod status_page;
 mod subscribers;
 mod timers;
@@ -113,6 +114,8 @@ pub struct Engine {
     /// Post-mortem commits and pushes: one at a time, and the last failed push.
     postmortem_git: postmortem_git::GitState,
     actions: action_client::Actions,
+    /// The cap on sign-in password checks at once (see `sign_in_gate.rs`).
+    sign_in_gate: sign_in_gate::SignInGate,
 }
 
 impl std::fmt::Debug for Engine {
@@ -182,6 +185,13 @@ impl Engine {
             self_monitoring: self_check::SelfMonitoring::new(),
             postmortem_git: postmortem_git::GitState::default(),
             actions: action_client::Actions::new(),
+            sign_in_gate: sign_in_gate::SignInGate::new(
+                config
+                    .server
+                    .sign_in_checks
+                    .and_then(|checks| usize::try_from(checks).ok())
+                    .unwrap_or_else(sign_in_gate::default_checks),
+            ),
             config,
             store,
             clock,
@@ -194,6 +204,12 @@ impl Engine {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The cap on sign-in password checks at once: the sign-in page takes a turn before it
+    /// calls [`Engine::sign_in`].
+    pub fn sign_in_gate(&self) -> &sign_in_gate::SignInGate {
+        &self.sign_in_gate
     }
 
     /// The store itself, for the binary's commands and tests. The web crate does not use it: it

@@ -179,6 +179,22 @@ impl IncidentStore for PgStore {
         Ok(used.is_some())
     }
 
+    async fn prune_replay_guards(
+        &self,
+        deliveries_before: Timestamp,
+        nonces_before: Timestamp,
+    ) -> Result<u64> {
+        let deliveries = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < $1")
+            .bind(ms(deliveries_before))
+            .execute(self.pool())
+            .await?;
+        let nonces = sqlx::query("DELETE FROM used_tokens WHERE used_at < $1")
+            .bind(ms(nonces_before))
+            .execute(self.pool())
+            .await?;
+        Ok(deliveries.rows_affected() + nonces.rows_affected())
+    }
+
     async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
         let last: Option<i64> = sqlx::query_scalar(
             "SELECT max(at) FROM (SELECT max(received_at) AS at FROM signals WHERE source = $1 \
@@ -218,13 +234,5 @@ impl IncidentStore for PgStore {
         .iter()
         .map(rows::change)
         .collect()
-    }
-
-    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < $1")
-            .bind(ms(before))
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected())
     }
 }

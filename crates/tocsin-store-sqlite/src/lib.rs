@@ -340,6 +340,23 @@ impl IncidentStore for SqliteStore {
         Ok(used.is_some())
     }
 
+    async fn prune_replay_guards(
+        &self,
+        deliveries_before: Timestamp,
+        nonces_before: Timestamp,
+    ) -> Result<u64> {
+        let writer = self.writer.turn().await;
+        let deliveries = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < ?")
+            .bind(ms(deliveries_before))
+            .execute(&*writer)
+            .await?;
+        let nonces = sqlx::query("DELETE FROM used_tokens WHERE used_at < ?")
+            .bind(ms(nonces_before))
+            .execute(&*writer)
+            .await?;
+        Ok(deliveries.rows_affected() + nonces.rows_affected())
+    }
+
     async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>> {
         self.last_signal_at_sql(source).await
     }
@@ -350,14 +367,6 @@ impl IncidentStore for SqliteStore {
 
     async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>> {
         self.changes_in_sql(query).await
-    }
-
-    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM seen_deliveries WHERE seen_at < ?")
-            .bind(ms(before))
-            .execute(&*self.writer.turn().await)
-            .await?;
-        Ok(done.rows_affected())
     }
 }
 

@@ -306,9 +306,6 @@ async fn hook_request(
         ))
         .into_response();
     };
-    if let Err(limited) = state.limits.admit(&id) {
-        return limited.into_response();
-    }
     let raw = match body(raw) {
         Ok(raw) => raw,
         Err(error) => return error.into_response(),
@@ -403,6 +400,11 @@ async fn hook_request(
                 .into_response();
         }
     };
+    // Only an authenticated request gets this far (each kind answers 401 above): junk from
+    // outside never uses the integration's rate-limit budget, so it cannot 429 real alerts.
+    if let Err(limited) = state.limits.admit(&id) {
+        return limited.into_response();
+    }
     let items = match parsed {
         Ok(items) => items,
         Err(error) => return parse_failed(error),

@@ -5,6 +5,7 @@ pub mod access;
 mod ack;
 mod api;
 pub mod auth;
+mod client_addr;
 mod drill_link;
 mod error;
 mod headers;

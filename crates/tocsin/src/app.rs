@@ -31,7 +31,7 @@ pub struct AppOptions {
 pub struct App {
     pub addr: SocketAddr,
     pub engine: Arc<Engine>,
-    server: JoinHandle<std::io::Result<()>>,
+    server: JoinHandle<()>,
     stop_server: oneshot::Sender<()>,
     workers: Option<Workers>,
 }
@@ -144,13 +144,10 @@ impl App {
         }
         let addr = listener.local_addr()?;
         let (stop_server, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let limits = crate::serve::ServeLimits::from_config(&options.config);
+        let server = tokio::spawn(crate::serve::serve(listener, router, limits, async {
+            let _ = stopped.await;
+        }));
         Ok(App {
             addr,
             engine,
@@ -167,7 +164,7 @@ impl App {
     /// Stops accepting requests, lets in-flight requests and work finish; queued work stays queued.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop_server.send(());
-        self.server.await.context("the HTTP server task failed")??;
+        self.server.await.context("the HTTP server task failed")?;
         if let Some(workers) = self.workers {
             workers.shutdown().await;
         }

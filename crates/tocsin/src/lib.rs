@@ -8,4 +8,5 @@ pub mod export;
 pub mod memory;
 pub mod people_cli;
 pub mod runbook_cli;
+pub mod serve;
 pub mod store_copy;

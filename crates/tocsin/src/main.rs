@@ -566,6 +566,11 @@ async fn serve(
         released,
         "start-up's freed memory handed back to the system"
     );
+    let mapped = tocsin::memory::map_large_allocations();
+    tracing::debug!(
+        mapped,
+        "large allocations get their own mapping, returned when freed"
+    );
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight work; queued work stays queued");
     app.stop().await?;

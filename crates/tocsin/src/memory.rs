@@ -1,4 +1,5 @@
-//! Hands the memory that start-up freed back to the system.
+//! Hands the memory that start-up freed back to the system, and keeps large blocks (a sign-in's
+//! 19 MiB Argon2 memory) from staying in glibc's heaps after they are freed.
 
 /// Asks glibc's allocator to return its free pages to the system (`malloc_trim(0)`); returns
 /// whether it gave any back.
@@ -24,6 +25,32 @@ pub fn release_freed() -> bool {
 pub fn release_freed() -> bool {
     false
 }
+
+/// Allocations of [`MAPPED_FROM`] or more get their own mapping, returned to the system when
+/// freed (`mallopt(M_MMAP_THRESHOLD)`); returns whether glibc took the setting.
+///
+/// glibc raises that threshold by itself each time a mapped block is freed, up to 32 MiB, so
+/// after the first sign-in each 19 MiB Argon2 block came from a thread's heap instead, and stayed
+/// there: a burst of sign-ins on a dozen blocking threads left ~285 MB resident for good
+/// (`scripts/abuse`). Setting the threshold turns the raising off.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(unsafe_code, reason = "glibc's mallopt is only reachable through FFI")]
+pub fn map_large_allocations() -> bool {
+    let bytes = libc::c_int::try_from(MAPPED_FROM).unwrap_or(libc::c_int::MAX);
+    // SAFETY: mallopt takes no pointers and changes only glibc's own allocation parameters,
+    // under its own lock; any thread may call it at any time.
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, bytes) == 1 }
+}
+
+/// Elsewhere the allocator has no such knob.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn map_large_allocations() -> bool {
+    false
+}
+
+/// The size from which an allocation gets its own mapping: far above what requests and pages
+/// allocate, far below a password check's memory.
+pub const MAPPED_FROM: usize = 1024 * 1024;
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {

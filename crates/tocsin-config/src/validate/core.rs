@@ -121,6 +121,7 @@ pub(super) fn server(ctx: &mut Ctx, raw: &Field<RawServer>) -> Server {
             DEFAULT_LEASE
         }
     };
+    let limits = super::http_limits::http_limits(ctx, raw);
     Server {
         listen,
         public_url,
@@ -130,6 +131,11 @@ pub(super) fn server(ctx: &mut Ctx, raw: &Field<RawServer>) -> Server {
         database_pool,
         replica,
         lease,
+        trusted_proxies: limits.trusted_proxies,
+        max_connections: limits.max_connections,
+        header_timeout: limits.header_timeout,
+        request_timeout: limits.request_timeout,
+        sign_in_checks: limits.sign_in_checks,
     }
 }
 

@@ -8,6 +8,7 @@ pub(crate) mod ctx;
 pub(crate) mod extras;
 mod fields;
 pub(crate) mod hints;
+mod http_limits;
 pub(crate) mod integrations;
 pub(crate) mod maintenance;
 pub(crate) mod monitors;

@@ -34,6 +34,7 @@ pub use people::{
 pub use records::{
     a_delivery_outcome_is_recorded_once, a_page_is_queued_once_per_key,
     a_sender_delivery_id_is_decided_once, delivery_ids_are_pruned_by_age,
+    replay_guards_are_pruned_only_past_their_bounds,
 };
 pub use retention::{
     old_checks_are_rolled_up_then_pruned,
@@ -68,6 +69,7 @@ macro_rules! conformance_suite {
             a_delivery_outcome_is_recorded_once,
             a_sender_delivery_id_is_decided_once,
             delivery_ids_are_pruned_by_age,
+            replay_guards_are_pruned_only_past_their_bounds,
             old_checks_are_rolled_up_then_pruned,
             uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
             a_changed_person_loses_their_sessions_and_the_last_admin_stays,

@@ -1,5 +1,6 @@
 //! Stories of idempotent records: a page is queued once per key, a delivery's outcome is
-//! recorded once, and a sender's delivery id is decided once.
+//! recorded once, a sender's delivery id is decided once, and the replay guards are pruned
+//! only once a replay could no longer pass.
 
 use tocsin_core::decide::{Decision, Effect};
 use tocsin_core::delivery::DeliveryStatus;
@@ -135,8 +136,21 @@ pub async fn delivery_ids_are_pruned_by_age(backend: &dyn Backend) {
     )
     .await;
     assert!(matches!(recent, ItemOutcome::Done(Some(_))));
-    assert_eq!(store.prune_delivery_ids(t(50)).await.expect("prune"), 1);
-    assert_eq!(store.prune_delivery_ids(t(50)).await.expect("prune"), 0);
+    // Delivery ids before t(50) go; no nonce was used, so the second bound changes nothing.
+    assert_eq!(
+        store
+            .prune_replay_guards(t(50), t(50))
+            .await
+            .expect("prune"),
+        1
+    );
+    assert_eq!(
+        store
+            .prune_replay_guards(t(50), t(50))
+            .await
+            .expect("prune"),
+        0
+    );
     let again = ingest_as(
         &*store,
         firing("hook", t(101)),
@@ -175,4 +189,43 @@ pub async fn a_sender_delivery_id_is_decided_once(backend: &dyn Backend) {
         situation.alerts[0].count, 1,
         "the duplicate changed nothing"
     );
+}
+
+/// Delivery ids and used acknowledge-link nonces are forgotten only when older than the bounds
+/// given: a newer one still stops a replay, an older one is gone.
+pub async fn replay_guards_are_pruned_only_past_their_bounds(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    let delivery = Some(("github", "d-1"));
+    let first = ingest_as(&*store, firing("hook", t(0)), t(0), delivery).await;
+    let incident = incident_of(first);
+    let acknowledge = Commit {
+        now: t(1),
+        consume_token: Some("nonce-1".to_owned()),
+        ..Commit::default()
+    };
+    store.commit(acknowledge).await.expect("the nonce is used");
+    assert!(store.token_used("nonce-1").await.expect("read"));
+
+    let pruned = store.prune_replay_guards(t(0), t(1)).await.expect("prune");
+    assert_eq!(pruned, 0, "nothing is older than its bound");
+    let replay = ingest_as(&*store, firing("hook", t(2)), t(2), delivery).await;
+    assert_eq!(replay, ItemOutcome::Duplicate);
+    assert!(store.token_used("nonce-1").await.expect("read"));
+
+    let pruned = store
+        .prune_replay_guards(t(10), t(10))
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 2, "the delivery id and the nonce");
+    assert!(!store.token_used("nonce-1").await.expect("read"));
+    let again = ingest_as(&*store, firing("hook", t(11)), t(11), delivery).await;
+    assert!(
+        matches!(again, ItemOutcome::Done(_)),
+        "a forgotten delivery id is decided again: {again:?}"
+    );
+    let situation = store
+        .situation_for_incident(&incident.id)
+        .await
+        .expect("situation");
+    assert_eq!(situation.alerts[0].count, 2);
 }

@@ -61,6 +61,16 @@ pub trait IncidentStore: Send + Sync {
     /// Whether an acknowledge link's nonce was already consumed.
     async fn token_used(&self, nonce: &str) -> Result<bool>;
 
+    /// Forgets the records that only guard against replays, once no replay could pass anyway:
+    /// senders' delivery ids seen before `deliveries_before` (their signatures' time windows
+    /// refuse them by then) and acknowledge-link nonces used before `nonces_before` (their links
+    /// have expired). Both tables grow with what outsiders send. Returns the rows removed.
+    async fn prune_replay_guards(
+        &self,
+        deliveries_before: Timestamp,
+        nonces_before: Timestamp,
+    ) -> Result<u64>;
+
     /// When a signal or change from `source` (like `integration:sentry`) last arrived.
     async fn last_signal_at(&self, source: &str) -> Result<Option<Timestamp>>;
 
@@ -69,8 +79,4 @@ pub trait IncidentStore: Send + Sync {
 
     /// Changes matching `query` (service, kind, window), newest first.
     async fn changes_in(&self, query: &ChangeQuery) -> Result<Vec<ChangeRecord>>;
-
-    /// Forgets the senders' delivery ids (`X-GitHub-Delivery`, `webhook-id`) decided before
-    /// `before`, so the table that refuses redeliveries stays bounded. Returns how many went.
-    async fn prune_delivery_ids(&self, before: Timestamp) -> Result<u64>;
 }

@@ -1,16 +1,17 @@
-//! `GET/POST /login` and `POST /logout`. Sign-in is rate-limited per e-mail and answers the same
-//! for an unknown e-mail and a wrong password, so it tells nobody which accounts exist.
+//! `GET/POST /login` and `POST /logout`. Sign-in is limited per address and per (e-mail,
+//! address) pair (see `limits`), its password checks wait for a turn at the engine's gate, and it
+//! answers the same for an unknown e-mail and a wrong password, so it tells nobody which
+//! accounts exist.
 
-use std::num::NonZeroU32;
+mod limits;
+
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use governor::clock::DefaultClock;
-use governor::state::keyed::DefaultKeyedStateStore;
-use governor::{Quota, RateLimiter};
 use tocsin_engine::users::UserError;
 
 use super::Ui;
@@ -18,33 +19,7 @@ use super::auth::{self, safe_next};
 use super::csrf::{Posted, read_form};
 use crate::AppState;
 
-/// Sign-in attempts allowed per e-mail: a burst of this many, then one more every 12 seconds.
-const ATTEMPTS_PER_MINUTE: u32 = 5;
-/// Past this many remembered e-mails, forget those whose limit has recovered, so made-up
-/// addresses cannot grow the table without end.
-const REMEMBERED: usize = 10_000;
-
-pub struct LoginLimits {
-    limiter: RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>,
-}
-
-impl LoginLimits {
-    pub fn new() -> Self {
-        let rate = NonZeroU32::new(ATTEMPTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
-        LoginLimits {
-            limiter: RateLimiter::keyed(Quota::per_minute(rate)),
-        }
-    }
-
-    /// Whether another attempt for this e-mail may be checked now.
-    fn admit(&self, email: &str) -> bool {
-        if self.limiter.len() > REMEMBERED {
-            self.limiter.retain_recent();
-        }
-        let key: String = email.trim().to_lowercase().chars().take(254).collect();
-        self.limiter.check_key(&key).is_ok()
-    }
-}
+pub(crate) use limits::SignInLimits as LoginLimits;
 
 #[derive(Debug, serde::Deserialize)]
 pub struct LoginQuery {
@@ -96,12 +71,29 @@ fn cross_origin(headers: &HeaderMap, public_url: &str) -> bool {
     !(matches_host || public_origin.as_deref() == Some(origin))
 }
 
+/// The sign-in page again, 429, saying when to come back.
+fn come_back_later(ui: &Ui, next: &str, email: &str, wait: Duration, why: &str) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let mut response = login_page(
+        ui,
+        StatusCode::TOO_MANY_REQUESTS,
+        next,
+        email,
+        Some(&format!("{why} Wait {seconds} s, then try again.")),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     Extension(ui): Extension<Arc<Ui>>,
     request: axum::extract::Request,
 ) -> Response {
     let headers = request.headers().clone();
+    let address = crate::client_addr::of(&request, &state.engine.config().server.trusted_proxies);
     // Anything but a readable form counts as empty: it fails like a wrong password.
     let fields = read_form(request, &state).await.unwrap_or_default();
     let field = |name: &str| fields.get(name).map(String::as_str).unwrap_or_default();
@@ -116,16 +108,38 @@ pub async fn submit(
              and sign in there.",
         );
     }
-    if !ui.login_limits.admit(email) {
-        return login_page(
-            &ui,
-            StatusCode::TOO_MANY_REQUESTS,
-            &next,
-            email,
-            Some("Too many sign-in attempts for this e-mail. Wait a minute, then try again."),
-        );
+    if let Err(refused) = ui.login_limits.admit(address, email, state.engine.now()) {
+        let why = match refused {
+            limits::Refused::Address { .. } => "Too many sign-in attempts from your address.",
+            limits::Refused::Account { .. } => {
+                "Too many sign-in attempts for this e-mail from your address."
+            }
+        };
+        return come_back_later(&ui, &next, email, refused.retry_after(), why);
     }
-    match state.engine.sign_in(email, field("password")).await {
+    // The password check waits for a turn: a flood of sign-ins cannot take the memory and CPU
+    // the pager needs (see tocsin_engine::sign_in_gate).
+    let turn = match state.engine.sign_in_gate().enter().await {
+        Ok(turn) => turn,
+        Err(busy) => {
+            tracing::warn!("sign-in refused: every password check is taken");
+            return come_back_later(
+                &ui,
+                &next,
+                email,
+                busy.retry_after,
+                "Too many sign-in attempts at once.",
+            );
+        }
+    };
+    let outcome = state.engine.sign_in(email, field("password")).await;
+    drop(turn);
+    match &outcome {
+        Ok(_) => ui.login_limits.succeeded(address, email),
+        Err(UserError::Store(_)) => {}
+        Err(_) => ui.login_limits.failed(address, email, state.engine.now()),
+    }
+    match outcome {
         Ok(signed_in) => {
             tracing::info!(user = %signed_in.user.email, "signed in");
             let mut response = Redirect::to(&next).into_response();
@@ -167,7 +181,6 @@ pub async fn logout(State(state): State<AppState>, posted: Posted) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
 
     #[test]
     fn sign_in_from_another_site_is_refused() {
@@ -191,15 +204,5 @@ mod tests {
         assert!(cross_origin(&headers, "https://tocsin.example.com"));
         headers.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(cross_origin(&headers, "https://tocsin.example.com"));
-    }
-
-    #[test]
-    fn attempts_are_limited_per_email_whatever_its_case() {
-        let limits = LoginLimits::new();
-        for _ in 0..ATTEMPTS_PER_MINUTE {
-            assert!(limits.admit("Dana@example.com"));
-        }
-        assert!(!limits.admit("dana@example.com "));
-        assert!(limits.admit("sam@example.com"));
     }
 }

@@ -1,6 +1,7 @@
 //! tocsin's integration tests, one binary: the real server on 127.0.0.1:0 with a manual clock,
 //! real SQLite, and real local HTTP servers standing in for the watched app and for Slack.
 
+mod abuse;
 mod access;
 mod actions;
 mod api;

@@ -506,8 +506,8 @@ async fn sign_in_failures_say_the_same_thing_and_are_rate_limited_per_email() {
         );
         assert!(answer.set_cookie.is_none());
     }
-    // Five attempts a minute per e-mail, whatever its case (one was used above): then 429,
-    // even with the right password.
+    // Five wrong passwords for one e-mail from one address, whatever its case (one was used
+    // above): then that address waits (429), even with the right password.
     for _ in 0..4 {
         let answer = browser.sign_in("dana@example.com", "still wrong!!").await;
         assert_eq!(answer.status, StatusCode::UNAUTHORIZED);

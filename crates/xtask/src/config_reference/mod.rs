@@ -367,6 +367,7 @@ impl Gen<'_> {
             }
             "Vec" => match arg(0) {
                 "String" | "ContactMethod" | "Target" => "array of strings".to_owned(),
+                "IpNet" => "array of strings (addresses or CIDR ranges)".to_owned(),
                 "StatusRange" => "string or array of strings".to_owned(),
                 name if self.index.is_struct(name) => "array of tables".to_owned(),
                 name => return Err(format!("no TOML description for `Vec<{name}>`")),
