@@ -109,6 +109,8 @@ def sentry_headers(body, secret):
         ("Content-Type", "application/json"),
         ("Sentry-Hook-Resource", "event_alert"),
         ("Sentry-Hook-Signature", signature),
+        # Sentry's send time: tocsin refuses one more than five minutes off its clock.
+        ("Sentry-Hook-Timestamp", str(int(time.time()))),
     ]
 
 

@@ -15,8 +15,17 @@ pub(crate) fn of<B>(request: &Request<B>, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip())?;
-    Some(client(peer, request.headers(), trusted))
+        .map(|ConnectInfo(peer)| *peer);
+    from_peer(peer, request.headers(), trusted)
+}
+
+/// The same, for a handler that took the peer (`ConnectInfo`) and the headers apart.
+pub(crate) fn from_peer(
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
+    peer.map(|peer| client(peer.ip(), headers, trusted))
 }
 
 fn client(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {

@@ -3,17 +3,15 @@
 //! the database. Each limit is a GCRA bucket (a burst, then one more per interval) on tocsin's
 //! one clock, so a test moves time instead of waiting.
 //!
-//! The client address is the socket peer. When the peer is on this host (a reverse proxy beside
-//! tocsin, the documented set-up), the last `X-Forwarded-For` entry — the address the proxy
-//! itself saw — is used instead, so the proxy does not count as one client for everyone. An
-//! IPv6 client counts per /64, the block one subscriber line usually holds.
+//! The client address is `crate::client_addr`'s: the socket peer, or what one of
+//! `server.trusted_proxies` says it saw. An IPv6 client counts per /64, the block one
+//! subscriber line usually holds.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};
 
 /// One address: five sign-ups at once, then one every ten minutes.
@@ -122,23 +120,6 @@ fn per_block(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The client's address: the socket peer, or what a proxy on this host says it saw.
-pub(super) fn client_address(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-    let peer = peer?.ip();
-    if !peer.is_loopback() {
-        return Some(peer);
-    }
-    // Only the last entry: the proxy appends what it saw after whatever the client sent.
-    let forwarded = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .next_back()
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.rsplit(',').next())
-        .and_then(|entry| entry.trim().parse::<IpAddr>().ok());
-    Some(forwarded.unwrap_or(peer))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,24 +187,5 @@ mod tests {
             per_block("::ffff:203.0.113.7".parse().expect("address")),
             IpAddr::from([203, 0, 113, 7])
         );
-    }
-
-    #[test]
-    fn the_client_is_the_peer_unless_a_proxy_on_this_host_forwarded_it() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            "198.51.100.9, 203.0.113.7".parse().expect("header"),
-        );
-        let outside: SocketAddr = "192.0.2.1:5000".parse().expect("peer");
-        let local: SocketAddr = "127.0.0.1:5000".parse().expect("peer");
-        // A client cannot claim another address by sending the header itself.
-        assert_eq!(client_address(Some(outside), &headers), ip("192.0.2.1"));
-        assert_eq!(client_address(Some(local), &headers), ip("203.0.113.7"));
-        assert_eq!(
-            client_address(Some(local), &HeaderMap::new()),
-            ip("127.0.0.1")
-        );
-        assert_eq!(client_address(None, &headers), None);
     }
 }

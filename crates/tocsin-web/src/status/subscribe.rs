@@ -9,7 +9,6 @@
 //! posts to the same address, so it acts at once.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Path, State};
@@ -85,11 +84,9 @@ fn no_status_page() -> Response {
     ApiError::not_found("this tocsin has no status page ([status_page])").into_response()
 }
 
-/// The socket peer, when the server was started with it (`into_make_service_with_connect_info`).
+/// The socket peer: `tocsin serve`'s accept loop records it on every request. Without it (a
+/// router served some other way) only the overall limit holds.
 type Peer = Option<Extension<ConnectInfo<SocketAddr>>>;
-
-/// Said once in the log: without the peer's address only the overall limit holds.
-static NO_PEER_WARNED: AtomicBool = AtomicBool::new(false);
 
 pub(super) async fn subscribe(
     State(state): State<AppState>,
@@ -127,13 +124,11 @@ pub(super) async fn subscribe(
         );
     };
     let peer = peer.map(|Extension(ConnectInfo(address))| address);
-    if peer.is_none() && !NO_PEER_WARNED.swap(true, Ordering::Relaxed) {
-        tracing::warn!(
-            "the server does not pass the client's address to handlers: status-page sign-ups \
-             are limited overall only, not per address"
-        );
-    }
-    let client = super::sign_up_limit::client_address(peer, &headers);
+    let client = crate::client_addr::from_peer(
+        peer,
+        &headers,
+        &state.engine.config().server.trusted_proxies,
+    );
     if let Err(retry_after) = status.sign_ups.admit(client, state.engine.now()) {
         let mut response = message(
             &status,

@@ -281,6 +281,7 @@ integration_rate_limit = 1
             .post(app.url("/hooks/sentry"))
             .header("sentry-hook-resource", "event_alert")
             .header("sentry-hook-signature", signature)
+            .header("sentry-hook-timestamp", app.now().as_second().to_string())
             .body(body)
             .send()
     };
