@@ -14,6 +14,7 @@ pub mod deploys;
 pub mod drill;
 pub mod duration;
 pub mod escalation;
+pub mod escape;
 pub mod inbound;
 pub mod incident;
 pub mod incident_filter;

@@ -451,20 +451,7 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
 }
 
 /// Escapes text for HTML content and double- or single-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub use tocsin_core::escape::html as escape;
 
 /// Turns lettre's error into a [`SendError`]: 4xx answers, timeouts, network, TLS and malformed
 /// answers can clear up (retry); 5xx answers and problems on our side (no usable AUTH mechanism,

@@ -134,7 +134,7 @@ impl BodyKind {
                     .to_owned()
             }
             BodyKind::Form => form_urlencoded::byte_serialize(text.as_bytes()).collect(),
-            BodyKind::Xml => xml_escape(text),
+            BodyKind::Xml => tocsin_core::escape::html(text),
             BodyKind::Text => text.to_owned(),
         }
     }
@@ -152,21 +152,6 @@ fn starts_like_json(template: &[u8]) -> bool {
         Some([b'{', ..]) => true,
         _ => false,
     }
-}
-
-fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Fills in the body template for one delivery, each value escaped for `kind`.

@@ -4,20 +4,7 @@
 use std::fmt::Write as _;
 
 /// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use tocsin_core::escape::html as escape;
 
 const STYLE: &str = "\
 body{font:16px/1.5 system-ui,-apple-system,'Segoe UI',Tahoma,sans-serif;margin:0 auto;max-width:52rem;padding:1rem 1.25rem;color:#1b1b1b;background:#fff}\
