@@ -236,18 +236,6 @@ async fn a_connection_that_never_finishes_its_headers_is_closed_and_others_are_s
 
 const SENTRY_SECRET: &str = "sentry-secret-0123456789";
 
-fn sentry_signature(secret: &str, body: &str) -> String {
-    use hmac::{KeyInit, Mac};
-    let mut mac =
-        hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(body.as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
 #[tokio::test]
 async fn junk_to_a_hook_is_401_and_uses_none_of_the_integrations_rate_limit() {
     let target = Target::start(200).await;
@@ -287,15 +275,21 @@ integration_rate_limit = 1
     };
     // The limit is one a second with bursts of two; ten forged requests come first.
     for n in 0..10 {
-        let junk = post(alert(n), sentry_signature("not the secret", &alert(n)))
-            .await
-            .expect("junk");
+        let junk = post(
+            alert(n),
+            crate::inbound::hex_hmac(b"not the secret", alert(n).as_bytes()),
+        )
+        .await
+        .expect("junk");
         assert_eq!(junk.status(), StatusCode::UNAUTHORIZED);
     }
     for n in 0..2 {
-        let real = post(alert(n), sentry_signature(SENTRY_SECRET, &alert(n)))
-            .await
-            .expect("signal");
+        let real = post(
+            alert(n),
+            crate::inbound::hex_hmac(SENTRY_SECRET.as_bytes(), alert(n).as_bytes()),
+        )
+        .await
+        .expect("signal");
         assert_eq!(
             real.status(),
             StatusCode::ACCEPTED,

@@ -99,7 +99,8 @@ async fn post_raw(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn hex_hmac(secret: &[u8], body: &[u8]) -> String {
+/// The hex HMAC-SHA256 of `body`: how Sentry and GitHub sign their hooks.
+pub(crate) fn hex_hmac(secret: &[u8], body: &[u8]) -> String {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
     mac.update(body);
     mac.finalize()

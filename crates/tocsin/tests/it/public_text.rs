@@ -3,7 +3,6 @@
 //! Statuspage JSON, its Atom feed and every customer mail call it by its public title — the
 //! component's public name and the severity's wording — until a person writes another.
 
-use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 use tocsin_store::Role;
 use tocsin_testkit::{Mail, SmtpSink};
@@ -96,16 +95,6 @@ async fn start() -> (TestApp, SmtpSink, Sink) {
     (app, smtp, sink)
 }
 
-fn hex_hmac(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Sentry's issue alert for an exception titled [`LEAK`], signed as Sentry signs it; returns
 /// the incident it opened.
 async fn sentry_alert(app: &TestApp) -> String {
@@ -132,7 +121,7 @@ async fn sentry_alert(app: &TestApp) -> String {
         .header("sentry-hook-resource", "event_alert")
         .header(
             "sentry-hook-signature",
-            hex_hmac(b"sentry-secret-0123456789", body.as_bytes()),
+            crate::inbound::hex_hmac(b"sentry-secret-0123456789", body.as_bytes()),
         )
         .header("sentry-hook-timestamp", app.now().as_second().to_string())
         .body(body)

@@ -8,7 +8,6 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hmac::{KeyInit, Mac};
 use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -271,16 +270,6 @@ fn write_secret_files(dir: &std::path::Path, sink: &Sink) {
     }
 }
 
-fn hex_hmac(secret: &[u8], body: &[u8]) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("key");
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// Everything the server answered, to search for secrets with its log.
 #[derive(Default)]
 struct Answers(Vec<String>);
@@ -463,7 +452,10 @@ async fn a_full_run_logs_and_answers_none_of_the_configured_secrets() {
         client
             .post("/hooks/sentry", &sentry)
             .header("sentry-hook-resource", "event_alert")
-            .header("sentry-hook-signature", hex_hmac(secret, sentry.as_bytes()))
+            .header(
+                "sentry-hook-signature",
+                crate::inbound::hex_hmac(secret, sentry.as_bytes()),
+            )
             .header("sentry-hook-timestamp", now.to_string())
     };
     let (good, bad) = (signed(SENTRY.as_bytes()), signed(b"not the secret"));
@@ -484,7 +476,10 @@ async fn a_full_run_logs_and_answers_none_of_the_configured_secrets() {
             .header("x-github-delivery", "delivery-1")
             .header(
                 "x-hub-signature-256",
-                format!("sha256={}", hex_hmac(secret, push.as_bytes())),
+                format!(
+                    "sha256={}",
+                    crate::inbound::hex_hmac(secret, push.as_bytes())
+                ),
             )
     };
     for request in [
