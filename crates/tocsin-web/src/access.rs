@@ -218,16 +218,14 @@ pub fn rule_for(method: &Method, path: &str) -> Option<&'static Rule> {
 /// router's own answer for a method it lacks passes through here too), 500 and an error in the
 /// log for a path the table does not know at all.
 pub async fn guard(request: Request, next: Next) -> Response {
-    let Some(path) = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|matched| matched.as_str().to_owned())
-    else {
+    let Some(matched) = request.extensions().get::<MatchedPath>() else {
         return next.run(request).await;
     };
-    if rule_for(request.method(), &path).is_some() {
+    // The common case — a route the table names — costs one lookup and no copy.
+    if rule_for(request.method(), matched.as_str()).is_some() {
         return next.run(request).await;
     }
+    let path = matched.as_str().to_owned();
     let methods: Vec<&str> = TABLE
         .iter()
         .filter(|rule| rule.path == path)

@@ -48,12 +48,16 @@ impl Policy {
         }
     }
 
-    fn apply(self, path: &str, headers: &mut HeaderMap) {
-        let csp = if PAGE_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
+    /// The content security policy for a path: the public pages' or the app's.
+    fn csp_for(path: &str) -> &'static str {
+        if PAGE_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) {
             PAGE_POLICY
         } else {
             APP_POLICY
-        };
+        }
+    }
+
+    fn apply_with(self, csp: &'static str, headers: &mut HeaderMap) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(csp),
@@ -80,15 +84,23 @@ impl Policy {
 
 /// The middleware: `.layer(axum::middleware::from_fn_with_state(policy, headers::apply))`.
 pub(crate) async fn apply(State(policy): State<Policy>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
+    // Chosen before the handler runs, so the path need not be kept past it.
+    let csp = Policy::csp_for(request.uri().path());
     let mut response = next.run(request).await;
-    policy.apply(&path, response.headers_mut());
+    policy.apply_with(csp, response.headers_mut());
     response
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Policy {
+        /// The headers a response to `path` gets.
+        fn apply_to(self, path: &str, headers: &mut HeaderMap) {
+            self.apply_with(Policy::csp_for(path), headers);
+        }
+    }
 
     #[test]
     fn hsts_only_when_the_public_url_is_https() {
@@ -100,7 +112,7 @@ mod tests {
             ("", false),
         ] {
             let mut headers = HeaderMap::new();
-            Policy::new(url).apply("/healthz", &mut headers);
+            Policy::new(url).apply_to("/healthz", &mut headers);
             assert_eq!(
                 headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
                 https,
@@ -112,9 +124,9 @@ mod tests {
     #[test]
     fn public_pages_run_no_script_and_the_ui_loads_only_its_own() {
         let mut page = HeaderMap::new();
-        Policy::new("http://x").apply("/status", &mut page);
+        Policy::new("http://x").apply_to("/status", &mut page);
         let mut ui = HeaderMap::new();
-        Policy::new("http://x").apply("/incidents", &mut ui);
+        Policy::new("http://x").apply_to("/incidents", &mut ui);
         assert_eq!(page[header::CONTENT_SECURITY_POLICY], PAGE_POLICY);
         assert_eq!(ui[header::CONTENT_SECURITY_POLICY], APP_POLICY);
         for policy in [PAGE_POLICY, APP_POLICY] {
@@ -130,7 +142,7 @@ mod tests {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         );
-        Policy::new("http://x").apply("/status/confirm/abc", &mut headers);
+        Policy::new("http://x").apply_to("/status/confirm/abc", &mut headers);
         assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
     }
 }
