@@ -1,19 +1,25 @@
 //! Who is on call: rotations, overrides and the shifts they make, as pure functions of time.
 //!
 //! A schedule's timeline is cut into segments wherever the *source* of the on-call person
-//! changes: a rotation handoff, or an override starting or ending. Every question — who is on
-//! call now, until when, who is next, the shifts in a window — is answered from the segment that
-//! contains an instant, so the answers agree with each other by construction.
+//! changes: a layer's handoff, a layer's window opening or closing, or an override starting or
+//! ending. Every question — who is on call now, until when, who is next, the shifts in a window
+//! — is answered from the segment that contains an instant, so the answers agree with each
+//! other by construction.
 //!
-//! Segments are never merged, even when the same person continues (a one-member rotation, or an
-//! override given to the person whose shift follows): `until` is always the next handoff or
-//! override edge, and `next` may equal `contact`.
+//! Segments are never merged, even when the same person continues (a one-member rotation, a
+//! layer handing back to the one below it with the same person on call, or an override given to
+//! the person whose shift follows): `until` is always the next such edge, and `next` may equal
+//! `contact`.
 
 mod ical;
+#[cfg(test)]
+mod layer_tests;
+mod layers;
 mod override_record;
 mod rotation;
 #[cfg(test)]
 mod tests;
+mod window;
 
 use std::time::Duration;
 
@@ -23,11 +29,12 @@ use jiff::tz::TimeZone;
 
 pub use ical::icalendar;
 pub use override_record::OverrideRecord;
+use layers::Layers;
 pub use rotation::ANCHOR_REFERENCE;
-use rotation::Rotation;
 
-/// One rotation: `members` take turns, handing off at `handoff_weekday handoff_time` in the
-/// schedule's zone and every `every` after that.
+/// One rotation layer: `members` take turns, handing off at `handoff_weekday handoff_time` in
+/// the schedule's zone and every `every` after that. With `days` or `until` the layer has someone
+/// on call only inside its daily windows (see `window.rs`); the turns go on counting outside them.
 ///
 /// The turn order is anchored at the first handoff at or after [`ANCHOR_REFERENCE`]
 /// (2024-01-01T00:00 local), where `members[0]` starts; before it the rotation extends backwards
@@ -40,14 +47,39 @@ pub struct RotationSpec {
     pub every: Duration,
     pub handoff_weekday: Weekday,
     pub handoff_time: Time,
+    /// The weekdays whose windows the layer covers, each opening at `handoff_time`; `None`: every
+    /// day.
+    pub days: Option<Vec<Weekday>>,
+    /// When each window closes: the same day when later than `handoff_time`, else the next day.
+    /// `None`: at the next day's `handoff_time` (or never, when `days` is `None` too).
+    pub until: Option<Time>,
+}
+
+impl RotationSpec {
+    /// A layer on call around the clock, as `rotation = { … }` writes it.
+    pub fn always(
+        members: Vec<String>,
+        every: Duration,
+        handoff_weekday: Weekday,
+        handoff_time: Time,
+    ) -> RotationSpec {
+        RotationSpec {
+            members,
+            every,
+            handoff_weekday,
+            handoff_time,
+            days: None,
+            until: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleSpec {
     pub id: String,
     pub timezone: TimeZone,
-    /// Later layers win where they have someone. A layer with members has someone at every
-    /// instant, so today the last non-empty layer decides; empty layers are skipped.
+    /// Later layers win where they have someone on call (inside their windows); elsewhere the
+    /// one below decides. Layers that never have anyone (no members) are skipped.
     pub layers: Vec<RotationSpec>,
 }
 
@@ -84,7 +116,7 @@ pub struct Shift {
 /// long window must not become an unbounded allocation.
 pub const MAX_SHIFTS: usize = 10_000;
 
-/// Who is on call at `at`. An override covering `at` wins over the rotation; among overlapping
+/// Who is on call at `at`. An override covering `at` wins over every layer; among overlapping
 /// overrides the latest-starting one wins (on a tie, the later one in `overrides`). Overrides
 /// apply even when the rotation has no members. `None` when nobody is on call.
 pub fn on_call(schedule: &ScheduleSpec, overrides: &[Override], at: Timestamp) -> Option<OnCall> {
@@ -132,9 +164,9 @@ pub fn shifts(
     out
 }
 
-/// A schedule's rotation and its relevant overrides, prepared once per call.
+/// A schedule's layers and its relevant overrides, prepared once per call.
 struct Timeline<'a> {
-    rotation: Option<Rotation<'a>>,
+    layers: Layers<'a>,
     /// Overrides for this schedule with a non-empty range, with their position for tie-breaks.
     overrides: Vec<(usize, &'a Override)>,
 }
@@ -147,11 +179,7 @@ struct Segment<'a> {
 
 impl<'a> Timeline<'a> {
     fn new(schedule: &'a ScheduleSpec, overrides: &'a [Override]) -> Timeline<'a> {
-        let rotation = schedule
-            .layers
-            .iter()
-            .rev()
-            .find_map(|layer| Rotation::new(layer, &schedule.timezone));
+        let layers = Layers::new(schedule);
         // An override with `until <= from` covers nothing; ignoring it keeps every segment
         // non-empty.
         let overrides = overrides
@@ -159,10 +187,7 @@ impl<'a> Timeline<'a> {
             .enumerate()
             .filter(|(_, o)| o.schedule == schedule.id && o.from < o.until)
             .collect();
-        Timeline {
-            rotation,
-            overrides,
-        }
+        Timeline { layers, overrides }
     }
 
     /// The segment containing `at`: `since <= at < until` (except at the ends of time, where
@@ -182,20 +207,17 @@ impl<'a> Timeline<'a> {
             .iter()
             .filter(|(_, o)| o.from <= at && at < o.until)
             .max_by_key(|(i, o)| (o.from, *i));
-        let (contact, start, end) = match (winner, &self.rotation) {
-            (Some(&(i, o)), _) => {
+        let (contact, start, end) = match winner {
+            Some(&(i, o)) => {
                 // It took over at its start, or when a later-starting override inside it ended.
                 let resumed = self.last_end(at, |j, other| (other.from, j) > (o.from, i));
                 (Some(o.contact.as_str()), o.from.max(resumed), o.until)
             }
-            (None, Some(rotation)) => {
-                let n = rotation.shift_at(at);
-                let start = rotation.handoff(n).unwrap_or(Timestamp::MIN);
-                let end = rotation.handoff(n + 1).unwrap_or(Timestamp::MAX);
+            None => {
+                let stretch = self.layers.stretch(at);
                 let resumed = self.last_end(at, |_, _| true);
-                (Some(rotation.member(n)), start.max(resumed), end)
+                (stretch.contact, stretch.since.max(resumed), stretch.until)
             }
-            (None, None) => (None, self.last_end(at, |_, _| true), Timestamp::MAX),
         };
         Segment {
             contact,

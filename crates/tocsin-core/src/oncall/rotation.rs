@@ -1,7 +1,7 @@
 //! One rotation layer's handoff arithmetic: which shift an instant falls in, and when shifts start.
 
 use jiff::Timestamp;
-use jiff::civil::{Date, date};
+use jiff::civil::{Date, Time, date};
 use jiff::tz::{Disambiguation, TimeZone};
 use jiff::{Span, Unit};
 
@@ -53,7 +53,7 @@ impl<'a> Rotation<'a> {
                 days: i128::try_from(nanos / NANOS_PER_DAY).ok()?,
             }
         } else {
-            let anchor = resolve(tz, anchor, spec)?.as_nanosecond();
+            let anchor = resolve(tz, anchor, spec.handoff_time)?.as_nanosecond();
             Step::Elapsed {
                 anchor,
                 nanos: i128::try_from(nanos).ok()?,
@@ -88,7 +88,7 @@ impl<'a> Rotation<'a> {
                     .anchor
                     .checked_add(Span::new().try_days(days).ok()?)
                     .ok()?;
-                resolve(self.tz, day, self.spec)
+                resolve(self.tz, day, self.spec.handoff_time)
             }
             Step::Elapsed { anchor, nanos } => {
                 let at = anchor.checked_add(n.checked_mul(nanos)?)?;
@@ -134,12 +134,12 @@ impl<'a> Rotation<'a> {
     }
 }
 
-/// The instant of a local handoff on `day`. A handoff inside a spring-forward gap (02:30 on a
+/// The instant of a local handoff (or a layer's window edge) at `time` on `day`. A handoff inside a spring-forward gap (02:30 on a
 /// day that jumps from 02:00 to 03:00) resolves to the same distance past the gap (03:30); one
 /// in a fall-back fold resolves to its first occurrence. That is `Disambiguation::Compatible`
 /// (RFC 5545 and Temporal's default), so calendars and tocsin agree on when shifts start.
-fn resolve(tz: &TimeZone, day: Date, spec: &RotationSpec) -> Option<Timestamp> {
-    tz.to_ambiguous_timestamp(day.to_datetime(spec.handoff_time))
+pub(super) fn resolve(tz: &TimeZone, day: Date, time: Time) -> Option<Timestamp> {
+    tz.to_ambiguous_timestamp(day.to_datetime(time))
         .disambiguate(Disambiguation::Compatible)
         .ok()
 }

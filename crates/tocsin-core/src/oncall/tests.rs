@@ -41,6 +41,8 @@ fn schedule(
             every,
             handoff_weekday: weekday,
             handoff_time: at,
+            days: None,
+            until: None,
         }],
     }
 }
@@ -610,6 +612,8 @@ prop_compose! {
                 every,
                 handoff_weekday: Weekday::from_monday_zero_offset(weekday).unwrap(),
                 handoff_time: time(hour, minute, 0, 0),
+                days: None,
+                until: None,
             }],
         };
         let overrides = overrides
