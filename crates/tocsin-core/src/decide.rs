@@ -8,8 +8,8 @@ use jiff::Timestamp;
 // their own modules so that the rules (`checklist`, `escalation`, `postmortem`,
 // `update_reminder`) import them without importing the dispatcher that imports the rules.
 pub use crate::decision::{
-    ActionRequest, ActionResult, Ctx, Decision, Declaration, Effect, Input, Refusal, Situation,
-    TimerKind,
+    ActionRequest, ActionResult, Ctx, Decision, Declaration, Effect, Input, PageState, Refusal,
+    Situation, TimerKind,
 };
 pub use crate::policy::{Policy, SeverityRule};
 
@@ -49,6 +49,7 @@ pub fn decide(
         Input::SetPublicTitle { actor, title } => set_public_title(situation, actor, &title, ctx),
         Input::ResponseDue => Ok(response_due(policy, situation, ctx)),
         Input::EscalationDue { due_at } => Ok(escalation_due(policy, situation, due_at, ctx)),
+        Input::PageFailed => Ok(crate::escalation::page_failed(policy, situation, ctx)),
         Input::PostmortemReminder => Ok(postmortem_nudge(policy, situation, false, ctx)),
         Input::PostmortemDue => Ok(postmortem_nudge(policy, situation, true, ctx)),
         Input::PublishPostmortem { actor } => publish_postmortem(situation, actor, ctx),

@@ -25,6 +25,21 @@ pub struct Situation {
     pub other_firing: u32,
     /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
     pub checklist: std::collections::BTreeMap<String, Tick>,
+    /// For `Input::PageFailed`: the pages of the incident's ladder at its current step and
+    /// round, as they stand.
+    pub pages: Vec<PageState>,
+}
+
+/// One page to a person, as it stands: whether the delivery worker gave up on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageState {
+    pub contact: String,
+    /// `email` or a channel id.
+    pub method: String,
+    /// Failed for good: no attempt left (or withdrawn).
+    pub failed: bool,
+    /// The last attempt's error, if any.
+    pub error: Option<String>,
 }
 
 /// A person's or a timer's input; signals come from sources.
@@ -63,6 +78,9 @@ pub enum Input {
     EscalationDue {
         due_at: Timestamp,
     },
+    /// A page to a person failed for good (the delivery worker has no attempt left); decided
+    /// against the current step's pages in `Situation::pages`.
+    PageFailed,
     // ── post-mortems ──
     /// A day before the post-mortem's deadline.
     PostmortemReminder,

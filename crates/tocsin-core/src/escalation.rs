@@ -1,13 +1,14 @@
 //! Escalation: which policy pages for an incident (its category's route), who each step pages
-//! (schedules resolved to whoever is on call), and when the ladder moves on. Pure: the on-call
+//! (schedules resolved to whoever is on call), and when the ladder moves on: a step's `after`
+//! passing unanswered, or every page of the step failing for good. Pure: the on-call
 //! roster at `now` comes in through the `Ctx`, and the output is effects.
 
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::decision::{Ctx, Effect, TimerKind};
-use crate::incident::{EventKind, Incident, TimelineEvent};
+use crate::decision::{Ctx, Decision, Effect, Situation, TimerKind};
+use crate::incident::{EventKind, Incident, IncidentState, TimelineEvent};
 use crate::notice::{Notice, NoticeEvent};
 use crate::policy::Policy;
 pub use crate::policy::{ContactRule, EscalationRule, PageTarget, RouteRule, StepRule};
@@ -237,4 +238,85 @@ pub fn current_contacts(policy: &Policy, incident: &Incident, ctx: &Ctx) -> Vec<
         .and_then(|escalation| escalation.steps.get(incident.escalation_step as usize))
         .map(|step| step_contacts(step, ctx).0)
         .unwrap_or_default()
+}
+
+/// A page failed for good. When every page of the ladder's current step has (`situation.pages`:
+/// no attempt left on any of them), nobody at that step can be reached, so the ladder moves on
+/// now instead of waiting the step's `after`, and the timeline says why. Nothing happens while
+/// a page of the step is still pending or was sent, when the step paged nobody, or when the
+/// ladder is not running (acknowledged, resolved, exhausted).
+pub fn page_failed(policy: &Policy, situation: &Situation, ctx: &Ctx) -> Decision {
+    let Some(incident) = situation.incident.as_ref() else {
+        return Decision::default();
+    };
+    let pages = &situation.pages;
+    if incident.state != IncidentState::Triggered
+        || incident.escalation_due_at.is_none()
+        || pages.is_empty()
+        || !pages.iter().all(|page| page.failed)
+    {
+        return Decision::default();
+    }
+    let Some(escalation) = incident
+        .escalation
+        .as_deref()
+        .and_then(|id| policy.escalations.iter().find(|e| e.id == id))
+    else {
+        return Decision::default();
+    };
+    let name = |id: &str| {
+        policy
+            .contacts
+            .iter()
+            .find(|contact| contact.id == id)
+            .map_or_else(|| id.to_owned(), |contact| contact.name.clone())
+    };
+    let failures: Vec<String> = pages
+        .iter()
+        .map(|page| match &page.error {
+            Some(error) => format!("{} by {}: {error}", name(&page.contact), page.method),
+            None => format!("{} by {}", name(&page.contact), page.method),
+        })
+        .collect();
+    let waited = escalation
+        .steps
+        .get(incident.escalation_step as usize)
+        .map(|step| format!(" {}", crate::format_duration(step.after)))
+        .unwrap_or_default();
+    let mut contacts: Vec<&str> = pages.iter().map(|page| page.contact.as_str()).collect();
+    contacts.dedup();
+    let why = TimelineEvent {
+        incident_id: incident.id.clone(),
+        at: ctx.now,
+        kind: EventKind::Escalated,
+        actor: "tocsin".to_owned(),
+        text: format!(
+            "Nobody at step {} of `{}` can be reached: every page failed for good ({}); moving on without waiting{waited}",
+            incident.escalation_step + 1,
+            escalation.id,
+            failures.join("; "),
+        ),
+        data: serde_json::json!({
+            "escalation": escalation.id,
+            "step": incident.escalation_step,
+            "round": incident.escalation_round,
+            "unreachable": contacts,
+        }),
+    };
+    let mut incident = incident.clone();
+    // The step's own timer would only find the ladder moved on; it goes with this decision.
+    let mut effects = vec![Effect::CancelTimers {
+        kind: TimerKind::Escalate,
+        incident_id: incident.id.clone(),
+    }];
+    let paging = advance(policy, &mut incident, ctx, "Nobody reachable");
+    effects.extend(paging.effects);
+    let mut events = vec![why];
+    events.extend(paging.events);
+    Decision {
+        incident: Some(incident),
+        alerts: vec![],
+        events,
+        effects,
+    }
 }
