@@ -46,8 +46,8 @@ pub use monitor::{HttpMonitor, Monitor, MonitorKind};
 pub use net::IpNet;
 pub use ops::{SelfMonitoring, Watchdog};
 pub use people::{
-    Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,
-    WeeklyTime,
+    Contact, ContactMethod, Escalation, EscalationStep, Handoff, Layer, Rotation, Route, Schedule,
+    Target, WeeklyTime,
 };
 pub use runbook::{ChangeKind, Directive, DirectiveKind, Runbook};
 pub use types::{Comms, ComponentImpact, Engine, Org, Server, Severity, Synchronous};

@@ -41,15 +41,20 @@ pub enum ContactMethod {
     Channel(String),
 }
 
-/// `[[schedule]]`: an on-call rotation.
+/// `[[schedule]]`: an on-call rotation, or several layered ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Schedule {
     /// Identifier, used as `schedule:<id>` in escalation targets. Required and unique.
     pub id: String,
-    /// IANA time zone of the hand-off time. Default: `org.timezone`.
+    /// IANA time zone of the hand-off times. Default: `org.timezone`.
     pub timezone: String,
-    /// Who is on call, in turn. Required.
-    pub rotation: Rotation,
+    /// Who is on call, in turn: a schedule of one layer on call around the clock. Write either
+    /// `rotation` or `layers`.
+    pub rotation: Option<Rotation>,
+    /// Rotation layers, each like `rotation` with optional `days` and `until`: a later layer
+    /// wins wherever it has someone on call (inside its windows), else the one before it
+    /// decides. Write either `rotation` or `layers`; a `rotation` is loaded as the only layer.
+    pub layers: Vec<Layer>,
 }
 
 /// `rotation = { members = [...], every = "1w", handoff = "sun 09:00" }`.
@@ -62,6 +67,125 @@ pub struct Rotation {
     /// When the turn passes to the next member, like `"sun 09:00"`, in the schedule's time zone.
     /// Required.
     pub handoff: WeeklyTime,
+}
+
+/// One entry of `layers = [{ members, every, handoff, days, until }, …]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer {
+    /// Contact ids, in turn; none may be `external`. Required, at least one.
+    pub members: Vec<String>,
+    /// How long each member's turn lasts, like `"1w"` or `"1d"`; turns go on counting on the
+    /// days the layer is off. Required.
+    pub every: Duration,
+    /// When the turn passes to the next member, like `"sun 09:00"`, or a time of day like
+    /// `"09:00"` when `every` is shorter than a week; also when each day's window opens.
+    /// Required.
+    pub handoff: Handoff,
+    /// The days this layer is on call, like `["sun", "mon", "tue", "wed", "thu"]`: its window
+    /// opens at the hand-off time on each of them. Default: every day.
+    pub days: Option<Vec<Weekday>>,
+    /// When each day's window closes, like `"17:00"` (the next morning when not after the
+    /// hand-off time); outside its windows the layer below decides. Default: the next day's
+    /// hand-off time.
+    pub until: Option<Time>,
+}
+
+impl Layer {
+    /// When the layer is on call, in words: `around the clock`, `09:00–17:00 on sun, mon`,
+    /// `from 22:00 for a day on sat` (shown on the configuration page and in the export).
+    pub fn hours(&self) -> String {
+        let clock = |time: Time| format!("{:02}:{:02}", time.hour(), time.minute());
+        let opens = clock(self.handoff.time);
+        let window = match self.until {
+            Some(until) => format!("{opens}–{}", clock(until)),
+            None if self.days.is_some() => format!("from {opens} for a day"),
+            None => return "around the clock".to_owned(),
+        };
+        match &self.days {
+            Some(days) => {
+                let days: Vec<&str> = days.iter().map(|day| day_name(*day)).collect();
+                format!("{window} on {}", days.join(", "))
+            }
+            None => format!("{window} daily"),
+        }
+    }
+
+    /// A `rotation`: one layer on call around the clock.
+    pub fn always(rotation: &Rotation) -> Layer {
+        Layer {
+            members: rotation.members.clone(),
+            every: rotation.every,
+            handoff: Handoff {
+                weekday: Some(rotation.handoff.weekday),
+                time: rotation.handoff.time,
+            },
+            days: None,
+            until: None,
+        }
+    }
+}
+
+/// A layer's hand-off: `"sun 09:00"`, or `"09:00"` (no day) for turns shorter than a week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handoff {
+    /// The day; `None` when written as a time of day only.
+    pub weekday: Option<Weekday>,
+    /// The time of day (minutes precision).
+    pub time: Time,
+}
+
+impl Handoff {
+    /// Parses `"sun 09:00"` or `"09:00"`.
+    pub fn parse(text: &str) -> Option<Handoff> {
+        if let Some(weekly) = WeeklyTime::parse(text) {
+            return Some(Handoff {
+                weekday: Some(weekly.weekday),
+                time: weekly.time,
+            });
+        }
+        Some(Handoff {
+            weekday: None,
+            time: parse_time(text.trim())?,
+        })
+    }
+}
+
+impl fmt::Display for Handoff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.weekday {
+            Some(weekday) => WeeklyTime {
+                weekday,
+                time: self.time,
+            }
+            .fmt(f),
+            None => write!(f, "{:02}:{:02}", self.time.hour(), self.time.minute()),
+        }
+    }
+}
+
+/// Parses a 24-hour `"HH:MM"`.
+pub fn parse_time(clock: &str) -> Option<Time> {
+    let (hour, minute) = clock.split_once(':')?;
+    if hour.is_empty() || hour.len() > 2 || minute.len() != 2 {
+        return None;
+    }
+    let hour: i8 = hour.parse().ok()?;
+    let minute: i8 = minute.parse().ok()?;
+    Time::new(hour, minute, 0, 0).ok()
+}
+
+/// Parses a day name in English, three letters or in full, any case.
+pub fn parse_weekday(day: &str) -> Option<Weekday> {
+    Some(match day.to_ascii_lowercase().as_str() {
+        "mon" | "monday" => Weekday::Monday,
+        "tue" | "tuesday" => Weekday::Tuesday,
+        "wed" | "wednesday" => Weekday::Wednesday,
+        "thu" | "thursday" => Weekday::Thursday,
+        "fri" | "friday" => Weekday::Friday,
+        "sat" | "saturday" => Weekday::Saturday,
+        "sun" | "sunday" => Weekday::Sunday,
+        _ => return None,
+    })
 }
 
 /// A day of the week and a time of day, written `"sun 09:00"`.
@@ -81,38 +205,28 @@ impl WeeklyTime {
         if parts.next().is_some() {
             return None;
         }
-        let weekday = match day.to_ascii_lowercase().as_str() {
-            "mon" | "monday" => Weekday::Monday,
-            "tue" | "tuesday" => Weekday::Tuesday,
-            "wed" | "wednesday" => Weekday::Wednesday,
-            "thu" | "thursday" => Weekday::Thursday,
-            "fri" | "friday" => Weekday::Friday,
-            "sat" | "saturday" => Weekday::Saturday,
-            "sun" | "sunday" => Weekday::Sunday,
-            _ => return None,
-        };
-        let (hour, minute) = clock.split_once(':')?;
-        if hour.is_empty() || hour.len() > 2 || minute.len() != 2 {
-            return None;
-        }
-        let hour: i8 = hour.parse().ok()?;
-        let minute: i8 = minute.parse().ok()?;
-        let time = Time::new(hour, minute, 0, 0).ok()?;
+        let weekday = parse_weekday(day)?;
+        let time = parse_time(clock)?;
         Some(WeeklyTime { weekday, time })
+    }
+}
+
+/// A day's three-letter name, as written in the configuration.
+fn day_name(day: Weekday) -> &'static str {
+    match day {
+        Weekday::Monday => "mon",
+        Weekday::Tuesday => "tue",
+        Weekday::Wednesday => "wed",
+        Weekday::Thursday => "thu",
+        Weekday::Friday => "fri",
+        Weekday::Saturday => "sat",
+        Weekday::Sunday => "sun",
     }
 }
 
 impl fmt::Display for WeeklyTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let day = match self.weekday {
-            Weekday::Monday => "mon",
-            Weekday::Tuesday => "tue",
-            Weekday::Wednesday => "wed",
-            Weekday::Thursday => "thu",
-            Weekday::Friday => "fri",
-            Weekday::Saturday => "sat",
-            Weekday::Sunday => "sun",
-        };
+        let day = day_name(self.weekday);
         write!(f, "{day} {:02}:{:02}", self.time.hour(), self.time.minute())
     }
 }
@@ -201,6 +315,51 @@ mod tests {
         assert!(WeeklyTime::parse("sun 9").is_none());
         assert!(WeeklyTime::parse("funday 09:00").is_none());
         assert!(WeeklyTime::parse("09:00").is_none());
+    }
+
+    #[test]
+    fn handoffs_parse_with_or_without_a_day() {
+        let daily = Handoff::parse("09:00").expect("valid");
+        assert_eq!(daily.weekday, None);
+        assert_eq!(daily.to_string(), "09:00");
+        let weekly = Handoff::parse("sun 09:00").expect("valid");
+        assert_eq!(weekly.weekday, Some(Weekday::Sunday));
+        assert_eq!(weekly.to_string(), "sun 09:00");
+        assert!(Handoff::parse("9am").is_none());
+        assert!(Handoff::parse("24:00").is_none());
+        assert!(Handoff::parse("sun").is_none());
+    }
+
+    #[test]
+    fn a_layer_says_when_it_is_on_call() {
+        let nine = Time::new(9, 0, 0, 0).expect("valid");
+        let layer = Layer {
+            members: vec!["sami".into()],
+            every: Duration::from_secs(86_400),
+            handoff: Handoff {
+                weekday: None,
+                time: nine,
+            },
+            days: Some(vec![Weekday::Sunday, Weekday::Monday]),
+            until: Some(Time::new(17, 0, 0, 0).expect("valid")),
+        };
+        assert_eq!(layer.hours(), "09:00–17:00 on sun, mon");
+        let nights = Layer {
+            days: None,
+            ..layer.clone()
+        };
+        assert_eq!(nights.hours(), "09:00–17:00 daily");
+        let days = Layer {
+            until: None,
+            ..layer.clone()
+        };
+        assert_eq!(days.hours(), "from 09:00 for a day on sun, mon");
+        let always = Layer {
+            days: None,
+            until: None,
+            ..layer
+        };
+        assert_eq!(always.hours(), "around the clock");
     }
 
     #[test]

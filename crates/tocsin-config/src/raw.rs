@@ -56,6 +56,7 @@ raw_tables!(
     RawMaintenance,
     RawWatchdog,
     RawSelfMonitoring,
+    RawLayer,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -122,6 +123,7 @@ pub(crate) struct RawSeverity {
     pub update_every: Str,
     pub postmortem_within: Str,
     pub runbook: Str,
+    pub page: Bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +146,7 @@ pub(crate) struct RawSchedule {
     pub id: Str,
     pub timezone: Str,
     pub rotation: Field<RawRotation>,
+    pub layers: Field<Vec<RawLayer>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -152,6 +155,16 @@ pub(crate) struct RawRotation {
     pub members: List,
     pub every: Str,
     pub handoff: Str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawLayer {
+    pub members: List,
+    pub every: Str,
+    pub handoff: Str,
+    pub days: List,
+    pub until: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -29,6 +29,7 @@ pub(crate) fn keys_at(shape: &str, front_matter: bool) -> Option<&'static [&'sta
         "contact" => fields_of::<RawContact>(),
         "schedule" => fields_of::<RawSchedule>(),
         "schedule.rotation" => fields_of::<RawRotation>(),
+        "schedule.layers" => fields_of::<RawLayer>(),
         "escalation" => fields_of::<RawEscalation>(),
         "escalation.steps" => fields_of::<RawStep>(),
         "route" => fields_of::<RawRoute>(),

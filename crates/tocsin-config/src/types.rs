@@ -126,17 +126,24 @@ pub struct Severity {
     /// The runbook of incidents of this level whose monitor, integration and route name none
     /// (a runbook id).
     pub runbook: Option<String>,
+    /// Whether incidents of this level page people through the escalation policy (`true`) or
+    /// only tell their `notify` channels (`false`). Default: pages when `respond_within` is one
+    /// hour or less.
+    pub page: Option<bool>,
 }
 
-/// Levels that must be answered within this long page people; slower ones only tell channels (the
-/// runbook's SEV-3 "individual customer comms" and SEV-4 "ticket only").
+/// Without `page`, levels that must be answered within this long page people; slower ones only
+/// tell channels (the runbook's SEV-3 "individual customer comms" and SEV-4 "ticket only").
 pub const PAGING_TARGET: Duration = Duration::from_secs(3600);
 
 impl Severity {
-    /// True when incidents of this level page the on-call person (its `respond_within` is at most
-    /// [`PAGING_TARGET`]); slower levels tell their channels only, and never wake anyone.
+    /// True when incidents of this level page the on-call person: as `page` says, else when
+    /// its `respond_within` is at most [`PAGING_TARGET`]. Levels that do not page tell their
+    /// channels only, and never wake anyone. (Whether a level opens a ticket instead is
+    /// `[tickets]`'s own check, not this one.)
     pub fn pages(&self) -> bool {
-        self.respond_within <= PAGING_TARGET
+        self.page
+            .unwrap_or(self.respond_within <= PAGING_TARGET)
     }
 
     /// What an open incident of this level shows for its status-page component (`"none"`:

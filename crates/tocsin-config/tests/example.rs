@@ -159,13 +159,14 @@ fn people_schedules_and_escalations() {
     );
 
     let schedule = config.schedule("backend-primary").expect("schedule");
-    assert_eq!(schedule.rotation.members, vec!["sami"]);
-    assert_eq!(schedule.rotation.every, 7 * DAY);
-    assert_eq!(schedule.rotation.handoff.weekday, Weekday::Sunday);
-    assert_eq!(
-        schedule.rotation.handoff.time,
-        Time::new(9, 0, 0, 0).expect("time")
-    );
+    let rotation = schedule.rotation.as_ref().expect("a rotation");
+    assert_eq!(rotation.members, vec!["sami"]);
+    assert_eq!(rotation.every, 7 * DAY);
+    assert_eq!(rotation.handoff.weekday, Weekday::Sunday);
+    assert_eq!(rotation.handoff.time, Time::new(9, 0, 0, 0).expect("time"));
+    assert_eq!(schedule.layers.len(), 1, "a rotation is the only layer");
+    assert_eq!(schedule.layers[0].members, rotation.members);
+    assert_eq!(schedule.layers[0].days, None);
 
     let escalation = config.escalation("backend").expect("escalation");
     assert_eq!(escalation.repeat, 2);

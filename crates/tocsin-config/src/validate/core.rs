@@ -285,6 +285,7 @@ pub(super) fn severities(
                 &names.runbooks,
             );
         }
+        let page = ctx.get(&raw.page, &join_key(&item, "page"));
         if let (Some(id), Some(respond_within)) = (id, respond_within) {
             out.push(Severity {
                 id,
@@ -296,6 +297,7 @@ pub(super) fn severities(
                 update_every,
                 postmortem_within,
                 runbook,
+                page,
             });
         }
     }

@@ -17,6 +17,7 @@ mod people;
 mod reach;
 pub(crate) mod runbooks;
 pub(crate) mod secrets;
+mod schedules;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -168,7 +169,7 @@ pub(crate) fn validate(
     let severities = core::severities(ctx, &raw.severity, &names);
     let engine = core::engine(ctx, &raw.engine);
     let contacts = people::contacts(ctx, &raw.contact, &names);
-    let schedules = people::schedules(ctx, &raw.schedule, &names, &org.timezone);
+    let schedules = schedules::schedules(ctx, &raw.schedule, &names, &org.timezone);
     let escalations = people::escalations(ctx, &raw.escalation, &names);
     let routes = people::routes(ctx, &raw.route, &names);
     let smtp = channels::smtp(ctx, &raw.smtp);

@@ -5,14 +5,10 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 
 use super::Names;
-use super::core::time_zone;
 use super::ctx::Ctx;
 use crate::field::Field;
-use crate::people::{
-    Contact, ContactMethod, Escalation, EscalationStep, Rotation, Route, Schedule, Target,
-    WeeklyTime,
-};
-use crate::raw::{RawContact, RawEscalation, RawRoute, RawSchedule};
+use crate::people::{Contact, ContactMethod, Escalation, EscalationStep, Route, Target, WeeklyTime};
+use crate::raw::{RawContact, RawEscalation, RawRoute};
 use crate::spans::{join_index, join_key};
 
 pub(super) fn contacts(ctx: &mut Ctx, raw: &Field<Vec<RawContact>>, names: &Names) -> Vec<Contact> {
@@ -169,7 +165,7 @@ fn valid_phone(phone: &str) -> bool {
 }
 
 /// Checks that a contact can be paged: known, not external, with a method.
-fn pageable(ctx: &mut Ctx, contact: &str, path: &str, names: &Names) {
+pub(super) fn pageable(ctx: &mut Ctx, contact: &str, path: &str, names: &Names) {
     if !ctx.reference(contact, path, "contact", "[[contact]]", &names.contacts) {
         return;
     }
@@ -190,72 +186,6 @@ fn pageable(ctx: &mut Ctx, contact: &str, path: &str, names: &Names) {
             )),
         );
     }
-}
-
-pub(super) fn schedules(
-    ctx: &mut Ctx,
-    raw: &Field<Vec<RawSchedule>>,
-    names: &Names,
-    org_timezone: &str,
-) -> Vec<Schedule> {
-    let mut seen = HashMap::new();
-    let mut out = Vec::new();
-    for (item, raw) in ctx.items(raw, "schedule") {
-        let key = |name: &str| join_key(&item, name);
-        let id = ctx.id(&raw.id, &item);
-        if let Some(id) = &id {
-            ctx.unique(&mut seen, id, &key("id"), "[[schedule]]");
-        }
-        let timezone = match ctx.get(&raw.timezone, &key("timezone")) {
-            Some(zone) => {
-                time_zone(ctx, &zone, &key("timezone"));
-                zone
-            }
-            None => org_timezone.to_owned(),
-        };
-        let rotation_path = key("rotation");
-        if !raw.rotation.is_present() {
-            ctx.missing(
-                &rotation_path,
-                "{ members = [\"...\"], every = \"1w\", handoff = \"sun 09:00\" }",
-            );
-        }
-        let rotation = ctx
-            .section(&raw.rotation, &rotation_path)
-            .and_then(|rotation| {
-                let members_path = join_key(&rotation_path, "members");
-                let members = ctx.require(&rotation.members, &members_path, "[\"...\"]");
-                if members.as_ref().is_some_and(Vec::is_empty) {
-                    ctx.error(
-                        &members_path,
-                        "`members` is empty",
-                        Some("list the contact ids who take turns on call".to_owned()),
-                    );
-                }
-                for (at, member) in members.iter().flatten().enumerate() {
-                    pageable(ctx, member, &join_index(&members_path, at), names);
-                }
-                let every =
-                    ctx.require_duration(&rotation.every, &join_key(&rotation_path, "every"), "1w");
-                let handoff_path = join_key(&rotation_path, "handoff");
-                let handoff = ctx
-                    .require(&rotation.handoff, &handoff_path, "\"sun 09:00\"")
-                    .and_then(|text| weekly_time(ctx, &text, &handoff_path));
-                Some(Rotation {
-                    members: members?,
-                    every: every?,
-                    handoff: handoff?,
-                })
-            });
-        if let (Some(id), Some(rotation)) = (id, rotation) {
-            out.push(Schedule {
-                id,
-                timezone,
-                rotation,
-            });
-        }
-    }
-    out
 }
 
 /// Parses `"sun 09:00"`; reports another text.

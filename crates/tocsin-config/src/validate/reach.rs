@@ -44,6 +44,8 @@ pub(crate) fn severities_reach_someone(
         }
         let why = if severity.pages() {
             "no [[route]] names an escalation policy".to_owned()
+        } else if severity.page == Some(false) {
+            "it says `page = false`".to_owned()
         } else {
             format!(
                 "a level that answers within {} pages nobody",
