@@ -328,6 +328,9 @@ impl Engine {
             AttemptOutcome::Failed { .. } => crate::metrics::DeliveryResult::Failed,
         };
         self.counters.delivery(&delivery.channel, counted);
+        // A page to a person given up on may leave nobody at its step reachable.
+        let page_gave_up = delivery.recipient.is_some()
+            && matches!(outcome, AttemptOutcome::Failed { .. });
         match &outcome {
             AttemptOutcome::Sent => {
                 tracing::info!(delivery = %delivery.id, channel = %delivery.channel, "delivered")
@@ -355,6 +358,9 @@ impl Engine {
         // Released after the record, so the next check counts this page among the sent.
         if let Some(key) = reservation {
             self.deliveries.pages_in_flight(&key, -1);
+        }
+        if page_gave_up {
+            self.page_gave_up(&notice.incident_id).await;
         }
         Ok(())
     }

@@ -43,6 +43,7 @@ pub mod sign_in_gate;
 mod status_page;
 mod subscribers;
 mod timers;
+mod unreachable;
 pub mod users;
 mod watchdog;
 mod work;

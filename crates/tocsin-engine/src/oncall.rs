@@ -24,19 +24,29 @@ pub(crate) fn schedules(config: &Config) -> Vec<ScheduleSpec> {
                     return None;
                 }
             };
-            let rotation = &schedule.rotation;
             Some(ScheduleSpec {
                 id: schedule.id.clone(),
                 timezone,
-                layers: vec![RotationSpec {
-                    members: rotation.members.clone(),
-                    every: rotation.every,
-                    handoff_weekday: rotation.handoff.weekday,
-                    handoff_time: rotation.handoff.time,
-                }],
+                layers: schedule.layers.iter().map(layer).collect(),
             })
         })
         .collect()
+}
+
+/// A configured layer as the core's. A hand-off written without a day counts its turns from
+/// the day the core's anchor falls on, so the first turn starts on the anchor date itself.
+fn layer(layer: &tocsin_config::Layer) -> RotationSpec {
+    RotationSpec {
+        members: layer.members.clone(),
+        every: layer.every,
+        handoff_weekday: layer
+            .handoff
+            .weekday
+            .unwrap_or(tocsin_core::oncall::ANCHOR_REFERENCE.weekday()),
+        handoff_time: layer.handoff.time,
+        days: layer.days.clone(),
+        until: layer.until,
+    }
 }
 
 pub(crate) fn to_core(records: &[OverrideRecord]) -> Vec<Override> {

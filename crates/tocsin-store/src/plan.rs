@@ -257,7 +257,16 @@ pub fn page_key(
     contact: &str,
     method: &str,
 ) -> String {
-    format!("{incident_id}:{ladder}:{step}:{round}:{contact}:{method}")
+    format!(
+        "{}{contact}:{method}",
+        step_key_prefix(incident_id, ladder, step, round)
+    )
+}
+
+/// What every page key of one step of one ladder and round starts with: how a backend finds
+/// the pages of an incident's current step (`Lookup::IncidentPages`).
+pub fn step_key_prefix(incident_id: &str, ladder: u32, step: u32, round: u32) -> String {
+    format!("{incident_id}:{ladder}:{step}:{round}:")
 }
 
 /// The post-mortem file's name: the runbook's, unless another incident's post-mortem already

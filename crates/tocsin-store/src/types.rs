@@ -40,6 +40,9 @@ pub enum Lookup {
     },
     /// The incident with this id.
     Incident(String),
+    /// The incident with this id and the pages of its ladder at its current step and round
+    /// (`Situation::pages`), for a page that failed for good.
+    IncidentPages(String),
 }
 
 /// Alerts of one source, category and component group into one open incident.

@@ -48,7 +48,9 @@ fn lock_keys(items: &[Item]) -> Vec<i64> {
                 keys.extend(group.as_ref().map(group_lock_key));
                 keys
             }
-            Lookup::Incident(id) => vec![lock_key(&[Some("incident"), Some(id)])],
+            Lookup::Incident(id) | Lookup::IncidentPages(id) => {
+                vec![lock_key(&[Some("incident"), Some(id)])]
+            }
         })
         .collect();
     keys.sort_unstable();

@@ -24,7 +24,7 @@ pub(super) async fn situation(
 ) -> Result<Situation> {
     let (incident_id, key, group) = match lookup {
         Lookup::Nothing => return Ok(Situation::default()),
-        Lookup::Incident(id) => (Some(id.clone()), None, None),
+        Lookup::Incident(id) | Lookup::IncidentPages(id) => (Some(id.clone()), None, None),
         Lookup::Key { dedup_key, group } => {
             let id = key_incident(tx, dedup_key).await?;
             (id, Some(dedup_key.as_str()), group.as_ref())
@@ -61,6 +61,9 @@ pub(super) async fn situation(
             }
         }
     }
+    if let (Lookup::IncidentPages(_), Some(incident)) = (lookup, &situation.incident) {
+        situation.pages = step_pages(tx, incident).await?;
+    }
     let has_open = situation
         .incident
         .as_ref()
@@ -72,6 +75,31 @@ pub(super) async fn situation(
         };
     }
     Ok(situation)
+}
+
+/// The pages of the incident's ladder at its current step and round, as they stand.
+async fn step_pages(
+    tx: &mut PgConnection,
+    incident: &Incident,
+) -> Result<Vec<tocsin_core::decide::PageState>> {
+    let prefix = tocsin_store::plan::step_key_prefix(
+        &incident.id,
+        incident.escalation_ladder,
+        incident.escalation_step,
+        incident.escalation_round,
+    );
+    let length = i32::try_from(prefix.chars().count()).unwrap_or(i32::MAX);
+    let found = sqlx::query(
+        "SELECT recipient, channel, status, last_error FROM deliveries \
+         WHERE incident_id = $1 AND recipient IS NOT NULL AND substr(idempotency_key, 1, $2) = $3 \
+         ORDER BY created_at, id",
+    )
+    .bind(&incident.id)
+    .bind(length)
+    .bind(&prefix)
+    .fetch_all(tx)
+    .await?;
+    found.iter().map(|row| rows::page_state(row)).collect()
 }
 
 /// Every alert of an incident, in the order they were first seen.

@@ -231,7 +231,7 @@ fn apply(
 fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result<Situation> {
     let (incident_id, key, group) = match lookup {
         Lookup::Nothing => return Ok(Situation::default()),
-        Lookup::Incident(id) => (Some(id.clone()), None, None),
+        Lookup::Incident(id) | Lookup::IncidentPages(id) => (Some(id.clone()), None, None),
         Lookup::Key { dedup_key, group } => {
             // Ties on `first_seen` are broken by rowid (insertion order, as the ids' own
             // order): it ends every index entry, so `alerts_by_key` gives the order and the
@@ -297,6 +297,9 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
             }
         };
     }
+    if let (Lookup::IncidentPages(_), Some(incident)) = (lookup, &situation.incident) {
+        situation.pages = step_pages(tx, incident)?;
+    }
     let has_open = situation
         .incident
         .as_ref()
@@ -326,4 +329,26 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
         }
     }
     Ok(situation)
+}
+
+/// The pages of the incident's ladder at its current step and round, as they stand.
+fn step_pages(
+    tx: &Transaction<'_>,
+    incident: &tocsin_core::incident::Incident,
+) -> Result<Vec<tocsin_core::decide::PageState>> {
+    let prefix = tocsin_store::plan::step_key_prefix(
+        &incident.id,
+        incident.escalation_ladder,
+        incident.escalation_step,
+        incident.escalation_round,
+    );
+    let length = i64::try_from(prefix.chars().count()).unwrap_or(i64::MAX);
+    all(
+        tx,
+        "SELECT recipient, channel, status, last_error FROM deliveries \
+         WHERE incident_id = ? AND recipient IS NOT NULL AND substr(idempotency_key, 1, ?) = ? \
+         ORDER BY created_at, id",
+        params![incident.id, length, prefix],
+        |row| tocsin_store::rows::page_state(row),
+    )
 }

@@ -59,3 +59,14 @@ pub fn attempt_columns(outcome: &AttemptOutcome, at: Timestamp) -> AttemptColumn
         },
     }
 }
+
+/// A page of an incident's current step, from its `deliveries` row (`recipient`, `channel`,
+/// `status`, `last_error`): failed for good when its status is `failed`.
+pub fn page_state(row: &(impl Columns + ?Sized)) -> Result<tocsin_core::decide::PageState> {
+    Ok(tocsin_core::decide::PageState {
+        contact: row.maybe_text("recipient")?.unwrap_or_default(),
+        method: row.text("channel")?,
+        failed: row.text("status")? == "failed",
+        error: row.maybe_text("last_error")?,
+    })
+}

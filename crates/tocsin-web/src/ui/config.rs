@@ -217,18 +217,27 @@ fn sections(config: &Config) -> Vec<Section> {
         section(
             "config-schedules",
             "Schedules",
-            &["id", "time zone", "turns", "hand-off", "members"],
+            &["id", "time zone", "turns", "hand-off", "on call", "members"],
             config
                 .schedules
                 .iter()
-                .map(|s| {
-                    vec![
-                        s.id.clone(),
-                        s.timezone.clone(),
-                        format_duration(s.rotation.every),
-                        s.rotation.handoff.to_string(),
-                        s.rotation.members.join(", "),
-                    ]
+                .flat_map(|s| {
+                    // One row per layer; a later layer wins in its hours.
+                    s.layers.iter().enumerate().map(move |(at, layer)| {
+                        let id = if s.layers.len() > 1 {
+                            format!("{} (layer {})", s.id, at + 1)
+                        } else {
+                            s.id.clone()
+                        };
+                        vec![
+                            id,
+                            s.timezone.clone(),
+                            format_duration(layer.every),
+                            layer.handoff.to_string(),
+                            layer.hours(),
+                            layer.members.join(", "),
+                        ]
+                    })
                 })
                 .collect(),
         ),

@@ -65,23 +65,30 @@ pub fn contacts(config: &Config) -> String {
             link = link(contact),
         );
     }
-    out.push_str("</table>\n<h2>On-call rotations</h2>\n<table>\n<tr><th>Schedule</th><th>Members, in turn</th><th>Each for</th><th>Hand-off</th></tr>\n");
+    out.push_str("</table>\n<h2>On-call rotations</h2>\n<p>Where a schedule has several layers, a later layer is on call in its hours, else the one before it.</p>\n<table>\n<tr><th>Schedule</th><th>Members, in turn</th><th>Each for</th><th>Hand-off</th><th>On call</th></tr>\n");
     for schedule in &config.schedules {
-        let members: Vec<String> = schedule
-            .rotation
-            .members
-            .iter()
-            .map(|id| contact_link(config, id))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<tr><td>{id}</td><td>{members}</td><td>{every}</td><td>{handoff} ({zone})</td></tr>",
-            id = escape(&schedule.id),
-            members = members.join(", "),
-            every = escape(&tocsin_core::format_duration(schedule.rotation.every)),
-            handoff = escape(&schedule.rotation.handoff.to_string()),
-            zone = escape(&schedule.timezone),
-        );
+        for (at, layer) in schedule.layers.iter().enumerate() {
+            let members: Vec<String> = layer
+                .members
+                .iter()
+                .map(|id| contact_link(config, id))
+                .collect();
+            let id = if schedule.layers.len() > 1 {
+                format!("{} (layer {})", schedule.id, at + 1)
+            } else {
+                schedule.id.clone()
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{id}</td><td>{members}</td><td>{every}</td><td>{handoff} ({zone})</td><td>{hours}</td></tr>",
+                id = escape(&id),
+                members = members.join(", "),
+                every = escape(&tocsin_core::format_duration(layer.every)),
+                handoff = escape(&layer.handoff.to_string()),
+                zone = escape(&schedule.timezone),
+                hours = escape(&layer.hours()),
+            );
+        }
     }
     out.push_str("</table>\n");
     out

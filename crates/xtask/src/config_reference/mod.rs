@@ -359,6 +359,10 @@ impl Gen<'_> {
                 "date-time with offset, unquoted (`2026-12-01T02:00:00+03:00`)".to_owned()
             }
             "WeeklyTime" => "string, day and time (`\"sun 09:00\"`)".to_owned(),
+            "Handoff" => {
+                "string, day and time (`\"sun 09:00\"`) or a time of day (`\"09:00\"`)".to_owned()
+            }
+            "Time" => "string, time of day (`\"17:00\"`)".to_owned(),
             "Cron" => "string, 5-field cron".to_owned(),
             "JsonExpect" => "table `{ path = \"...\", equals = \"...\" }`".to_owned(),
             "PathBuf" => "string (path)".to_owned(),
@@ -368,6 +372,7 @@ impl Gen<'_> {
             "Vec" => match arg(0) {
                 "String" | "ContactMethod" | "Target" => "array of strings".to_owned(),
                 "IpNet" => "array of strings (addresses or CIDR ranges)".to_owned(),
+                "Weekday" => "array of strings (days, like `\"mon\"`)".to_owned(),
                 "StatusRange" => "string or array of strings".to_owned(),
                 name if self.index.is_struct(name) => "array of tables".to_owned(),
                 name => return Err(format!("no TOML description for `Vec<{name}>`")),
