@@ -127,7 +127,7 @@ impl crate::Engine {
         email: &str,
         change: UserChange,
     ) -> Result<UserRecord, AccountError> {
-        change_user(self.store.as_ref(), self.config(), email, change).await
+        change_user(self.store.as_ref(), &self.config(), email, change).await
     }
 
     /// Ends one session.

@@ -568,7 +568,7 @@ impl Engine {
         confirmed: bool,
     ) -> Result<ActionRun, EngineError> {
         let action =
-            self.config.action(action_id).cloned().ok_or_else(|| {
+            self.config().action(action_id).cloned().ok_or_else(|| {
                 Refusal::Invalid(format!("no action `{action_id}` is configured"))
             })?;
         let incident = self
@@ -648,12 +648,12 @@ impl Engine {
 
     /// `text` as a run record or the timeline may keep it: see the module's comment.
     fn redacted(&self, text: &str) -> String {
-        self.config.redactor.scrub(text)
+        self.config().redactor.scrub(text)
     }
 
     /// The configured actions, for buttons and the API.
-    pub fn actions(&self) -> &[Action] {
-        &self.config.actions
+    pub fn actions(&self) -> Vec<Action> {
+        self.config().actions.clone()
     }
 }
 

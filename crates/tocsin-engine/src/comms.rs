@@ -99,17 +99,17 @@ impl Engine {
         // Plain text: the HTML part is escaped when the mail is composed.
         env.set_auto_escape_callback(|_| AutoEscape::None);
         let component = incident.component.as_deref().and_then(|id| {
-            self.config
+            self.config()
                 .status_page
                 .as_ref()
                 .and_then(|page| page.components.iter().find(|c| c.id == id))
                 .map(|c| c.name.clone())
         });
         let mut texts = BTreeMap::new();
-        for template in self.config.templates.iter().filter(|t| t.id == id) {
+        for template in self.config().templates.iter().filter(|t| t.id == id) {
             let public_title = self.public_title(incident, &template.locale);
             let context = minijinja::context! {
-                org => minijinja::context! { name => &self.config.org.name },
+                org => minijinja::context! { name => &self.config().org.name },
                 incident => minijinja::context! {
                     id => &incident.id,
                     public_title => &public_title,
@@ -120,7 +120,7 @@ impl Engine {
                     url => self.incident_url(&incident.id),
                 },
                 event => event.as_str(),
-                status_url => format!("{}/status", self.config.server.public_url),
+                status_url => format!("{}/status", self.config().server.public_url),
             };
             let subject = env.render_str(&template.subject, &context);
             let body = env.render_str(&template.body, &context);
@@ -295,7 +295,7 @@ impl Engine {
         {
             return Ok(());
         }
-        let outcome = match self.sender.mailer() {
+        let outcome = match self.live().sender.mailer() {
             None => AttemptOutcome::Failed {
                 error: "e-mail is not configured ([smtp])".into(),
             },

@@ -114,11 +114,11 @@ impl Engine {
     /// Where a page to `contact` by `method` goes: e-mail to their address, or a channel (an SMS
     /// relay gets their phone number as `to`).
     pub(crate) fn page_target(
-        &self,
+        live: &crate::live::Live,
         contact: &str,
         method: &str,
     ) -> Result<(Target, Option<String>), String> {
-        let person = self
+        let person = live
             .config
             .contact(contact)
             .ok_or_else(|| format!("contact `{contact}` is not configured"))?;
@@ -127,7 +127,7 @@ impl Engine {
                 .email
                 .clone()
                 .ok_or_else(|| format!("contact `{contact}` has no e-mail address"))?;
-            let locale_rtl = self
+            let locale_rtl = live
                 .config
                 .org
                 .locales
@@ -135,7 +135,7 @@ impl Engine {
                 .is_some_and(|locale| locale.starts_with("ar"));
             return Ok((Target::Email { to, locale_rtl }, None));
         }
-        let target = self
+        let target = live
             .targets
             .get(method)
             .cloned()
@@ -213,6 +213,9 @@ impl Engine {
             return Ok(());
         }
         let _sending = self.deliveries.sending();
+        // The channel is looked up now, in the configuration in force: a page queued before a
+        // reload goes where its channel points after it.
+        let live = self.live();
         // A channel's opening message answers the first five minutes' questions (runbooks.rs);
         // a page to a person stays short.
         let with_card = match delivery.recipient {
@@ -233,13 +236,13 @@ impl Engine {
         };
         let attempt_number = delivery.attempts.saturating_add(1);
         let resolved = match &delivery.recipient {
-            None => self
+            None => live
                 .targets
                 .get(&delivery.channel)
                 .cloned()
                 .map(|target| (target, None))
                 .ok_or_else(|| format!("channel `{}` is not configured", delivery.channel)),
-            Some(contact) => self.page_target(contact, &delivery.channel),
+            Some(contact) => Self::page_target(&live, contact, &delivery.channel),
         };
         // The throttle's hold on this contact and method while the page is in flight.
         let mut reservation: Option<(String, String)> = None;
@@ -284,7 +287,7 @@ impl Engine {
                     self.deliveries.pages_in_flight(&key, 1);
                     reservation = Some(key);
                 }
-                let sent = self
+                let sent = live
                     .sender
                     .send(
                         &target,

@@ -63,14 +63,14 @@ impl Engine {
     /// Records a ping; returns after it is on disk. `Ok(false)` when no heartbeat monitor has
     /// this key.
     pub async fn ping(&self, key: &str, ping: Ping) -> Result<bool, EngineError> {
-        let Some(monitor_id) = self.prober.ping_keys.get(key) else {
+        let Some(monitor_id) = self.live().ping_keys.get(key).cloned() else {
             return Ok(false);
         };
         let (reply, mut answer) = oneshot::channel();
         let delegated = {
             let mut waiting = self.prober.pings.lock();
             waiting.push(PendingPing {
-                monitor_id: monitor_id.clone(),
+                monitor_id,
                 ping,
                 at: self.now(),
                 reply,
@@ -119,6 +119,7 @@ impl Engine {
                 None => by_monitor.push((pending.monitor_id.clone(), vec![pending])),
             }
         }
+        let live = self.live();
         let mut works = Vec::new();
         let mut replies = Vec::new();
         let mut deadlines = Vec::new();
@@ -143,9 +144,7 @@ impl Engine {
                 }
             };
         for (monitor_id, pings) in by_monitor {
-            let found = self
-                .monitor_spec(&monitor_id)
-                .zip(records.remove(&monitor_id));
+            let found = live.monitor(&monitor_id).zip(records.remove(&monitor_id));
             let Some((monitor, mut record)) = found else {
                 for pending in pings {
                     let _ = pending.reply.send(Ok(false));
@@ -202,11 +201,12 @@ impl Engine {
         }
         let checks: Vec<_> = works.iter().map(|work| work.check.clone()).collect();
         let outcomes = self.decide_all(works).await?;
+        let live = self.live();
         let mut refused = Vec::new();
         for (outcome, check) in outcomes.into_iter().zip(checks) {
             if let (ItemOutcome::Refused(refusal), Some(check)) = (outcome, check) {
                 tracing::error!(monitor = %check.monitor_id, %refusal, "heartbeat signal refused");
-                if let Some(monitor) = self.monitor_spec(&check.monitor_id) {
+                if let Some(monitor) = live.monitor(&check.monitor_id) {
                     refused.push(check_work(monitor, check, None));
                 }
             }

@@ -33,7 +33,7 @@ pub(crate) struct Housekeeping {
 impl Engine {
     fn retention(&self) -> Retention {
         let longest = self
-            .config
+            .config()
             .monitors
             .iter()
             .map(|m| m.timeout)
@@ -42,7 +42,7 @@ impl Engine {
         // Raw results as configured; the aggregates and outages as `Retention::standard` says
         // (five-minute 7 days, hourly 90 days, daily and outages 400 days).
         Retention::standard(
-            self.config.engine.keep_raw_checks,
+            self.config().engine.keep_raw_checks,
             // A result is written at most a flush after its check ends.
             longest + crate::batch::FLUSH_EVERY + Duration::from_secs(60),
         )

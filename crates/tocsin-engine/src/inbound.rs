@@ -29,7 +29,8 @@ pub struct Accepted {
 impl Engine {
     /// The parsing context of an integration, for the parsers in `tocsin_core::inbound`.
     pub fn integration_context(&self, id: &str) -> Option<IntegrationContext> {
-        let integration = self.config.integration(id)?;
+        let config = self.config();
+        let integration = config.integration(id)?;
         Some(IntegrationContext {
             id: integration.id.clone(),
             severity: integration.severity.clone(),
@@ -50,7 +51,7 @@ impl Engine {
         items: Vec<Inbound>,
         delivery: Option<Delivery>,
     ) -> Result<Accepted, EngineError> {
-        let grouping: Duration = self.config.engine.grouping_window;
+        let grouping: Duration = self.config().engine.grouping_window;
         let since = self
             .now()
             .checked_sub(jiff::SignedDuration::try_from(grouping).unwrap_or_default())

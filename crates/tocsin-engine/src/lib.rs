@@ -22,6 +22,7 @@ mod inbound;
 mod incidents;
 mod intake;
 mod lag;
+mod live;
 mod maintenance;
 pub mod metrics;
 mod monitors;
@@ -32,6 +33,7 @@ pub mod postmortem;
 pub mod postmortem_git;
 mod probes;
 mod public_title;
+pub mod reload;
 pub mod response;
 pub mod review_digest;
 mod rounds;
@@ -48,17 +50,16 @@ pub mod users;
 mod watchdog;
 mod work;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use jiff::Timestamp;
 use tocsin_config::Config;
-use tocsin_core::decide::{Ctx, Declaration, Input, Policy};
+use tocsin_core::decide::{Ctx, Declaration, Input};
 use tocsin_core::incident::Incident;
 use tocsin_core::signal::Signal;
-use tocsin_notify::{Sender, Target};
+use tocsin_notify::Sender;
 use tocsin_store::{Item, ItemOutcome, Lookup, Store};
 
 use crate::work::Work;
@@ -89,17 +90,12 @@ pub struct Ingested {
 /// only what that work needs (its round is in `rounds.rs`).
 pub struct Engine {
     // The shared context.
-    config: Arc<Config>,
+    /// The configuration and what is derived from it, swapped whole by a reload (`live.rs`).
+    live: live::LiveSlot,
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    policy: Policy,
-    /// Channels by name, and the senders: pages, status-page and customer mail, the drill and
-    /// the review digest all send through them.
-    targets: HashMap<String, Target>,
-    sender: Sender,
     /// The link signers, one key per purpose (see `ack.rs`).
     signers: ack::Signers,
-    schedules: Vec<tocsin_core::oncall::ScheduleSpec>,
     /// Moves on every committed decision (see `generation.rs`).
     generation: std::sync::atomic::AtomicU64,
     /// What `/metrics` counts (see `metrics.rs`).
@@ -117,6 +113,8 @@ pub struct Engine {
     actions: action_client::Actions,
     /// The cap on sign-in password checks at once (see `sign_in_gate.rs`).
     sign_in_gate: sign_in_gate::SignInGate,
+    /// How the configuration is read again, and the last reload's outcome (`reload.rs`).
+    reloads: reload::Reloads,
 }
 
 impl std::fmt::Debug for Engine {
@@ -128,8 +126,25 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// Each probed monitor of `config` and when it is first due, should it be new: a heartbeat when
+/// its first ping would be late, a probe at its stable offset inside the interval.
+pub(crate) fn first_checks(config: &Config, now: Timestamp) -> Vec<(String, Timestamp)> {
+    config
+        .monitors
+        .iter()
+        .filter(|monitor| probes::is_probed(monitor))
+        .map(|monitor| {
+            let offset = match &monitor.kind {
+                tocsin_config::MonitorKind::Heartbeat { every, grace, .. } => *every + *grace,
+                _ => policy::jitter(&monitor.id, monitor.interval),
+            };
+            (monitor.id.clone(), probes::add(now, offset))
+        })
+        .collect()
+}
+
 /// The senders; with `[smtp]`, e-mail through it.
-fn sender(config: &Config) -> Result<Sender, EngineError> {
+pub(crate) fn sender(config: &Config) -> Result<Sender, EngineError> {
     let sender = Sender::new(tocsin_notify::http_client());
     let Some(smtp) = &config.smtp else {
         return Ok(sender);
@@ -168,13 +183,9 @@ impl Engine {
         let key = base64::engine::general_purpose::STANDARD
             .decode(key)
             .map_err(|e| EngineError::Store(tocsin_store::StoreError::Corrupt(e.to_string())))?;
-        let targets = policy::targets(&config);
         let engine = Engine {
-            policy: policy::policy(&config, &targets),
-            targets,
-            sender: sender(&config)?,
+            live: live::LiveSlot::new(live::Live::build(config.clone(), sender(&config)?)),
             signers: ack::Signers::new(&key),
-            schedules: oncall::schedules(&config),
             generation: std::sync::atomic::AtomicU64::new(0),
             counters: metrics::Counters::default(),
             intake: intake::Intake::default(),
@@ -193,7 +204,7 @@ impl Engine {
                     .and_then(|checks| usize::try_from(checks).ok())
                     .unwrap_or_else(sign_in_gate::default_checks),
             ),
-            config,
+            reloads: reload::Reloads::new(&config, clock.now()),
             store,
             clock,
         };
@@ -203,8 +214,15 @@ impl Engine {
         Ok(engine)
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration in force now. A caller doing several things with it keeps this one
+    /// copy, so a reload in between cannot give it half of each file.
+    pub fn config(&self) -> Arc<Config> {
+        self.live.load().config.clone()
+    }
+
+    /// The configuration and what the engine derives from it, as one snapshot (`live.rs`).
+    pub(crate) fn live(&self) -> Arc<live::Live> {
+        self.live.load()
     }
 
     /// The cap on sign-in password checks at once: the sign-in page takes a turn before it
@@ -228,30 +246,20 @@ impl Engine {
         &self.counters
     }
 
+    /// Makes the store's active monitors this configuration's (new ones first due at their
+    /// stable offset; removed ones kept, inactive, with their history) and loads the schedule.
     async fn sync_monitors(&self) -> Result<(), EngineError> {
         let now = self.now();
-        let monitors: Vec<(String, Timestamp)> = self
-            .config
-            .monitors
-            .iter()
-            .filter(|monitor| probes::is_probed(monitor))
-            .map(|monitor| {
-                // A heartbeat is first due when its first ping would be late; a probe at its
-                // stable offset inside the interval.
-                let offset = match &monitor.kind {
-                    tocsin_config::MonitorKind::Heartbeat { every, grace, .. } => *every + *grace,
-                    _ => policy::jitter(&monitor.id, monitor.interval),
-                };
-                (monitor.id.clone(), probes::add(now, offset))
-            })
-            .collect();
-        self.store.sync_monitors(&monitors).await?;
-        self.load_schedule(now).await
+        let live = self.live();
+        self.store
+            .sync_monitors(&first_checks(&live.config, now))
+            .await?;
+        self.load_schedule(&live, now).await
     }
 
     /// Loads the probed monitors this process probes into the in-memory schedule: every one on
     /// a single node, this replica's share among several (`ownership.rs`).
-    async fn load_schedule(&self, now: Timestamp) -> Result<(), EngineError> {
+    async fn load_schedule(&self, live: &live::Live, now: Timestamp) -> Result<(), EngineError> {
         if self.store.shared() {
             self.hold_share().await?;
             return Ok(());
@@ -261,7 +269,7 @@ impl Engine {
             .monitors()
             .await?
             .into_iter()
-            .filter_map(|record| self.resumed(record, now, false))
+            .filter_map(|record| self.resumed(live, record, now, false))
             .collect();
         self.prober.schedule.load(records);
         Ok(())
@@ -274,11 +282,12 @@ impl Engine {
     /// interval runs at once instead, so the takeover costs no check.
     pub(crate) fn resumed(
         &self,
+        live: &live::Live,
         mut record: tocsin_store::MonitorRecord,
         now: Timestamp,
         catch_up: bool,
     ) -> Option<tocsin_store::MonitorRecord> {
-        let monitor = self.monitor_spec(&record.id)?;
+        let monitor = live.monitor(&record.id)?;
         if !probes::is_probed(monitor) {
             return None;
         }
@@ -427,12 +436,15 @@ impl Engine {
         };
         format!(
             "{}/ack/{}",
-            self.config.server.public_url,
+            self.config().server.public_url,
             self.signers.ack.sign(&claims)
         )
     }
 
     pub(crate) fn incident_url(&self, incident_id: &str) -> String {
-        format!("{}/incidents/{incident_id}", self.config.server.public_url)
+        format!(
+            "{}/incidents/{incident_id}",
+            self.config().server.public_url
+        )
     }
 }

@@ -18,13 +18,14 @@ impl Engine {
         &self,
         monitor: &Monitor,
         at: Timestamp,
-    ) -> Option<(&Maintenance, Window)> {
-        let tz = self.config.org.time_zone();
-        self.config
+    ) -> Option<(Maintenance, Window)> {
+        let config = self.config();
+        let tz = config.org.time_zone();
+        config
             .maintenance
             .iter()
             .filter(|window| window.covers_monitor(&monitor.id, monitor.component.as_deref()))
-            .find_map(|window| window.window_at(at, &tz).map(|w| (window, w)))
+            .find_map(|window| window.window_at(at, &tz).map(|w| (window.clone(), w)))
     }
 
     /// The window covering a status-page component at `at`, if any: one naming the component,
@@ -33,19 +34,20 @@ impl Engine {
         &self,
         component: &str,
         at: Timestamp,
-    ) -> Option<(&Maintenance, Window)> {
-        let tz = self.config.org.time_zone();
-        self.config
+    ) -> Option<(Maintenance, Window)> {
+        let config = self.config();
+        let tz = config.org.time_zone();
+        config
             .maintenance
             .iter()
             .filter(|window| {
                 window.components.iter().any(|c| c == component)
-                    || self.config.monitors.iter().any(|monitor| {
+                    || config.monitors.iter().any(|monitor| {
                         monitor.component.as_deref() == Some(component)
                             && window.monitors.contains(&monitor.id)
                     })
             })
-            .find_map(|window| window.window_at(at, &tz).map(|w| (window, w)))
+            .find_map(|window| window.window_at(at, &tz).map(|w| (window.clone(), w)))
     }
 
     /// Every occurrence overlapping `[from, until)`, earliest first (for the status page's
@@ -54,17 +56,17 @@ impl Engine {
         &self,
         from: Timestamp,
         until: Timestamp,
-    ) -> Vec<(&Maintenance, Window)> {
-        let tz = self.config.org.time_zone();
-        let mut windows: Vec<(&Maintenance, Window)> = self
-            .config
+    ) -> Vec<(Maintenance, Window)> {
+        let config = self.config();
+        let tz = config.org.time_zone();
+        let mut windows: Vec<(Maintenance, Window)> = config
             .maintenance
             .iter()
             .flat_map(|window| {
                 window
                     .windows_between(from, until, &tz)
                     .into_iter()
-                    .map(move |w| (window, w))
+                    .map(move |w| (window.clone(), w))
             })
             .collect();
         windows.sort_by_key(|(window, w)| (w.start, window.id.clone()));
@@ -82,7 +84,7 @@ impl Engine {
         at: Timestamp,
         transition: Option<Transition>,
     ) -> Option<Transition> {
-        if self.config.maintenance.is_empty() {
+        if self.config().maintenance.is_empty() {
             return transition;
         }
         let in_window = self.maintenance_for_monitor(monitor, at);

@@ -77,34 +77,48 @@ impl Engine {
         &self,
         at: Timestamp,
     ) -> Result<Vec<(String, Option<OnCall>)>, EngineError> {
+        self.on_call_in(&self.live(), at).await
+    }
+
+    /// Who is on call in each schedule of `live` at `at`.
+    async fn on_call_in(
+        &self,
+        live: &crate::live::Live,
+        at: Timestamp,
+    ) -> Result<Vec<(String, Option<OnCall>)>, EngineError> {
         // Without schedules nobody is on call and no override can change that: a team that
         // pages only channels pays no read per decision.
-        if self.schedules.is_empty() {
+        if live.schedules.is_empty() {
             return Ok(Vec::new());
         }
         let overrides = to_core(&self.store.overrides(at).await?);
-        Ok(self
+        Ok(live
             .schedules
             .iter()
             .map(|schedule| (schedule.id.clone(), on_call(schedule, &overrides, at)))
             .collect())
     }
 
-    /// The roster a decision at `now` pages with: schedule id → contact id.
+    /// The roster a decision at `now` under `live` pages with: schedule id → contact id.
     pub(crate) async fn roster(
         &self,
+        live: &crate::live::Live,
         now: Timestamp,
     ) -> Result<BTreeMap<String, String>, EngineError> {
         Ok(self
-            .on_call_at(now)
+            .on_call_in(live, now)
             .await?
             .into_iter()
             .filter_map(|(schedule, on_call)| on_call.map(|on_call| (schedule, on_call.contact)))
             .collect())
     }
 
-    pub fn schedule(&self, id: &str) -> Option<&tocsin_core::oncall::ScheduleSpec> {
-        self.schedules.iter().find(|schedule| schedule.id == id)
+    pub fn schedule(&self, id: &str) -> Option<tocsin_core::oncall::ScheduleSpec> {
+        self.live()
+            .schedules
+            .iter()
+            .find(|schedule| schedule.id == id)
+            .cloned()
     }
 }
 
@@ -123,7 +137,7 @@ impl Engine {
         if self.schedule(schedule).is_none() {
             return Err(invalid(format!("unknown schedule `{schedule}`")));
         }
-        match self.config.contact(contact) {
+        match self.config().contact(contact) {
             None => return Err(invalid(format!("unknown contact `{contact}`"))),
             Some(person) if person.external => {
                 return Err(invalid(format!(
@@ -160,7 +174,7 @@ impl Engine {
     pub fn calendar_url(&self, schedule: &str) -> String {
         format!(
             "{}/oncall/{schedule}.ics?token={}",
-            self.config.server.public_url,
+            self.config().server.public_url,
             self.calendar_token(schedule)
         )
     }
@@ -185,14 +199,14 @@ impl Engine {
             .saturating_add(jiff::SignedDuration::from_hours(24 * 7 * 8))
             .unwrap_or(now);
         let overrides = to_core(&self.store.overrides(now).await?);
-        let shifts = tocsin_core::oncall::shifts(spec, &overrides, now, horizon);
+        let shifts = tocsin_core::oncall::shifts(&spec, &overrides, now, horizon);
         let names = |id: &str| {
-            self.config
+            self.config()
                 .contact(id)
                 .map_or_else(|| id.to_owned(), |c| c.name.clone())
         };
         Ok(Some(tocsin_core::oncall::icalendar(
-            spec, &shifts, &names, now,
+            &spec, &shifts, &names, now,
         )))
     }
 }

@@ -16,7 +16,7 @@ impl Engine {
     /// How long a replica holds its monitors without renewing them (`server.lease`): how long
     /// a dead replica's monitors go unprobed at most, beside one renewal period.
     pub(crate) fn lease(&self) -> Duration {
-        self.config.server.lease
+        self.config().server.lease
     }
 
     /// When a claim taken now ends: `server.lease` among replicas, where a dead replica's work
@@ -76,7 +76,8 @@ impl Engine {
             .store
             .replica_alive(now, crate::probes::before(now, self.lease()))
             .await?;
-        let ids = &self.prober.probed;
+        let live = self.live();
+        let ids = &live.probed;
         let share = ids
             .len()
             .div_ceil(usize::try_from(alive).unwrap_or(1).max(1));
@@ -94,7 +95,7 @@ impl Engine {
                 .into_iter()
                 .filter_map(|record| {
                     let catch_up = held.lapsed.contains(&record.id);
-                    self.resumed(record, now, catch_up)
+                    self.resumed(&live, record, now, catch_up)
                 })
                 .collect()
         };

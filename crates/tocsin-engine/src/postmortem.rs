@@ -77,11 +77,11 @@ impl Engine {
     /// The folder post-mortems are written to: `postmortem.dir` (relative to the repository's
     /// root), or `postmortems` there without a `[postmortem]` section.
     pub fn postmortem_dir(&self) -> PathBuf {
-        self.config.postmortem_dir()
+        self.config().postmortem_dir()
     }
 
     fn sections(&self) -> Vec<String> {
-        self.config
+        self.config()
             .postmortem
             .as_ref()
             .map(|p| p.sections.clone())
@@ -146,7 +146,7 @@ impl Engine {
             .incident
             .ok_or_else(|| EngineError::NoIncident(record.incident_id.clone()))?;
         let events = self.store.timeline(&record.incident_id).await?;
-        let zone = self.config.org.time_zone();
+        let zone = self.config().org.time_zone();
         let sections = self.sections();
         let text = core_pm::render(&Draft {
             incident: &incident,

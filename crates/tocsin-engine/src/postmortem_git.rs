@@ -52,7 +52,8 @@ impl Engine {
     /// Commits the file just written (with `git = true`), then pushes (with `push = true`).
     /// Failures are logged, a failed push is also kept to be shown; the file stays as written.
     pub(crate) async fn record_in_git(&self, path: &Path, message: &str) {
-        let Some(settings) = self.config.postmortem.as_ref().filter(|p| p.git) else {
+        let config = self.config();
+        let Some(settings) = config.postmortem.as_ref().filter(|p| p.git) else {
             return;
         };
         let _turn = self.postmortem_git.turn.lock().await;

@@ -2,7 +2,6 @@
 //! instant (within its host's limit), and records the result: a change of status commits its
 //! decision at once, in one transaction; anything else joins the next batch write.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
@@ -75,13 +74,6 @@ pub(crate) struct Prober {
     /// commits the pings queued in `pings`.
     pub(crate) heartbeats: tokio::sync::Mutex<()>,
     pub(crate) pings: crate::heartbeat::PingInbox,
-    /// Heartbeat ping keys → monitor ids.
-    pub(crate) ping_keys: HashMap<String, String>,
-    /// Monitor ids → their place in the configuration's list: every probe looks its monitor
-    /// up, and a scan of 10,000 monitors per probe was 8 % of the probe path's CPU.
-    monitor_index: HashMap<String, usize>,
-    /// The ids of every probed monitor, which replicas share (`ownership.rs`).
-    pub(crate) probed: Vec<String>,
 }
 
 impl Prober {
@@ -95,28 +87,7 @@ impl Prober {
             probers: tocsin_probe::Probers::new(),
             heartbeats: tokio::sync::Mutex::new(()),
             pings: crate::heartbeat::PingInbox::default(),
-            ping_keys: crate::heartbeat::ping_keys(config),
-            monitor_index: config
-                .monitors
-                .iter()
-                .enumerate()
-                .map(|(index, monitor)| (monitor.id.clone(), index))
-                .collect(),
-            probed: config
-                .monitors
-                .iter()
-                .filter(|monitor| is_probed(monitor))
-                .map(|monitor| monitor.id.clone())
-                .collect(),
         }
-    }
-}
-
-impl Engine {
-    /// The configured monitor with this id.
-    pub(crate) fn monitor_spec(&self, id: &str) -> Option<&tocsin_config::Monitor> {
-        let index = *self.prober.monitor_index.get(id)?;
-        self.config.monitors.get(index)
     }
 }
 
@@ -143,9 +114,12 @@ impl Engine {
         self.prober.schedule.finish(&id, rescheduled);
     }
 
-    /// Checks one due monitor and records what came of it; returns where it goes next.
+    /// Checks one due monitor and records what came of it; returns where it goes next. The
+    /// check runs as the configuration in force when it started says, a reload meanwhile
+    /// notwithstanding.
     pub(crate) async fn probe(&self, record: MonitorRecord) -> Rescheduled {
-        let Some(monitor) = self.monitor_spec(&record.id).filter(|m| is_probed(m)) else {
+        let live = self.live();
+        let Some(monitor) = live.monitor(&record.id).filter(|m| is_probed(m)) else {
             return Rescheduled {
                 state: None,
                 next: add(record.next_check_at, Duration::from_secs(3600)),

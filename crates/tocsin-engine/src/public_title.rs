@@ -28,17 +28,17 @@ impl Engine {
         severity: &str,
         locale: &str,
     ) -> String {
+        let config = self.config();
         // Only a name the status page shows: a component named by an alert's payload is the
         // sender's word, not a public one.
         let name = component.and_then(|id| {
-            self.config
+            config
                 .status_page
                 .as_ref()
                 .and_then(|page| page.components.iter().find(|c| c.id == id))
                 .map(|c| c.name.as_str())
         });
-        let status = self
-            .config
+        let status = config
             .severity(severity)
             .map_or(ComponentStatus::Operational, |rule| rule.component_status());
         public_title::public_title(written, name, status, locale)

@@ -37,7 +37,7 @@ pub struct Review {
 
 impl Engine {
     fn response_targets(&self) -> BTreeMap<String, Duration> {
-        self.config
+        self.config()
             .severities
             .iter()
             .map(|severity| (severity.id.clone(), severity.respond_within))
@@ -48,7 +48,7 @@ impl Engine {
     /// severity, for the last `months` months including this one.
     pub async fn response_metrics(&self, months: u32) -> Result<Vec<MonthRow>, EngineError> {
         let months = months.clamp(1, MAX_MONTHS);
-        let zone = self.config.org.time_zone();
+        let zone = self.config().org.time_zone();
         let now = self.now();
         let first_day = now
             .to_zoned(zone.clone())

@@ -145,21 +145,21 @@ pub fn digest_text(review: &Review, tz: &TimeZone, review_url: &str) -> String {
 
 impl Engine {
     fn review_url(&self) -> String {
-        format!("{}/review", self.config.server.public_url)
+        format!("{}/review", self.config().server.public_url)
     }
 
     /// Registers the digest's schedule (or removes it), first due at the next `at`.
     pub(crate) async fn sync_review_schedule(&self) -> Result<(), EngineError> {
+        let config = self.config();
         let now = self.now();
-        let rule = self
-            .config
+        let rule = config
             .postmortem
             .as_ref()
             .and_then(|postmortem| postmortem.review.as_ref());
         match rule {
             Some(rule) => {
-                let first = first_after(&rule.at, &self.config.org.time_zone(), now)
-                    .unwrap_or(Timestamp::MAX);
+                let first =
+                    first_after(&rule.at, &config.org.time_zone(), now).unwrap_or(Timestamp::MAX);
                 self.store
                     .sync_review_schedule(Some(&rule_key(rule)), first)
                     .await?;
@@ -172,10 +172,10 @@ impl Engine {
     /// Starts the period's digest when it is due, then sends the digests not sent yet: the test
     /// harness's and the timer worker's step. Returns how many digests it moved.
     pub(crate) async fn review_digest_round(&self) -> Result<usize, EngineError> {
+        let config = self.config();
         let mut moved = 0;
         let now = self.now();
-        let rule = self
-            .config
+        let rule = config
             .postmortem
             .as_ref()
             .and_then(|postmortem| postmortem.review.as_ref());
@@ -183,7 +183,7 @@ impl Engine {
             && let Some(due) = self.store.review_due_at().await?
             && due <= now
         {
-            let tz = self.config.org.time_zone();
+            let tz = config.org.time_zone();
             let next = next_due(rule, &tz, due, now).unwrap_or(Timestamp::MAX);
             let review = self.weekly_review().await?;
             let digest = ReviewDigest {
@@ -222,7 +222,8 @@ impl Engine {
     /// One attempt, recorded by the caller: a digest is a summary, not a page, so a failure is
     /// logged and kept rather than retried for hours.
     async fn send_review_digest(&self, digest: &ReviewDigest) -> Result<(), String> {
-        let target = self.targets.get(&digest.channel).ok_or_else(|| {
+        let live = self.live();
+        let target = live.targets.get(&digest.channel).ok_or_else(|| {
             format!(
                 "channel `{}` cannot take the digest (only Slack and webhook channels can)",
                 digest.channel
@@ -246,7 +247,7 @@ impl Engine {
             ack_url: None,
         };
         let delivery_id = format!("review-{}", digest.id);
-        self.sender
+        live.sender
             .send(
                 target,
                 &Delivery {

@@ -310,10 +310,11 @@ impl Engine {
         &self,
         incident: &Incident,
     ) -> Result<Option<ChecklistView>, EngineError> {
+        let config = self.config();
         let Some(runbook) = incident
             .runbook
             .as_deref()
-            .and_then(|id| self.config.runbook(id))
+            .and_then(|id| config.runbook(id))
         else {
             return Ok(None);
         };
@@ -373,11 +374,11 @@ impl Engine {
     }
 
     async fn fact(&self, kind: &DirectiveKind, incident: &Incident) -> Result<Fact, EngineError> {
+        let config = self.config();
         Ok(match kind {
             DirectiveKind::Monitor(id) | DirectiveKind::Since(id) => {
                 let record = self.store.monitor(id).await?;
-                let name = self
-                    .config
+                let name = config
                     .monitors
                     .iter()
                     .find(|monitor| &monitor.id == id)
@@ -416,8 +417,7 @@ impl Engine {
                 }
             }
             DirectiveKind::Action(id) => {
-                let title = self
-                    .config
+                let title = config
                     .actions
                     .iter()
                     .find(|action| &action.id == id)
@@ -432,16 +432,15 @@ impl Engine {
                 }
             }
             DirectiveKind::Template(id) => {
-                let locale = self.config.org.default_locale().to_owned();
-                let template = self
-                    .config
+                let locale = config.org.default_locale().to_owned();
+                let template = config
                     .templates
                     .iter()
                     .filter(|template| &template.id == id)
                     .find(|template| template.locale == locale)
-                    .or_else(|| self.config.templates.iter().find(|t| &t.id == id));
+                    .or_else(|| config.templates.iter().find(|t| &t.id == id));
                 let fill = |text: &str| {
-                    text.replace("{{ org.name }}", &self.config.org.name)
+                    text.replace("{{ org.name }}", &config.org.name)
                         .replace("{{ incident.title }}", &incident.title)
                 };
                 Fact::Template {
@@ -463,11 +462,13 @@ impl Engine {
     /// they are issued together: the card goes out with an incident's first message, so it is
     /// on the path from signal to page (the SQLite store answers them on this thread).
     async fn card_of(&self, subject: CardSubject<'_>) -> Result<Card, EngineError> {
+        let live = self.live();
+        let config = &live.config;
         // Only a configured monitor gets the failing monitor's facts (and their reads).
         let failing = subject
             .source
             .strip_prefix("monitor:")
-            .filter(|id| self.config.monitor(id).is_some());
+            .filter(|id| config.monitor(id).is_some());
         let now = self.now();
         let (records, failing_checks, changes, roster) = tokio::try_join!(
             // Every monitor's state in one read, not one read per configured monitor.
@@ -485,7 +486,7 @@ impl Engine {
                     })
                     .await?)
             },
-            self.roster(now),
+            self.roster(&live, now),
         )?;
         let mut records: BTreeMap<String, _> = records
             .into_iter()
@@ -493,7 +494,7 @@ impl Engine {
             .collect();
         let mut monitor = None;
         let mut dependencies = Vec::new();
-        for configured in &self.config.monitors {
+        for configured in &config.monitors {
             let record = records.remove(&configured.id);
             let mut facts = MonitorFacts {
                 id: configured.id.clone(),
@@ -522,8 +523,7 @@ impl Engine {
         let on_call = roster
             .into_iter()
             .map(|(schedule, contact)| OnCallFact {
-                name: self
-                    .config
+                name: config
                     .contact(&contact)
                     .map_or_else(|| contact.clone(), |c| c.name.clone()),
                 schedule,
@@ -532,12 +532,12 @@ impl Engine {
             .collect();
         let call = subject
             .category
-            .and_then(|category| self.config.routes.iter().find(|r| r.category == category))
+            .and_then(|category| config.routes.iter().find(|r| r.category == category))
             .map(|route| {
                 route
                     .call
                     .iter()
-                    .filter_map(|id| self.config.contact(id))
+                    .filter_map(|id| config.contact(id))
                     .map(|contact| CallFact {
                         id: contact.id.clone(),
                         name: contact.name.clone(),
@@ -593,7 +593,7 @@ impl Engine {
             text.push('\n');
             text.push_str(line);
         }
-        tocsin_config::knowledge::suggest(&self.config.runbooks, &text, 4)
+        tocsin_config::knowledge::suggest(&self.config().runbooks, &text, 4)
             .into_iter()
             .filter(|hit| incident.runbook.as_deref() != Some(hit.runbook.id.as_str()))
             .take(3)

@@ -34,7 +34,7 @@ impl Workers {
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
         for worker in Worker::all() {
-            if !worker.runs(engine.config()) {
+            if !worker.runs(&engine.config()) {
                 continue;
             }
             let (engine, stopped) = (engine.clone(), stopped.clone());

@@ -107,7 +107,7 @@ impl Engine {
 
     /// One round of self-checks; returns how many alerts changed (opened or cleared).
     pub async fn self_check_round(&self) -> Result<usize, EngineError> {
-        let Some(settings) = &self.config.self_monitoring else {
+        let Some(settings) = &self.config().self_monitoring else {
             return Ok(0);
         };
         let now = self.now();

@@ -232,14 +232,14 @@ impl Engine {
     /// Whether the status page takes subscribers: e-mail is configured and some channel is
     /// addressed to them.
     pub fn subscriptions_open(&self) -> bool {
-        self.sender.mailer().is_some() && !self.subscriber_severities().is_empty()
+        self.live().sender.mailer().is_some() && !self.subscriber_severities().is_empty()
     }
 
     /// The severities whose public updates go to subscribers: those that notify an e-mail
     /// channel with `audience = "subscribers"`.
     fn subscriber_severities(&self) -> Vec<String> {
         let for_subscribers = |id: &String| {
-            self.config.channels.iter().any(|channel| {
+            self.config().channels.iter().any(|channel| {
                 channel.id == *id
                     && matches!(
                         channel.kind,
@@ -250,7 +250,7 @@ impl Engine {
                     )
             })
         };
-        self.config
+        self.config()
             .severities
             .iter()
             .filter(|severity| severity.notify.iter().any(for_subscribers))
@@ -258,26 +258,29 @@ impl Engine {
             .collect()
     }
 
-    fn page_title(&self) -> &str {
-        self.config
+    fn page_title(&self) -> String {
+        let config = self.config();
+        config
             .status_page
             .as_ref()
-            .map_or(self.config.org.name.as_str(), |page| page.title.as_str())
+            .map_or(config.org.name.as_str(), |page| page.title.as_str())
+            .to_owned()
     }
 
     /// Takes a subscription: it waits for the confirmation link mailed to the address. An
     /// address that is already subscribed, or was asked lately, gets no new mail; the caller
     /// should answer the same in every case.
     pub async fn subscribe(&self, email: &str, locale: &str) -> Result<Subscribed, EngineError> {
+        let config = self.config();
         if !self.subscriptions_open() {
             return Err(Refusal::Invalid("this status page takes no subscribers".into()).into());
         }
         let email = valid_email(email)
             .ok_or_else(|| Refusal::Invalid("that is not an e-mail address".into()))?;
-        let locale = if self.config.org.locales.iter().any(|known| known == locale) {
+        let locale = if config.org.locales.iter().any(|known| known == locale) {
             locale
         } else {
-            self.config.org.default_locale()
+            config.org.default_locale()
         };
         let now = self.now();
         let outcome = self
@@ -415,7 +418,7 @@ impl Engine {
         self.store.add_subscriber_token(&stored).await?;
         Ok(format!(
             "{}/status/{}/{token}",
-            self.config.server.public_url,
+            self.config().server.public_url,
             purpose.as_str()
         ))
     }
@@ -435,7 +438,7 @@ impl Engine {
             AttemptOutcome::Failed {
                 error: "unsubscribed".into(),
             }
-        } else if let Some(mailer) = self.sender.bulk_mailer() {
+        } else if let Some(mailer) = self.live().sender.bulk_mailer() {
             let words = mail_text(&subscriber.locale);
             let page = self.page_title();
             let unsubscribe = self
@@ -445,10 +448,10 @@ impl Engine {
             let subject = match (&mail.kind, &mail.update) {
                 (SubscriberMailKind::Confirm, _) => {
                     let confirm = self.link(subscriber.id, TokenPurpose::Confirm, now).await?;
-                    body.paragraph(&words.confirm_intro.replace("{page}", page));
+                    body.paragraph(&words.confirm_intro.replace("{page}", &page));
                     body.link(words.confirm_action, &confirm);
                     body.paragraph(words.confirm_ignore);
-                    words.confirm_subject.replace("{page}", page)
+                    words.confirm_subject.replace("{page}", &page)
                 }
                 (SubscriberMailKind::Update, Some(update)) => {
                     let state = update.update.state.unwrap_or(update.incident_state);
@@ -465,14 +468,14 @@ impl Engine {
                         words.view_page,
                         &format!(
                             "{}/status?lang={}#incident-{}",
-                            self.config.server.public_url,
+                            self.config().server.public_url,
                             subscriber.locale,
                             update.update.incident_id
                         ),
                     );
                     words
                         .update_subject
-                        .replace("{page}", page)
+                        .replace("{page}", &page)
                         .replace("{title}", &title)
                 }
                 (SubscriberMailKind::Update, None) => {

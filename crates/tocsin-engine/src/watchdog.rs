@@ -12,7 +12,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(10);
 impl Engine {
     /// Pings the watchdog URL once, when one is configured; returns whether it answered 2xx.
     pub async fn watchdog_ping(&self) -> bool {
-        let Some(watchdog) = &self.config.watchdog else {
+        let Some(watchdog) = &self.config().watchdog else {
             return false;
         };
         let timeout = watchdog.every.min(MAX_TIMEOUT);

@@ -70,9 +70,11 @@ impl Engine {
         works: Vec<Work>,
     ) -> Result<Vec<ItemOutcome>, EngineError> {
         let decides = works.iter().any(|work| work.input.is_some());
+        // One configuration for the whole batch, whatever a reload does meanwhile.
+        let live = self.live();
         let mut wakes = Wakes::default();
         // Who is on call, resolved once for the batch (a batch spans milliseconds).
-        let roster = self.roster(self.now()).await?;
+        let roster = self.roster(&live, self.now()).await?;
         let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
         let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
         let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
@@ -82,7 +84,7 @@ impl Engine {
                 .unwrap_or_else(|| unreachable!("the store asks for each item exactly once"));
             let now = self.now();
             let mut decision = match work.input {
-                Some(input) => decide(&self.policy, situation, input, &self.ctx(now, &roster))?,
+                Some(input) => decide(&live.policy, situation, input, &self.ctx(now, &roster))?,
                 None => Default::default(),
             };
             // The core chose which customers are told what; the texts are rendered here.

@@ -199,6 +199,9 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/admin/people/sessions/end", Person(ADMIN)),
     rule("POST", "/admin/people/tokens", Person(ADMIN)),
     rule("POST", "/admin/people/tokens/revoke", Person(ADMIN)),
+    // ── the configuration ──
+    // A new file changes who is paged and how: admins only (SIGHUP does the same).
+    rule("POST", "/-/reload", Token(ADMIN)),
 ];
 
 /// The table's answer for a request's method on a route pattern.

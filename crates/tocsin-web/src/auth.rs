@@ -35,13 +35,8 @@ impl FromRequestParts<AppState> for Caller {
             ));
         };
         let token = token.trim();
-        let admin = state
-            .engine
-            .config()
-            .server
-            .admin_token
-            .as_ref()
-            .filter(|t| !t.is_empty());
+        let config = state.engine.config();
+        let admin = config.server.admin_token.as_ref().filter(|t| !t.is_empty());
         let caller = if admin
             .is_some_and(|admin| bool::from(token.as_bytes().ct_eq(admin.expose().as_bytes())))
         {

@@ -15,6 +15,7 @@ mod limit;
 mod metrics;
 pub mod openapi;
 mod pages;
+mod reload;
 mod slack;
 mod status;
 mod ui;

@@ -343,6 +343,31 @@ async fn metrics(State(state): State<AppState>) -> Response {
         );
     }
 
+    // Named as Prometheus and Alertmanager name theirs, so the same alert rule covers all three.
+    let reload = engine.reload_status();
+    let mut f = family(
+        &mut out,
+        "tocsin_config_last_reload_successful",
+        "gauge",
+        "1 when the last configuration reload succeeded (or none was tried since start), 0 when it was refused.",
+    );
+    f.sample(
+        "tocsin_config_last_reload_successful",
+        &[],
+        u8::from(reload.last_successful),
+    );
+    let mut f = family(
+        &mut out,
+        "tocsin_config_last_reload_success_timestamp_seconds",
+        "gauge",
+        "When the configuration in force was put in force: start-up or the last successful reload (Unix time).",
+    );
+    f.sample(
+        "tocsin_config_last_reload_success_timestamp_seconds",
+        &[],
+        reload.last_success_at.as_second(),
+    );
+
     (
         [(
             header::CONTENT_TYPE,

@@ -28,7 +28,7 @@ use tocsin_core::access::Role;
 /// every route under them is registered through `routes!` (a test reads the sources for any other
 /// way of mounting one).
 pub const DOCUMENTED_PREFIXES: &[&str] = &[
-    "/api/", "/v2/", "/hooks/", "/ping/", "/healthz", "/readyz", "/metrics",
+    "/api/", "/v2/", "/hooks/", "/ping/", "/healthz", "/readyz", "/metrics", "/-/",
 ];
 
 /// The name of the bearer-token security scheme.
@@ -58,7 +58,7 @@ const BEARER: &str = "bearer_token"; // also named in `ApiDoc`'s `security`
         (name = "runbooks", description = "Checklists, the change log, the knowledge base"),
         (name = "signals", description = "Signals in: PagerDuty Events v2, webhooks, heartbeat pings"),
         (name = "status page", description = "The Statuspage-compatible public JSON"),
-        (name = "service", description = "Health, readiness and Prometheus metrics"),
+        (name = "service", description = "Health, readiness, Prometheus metrics and reloading the configuration"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -94,6 +94,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .merge(api::routes())
         .routes(routes!(document_handler))
         .merge(status::routes())
+        .merge(crate::reload::routes())
 }
 
 /// The finished document: the routes' operations plus the answers every token-checked

@@ -5,6 +5,7 @@ pub mod app;
 pub mod client;
 pub mod demo;
 pub mod export;
+pub mod hangup;
 pub mod memory;
 pub mod people_cli;
 pub mod runbook_cli;

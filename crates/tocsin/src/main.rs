@@ -535,14 +535,14 @@ async fn serve(
     for warning in &config.warnings {
         tracing::warn!("{warning}");
     }
-    if let Some(replica) = replica {
-        if !tocsin_config::is_replica_name(&replica) {
+    if let Some(replica) = &replica {
+        if !tocsin_config::is_replica_name(replica) {
             eprintln!(
                 "error: --replica `{replica}` is not a replica name: use 1 to 64 letters, digits, `-`, `_`, `.` or `:`"
             );
             return Ok(ExitCode::from(2));
         }
-        config.server.replica = Some(replica);
+        config.server.replica = Some(replica.clone());
     }
     let listen = listen.unwrap_or_else(|| config.server.listen.clone());
     let listener = tokio::net::TcpListener::bind(&listen)
@@ -560,6 +560,18 @@ async fn serve(
         extra_routes: None,
     };
     let app = App::start(options, listener).await?;
+    // A reload reads the same file with the same `--replica` (`--listen` and `--database` are
+    // not part of the file's settings, and a reload never changes them).
+    let reload_path = path.to_owned();
+    app.engine.set_loader(Arc::new(move || {
+        let mut config = load(&reload_path)?;
+        if let Some(replica) = &replica {
+            config.server.replica = Some(replica.clone());
+        }
+        Ok(config)
+    }));
+    let hangups = tocsin::hangup::reload_on_hangup(app.engine.clone())
+        .context("cannot listen for SIGHUP (which reloads the configuration)")?;
     tracing::info!(url = %app.url(), "tocsin is serving");
     let released = tocsin::memory::release_freed();
     tracing::debug!(
@@ -573,6 +585,7 @@ async fn serve(
     );
     shutdown_signal().await;
     tracing::info!("shutting down: finishing in-flight work; queued work stays queued");
+    hangups.abort();
     app.stop().await?;
     Ok(ExitCode::SUCCESS)
 }

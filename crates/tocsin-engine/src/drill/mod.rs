@@ -54,13 +54,13 @@ pub struct DrillLink {
 
 impl Engine {
     fn org_zone(&self) -> TimeZone {
-        TimeZone::get(&self.config.org.timezone).unwrap_or(TimeZone::UTC)
+        TimeZone::get(&self.config().org.timezone).unwrap_or(TimeZone::UTC)
     }
 
     /// Registers the schedule of `[drill]` (or removes it), first due at its next cron time.
     pub(crate) async fn sync_drill_schedule(&self) -> Result<(), EngineError> {
         let now = self.now();
-        match &self.config.drill {
+        match &self.config().drill {
             Some(drill) => {
                 let first = schedule::next_after(&drill.schedule, &self.org_zone(), now)
                     .unwrap_or(Timestamp::MAX);
@@ -78,7 +78,7 @@ impl Engine {
     pub(crate) async fn drill_round(&self) -> Result<usize, EngineError> {
         let mut moved = 0;
         let now = self.now();
-        if let Some(drill) = &self.config.drill
+        if let Some(drill) = &self.config().drill
             && let Some(due) = self.store.drill_due_at().await?
             && due <= now
         {
@@ -97,7 +97,7 @@ impl Engine {
         let lease_until = add(now, LEASE);
         for drill in self.store.claim_drills_to_close(now, lease_until).await? {
             let window = self
-                .config
+                .config()
                 .drill
                 .as_ref()
                 .map_or(Duration::from_secs(86_400), |d| d.confirm_within);
@@ -115,7 +115,7 @@ impl Engine {
 
     /// Runs a drill now, by hand (`who` is recorded as its trigger), and returns its report.
     pub async fn run_drill(&self, who: &str) -> Result<DrillRecord, EngineError> {
-        if self.config.drill.is_none() {
+        if self.config().drill.is_none() {
             return Err(EngineError::Unavailable(
                 "no [drill] section is configured; add one with `schedule` and `report_to`".into(),
             ));
@@ -141,7 +141,7 @@ impl Engine {
     }
 
     fn drill_url(&self, drill_id: &str) -> String {
-        format!("{}/drills/{drill_id}", self.config.server.public_url)
+        format!("{}/drills/{drill_id}", self.config().server.public_url)
     }
 
     fn drill_link(&self, drill_id: &str, nonce: &str, expires: Timestamp) -> String {
@@ -153,7 +153,7 @@ impl Engine {
                 expires: expires.as_second(),
             },
         );
-        format!("{}/drill/confirm/{token}", self.config.server.public_url)
+        format!("{}/drill/confirm/{token}", self.config().server.public_url)
     }
 
     /// Plans the items, commits the run, sends its test messages and records their answers,
@@ -163,7 +163,8 @@ impl Engine {
         trigger: &str,
         schedule: Option<(Timestamp, Timestamp)>,
     ) -> Result<Option<DrillRecord>, EngineError> {
-        let Some(drill) = &self.config.drill else {
+        let config = self.config();
+        let Some(drill) = &config.drill else {
             return Ok(None);
         };
         let now = self.now();
@@ -191,16 +192,11 @@ impl Engine {
                 "sending a test message".to_owned(),
             )
         };
-        for channel in &self.config.channels {
+        for channel in &config.channels {
             push("channel", channel.id.clone(), sending(), None);
         }
         let confirmed = self.store.contact_verifications().await?;
-        let internal: Vec<_> = self
-            .config
-            .contacts
-            .iter()
-            .filter(|c| !c.external)
-            .collect();
+        let internal: Vec<_> = config.contacts.iter().filter(|c| !c.external).collect();
         for contact in &internal {
             for method in &contact.methods {
                 let method = method_id(method);
@@ -212,8 +208,7 @@ impl Engine {
                 );
             }
         }
-        for monitor in self
-            .config
+        for monitor in config
             .monitors
             .iter()
             .filter(|m| crate::probes::is_probed(m))
@@ -230,7 +225,7 @@ impl Engine {
                 None,
             );
         }
-        for integration in &self.config.integrations {
+        for integration in &config.integrations {
             let last = self
                 .store
                 .last_signal_at(&format!("integration:{}", integration.id))
@@ -275,6 +270,7 @@ impl Engine {
 
     /// A test message to every channel, a test page to every contact by every method.
     async fn send_drill_messages(&self, record: &DrillRecord) -> Result<(), EngineError> {
+        let config = self.config();
         let now = self.now();
         let tz = self.org_zone();
         for item in &record.items {
@@ -323,10 +319,7 @@ impl Engine {
                     };
                     let nonce = item.nonce.clone().unwrap_or_default();
                     let confirm_url = self.drill_link(&record.id, &nonce, record.confirm_by);
-                    let name = self
-                        .config
-                        .contact(contact)
-                        .map_or(contact, |c| c.name.as_str());
+                    let name = config.contact(contact).map_or(contact, |c| c.name.as_str());
                     let mut summary = format!(
                         "This is tocsin's monthly drill: a test page by {method}. Confirm you \
                          received it within {}: {confirm_url}",
@@ -360,7 +353,7 @@ impl Engine {
                         incident_url: self.drill_url(&record.id),
                         ack_url: Some(confirm_url),
                     };
-                    let failed = match self.page_target(contact, method) {
+                    let failed = match Self::page_target(&self.live(), contact, method) {
                         Err(reason) => Some(reason),
                         Ok((target, to)) => self
                             .send_test(
@@ -402,15 +395,16 @@ impl Engine {
     /// its test goes to the `[smtp]` sender's own address: the question is whether the SMTP
     /// server accepts mail from tocsin.
     fn channel_test_target(&self, channel_id: &str) -> Result<Target, String> {
-        if let Some(target) = self.targets.get(channel_id) {
+        let config = self.config();
+        if let Some(target) = self.live().targets.get(channel_id) {
             return Ok(target.clone());
         }
-        match self.config.channel(channel_id).map(|c| &c.kind) {
+        match config.channel(channel_id).map(|c| &c.kind) {
             Some(ChannelKind::Email { .. }) => {
-                let smtp =
-                    self.config.smtp.as_ref().ok_or_else(|| {
-                        "e-mail is not configured: add an [smtp] section".to_owned()
-                    })?;
+                let smtp = config
+                    .smtp
+                    .as_ref()
+                    .ok_or_else(|| "e-mail is not configured: add an [smtp] section".to_owned())?;
                 let address = smtp
                     .from
                     .rsplit_once('<')
@@ -452,7 +446,8 @@ impl Engine {
         seq: i64,
     ) -> Result<(), String> {
         let delivery_id = format!("drill-{drill_id}-{seq}");
-        self.sender
+        self.live()
+            .sender
             .send(
                 target,
                 &Delivery {
@@ -517,18 +512,18 @@ impl Engine {
     /// Opens the SEV-3 of a failed drill through the ordinary declare path, with the category
     /// `drill`: it pages only if that severity pages (docs/drill.md).
     async fn open_drill_incident(&self, record: &DrillRecord) -> Result<String, EngineError> {
+        let config = self.config();
         let failed: Vec<String> = record
             .items
             .iter()
             .filter(|i| i.status == DrillItemStatus::Fail)
             .map(|i| format!("{} ({})", i.subject, i.kind))
             .collect();
-        let severity = self
-            .config
+        let severity = config
             .severities
             .iter()
             .find(|s| s.id == "SEV-3")
-            .or_else(|| self.config.severities.last())
+            .or_else(|| config.severities.last())
             .map(|s| s.id.clone())
             .unwrap_or_else(|| "SEV-3".to_owned());
         let summary = record
@@ -553,7 +548,7 @@ impl Engine {
 
     /// Sends the report to `report_to` directly (see the module comment) and says what came of it.
     async fn send_drill_report(&self, record: &DrillRecord, final_report: bool) -> String {
-        let Some(drill) = &self.config.drill else {
+        let Some(drill) = &self.config().drill else {
             return "no [drill] section".to_owned();
         };
         let target = match self.channel_test_target(&drill.report_to) {
@@ -626,7 +621,7 @@ impl Engine {
             "confirm"
         };
         let numbers = if purpose == "verify" {
-            self.config
+            self.config()
                 .contact(&item.subject)
                 .map(|c| c.phone.iter().chain(c.email.iter()).cloned().collect())
                 .unwrap_or_default()

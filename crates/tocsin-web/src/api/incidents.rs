@@ -213,8 +213,13 @@ pub(crate) fn wire_incident(
     state: &AppState,
     incident: &tocsin_core::incident::Incident,
 ) -> wire::Incident {
-    let locale = state.engine.config().org.default_locale();
-    wire::incident(incident, &state.engine.public_title(incident, locale))
+    let config = state.engine.config();
+    wire::incident(
+        incident,
+        &state
+            .engine
+            .public_title(incident, config.org.default_locale()),
+    )
 }
 
 async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<wire::Incident>, ApiError> {

@@ -305,7 +305,8 @@ pub async fn search(
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<RunbookHits>, ApiError> {
     let Query(query) = query?;
-    let hits = tocsin_config::knowledge::search(&state.engine.config().runbooks, &query.q);
+    let config = state.engine.config();
+    let hits = tocsin_config::knowledge::search(&config.runbooks, &query.q);
     Ok(Json(RunbookHits {
         runbooks: hits
             .iter()

@@ -30,13 +30,14 @@ pub(super) struct SubscribeForm {
 }
 
 /// The language to answer in: the requested one when offered, else the page's.
-fn locale<'a>(state: &'a AppState, requested: Option<&'a str>) -> Option<&'a str> {
+fn locale(state: &AppState, requested: Option<&str>) -> Option<String> {
     let config = state.engine.config();
     let page = config.status_page.as_ref()?;
     Some(
         requested
             .filter(|lang| config.org.locales.iter().any(|known| known == lang))
-            .unwrap_or(page.locale.as_str()),
+            .unwrap_or(page.locale.as_str())
+            .to_owned(),
     )
 }
 
@@ -51,9 +52,8 @@ fn message(
     text: &str,
     button: Option<&str>,
 ) -> Response {
-    let title = state
-        .engine
-        .config()
+    let config = state.engine.config();
+    let title = config
         .status_page
         .as_ref()
         .map_or("", |page| page.title.as_str());
@@ -100,7 +100,7 @@ pub(super) async fn subscribe(
     let Some(locale) = locale(&state, requested.as_deref()) else {
         return no_status_page();
     };
-    let t = i18n::strings(locale);
+    let t = i18n::strings(&locale);
     if !state.engine.subscriptions_open() {
         return message(
             &status,
@@ -144,7 +144,7 @@ pub(super) async fn subscribe(
             .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
         return response;
     }
-    match state.engine.subscribe(&form.email, locale).await {
+    match state.engine.subscribe(&form.email, &locale).await {
         // The same answer whether the mail went out, was sent lately or is not needed.
         Ok(_) => message(
             &status,
@@ -208,7 +208,7 @@ async fn show(state: &AppState, status: &Shared, token: &str, link: Subscription
                 Some(button),
             )
         }
-        Err(EngineError::Token(_)) => link_not_working(state, status, default),
+        Err(EngineError::Token(_)) => link_not_working(state, status, &default),
         Err(error) => ApiError::from(error).into_response(),
     }
 }
@@ -231,7 +231,7 @@ async fn act(state: &AppState, status: &Shared, token: &str, link: SubscriptionL
             };
             message(status, state, StatusCode::OK, t, heading, text, None)
         }
-        Err(EngineError::Token(_)) => link_not_working(state, status, default),
+        Err(EngineError::Token(_)) => link_not_working(state, status, &default),
         Err(error) => ApiError::from(error).into_response(),
     }
 }

@@ -382,7 +382,7 @@ pub async fn page(
         );
     }
     let config = state.engine.config();
-    let mut sections = sections(config);
+    let mut sections = sections(&config);
     for cell in sections
         .iter_mut()
         .flat_map(|section| section.rows.iter_mut().flatten())

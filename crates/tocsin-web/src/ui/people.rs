@@ -196,7 +196,7 @@ async fn render(
             tokens => value(tokens),
             new_token => new_token.map(value),
             roles => ["viewer", "responder", "admin"],
-            admin_token => accounts::admin_token_configured(state.engine.config()),
+            admin_token => accounts::admin_token_configured(&state.engine.config()),
             zone => times.zone_name(),
         },
     )

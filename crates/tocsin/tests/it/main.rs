@@ -26,6 +26,7 @@ mod people;
 mod postmortem;
 mod probes;
 mod public_text;
+mod reload;
 mod replicas;
 mod review_digest;
 mod runbooks;
