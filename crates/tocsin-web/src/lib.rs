@@ -2,6 +2,7 @@
 //! Handlers are thin: parse, call the engine, render.
 
 pub mod access;
+pub mod access_log;
 mod ack;
 mod api;
 pub mod auth;
@@ -15,6 +16,7 @@ mod limit;
 mod metrics;
 pub mod openapi;
 mod pages;
+mod process_metrics;
 mod slack;
 mod status;
 mod ui;
@@ -46,6 +48,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         engine.config().engine.integration_rate_limit,
     ));
     let security_headers = headers::Policy::new(&engine.config().server.public_url);
+    let trusted = access_log::Trusted(engine.config().server.trusted_proxies.clone().into());
     let state = AppState {
         engine,
         pages: Arc::new(pages::Pages::new()),
@@ -68,6 +71,11 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             security_headers,
             headers::apply,
+        ))
+        // Outermost: the line has the status and bytes every layer above decided.
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            access_log::log,
         ))
         .with_state(state)
 }

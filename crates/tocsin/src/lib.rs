@@ -5,6 +5,8 @@ pub mod app;
 pub mod client;
 pub mod demo;
 pub mod export;
+pub mod log_colour;
+pub mod man;
 pub mod memory;
 pub mod people_cli;
 pub mod runbook_cli;
