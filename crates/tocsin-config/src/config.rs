@@ -67,6 +67,9 @@ pub struct Config {
     /// values, credentials written into URLs), to take out of any text that is shown or kept:
     /// run records, the timeline, errors, the configuration page.
     pub redactor: tocsin_core::redact::Redactor,
+    /// The outbound proxy from the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), for
+    /// notifications, actions and the watchdog; never for probes.
+    pub outbound_proxy: crate::proxy::OutboundProxy,
 }
 
 fn count(n: usize, one: &str, many: &str) -> String {

@@ -81,7 +81,8 @@ pub struct Review {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drill {
     /// When, as 5-field cron (minute hour day-of-month month day-of-week) in the organisation's
-    /// time zone, like `"0 9 1 * *"`. Required.
+    /// time zone, like `"0 9 1 * *"`; day and month names, `L` (last day) and `#` (nth weekday,
+    /// like `"0 9 * * MON#1"`) work too. Required.
     pub schedule: Cron,
     /// The channel that gets the drill's report. Required.
     pub report_to: String,

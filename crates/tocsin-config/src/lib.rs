@@ -20,6 +20,7 @@ mod monitor;
 mod net;
 mod ops;
 mod people;
+mod proxy;
 mod raw;
 mod read;
 #[doc(hidden)]
@@ -49,6 +50,7 @@ pub use people::{
     Contact, ContactMethod, Escalation, EscalationStep, Handoff, Layer, Rotation, Route, Schedule,
     Target, WeeklyTime,
 };
+pub use proxy::OutboundProxy;
 pub use runbook::{ChangeKind, Directive, DirectiveKind, Runbook};
 pub use types::{Comms, ComponentImpact, Engine, Org, Server, Severity, Synchronous};
 
@@ -79,7 +81,16 @@ pub fn load_str(
     };
     let base = path.parent().unwrap_or_else(|| Path::new(""));
     let mut files = validate::runbooks::load_folder(&mut ctx, &raw.runbooks, base, env);
-    let config = validate::validate(&mut ctx, &raw, path, &mut files);
+    let mut config = validate::validate(&mut ctx, &raw, path, &mut files);
+    config.outbound_proxy = OutboundProxy::from_env(env);
+    for url in [&config.outbound_proxy.http, &config.outbound_proxy.https]
+        .into_iter()
+        .flatten()
+    {
+        for secret in tocsin_core::redact::url_secrets(url.expose()) {
+            config.redactor.add(&secret);
+        }
+    }
     let runbook_errors = files.into_iter().map(|file| file.ctx.errors).collect();
     let errors = finish(ctx.errors, runbook_errors);
     if errors.is_empty() {

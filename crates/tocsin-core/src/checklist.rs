@@ -305,6 +305,57 @@ mod tests {
     }
 
     #[test]
+    fn boxes_and_hashes_inside_code_are_text_not_items_or_sections() {
+        let body = "## Fix\n\nRun this:\n\n```markdown\n# Not a section\n- [ ] not an item\n```\n\n    - [ ] indented code, not an item\n\n- [ ] Real item. {{ monitor \"db\" }}\n  - [x] Nested item\n\nSetext section\n--------------\n\n+ [ ] Plus item\n";
+        let checklist = parse(body);
+        let titles: Vec<_> = checklist
+            .sections
+            .iter()
+            .map(|s| s.title.as_str())
+            .collect();
+        assert_eq!(titles, ["Fix", "Setext section"]);
+        let items: Vec<_> = checklist
+            .items()
+            .map(|(_, item)| (item.id.as_str(), item.text.as_str(), item.line))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("real-item", "Real item. {{ monitor \"db\" }}", 11),
+                ("nested-item", "Nested item", 12),
+                ("plus-item", "Plus item", 17),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_shipped_runbooks_keep_their_items() {
+        let sev1 = include_str!("../../../spec/runbooks/sev1-full-outage.md");
+        let body = sev1.splitn(3, "+++").nth(2).unwrap_or_default();
+        let checklist = parse(body);
+        let ids: Vec<_> = checklist
+            .items()
+            .map(|(section, item)| format!("{}/{}", section.title, item.id))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "Within 5 minutes/confirm-open-healthz-5xx-or-timeout-means-sev",
+                "Within 5 minutes/check-the-hosting-dashboard-service-status",
+                "Within 5 minutes/check-when-the-outage-started",
+                "Within 15 minutes/diagnose-last-deploy",
+                "Within 15 minutes/diagnose-recent-pr-merged",
+                "Within 15 minutes/diagnose-database-connection",
+                "Within 15 minutes/diagnose-payment-provider-outage",
+                "Within 15 minutes/mitigate-roll-back-the-last-deploy-if-a",
+                "Within 15 minutes/mitigate-restart-the-service",
+                "Within 15 minutes/mitigate-check-environment-variables",
+                "Communicate/post-to-customers-if-any-active",
+            ]
+        );
+    }
+
+    #[test]
     fn resolution_prefers_own_then_route_then_severity() {
         let mut policy = RunbookPolicy::default();
         policy.by_route.insert("payments".into(), "pay".into());

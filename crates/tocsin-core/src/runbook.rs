@@ -57,66 +57,66 @@ impl Checklist {
     }
 }
 
-/// Parses a runbook body. Headings start sections (text before the first heading is a section
-/// without a title); `- [ ]`, `* [ ]` and `- [x]` lines are items; everything else is prose.
+/// Parses a runbook body as CommonMark with GitHub's task lists: headings start sections (text
+/// before the first heading is a section without a title), task-list items (`- [ ] …`,
+/// `* [x] …`) are the checklist, and everything else is prose — a `- [ ]` or a `#` inside a
+/// code block is text, not an item or a heading. An item's text is its first line as written
+/// after the box, `{{ ... }}` directives included.
 pub fn parse(body: &str) -> Checklist {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
     let mut sections: Vec<Section> = Vec::new();
     let mut used: BTreeMap<String, u32> = BTreeMap::new();
-    for (line_no, line) in body.lines().enumerate() {
-        let trimmed = line.trim();
-        if let Some(title) = heading(trimmed) {
-            sections.push(Section {
-                within: phase_deadline(title),
-                title: title.to_owned(),
-                items: Vec::new(),
-            });
-            continue;
-        }
-        let Some(text) = checkbox(trimmed) else {
-            continue;
-        };
-        if sections.is_empty() {
-            sections.push(Section {
-                title: String::new(),
-                within: None,
-                items: Vec::new(),
-            });
-        }
-        let base = slug(text);
-        let count = used.entry(base.clone()).or_insert(0);
-        *count += 1;
-        let id = if *count == 1 {
-            base
-        } else {
-            format!("{base}-{count}")
-        };
-        if let Some(section) = sections.last_mut() {
-            section.items.push(ChecklistItem {
-                id,
-                text: text.to_owned(),
-                line: line_no,
-            });
+    let parser = Parser::new_ext(body, Options::ENABLE_TASKLISTS).into_offset_iter();
+    for (event, range) in parser {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                let title = heading_title(&body[range]);
+                sections.push(Section {
+                    within: phase_deadline(&title),
+                    title,
+                    items: Vec::new(),
+                });
+            }
+            Event::TaskListMarker(_) => {
+                let rest = &body[range.end..];
+                let text = rest[..rest.find('\n').unwrap_or(rest.len())].trim();
+                if text.is_empty() {
+                    continue;
+                }
+                if sections.is_empty() {
+                    sections.push(Section {
+                        title: String::new(),
+                        within: None,
+                        items: Vec::new(),
+                    });
+                }
+                let base = slug(text);
+                let count = used.entry(base.clone()).or_insert(0);
+                *count += 1;
+                let id = if *count == 1 {
+                    base
+                } else {
+                    format!("{base}-{count}")
+                };
+                if let Some(section) = sections.last_mut() {
+                    section.items.push(ChecklistItem {
+                        id,
+                        text: text.to_owned(),
+                        line: body[..range.start].matches('\n').count(),
+                    });
+                }
+            }
+            _ => {}
         }
     }
     Checklist { sections }
 }
 
-fn heading(line: &str) -> Option<&str> {
-    let rest = line.trim_start_matches('#');
-    (rest.len() < line.len() && rest.starts_with(' ')).then(|| rest.trim())
-}
-
-fn checkbox(line: &str) -> Option<&str> {
-    let rest = line
-        .strip_prefix("- ")
-        .or_else(|| line.strip_prefix("* "))?
-        .trim_start();
-    let rest = rest
-        .strip_prefix("[ ]")
-        .or_else(|| rest.strip_prefix("[x]"))
-        .or_else(|| rest.strip_prefix("[X]"))?;
-    let text = rest.trim();
-    (!text.is_empty()).then_some(text)
+/// A heading's title as written: an ATX heading (`## Title`) without its `#`s, or a setext
+/// heading's (`Title` over `===`) first line.
+fn heading_title(source: &str) -> String {
+    let first = source.lines().next().unwrap_or_default().trim();
+    first.trim_start_matches('#').trim().to_owned()
 }
 
 /// "Within 5 minutes", "Within 1 hour", "within 15 min" → the duration; other headings → `None`.

@@ -1,6 +1,6 @@
-//! Mitigation actions' part of the engine: the HTTP client their requests go out on (no proxy,
-//! no redirects: a rollback is not re-sent somewhere else). The actions themselves are in
-//! `actions.rs`.
+//! Mitigation actions' part of the engine: the HTTP client their requests go out on (the
+//! senders': the operator's proxy, no redirects, so a rollback is not re-sent somewhere else).
+//! The actions themselves are in `actions.rs`.
 
 #[derive(Debug)]
 pub(crate) struct Actions {
@@ -8,9 +8,7 @@ pub(crate) struct Actions {
 }
 
 impl Actions {
-    pub(crate) fn new() -> Self {
-        Actions {
-            client: tocsin_notify::http_client(),
-        }
+    pub(crate) fn new(client: reqwest::Client) -> Self {
+        Actions { client }
     }
 }

@@ -98,6 +98,8 @@ impl Engine {
         let mut env = Environment::new();
         // Plain text: the HTML part is escaped when the mail is composed.
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        // A name the load-time check could not see is an error, never an empty string.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         let component = incident.component.as_deref().and_then(|id| {
             self.config()
                 .status_page

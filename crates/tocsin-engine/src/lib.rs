@@ -143,9 +143,24 @@ pub(crate) fn first_checks(config: &Config, now: Timestamp) -> Vec<(String, Time
         .collect()
 }
 
+/// The HTTP client notifications, actions and the watchdog share: through the operator's proxy
+/// when the environment names one (`Config::outbound_proxy`), never for probes.
+pub(crate) fn outbound_client(config: &Config) -> Result<reqwest::Client, EngineError> {
+    let proxy = &config.outbound_proxy;
+    let expose =
+        |secret: &Option<tocsin_core::Secret>| secret.as_ref().map(|s| s.expose().to_owned());
+    let (http, https) = (expose(&proxy.http), expose(&proxy.https));
+    tocsin_notify::try_http_client_via(http.as_deref(), https.as_deref(), proxy.no_proxy.as_deref())
+        .map_err(|error| {
+            EngineError::Unavailable(config.redactor.scrub(&format!(
+                "cannot use the proxy in HTTPS_PROXY/HTTP_PROXY (a URL like http://proxy:3128): {error}"
+            )))
+        })
+}
+
 /// The senders; with `[smtp]`, e-mail through it.
-pub(crate) fn sender(config: &Config) -> Result<Sender, EngineError> {
-    let sender = Sender::new(tocsin_notify::http_client());
+pub(crate) fn sender(config: &Config, client: reqwest::Client) -> Result<Sender, EngineError> {
+    let sender = Sender::new(client);
     let Some(smtp) = &config.smtp else {
         return Ok(sender);
     };
@@ -183,8 +198,12 @@ impl Engine {
         let key = base64::engine::general_purpose::STANDARD
             .decode(key)
             .map_err(|e| EngineError::Store(tocsin_store::StoreError::Corrupt(e.to_string())))?;
+        let outbound = outbound_client(&config)?;
         let engine = Engine {
-            live: live::LiveSlot::new(live::Live::build(config.clone(), sender(&config)?)),
+            live: live::LiveSlot::new(live::Live::build(
+                config.clone(),
+                sender(&config, outbound.clone())?,
+            )),
             signers: ack::Signers::new(&key),
             generation: std::sync::atomic::AtomicU64::new(0),
             counters: metrics::Counters::default(),
@@ -194,9 +213,9 @@ impl Engine {
             timers: timers::Timers::default(),
             deliveries: deliver::Deliveries::default(),
             housekeeping: housekeeping::Housekeeping::default(),
-            self_monitoring: self_check::SelfMonitoring::new(),
+            self_monitoring: self_check::SelfMonitoring::new(outbound.clone()),
             postmortem_git: postmortem_git::GitState::default(),
-            actions: action_client::Actions::new(),
+            actions: action_client::Actions::new(outbound),
             sign_in_gate: sign_in_gate::SignInGate::new(
                 config
                     .server

@@ -292,7 +292,7 @@ impl Engine {
         let sender = if next.smtp == before.smtp {
             running.sender.clone()
         } else {
-            crate::sender(&next)?
+            crate::sender(&next, crate::outbound_client(&next)?)?
         };
         let next = Live::build(Arc::new(next), sender);
         let now = self.now();

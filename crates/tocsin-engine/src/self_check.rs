@@ -18,15 +18,15 @@ use crate::{Engine, EngineError};
 pub(crate) struct SelfMonitoring {
     /// What each self-check last reported.
     pub(crate) checks: SelfChecks,
-    /// The watchdog's client: no proxy, no redirects, like the senders'.
+    /// The watchdog's client: the senders' (the operator's proxy, no redirects).
     pub(crate) watchdog_client: reqwest::Client,
 }
 
 impl SelfMonitoring {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(watchdog_client: reqwest::Client) -> Self {
         SelfMonitoring {
             checks: SelfChecks::default(),
-            watchdog_client: tocsin_notify::http_client(),
+            watchdog_client,
         }
     }
 }

@@ -267,7 +267,7 @@ fn encode(payload: &serde_json::Value) -> Result<Vec<u8>, SendError> {
 
 /// The HTTP client deliveries share.
 ///
-/// No proxy from the environment (notifications must not silently detour), a [`TIMEOUT`] per
+/// No proxy (see [`try_http_client_via`] for the operator's), a [`TIMEOUT`] per
 /// delivery, and no redirects: Standard Webhooks treats a 3xx as a failure, and following one
 /// would re-send a signed payload (or a Slack payload) to wherever the receiver points.
 ///
@@ -281,13 +281,35 @@ pub fn http_client() -> reqwest::Client {
 
 /// [`http_client`], returning the error instead of panicking when the TLS backend is unusable.
 pub fn try_http_client() -> Result<reqwest::Client, reqwest::Error> {
+    builder().build()
+}
+
+/// [`try_http_client`] through the operator's proxy: `http` for `http://` URLs, `https` for
+/// `https://` ones, each skipped for the hosts `no_proxy` names (`NO_PROXY`'s syntax). Only the
+/// proxies passed here are used, never the process environment's behind the caller's back.
+pub fn try_http_client_via(
+    http: Option<&str>,
+    https: Option<&str>,
+    no_proxy: Option<&str>,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let bypass = || no_proxy.and_then(reqwest::NoProxy::from_string);
+    let mut builder = builder();
+    if let Some(url) = http {
+        builder = builder.proxy(reqwest::Proxy::http(url)?.no_proxy(bypass()));
+    }
+    if let Some(url) = https {
+        builder = builder.proxy(reqwest::Proxy::https(url)?.no_proxy(bypass()));
+    }
+    builder.build()
+}
+
+fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .tls_backend_rustls()
         .no_proxy()
         .user_agent(USER_AGENT)
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
-        .build()
 }
 
 /// Collapses whitespace (including newlines) so user-written text fits one-line fields.

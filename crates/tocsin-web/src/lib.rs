@@ -2,6 +2,7 @@
 //! Handlers are thin: parse, call the engine, render.
 
 pub mod access;
+pub mod access_log;
 mod ack;
 mod api;
 pub mod auth;
@@ -16,6 +17,7 @@ mod metrics;
 pub mod openapi;
 mod pages;
 mod reload;
+mod process_metrics;
 mod slack;
 mod status;
 mod ui;
@@ -47,6 +49,7 @@ pub fn router(engine: Arc<Engine>) -> Router {
         engine.config().engine.integration_rate_limit,
     ));
     let security_headers = headers::Policy::new(&engine.config().server.public_url);
+    let trusted = access_log::Trusted(engine.config().server.trusted_proxies.clone().into());
     let state = AppState {
         engine,
         pages: Arc::new(pages::Pages::new()),
@@ -69,6 +72,11 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             security_headers,
             headers::apply,
+        ))
+        // Outermost: the line has the status and bytes every layer above decided.
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            access_log::log,
         ))
         .with_state(state)
 }

@@ -367,6 +367,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         &[],
         reload.last_success_at.as_second(),
     );
+    build_and_process(&mut out, &crate::process_metrics::read());
 
     (
         [(
@@ -376,4 +377,67 @@ async fn metrics(State(state): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+/// `tocsin_build_info` and the `process_*` families, under the names every Prometheus client
+/// library uses so the usual dashboards work unchanged.
+fn build_and_process(out: &mut String, process: &crate::process_metrics::Process) {
+    family(
+        out,
+        "tocsin_build_info",
+        "gauge",
+        "Always 1; the labels say which build is running.",
+    )
+    .sample(
+        "tocsin_build_info",
+        &[
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("os", std::env::consts::OS),
+            ("arch", std::env::consts::ARCH),
+        ],
+        1,
+    );
+    let families: [(&str, &str, &str, Option<String>); 6] = [
+        (
+            "process_resident_memory_bytes",
+            "gauge",
+            "Resident memory size in bytes.",
+            process.resident_memory_bytes.map(|v| v.to_string()),
+        ),
+        (
+            "process_virtual_memory_bytes",
+            "gauge",
+            "Virtual memory size in bytes.",
+            process.virtual_memory_bytes.map(|v| v.to_string()),
+        ),
+        (
+            "process_cpu_seconds_total",
+            "counter",
+            "Total user and system CPU time spent in seconds.",
+            process.cpu_seconds_total.map(|v| v.to_string()),
+        ),
+        (
+            "process_open_fds",
+            "gauge",
+            "Number of open file descriptors.",
+            process.open_fds.map(|v| v.to_string()),
+        ),
+        (
+            "process_max_fds",
+            "gauge",
+            "Maximum number of open file descriptors.",
+            process.max_fds.map(|v| v.to_string()),
+        ),
+        (
+            "process_start_time_seconds",
+            "gauge",
+            "Start time of the process since unix epoch in seconds.",
+            process.start_time_seconds.map(|v| v.to_string()),
+        ),
+    ];
+    for (name, kind, help, value) in families {
+        if let Some(value) = value {
+            family(out, name, kind, help).sample(name, &[], value);
+        }
+    }
 }

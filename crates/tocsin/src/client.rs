@@ -13,8 +13,8 @@ pub struct Client {
 
 impl Client {
     pub fn new(url: &str, token: &str) -> anyhow::Result<Self> {
+        // The user's environment decides: `HTTPS_PROXY`/`NO_PROXY` are honoured, as by curl.
         let http = reqwest::Client::builder()
-            .no_proxy()
             .build()
             .context("cannot start the HTTP client")?;
         Ok(Client {

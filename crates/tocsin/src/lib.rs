@@ -6,6 +6,8 @@ pub mod client;
 pub mod demo;
 pub mod export;
 pub mod hangup;
+pub mod log_colour;
+pub mod man;
 pub mod memory;
 pub mod people_cli;
 pub mod runbook_cli;

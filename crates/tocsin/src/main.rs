@@ -19,7 +19,13 @@ use tocsin_engine::SystemClock;
 )]
 struct Cli {
     /// Log format on standard error.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = LogFormat::Pretty,
+        env = "TOCSIN_LOG_FORMAT"
+    )]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
@@ -38,7 +44,7 @@ enum Command {
         #[arg(long, env = "TOCSIN_CONFIG")]
         config: PathBuf,
         /// Address to listen on (overrides server.listen).
-        #[arg(long)]
+        #[arg(long, env = "TOCSIN_LISTEN")]
         listen: Option<String>,
         /// Database URL (overrides server.database).
         #[arg(long, env = "TOCSIN_DATABASE")]
@@ -58,7 +64,7 @@ enum Command {
         #[command(subcommand)]
         action: Option<DemoAction>,
         /// Address for the demo to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
+        #[arg(long, default_value = "127.0.0.1:8080", env = "TOCSIN_LISTEN")]
         listen: String,
     },
     /// Who is on call, and overrides, on a running server.
@@ -96,7 +102,7 @@ enum Command {
     /// files that open without a server. It contains phone numbers and e-mail addresses.
     Export {
         /// The folder to write into (created if missing).
-        #[arg(long = "static", value_name = "DIR")]
+        #[arg(long = "static", value_name = "DIR", env = "TOCSIN_STATIC")]
         dir: PathBuf,
         #[command(flatten)]
         store: StoreArgs,
@@ -126,6 +132,16 @@ enum Command {
         #[command(subcommand)]
         action: ChangeAction,
     },
+    /// Print a shell completion script for tocsin on standard output, e.g.
+    /// `tocsin completions bash > /etc/bash_completion.d/tocsin`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print tocsin's manual page (roff) on standard output, e.g.
+    /// `tocsin man > /usr/local/share/man/man1/tocsin.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -310,12 +326,12 @@ impl From<RoleArg> for tocsin_store::Role {
 enum DemoAction {
     /// Make the running demo's sample app answer 503.
     Break {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TOCSIN_URL")]
         url: String,
     },
     /// Make the running demo's sample app healthy again.
     Heal {
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        #[arg(long, default_value = "http://127.0.0.1:8080", env = "TOCSIN_URL")]
         url: String,
     },
 }
@@ -389,6 +405,12 @@ enum ActionCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Generated from the definition above; no runtime, no logs.
+    match cli.command {
+        Command::Completions { shell } => return completions(shell),
+        Command::Man => return man_page(),
+        _ => {}
+    }
     init_logs(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -418,11 +440,45 @@ fn out(text: &str) {
     print!("{text}");
 }
 
+/// `tocsin completions SHELL`: the script clap_complete writes from the command definition.
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "tocsin", &mut script);
+    write_out(&script)
+}
+
+/// `tocsin man`: the manual page clap_mangen writes from the command definition, with a section
+/// per subcommand so each one's flags (and their environment variables) are in the one page.
+fn man_page() -> ExitCode {
+    let command = <Cli as clap::CommandFactory>::command();
+    match tocsin::man::render(command) {
+        Ok(page) => write_out(&page),
+        Err(error) => fail(&anyhow::anyhow!("cannot write the manual page: {error}")),
+    }
+}
+
+/// Writes bytes to standard output; a closed pipe (`| head`) is not an error worth a message.
+fn write_out(bytes: &[u8]) -> ExitCode {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(error) => fail(&anyhow::anyhow!("cannot write to standard output: {error}")),
+    }
+}
+
 fn init_logs(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,hyper=warn"));
+    let ansi = tocsin::log_colour::wanted(
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Pretty => builder.init(),
@@ -462,6 +518,8 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             action: StoreAction::Copy { from, to },
         } => store_copy(&from, &to).await,
         Command::Action { server, action } => run_action(server, action).await,
+        // Answered in `main` before the runtime starts.
+        Command::Completions { .. } | Command::Man => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -238,6 +238,16 @@ pub(super) fn templates(
             "\"{{ org.name }}: {{ incident.public_title }}\"",
         );
         let body = ctx.require(&raw.body, &key("body"), "\"\"\"...\"\"\"");
+        for (field, text) in [("subject", &subject), ("body", &body)] {
+            if let Some(text) = text {
+                super::template_vars::check(
+                    ctx,
+                    &key(field),
+                    text,
+                    &super::template_vars::CUSTOMER,
+                );
+            }
+        }
         if let (Some(id), Some(subject), Some(body)) = (id, subject, body) {
             out.push(Template {
                 id,

@@ -442,6 +442,9 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
             }
             None => None,
         };
+        if let Some(kind) = &kind {
+            action_templates(ctx, &item, kind);
+        }
         if let (Some(id), Some(kind)) = (id, kind) {
             out.push(Action {
                 title: title.unwrap_or_else(|| id.clone()),
@@ -455,6 +458,26 @@ pub(super) fn actions(ctx: &mut Ctx, raw: &Field<Vec<RawAction>>) -> Vec<Action>
         }
     }
     out
+}
+
+/// Every template of an action (its URL and body, or each argument) compiles and reads only
+/// `incident.*` and `change.*`.
+fn action_templates(ctx: &mut Ctx, item: &str, kind: &ActionKind) {
+    use super::template_vars::{ACTION, check};
+    match kind {
+        ActionKind::Http { url, body, .. } => {
+            check(ctx, &join_key(item, "url"), url, &ACTION);
+            if let Some(body) = body {
+                check(ctx, &join_key(item, "body"), body, &ACTION);
+            }
+        }
+        ActionKind::Command { argv } => {
+            for (at, argument) in argv.iter().enumerate() {
+                let key = crate::spans::join_index(&join_key(item, "argv"), at);
+                check(ctx, &key, argument, &ACTION);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ mod reach;
 pub(crate) mod runbooks;
 pub(crate) mod secrets;
 mod schedules;
+mod template_vars;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -224,6 +225,8 @@ pub(crate) fn validate(
         watchdog,
         self_monitoring,
         redactor: Default::default(),
+        // Read from the environment by `load_str`, after validation.
+        outbound_proxy: Default::default(),
     };
     config.redactor = crate::secret_values::redactor(&config, &ctx.expanded_secrets);
     config

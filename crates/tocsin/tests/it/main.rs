@@ -25,6 +25,7 @@ mod peers;
 mod people;
 mod postmortem;
 mod probes;
+mod process;
 mod public_text;
 mod reload;
 mod replicas;
