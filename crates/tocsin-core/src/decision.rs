@@ -25,6 +25,8 @@ pub struct Situation {
     pub other_firing: u32,
     /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
     pub checklist: std::collections::BTreeMap<String, Tick>,
+    /// For a merge: the incident it merges into (the situation's `incident` is the one merged).
+    pub target: Option<Incident>,
 }
 
 /// A person's or a timer's input; signals come from sources.
@@ -94,6 +96,35 @@ pub enum Input {
     RequestAction(ActionRequest),
     /// An action's run ended; the shell ran it and feeds the result back.
     ActionFinished(Box<ActionResult>),
+    // ── roles, merging, snoozing ──
+    /// A person gives one of the incident's roles to someone (themself, for a take-over).
+    AssignRole(RoleAssignment),
+    /// A person merges the situation's incident into `into` (`situation.target`).
+    Merge {
+        actor: String,
+        into: String,
+    },
+    /// A person snoozes the acknowledged incident until then.
+    Snooze {
+        actor: String,
+        until: Timestamp,
+    },
+    /// The snooze set to end at `due_at` ended.
+    SnoozeEnds {
+        due_at: Timestamp,
+    },
+}
+
+/// `Input::AssignRole`: the role by its name and the person as the caller named them; the shell
+/// looked the person up (`person`, `None` when nobody has that e-mail or contact id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAssignment {
+    pub actor: String,
+    /// `commander`, `communications` or `scribe`.
+    pub role: String,
+    /// As the caller named them: a tocsin user's e-mail or a contact's id.
+    pub user: String,
+    pub person: Option<crate::roles::Person>,
 }
 
 /// `Input::RequestAction`: who asked for which action, and what the shell prepared.
@@ -160,6 +191,7 @@ pub enum TimerKind {
     PostmortemDue,
     PhaseDue,
     UpdateDue,
+    SnoozeEnds,
 }
 
 impl TimerKind {
@@ -171,6 +203,7 @@ impl TimerKind {
             TimerKind::PostmortemDue => "postmortem_due",
             TimerKind::PhaseDue => "phase_due",
             TimerKind::UpdateDue => "update_due",
+            TimerKind::SnoozeEnds => "snooze_ends",
         }
     }
 
@@ -182,6 +215,7 @@ impl TimerKind {
             "postmortem_due" => Some(TimerKind::PostmortemDue),
             "phase_due" => Some(TimerKind::PhaseDue),
             "update_due" => Some(TimerKind::UpdateDue),
+            "snooze_ends" => Some(TimerKind::SnoozeEnds),
             _ => None,
         }
     }
@@ -235,6 +269,14 @@ pub enum Effect {
     /// A mitigation action's run, written as it is (inserted when requested, updated when it
     /// ends), with the decision's timeline event in the same transaction.
     RecordActionRun(crate::action_run::ActionRun),
+    /// Another incident this decision changes, written as it is (a merge's target).
+    WriteIncident(Box<Incident>),
+    /// Every alert of `from` now belongs to `into` (a merge): later signals with their keys
+    /// find `into`.
+    MoveAlerts {
+        from: String,
+        into: String,
+    },
 }
 
 /// The whole outcome of one input; empty when the input changes nothing.
