@@ -8,8 +8,8 @@ use jiff::Timestamp;
 // their own modules so that the rules (`checklist`, `escalation`, `postmortem`,
 // `update_reminder`) import them without importing the dispatcher that imports the rules.
 pub use crate::decision::{
-    ActionRequest, ActionResult, Ctx, Decision, Declaration, Effect, Input, Refusal, Situation,
-    TimerKind,
+    ActionRequest, ActionResult, Ctx, Decision, Declaration, Effect, Input, Refusal,
+    RoleAssignment, Situation, TimerKind,
 };
 pub use crate::policy::{Policy, SeverityRule};
 
@@ -2068,10 +2068,7 @@ mod tests {
         };
         assert!(matches!(
             refused(&resolved_target, &into.id),
-            Refusal::State {
-                state: "resolved",
-                ..
-            }
+            Refusal::Conflict(message) if message.contains("is resolved; merge into an open incident")
         ));
         let merged_target = Situation {
             target: Some(Incident {
@@ -2082,10 +2079,7 @@ mod tests {
         };
         assert!(matches!(
             refused(&merged_target, &into.id),
-            Refusal::State {
-                state: "merged",
-                ..
-            }
+            Refusal::Conflict(message) if message.contains("was itself merged into inc-elsewhere")
         ));
         let resolved_source = Situation {
             incident: Some(Incident {

@@ -310,6 +310,9 @@ pub enum Refusal {
     },
     #[error("{0}")]
     Invalid(String),
+    /// The state of something other than the incident itself forbids it (a merge's target).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Who is ticked, by whom and when: the state of one item.

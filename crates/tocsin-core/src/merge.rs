@@ -23,11 +23,11 @@ pub fn merge(
         .as_ref()
         .filter(|target| target.id == into)
         .ok_or_else(|| Refusal::Invalid(format!("`into`: no incident with id `{into}`")))?;
-    if from.merged_into.is_some() {
-        return Err(Refusal::State {
-            state: "merged",
-            action: "merging it again",
-        });
+    if let Some(earlier) = &from.merged_into {
+        return Err(Refusal::Conflict(format!(
+            "{} was already merged into {earlier}",
+            from.id
+        )));
     }
     if from.state == IncidentState::Resolved {
         return Err(Refusal::State {
@@ -35,17 +35,17 @@ pub fn merge(
             action: "merging it",
         });
     }
-    if into.merged_into.is_some() {
-        return Err(Refusal::State {
-            state: "merged",
-            action: "merging into an incident that was itself merged",
-        });
+    if let Some(further) = &into.merged_into {
+        return Err(Refusal::Conflict(format!(
+            "{} was itself merged into {further}; merge into that one",
+            into.id
+        )));
     }
     if into.state == IncidentState::Resolved {
-        return Err(Refusal::State {
-            state: "resolved",
-            action: "merging into a resolved incident",
-        });
+        return Err(Refusal::Conflict(format!(
+            "{} is resolved; merge into an open incident",
+            into.id
+        )));
     }
     let now = ctx.now;
     let mut ended = from.clone();

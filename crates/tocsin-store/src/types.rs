@@ -40,6 +40,9 @@ pub enum Lookup {
     },
     /// The incident with this id.
     Incident(String),
+    /// A merge: the incident `from` (with its alerts) and, as the situation's `target`, the
+    /// incident `into`.
+    Merge { from: String, into: String },
 }
 
 /// Alerts of one source, category and component group into one open incident.

@@ -199,6 +199,13 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/admin/people/sessions/end", Person(ADMIN)),
     rule("POST", "/admin/people/tokens", Person(ADMIN)),
     rule("POST", "/admin/people/tokens/revoke", Person(ADMIN)),
+    // ── incident roles, merging, snoozing ──
+    rule("POST", "/api/v1/incidents/{id}/roles", Token(RESPONDER)),
+    rule("POST", "/api/v1/incidents/{id}/merge", Token(RESPONDER)),
+    rule("POST", "/api/v1/incidents/{id}/snooze", Token(RESPONDER)),
+    rule("POST", "/incidents/{id}/roles", Person(RESPONDER)),
+    rule("POST", "/incidents/{id}/merge", Person(RESPONDER)),
+    rule("POST", "/incidents/{id}/snooze", Person(RESPONDER)),
 ];
 
 /// The table's answer for a request's method on a route pattern.

@@ -49,6 +49,10 @@ fn lock_keys(items: &[Item]) -> Vec<i64> {
                 keys
             }
             Lookup::Incident(id) => vec![lock_key(&[Some("incident"), Some(id)])],
+            Lookup::Merge { from, into } => vec![
+                lock_key(&[Some("incident"), Some(from)]),
+                lock_key(&[Some("incident"), Some(into)]),
+            ],
         })
         .collect();
     keys.sort_unstable();

@@ -28,6 +28,7 @@ mod probes;
 mod public_text;
 mod replicas;
 mod review_digest;
+mod roles;
 mod runbooks;
 mod schedule;
 mod secrets;
