@@ -126,6 +126,10 @@ pub fn phase_due(policy: &Policy, situation: &Situation, due_at: Timestamp, ctx:
     else {
         return Decision::default();
     };
+    // A snoozed incident's reminders are held.
+    if crate::snooze::holds(incident, ctx.now) {
+        return Decision::default();
+    }
     let Some(runbook) = incident.runbook.as_deref() else {
         return Decision::default();
     };
@@ -188,6 +192,10 @@ pub fn phase_due(policy: &Policy, situation: &Situation, due_at: Timestamp, ctx:
 /// The incident's owner: whoever acknowledged it, else the people the escalation ladder's
 /// current step pages now (by name), else nobody in particular.
 pub fn owner(policy: &Policy, incident: &Incident, ctx: &Ctx) -> Option<String> {
+    // The incident commander leads the response, so reminders name them first.
+    if let Some(commander) = &incident.roles.commander {
+        return Some(commander.name.clone());
+    }
     if let Some(person) = &incident.acknowledged_by {
         return Some(person.clone());
     }

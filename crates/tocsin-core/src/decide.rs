@@ -9,7 +9,7 @@ use jiff::Timestamp;
 // `update_reminder`) import them without importing the dispatcher that imports the rules.
 pub use crate::decision::{
     ActionRequest, ActionResult, Ctx, Decision, Declaration, Effect, Input, PageState, Refusal,
-    Situation, TimerKind,
+    RoleAssignment, Situation, TimerKind,
 };
 pub use crate::policy::{Policy, SeverityRule};
 
@@ -24,10 +24,26 @@ pub fn decide(
     ctx: &Ctx,
 ) -> Result<Decision, Refusal> {
     match input {
-        Input::Signal(signal) => match signal.status {
-            SignalStatus::Firing => firing(policy, situation, signal, ctx),
-            SignalStatus::Resolved => Ok(cleared(policy, situation, &signal, ctx)),
-        },
+        Input::Signal(signal) => {
+            // A merged incident's alerts moved to the incident it merged into; one found by a
+            // key read as the merge committed is not the signal's to reopen.
+            let unmerged;
+            let situation = match &situation.incident {
+                Some(incident) if incident.merged_into.is_some() => {
+                    unmerged = Situation {
+                        incident: None,
+                        alerts: Vec::new(),
+                        ..situation.clone()
+                    };
+                    &unmerged
+                }
+                _ => situation,
+            };
+            match signal.status {
+                SignalStatus::Firing => firing(policy, situation, signal, ctx),
+                SignalStatus::Resolved => Ok(cleared(policy, situation, &signal, ctx)),
+            }
+        }
         Input::Declare(declaration) => declare(policy, declaration, ctx),
         Input::Acknowledge { actor } => acknowledge(situation, actor, ctx),
         Input::Resolve { actor } => resolve_by_hand(policy, situation, actor, ctx),
@@ -64,6 +80,10 @@ pub fn decide(
         )),
         Input::RequestAction(request) => crate::mitigation::request(situation, request, ctx),
         Input::ActionFinished(result) => crate::mitigation::finished(situation, *result, ctx),
+        Input::AssignRole(assignment) => crate::role_assign::assign(situation, assignment, ctx),
+        Input::Merge { actor, into } => crate::merge::merge(situation, actor, &into, ctx),
+        Input::Snooze { actor, until } => crate::snooze::snooze(situation, actor, until, ctx),
+        Input::SnoozeEnds { due_at } => Ok(crate::snooze::ended(policy, situation, due_at, ctx)),
     }
 }
 
@@ -102,6 +122,8 @@ fn resolve(policy: &Policy, incident: &Incident, how: Resolution<'_>, ctx: &Ctx)
     let mut incident = incident.clone();
     incident.state = IncidentState::Resolved;
     incident.resolved_at = Some(now);
+    // Resolving ends a snooze: nothing is left to wake up.
+    incident.snoozed_until = None;
     let mut events = vec![event(
         &incident,
         now,
@@ -118,6 +140,7 @@ fn resolve(policy: &Policy, incident: &Incident, how: Resolution<'_>, ctx: &Ctx)
         incident_id: incident.id.clone(),
     });
     effects.push(crate::update_reminder::cancel(&incident));
+    effects.push(crate::snooze::cancel(&incident));
     effects.extend(crate::escalation::stop(&mut incident));
     let (more_events, more_effects) =
         crate::postmortem::on_resolve(policy.postmortem.as_ref(), &incident, now);
@@ -355,6 +378,9 @@ fn open(
         escalation_round: 0,
         escalation_due_at: None,
         escalation_ladder: 0,
+        roles: Default::default(),
+        merged_into: None,
+        snoozed_until: None,
     };
     let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, now);
     let mut opened = event(
@@ -1801,5 +1827,470 @@ mod tests {
             .expect("a draft awaits approval");
         assert_eq!(drafted.actor, "tocsin");
         assert_eq!(declared.events[0].actor, "sami");
+    }
+
+    // ── roles, merging, snoozing ──
+
+    fn person(id: &str, name: &str) -> crate::roles::Person {
+        crate::roles::Person {
+            id: id.into(),
+            name: name.into(),
+            kind: crate::roles::PersonKind::User,
+        }
+    }
+
+    fn assign(actor: &str, role: &str, user: &str, who: Option<crate::roles::Person>) -> Input {
+        Input::AssignRole(crate::decision::RoleAssignment {
+            actor: actor.into(),
+            role: role.into(),
+            user: user.into(),
+            person: who,
+        })
+    }
+
+    /// An open incident from the usual signal, opened at t(0).
+    fn opened() -> Situation {
+        let mut situation = Situation::default();
+        step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        situation
+    }
+
+    #[test]
+    fn a_role_is_assigned_on_the_timeline_and_a_take_over_names_who_handed_over() {
+        let mut situation = opened();
+        let sami = person("sami@example.com", "Sami");
+        let ana = person("ana@example.com", "Ana");
+        let first = step(
+            &mut situation,
+            assign("admin", "commander", "sami@example.com", Some(sami.clone())),
+            t(10),
+        );
+        assert_eq!(kinds(&first), ["role_assigned"]);
+        assert_eq!(
+            first.events[0].text,
+            "Sami is now the incident commander (assigned by admin)"
+        );
+        assert_eq!(
+            first.events[0].data["from"],
+            serde_json::Value::Null,
+            "nobody held it before"
+        );
+        assert_eq!(
+            situation.incident.as_ref().unwrap().roles.commander,
+            Some(sami.clone())
+        );
+        // Ana takes it over herself: the timeline names Sami as handing over.
+        let taken = step(
+            &mut situation,
+            assign(
+                "ana@example.com",
+                "commander",
+                "ana@example.com",
+                Some(ana.clone()),
+            ),
+            t(20),
+        );
+        let event = &taken.events[0];
+        assert_eq!(event.text, "Ana took over as incident commander from Sami");
+        assert_eq!(event.data["role"], "commander");
+        assert_eq!(event.data["user"], "ana@example.com");
+        assert_eq!(event.data["from"], "sami@example.com");
+        let roles = &situation.incident.as_ref().unwrap().roles;
+        assert_eq!(roles.commander, Some(ana));
+        assert_eq!(roles.scribe, None);
+        assert!(taken.effects.is_empty(), "assigning a role pages nobody");
+    }
+
+    #[test]
+    fn an_unknown_role_or_person_or_a_closed_incident_is_refused_and_changes_nothing() {
+        let situation = opened();
+        let sami = person("sami@example.com", "Sami");
+        let refused = |situation: &Situation, input: Input| {
+            decide(&policy(), situation, input, &ctx(t(30))).unwrap_err()
+        };
+        assert!(matches!(
+            refused(&situation, assign("admin", "boss", "sami@example.com", Some(sami.clone()))),
+            Refusal::Invalid(message) if message.contains("unknown role `boss`")
+        ));
+        assert!(matches!(
+            refused(&situation, assign("admin", "scribe", "nobody@example.com", None)),
+            Refusal::Invalid(message) if message.contains("nobody is `nobody@example.com`")
+        ));
+        let mut holding = situation.clone();
+        step(
+            &mut holding,
+            assign("admin", "scribe", "sami@example.com", Some(sami.clone())),
+            t(5),
+        );
+        assert!(matches!(
+            refused(&holding, assign("admin", "scribe", "sami@example.com", Some(sami.clone()))),
+            Refusal::Invalid(message) if message.contains("already the scribe")
+        ));
+        let mut resolved = situation.clone();
+        step(
+            &mut resolved,
+            Input::Resolve {
+                actor: "sami".into(),
+            },
+            t(6),
+        );
+        assert!(matches!(
+            refused(
+                &resolved,
+                assign("admin", "scribe", "sami@example.com", Some(sami))
+            ),
+            Refusal::State {
+                state: "resolved",
+                ..
+            }
+        ));
+    }
+
+    /// Two open incidents: `from` (the usual signal's, with one firing alert) and `into`.
+    fn merging() -> (Situation, Incident) {
+        let from = opened();
+        let mut other = Situation::default();
+        let mut second = signal(SignalStatus::Firing);
+        second.dedup_key = "monitor:db".into();
+        second.title = "Database is down".into();
+        let decision = decide(&policy(), &other, Input::Signal(second), &ctx(t(1))).unwrap();
+        apply(&mut other, &decision);
+        let into = other.incident.clone().unwrap();
+        (
+            Situation {
+                target: Some(into.clone()),
+                ..from
+            },
+            into,
+        )
+    }
+
+    fn merge_into(into: &str) -> Input {
+        Input::Merge {
+            actor: "sami".into(),
+            into: into.into(),
+        }
+    }
+
+    #[test]
+    fn merging_ends_the_merged_incident_moves_its_alerts_and_tells_both_timelines() {
+        let (situation, into) = merging();
+        let from = situation.incident.clone().unwrap();
+        let decision = decide(&policy(), &situation, merge_into(&into.id), &ctx(t(60))).unwrap();
+        let ended = decision.incident.as_ref().unwrap();
+        assert_eq!(ended.id, from.id);
+        assert_eq!(ended.state, IncidentState::Resolved);
+        assert_eq!(ended.merged_into.as_deref(), Some(into.id.as_str()));
+        assert_eq!(ended.escalation_due_at, None, "its ladder stops");
+        let events: Vec<(&str, &str, &str)> = decision
+            .events
+            .iter()
+            .map(|e| (e.incident_id.as_str(), e.kind.as_str(), e.text.as_str()))
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].0, from.id);
+        assert_eq!(events[0].2, format!("Merged into {} by sami", into.id));
+        assert_eq!(events[1].0, into.id);
+        assert!(
+            events[1]
+                .2
+                .starts_with(&format!("{} merged in by sami", from.id)),
+            "{events:?}"
+        );
+        assert!(events.iter().all(|e| e.1 == "merged"));
+        assert_eq!(decision.events[1].data["from"], from.id.as_str());
+        // Its alerts lead to the target; its pages and timers stop; the target is written.
+        assert!(decision.effects.contains(&Effect::MoveAlerts {
+            from: from.id.clone(),
+            into: into.id.clone(),
+        }));
+        assert!(decision.effects.contains(&Effect::CancelPages {
+            incident_id: from.id.clone()
+        }));
+        for kind in [
+            TimerKind::Escalate,
+            TimerKind::ResponseDue,
+            TimerKind::SnoozeEnds,
+        ] {
+            assert!(decision.effects.contains(&Effect::CancelTimers {
+                kind,
+                incident_id: from.id.clone()
+            }));
+        }
+        let target = decision
+            .effects
+            .iter()
+            .find_map(|effect| match effect {
+                Effect::WriteIncident(target) => Some(target),
+                _ => None,
+            })
+            .expect("the target is written");
+        assert_eq!(target.alert_count, into.alert_count + 1);
+        assert_eq!(target.state, into.state, "the target's response goes on");
+        assert!(
+            pages(&decision).is_empty(),
+            "a merge pages nobody and tells no customer"
+        );
+        assert!(
+            !decision
+                .effects
+                .iter()
+                .any(|e| matches!(e, Effect::RequirePostmortem { .. } | Effect::Notify { .. })),
+            "{:?}",
+            decision.effects
+        );
+    }
+
+    #[test]
+    fn merging_into_itself_a_resolved_or_a_merged_incident_is_refused() {
+        let (situation, into) = merging();
+        let from = situation.incident.clone().unwrap();
+        let refused = |situation: &Situation, into: &str| {
+            decide(&policy(), situation, merge_into(into), &ctx(t(60))).unwrap_err()
+        };
+        assert!(matches!(
+            refused(&situation, &from.id),
+            Refusal::Invalid(message) if message.contains("into itself")
+        ));
+        assert!(matches!(
+            refused(&situation, "inc-nope"),
+            Refusal::Invalid(message) if message.contains("no incident with id `inc-nope`")
+        ));
+        let resolved_target = Situation {
+            target: Some(Incident {
+                state: IncidentState::Resolved,
+                ..into.clone()
+            }),
+            ..situation.clone()
+        };
+        assert!(matches!(
+            refused(&resolved_target, &into.id),
+            Refusal::Conflict(message) if message.contains("is resolved; merge into an open incident")
+        ));
+        let merged_target = Situation {
+            target: Some(Incident {
+                merged_into: Some("inc-elsewhere".into()),
+                ..into.clone()
+            }),
+            ..situation.clone()
+        };
+        assert!(matches!(
+            refused(&merged_target, &into.id),
+            Refusal::Conflict(message) if message.contains("was itself merged into inc-elsewhere")
+        ));
+        let resolved_source = Situation {
+            incident: Some(Incident {
+                state: IncidentState::Resolved,
+                ..from.clone()
+            }),
+            ..situation.clone()
+        };
+        assert!(matches!(
+            refused(&resolved_source, &into.id),
+            Refusal::State {
+                state: "resolved",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_signal_that_finds_a_merged_incident_never_reopens_it() {
+        let (situation, into) = merging();
+        let decision = decide(&policy(), &situation, merge_into(&into.id), &ctx(t(60))).unwrap();
+        let merged = Situation {
+            incident: decision.incident.clone(),
+            ..Situation::default()
+        };
+        let again = decide(
+            &policy(),
+            &merged,
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(120)),
+        )
+        .unwrap();
+        assert!(!kinds(&again).contains(&"reopened"), "{:?}", kinds(&again));
+        assert_ne!(
+            again.incident.as_ref().map(|i| i.id.clone()),
+            decision.incident.as_ref().map(|i| i.id.clone())
+        );
+    }
+
+    fn snooze_until(until: Timestamp) -> Input {
+        Input::Snooze {
+            actor: "sami".into(),
+            until,
+        }
+    }
+
+    #[test]
+    fn only_an_acknowledged_incident_snoozes_until_a_time_within_a_week() {
+        let mut situation = opened();
+        let refused = |situation: &Situation, until: Timestamp| {
+            decide(&policy(), situation, snooze_until(until), &ctx(t(100))).unwrap_err()
+        };
+        assert!(matches!(
+            refused(&situation, t(3600)),
+            Refusal::State {
+                state: "triggered",
+                ..
+            }
+        ));
+        step(
+            &mut situation,
+            Input::Acknowledge {
+                actor: "sami".into(),
+            },
+            t(50),
+        );
+        assert!(matches!(
+            refused(&situation, t(100)),
+            Refusal::Invalid(message) if message.contains("not in the future")
+        ));
+        assert!(matches!(
+            refused(&situation, t(100 + 7 * 86_400 + 1)),
+            Refusal::Invalid(message) if message.contains("more than 7 days")
+        ));
+        let snoozed = step(&mut situation, snooze_until(t(3700)), t(100));
+        assert_eq!(kinds(&snoozed), ["snoozed"]);
+        let incident = situation.incident.clone().unwrap();
+        assert_eq!(incident.snoozed_until, Some(t(3700)));
+        assert!(snoozed.effects.contains(&Effect::SetTimer {
+            kind: TimerKind::SnoozeEnds,
+            incident_id: incident.id.clone(),
+            due_at: t(3700),
+        }));
+        let mut resolved = situation.clone();
+        step(
+            &mut resolved,
+            Input::Resolve {
+                actor: "sami".into(),
+            },
+            t(200),
+        );
+        assert!(matches!(
+            refused(&resolved, t(3600)),
+            Refusal::State {
+                state: "resolved",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn while_snoozed_reminders_are_held_and_at_its_end_it_pages_from_the_first_step_again() {
+        let mut policy = policy();
+        policy.severities[0].update_every = Some(Duration::from_secs(1800));
+        let mut situation = Situation::default();
+        let run = |situation: &mut Situation, input: Input, now: Timestamp| {
+            let decision = decide(&policy, situation, input, &ctx(now)).unwrap();
+            apply(situation, &decision);
+            decision
+        };
+        run(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        run(
+            &mut situation,
+            Input::Acknowledge {
+                actor: "sami".into(),
+            },
+            t(60),
+        );
+        run(&mut situation, snooze_until(t(7200)), t(120));
+        // The update reminder falls due during the snooze: held, the cadence kept.
+        let held = run(
+            &mut situation,
+            Input::UpdateDue { due_at: t(1800) },
+            t(1800),
+        );
+        assert!(held.events.is_empty(), "{:?}", kinds(&held));
+        assert!(notified(&held).is_empty());
+        assert!(held.effects.iter().any(|e| matches!(
+            e,
+            Effect::SetTimer {
+                kind: TimerKind::UpdateDue,
+                ..
+            }
+        )));
+        // A stale timer (an earlier snooze's) does nothing.
+        assert!(
+            run(
+                &mut situation,
+                Input::SnoozeEnds { due_at: t(3600) },
+                t(3600)
+            )
+            .is_empty()
+        );
+        let ended = run(
+            &mut situation,
+            Input::SnoozeEnds { due_at: t(7200) },
+            t(7200),
+        );
+        assert_eq!(kinds(&ended), ["snooze_ended", "escalated"]);
+        let incident = situation.incident.clone().unwrap();
+        assert_eq!(incident.state, IncidentState::Triggered);
+        assert_eq!(incident.acknowledged_by, None);
+        assert_eq!(incident.snoozed_until, None);
+        assert_eq!(incident.escalation_step, 0);
+        assert_eq!(
+            incident.escalation_ladder, 2,
+            "a new ladder: its pages are new"
+        );
+        assert_eq!(
+            pages(&ended),
+            [
+                ("a".to_owned(), "sms".to_owned(), 0, 0),
+                ("a".to_owned(), "email".to_owned(), 0, 0)
+            ]
+        );
+        assert!(ended.effects.contains(&Effect::SetTimer {
+            kind: TimerKind::ResponseDue,
+            incident_id: incident.id.clone(),
+            due_at: t(7200 + 900),
+        }));
+    }
+
+    #[test]
+    fn resolving_ends_the_snooze() {
+        let mut situation = opened();
+        step(
+            &mut situation,
+            Input::Acknowledge {
+                actor: "sami".into(),
+            },
+            t(60),
+        );
+        step(&mut situation, snooze_until(t(7200)), t(120));
+        let resolved = step(
+            &mut situation,
+            Input::Resolve {
+                actor: "sami".into(),
+            },
+            t(300),
+        );
+        let incident = situation.incident.clone().unwrap();
+        assert_eq!(incident.snoozed_until, None);
+        assert!(resolved.effects.contains(&Effect::CancelTimers {
+            kind: TimerKind::SnoozeEnds,
+            incident_id: incident.id.clone(),
+        }));
+        // Its timer, had it fired anyway, changes nothing.
+        assert!(
+            decide(
+                &policy(),
+                &situation,
+                Input::SnoozeEnds { due_at: t(7200) },
+                &ctx(t(7200))
+            )
+            .unwrap()
+            .is_empty()
+        );
     }
 }

@@ -28,6 +28,8 @@ pub struct Situation {
     /// For `Input::PageFailed`: the pages of the incident's ladder at its current step and
     /// round, as they stand.
     pub pages: Vec<PageState>,
+    /// For a merge: the incident it merges into (the situation's `incident` is the one merged).
+    pub target: Option<Incident>,
 }
 
 /// One page to a person, as it stands: whether the delivery worker gave up on it.
@@ -112,6 +114,35 @@ pub enum Input {
     RequestAction(ActionRequest),
     /// An action's run ended; the shell ran it and feeds the result back.
     ActionFinished(Box<ActionResult>),
+    // ── roles, merging, snoozing ──
+    /// A person gives one of the incident's roles to someone (themself, for a take-over).
+    AssignRole(RoleAssignment),
+    /// A person merges the situation's incident into `into` (`situation.target`).
+    Merge {
+        actor: String,
+        into: String,
+    },
+    /// A person snoozes the acknowledged incident until then.
+    Snooze {
+        actor: String,
+        until: Timestamp,
+    },
+    /// The snooze set to end at `due_at` ended.
+    SnoozeEnds {
+        due_at: Timestamp,
+    },
+}
+
+/// `Input::AssignRole`: the role by its name and the person as the caller named them; the shell
+/// looked the person up (`person`, `None` when nobody has that e-mail or contact id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAssignment {
+    pub actor: String,
+    /// `commander`, `communications` or `scribe`.
+    pub role: String,
+    /// As the caller named them: a tocsin user's e-mail or a contact's id.
+    pub user: String,
+    pub person: Option<crate::roles::Person>,
 }
 
 /// `Input::RequestAction`: who asked for which action, and what the shell prepared.
@@ -178,6 +209,7 @@ pub enum TimerKind {
     PostmortemDue,
     PhaseDue,
     UpdateDue,
+    SnoozeEnds,
 }
 
 impl TimerKind {
@@ -189,6 +221,7 @@ impl TimerKind {
             TimerKind::PostmortemDue => "postmortem_due",
             TimerKind::PhaseDue => "phase_due",
             TimerKind::UpdateDue => "update_due",
+            TimerKind::SnoozeEnds => "snooze_ends",
         }
     }
 
@@ -200,6 +233,7 @@ impl TimerKind {
             "postmortem_due" => Some(TimerKind::PostmortemDue),
             "phase_due" => Some(TimerKind::PhaseDue),
             "update_due" => Some(TimerKind::UpdateDue),
+            "snooze_ends" => Some(TimerKind::SnoozeEnds),
             _ => None,
         }
     }
@@ -253,6 +287,14 @@ pub enum Effect {
     /// A mitigation action's run, written as it is (inserted when requested, updated when it
     /// ends), with the decision's timeline event in the same transaction.
     RecordActionRun(crate::action_run::ActionRun),
+    /// Another incident this decision changes, written as it is (a merge's target).
+    WriteIncident(Box<Incident>),
+    /// Every alert of `from` now belongs to `into` (a merge): later signals with their keys
+    /// find `into`.
+    MoveAlerts {
+        from: String,
+        into: String,
+    },
 }
 
 /// The whole outcome of one input; empty when the input changes nothing.
@@ -286,6 +328,9 @@ pub enum Refusal {
     },
     #[error("{0}")]
     Invalid(String),
+    /// The state of something other than the incident itself forbids it (a merge's target).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Who is ticked, by whom and when: the state of one item.

@@ -3,6 +3,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::roles::Roles;
+
 /// Where an incident is in its life. `reopened` is a timeline event, not a state: a reopened
 /// incident is `triggered` again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +73,16 @@ pub struct Incident {
     /// How many ladders have started for this incident: a reopened incident starts a new one,
     /// whose pages must not be mistaken for the old one's.
     pub escalation_ladder: u32,
+    /// Who holds its roles (commander, communications, scribe).
+    #[serde(default)]
+    pub roles: Roles,
+    /// The incident this one was merged into: it ended then, and its alerts lead there.
+    #[serde(default)]
+    pub merged_into: Option<String>,
+    /// Acknowledged and snoozed until then: reminders are held, and at that time, if still
+    /// open, it is un-acknowledged and paged again.
+    #[serde(default)]
+    pub snoozed_until: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +161,11 @@ pub enum EventKind {
     PublicTitleSet,
     /// A customer notice was not sent, and why (no template for the event).
     CommsSkipped,
+    // ── roles, merging, snoozing ──
+    RoleAssigned,
+    Merged,
+    Snoozed,
+    SnoozeEnded,
 }
 
 impl EventKind {
@@ -181,6 +198,10 @@ impl EventKind {
             EventKind::UpdateDue => "update_due",
             EventKind::PublicTitleSet => "public_title_set",
             EventKind::CommsSkipped => "comms_skipped",
+            EventKind::RoleAssigned => "role_assigned",
+            EventKind::Merged => "merged",
+            EventKind::Snoozed => "snoozed",
+            EventKind::SnoozeEnded => "snooze_ended",
         }
     }
 
@@ -213,6 +234,10 @@ impl EventKind {
             EventKind::UpdateDue,
             EventKind::PublicTitleSet,
             EventKind::CommsSkipped,
+            EventKind::RoleAssigned,
+            EventKind::Merged,
+            EventKind::Snoozed,
+            EventKind::SnoozeEnded,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -206,6 +206,12 @@ pub fn render(draft: &Draft<'_>) -> String {
             people.join(", ")
         },
     );
+    for role in crate::roles::IncidentRole::ALL {
+        row(
+            role_heading(role),
+            role_holders(incident, draft.events, role),
+        );
+    }
     row("Impact", impact(incident));
     out.push('\n');
 
@@ -240,6 +246,44 @@ pub fn render(draft: &Draft<'_>) -> String {
         out.push_str(ACTION_HINT);
     }
     out
+}
+
+fn role_heading(role: crate::roles::IncidentRole) -> &'static str {
+    match role {
+        crate::roles::IncidentRole::Commander => "Incident commander",
+        crate::roles::IncidentRole::Communications => "Communications",
+        crate::roles::IncidentRole::Scribe => "Scribe",
+    }
+}
+
+/// Who held `role`, in the order they took it (`role_assigned` events: "Sami → Ana" after a
+/// hand-over), else who holds it now; "not assigned" when nobody did.
+fn role_holders(
+    incident: &Incident,
+    events: &[TimelineEvent],
+    role: crate::roles::IncidentRole,
+) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for event in events {
+        let of_role = event.kind == EventKind::RoleAssigned
+            && event.data.get("role").and_then(|v| v.as_str()) == Some(role.as_str());
+        let name = event.data.get("name").and_then(|v| v.as_str());
+        if let (true, Some(name)) = (of_role, name)
+            && names.last().map(String::as_str) != Some(name)
+        {
+            names.push(name.to_owned());
+        }
+    }
+    if names.is_empty()
+        && let Some(holder) = incident.roles.get(role)
+    {
+        names.push(holder.name.clone());
+    }
+    if names.is_empty() {
+        "not assigned".to_owned()
+    } else {
+        names.join(" → ")
+    }
 }
 
 const ACTION_HINT: &str =
@@ -456,6 +500,9 @@ mod tests {
             escalation_round: 0,
             escalation_due_at: None,
             escalation_ladder: 0,
+            roles: Default::default(),
+            merged_into: None,
+            snoozed_until: None,
         }
     }
 
@@ -556,6 +603,40 @@ mod tests {
         }
         // The hint is a comment, not an action item.
         assert!(action_items(&text).is_empty());
+    }
+
+    #[test]
+    fn the_draft_names_the_roles_and_who_handed_over() {
+        let mut incident = incident("API down");
+        incident.roles.scribe = Some(crate::roles::Person {
+            id: "lina".into(),
+            name: "Lina".into(),
+            kind: crate::roles::PersonKind::Contact,
+        });
+        let assigned = |name: &str, id: &str| TimelineEvent {
+            incident_id: incident.id.clone(),
+            at: incident.opened_at,
+            kind: EventKind::RoleAssigned,
+            actor: "admin".into(),
+            text: format!("{name} is now the incident commander"),
+            data: serde_json::json!({ "role": "commander", "user": id, "name": name }),
+        };
+        let events = vec![
+            assigned("Sami", "sami@example.com"),
+            assigned("Ana", "ana@example.com"),
+        ];
+        let text = render(&Draft {
+            incident: &incident,
+            events: &events,
+            sections: &[],
+            zone: &riyadh(),
+        });
+        assert!(
+            text.contains("| Incident commander | Sami → Ana |"),
+            "{text}"
+        );
+        assert!(text.contains("| Communications | not assigned |"), "{text}");
+        assert!(text.contains("| Scribe | Lina |"), "{text}");
     }
 
     #[test]

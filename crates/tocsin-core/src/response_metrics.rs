@@ -144,6 +144,9 @@ mod tests {
             escalation_round: 0,
             escalation_due_at: None,
             escalation_ladder: 0,
+            roles: Default::default(),
+            merged_into: None,
+            snoozed_until: None,
         }
     }
 

@@ -76,6 +76,17 @@ pub fn update_due(
     else {
         return Decision::default();
     };
+    // A snoozed incident's reminders are held; the cadence goes on for after the snooze.
+    if crate::snooze::holds(incident, ctx.now) {
+        let mut next = crate::checklist::deadline(due_at, every);
+        if next <= ctx.now {
+            next = crate::checklist::deadline(ctx.now, every);
+        }
+        return Decision {
+            effects: vec![set(incident, next)],
+            ..Decision::default()
+        };
+    }
     let owner = crate::checklist::owner(policy, incident, ctx);
     let text = format!(
         "An update is due (every {}); reminded {}",

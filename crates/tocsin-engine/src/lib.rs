@@ -11,6 +11,7 @@ mod batch;
 mod clock;
 mod committer;
 mod comms;
+mod coordination;
 mod deliver;
 pub mod drill;
 mod error;

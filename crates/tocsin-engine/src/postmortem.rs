@@ -145,7 +145,8 @@ impl Engine {
         let incident = situation
             .incident
             .ok_or_else(|| EngineError::NoIncident(record.incident_id.clone()))?;
-        let events = self.store.timeline(&record.incident_id).await?;
+        // The incidents merged into it are part of its story.
+        let events = self.timeline_with_merged(&record.incident_id).await?;
         let zone = self.config().org.time_zone();
         let sections = self.sections();
         let text = core_pm::render(&Draft {

@@ -45,6 +45,10 @@ impl Engine {
                         Lookup::Incident(timer.incident_id.clone()),
                         Some(Input::UpdateDue { due_at: timer.due_at }),
                     ),
+                    Some(TimerKind::SnoozeEnds) => (
+                        Lookup::Incident(timer.incident_id.clone()),
+                        Some(Input::SnoozeEnds { due_at: timer.due_at }),
+                    ),
                     None => {
                         tracing::warn!(timer = timer.id, kind = %timer.kind, "dropping a timer of an unknown kind");
                         (Lookup::Nothing, None)

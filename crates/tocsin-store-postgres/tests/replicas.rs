@@ -252,6 +252,9 @@ fn incident_commit() -> tocsin_store::Commit {
         escalation_round: 0,
         escalation_due_at: None,
         escalation_ladder: 0,
+        roles: Default::default(),
+        merged_into: None,
+        snoozed_until: None,
     };
     tocsin_store::Commit {
         now: t(0),

@@ -68,6 +68,12 @@ pub enum Write {
     PublishPostmortem {
         incident_id: String,
     },
+    /// Every alert of `from` moves to `into` (a merge), so later signals with their keys find
+    /// `into`.
+    MoveAlerts {
+        from: String,
+        into: String,
+    },
     /// The accepted signal, kept as received.
     Signal(StoredSignal),
     Check(Box<CheckCommit>),
@@ -244,6 +250,8 @@ fn effect_write(effect: Effect) -> Result<Write> {
             due_at,
         },
         Effect::PublishPostmortem { incident_id } => Write::PublishPostmortem { incident_id },
+        Effect::WriteIncident(incident) => Write::Incident(incident),
+        Effect::MoveAlerts { from, into } => Write::MoveAlerts { from, into },
     })
 }
 

@@ -20,6 +20,7 @@ use tocsin_core::incident::{
     Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent,
 };
 use tocsin_core::monitor::{MonitorState, MonitorStatus};
+use tocsin_core::roles::Roles;
 use tocsin_core::uptime::Outage;
 
 use crate::history::whole;
@@ -108,7 +109,20 @@ pub fn incident(row: &(impl Columns + ?Sized)) -> Result<Incident> {
         escalation_round: count(row.int("escalation_round")?),
         escalation_due_at: ts_opt(row.maybe_int("escalation_due_at")?)?,
         escalation_ladder: count(row.int("escalation_ladder")?),
+        roles: roles(&row.text("roles")?)?,
+        merged_into: row.maybe_text("merged_into")?,
+        snoozed_until: ts_opt(row.maybe_int("snoozed_until")?)?,
     })
+}
+
+/// An incident's roles as the `roles` column keeps them: JSON, `{}` while nobody holds one.
+pub fn roles(text: &str) -> Result<Roles> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("incident roles: {e}")))
+}
+
+/// The `roles` column's text for an incident's roles.
+pub fn roles_json(roles: &Roles) -> Result<String> {
+    serde_json::to_string(roles).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 pub fn alert(row: &(impl Columns + ?Sized)) -> Result<Alert> {

@@ -43,6 +43,9 @@ pub enum Lookup {
     /// The incident with this id and the pages of its ladder at its current step and round
     /// (`Situation::pages`), for a page that failed for good.
     IncidentPages(String),
+    /// A merge: the incident `from` (with its alerts) and, as the situation's `target`, the
+    /// incident `into`.
+    Merge { from: String, into: String },
 }
 
 /// Alerts of one source, category and component group into one open incident.

@@ -202,6 +202,13 @@ pub const TABLE: &[Rule] = &[
     // ── the configuration ──
     // A new file changes who is paged and how: admins only (SIGHUP does the same).
     rule("POST", "/-/reload", Token(ADMIN)),
+    // ── incident roles, merging, snoozing ──
+    rule("POST", "/api/v1/incidents/{id}/roles", Token(RESPONDER)),
+    rule("POST", "/api/v1/incidents/{id}/merge", Token(RESPONDER)),
+    rule("POST", "/api/v1/incidents/{id}/snooze", Token(RESPONDER)),
+    rule("POST", "/incidents/{id}/roles", Person(RESPONDER)),
+    rule("POST", "/incidents/{id}/merge", Person(RESPONDER)),
+    rule("POST", "/incidents/{id}/snooze", Person(RESPONDER)),
 ];
 
 /// The table's answer for a request's method on a route pattern.

@@ -77,7 +77,7 @@ impl IntoResponse for ApiError {
 impl From<EngineError> for ApiError {
     fn from(error: EngineError) -> Self {
         match error {
-            EngineError::Refused(Refusal::State { .. }) => {
+            EngineError::Refused(Refusal::State { .. } | Refusal::Conflict(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", error.to_string())
             }
             EngineError::Refused(Refusal::NoIncident) | EngineError::NoIncident(_) => {

@@ -168,6 +168,29 @@ pub fn format_incident(incident: &Value, timeline: Option<&Value>) -> String {
         text(&incident["runbook"]),
         text(&incident["alert_count"]),
     );
+    for role in ["commander", "communications", "scribe"] {
+        let holder = &incident["roles"][role];
+        if !holder.is_null() {
+            out.push_str(&format!(
+                "{:<14}{} ({})\n",
+                format!("{role}:"),
+                text(&holder["name"]),
+                text(&holder["id"])
+            ));
+        }
+    }
+    if !incident["merged_into"].is_null() {
+        out.push_str(&format!(
+            "merged into:  {}\n",
+            text(&incident["merged_into"])
+        ));
+    }
+    if !incident["snoozed_until"].is_null() {
+        out.push_str(&format!(
+            "snoozed until: {}\n",
+            text(&incident["snoozed_until"])
+        ));
+    }
     if let Some(events) = timeline.and_then(|t| t["events"].as_array()) {
         out.push_str("timeline:\n");
         for event in events {

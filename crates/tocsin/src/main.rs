@@ -388,6 +388,33 @@ enum IncidentAction {
     Resolve { id: String },
     /// Add a note to an incident's timeline.
     Note { id: String, text: String },
+    /// Give an incident role (commander, communications or scribe) to a person: a tocsin
+    /// user's e-mail or a contact's id.
+    Role {
+        id: String,
+        role: String,
+        user: String,
+    },
+    /// Merge an incident into another: it ends, its alerts lead to the other, both timelines
+    /// are kept.
+    Merge {
+        id: String,
+        /// The incident to merge into.
+        #[arg(long)]
+        into: String,
+    },
+    /// Snooze an acknowledged incident: reminders are held; if it is still open then, it is
+    /// paged again from the first step.
+    #[command(group(clap::ArgGroup::new("when").required(true).args(["until", "for_"])))]
+    Snooze {
+        id: String,
+        /// When the snooze ends (RFC 3339, like 2026-12-01T18:00:00Z).
+        #[arg(long)]
+        until: Option<String>,
+        /// How long from now, like 30m or 2h (at most 7 days).
+        #[arg(long = "for", value_name = "SPAN")]
+        for_: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -731,6 +758,28 @@ async fn incident(server: ServerArgs, action: IncidentAction) -> anyhow::Result<
             .action(&id, "notes", Some(serde_json::json!({ "text": text })))
             .await
             .map(|i| client::format_incident(&i, None)),
+        IncidentAction::Role { id, role, user } => client
+            .action(
+                &id,
+                "roles",
+                Some(serde_json::json!({ "role": role, "user": user })),
+            )
+            .await
+            .map(|i| client::format_incident(&i, None)),
+        IncidentAction::Merge { id, into } => client
+            .action(&id, "merge", Some(serde_json::json!({ "into": into })))
+            .await
+            .map(|i| client::format_incident(&i, None)),
+        IncidentAction::Snooze { id, until, for_ } => {
+            let body = match (until, for_) {
+                (Some(until), _) => serde_json::json!({ "until": until }),
+                (None, span) => serde_json::json!({ "for": span }),
+            };
+            client
+                .action(&id, "snooze", Some(body))
+                .await
+                .map(|i| client::format_incident(&i, None))
+        }
     };
     let text = result?;
     out(&text);

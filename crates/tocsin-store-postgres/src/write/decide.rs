@@ -212,6 +212,13 @@ async fn apply(
             due_at,
         } => require_postmortem(tx, &incident_id, &file, due_at, now).await?,
         Write::PublishPostmortem { incident_id } => publish_postmortem(tx, &incident_id).await?,
+        Write::MoveAlerts { from, into } => {
+            sqlx::query("UPDATE alerts SET incident_id = $1 WHERE incident_id = $2")
+                .bind(into)
+                .bind(from)
+                .execute(&mut *tx)
+                .await?;
+        }
         Write::Signal(signal) => {
             sqlx::query(
                 "INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES ($1, $2, $3, $4, $5)",

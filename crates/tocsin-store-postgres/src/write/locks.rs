@@ -51,6 +51,10 @@ fn lock_keys(items: &[Item]) -> Vec<i64> {
             Lookup::Incident(id) | Lookup::IncidentPages(id) => {
                 vec![lock_key(&[Some("incident"), Some(id)])]
             }
+            Lookup::Merge { from, into } => vec![
+                lock_key(&[Some("incident"), Some(from)]),
+                lock_key(&[Some("incident"), Some(into)]),
+            ],
         })
         .collect();
     keys.sort_unstable();

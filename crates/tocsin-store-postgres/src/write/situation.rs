@@ -24,7 +24,9 @@ pub(super) async fn situation(
 ) -> Result<Situation> {
     let (incident_id, key, group) = match lookup {
         Lookup::Nothing => return Ok(Situation::default()),
-        Lookup::Incident(id) | Lookup::IncidentPages(id) => (Some(id.clone()), None, None),
+        Lookup::Incident(id) | Lookup::IncidentPages(id) | Lookup::Merge { from: id, .. } => {
+            (Some(id.clone()), None, None)
+        }
         Lookup::Key { dedup_key, group } => {
             let id = key_incident(tx, dedup_key).await?;
             (id, Some(dedup_key.as_str()), group.as_ref())
@@ -63,6 +65,18 @@ pub(super) async fn situation(
     }
     if let (Lookup::IncidentPages(_), Some(incident)) = (lookup, &situation.incident) {
         situation.pages = step_pages(tx, incident).await?;
+    }
+    if let Lookup::Merge { into, .. } = lookup {
+        situation.target = match batch.incident(into) {
+            Some(incident) => Some(incident.clone()),
+            None => {
+                let read = incident_for_update(tx, into).await?;
+                if let Some(incident) = &read {
+                    batch.read(incident);
+                }
+                read
+            }
+        };
     }
     let has_open = situation
         .incident

@@ -208,6 +208,13 @@ fn apply(
             due_at,
         } => require_postmortem(tx, &incident_id, &file, due_at, now)?,
         Write::PublishPostmortem { incident_id } => publish_postmortem(tx, &incident_id)?,
+        Write::MoveAlerts { from, into } => {
+            run(
+                tx,
+                "UPDATE alerts SET incident_id = ? WHERE incident_id = ?",
+                params![into, from],
+            )?;
+        }
         Write::Signal(signal) => {
             run(
                 tx,
@@ -231,7 +238,9 @@ fn apply(
 fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result<Situation> {
     let (incident_id, key, group) = match lookup {
         Lookup::Nothing => return Ok(Situation::default()),
-        Lookup::Incident(id) | Lookup::IncidentPages(id) => (Some(id.clone()), None, None),
+        Lookup::Incident(id) | Lookup::IncidentPages(id) | Lookup::Merge { from: id, .. } => {
+            (Some(id.clone()), None, None)
+        }
         Lookup::Key { dedup_key, group } => {
             // Ties on `first_seen` are broken by rowid (insertion order, as the ids' own
             // order): it ends every index entry, so `alerts_by_key` gives the order and the
@@ -299,6 +308,23 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
     }
     if let (Lookup::IncidentPages(_), Some(incident)) = (lookup, &situation.incident) {
         situation.pages = step_pages(tx, incident)?;
+    }
+    if let Lookup::Merge { into, .. } = lookup {
+        situation.target = match batch.incident(into) {
+            Some(incident) => Some(incident.clone()),
+            None => {
+                let read = one(
+                    tx,
+                    "SELECT * FROM incidents WHERE id = ?",
+                    params![into],
+                    |row| rows::incident(row),
+                )?;
+                if let Some(incident) = &read {
+                    batch.read(incident);
+                }
+                read
+            }
+        };
     }
     let has_open = situation
         .incident

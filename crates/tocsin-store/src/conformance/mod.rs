@@ -6,6 +6,7 @@
 mod fixtures;
 mod incidents;
 mod leases;
+mod merging;
 mod people;
 mod records;
 mod retention;
@@ -27,6 +28,7 @@ pub use leases::{
     deliveries_handed_over_at_commit_are_leased_to_the_committer,
     release_frees_only_the_owners_leases,
 };
+pub use merging::a_merge_moves_the_alerts_so_their_keys_find_the_incident_merged_into;
 pub use people::{
     a_changed_person_loses_their_sessions_and_the_last_admin_stays,
     an_api_token_is_found_touched_listed_and_revoked,
@@ -75,6 +77,7 @@ macro_rules! conformance_suite {
             a_changed_person_loses_their_sessions_and_the_last_admin_stays,
             an_api_token_is_found_touched_listed_and_revoked,
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
+            a_merge_moves_the_alerts_so_their_keys_find_the_incident_merged_into,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

@@ -100,6 +100,8 @@ pub struct IncidentDetail {
     #[serde(flatten)]
     incident: wire::Incident,
     alerts: Vec<wire::Alert>,
+    /// The incidents merged into this one (their timelines are in its timeline).
+    merged: Vec<String>,
     /// Who its route says to call ("Who to contact").
     call: Vec<CallParty>,
     #[serde(flatten)]
@@ -131,6 +133,7 @@ pub async fn show(
     Ok(Json(IncidentDetail {
         incident: wire_incident(&state, &incident),
         alerts: situation.alerts.iter().map(wire::alert).collect(),
+        merged: state.engine.merged_into_it(&incident.id).await?,
         call: call(&state, incident.category.as_deref()),
         runbook,
     }))
@@ -149,7 +152,7 @@ pub struct Timeline {
     tag = "incidents",
     params(("id" = String, Path, description = "The incident's id")),
     responses(
-        (status = 200, description = "Its events, oldest first", body = Timeline),
+        (status = 200, description = "Its events, oldest first, with those of the incidents merged into it", body = Timeline),
         (status = 404, description = "No such incident", body = ErrorBody),
     )
 )]
@@ -161,7 +164,8 @@ pub async fn timeline(
     if state.engine.situation(&id).await?.incident.is_none() {
         return Err(ApiError::not_found(format!("no incident with id `{id}`")));
     }
-    let events = state.engine.timeline(&id).await?;
+    // Both timelines are kept: an incident that had others merged in shows theirs too.
+    let events = state.engine.timeline_with_merged(&id).await?;
     Ok(Json(Timeline {
         events: events.iter().map(wire::event).collect(),
     }))
@@ -222,7 +226,11 @@ pub(crate) fn wire_incident(
     )
 }
 
-async fn act(state: &AppState, id: &str, input: Input) -> Result<Json<wire::Incident>, ApiError> {
+pub(crate) async fn act(
+    state: &AppState,
+    id: &str,
+    input: Input,
+) -> Result<Json<wire::Incident>, ApiError> {
     let incident = state.engine.act(id, input).await?;
     Ok(Json(wire_incident(state, &incident)))
 }

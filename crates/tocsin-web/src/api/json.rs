@@ -11,6 +11,7 @@ use tocsin_core::incident::{
     Alert as CoreAlert, AlertStatus, Incident as CoreIncident, IncidentState,
     TimelineEvent as CoreEvent,
 };
+use tocsin_core::roles::Person;
 use utoipa::ToSchema;
 
 use crate::ApiError;
@@ -63,6 +64,21 @@ pub struct Incident {
     pub escalation_due_at: Option<Timestamp>,
     /// Whether a next step is still due.
     pub paging: bool,
+    /// Who holds its roles (`null` where nobody does): each `{id, name, kind}`, `id` a tocsin
+    /// user's e-mail (`kind: user`) or a contact's id (`kind: contact`).
+    pub roles: Roles,
+    /// The incident this one was merged into (it ended then); `null` otherwise.
+    pub merged_into: Option<String>,
+    /// While an acknowledged incident is snoozed: when the snooze ends.
+    pub snoozed_until: Option<Timestamp>,
+}
+
+/// An incident's roles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Roles {
+    pub commander: Option<Person>,
+    pub communications: Option<Person>,
+    pub scribe: Option<Person>,
 }
 
 pub fn incident(incident: &CoreIncident, public_title: &str) -> Incident {
@@ -91,6 +107,13 @@ pub fn incident(incident: &CoreIncident, public_title: &str) -> Incident {
             .map(|_| incident.escalation_step + 1),
         escalation_due_at: incident.escalation_due_at,
         paging: incident.escalation_due_at.is_some(),
+        roles: Roles {
+            commander: incident.roles.commander.clone(),
+            communications: incident.roles.communications.clone(),
+            scribe: incident.roles.scribe.clone(),
+        },
+        merged_into: incident.merged_into.clone(),
+        snoozed_until: incident.snoozed_until,
     }
 }
 
@@ -126,6 +149,9 @@ pub fn alert(alert: &CoreAlert) -> Alert {
 /// One line of an incident's timeline.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineEvent {
+    /// The incident it belongs to: another one's id in the timeline of an incident that had it
+    /// merged in.
+    pub incident: String,
     pub at: Timestamp,
     /// `opened`, `alert`, `notified`, `acknowledged`, `escalated`, `response_overdue`,
     /// `severity_changed`, `note`, `update`, `resolved`, `reopened`, `postmortem_required`, …
@@ -140,6 +166,7 @@ pub struct TimelineEvent {
 
 pub fn event(event: &CoreEvent) -> TimelineEvent {
     TimelineEvent {
+        incident: event.incident_id.clone(),
         at: event.at,
         kind: event.kind.as_str(),
         actor: event.actor.clone(),

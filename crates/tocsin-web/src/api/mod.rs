@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (spec/API.md): incidents, monitors, deliveries.
 
 mod actions;
+mod coordination;
 pub(crate) mod drill;
 pub(crate) mod incidents;
 pub mod json;
@@ -59,6 +60,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runbooks::tick))
         .routes(routes!(runbooks::list_changes, runbooks::record_change))
         .routes(routes!(runbooks::search))
+        // ── incident roles, merging, snoozing ──
+        .routes(routes!(coordination::assign_role))
+        .routes(routes!(coordination::merge))
+        .routes(routes!(coordination::snooze))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

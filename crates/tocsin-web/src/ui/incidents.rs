@@ -176,17 +176,27 @@ fn done_text(done: &str) -> Option<&'static str> {
         "public_title" => {
             "Public title set: the status page, its feeds and customer mail use it now."
         }
+        "role" => "Role assigned; the timeline says who handed over.",
+        "merged" => "Merged: this incident ended and its alerts now lead to the other one.",
+        "snoozed" => "Snoozed: reminders are held until then; if it is still open, it pages again.",
         _ => return None,
     })
 }
 
 /// The incident's live part: state, countdown, alerts and timeline.
-async fn live_context(state: &AppState, id: &str) -> Result<Option<minijinja::Value>, EngineError> {
+async fn live_context(
+    state: &AppState,
+    id: &str,
+    user_email: &str,
+) -> Result<Option<minijinja::Value>, EngineError> {
     let situation = state.engine.situation(id).await?;
     let Some(incident) = situation.incident else {
         return Ok(None);
     };
-    let events = state.engine.timeline(id).await?;
+    // Both timelines are kept: one that had incidents merged in shows theirs too.
+    let events = state.engine.timeline_with_merged(id).await?;
+    let merged = state.engine.merged_into_it(id).await?;
+    let roles = super::coordination::roles_view(&incident, user_email);
     let times = Times::of(state);
     let alerts: Vec<_> = situation
         .alerts
@@ -212,13 +222,17 @@ async fn live_context(state: &AppState, id: &str) -> Result<Option<minijinja::Va
         call => value(crate::api::incidents::call(state, incident.category.as_deref())),
         refreshed => value(times.when(times.now)),
         zone => times.zone_name(),
+        roles => value(roles),
+        merged => merged,
+        merged_into => &incident.merged_into,
+        snoozed_until => value(times.when_opt(incident.snoozed_until)),
         ..runbook
     }))
 }
 
 /// What a failed form sends back with the page: why, and the text typed, so nothing is lost.
 #[derive(Debug, Default)]
-struct Problem {
+pub(super) struct Problem {
     text: String,
     note: String,
     update: String,
@@ -235,7 +249,7 @@ async fn incident_page(
     done: Option<&str>,
     problem: Option<Problem>,
 ) -> Response {
-    let live = match live_context(state, id).await {
+    let live = match live_context(state, id, &user.email).await {
         Ok(Some(live)) => live,
         Ok(None) => {
             return ui.message(
@@ -313,7 +327,7 @@ pub async fn live(
     user: SignedInUser,
     Path(id): Path<String>,
 ) -> Response {
-    match live_context(&state, &id).await {
+    match live_context(&state, &id, &user.email).await {
         // With the person and the form token: the live part holds the checklist's tick forms.
         Ok(Some(live)) => ui.page(
             StatusCode::OK,
@@ -336,16 +350,33 @@ async fn act(
     id: &str,
     input: Input,
     done: &str,
+    problem: Problem,
+) -> Response {
+    let result = state.engine.act(id, input).await;
+    answer(state, ui, user, id, result, done, problem).await
+}
+
+/// Back to the incident after a person's action: a redirect saying it worked, or the page with
+/// the refusal (and the text the person typed), with the API's status for the same refusal.
+pub(super) async fn answer(
+    state: &AppState,
+    ui: &Ui,
+    user: &SignedInUser,
+    id: &str,
+    result: Result<tocsin_core::incident::Incident, EngineError>,
+    done: &str,
     mut problem: Problem,
 ) -> Response {
-    match state.engine.act(id, input).await {
+    match result {
         Ok(_) => {
             Redirect::to(&format!("/incidents/{}?done={done}", percent_encode(id))).into_response()
         }
         Err(error @ (EngineError::Refused(_) | EngineError::NoIncident(_))) => {
             // The same statuses as the API gives for the same refusals.
             let status = match &error {
-                EngineError::Refused(Refusal::State { .. }) => StatusCode::CONFLICT,
+                EngineError::Refused(Refusal::State { .. } | Refusal::Conflict(_)) => {
+                    StatusCode::CONFLICT
+                }
                 EngineError::Refused(Refusal::UnknownSeverity(_) | Refusal::Invalid(_)) => {
                     StatusCode::BAD_REQUEST
                 }

@@ -15,6 +15,7 @@ mod auth;
 pub use auth::session_token;
 mod charts;
 mod config;
+mod coordination;
 mod csrf;
 mod deliveries;
 mod drills;
@@ -305,6 +306,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/people/sessions/end", post(people::end_session))
         .route("/admin/people/tokens", post(people::create_token))
         .route("/admin/people/tokens/revoke", post(people::revoke_token))
+        // ── incident roles, merging, snoozing ──
+        .route("/incidents/{id}/roles", post(coordination::assign))
+        .route("/incidents/{id}/merge", post(coordination::merge))
+        .route("/incidents/{id}/snooze", post(coordination::snooze))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

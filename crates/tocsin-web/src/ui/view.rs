@@ -185,6 +185,8 @@ pub fn alert(times: &Times, alert: &Alert) -> AlertView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EventView {
+    /// The incident it belongs to (another one's, in a timeline with merged incidents).
+    pub incident: String,
     pub at: When,
     pub kind: &'static str,
     pub actor: String,
@@ -195,6 +197,7 @@ pub struct EventView {
 
 pub fn event(times: &Times, event: &TimelineEvent) -> EventView {
     EventView {
+        incident: event.incident_id.clone(),
         at: times.when(event.at),
         kind: event.kind.as_str(),
         actor: event.actor.clone(),

@@ -30,6 +30,7 @@ mod public_text;
 mod reload;
 mod replicas;
 mod review_digest;
+mod roles;
 mod runbooks;
 mod schedule;
 mod secrets;
