@@ -144,6 +144,7 @@ mod tests {
             new_alert_id: "alert-1".into(),
             on_call: Default::default(),
             new_comms_id: "c".into(),
+            quiet: Default::default(),
         }
     }
 
@@ -170,6 +171,8 @@ mod tests {
             escalation_round: 0,
             escalation_due_at: None,
             escalation_ladder: 0,
+            held_by: None,
+            route_escalation: None,
         }
     }
 

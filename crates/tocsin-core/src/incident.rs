@@ -71,6 +71,15 @@ pub struct Incident {
     /// How many ladders have started for this incident: a reopened incident starts a new one,
     /// whose pages must not be mistaken for the old one's.
     pub escalation_ladder: u32,
+    /// What holds its pages back (`silence:<id>` or `incident:<id>`, see `noise::Hold`);
+    /// `None` when it pages as its severity and route say. Kept after it resolves: the
+    /// record shows it was silenced.
+    #[serde(default)]
+    pub held_by: Option<String>,
+    /// The escalation policy a label route chose when it opened; `None` when no label route
+    /// matched (its category's route applies).
+    #[serde(default)]
+    pub route_escalation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +158,11 @@ pub enum EventKind {
     PublicTitleSet,
     /// A customer notice was not sent, and why (no template for the event).
     CommsSkipped,
+    // ── routing and noise ──
+    /// A silence matched: recorded, nobody paged, no channel told.
+    Silenced,
+    /// An open incident of the most severe level on the component holds its pages back.
+    Inhibited,
 }
 
 impl EventKind {
@@ -181,6 +195,8 @@ impl EventKind {
             EventKind::UpdateDue => "update_due",
             EventKind::PublicTitleSet => "public_title_set",
             EventKind::CommsSkipped => "comms_skipped",
+            EventKind::Silenced => "silenced",
+            EventKind::Inhibited => "inhibited",
         }
     }
 
@@ -213,6 +229,8 @@ impl EventKind {
             EventKind::UpdateDue,
             EventKind::PublicTitleSet,
             EventKind::CommsSkipped,
+            EventKind::Silenced,
+            EventKind::Inhibited,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -144,6 +144,7 @@ mod tests {
             new_alert_id: "unused".into(),
             on_call: Default::default(),
             new_comms_id: "unused".into(),
+            quiet: Default::default(),
         }
     }
 
@@ -171,6 +172,8 @@ mod tests {
                 escalation_round: 0,
                 escalation_due_at: None,
                 escalation_ladder: 0,
+                held_by: None,
+                route_escalation: None,
             }),
             ..Situation::default()
         }

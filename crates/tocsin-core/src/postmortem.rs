@@ -456,6 +456,8 @@ mod tests {
             escalation_round: 0,
             escalation_due_at: None,
             escalation_ladder: 0,
+            held_by: None,
+            route_escalation: None,
         }
     }
 
