@@ -124,6 +124,7 @@ fn first_line(text: &str) -> String {
         .map(str::trim)
         .rfind(|line| !line.is_empty())
         .unwrap_or(text)
+        .trim_start_matches("error: ")
         .to_owned()
 }
 

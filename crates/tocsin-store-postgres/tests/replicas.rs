@@ -252,6 +252,8 @@ fn incident_commit() -> tocsin_store::Commit {
         escalation_round: 0,
         escalation_due_at: None,
         escalation_ladder: 0,
+        held_by: None,
+        route_escalation: None,
     };
     tocsin_store::Commit {
         now: t(0),

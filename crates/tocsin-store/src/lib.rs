@@ -29,6 +29,7 @@ pub use tocsin_core::monitor_records::{CheckCounts, LatencyBucket, MonitorRecord
 pub use tocsin_core::oncall::OverrideRecord;
 pub use tocsin_core::ops_gauges::{OpsGauges, OutboxChannel};
 pub use tocsin_core::public_update::PublicUpdate;
+pub use tocsin_core::silence::SilenceRecord;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,7 @@ pub trait Store:
     + PeopleStore
     + StatusPageStore
     + FollowUpStore
+    + SilenceStore
     + std::fmt::Debug
 {
 }
@@ -72,6 +74,7 @@ impl<T> Store for T where
         + PeopleStore
         + StatusPageStore
         + FollowUpStore
+        + SilenceStore
         + std::fmt::Debug
 {
 }
@@ -81,4 +84,5 @@ pub mod prelude {
     pub use crate::{
         DueWork, FollowUpStore, IncidentStore, MonitorStore, PeopleStore, StatusPageStore, Store,
     };
+    pub use crate::SilenceStore;
 }

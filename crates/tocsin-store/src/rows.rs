@@ -108,6 +108,8 @@ pub fn incident(row: &(impl Columns + ?Sized)) -> Result<Incident> {
         escalation_round: count(row.int("escalation_round")?),
         escalation_due_at: ts_opt(row.maybe_int("escalation_due_at")?)?,
         escalation_ladder: count(row.int("escalation_ladder")?),
+        held_by: row.maybe_text("held_by")?,
+        route_escalation: row.maybe_text("route_escalation")?,
     })
 }
 

@@ -199,6 +199,13 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/admin/people/sessions/end", Person(ADMIN)),
     rule("POST", "/admin/people/tokens", Person(ADMIN)),
     rule("POST", "/admin/people/tokens/revoke", Person(ADMIN)),
+    // ── silences ──
+    rule("GET", "/api/v1/silences", Token(VIEWER)),
+    rule("POST", "/api/v1/silences", Token(RESPONDER)),
+    rule("DELETE", "/api/v1/silences/{id}", Token(RESPONDER)),
+    rule("GET", "/silences", Person(VIEWER)),
+    rule("POST", "/silences", Person(RESPONDER)),
+    rule("POST", "/silences/{id}/expire", Person(RESPONDER)),
 ];
 
 /// The table's answer for a request's method on a route pattern.

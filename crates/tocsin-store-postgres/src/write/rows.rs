@@ -13,8 +13,9 @@ pub(super) async fn upsert_incident(tx: &mut PgConnection, incident: &Incident) 
     sqlx::query(
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
            opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
-           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title, \
+           held_by, route_escalation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, public_title = excluded.public_title, \
            severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
@@ -22,7 +23,8 @@ pub(super) async fn upsert_incident(tx: &mut PgConnection, incident: &Incident) 
            acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, \
            respond_by = excluded.respond_by, alert_count = excluded.alert_count, escalation = excluded.escalation, \
            escalation_step = excluded.escalation_step, escalation_round = excluded.escalation_round, \
-           escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder",
+           escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder, \
+           held_by = excluded.held_by, route_escalation = excluded.route_escalation",
     )
     .bind(&incident.id)
     .bind(&incident.title)
@@ -45,6 +47,8 @@ pub(super) async fn upsert_incident(tx: &mut PgConnection, incident: &Incident) 
     .bind(incident.escalation_due_at.map(ms))
     .bind(i64::from(incident.escalation_ladder))
     .bind(&incident.public_title)
+    .bind(&incident.held_by)
+    .bind(&incident.route_escalation)
     .execute(tx)
     .await?;
     Ok(())

@@ -24,8 +24,9 @@ pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Resu
         tx,
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
            opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
-           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+           escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title, \
+           held_by, route_escalation) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, public_title = excluded.public_title, \
            severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
@@ -33,7 +34,8 @@ pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Resu
            acknowledged_by = excluded.acknowledged_by, resolved_at = excluded.resolved_at, \
            respond_by = excluded.respond_by, alert_count = excluded.alert_count, escalation = excluded.escalation, \
            escalation_step = excluded.escalation_step, escalation_round = excluded.escalation_round, \
-           escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder",
+           escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder, \
+           held_by = excluded.held_by, route_escalation = excluded.route_escalation",
         params![
             incident.id,
             incident.title,
@@ -56,6 +58,8 @@ pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Resu
             incident.escalation_due_at.map(ms),
             i64::from(incident.escalation_ladder),
             incident.public_title,
+            incident.held_by,
+            incident.route_escalation,
         ],
     )?;
     Ok(())

@@ -63,6 +63,9 @@ pub struct Incident {
     pub escalation_due_at: Option<Timestamp>,
     /// Whether a next step is still due.
     pub paging: bool,
+    /// What held its pages back (`silence:<id>`, or `incident:<id>`: an open incident of the
+    /// most severe level on its component); `null` when it paged as usual (docs/routing.md).
+    pub held_by: Option<String>,
 }
 
 pub fn incident(incident: &CoreIncident, public_title: &str) -> Incident {
@@ -91,6 +94,7 @@ pub fn incident(incident: &CoreIncident, public_title: &str) -> Incident {
             .map(|_| incident.escalation_step + 1),
         escalation_due_at: incident.escalation_due_at,
         paging: incident.escalation_due_at.is_some(),
+        held_by: incident.held_by.clone(),
     }
 }
 

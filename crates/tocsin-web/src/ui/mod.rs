@@ -26,6 +26,7 @@ mod oncall;
 mod people;
 mod postmortems;
 mod runbooks;
+mod silences;
 mod view;
 
 use std::sync::Arc;
@@ -156,6 +157,10 @@ impl Ui {
             (
                 "ui/people.html",
                 include_str!("../../templates/ui/people.html"),
+            ),
+            (
+                "ui/silences.html",
+                include_str!("../../templates/ui/silences.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -305,6 +310,9 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/people/sessions/end", post(people::end_session))
         .route("/admin/people/tokens", post(people::create_token))
         .route("/admin/people/tokens/revoke", post(people::revoke_token))
+        // ── silences ──
+        .route("/silences", get(silences::page).post(silences::create))
+        .route("/silences/{id}/expire", post(silences::expire))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

@@ -41,3 +41,4 @@ mod tokens;
 mod ui;
 mod update_reminders;
 mod watchdog;
+mod silences;
