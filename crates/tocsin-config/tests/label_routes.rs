@@ -43,7 +43,10 @@ fn a_bad_regex_is_an_error_naming_the_route_and_label() {
         .expect_err("refused");
     // Pointed at the regex itself: the `match = …` line, column 17 (its `env` value).
     let line = BASE.lines().count() + 3;
-    assert!(errors.contains(&format!("tocsin.toml:{line}:17")), "{errors}");
+    assert!(
+        errors.contains(&format!("tocsin.toml:{line}:17")),
+        "{errors}"
+    );
     assert!(errors.contains("bad [[route]] `match`"), "{errors}");
     assert!(errors.contains("regex for `env`"), "{errors}");
 }
@@ -54,7 +57,10 @@ fn a_label_route_has_no_category_and_names_known_escalations() {
         "[[route]]\nmatch = { service = \"checkout\" }\ncategory = \"backend\"\nescalation = \"frontend\"\n",
     )
     .expect_err("refused");
-    assert!(errors.contains("a route with `match` has no `category`"), "{errors}");
+    assert!(
+        errors.contains("a route with `match` has no `category`"),
+        "{errors}"
+    );
     assert!(errors.contains("unknown escalation `frontend`"), "{errors}");
     let errors = load("[[route]]\nmatch = {}\nescalation = \"backend\"\n").expect_err("refused");
     assert!(errors.contains("at least one matcher"), "{errors}");

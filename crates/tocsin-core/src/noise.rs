@@ -159,9 +159,12 @@ impl Quiet {
     }
 }
 
-/// An open incident of the most severe level on a component holds it.
+/// An open incident of the most severe level on a component holds it — unless it is held
+/// itself (silenced): inhibition rests on someone already working the SEV-1, and nobody was
+/// paged for a silenced one.
 pub fn holds(policy: &Policy, incident: &Incident) -> bool {
     incident.state.is_open()
+        && incident.held_by.is_none()
         && incident.component.is_some()
         && top_severity(policy) == Some(incident.severity.as_str())
 }

@@ -385,6 +385,10 @@ fn a_batch_keeps_its_holding_incidents_current() {
     assert!(quiet.changed_by(&policy, &incident));
     quiet.note(&policy, &incident);
     assert_eq!(quiet.holding.len(), 1);
+    // A silenced SEV-1 holds nothing: nobody was paged for it.
+    let mut silenced = incident.clone();
+    silenced.held_by = Some("silence:sil-1".into());
+    assert!(!tocsin_core::noise::holds(&policy, &silenced));
     let mut resolved = incident.clone();
     resolved.state = IncidentState::Resolved;
     assert!(quiet.changed_by(&policy, &resolved));

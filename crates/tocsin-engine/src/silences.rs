@@ -107,6 +107,7 @@ impl Engine {
                 })
                 .await?
                 .into_iter()
+                .filter(|incident| tocsin_core::noise::holds(&self.policy, incident))
                 .filter_map(|incident| {
                     Some(Holding {
                         component: incident.component?,

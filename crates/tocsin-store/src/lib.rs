@@ -81,8 +81,8 @@ impl<T> Store for T where
 
 /// The store's traits, for calling any part through an `Arc<dyn Store>`.
 pub mod prelude {
+    pub use crate::SilenceStore;
     pub use crate::{
         DueWork, FollowUpStore, IncidentStore, MonitorStore, PeopleStore, StatusPageStore, Store,
     };
-    pub use crate::SilenceStore;
 }

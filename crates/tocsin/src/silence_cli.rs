@@ -48,7 +48,9 @@ pub async fn run(client: &Client, action: SilenceAction) -> anyhow::Result<Strin
             let mut map = serde_json::Map::new();
             for matcher in &matchers {
                 let Some((label, value)) = matcher.split_once('=') else {
-                    bail!("`{matcher}` is not a matcher; write --match label=value or label=~regex");
+                    bail!(
+                        "`{matcher}` is not a matcher; write --match label=value or label=~regex"
+                    );
                 };
                 map.insert(label.trim().to_owned(), Value::from(value.trim()));
             }
@@ -94,7 +96,11 @@ pub fn format_silences(body: &Value) -> String {
             format!(
                 "{}  {:<7} until {}  {}  {}\n",
                 row["id"].as_str().unwrap_or(""),
-                if row["active"] == true { "active" } else { "ended" },
+                if row["active"] == true {
+                    "active"
+                } else {
+                    "ended"
+                },
                 row["ends_at"].as_str().unwrap_or(""),
                 matchers,
                 row["comment"].as_str().unwrap_or("")

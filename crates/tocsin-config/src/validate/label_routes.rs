@@ -75,7 +75,13 @@ pub(super) fn label_routes(
         }
         let runbook = ctx.get(&raw.runbook, &key("runbook"));
         if let Some(runbook) = &runbook {
-            ctx.reference(runbook, &key("runbook"), "runbook", "runbook", &names.runbooks);
+            ctx.reference(
+                runbook,
+                &key("runbook"),
+                "runbook",
+                "runbook",
+                &names.runbooks,
+            );
         }
         if let Some(matchers) = matchers {
             let title = title.unwrap_or_else(|| {

@@ -41,8 +41,8 @@ pub use retention::{
     old_checks_are_rolled_up_then_pruned,
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
 };
-pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
 pub use silences::silences_are_in_force_until_they_end_or_are_expired;
+pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
 
 /// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
 /// it, each leasing due work as its own `owner` (as replicas would).

@@ -25,7 +25,11 @@ fn silence(id: &str, starts: i64, ends: i64) -> SilenceRecord {
 /// ended; expiring moves the end to now once, and an unknown id is `None`.
 pub async fn silences_are_in_force_until_they_end_or_are_expired(backend: &dyn Backend) {
     let store = backend.open("a").await;
-    let (early, late, later) = (silence("s1", 0, 100), silence("s2", 50, 500), silence("s3", 200, 900));
+    let (early, late, later) = (
+        silence("s1", 0, 100),
+        silence("s2", 50, 500),
+        silence("s3", 200, 900),
+    );
     for record in [&early, &late, &later] {
         store.add_silence(record).await.expect("add");
     }
@@ -34,17 +38,35 @@ pub async fn silences_are_in_force_until_they_end_or_are_expired(backend: &dyn B
     assert_eq!(store.silences(1).await.expect("list").len(), 1);
 
     let ids = |records: Vec<SilenceRecord>| records.into_iter().map(|r| r.id).collect::<Vec<_>>();
-    assert_eq!(ids(store.active_silences(t(60)).await.expect("active")), ["s1", "s2"]);
-    assert_eq!(ids(store.active_silences(t(100)).await.expect("active")), ["s2"]);
+    assert_eq!(
+        ids(store.active_silences(t(60)).await.expect("active")),
+        ["s1", "s2"]
+    );
+    assert_eq!(
+        ids(store.active_silences(t(100)).await.expect("active")),
+        ["s2"]
+    );
 
     let expired = store.expire_silence("s2", t(120)).await.expect("expire");
     assert_eq!(expired.map(|s| s.ends_at), Some(t(120)));
-    assert!(store.active_silences(t(130)).await.expect("active").is_empty());
+    assert!(
+        store
+            .active_silences(t(130))
+            .await
+            .expect("active")
+            .is_empty()
+    );
     // Already ended: its end stays.
     let again = store.expire_silence("s2", t(300)).await.expect("expire");
     assert_eq!(again.map(|s| s.ends_at), Some(t(120)));
-    assert_eq!(store.expire_silence("nope", t(300)).await.expect("expire"), None);
+    assert_eq!(
+        store.expire_silence("nope", t(300)).await.expect("expire"),
+        None
+    );
     // Another handle on the same database sees the same.
     let other = backend.open("b").await;
-    assert_eq!(ids(other.active_silences(t(250)).await.expect("active")), ["s3"]);
+    assert_eq!(
+        ids(other.active_silences(t(250)).await.expect("active")),
+        ["s3"]
+    );
 }

@@ -102,9 +102,11 @@ pub async fn add(
 ) -> Result<(StatusCode, Json<Silence>), ApiError> {
     let ends = match (body.ends_at, body.duration.as_deref()) {
         (Some(at), None) => SilenceEnd::At(at),
-        (None, Some(text)) => SilenceEnd::After(tocsin_core::parse_duration(text).map_err(
-            |error| ApiError::bad_request(format!("`for` is not a duration: {error}")),
-        )?),
+        (None, Some(text)) => {
+            SilenceEnd::After(tocsin_core::parse_duration(text).map_err(|error| {
+                ApiError::bad_request(format!("`for` is not a duration: {error}"))
+            })?)
+        }
         _ => {
             return Err(ApiError::bad_request(
                 "give either `ends_at` (an RFC 3339 time) or `for` (like \"1h\")",
@@ -122,10 +124,7 @@ pub async fn add(
             &caller.name,
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(wire(&record, state.engine.now())),
-    ))
+    Ok((StatusCode::CREATED, Json(wire(&record, state.engine.now()))))
 }
 
 #[utoipa::path(

@@ -106,7 +106,8 @@ pub async fn create(
     Act(posted): Act,
 ) -> Response {
     let user = &posted.user;
-    let refuse = |problem: String| render(&state, &ui, user, StatusCode::BAD_REQUEST, Some(problem));
+    let refuse =
+        |problem: String| render(&state, &ui, user, StatusCode::BAD_REQUEST, Some(problem));
     let matchers = match matchers(posted.field("matchers").unwrap_or_default()) {
         Ok(matchers) => matchers,
         Err(problem) => return refuse(problem).await,

@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tocsin_store::prelude::*;
 
 use crate::support::{Sink, TOKEN, TestApp};
 
@@ -106,9 +105,18 @@ struct World {
 }
 
 async fn world() -> World {
-    let (slack, ann, bo) = (Sink::start().await, Sink::start().await, Sink::start().await);
+    let (slack, ann, bo) = (
+        Sink::start().await,
+        Sink::start().await,
+        Sink::start().await,
+    );
     let app = TestApp::start(&config(&slack, &ann, &bo)).await;
-    World { app, slack, ann, bo }
+    World {
+        app,
+        slack,
+        ann,
+        bo,
+    }
 }
 
 /// Sends one Alertmanager notification with one firing alert, and settles.
@@ -172,8 +180,13 @@ const CHECKOUT_PROD: &[(&str, &str)] = &[("service", "checkout"), ("env", "prod"
 
 #[tokio::test]
 async fn a_silence_on_checkout_records_signals_that_page_nobody_then_the_next_signal_after_it_pages()
-{
-    let World { app, slack, ann, bo } = world().await;
+ {
+    let World {
+        app,
+        slack,
+        ann,
+        bo,
+    } = world().await;
     let (status, silence) = app
         .post(
             "/api/v1/silences",
@@ -216,7 +229,10 @@ async fn a_silence_on_checkout_records_signals_that_page_nobody_then_the_next_si
     }
     // Past the response target too: a silenced incident is never overdue.
     app.advance(29 * MINUTE, MINUTE).await;
-    assert!(bo.received().is_empty() && ann.received().is_empty(), "nobody paged");
+    assert!(
+        bo.received().is_empty() && ann.received().is_empty(),
+        "nobody paged"
+    );
     assert!(slack.received().is_empty(), "no channel told");
 
     // The silence ends; nothing is paged for what arrived during it.
@@ -227,7 +243,11 @@ async fn a_silence_on_checkout_records_signals_that_page_nobody_then_the_next_si
 
     // The next signal pages: the label route's escalation, and the channel is told.
     alert(&app, "fp-1", "warning", CHECKOUT_PROD).await;
-    assert_eq!(bo.accepted().len(), 1, "Bo is paged by the label route's ladder");
+    assert_eq!(
+        bo.accepted().len(),
+        1,
+        "Bo is paged by the label route's ladder"
+    );
     assert!(ann.received().is_empty());
     assert_eq!(slack.accepted().len(), 1);
     let incident = app
@@ -261,13 +281,31 @@ async fn an_expired_silence_matches_nothing() {
 #[tokio::test]
 async fn bad_silences_are_refused_with_a_reason_and_nothing_is_stored() {
     let World { app, .. } = world().await;
-    let past = app.now().checked_sub(jiff::SignedDuration::from_mins(1)).unwrap();
+    let past = app
+        .now()
+        .checked_sub(jiff::SignedDuration::from_mins(1))
+        .unwrap();
     for (body, says) in [
-        (json!({ "matchers": {}, "for": "1h" }), "at least one matcher"),
-        (json!({ "matchers": { "env": "~prod(" }, "for": "1h" }), "regex for `env`"),
-        (json!({ "matchers": { "service": "checkout" }, "ends_at": past }), "in the future"),
-        (json!({ "matchers": { "service": "checkout" } }), "either `ends_at`"),
-        (json!({ "matchers": { "service": "checkout" }, "for": "soon" }), "not a duration"),
+        (
+            json!({ "matchers": {}, "for": "1h" }),
+            "at least one matcher",
+        ),
+        (
+            json!({ "matchers": { "env": "~prod(" }, "for": "1h" }),
+            "regex for `env`",
+        ),
+        (
+            json!({ "matchers": { "service": "checkout" }, "ends_at": past }),
+            "in the future",
+        ),
+        (
+            json!({ "matchers": { "service": "checkout" } }),
+            "either `ends_at`",
+        ),
+        (
+            json!({ "matchers": { "service": "checkout" }, "for": "soon" }),
+            "not a duration",
+        ),
     ] {
         let (status, answer) = app.post("/api/v1/silences", body.clone()).await;
         assert_eq!(status, 400, "{body} → {answer}");
@@ -292,7 +330,11 @@ async fn an_alert_labelled_checkout_in_prod_goes_to_the_label_routes_escalation(
         &app,
         "fp-2",
         "warning",
-        &[("service", "checkout"), ("env", "staging"), ("component", "checkout-staging")],
+        &[
+            ("service", "checkout"),
+            ("env", "staging"),
+            ("component", "checkout-staging"),
+        ],
     )
     .await;
     assert_eq!(ann.accepted().len(), 1, "the `*` route pages Ann");
@@ -315,7 +357,13 @@ async fn an_open_sev1_on_a_component_holds_back_lower_pages_there_until_it_resol
     assert_eq!(paged_for_sev1, 1, "the SEV-1 itself pages");
 
     // A lower alert on the same component: recorded, not paged, the timeline names the SEV-1.
-    alert(&app, "fp-1", "warning", &[("service", "checkout"), ("env", "staging")]).await;
+    alert(
+        &app,
+        "fp-1",
+        "warning",
+        &[("service", "checkout"), ("env", "staging")],
+    )
+    .await;
     let held = app
         .incidents("open")
         .await
@@ -333,7 +381,13 @@ async fn an_open_sev1_on_a_component_holds_back_lower_pages_there_until_it_resol
     assert!(bo.received().is_empty());
 
     // Another component is not held.
-    alert(&app, "fp-2", "warning", &[("service", "search"), ("env", "staging")]).await;
+    alert(
+        &app,
+        "fp-2",
+        "warning",
+        &[("service", "search"), ("env", "staging")],
+    )
+    .await;
     assert_eq!(ann.accepted().len(), paged_for_sev1 + 1);
 
     // Resolving the SEV-1 pages nothing retroactively; the held alert's next repeat pages.
@@ -343,7 +397,13 @@ async fn an_open_sev1_on_a_component_holds_back_lower_pages_there_until_it_resol
     assert_eq!(status, 200, "{body}");
     app.settle().await;
     assert_eq!(ann.accepted().len(), paged_for_sev1 + 1);
-    alert(&app, "fp-1", "warning", &[("service", "checkout"), ("env", "staging")]).await;
+    alert(
+        &app,
+        "fp-1",
+        "warning",
+        &[("service", "checkout"), ("env", "staging")],
+    )
+    .await;
     assert_eq!(ann.accepted().len(), paged_for_sev1 + 2);
 }
 
@@ -374,20 +434,42 @@ async fn the_cli_adds_lists_and_expires_silences_through_the_api() {
     let added = run_cli(
         &url,
         &[
-            "add", "--match", "service=checkout", "--match", "env=~prod.*", "--for", "1h",
-            "--comment", "deploy",
+            "add",
+            "--match",
+            "service=checkout",
+            "--match",
+            "env=~prod.*",
+            "--for",
+            "1h",
+            "--comment",
+            "deploy",
         ],
     )
     .await;
     let stdout = String::from_utf8_lossy(&added.stdout).into_owned();
-    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
     assert!(stdout.contains("active"), "{stdout}");
-    assert!(stdout.contains("env=~prod.*") && stdout.contains("service=checkout"), "{stdout}");
+    assert!(
+        stdout.contains("env=~prod.*") && stdout.contains("service=checkout"),
+        "{stdout}"
+    );
     let id = stdout.split_whitespace().next().expect("an id").to_owned();
     let (_, list) = app.get("/api/v1/silences").await;
     assert_eq!(list["silences"][0]["id"], id.as_str());
-    let ends: jiff::Timestamp = list["silences"][0]["ends_at"].as_str().unwrap().parse().unwrap();
-    assert_eq!(ends.duration_since(app.now()).as_secs(), 3600, "on the server's clock");
+    let ends: jiff::Timestamp = list["silences"][0]["ends_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        ends.duration_since(app.now()).as_secs(),
+        3600,
+        "on the server's clock"
+    );
 
     let listed = run_cli(&url, &["list"]).await;
     assert!(String::from_utf8_lossy(&listed.stdout).contains(&id));
@@ -449,7 +531,10 @@ async fn a_responder_silences_and_expires_from_the_ui_and_a_viewer_only_sees() {
     let (_, list) = app.get("/api/v1/silences").await;
     let silence = &list["silences"][0];
     assert_eq!(silence["created_by"], "rita@example.com");
-    assert_eq!(silence["matchers"], json!({ "service": "checkout", "env": "~prod.*" }));
+    assert_eq!(
+        silence["matchers"],
+        json!({ "service": "checkout", "env": "~prod.*" })
+    );
     let id = silence["id"].as_str().unwrap().to_owned();
     let page = browser.get("/silences").await;
     assert!(page.body.contains("checkout deploy"));
@@ -461,7 +546,10 @@ async fn a_responder_silences_and_expires_from_the_ui_and_a_viewer_only_sees() {
     assert!(seen.body.contains("checkout deploy"));
     assert!(!seen.body.contains("new-silence") && !seen.body.contains("/expire"));
     let forged = viewer
-        .post(&format!("/silences/{id}/expire"), &[("csrf", &csrf(&seen.body))])
+        .post(
+            &format!("/silences/{id}/expire"),
+            &[("csrf", &csrf(&seen.body))],
+        )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     let (_, list) = app.get("/api/v1/silences").await;
