@@ -35,6 +35,8 @@ pub struct Config {
     pub escalations: Vec<Escalation>,
     /// `[[route]]`.
     pub routes: Vec<Route>,
+    /// `[[route]]`s with `match`, in file order: tried before the category routes.
+    pub label_routes: Vec<crate::label_route::LabelRoute>,
     /// `[smtp]`.
     pub smtp: Option<Smtp>,
     /// `[[channel]]`.

@@ -286,7 +286,7 @@ impl fmt::Display for Target {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// The category this route is for, as named by monitors and integrations, like
-    /// `"payments"`. Required and unique.
+    /// `"payments"`. Every route without `match` names one, unique across the routes.
     pub category: String,
     /// Heading shown for this kind of incident, like `"Payment processing"`. Default: the
     /// category.

@@ -190,6 +190,9 @@ pub(crate) struct RawRoute {
     pub escalation: Str,
     pub call: List,
     pub runbook: Str,
+    /// A label route's matchers (`validate/label_routes.rs`); such a route has no `category`.
+    #[serde(rename = "match")]
+    pub matches: Map,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -417,6 +417,7 @@ mod tests {
             new_alert_id: "alert-1".into(),
             on_call: BTreeMap::new(),
             new_comms_id: "comms-1".into(),
+            quiet: Default::default(),
         }
     }
 

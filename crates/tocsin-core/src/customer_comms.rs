@@ -144,6 +144,7 @@ mod tests {
             new_alert_id: "alert-1".into(),
             on_call: Default::default(),
             new_comms_id: "c".into(),
+            quiet: Default::default(),
         }
     }
 
@@ -173,6 +174,8 @@ mod tests {
             roles: Default::default(),
             merged_into: None,
             snoozed_until: None,
+            held_by: None,
+            route_escalation: None,
         }
     }
 

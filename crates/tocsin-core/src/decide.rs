@@ -14,6 +14,7 @@ pub use crate::decision::{
 pub use crate::policy::{Policy, SeverityRule};
 
 use crate::incident::{Alert, AlertStatus, EventKind, Incident, IncidentState, TimelineEvent};
+use crate::noise::Hold;
 use crate::notice::{CommsEvent, Notice, NoticeEvent};
 use crate::signal::{Signal, SignalStatus};
 
@@ -131,8 +132,11 @@ fn resolve(policy: &Policy, incident: &Incident, how: Resolution<'_>, ctx: &Ctx)
         how.actor,
         how.text,
     )];
+    // A held incident was never announced, so its resolution is not announced either.
+    let held = incident.held_by.is_some();
     let mut effects = policy
         .severity(&incident.severity)
+        .filter(|_| !held)
         .map(|rule| notify_all(rule, &incident, NoticeEvent::Resolved, how.by))
         .unwrap_or_default();
     effects.push(Effect::CancelTimers {
@@ -152,6 +156,9 @@ fn resolve(policy: &Policy, incident: &Incident, how: Resolution<'_>, ctx: &Ctx)
         events,
         effects,
     };
+    if held {
+        return decision;
+    }
     tell_customers(policy, decision, CommsEvent::Resolved, ctx)
 }
 
@@ -212,7 +219,8 @@ fn firing(
     let now = ctx.now;
     match &situation.incident {
         Some(incident) if incident.state.is_open() => {
-            Ok(join_open_incident(incident, situation, &signal, now))
+            let joined = join_open_incident(incident, situation, &signal, now);
+            Ok(release_if_free(policy, incident, joined, &signal, ctx))
         }
         _ if situation
             .group
@@ -223,7 +231,8 @@ fn firing(
                 .group
                 .as_ref()
                 .unwrap_or_else(|| unreachable!("checked just above"));
-            Ok(join_group(group, &signal, ctx))
+            let joined = join_group(group, &signal, ctx);
+            Ok(release_if_free(policy, group, joined, &signal, ctx))
         }
         Some(incident)
             if incident.resolved_at.is_some_and(|resolved| {
@@ -236,13 +245,106 @@ fn firing(
             let rule = policy.severity(&incident.severity).unwrap_or(rule);
             Ok(reopen(policy, rule, incident, &signal, ctx))
         }
-        _ => Ok(tell_customers(
-            policy,
-            open(policy, rule, &signal, severity, ctx),
-            CommsEvent::Opened,
-            ctx,
-        )),
+        _ => {
+            let hold = crate::noise::hold(
+                policy,
+                &ctx.quiet,
+                &signal,
+                &severity,
+                signal.component.as_deref(),
+                None,
+                now,
+            );
+            let held = hold.is_some();
+            let decision = open(policy, rule, &signal, severity, hold, ctx);
+            if held {
+                return Ok(decision);
+            }
+            Ok(tell_customers(policy, decision, CommsEvent::Opened, ctx))
+        }
     }
+}
+
+/// What a (re)opened incident's announcement is: its severity's channels told, the response
+/// target's timer, update reminders, the runbook's phases (`phases`) and the ladder started.
+/// A held incident gets none of it until a signal reaches it with nothing holding it.
+fn announce(
+    policy: &Policy,
+    rule: &SeverityRule,
+    incident: &mut Incident,
+    phases: bool,
+    ctx: &Ctx,
+) -> (Vec<TimelineEvent>, Vec<Effect>) {
+    let mut effects = notify_all(rule, incident, NoticeEvent::Opened, None);
+    effects.push(Effect::SetTimer {
+        kind: TimerKind::ResponseDue,
+        incident_id: incident.id.clone(),
+        due_at: incident.respond_by,
+    });
+    if phases {
+        effects.extend(crate::checklist::phase_timers(policy, incident));
+    }
+    effects.extend(crate::update_reminder::on_open(policy, incident, ctx.now));
+    let paging = crate::escalation::start(policy, incident, ctx);
+    effects.extend(paging.effects);
+    (paging.events, effects)
+}
+
+/// A firing signal reached a held incident: if nothing holds it any more (the silence ended
+/// or was expired, the holding incident resolved), the incident is announced now, as if it
+/// had just opened — nothing is paged retroactively for the time it was held. If something
+/// still holds it, the decision is the join's as it was.
+fn release_if_free(
+    policy: &Policy,
+    incident: &Incident,
+    mut decision: Decision,
+    signal: &Signal,
+    ctx: &Ctx,
+) -> Decision {
+    let Some(held_by) = incident.held_by.as_deref() else {
+        return decision;
+    };
+    let Some(rule) = policy.severity(&incident.severity) else {
+        return decision;
+    };
+    let hold = crate::noise::hold(
+        policy,
+        &ctx.quiet,
+        signal,
+        &incident.severity,
+        incident.component.as_deref(),
+        Some(&incident.id),
+        ctx.now,
+    );
+    if let Some(hold) = hold {
+        // Still held (perhaps by another silence): the row says by what, quietly. A plain
+        // repeat leaves the incident unwritten, as it would unheld.
+        if hold.key() != held_by {
+            let mut incident = decision.incident.take().unwrap_or_else(|| incident.clone());
+            incident.held_by = Some(hold.key());
+            decision.incident = Some(incident);
+        }
+        return decision;
+    }
+    let mut incident = decision.incident.take().unwrap_or_else(|| incident.clone());
+    incident.held_by = None;
+    let mut released = event(
+        &incident,
+        ctx.now,
+        EventKind::Note,
+        "tocsin",
+        format!("No longer held back ({held_by} no longer applies): announced and paged as of now"),
+    );
+    released.data = serde_json::json!({ "released": held_by });
+    decision.events.push(released);
+    if incident.state == IncidentState::Triggered {
+        incident.respond_by = respond_by(ctx.now, rule);
+        let (events, effects) = announce(policy, rule, &mut incident, false, ctx);
+        decision.events.extend(events);
+        decision.effects.extend(effects);
+    }
+    decision.incident = Some(incident);
+    tell_customers(policy, decision, CommsEvent::Opened, ctx)
 }
 
 /// The alert a signal with this key speaks of: the firing one if any (after a reopen an
@@ -348,11 +450,18 @@ fn open(
     rule: &SeverityRule,
     signal: &Signal,
     severity: String,
+    hold: Option<Hold>,
     ctx: &Ctx,
 ) -> Decision {
     let now = ctx.now;
+    // A label route, when one matches, is decided once, at opening: later decisions about the
+    // incident (a reopening, a severity change) have no labels to match.
+    let route = policy.label_route(signal);
     let runbook = policy.runbooks.resolve(
-        signal.runbook.as_deref(),
+        signal
+            .runbook
+            .as_deref()
+            .or(route.and_then(|route| route.runbook.as_deref())),
         signal.category.as_deref(),
         &severity,
     );
@@ -381,6 +490,8 @@ fn open(
         roles: Default::default(),
         merged_into: None,
         snoozed_until: None,
+        held_by: hold.as_ref().map(Hold::key),
+        route_escalation: route.and_then(|route| route.escalation.clone()),
     };
     let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, now);
     let mut opened = event(
@@ -401,18 +512,16 @@ fn open(
             .clone()
             .unwrap_or_else(|| signal.title.clone()),
     );
-    let mut effects = notify_all(rule, &incident, NoticeEvent::Opened, None);
-    effects.push(Effect::SetTimer {
-        kind: TimerKind::ResponseDue,
-        incident_id: incident.id.clone(),
-        due_at: incident.respond_by,
-    });
-    effects.extend(crate::checklist::phase_timers(policy, &incident));
-    effects.extend(crate::update_reminder::on_open(policy, &incident, now));
     let mut events = vec![opened, alert_event];
-    let paging = crate::escalation::start(policy, &mut incident, ctx);
-    events.extend(paging.events);
-    effects.extend(paging.effects);
+    let mut effects = Vec::new();
+    match hold {
+        Some(hold) => events.push(hold.event(&incident, now)),
+        None => {
+            let (more_events, more_effects) = announce(policy, rule, &mut incident, true, ctx);
+            events.extend(more_events);
+            effects = more_effects;
+        }
+    }
     Decision {
         alerts: vec![alert],
         events,
@@ -445,22 +554,33 @@ fn reopen(
         &signal.source,
         format!("Reopened: {} is firing again", signal.title),
     )];
-    let mut effects = notify_all(rule, &incident, NoticeEvent::Opened, None);
-    effects.push(Effect::SetTimer {
-        kind: TimerKind::ResponseDue,
-        incident_id: incident.id.clone(),
-        due_at: incident.respond_by,
-    });
-    effects.extend(crate::update_reminder::on_open(policy, &incident, now));
-    let paging = crate::escalation::start(policy, &mut incident, ctx);
-    events.extend(paging.events);
-    effects.extend(paging.effects);
+    let hold = crate::noise::hold(
+        policy,
+        &ctx.quiet,
+        signal,
+        &incident.severity,
+        incident.component.as_deref(),
+        Some(&incident.id),
+        now,
+    );
+    incident.held_by = hold.as_ref().map(Hold::key);
+    let mut effects = Vec::new();
+    if let Some(hold) = &hold {
+        events.push(hold.event(&incident, now));
+    } else {
+        let (more_events, more_effects) = announce(policy, rule, &mut incident, false, ctx);
+        events.extend(more_events);
+        effects = more_effects;
+    }
     let decision = Decision {
         incident: Some(incident),
         alerts,
         events,
         effects,
     };
+    if hold.is_some() {
+        return decision;
+    }
     tell_customers(policy, decision, CommsEvent::Reopened, ctx)
 }
 
@@ -536,8 +656,10 @@ fn declare(policy: &Policy, declaration: Declaration, ctx: &Ctx) -> Result<Decis
         runbook: None,
         occurred_at: ctx.now,
         details: serde_json::Value::Null,
+        labels: Default::default(),
     };
-    let mut decision = open(policy, rule, &signal, declaration.severity, ctx);
+    // A person declared it: nothing holds it back.
+    let mut decision = open(policy, rule, &signal, declaration.severity, None, ctx);
     for event in &mut decision.events {
         event.actor.clone_from(&declaration.actor);
     }
@@ -753,7 +875,9 @@ fn change_severity(
     );
     changed.data = serde_json::json!({ "from": from, "to": severity });
     let mut effects = Vec::new();
-    if incident.state == IncidentState::Triggered {
+    // A held incident stays quiet: its next signal, once nothing holds it, announces it.
+    let held = incident.held_by.is_some();
+    if incident.state == IncidentState::Triggered && !held {
         // The target follows the new level, counted from the opening; one already past is due now.
         incident.respond_by = respond_by(incident.opened_at, rule).max(ctx.now);
         effects.push(Effect::CancelTimers {
@@ -768,8 +892,9 @@ fn change_severity(
     }
     let mut events = vec![changed];
     // Raised to a level that pages (a SEV-3 becoming a SEV-1): the ladder starts now.
-    let routed = crate::escalation::policy_for(policy, incident.category.as_deref()).is_some();
+    let routed = crate::escalation::policy_of(policy, &incident).is_some();
     if incident.state == IncidentState::Triggered
+        && !held
         && incident.escalation.is_none()
         && rule.pages
         && routed
@@ -790,8 +915,12 @@ fn response_due(policy: &Policy, situation: &Situation, ctx: &Ctx) -> Decision {
     let Some(incident) = situation.incident.as_ref() else {
         return Decision::default();
     };
-    // A stale timer (acknowledged, resolved, or moved by a severity change) does nothing.
-    if incident.state != IncidentState::Triggered || ctx.now < incident.respond_by {
+    // A stale timer (acknowledged, resolved, or moved by a severity change) does nothing; a
+    // held incident has no response target running.
+    if incident.state != IncidentState::Triggered
+        || ctx.now < incident.respond_by
+        || incident.held_by.is_some()
+    {
         return Decision::default();
     }
     let late = event(
@@ -961,6 +1090,7 @@ mod tests {
                 category: "backend".into(),
                 escalation: Some("backend".into()),
             }],
+            label_routes: vec![],
             escalations: vec![EscalationRule {
                 id: "backend".into(),
                 repeat: 1,
@@ -996,6 +1126,7 @@ mod tests {
             new_incident_id: format!("inc-{}", now.as_second()),
             new_alert_id: format!("al-{}", now.as_second()),
             new_comms_id: format!("c-{}", now.as_second()),
+            quiet: Default::default(),
             on_call: [("primary".to_owned(), "b".to_owned())]
                 .into_iter()
                 .collect(),
@@ -1218,6 +1349,7 @@ mod tests {
             runbook: Some("sev1-full-outage".into()),
             occurred_at: t(0),
             details: serde_json::Value::Null,
+            labels: Default::default(),
         }
     }
 

@@ -198,6 +198,9 @@ pub struct Ctx {
     pub on_call: std::collections::BTreeMap<String, String>,
     /// A fresh id for the decision's customer notices: the n-th (from 1) is `<id>-<n>`.
     pub new_comms_id: String,
+    /// The silences in force and the incidents holding their components (`noise`); shared by
+    /// a batch's decisions.
+    pub quiet: std::sync::Arc<crate::noise::Quiet>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

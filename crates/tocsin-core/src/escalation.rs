@@ -30,6 +30,18 @@ pub fn policy_for<'a>(policy: &'a Policy, category: Option<&str>) -> Option<&'a 
         .find(|escalation| escalation.id == id)
 }
 
+/// The escalation policy for this incident: the one a label route chose when it opened, else
+/// its category's route's.
+pub fn policy_of<'a>(policy: &'a Policy, incident: &Incident) -> Option<&'a EscalationRule> {
+    match incident.route_escalation.as_deref() {
+        Some(id) => policy
+            .escalations
+            .iter()
+            .find(|escalation| escalation.id == id),
+        None => policy_for(policy, incident.category.as_deref()),
+    }
+}
+
 fn after(now: Timestamp, duration: Duration) -> Timestamp {
     now.saturating_add(SignedDuration::try_from(duration).unwrap_or(SignedDuration::MAX))
         .unwrap_or(now)
@@ -149,7 +161,7 @@ pub fn start(policy: &Policy, incident: &mut Incident, ctx: &Ctx) -> Paging {
     let pages = policy
         .severity(&incident.severity)
         .is_some_and(|rule| rule.pages);
-    let escalation = policy_for(policy, incident.category.as_deref());
+    let escalation = policy_of(policy, incident);
     let reason = match (pages, escalation) {
         (true, Some(escalation)) => {
             incident.escalation = Some(escalation.id.clone());
@@ -160,10 +172,15 @@ pub fn start(policy: &Policy, incident: &mut Incident, ctx: &Ctx) -> Paging {
             "{} does not page anyone; its channels are told",
             incident.severity
         ),
-        (true, None) => format!(
-            "Nobody is paged: no route sends category `{}` to an escalation policy; its severity's channels are told",
-            incident.category.as_deref().unwrap_or("none")
-        ),
+        (true, None) => match incident.route_escalation.as_deref() {
+            Some(id) => format!(
+                "Nobody is paged: its label route's escalation policy `{id}` is no longer configured; its severity's channels are told"
+            ),
+            None => format!(
+                "Nobody is paged: no route sends category `{}` to an escalation policy; its severity's channels are told",
+                incident.category.as_deref().unwrap_or("none")
+            ),
+        },
     };
     incident.escalation = None;
     incident.escalation_due_at = None;

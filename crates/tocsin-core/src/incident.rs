@@ -83,6 +83,15 @@ pub struct Incident {
     /// open, it is un-acknowledged and paged again.
     #[serde(default)]
     pub snoozed_until: Option<Timestamp>,
+    /// What holds its pages back (`silence:<id>` or `incident:<id>`, see `noise::Hold`);
+    /// `None` when it pages as its severity and route say. Kept after it resolves: the
+    /// record shows it was silenced.
+    #[serde(default)]
+    pub held_by: Option<String>,
+    /// The escalation policy a label route chose when it opened; `None` when no label route
+    /// matched (its category's route applies).
+    #[serde(default)]
+    pub route_escalation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +175,11 @@ pub enum EventKind {
     Merged,
     Snoozed,
     SnoozeEnded,
+    // ── routing and noise ──
+    /// A silence matched: recorded, nobody paged, no channel told.
+    Silenced,
+    /// An open incident of the most severe level on the component holds its pages back.
+    Inhibited,
 }
 
 impl EventKind {
@@ -202,6 +216,8 @@ impl EventKind {
             EventKind::Merged => "merged",
             EventKind::Snoozed => "snoozed",
             EventKind::SnoozeEnded => "snooze_ended",
+            EventKind::Silenced => "silenced",
+            EventKind::Inhibited => "inhibited",
         }
     }
 
@@ -238,6 +254,8 @@ impl EventKind {
             EventKind::Merged,
             EventKind::Snoozed,
             EventKind::SnoozeEnded,
+            EventKind::Silenced,
+            EventKind::Inhibited,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -144,6 +144,7 @@ mod tests {
             new_alert_id: "unused".into(),
             on_call: Default::default(),
             new_comms_id: "unused".into(),
+            quiet: Default::default(),
         }
     }
 
@@ -174,6 +175,8 @@ mod tests {
                 roles: Default::default(),
                 merged_into: None,
                 snoozed_until: None,
+                held_by: None,
+                route_escalation: None,
             }),
             ..Situation::default()
         }

@@ -16,6 +16,8 @@ use crate::runbook::RunbookPolicy;
 pub struct Policy {
     pub severities: Vec<SeverityRule>,
     pub routes: Vec<RouteRule>,
+    /// `[[route]]`s with `match`: tried in file order before the category routes.
+    pub label_routes: Vec<LabelRouteRule>,
     pub escalations: Vec<EscalationRule>,
     pub contacts: Vec<ContactRule>,
     /// A firing alert within this long after its incident resolved reopens it.
@@ -52,6 +54,25 @@ impl Policy {
 pub struct RouteRule {
     pub category: String,
     pub escalation: Option<String>,
+}
+
+/// `[[route]]` with `match = { label = "value" | "~regex" }`: signals whose labels match go to
+/// its escalation policy; the first matching route in file order wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelRouteRule {
+    pub matchers: crate::matcher::Matchers,
+    pub title: String,
+    pub escalation: Option<String>,
+    pub runbook: Option<String>,
+}
+
+impl Policy {
+    /// The first label route whose matchers the signal's labels satisfy.
+    pub fn label_route(&self, signal: &crate::signal::Signal) -> Option<&LabelRouteRule> {
+        self.label_routes
+            .iter()
+            .find(|route| route.matchers.matches_signal(signal))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -503,6 +503,8 @@ mod tests {
             roles: Default::default(),
             merged_into: None,
             snoozed_until: None,
+            held_by: None,
+            route_escalation: None,
         }
     }
 

@@ -3,6 +3,8 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::labels::Labels;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalStatus {
@@ -27,4 +29,7 @@ pub struct Signal {
     /// When it happened at the source (a monitor's outage start), not when it arrived.
     pub occurred_at: Timestamp,
     pub details: serde_json::Value,
+    /// The source's labels (bounded), which label routes and silences match on.
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
 }

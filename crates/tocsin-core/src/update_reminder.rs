@@ -148,6 +148,7 @@ mod tests {
             new_alert_id: "alert-1".into(),
             on_call: Default::default(),
             new_comms_id: "comms-1".into(),
+            quiet: Default::default(),
         }
     }
 

@@ -58,6 +58,7 @@ fn policy() -> Policy {
             },
         ],
         reopen_window: Duration::from_secs(3600),
+        label_routes: vec![],
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),
@@ -110,6 +111,7 @@ fn signal(status: SignalStatus, at: Timestamp) -> Signal {
         runbook: None,
         occurred_at: at,
         details: serde_json::Value::Null,
+        labels: Default::default(),
     }
 }
 
@@ -145,6 +147,7 @@ proptest! {
                 new_alert_id: format!("alert-{serial}"),
                 on_call: BTreeMap::from([("primary".to_owned(), "b".to_owned())]),
                 new_comms_id: format!("comms-{serial}"),
+                quiet: Default::default(),
             };
             let before = situation.incident.clone();
             let input = match &step {

@@ -43,6 +43,7 @@ mod runtime;
 mod schedule;
 mod self_check;
 pub mod sign_in_gate;
+mod silences;
 mod status_page;
 mod subscribers;
 mod timers;
@@ -75,6 +76,7 @@ pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
 pub use policy::jitter;
 pub use rounds::Round;
 pub use runtime::Workers;
+pub use silences::{NewSilence, SilenceEnd};
 pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.
@@ -345,13 +347,19 @@ impl Engine {
             .map(|record| record.next_check_at)
     }
 
-    fn ctx(&self, now: Timestamp, on_call: &std::collections::BTreeMap<String, String>) -> Ctx {
+    fn ctx(
+        &self,
+        now: Timestamp,
+        on_call: &std::collections::BTreeMap<String, String>,
+        quiet: &std::sync::Arc<tocsin_core::noise::Quiet>,
+    ) -> Ctx {
         Ctx {
             now,
             new_incident_id: uuid::Uuid::now_v7().to_string(),
             new_alert_id: uuid::Uuid::now_v7().to_string(),
             new_comms_id: uuid::Uuid::now_v7().to_string(),
             on_call: on_call.clone(),
+            quiet: quiet.clone(),
         }
     }
 

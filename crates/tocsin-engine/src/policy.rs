@@ -60,6 +60,16 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
                 escalation: route.escalation.clone(),
             })
             .collect(),
+        label_routes: config
+            .label_routes
+            .iter()
+            .map(|route| tocsin_core::policy::LabelRouteRule {
+                matchers: route.matchers.clone(),
+                title: route.title.clone(),
+                escalation: route.escalation.clone(),
+                runbook: route.runbook.clone(),
+            })
+            .collect(),
         escalations: config.escalations.iter().map(escalation).collect(),
         customer_comms: customer_comms(config),
         contacts: config

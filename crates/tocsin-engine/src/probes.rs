@@ -306,5 +306,15 @@ fn monitor_signal(monitor: &Monitor, transition: Transition) -> Signal {
         runbook: monitor.runbook.clone(),
         occurred_at,
         details: serde_json::json!({ "monitor": monitor.id }),
+        // A monitor's own labels: its id, category and component, for routes and silences.
+        labels: tocsin_core::labels::Labels::bounded(
+            [
+                Some(("monitor", monitor.id.as_str())),
+                monitor.category.as_deref().map(|c| ("category", c)),
+                monitor.component.as_deref().map(|c| ("component", c)),
+            ]
+            .into_iter()
+            .flatten(),
+        ),
     }
 }

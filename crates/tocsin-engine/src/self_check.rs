@@ -150,6 +150,7 @@ impl Engine {
                 runbook: None,
                 occurred_at: now,
                 details: serde_json::json!({ "self_check": check }),
+                labels: Default::default(),
             };
             self.ingest(signal).await?;
             self.self_monitoring

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use tocsin_core::check::CheckOutcome;
 use tocsin_core::decide::{Effect, Input, decide};
 use tocsin_core::inbound::Change;
-use tocsin_core::signal::Signal;
+use tocsin_core::signal::{Signal, SignalStatus};
 use tocsin_store::plan::StoredSignal;
 use tocsin_store::{CheckCommit, Commit, Item, ItemOutcome};
 
@@ -75,6 +75,16 @@ impl Engine {
         let mut wakes = Wakes::default();
         // Who is on call, resolved once for the batch (a batch spans milliseconds).
         let roster = self.roster(&live, self.now()).await?;
+        // What holds pages back (silences, inhibition), read once for a batch that has a
+        // firing signal: only those may open, reopen or release an incident.
+        let fires = works.iter().any(|work| {
+            matches!(&work.input, Some(Input::Signal(signal)) if signal.status == SignalStatus::Firing)
+        });
+        let mut quiet = std::sync::Arc::new(if fires {
+            self.quiet(self.now()).await?
+        } else {
+            Default::default()
+        });
         let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
         let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
         let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
@@ -84,9 +94,21 @@ impl Engine {
                 .unwrap_or_else(|| unreachable!("the store asks for each item exactly once"));
             let now = self.now();
             let mut decision = match work.input {
-                Some(input) => decide(&live.policy, situation, input, &self.ctx(now, &roster))?,
+                Some(input) => decide(
+                    &live.policy,
+                    situation,
+                    input,
+                    &self.ctx(now, &roster, &quiet),
+                )?,
                 None => Default::default(),
             };
+            // A SEV-1 this batch opened (or resolved) holds (or frees) its component for the
+            // decisions after it.
+            if let Some(incident) = decision.incident.as_ref()
+                && quiet.changed_by(&live.policy, incident)
+            {
+                std::sync::Arc::make_mut(&mut quiet).note(&live.policy, incident);
+            }
             // The core chose which customers are told what; the texts are rendered here.
             self.render_customer_comms(&mut decision);
             wakes.note(&decision.effects, now);

@@ -11,6 +11,7 @@ mod follow_up;
 mod intake;
 mod monitors;
 mod people;
+mod silences;
 mod status_page;
 mod write;
 

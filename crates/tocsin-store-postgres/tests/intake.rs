@@ -49,6 +49,7 @@ fn firing(dedup_key: &str, component: &str) -> Signal {
         runbook: None,
         occurred_at: t(0),
         details: serde_json::Value::Null,
+        labels: Default::default(),
     }
 }
 
@@ -75,6 +76,7 @@ fn decide_signal(situation: &Situation, signal: &Signal) -> Commit {
         new_incident_id: uuid::Uuid::now_v7().to_string(),
         new_alert_id: uuid::Uuid::now_v7().to_string(),
         new_comms_id: uuid::Uuid::now_v7().to_string(),
+        quiet: Default::default(),
         on_call: Default::default(),
     };
     let decision =

@@ -255,6 +255,8 @@ fn incident_commit() -> tocsin_store::Commit {
         roles: Default::default(),
         merged_into: None,
         snoozed_until: None,
+        held_by: None,
+        route_escalation: None,
     };
     tocsin_store::Commit {
         now: t(0),

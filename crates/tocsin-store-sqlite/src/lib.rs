@@ -20,6 +20,7 @@ mod rollups;
 mod rows;
 mod runbooks;
 mod schedule_row;
+mod silences;
 mod status;
 mod write;
 mod writer;

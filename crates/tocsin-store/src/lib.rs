@@ -29,6 +29,7 @@ pub use tocsin_core::monitor_records::{CheckCounts, LatencyBucket, MonitorRecord
 pub use tocsin_core::oncall::OverrideRecord;
 pub use tocsin_core::ops_gauges::{OpsGauges, OutboxChannel};
 pub use tocsin_core::public_update::PublicUpdate;
+pub use tocsin_core::silence::SilenceRecord;
 
 /// Why the store could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,7 @@ pub trait Store:
     + PeopleStore
     + StatusPageStore
     + FollowUpStore
+    + SilenceStore
     + std::fmt::Debug
 {
 }
@@ -72,12 +74,14 @@ impl<T> Store for T where
         + PeopleStore
         + StatusPageStore
         + FollowUpStore
+        + SilenceStore
         + std::fmt::Debug
 {
 }
 
 /// The store's traits, for calling any part through an `Arc<dyn Store>`.
 pub mod prelude {
+    pub use crate::SilenceStore;
     pub use crate::{
         DueWork, FollowUpStore, IncidentStore, MonitorStore, PeopleStore, StatusPageStore, Store,
     };

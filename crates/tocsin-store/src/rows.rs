@@ -112,6 +112,8 @@ pub fn incident(row: &(impl Columns + ?Sized)) -> Result<Incident> {
         roles: roles(&row.text("roles")?)?,
         merged_into: row.maybe_text("merged_into")?,
         snoozed_until: ts_opt(row.maybe_int("snoozed_until")?)?,
+        held_by: row.maybe_text("held_by")?,
+        route_escalation: row.maybe_text("route_escalation")?,
     })
 }
 

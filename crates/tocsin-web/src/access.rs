@@ -209,6 +209,13 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/incidents/{id}/roles", Person(RESPONDER)),
     rule("POST", "/incidents/{id}/merge", Person(RESPONDER)),
     rule("POST", "/incidents/{id}/snooze", Person(RESPONDER)),
+    // ── silences ──
+    rule("GET", "/api/v1/silences", Token(VIEWER)),
+    rule("POST", "/api/v1/silences", Token(RESPONDER)),
+    rule("DELETE", "/api/v1/silences/{id}", Token(RESPONDER)),
+    rule("GET", "/silences", Person(VIEWER)),
+    rule("POST", "/silences", Person(RESPONDER)),
+    rule("POST", "/silences/{id}/expire", Person(RESPONDER)),
 ];
 
 /// The table's answer for a request's method on a route pattern.

@@ -60,6 +60,7 @@ const BEARER: &str = "bearer_token"; // also named in `ApiDoc`'s `security`
         (name = "status page", description = "The Statuspage-compatible public JSON"),
         (name = "service", description = "Health, readiness, Prometheus metrics and reloading the configuration"),
         (name = "meta", description = "This document"),
+        (name = "silences", description = "Silences: matching signals are recorded and page nobody until they end"),
     )
 )]
 struct ApiDoc;

@@ -61,6 +61,10 @@ impl Client {
         self.call(reqwest::Method::POST, path, Some(body)).await
     }
 
+    pub async fn delete(&self, path: &str) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+
     pub async fn list(&self, state: &str) -> anyhow::Result<Value> {
         self.call(
             reqwest::Method::GET,

@@ -12,4 +12,5 @@ pub mod memory;
 pub mod people_cli;
 pub mod runbook_cli;
 pub mod serve;
+pub mod silence_cli;
 pub mod store_copy;

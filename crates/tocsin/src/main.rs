@@ -107,6 +107,14 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Silences on a running server: matching signals are recorded and page nobody until the
+    /// silence ends.
+    Silence {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(subcommand)]
+        action: tocsin::silence_cli::SilenceAction,
+    },
     /// The monthly drill on a running server: run it now, or list past reports.
     Drill {
         #[command(flatten)]
@@ -539,6 +547,7 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Token { action } => token(action).await,
         Command::Export { dir, store } => export(&dir, store).await,
         Command::Drill { server, action } => drill(server, action).await,
+        Command::Silence { server, action } => silence(server, action).await,
         Command::Runbook { action } => runbook(action),
         Command::Change { server, action } => change(server, action).await,
         Command::Store {
@@ -807,6 +816,17 @@ async fn oncall(server: ServerArgs, action: Option<OncallAction>) -> anyhow::Res
         }
     };
     out(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn silence(
+    server: ServerArgs,
+    action: tocsin::silence_cli::SilenceAction,
+) -> anyhow::Result<ExitCode> {
+    let url = client::require(server.url, "url")?;
+    let token = client::require(server.token, "token")?;
+    let client = Client::new(&url, &token)?;
+    out(&tocsin::silence_cli::run(&client, action).await?);
     Ok(ExitCode::SUCCESS)
 }
 

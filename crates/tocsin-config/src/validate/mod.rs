@@ -10,6 +10,7 @@ mod fields;
 pub(crate) mod hints;
 mod http_limits;
 pub(crate) mod integrations;
+mod label_routes;
 pub(crate) mod maintenance;
 pub(crate) mod monitors;
 mod ops;
@@ -173,6 +174,7 @@ pub(crate) fn validate(
     let schedules = schedules::schedules(ctx, &raw.schedule, &names, &org.timezone);
     let escalations = people::escalations(ctx, &raw.escalation, &names);
     let routes = people::routes(ctx, &raw.route, &names);
+    let label_routes = label_routes::label_routes(ctx, &raw.route, &names);
     let smtp = channels::smtp(ctx, &raw.smtp);
     let channel_list = channels::channels(ctx, &raw.channel, &names);
     let templates = channels::templates(ctx, &raw.template, &names);
@@ -187,7 +189,14 @@ pub(crate) fn validate(
     let runbooks = runbooks::validate_all(runbook_files, &names);
     let watchdog = ops::watchdog(ctx, &raw.watchdog);
     let self_monitoring = ops::self_monitoring(ctx, &raw.self_monitoring, &names);
-    reach::severities_reach_someone(ctx, &raw.severity, &severities, &routes, &names);
+    reach::severities_reach_someone(
+        ctx,
+        &raw.severity,
+        &severities,
+        &routes,
+        &label_routes,
+        &names,
+    );
 
     // Sections that must be present as a whole.
     if !raw.org.is_present() {
@@ -210,6 +219,7 @@ pub(crate) fn validate(
         schedules,
         escalations,
         routes,
+        label_routes,
         smtp,
         channels: channel_list,
         templates,

@@ -307,6 +307,10 @@ pub(super) fn routes(ctx: &mut Ctx, raw: &Field<Vec<RawRoute>>, names: &Names) -
     let mut seen: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
     for (item, raw) in ctx.items(raw, "route") {
+        // A route with `match` is a label route (`label_routes.rs`).
+        if raw.matches.is_present() {
+            continue;
+        }
         let key = |name: &str| join_key(&item, name);
         let category = ctx.require(&raw.category, &key("category"), "\"backend\"");
         if let Some(category) = &category {

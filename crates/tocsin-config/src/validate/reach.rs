@@ -19,10 +19,12 @@ pub(crate) fn severities_reach_someone(
     raw: &Field<Vec<RawSeverity>>,
     severities: &[Severity],
     routes: &[Route],
+    label_routes: &[crate::label_route::LabelRoute],
     names: &Names,
 ) {
     let Some(raw) = raw.ok() else { return };
-    let someone_is_paged = routes.iter().any(|route| route.escalation.is_some());
+    let someone_is_paged = routes.iter().any(|route| route.escalation.is_some())
+        || label_routes.iter().any(|route| route.escalation.is_some());
     for (at, raw) in raw.iter().enumerate() {
         let Some(severity) = raw
             .id

@@ -23,6 +23,7 @@ pub fn parse(body: &[u8], ctx: &IntegrationContext) -> Result<Vec<Inbound>, Pars
     check_version(obj)?;
 
     let group_status = opt_str(obj, "status", "")?;
+    let common_labels = string_map(obj.get("commonLabels"));
     let external_url = opt_str(obj, "externalURL", "")?;
     let alerts = match obj.get("alerts") {
         None | Some(Value::Null) => return Err(ParseError::Missing("alerts".into())),
@@ -36,7 +37,15 @@ pub fn parse(body: &[u8], ctx: &IntegrationContext) -> Result<Vec<Inbound>, Pars
         .map(|(index, alert)| {
             let path = format!("alerts[{index}]");
             let alert = as_object(alert, &path)?;
-            signal(alert, &path, group_status, external_url, ctx).map(Inbound::Signal)
+            signal(
+                alert,
+                &path,
+                group_status,
+                external_url,
+                &common_labels,
+                ctx,
+            )
+            .map(Inbound::Signal)
         })
         .collect()
 }
@@ -72,6 +81,7 @@ fn signal(
     path: &str,
     group_status: Option<&str>,
     external_url: Option<&str>,
+    common_labels: &BTreeMap<String, String>,
     ctx: &IntegrationContext,
 ) -> Result<Signal, ParseError> {
     // Alertmanager always sets each alert's status; the group's is a fallback for hand-made
@@ -181,6 +191,13 @@ fn signal(
                 alert.get("values").filter(|v| v.is_object()).cloned(),
             ),
         ]),
+        // The notification's common labels, then the alert's own (which win), bounded.
+        labels: crate::labels::Labels::bounded(
+            common_labels
+                .iter()
+                .chain(labels.iter())
+                .map(|(name, value)| (name.clone(), value.clone())),
+        ),
     })
 }
 

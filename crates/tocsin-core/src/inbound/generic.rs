@@ -182,7 +182,20 @@ fn alert(obj: &Object, path: &str, ctx: &IntegrationContext) -> Result<Signal, P
     let word = opt_str(obj, "severity", path)?;
     let string = |key: &str| opt_str(obj, key, path).map(|v| v.map(str::to_string));
     let url = opt_str(obj, "url", path)?;
+    let labels = match obj.get("labels") {
+        None | Some(Value::Null) => crate::labels::Labels::default(),
+        Some(value @ Value::Object(_)) => {
+            crate::labels::Labels::bounded(crate::labels::from_json_object(Some(value)))
+        }
+        Some(_) => {
+            return Err(ParseError::invalid(
+                join(path, "labels"),
+                "must be an object of label names to string values",
+            ));
+        }
+    };
     Ok(Signal {
+        labels,
         source: ctx.source(),
         dedup_key: format!("{}:{}", ctx.id, key),
         status,

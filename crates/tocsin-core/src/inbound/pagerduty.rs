@@ -237,6 +237,7 @@ impl PdEvent {
                 runbook: ctx.runbook.clone(),
                 occurred_at: ctx.now,
                 details: details([("client", text(client.as_deref()))]),
+                labels: Default::default(),
             }),
             PdAction::Trigger => {
                 // A trigger built by hand without a payload still becomes a signal, titled by
@@ -310,7 +311,22 @@ fn trigger_signal(
         .iter()
         .map(|image| serde_json::json!({ "src": image.src, "href": image.href, "alt": image.alt }))
         .collect();
+    // Labels: the string-valued custom details, then the CEF fields (which win).
+    let labels = crate::labels::Labels::bounded(
+        crate::labels::from_json_object(payload.custom_details.as_ref())
+            .into_iter()
+            .chain(
+                [
+                    ("component", &payload.component),
+                    ("group", &payload.group),
+                    ("class", &payload.class),
+                ]
+                .into_iter()
+                .filter_map(|(name, value)| Some((name.to_owned(), value.clone()?))),
+            ),
+    );
     Signal {
+        labels,
         source: ctx.source(),
         dedup_key,
         status: SignalStatus::Firing,

@@ -177,6 +177,7 @@ fn issue_alert(data: &Object, ctx: &IntegrationContext) -> Result<Signal, ParseE
         .unwrap_or(ctx.now);
     let web_url = opt_str(event, "web_url", "data.event")?;
     Ok(Signal {
+        labels: crate::labels::Labels::bounded(crate::labels::from_tag_pairs(event.get("tags"))),
         source: ctx.source(),
         dedup_key: format!("{}:{}", ctx.id, key),
         status: SignalStatus::Firing,
@@ -241,6 +242,7 @@ fn metric_alert(
     .unwrap_or(ctx.now);
     let web_url = opt_str(data, "web_url", "data")?;
     Ok(Signal {
+        labels: Default::default(),
         source: ctx.source(),
         dedup_key: format!("{}:metric_alert:{}", ctx.id, id),
         status,
@@ -286,6 +288,7 @@ fn issue_resolved(data: &Object, ctx: &IntegrationContext) -> Result<Signal, Par
     let web_url =
         opt_str(issue, "web_url", "data.issue")?.or(opt_str(issue, "permalink", "data.issue")?);
     Ok(Signal {
+        labels: Default::default(),
         source: ctx.source(),
         dedup_key: format!("{}:issue:{}", ctx.id, id),
         status: SignalStatus::Resolved,

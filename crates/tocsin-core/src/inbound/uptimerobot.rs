@@ -134,6 +134,7 @@ fn signal(
         .and_then(|seconds| unix_seconds(&Value::from(seconds)))
         .unwrap_or(ctx.now);
     Ok(Signal {
+        labels: crate::labels::Labels::bounded([("monitor", monitor_id)]),
         source: ctx.source(),
         dedup_key: format!("{}:{}", ctx.id, monitor_id),
         status,

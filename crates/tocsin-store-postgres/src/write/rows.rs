@@ -14,9 +14,9 @@ pub(super) async fn upsert_incident(tx: &mut PgConnection, incident: &Incident) 
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
            opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
            escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title, \
-           roles, merged_into, snoozed_until) \
+           roles, merged_into, snoozed_until, held_by, route_escalation) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-           $22, $23, $24) \
+           $22, $23, $24, $25, $26) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, public_title = excluded.public_title, \
            severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
@@ -25,7 +25,7 @@ pub(super) async fn upsert_incident(tx: &mut PgConnection, incident: &Incident) 
            respond_by = excluded.respond_by, alert_count = excluded.alert_count, escalation = excluded.escalation, \
            escalation_step = excluded.escalation_step, escalation_round = excluded.escalation_round, \
            escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder, \
-           roles = excluded.roles, merged_into = excluded.merged_into, snoozed_until = excluded.snoozed_until",
+           roles = excluded.roles, merged_into = excluded.merged_into, snoozed_until = excluded.snoozed_until, held_by = excluded.held_by, route_escalation = excluded.route_escalation",
     )
     .bind(&incident.id)
     .bind(&incident.title)
@@ -51,6 +51,8 @@ pub(super) async fn upsert_incident(tx: &mut PgConnection, incident: &Incident) 
     .bind(tocsin_store::rows::roles_json(&incident.roles)?)
     .bind(&incident.merged_into)
     .bind(incident.snoozed_until.map(ms))
+    .bind(&incident.held_by)
+    .bind(&incident.route_escalation)
     .execute(tx)
     .await?;
     Ok(())

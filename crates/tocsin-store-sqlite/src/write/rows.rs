@@ -25,8 +25,8 @@ pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Resu
         "INSERT INTO incidents (id, title, severity, state, category, component, summary, runbook, source, \
            opened_at, acknowledged_at, acknowledged_by, resolved_at, respond_by, alert_count, \
            escalation, escalation_step, escalation_round, escalation_due_at, escalation_ladder, public_title, \
-           roles, merged_into, snoozed_until) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+           roles, merged_into, snoozed_until, held_by, route_escalation) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, public_title = excluded.public_title, \
            severity = excluded.severity, \
            state = excluded.state, category = excluded.category, component = excluded.component, \
@@ -35,7 +35,7 @@ pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Resu
            respond_by = excluded.respond_by, alert_count = excluded.alert_count, escalation = excluded.escalation, \
            escalation_step = excluded.escalation_step, escalation_round = excluded.escalation_round, \
            escalation_due_at = excluded.escalation_due_at, escalation_ladder = excluded.escalation_ladder, \
-           roles = excluded.roles, merged_into = excluded.merged_into, snoozed_until = excluded.snoozed_until",
+           roles = excluded.roles, merged_into = excluded.merged_into, snoozed_until = excluded.snoozed_until, held_by = excluded.held_by, route_escalation = excluded.route_escalation",
         params![
             incident.id,
             incident.title,
@@ -61,6 +61,8 @@ pub(super) fn upsert_incident(tx: &Transaction<'_>, incident: &Incident) -> Resu
             tocsin_store::rows::roles_json(&incident.roles)?,
             incident.merged_into,
             incident.snoozed_until.map(ms),
+            incident.held_by,
+            incident.route_escalation,
         ],
     )?;
     Ok(())

@@ -77,6 +77,7 @@ pub fn firing(dedup_key: &str, at: Timestamp) -> Signal {
         runbook: None,
         occurred_at: at,
         details: serde_json::Value::Null,
+        labels: Default::default(),
     }
 }
 
@@ -189,6 +190,7 @@ fn ctx(now: Timestamp) -> Ctx {
         new_incident_id: uuid::Uuid::now_v7().to_string(),
         new_alert_id: uuid::Uuid::now_v7().to_string(),
         new_comms_id: uuid::Uuid::now_v7().to_string(),
+        quiet: Default::default(),
         on_call: Default::default(),
     }
 }

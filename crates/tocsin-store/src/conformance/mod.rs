@@ -10,6 +10,7 @@ mod merging;
 mod people;
 mod records;
 mod retention;
+mod silences;
 mod subscribers;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub use retention::{
     old_checks_are_rolled_up_then_pruned,
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
 };
+pub use silences::silences_are_in_force_until_they_end_or_are_expired;
 pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
 
 /// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
@@ -78,6 +80,7 @@ macro_rules! conformance_suite {
             an_api_token_is_found_touched_listed_and_revoked,
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
             a_merge_moves_the_alerts_so_their_keys_find_the_incident_merged_into,
+            silences_are_in_force_until_they_end_or_are_expired,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

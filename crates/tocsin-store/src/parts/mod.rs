@@ -7,6 +7,7 @@ mod follow_up;
 mod intake;
 mod monitors;
 mod people;
+mod silences;
 mod status_page;
 
 pub use due_work::DueWork;
@@ -14,4 +15,5 @@ pub use follow_up::FollowUpStore;
 pub use intake::IncidentStore;
 pub use monitors::MonitorStore;
 pub use people::PeopleStore;
+pub use silences::SilenceStore;
 pub use status_page::StatusPageStore;

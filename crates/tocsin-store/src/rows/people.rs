@@ -71,3 +71,17 @@ pub fn timer(row: &(impl Columns + ?Sized)) -> Result<Timer> {
         due_at: ts(row.int("due_at")?)?,
     })
 }
+
+/// A `silences` row; its matchers are kept as the JSON object they were written as.
+pub fn silence(row: &(impl Columns + ?Sized)) -> Result<tocsin_core::silence::SilenceRecord> {
+    let matchers = row.text("matchers")?;
+    Ok(tocsin_core::silence::SilenceRecord {
+        id: row.text("id")?,
+        matchers: serde_json::from_str(&matchers)
+            .map_err(|_| corrupt("silence matchers", &matchers))?,
+        starts_at: ts(row.int("starts_at")?)?,
+        ends_at: ts(row.int("ends_at")?)?,
+        comment: row.text("comment")?,
+        created_by: row.text("created_by")?,
+    })
+}

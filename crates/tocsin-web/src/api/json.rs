@@ -71,6 +71,9 @@ pub struct Incident {
     pub merged_into: Option<String>,
     /// While an acknowledged incident is snoozed: when the snooze ends.
     pub snoozed_until: Option<Timestamp>,
+    /// What held its pages back (`silence:<id>`, or `incident:<id>`: an open incident of the
+    /// most severe level on its component); `null` when it paged as usual (docs/routing.md).
+    pub held_by: Option<String>,
 }
 
 /// An incident's roles.
@@ -114,6 +117,7 @@ pub fn incident(incident: &CoreIncident, public_title: &str) -> Incident {
         },
         merged_into: incident.merged_into.clone(),
         snoozed_until: incident.snoozed_until,
+        held_by: incident.held_by.clone(),
     }
 }
 

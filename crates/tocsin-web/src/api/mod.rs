@@ -9,6 +9,7 @@ mod monitors;
 mod oncall;
 mod postmortems;
 mod runbooks;
+pub(crate) mod silences;
 mod uptime;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -64,6 +65,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(coordination::assign_role))
         .routes(routes!(coordination::merge))
         .routes(routes!(coordination::snooze))
+        // ── silences ──
+        .routes(routes!(silences::list, silences::add))
+        .routes(routes!(silences::expire))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

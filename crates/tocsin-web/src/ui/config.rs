@@ -292,6 +292,29 @@ fn sections(config: &Config) -> Vec<Section> {
                 })
                 .collect(),
         ),
+        // Label routes: tried in file order before the category routes above.
+        section(
+            "config-label-routes",
+            "Label routes",
+            &["match", "title", "escalation", "call"],
+            config
+                .label_routes
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.matchers
+                            .text()
+                            .iter()
+                            .map(|(label, value)| format!("{label}={value}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        r.title.clone(),
+                        or_dash(r.escalation.as_deref()),
+                        r.call.join(", "),
+                    ]
+                })
+                .collect(),
+        ),
         section(
             "config-integrations",
             "Integrations",

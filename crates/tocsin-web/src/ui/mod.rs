@@ -27,6 +27,7 @@ mod oncall;
 mod people;
 mod postmortems;
 mod runbooks;
+mod silences;
 mod view;
 
 use std::sync::Arc;
@@ -157,6 +158,10 @@ impl Ui {
             (
                 "ui/people.html",
                 include_str!("../../templates/ui/people.html"),
+            ),
+            (
+                "ui/silences.html",
+                include_str!("../../templates/ui/silences.html"),
             ),
         ] {
             // The templates are part of the binary; a syntax error is caught by the tests.
@@ -310,6 +315,9 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/roles", post(coordination::assign))
         .route("/incidents/{id}/merge", post(coordination::merge))
         .route("/incidents/{id}/snooze", post(coordination::snooze))
+        // ── silences ──
+        .route("/silences", get(silences::page).post(silences::create))
+        .route("/silences/{id}/expire", post(silences::expire))
         .layer(axum::middleware::from_fn(page_headers))
         .route("/assets/ui.css", get(css))
         .route("/assets/ui.js", get(js))

@@ -36,6 +36,7 @@ mod schedule;
 mod secrets;
 mod security_headers;
 mod self_monitoring;
+mod silences;
 mod status;
 mod store_copy;
 mod subscriptions;

@@ -114,6 +114,13 @@ const RENAMED: &[(&str, &str, &str)] = &[
     ("monitor", "expect.json", "json"),
 ];
 
+/// Keys of a plain section documented by a field of another struct: (section, key, struct,
+/// field).
+const DOCUMENTED_ELSEWHERE: &[(&str, &str, &str, &str)] = &[
+    // `match` makes a `[[route]]` a label route, kept apart from the category routes.
+    ("route", "match", "LabelRoute", "matchers"),
+];
+
 /// Fields of documenting structs that are not keys: (struct, field).
 const NOT_KEYS: &[(&str, &str)] = &[
     ("Runbook", "body"),
@@ -266,6 +273,22 @@ impl Gen<'_> {
         self.unclaimed(name, fields, keys);
         let mut rows = Vec::new();
         for key in keys {
+            if let Some((_, _, owner, field_name)) = DOCUMENTED_ELSEWHERE
+                .iter()
+                .find(|(section, own_key, _, _)| *section == shape && own_key == key)
+            {
+                let owner_fields = self.index.get_struct(owner).map(|(_, f)| f.to_vec());
+                let field = self.problem(owner_fields).and_then(|owner_fields| {
+                    owner_fields.into_iter().find(|f| f.name == *field_name)
+                });
+                match field {
+                    Some(field) => rows.extend(self.row(&format!("{prefix}{key}"), owner, &field)),
+                    None => self.problems.push(format!(
+                        "`{shape}.{key}` is documented by `{owner}.{field_name}`, which is missing"
+                    )),
+                }
+                continue;
+            }
             let Some(field) = fields.iter().find(|field| field.name == *key) else {
                 self.problems.push(format!(
                     "the loader reads `{shape}.{key}`, but `{name}` has no field `{key}` \
@@ -365,6 +388,7 @@ impl Gen<'_> {
             "Time" => "string, time of day (`\"17:00\"`)".to_owned(),
             "Cron" => "string, 5-field cron".to_owned(),
             "JsonExpect" => "table `{ path = \"...\", equals = \"...\" }`".to_owned(),
+            "Matchers" => "table of strings (a value, or `~regex`)".to_owned(),
             "PathBuf" => "string (path)".to_owned(),
             "BTreeMap" if arg(0) == "String" && matches!(arg(1), "String" | "Secret") => {
                 "table of strings".to_owned()

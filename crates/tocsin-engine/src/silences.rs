@@ -1,0 +1,122 @@
+//! Silences and what holds pages back: silences made (checked first: a refused one stores
+//! nothing), listed and expired; and, before each batch of signals, the `Quiet` its decisions
+//! take as an input — the silences in force and the open incidents of the most severe level on
+//! a component (inhibition).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use tocsin_core::decide::Refusal;
+use tocsin_core::incident_filter::{IncidentFilter, StateFilter};
+use tocsin_core::noise::{Holding, Quiet};
+use tocsin_core::silence::{Silence, SilenceRecord};
+
+use crate::{Engine, EngineError};
+
+/// How many silences a list shows (newest first): enough for any team's recent history.
+const LIST_LIMIT: u32 = 500;
+/// How many open incidents of the most severe level are read per batch: far more than ever
+/// exist at once.
+const HOLDING_LIMIT: u32 = 1000;
+
+/// A silence as a person asks for it.
+#[derive(Debug, Clone)]
+pub struct NewSilence {
+    /// Label → value, or `~regex`.
+    pub matchers: BTreeMap<String, String>,
+    pub ends: SilenceEnd,
+    pub comment: String,
+}
+
+/// When a new silence ends: at a time, or this long after tocsin's now (so a command line on
+/// another machine needs no clock of its own).
+#[derive(Debug, Clone, Copy)]
+pub enum SilenceEnd {
+    At(Timestamp),
+    After(std::time::Duration),
+}
+
+impl Engine {
+    /// The latest silences, newest first, ended ones included.
+    pub async fn silences(&self) -> Result<Vec<SilenceRecord>, EngineError> {
+        Ok(self.store.silences(LIST_LIMIT).await?)
+    }
+
+    /// Makes a silence from now until `ends_at`; refused (nothing stored) for no matchers, a
+    /// bad regex, an end not in the future or an over-long comment.
+    pub async fn add_silence(
+        &self,
+        request: NewSilence,
+        by: &str,
+    ) -> Result<SilenceRecord, EngineError> {
+        let now = self.now();
+        let ends_at = match request.ends {
+            SilenceEnd::At(at) => at,
+            SilenceEnd::After(duration) => jiff::SignedDuration::try_from(duration)
+                .ok()
+                .and_then(|duration| now.checked_add(duration).ok())
+                .ok_or_else(|| {
+                    EngineError::Refused(Refusal::Invalid("that duration is too long".to_owned()))
+                })?,
+        };
+        let record = SilenceRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            matchers: request.matchers,
+            starts_at: now,
+            ends_at,
+            comment: request.comment.trim().to_owned(),
+            created_by: by.to_owned(),
+        };
+        tocsin_core::silence::validate(&record, now)
+            .map_err(|error| EngineError::Refused(Refusal::Invalid(error.to_string())))?;
+        self.store.add_silence(&record).await?;
+        Ok(record)
+    }
+
+    /// Ends a silence now; `None` when there is none with this id. Signals from now on page
+    /// as usual; what arrived while it was in force is not paged retroactively.
+    pub async fn expire_silence(&self, id: &str) -> Result<Option<SilenceRecord>, EngineError> {
+        Ok(self.store.expire_silence(id, self.now()).await?)
+    }
+
+    /// What holds pages back at `now`, for a batch of decisions: read once per batch, like the
+    /// roster; the batch keeps it current as its own decisions open and resolve incidents.
+    pub(crate) async fn quiet(&self, now: Timestamp) -> Result<Quiet, EngineError> {
+        let silences = self
+            .store
+            .active_silences(now)
+            .await?
+            .into_iter()
+            .filter_map(|record| match Silence::compile(record) {
+                Ok(silence) => Some(silence),
+                Err(error) => {
+                    // Checked when made; a row that no longer compiles silences nothing.
+                    tracing::warn!(%error, "a stored silence does not compile; it is ignored");
+                    None
+                }
+            })
+            .collect();
+        let holding = match self.policy.severities.first() {
+            Some(top) => self
+                .store
+                .incidents(&IncidentFilter {
+                    state: Some(StateFilter::Open),
+                    severity: Some(top.id.clone()),
+                    limit: HOLDING_LIMIT,
+                    before: None,
+                })
+                .await?
+                .into_iter()
+                .filter(|incident| tocsin_core::noise::holds(&self.policy, incident))
+                .filter_map(|incident| {
+                    Some(Holding {
+                        component: incident.component?,
+                        incident_id: incident.id,
+                    })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Quiet { silences, holding })
+    }
+}
