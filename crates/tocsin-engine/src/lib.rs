@@ -40,6 +40,7 @@ mod runtime;
 mod schedule;
 mod self_check;
 pub mod sign_in_gate;
+mod sms_reply;
 mod status_page;
 mod subscribers;
 mod timers;
@@ -72,6 +73,7 @@ pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
 pub use policy::jitter;
 pub use rounds::Round;
 pub use runtime::Workers;
+pub use sms_reply::SmsReply;
 pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.

@@ -50,6 +50,7 @@ pub const TABLES: &[&str] = &[
     "comms_mail",
     "review_schedule",
     "review_digests",
+    "reply_codes",
 ];
 
 /// Tables a copy leaves out: which replicas are alive is not history.

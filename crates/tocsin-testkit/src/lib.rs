@@ -6,6 +6,8 @@
 //!   the decoded subject and MIME parts, so tests assert on text rather than on encodings.
 //! - [`HttpSink`]: an HTTP server that records every request and answers the status the test sets
 //!   (a stand-in for Slack, a webhook receiver or an SMS provider's API).
+//! - [`SmsProvider`]: Twilio's, Vonage's, MessageBird's and Unifonic's send endpoints, checking
+//!   credentials and fields their way, and ([`sms_provider`]) each one's signed inbound reply.
 //!
 //! Both are event-driven: `wait_for`/`wait_until` wake on arrivals, never poll on a timer, and
 //! panic after their limit so a broken sender fails the test instead of hanging it.
@@ -17,10 +19,12 @@ mod example_env;
 mod http;
 mod mime;
 mod postgres;
+pub mod sms_provider;
 mod smtp;
 
 pub use example_env::example_env;
 pub use http::{HttpSink, Received};
 pub use mime::MailPart;
 pub use postgres::{PgScratch, server_url as postgres_server_url};
+pub use sms_provider::SmsProvider;
 pub use smtp::{Mail, SmtpSink, Stage};

@@ -16,6 +16,7 @@ mod metrics;
 pub mod openapi;
 mod pages;
 mod slack;
+mod sms;
 mod status;
 mod ui;
 

@@ -17,6 +17,7 @@ mod people;
 mod reach;
 pub(crate) mod runbooks;
 pub(crate) mod secrets;
+mod sms;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

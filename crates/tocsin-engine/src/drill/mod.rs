@@ -461,6 +461,7 @@ impl Engine {
                     links,
                     now: self.now(),
                     to,
+                    reply_code: None,
                 },
             )
             .await

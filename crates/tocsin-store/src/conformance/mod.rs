@@ -8,6 +8,7 @@ mod incidents;
 mod leases;
 mod people;
 mod records;
+mod reply_codes;
 mod retention;
 mod subscribers;
 
@@ -36,6 +37,7 @@ pub use records::{
     a_sender_delivery_id_is_decided_once, delivery_ids_are_pruned_by_age,
     replay_guards_are_pruned_only_past_their_bounds,
 };
+pub use reply_codes::a_reply_code_is_kept_once_and_found_by_channel_and_code;
 pub use retention::{
     old_checks_are_rolled_up_then_pruned,
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
@@ -75,6 +77,7 @@ macro_rules! conformance_suite {
             a_changed_person_loses_their_sessions_and_the_last_admin_stays,
             an_api_token_is_found_touched_listed_and_revoked,
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
+            a_reply_code_is_kept_once_and_found_by_channel_and_code,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {
