@@ -347,6 +347,7 @@ async fn each_provider_preset_sends_the_page_in_that_providers_shape() {
         );
         codes.push(code_in(&message.text));
     }
+    codes.sort();
     codes.dedup();
     assert_eq!(codes.len(), 4, "each page has its own code: {codes:?}");
     // Pages to a person never leak the provider's credential into the timeline.
