@@ -1,5 +1,7 @@
 //! How people and customers are told: `[smtp]`, `[[channel]]` and `[[template]]`.
 
+use std::collections::BTreeMap;
+
 use tocsin_core::Secret;
 
 /// `[smtp]`: the mail server for the `"email"` contact method and `email` channels.
@@ -96,10 +98,10 @@ pub enum ChannelKind {
 /// `type = "sms"`: one provider's account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsChannel {
-    /// `"twilio" | "vonage" | "messagebird" | "unifonic"`. Required.
+    /// Whose API sends the messages and signs the replies. Required.
     pub provider: SmsProvider,
-    /// The account: Twilio's Account SID, Vonage's API key. Required for those two; MessageBird
-    /// and Unifonic have none.
+    /// The account: Twilio's Account SID, Vonage's API key (those two need it); MessageBird and
+    /// Unifonic have none.
     pub account: Option<String>,
     /// The credential sends use (a secret): Twilio's auth token, Vonage's API secret,
     /// MessageBird's access key, Unifonic's AppSid. Required.
@@ -137,7 +139,7 @@ pub struct HttpChannel {
     pub url: String,
     /// Request headers (values are secrets: they usually carry the API key), like
     /// `{ Authorization = "Bearer ${SMS_API_KEY}" }`.
-    pub headers: Vec<(String, Secret)>,
+    pub headers: BTreeMap<String, Secret>,
     /// The body, a template with `{{ to }}`, `{{ text }}`, `{{ code }}`, `{{ link }}`, … each
     /// escaped for the body's content type (docs/integrations/sms.md). Required.
     pub body: String,

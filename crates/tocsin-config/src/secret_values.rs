@@ -97,7 +97,7 @@ pub(crate) fn redactor(config: &Config, expanded: &[Secret]) -> Redactor {
             }
             ChannelKind::Http(http) => {
                 url(&mut redactor, &http.url);
-                for (_, value) in &http.headers {
+                for value in http.headers.values() {
                     header_values(&mut redactor, value);
                 }
                 if let Some(secret) = &http.secret {

@@ -35,7 +35,11 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
                 ChannelKind::Http(http) => Target::HttpTemplate {
                     method: http.method.clone(),
                     url: http.url.clone(),
-                    headers: http.headers.clone(),
+                    headers: http
+                        .headers
+                        .iter()
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect(),
                     body: http.body.clone(),
                     secret: http.secret.clone(),
                 },

@@ -1,5 +1,7 @@
 //! `[[channel]]` of type `sms` (a provider preset) and `http` (a request template).
 
+use std::collections::BTreeMap;
+
 use tocsin_core::Secret;
 use tocsin_core::inbound::sms::Provider;
 
@@ -141,7 +143,7 @@ pub(super) fn http(ctx: &mut Ctx, raw: &RawChannel, item: &str) -> Option<HttpCh
     };
     let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
     let url = url.filter(|url| ctx.url(url, &key("url")));
-    let mut headers = Vec::new();
+    let mut headers = BTreeMap::new();
     for (name, value) in ctx.get(&raw.headers, &key("headers")).unwrap_or_default() {
         let token = !name.is_empty()
             && name
@@ -155,7 +157,7 @@ pub(super) fn http(ctx: &mut Ctx, raw: &RawChannel, item: &str) -> Option<HttpCh
             );
             continue;
         }
-        headers.push((name, Secret::new(value)));
+        headers.insert(name, Secret::new(value));
     }
     let body = ctx.require(
         &raw.body,
