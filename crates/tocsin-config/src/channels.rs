@@ -1,5 +1,7 @@
 //! How people and customers are told: `[smtp]`, `[[channel]]` and `[[template]]`.
 
+use std::collections::BTreeMap;
+
 use tocsin_core::Secret;
 
 /// `[smtp]`: the mail server for the `"email"` contact method and `email` channels.
@@ -39,7 +41,8 @@ pub struct Channel {
     /// Identifier, named by severities' `notify`, contacts' `methods`, reviews and drills.
     /// Required and unique.
     pub id: String,
-    /// What the channel is (`type = "slack" | "email" | "webhook"`) and its settings. Required.
+    /// What the channel is (`type = "slack" | "email" | "webhook" | "sms" | "http"`) and its
+    /// settings. Required.
     pub kind: ChannelKind,
 }
 
@@ -83,6 +86,65 @@ pub enum ChannelKind {
         /// Signing secret (`whsec_...`); without it requests are unsigned.
         secret: Option<Secret>,
     },
+    /// `type = "sms"`: pages a person by SMS through a provider's API (a preset request), and
+    /// takes their reply carrying the page's code, posted to `/hooks/sms/<id>`, as an
+    /// acknowledgement.
+    Sms(SmsChannel),
+    /// `type = "http"`: any provider's HTTP API, the request written out; pages a person when
+    /// named in a contact's `methods` (their `phone` is the template's `to`).
+    Http(HttpChannel),
+}
+
+/// `type = "sms"`: one provider's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsChannel {
+    /// Whose API sends the messages and signs the replies. Required.
+    pub provider: SmsProvider,
+    /// The account: Twilio's Account SID, Vonage's API key (those two need it); MessageBird and
+    /// Unifonic have none.
+    pub account: Option<String>,
+    /// The credential sends use (a secret): Twilio's auth token, Vonage's API secret,
+    /// MessageBird's access key, Unifonic's AppSid. Required.
+    pub token: Secret,
+    /// The sender: a phone number (`+15005550006`) or an alphanumeric sender id. Required.
+    pub from: String,
+    /// The provider's API root. Default per provider: `https://api.twilio.com`,
+    /// `https://api.nexmo.com`, `https://rest.messagebird.com`, `https://el.cloud.unifonic.com`.
+    pub api_url: String,
+    /// What replies are checked with, for the providers that do not use `token`: Vonage's
+    /// signature secret, MessageBird's signing key, and for Unifonic (which signs nothing) the
+    /// token its inbound URL must carry as `?token=`. Twilio signs with `token`. Without it,
+    /// replies on a non-Twilio channel are refused.
+    pub signing_secret: Option<Secret>,
+}
+
+impl SmsChannel {
+    /// The secret a reply is checked with: Twilio's auth token, else `signing_secret`.
+    pub fn reply_secret(&self) -> Option<&Secret> {
+        match self.provider {
+            SmsProvider::Twilio => Some(&self.token),
+            _ => self.signing_secret.as_ref(),
+        }
+    }
+}
+
+pub use tocsin_core::inbound::sms::Provider as SmsProvider;
+
+/// `type = "http"`: a request template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpChannel {
+    /// The HTTP method. Default `"POST"`.
+    pub method: String,
+    /// Where to send. Required.
+    pub url: String,
+    /// Request headers (values are secrets: they usually carry the API key), like
+    /// `{ Authorization = "Bearer ${SMS_API_KEY}" }`.
+    pub headers: BTreeMap<String, Secret>,
+    /// The body, a template with `{{ to }}`, `{{ text }}`, `{{ code }}`, `{{ link }}`, … each
+    /// escaped for the body's content type (docs/integrations/sms.md). Required.
+    pub body: String,
+    /// A Standard Webhooks signing secret (`whsec_...`); without it requests are unsigned.
+    pub secret: Option<Secret>,
 }
 
 impl ChannelKind {
@@ -92,6 +154,8 @@ impl ChannelKind {
             ChannelKind::Slack { .. } => "slack",
             ChannelKind::Email { .. } => "email",
             ChannelKind::Webhook { .. } => "webhook",
+            ChannelKind::Sms(_) => "sms",
+            ChannelKind::Http(_) => "http",
         }
     }
 }

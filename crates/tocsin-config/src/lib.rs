@@ -36,7 +36,9 @@ mod validate;
 
 use std::path::Path;
 
-pub use channels::{Audience, Channel, ChannelKind, Smtp, SmtpTls, Template};
+pub use channels::{
+    Audience, Channel, ChannelKind, HttpChannel, SmsChannel, SmsProvider, Smtp, SmtpTls, Template,
+};
 pub use config::Config;
 pub use cron::{Cron, CronError};
 pub use error::{ConfigError, ConfigErrors, ConfigWarning};

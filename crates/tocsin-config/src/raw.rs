@@ -218,6 +218,14 @@ pub(crate) struct RawChannel {
     pub template: Str,
     pub url: Str,
     pub secret: Str,
+    pub provider: Str,
+    pub account: Str,
+    pub token: Str,
+    pub from: Str,
+    pub api_url: Str,
+    pub method: Str,
+    pub headers: Map,
+    pub body: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]

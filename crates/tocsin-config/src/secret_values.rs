@@ -88,6 +88,22 @@ pub(crate) fn redactor(config: &Config, expanded: &[Secret]) -> Redactor {
                 }
             }
             ChannelKind::Email { .. } => {}
+            ChannelKind::Sms(sms) => {
+                url(&mut redactor, &sms.api_url);
+                redactor.add(sms.token.expose());
+                if let Some(secret) = &sms.signing_secret {
+                    redactor.add(secret.expose());
+                }
+            }
+            ChannelKind::Http(http) => {
+                url(&mut redactor, &http.url);
+                for value in http.headers.values() {
+                    header_values(&mut redactor, value);
+                }
+                if let Some(secret) = &http.secret {
+                    signing_secret(&mut redactor, secret);
+                }
+            }
         }
     }
     for monitor in &config.monitors {

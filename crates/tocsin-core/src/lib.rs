@@ -33,6 +33,8 @@ pub mod postmortem;
 pub mod public_title;
 pub mod public_update;
 pub mod redact;
+pub mod reply_code;
+pub mod request_template;
 pub mod response_metrics;
 pub mod retry;
 pub mod role_assign;

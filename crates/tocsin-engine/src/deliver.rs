@@ -287,6 +287,33 @@ impl Engine {
                     self.deliveries.pages_in_flight(&key, 1);
                     reservation = Some(key);
                 }
+                // An SMS page that can still be acknowledged carries a reply code, kept before
+                // the send so that the reply finds it (the same code on every resend). A page
+                // matters more than its code: one that cannot be kept is left out of the text.
+                let reply_code = match (&delivery.recipient, &target) {
+                    (Some(contact), Target::Sms(_)) if links.ack_url.is_some() => {
+                        let code = tocsin_core::reply_code::for_delivery(&delivery.id);
+                        let kept = self
+                            .store
+                            .record_reply_code(&tocsin_core::reply_code::ReplyCode {
+                                delivery_id: delivery.id.clone(),
+                                channel: delivery.channel.clone(),
+                                code: code.clone(),
+                                incident_id: notice.incident_id.clone(),
+                                contact: contact.clone(),
+                                created_at: now,
+                            })
+                            .await;
+                        match kept {
+                            Ok(()) => Some(code),
+                            Err(error) => {
+                                tracing::error!(delivery = %delivery.id, %error, "the page's reply code could not be kept; sending it without one");
+                                None
+                            }
+                        }
+                    }
+                    _ => None,
+                };
                 let sent = live
                     .sender
                     .send(
@@ -297,6 +324,7 @@ impl Engine {
                             links: &links,
                             now,
                             to: to.as_deref(),
+                            reply_code: reply_code.as_deref(),
                         },
                     )
                     .await;

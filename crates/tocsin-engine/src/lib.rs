@@ -44,6 +44,7 @@ mod schedule;
 mod self_check;
 pub mod sign_in_gate;
 mod silences;
+mod sms_reply;
 mod status_page;
 mod subscribers;
 mod timers;
@@ -77,6 +78,7 @@ pub use policy::jitter;
 pub use rounds::Round;
 pub use runtime::Workers;
 pub use silences::{NewSilence, SilenceEnd};
+pub use sms_reply::SmsReply;
 pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.

@@ -25,6 +25,24 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
                     secret: secret.clone(),
                 },
                 ChannelKind::Email { .. } => return None,
+                ChannelKind::Sms(sms) => Target::Sms(tocsin_notify::sms::SmsTarget {
+                    provider: sms.provider,
+                    account: sms.account.clone(),
+                    token: sms.token.clone(),
+                    from: sms.from.clone(),
+                    api_url: sms.api_url.clone(),
+                }),
+                ChannelKind::Http(http) => Target::HttpTemplate {
+                    method: http.method.clone(),
+                    url: http.url.clone(),
+                    headers: http
+                        .headers
+                        .iter()
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect(),
+                    body: http.body.clone(),
+                    secret: http.secret.clone(),
+                },
             };
             Some((channel.id.clone(), target))
         })

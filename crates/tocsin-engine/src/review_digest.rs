@@ -256,6 +256,7 @@ impl Engine {
                     links: &links,
                     now: self.now(),
                     to: None,
+                    reply_code: None,
                 },
             )
             .await

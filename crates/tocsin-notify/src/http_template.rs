@@ -6,7 +6,8 @@
 //! | name | value |
 //! |---|---|
 //! | `to` | the paged person's number or address (only when the delivery pages a person) |
-//! | `text` | one line for a phone, at most [`SMS_TEXT_LIMIT`] characters: severity, event, title, link |
+//! | `text` | one line for a phone, at most [`SMS_TEXT_LIMIT`] characters: severity, event, title, link (and the reply code, when the page has one) |
+//! | `code` | the page's reply code (six digits) when it has one, else empty |
 //! | `incident` | the incident id |
 //! | `link` | the acknowledge link, or the incident link when there is nothing to acknowledge |
 //! | `title`, `severity`, `event`, `delivery_id` | as named |
@@ -27,6 +28,11 @@
 //!
 //! - `{{ text|json }}` writes a JSON string **with** its quotes: `{"body": {{ text|json }}}`.
 //! - `{{ text|urlencode }}` form-encodes: `To={{ to|urlencode }}&Body={{ text|urlencode }}`.
+//! - `{{ text|xml }}` escapes for XML (`& < > " '`), e.g. TwiML inside a form field:
+//!   `Twiml={{ text|xml|urlencode }}`.
+//!
+//! And `{{ to|msisdn }}` keeps only the number's digits (`+966 50 000 0001` → `966500000001`), for
+//! providers that want the number without `+`; its output is escaped as usual.
 //!
 //! Header values are secrets (they usually hold API keys) and are never logged. With a `secret`,
 //! the request is also signed per Standard Webhooks, as the webhook channel does; `webhook-id`
@@ -45,16 +51,7 @@ use crate::{Delivery, SendError, webhook};
 pub const SMS_TEXT_LIMIT: usize = 300;
 
 /// The names a body template may use.
-pub const VARIABLES: [&str; 8] = [
-    "to",
-    "text",
-    "incident",
-    "link",
-    "title",
-    "severity",
-    "event",
-    "delivery_id",
-];
+pub use tocsin_core::request_template::VARIABLES;
 
 /// The one-line text for SMS and voice: [`webhook::text`] cut to [`SMS_TEXT_LIMIT`] characters by
 /// shortening the title, never the link.
@@ -62,26 +59,24 @@ pub fn text(notice: &Notice, links: &NoticeLinks) -> String {
     webhook::text_within(notice, links, SMS_TEXT_LIMIT)
 }
 
+/// [`text`] for a page with a reply code: `SEV-1 opened: Checkout down. Reply 042137 to
+/// acknowledge, or open https://…/ack/…`. Without a code (or with nothing left to acknowledge)
+/// it is [`text`].
+pub fn text_with_code(notice: &Notice, links: &NoticeLinks, code: Option<&str>) -> String {
+    let ack_url = links.ack_url.as_deref().filter(|url| !url.is_empty());
+    match (code.filter(|code| !code.is_empty()), ack_url) {
+        (Some(code), Some(ack_url)) => webhook::line_within(
+            notice,
+            &format!(" Reply {code} to acknowledge, or open {ack_url}"),
+            SMS_TEXT_LIMIT,
+        ),
+        _ => text(notice, links),
+    }
+}
+
 /// Checks a body template for configuration: it compiles and uses only [`VARIABLES`].
 pub fn validate_template(template: &str) -> Result<(), String> {
-    let env = environment(BodyKind::Text);
-    let compiled = env
-        .template_from_str(template)
-        .map_err(|err| format!("the body template does not compile: {err}"))?;
-    let mut unknown: Vec<String> = compiled
-        .undeclared_variables(false)
-        .into_iter()
-        .filter(|name| !VARIABLES.contains(&name.as_str()))
-        .collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    unknown.sort();
-    Err(format!(
-        "the body template uses unknown variables: {} (known: {})",
-        unknown.join(", "),
-        VARIABLES.join(", ")
-    ))
+    tocsin_core::request_template::check(template)
 }
 
 /// What a body is, for escaping the values put into it (see the module docs).
@@ -181,7 +176,8 @@ pub fn render_body(
         .unwrap_or(&links.incident_url);
     let ctx = context! {
         to => to,
-        text => text(delivery.notice, links),
+        text => text_with_code(delivery.notice, links, delivery.reply_code),
+        code => delivery.reply_code.unwrap_or_default(),
         incident => &delivery.notice.incident_id,
         link => link,
         title => &delivery.notice.title,
@@ -213,7 +209,28 @@ fn environment(kind: BodyKind) -> Environment<'static> {
     });
     env.add_filter("json", json);
     env.add_filter("urlencode", urlencode);
+    env.add_filter("xml", xml);
+    env.add_filter("msisdn", msisdn);
     env
+}
+
+/// XML text, marked safe so a body's own escaping does not run twice.
+fn xml(value: &Value) -> Value {
+    Value::from_safe_string(tocsin_core::escape::html(&plain(value)))
+}
+
+/// Only the digits of a phone number; escaped for the body like any value.
+fn msisdn(value: &Value) -> Value {
+    Value::from(tocsin_core::reply_code::number_digits(&plain(value)))
+}
+
+/// A value as text; none is the empty string.
+fn plain(value: &Value) -> String {
+    match value.as_str() {
+        Some(text) => text.to_owned(),
+        None if value.is_none() || value.is_undefined() => String::new(),
+        None => value.to_string(),
+    }
 }
 
 /// A JSON value, strings with their quotes. Non-ASCII stays as is (JSON is UTF-8), so an Arabic
@@ -232,11 +249,7 @@ fn json(value: &Value) -> Result<Value, Error> {
 
 /// `application/x-www-form-urlencoded` (space as `+`); none is the empty string.
 fn urlencode(value: &Value) -> Value {
-    let text = match value.as_str() {
-        Some(text) => text.to_owned(),
-        None if value.is_none() || value.is_undefined() => String::new(),
-        None => value.to_string(),
-    };
+    let text = plain(value);
     Value::from_safe_string(form_urlencoded::byte_serialize(text.as_bytes()).collect())
 }
 
@@ -326,6 +339,7 @@ mod tests {
             links,
             now: "2026-11-26T21:31:00Z".parse().expect("valid timestamp"),
             to,
+            reply_code: None,
         }
     }
 

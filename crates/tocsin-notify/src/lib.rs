@@ -10,6 +10,7 @@ pub mod email;
 mod error;
 pub mod http_template;
 pub mod slack;
+pub mod sms;
 pub mod throttle;
 pub mod webhook;
 
@@ -53,6 +54,8 @@ pub enum Target {
         body: String,
         secret: Option<Secret>,
     },
+    /// SMS through a provider's own API (see [`sms`]); pages people only.
+    Sms(sms::SmsTarget),
 }
 
 impl Target {
@@ -69,6 +72,7 @@ impl Target {
                 .map(|(_, value)| value)
                 .chain(secret.as_ref())
                 .collect(),
+            Target::Sms(sms) => vec![&sms.token],
         };
         secrets
             .into_iter()
@@ -90,6 +94,8 @@ pub struct Delivery<'a> {
     pub now: Timestamp,
     /// The paged person's phone number or address, when this delivery pages a person.
     pub to: Option<&'a str>,
+    /// The code a reply may carry to acknowledge (an SMS page's), written into the text.
+    pub reply_code: Option<&'a str>,
 }
 
 /// Sends notices to their targets over one shared HTTP client and, when e-mail is configured,
@@ -183,6 +189,11 @@ impl Sender {
                 let (method, headers, body) =
                     http_template::request(method, headers, body, secret.as_ref(), delivery)?;
                 self.request(method, url, body, headers, delivery.now).await
+            }
+            Target::Sms(sms) => {
+                let (method, url, headers, body) = sms::request(sms, delivery)?;
+                self.request(method, &url, body, headers, delivery.now)
+                    .await
             }
         };
         // Belt and braces: no path above should echo a secret, but a receiver might echo the

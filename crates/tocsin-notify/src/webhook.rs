@@ -52,7 +52,17 @@ pub fn text(notice: &Notice, links: &NoticeLinks) -> String {
 /// because the link is what the reader acts on. Only a link longer than the limit by itself makes
 /// the line longer than `limit`.
 pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String {
-    let what = match (notice.event, notice.actor.as_deref().map(one_line)) {
+    let link = match links.ack_url.as_deref().filter(|url| !url.is_empty()) {
+        Some(ack_url) => format!(" Acknowledge: {ack_url}"),
+        None if !links.incident_url.is_empty() => format!(" {}", links.incident_url),
+        None => String::new(),
+    };
+    line_within(notice, &link, limit)
+}
+
+/// What happened, in a few words: `opened`, `acknowledged by Sami`, `still unacknowledged`, …
+fn what_happened(notice: &Notice) -> String {
+    match (notice.event, notice.actor.as_deref().map(one_line)) {
         (NoticeEvent::Opened, _) => "opened".to_owned(),
         (NoticeEvent::Acknowledged, Some(actor)) if !actor.is_empty() => {
             format!("acknowledged by {actor}")
@@ -68,16 +78,18 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
         }
         (NoticeEvent::UpdateDue, _) => "update due".to_owned(),
         (NoticeEvent::ReviewDigest, _) => "weekly review".to_owned(),
-    };
+    }
+}
+
+/// What happened, the severity, the title (cut to fit `limit`, ending in `..`) and then `tail`
+/// whole: the one line of [`text_within`] with another ending.
+pub(crate) fn line_within(notice: &Notice, tail: &str, limit: usize) -> String {
+    let link = tail;
+    let what = what_happened(notice);
     let head = format!("{} {what}: ", one_line(&notice.severity));
     // The line adds its own full stop.
     let title = one_line(&notice.title);
     let title = title.trim_end_matches('.');
-    let link = match links.ack_url.as_deref().filter(|url| !url.is_empty()) {
-        Some(ack_url) => format!(" Acknowledge: {ack_url}"),
-        None if !links.incident_url.is_empty() => format!(" {}", links.incident_url),
-        None => String::new(),
-    };
     let fixed = head.chars().count() + ".".len() + link.chars().count();
     let room = limit.saturating_sub(fixed);
     let title = if title.chars().count() <= room {
@@ -204,6 +216,7 @@ mod tests {
             links: &links,
             now: "2026-11-26T21:31:00Z".parse().expect("valid timestamp"),
             to: Some("+15551234567"),
+            reply_code: None,
         };
         assert_eq!(
             render(&delivery),

@@ -73,6 +73,7 @@ async fn send_notice(
                 links: &links,
                 now: "2026-11-26T21:31:00Z".parse().expect("valid timestamp"),
                 to,
+                reply_code: None,
             },
         )
         .await

@@ -61,6 +61,7 @@ async fn send(target: &Target) -> Result<(), SendError> {
                 links: &links,
                 now: "2026-11-26T21:31:00Z".parse().expect("valid timestamp"),
                 to: Some("+966500000001"),
+                reply_code: None,
             },
         )
         .await

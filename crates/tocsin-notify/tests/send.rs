@@ -105,6 +105,7 @@ async fn send(target: &Target, to: Option<&str>) -> Result<(), tocsin_notify::Se
         links: &links,
         now: "2026-11-26T21:31:00Z".parse().expect("valid timestamp"),
         to,
+        reply_code: None,
     };
     Sender::new(tocsin_notify::http_client())
         .send(target, &delivery)

@@ -7,6 +7,7 @@ mod lease;
 mod mail;
 mod ops;
 mod replicas;
+mod reply_codes;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -122,6 +123,18 @@ impl DueWork for PgStore {
 
     async fn record_attempt(&self, attempt: Attempt) -> Result<()> {
         self.record_attempt_sql(&attempt).await
+    }
+
+    async fn record_reply_code(&self, code: &tocsin_core::reply_code::ReplyCode) -> Result<()> {
+        self.record_reply_code_sql(code).await
+    }
+
+    async fn reply_codes(
+        &self,
+        channel: &str,
+        code: &str,
+    ) -> Result<Vec<tocsin_core::reply_code::ReplyCode>> {
+        self.reply_codes_sql(channel, code).await
     }
 
     // Due is due whatever the lease: a claimed row wakes the loop, whose claim then finds it

@@ -15,6 +15,7 @@ mod ops;
 mod people;
 mod postmortem;
 mod read;
+mod reply_codes;
 mod review;
 mod rollups;
 mod rows;
@@ -451,6 +452,18 @@ impl DueWork for SqliteStore {
         self.write
             .write(move |tx| write::record_attempt(tx, &attempt))
             .await
+    }
+
+    async fn record_reply_code(&self, code: &tocsin_core::reply_code::ReplyCode) -> Result<()> {
+        self.record_reply_code_sql(code).await
+    }
+
+    async fn reply_codes(
+        &self,
+        channel: &str,
+        code: &str,
+    ) -> Result<Vec<tocsin_core::reply_code::ReplyCode>> {
+        self.reply_codes_sql(channel, code).await
     }
 
     async fn next_due(&self) -> Result<Option<Timestamp>> {

@@ -51,6 +51,7 @@ pub const TABLES: &[&str] = &[
     "review_schedule",
     "review_digests",
     "silences",
+    "reply_codes",
 ];
 
 /// Tables a copy leaves out: which replicas are alive is not history.

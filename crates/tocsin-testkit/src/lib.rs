@@ -8,6 +8,8 @@
 //!   (a stand-in for Slack, a webhook receiver or an SMS provider's API).
 //! - [`RecordingProxy`]: an HTTP forward proxy that records what it forwards, for the
 //!   `HTTPS_PROXY`/`HTTP_PROXY` tests.
+//! - [`SmsProvider`]: Twilio's, Vonage's, MessageBird's and Unifonic's send endpoints, checking
+//!   credentials and fields their way, and ([`sms_provider`]) each one's signed inbound reply.
 //!
 //! Both are event-driven: `wait_for`/`wait_until` wake on arrivals, never poll on a timer, and
 //! panic after their limit so a broken sender fails the test instead of hanging it.
@@ -20,6 +22,7 @@ mod http;
 mod mime;
 mod postgres;
 mod proxy;
+pub mod sms_provider;
 mod smtp;
 
 pub use example_env::example_env;
@@ -27,4 +30,5 @@ pub use http::{HttpSink, Received};
 pub use mime::MailPart;
 pub use postgres::{PgScratch, server_url as postgres_server_url};
 pub use proxy::{Proxied, RecordingProxy};
+pub use sms_provider::SmsProvider;
 pub use smtp::{Mail, SmtpSink, Stage};

@@ -70,7 +70,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The body, or the API's error: 413 past the limit, 400 otherwise.
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -434,7 +434,7 @@ async fn hook_request(
 }
 
 /// `token` from a query string.
-fn token_from_query(query: &str) -> Option<String> {
+pub(crate) fn token_from_query(query: &str) -> Option<String> {
     Query::<TokenQuery>::try_from_uri(&format!("/?{query}").parse().ok()?)
         .ok()
         .and_then(|Query(q)| q.token)

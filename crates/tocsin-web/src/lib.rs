@@ -19,6 +19,7 @@ mod pages;
 mod reload;
 mod process_metrics;
 mod slack;
+mod sms;
 mod status;
 mod ui;
 

@@ -96,6 +96,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(document_handler))
         .merge(status::routes())
         .merge(crate::reload::routes())
+        .merge(crate::sms::routes())
 }
 
 /// The finished document: the routes' operations plus the answers every token-checked
@@ -205,6 +206,7 @@ mod tests {
         "POST /v2/enqueue",
         "POST /v2/change/enqueue",
         "POST /hooks/{integration}",
+        "POST /hooks/sms/{channel}",
         "GET /ping/{key}",
         "POST /ping/{key}",
         "GET /ping/{key}/{suffix}",

@@ -77,7 +77,7 @@ pub(super) fn smtp(ctx: &mut Ctx, raw: &Field<RawSmtp>) -> Option<Smtp> {
 }
 
 /// The channel types, in order.
-pub(crate) const TYPES: [&str; 3] = ["slack", "email", "webhook"];
+pub(crate) const TYPES: [&str; 5] = ["slack", "email", "webhook", "sms", "http"];
 
 /// Every key a channel of type `kind` accepts.
 pub(crate) fn allowed_keys(kind: &str) -> &'static [&'static str] {
@@ -85,6 +85,17 @@ pub(crate) fn allowed_keys(kind: &str) -> &'static [&'static str] {
         "slack" => &["id", "type", "webhook_url", "signing_secret"],
         "email" => &["id", "type", "audience", "template"],
         "webhook" => &["id", "type", "url", "secret"],
+        "sms" => &[
+            "id",
+            "type",
+            "provider",
+            "account",
+            "token",
+            "from",
+            "api_url",
+            "signing_secret",
+        ],
+        "http" => &["id", "type", "method", "url", "headers", "body", "secret"],
         _ => &["id", "type"],
     }
 }
@@ -165,6 +176,14 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                     );
                 }
                 Some(ChannelKind::Email { audience, template })
+            }
+            Some("sms") => {
+                ctx.only_keys(&item, allowed_keys("sms"), "a [[channel]] of type `sms`");
+                super::sms::channel(ctx, raw, &item).map(ChannelKind::Sms)
+            }
+            Some("http") => {
+                ctx.only_keys(&item, allowed_keys("http"), "a [[channel]] of type `http`");
+                super::sms::http(ctx, raw, &item).map(ChannelKind::Http)
             }
             Some(_) => {
                 ctx.only_keys(

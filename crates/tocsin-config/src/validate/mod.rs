@@ -20,6 +20,7 @@ pub(crate) mod runbooks;
 pub(crate) mod secrets;
 mod schedules;
 mod template_vars;
+mod sms;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

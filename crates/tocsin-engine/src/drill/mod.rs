@@ -456,6 +456,7 @@ impl Engine {
                     links,
                     now: self.now(),
                     to,
+                    reply_code: None,
                 },
             )
             .await

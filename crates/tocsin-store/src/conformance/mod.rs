@@ -9,6 +9,7 @@ mod leases;
 mod merging;
 mod people;
 mod records;
+mod reply_codes;
 mod retention;
 mod silences;
 mod subscribers;
@@ -39,6 +40,7 @@ pub use records::{
     a_sender_delivery_id_is_decided_once, delivery_ids_are_pruned_by_age,
     replay_guards_are_pruned_only_past_their_bounds,
 };
+pub use reply_codes::a_reply_code_is_kept_once_and_found_by_channel_and_code;
 pub use retention::{
     old_checks_are_rolled_up_then_pruned,
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
@@ -81,6 +83,7 @@ macro_rules! conformance_suite {
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
             a_merge_moves_the_alerts_so_their_keys_find_the_incident_merged_into,
             silences_are_in_force_until_they_end_or_are_expired,
+            a_reply_code_is_kept_once_and_found_by_channel_and_code,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

@@ -110,6 +110,17 @@ pub trait DueWork: Send + Sync {
     /// Records one delivery attempt and its consequence, in one transaction.
     async fn record_attempt(&self, attempt: Attempt) -> Result<()>;
 
+    /// Keeps the reply code an SMS page carries, before its first send; a resend of the same
+    /// delivery keeps the row already there.
+    async fn record_reply_code(&self, code: &tocsin_core::reply_code::ReplyCode) -> Result<()>;
+
+    /// The pages sent on `channel` with this reply code, newest first.
+    async fn reply_codes(
+        &self,
+        channel: &str,
+        code: &str,
+    ) -> Result<Vec<tocsin_core::reply_code::ReplyCode>>;
+
     /// The earliest time any timer, delivery or monitor is due, to sleep until then.
     async fn next_due(&self) -> Result<Option<Timestamp>>;
 

@@ -192,6 +192,14 @@ fn sections(config: &Config) -> Vec<Section> {
                                 "unsigned"
                             }
                         ),
+                        ChannelKind::Sms(sms) => format!(
+                            "SMS through {} from {} (credentials hidden)",
+                            sms.provider.as_str(),
+                            sms.from
+                        ),
+                        ChannelKind::Http(http) => {
+                            format!("{} {} (headers hidden)", http.method, bare_url(&http.url))
+                        }
                     };
                     vec![c.id.clone(), c.kind.type_name().to_owned(), to]
                 })

@@ -283,6 +283,7 @@ async fn a_hostile_title_from_an_integration_is_shown_literally_everywhere() {
                     links: &links,
                     now: app.now(),
                     to: Some("+966500000001"),
+                    reply_code: None,
                 },
             )
             .await

@@ -37,6 +37,7 @@ mod secrets;
 mod security_headers;
 mod self_monitoring;
 mod silences;
+mod sms;
 mod status;
 mod store_copy;
 mod subscriptions;

@@ -390,6 +390,10 @@ impl Gen<'_> {
             "JsonExpect" => "table `{ path = \"...\", equals = \"...\" }`".to_owned(),
             "Matchers" => "table of strings (a value, or `~regex`)".to_owned(),
             "PathBuf" => "string (path)".to_owned(),
+            // Re-exported from tocsin-core (the inbound verifier's enum).
+            "SmsProvider" => {
+                "`\"twilio\"`, `\"vonage\"`, `\"messagebird\"`, `\"unifonic\"`".to_owned()
+            }
             "BTreeMap" if arg(0) == "String" && matches!(arg(1), "String" | "Secret") => {
                 "table of strings".to_owned()
             }
