@@ -29,6 +29,7 @@ mod runbook;
 mod schema;
 mod secret_values;
 mod spans;
+mod tickets;
 mod types;
 mod validate;
 
@@ -50,6 +51,7 @@ pub use people::{
     WeeklyTime,
 };
 pub use runbook::{ChangeKind, Directive, DirectiveKind, Runbook};
+pub use tickets::{Tickets, Tracker};
 pub use types::{Comms, ComponentImpact, Engine, Org, Server, Severity, Synchronous};
 
 use raw::RawRoot;

@@ -51,7 +51,10 @@ pub fn decide(
         Input::EscalationDue { due_at } => Ok(escalation_due(policy, situation, due_at, ctx)),
         Input::PostmortemReminder => Ok(postmortem_nudge(policy, situation, false, ctx)),
         Input::PostmortemDue => Ok(postmortem_nudge(policy, situation, true, ctx)),
-        Input::PublishPostmortem { actor } => publish_postmortem(situation, actor, ctx),
+        Input::PublishPostmortem {
+            actor,
+            untracked_items,
+        } => publish_postmortem(policy, situation, actor, &untracked_items, ctx),
         Input::PhaseDue { due_at } => {
             Ok(crate::checklist::phase_due(policy, situation, due_at, ctx))
         }
@@ -63,6 +66,12 @@ pub fn decide(
         )),
         Input::RequestAction(request) => crate::mitigation::request(situation, request, ctx),
         Input::ActionFinished(result) => crate::mitigation::finished(situation, *result, ctx),
+        Input::TicketOpened(ticket) => Ok(crate::tickets::opened(*ticket, ctx)),
+        Input::TicketChanged {
+            ticket,
+            closed,
+            actor,
+        } => crate::tickets::changed(&ticket, closed, &actor, ctx),
     }
 }
 
@@ -383,9 +392,15 @@ fn open(
     effects.extend(crate::checklist::phase_timers(policy, &incident));
     effects.extend(crate::update_reminder::on_open(policy, &incident, now));
     let mut events = vec![opened, alert_event];
-    let paging = crate::escalation::start(policy, &mut incident, ctx);
-    events.extend(paging.events);
-    effects.extend(paging.effects);
+    if crate::tickets::instead_of_paging(policy, &incident.severity) {
+        let (event, ticket) = crate::tickets::open_instead_of_paging(&mut incident, ctx);
+        events.push(event);
+        effects.push(ticket);
+    } else {
+        let paging = crate::escalation::start(policy, &mut incident, ctx);
+        events.extend(paging.events);
+        effects.extend(paging.effects);
+    }
     Decision {
         alerts: vec![alert],
         events,
@@ -425,9 +440,12 @@ fn reopen(
         due_at: incident.respond_by,
     });
     effects.extend(crate::update_reminder::on_open(policy, &incident, now));
-    let paging = crate::escalation::start(policy, &mut incident, ctx);
-    events.extend(paging.events);
-    effects.extend(paging.effects);
+    // A ticketed severity keeps the ticket it opened with and still pages nobody.
+    if !crate::tickets::instead_of_paging(policy, &incident.severity) {
+        let paging = crate::escalation::start(policy, &mut incident, ctx);
+        events.extend(paging.events);
+        effects.extend(paging.effects);
+    }
     let decision = Decision {
         incident: Some(incident),
         alerts,
@@ -863,8 +881,10 @@ fn postmortem_nudge(policy: &Policy, situation: &Situation, overdue: bool, ctx: 
 
 /// A person marked the post-mortem done: its reminders stop.
 fn publish_postmortem(
+    policy: &Policy,
     situation: &Situation,
     actor: String,
+    untracked_items: &[String],
     ctx: &Ctx,
 ) -> Result<Decision, Refusal> {
     let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
@@ -883,16 +903,21 @@ fn publish_postmortem(
             incident_id: incident.id.clone(),
         });
     }
+    let mut events = vec![event(
+        incident,
+        ctx.now,
+        EventKind::PostmortemPublished,
+        &actor,
+        format!("Post-mortem published by {actor}"),
+    )];
+    let (ticket_events, tickets) =
+        crate::tickets::for_action_items(policy, incident, untracked_items, ctx);
+    events.extend(ticket_events);
+    effects.extend(tickets);
     Ok(Decision {
         incident: None,
         alerts: vec![],
-        events: vec![event(
-            incident,
-            ctx.now,
-            EventKind::PostmortemPublished,
-            &actor,
-            format!("Post-mortem published by {actor}"),
-        )],
+        events,
         effects,
     })
 }
@@ -930,6 +955,7 @@ mod tests {
             postmortem: None,
             runbooks: Default::default(),
             customer_comms: Default::default(),
+            tickets: None,
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),
@@ -1176,6 +1202,51 @@ mod tests {
             1,
             "the severity's channels are still told"
         );
+    }
+
+    #[test]
+    fn a_ticketed_severity_opens_one_ticket_and_pages_nobody_even_when_it_would_page() {
+        let mut policy = policy();
+        policy.tickets = Some(crate::policy::TicketRule {
+            severities: vec!["SEV-1".into()],
+        });
+        let opened = decide(
+            &policy,
+            &Situation::default(),
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        assert!(pages(&opened).is_empty(), "nobody is paged");
+        let tickets: Vec<_> = opened
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::OpenTicket { ticket, .. } => Some(ticket.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].item, None);
+        assert!(!opened.effects.iter().any(|e| matches!(
+            e,
+            Effect::SetTimer {
+                kind: TimerKind::Escalate,
+                ..
+            }
+        )));
+        let incident = opened.incident.expect("opened");
+        assert_eq!(incident.escalation, None);
+        assert!(!kinds(&opened).contains(&"escalated"));
+        // Without `[tickets]` the same signal pages.
+        let paged = decide(
+            &policy(),
+            &Situation::default(),
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        assert!(!pages(&paged).is_empty());
     }
 
     fn signal(status: SignalStatus) -> Signal {

@@ -149,6 +149,10 @@ pub enum EventKind {
     PublicTitleSet,
     /// A customer notice was not sent, and why (no template for the event).
     CommsSkipped,
+    // ── tickets ──
+    TicketOpened,
+    TicketClosed,
+    TicketReopened,
 }
 
 impl EventKind {
@@ -181,6 +185,9 @@ impl EventKind {
             EventKind::UpdateDue => "update_due",
             EventKind::PublicTitleSet => "public_title_set",
             EventKind::CommsSkipped => "comms_skipped",
+            EventKind::TicketOpened => "ticket_opened",
+            EventKind::TicketClosed => "ticket_closed",
+            EventKind::TicketReopened => "ticket_reopened",
         }
     }
 
@@ -213,6 +220,9 @@ impl EventKind {
             EventKind::UpdateDue,
             EventKind::PublicTitleSet,
             EventKind::CommsSkipped,
+            EventKind::TicketOpened,
+            EventKind::TicketClosed,
+            EventKind::TicketReopened,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

@@ -37,6 +37,8 @@ pub mod secret;
 pub mod signal;
 pub mod standard_webhooks;
 pub mod status;
+pub mod ticket_record;
+pub mod tickets;
 pub mod update_reminder;
 pub mod uptime;
 

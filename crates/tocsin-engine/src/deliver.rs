@@ -213,6 +213,9 @@ impl Engine {
             return Ok(());
         }
         let _sending = self.deliveries.sending();
+        if delivery.channel == tocsin_core::tickets::CHANNEL {
+            return self.deliver_ticket(&delivery).await;
+        }
         // A channel's opening message answers the first five minutes' questions (runbooks.rs);
         // a page to a person stays short.
         let with_card = match delivery.recipient {

@@ -42,6 +42,7 @@ mod self_check;
 pub mod sign_in_gate;
 mod status_page;
 mod subscribers;
+pub mod tickets;
 mod timers;
 pub mod users;
 mod watchdog;

@@ -17,6 +17,7 @@ mod people;
 mod reach;
 pub(crate) mod runbooks;
 pub(crate) mod secrets;
+pub(crate) mod tickets;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -185,6 +186,7 @@ pub(crate) fn validate(
     let runbooks = runbooks::validate_all(runbook_files, &names);
     let watchdog = ops::watchdog(ctx, &raw.watchdog);
     let self_monitoring = ops::self_monitoring(ctx, &raw.self_monitoring, &names);
+    let tickets = tickets::tickets(ctx, &raw.tickets, &names);
     reach::severities_reach_someone(ctx, &raw.severity, &severities, &routes, &names);
 
     // Sections that must be present as a whole.
@@ -222,6 +224,7 @@ pub(crate) fn validate(
         maintenance,
         watchdog,
         self_monitoring,
+        tickets,
         redactor: Default::default(),
     };
     config.redactor = crate::secret_values::redactor(&config, &ctx.expanded_secrets);

@@ -212,6 +212,7 @@ async fn apply(
             due_at,
         } => require_postmortem(tx, &incident_id, &file, due_at, now).await?,
         Write::PublishPostmortem { incident_id } => publish_postmortem(tx, &incident_id).await?,
+        Write::Ticket(ticket) => super::follow_up::write_ticket(tx, &ticket).await?,
         Write::Signal(signal) => {
             sqlx::query(
                 "INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES ($1, $2, $3, $4, $5)",

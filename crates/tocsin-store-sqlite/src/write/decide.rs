@@ -208,6 +208,7 @@ fn apply(
             due_at,
         } => require_postmortem(tx, &incident_id, &file, due_at, now)?,
         Write::PublishPostmortem { incident_id } => publish_postmortem(tx, &incident_id)?,
+        Write::Ticket(ticket) => super::follow_up::write_ticket(tx, &ticket)?,
         Write::Signal(signal) => {
             run(
                 tx,

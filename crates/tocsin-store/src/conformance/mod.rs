@@ -10,6 +10,7 @@ mod people;
 mod records;
 mod retention;
 mod subscribers;
+mod tickets;
 
 use std::sync::Arc;
 
@@ -41,6 +42,7 @@ pub use retention::{
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
 };
 pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
+pub use tickets::a_ticket_is_queued_with_its_incident_then_opened_and_closed;
 
 /// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
 /// it, each leasing due work as its own `owner` (as replicas would).
@@ -75,6 +77,7 @@ macro_rules! conformance_suite {
             a_changed_person_loses_their_sessions_and_the_last_admin_stays,
             an_api_token_is_found_touched_listed_and_revoked,
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
+            a_ticket_is_queued_with_its_incident_then_opened_and_closed,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

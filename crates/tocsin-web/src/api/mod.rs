@@ -8,6 +8,7 @@ mod monitors;
 mod oncall;
 mod postmortems;
 mod runbooks;
+pub(crate) mod tickets;
 mod uptime;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -59,6 +60,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(runbooks::tick))
         .routes(routes!(runbooks::list_changes, runbooks::record_change))
         .routes(routes!(runbooks::search))
+        // ── tickets ──
+        .routes(routes!(tickets::close))
+        .routes(routes!(tickets::reopen))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.
