@@ -7,7 +7,7 @@ use tocsin_core::Secret;
 /// route says and action items stay in the post-mortem file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tickets {
-    /// `type`: GitHub issues or a generic webhook.
+    /// Where tickets go (`type = "github" | "webhook"`) and its settings. Required.
     pub tracker: Tracker,
     /// `[[severity]]` ids whose incidents open a ticket and page nobody, like `["SEV-4"]`.
     /// Default: none (only action items become tickets).
@@ -19,20 +19,22 @@ pub struct Tickets {
 pub enum Tracker {
     /// `type = "github"`: issues opened with `POST {api_url}/repos/{repo}/issues`.
     Github {
-        /// `repo`: `owner/name`. Required.
+        /// The repository, `owner/name`, like `"dealix/ops"`. Required.
         repo: String,
-        /// `token`: a token that may write the repository's issues, sent as
-        /// `Authorization: Bearer`. Required; a secret.
+        /// A token that may write the repository's issues (docs/integrations/tickets.md), sent
+        /// as `Authorization: Bearer`, like `"${GITHUB_TOKEN}"`. Required; a secret.
         token: Secret,
-        /// `api_url`: the REST API's root. Default `"https://api.github.com"`.
+        /// The REST API's root (GitHub Enterprise: `https://HOST/api/v3`). Default
+        /// `"https://api.github.com"`.
         api_url: String,
     },
     /// `type = "webhook"`: a JSON `POST` to `url` per ticket, signed like the webhook channel
     /// (Standard Webhooks) when `secret` is set; the answer names the ticket.
     Webhook {
-        /// `url`. Required.
+        /// Where each ticket is posted (`http://` or `https://`). Required.
         url: String,
-        /// `secret`: a Standard Webhooks secret (`whsec_…`). Optional.
+        /// A Standard Webhooks secret (`whsec_…`) the posts are signed with, like the webhook
+        /// channel's. Optional.
         secret: Option<Secret>,
     },
 }

@@ -1,8 +1,8 @@
 //! Tickets (`[tickets]`): the delivery worker's side of a ticket delivery (ask the tracker, then
 //! commit the ticket's number and page with its timeline line, then record the attempt), the
 //! tracker reporting a ticket closed or reopened (GitHub's `issues` hook, or
-//! `POST /api/v1/tickets/{id}/close` for a webhook tracker), an action item's ticket link written
-//! into its post-mortem, and the re-check of open GitHub issues.
+//! `POST /api/v1/tickets/{id}/close` for a webhook tracker), and an action item's ticket link
+//! written into its post-mortem.
 
 use jiff::SignedDuration;
 use tocsin_core::decide::Input;

@@ -1,7 +1,7 @@
 //! Tickets: opening an issue through GitHub's REST API (`POST /repos/{owner}/{repo}/issues`,
 //! `Authorization: Bearer`), or posting the ticket to a generic webhook signed per Standard
-//! Webhooks; and reading an issue's state back (`GET /repos/{owner}/{repo}/issues/{n}`). The
-//! answer is classified like every delivery's: 5xx, 429 and timeouts retry, other 4xx fail.
+//! Webhooks. The answer is classified like every delivery's: 5xx, 429 and timeouts retry, other
+//! 4xx fail.
 
 use jiff::Timestamp;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -76,12 +76,12 @@ impl Sender {
                 repo,
                 token,
             } => {
-                let body = json!({ "title": ticket.title, "body": ticket.body });
+                let body = encode(&json!({ "title": ticket.title, "body": ticket.body }))?;
                 let answer = self
                     .call(
                         Method::POST,
                         &format!("{api_url}/repos/{repo}/issues"),
-                        Some(&body),
+                        body,
                         github_headers(token)?,
                         ticket.now,
                     )
@@ -107,8 +107,8 @@ impl Sender {
                         "action_item": ticket.item,
                     },
                 });
-                let bytes = serde_json::to_vec(&body)
-                    .map_err(|err| SendError::permanent(None, err.to_string()))?;
+                // The bytes signed are the bytes sent.
+                let bytes = encode(&body)?;
                 let headers = crate::webhook::headers(
                     secret.as_ref(),
                     ticket.id,
@@ -116,7 +116,7 @@ impl Sender {
                     &bytes,
                 )?;
                 let answer = self
-                    .call(Method::POST, url, Some(&body), headers, ticket.now)
+                    .call(Method::POST, url, bytes, headers, ticket.now)
                     .await?;
                 // The receiver may name the ticket (`{"number": 12, "url": "…"}`); it need not.
                 Ok(Opened {
@@ -128,59 +128,25 @@ impl Sender {
         result.map_err(|err| redacted(err, tracker))
     }
 
-    /// Whether GitHub issue `number` is closed now; `None` for a webhook tracker (which reports
-    /// closing itself).
-    pub async fn ticket_closed(
-        &self,
-        tracker: &Tracker,
-        number: i64,
-        now: Timestamp,
-    ) -> Result<Option<bool>, SendError> {
-        let Tracker::Github {
-            api_url,
-            repo,
-            token,
-        } = tracker
-        else {
-            return Ok(None);
-        };
-        let answer = self
-            .call(
-                Method::GET,
-                &format!("{api_url}/repos/{repo}/issues/{number}"),
-                None,
-                github_headers(token)?,
-                now,
-            )
-            .await
-            .map_err(|err| redacted(err, tracker))?;
-        Ok(answer
-            .get("state")
-            .and_then(Value::as_str)
-            .map(|state| state == "closed"))
-    }
-
     /// One request; a 2xx answer's JSON (`null` when it has none).
     async fn call(
         &self,
         method: Method,
         url: &str,
-        body: Option<&Value>,
+        body: Vec<u8>,
         headers: HeaderMap,
         now: Timestamp,
     ) -> Result<Value, SendError> {
         let url = Url::parse(url.trim())
             .map_err(|err| SendError::permanent(None, format!("invalid URL: {err}")))?;
-        let mut request = self
+        let response = self
             .client
             .request(method, url)
-            .headers(json_headers(headers));
-        if let Some(body) = body {
-            let bytes = serde_json::to_vec(body)
-                .map_err(|err| SendError::permanent(None, err.to_string()))?;
-            request = request.body(bytes);
-        }
-        let response = request.send().await.map_err(error::from_transport)?;
+            .headers(json_headers(headers))
+            .body(body)
+            .send()
+            .await
+            .map_err(error::from_transport)?;
         let status = response.status().as_u16();
         if !response.status().is_success() {
             let retry_after = response
@@ -195,6 +161,10 @@ impl Sender {
         let answer = body_prefix(response, MAX_ANSWER).await;
         Ok(serde_json::from_slice(&answer).unwrap_or(Value::Null))
     }
+}
+
+fn encode(body: &Value) -> Result<Vec<u8>, SendError> {
+    serde_json::to_vec(body).map_err(|err| SendError::permanent(None, err.to_string()))
 }
 
 /// GitHub's headers: the token as a bearer, the JSON media type and the API version.
