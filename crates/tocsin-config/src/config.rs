@@ -65,6 +65,8 @@ pub struct Config {
     pub watchdog: Option<Watchdog>,
     /// `[self_monitoring]`.
     pub self_monitoring: Option<SelfMonitoring>,
+    /// `[tickets]`.
+    pub tickets: Option<crate::tickets::Tickets>,
     /// Every configured secret's value (secret fields, `${file:…}` and secret-named `${VAR}`
     /// values, credentials written into URLs), to take out of any text that is shown or kept:
     /// run records, the timeline, errors, the configuration page.

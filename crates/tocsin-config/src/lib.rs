@@ -31,6 +31,7 @@ mod runbook;
 mod schema;
 mod secret_values;
 mod spans;
+mod tickets;
 mod types;
 mod validate;
 
@@ -56,6 +57,7 @@ pub use people::{
 };
 pub use proxy::OutboundProxy;
 pub use runbook::{ChangeKind, Directive, DirectiveKind, Runbook};
+pub use tickets::{Tickets, Tracker};
 pub use types::{Comms, ComponentImpact, Engine, Org, Server, Severity, Synchronous};
 
 use raw::RawRoot;

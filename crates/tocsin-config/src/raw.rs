@@ -57,6 +57,7 @@ raw_tables!(
     RawWatchdog,
     RawSelfMonitoring,
     RawLayer,
+    RawTickets,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +84,7 @@ pub(crate) struct RawRoot {
     pub maintenance: Field<Vec<RawMaintenance>>,
     pub watchdog: Field<RawWatchdog>,
     pub self_monitoring: Field<RawSelfMonitoring>,
+    pub tickets: Field<RawTickets>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -447,4 +449,28 @@ pub(crate) struct RawSelfMonitoring {
     pub outbox_age: Str,
     pub probe_lag: Str,
     pub disk_free_below_mb: Int,
+}
+
+/// `[tickets]`: where severities listed in `severities` open a ticket instead of paging, and
+/// where a published post-mortem's action items become tickets (docs/integrations/tickets.md).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RawTickets {
+    /// `"github"` (issues in `repo`) or `"webhook"` (a JSON `POST` to `url`). Required.
+    #[serde(rename = "type")]
+    pub kind: Str,
+    /// GitHub: the repository, `owner/name`. Required.
+    pub repo: Str,
+    /// GitHub: a token that may write the repository's issues (`Authorization: Bearer`), like
+    /// `"${GITHUB_TOKEN}"`. Required; a secret.
+    pub token: Str,
+    /// GitHub: the REST API's root. Default `"https://api.github.com"`.
+    pub api_url: Str,
+    /// Webhook: where each ticket is posted. Required.
+    pub url: Str,
+    /// Webhook: a Standard Webhooks secret (`whsec_…`) the posts are signed with. Optional.
+    pub secret: Str,
+    /// `[[severity]]` ids whose incidents open a ticket and page nobody, like `["SEV-4"]`.
+    /// Default: none.
+    pub severities: List,
 }

@@ -4,7 +4,7 @@
 //!
 //! Not a stable API: it exists for the workspace's `xtask`.
 
-use crate::validate::{channels, extras, integrations, monitors};
+use crate::validate::{channels, extras, integrations, monitors, tickets};
 
 /// The keys of the table at `shape`, in declaration order: `""` for the top level (the
 /// sections), `"monitor"`, `"schedule.rotation"`, … `None` for free-form tables (`headers`,
@@ -43,6 +43,10 @@ pub fn types_of(section: &str) -> Option<Vec<(&'static str, Vec<&'static str>)>>
         "action" => extras::ACTION_TYPES
             .iter()
             .map(|kind| (*kind, extras::action_keys(kind).to_vec()))
+            .collect(),
+        "tickets" => ["github", "webhook"]
+            .iter()
+            .map(|kind| (*kind, tickets::allowed_keys(kind).to_vec()))
             .collect(),
         _ => return None,
     })

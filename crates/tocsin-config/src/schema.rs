@@ -51,6 +51,7 @@ pub(crate) fn keys_at(shape: &str, front_matter: bool) -> Option<&'static [&'sta
         "maintenance" => fields_of::<RawMaintenance>(),
         "watchdog" => fields_of::<RawWatchdog>(),
         "self_monitoring" => fields_of::<RawSelfMonitoring>(),
+        "tickets" => fields_of::<RawTickets>(),
         _ => return None,
     })
 }

@@ -126,6 +126,17 @@ pub(crate) fn redactor(config: &Config, expanded: &[Secret]) -> Redactor {
     if let Some(watchdog) = &config.watchdog {
         secret_url(&mut redactor, &watchdog.url);
     }
+    if let Some(tickets) = &config.tickets {
+        match &tickets.tracker {
+            crate::tickets::Tracker::Github { token, .. } => redactor.add(token.expose()),
+            crate::tickets::Tracker::Webhook { url: to, secret } => {
+                url(&mut redactor, to);
+                if let Some(secret) = secret {
+                    signing_secret(&mut redactor, secret);
+                }
+            }
+        }
+    }
     for action in &config.actions {
         match &action.kind {
             ActionKind::Http {

@@ -69,7 +69,10 @@ pub fn decide(
         Input::PageFailed => Ok(crate::escalation::page_failed(policy, situation, ctx)),
         Input::PostmortemReminder => Ok(postmortem_nudge(policy, situation, false, ctx)),
         Input::PostmortemDue => Ok(postmortem_nudge(policy, situation, true, ctx)),
-        Input::PublishPostmortem { actor } => publish_postmortem(situation, actor, ctx),
+        Input::PublishPostmortem {
+            actor,
+            untracked_items,
+        } => publish_postmortem(policy, situation, actor, &untracked_items, ctx),
         Input::PhaseDue { due_at } => {
             Ok(crate::checklist::phase_due(policy, situation, due_at, ctx))
         }
@@ -85,6 +88,12 @@ pub fn decide(
         Input::Merge { actor, into } => crate::merge::merge(situation, actor, &into, ctx),
         Input::Snooze { actor, until } => crate::snooze::snooze(situation, actor, until, ctx),
         Input::SnoozeEnds { due_at } => Ok(crate::snooze::ended(policy, situation, due_at, ctx)),
+        Input::TicketOpened(ticket) => Ok(crate::tickets::opened(*ticket, ctx)),
+        Input::TicketChanged {
+            ticket,
+            closed,
+            actor,
+        } => crate::tickets::changed(&ticket, closed, &actor, ctx),
     }
 }
 
@@ -285,6 +294,16 @@ fn announce(
         effects.extend(crate::checklist::phase_timers(policy, incident));
     }
     effects.extend(crate::update_reminder::on_open(policy, incident, ctx.now));
+    if crate::tickets::instead_of_paging(policy, &incident.severity) {
+        // A ticketed severity pages nobody: it asks for its ticket when it is first announced
+        // and keeps that ticket when it reopens.
+        if !phases {
+            return (Vec::new(), effects);
+        }
+        let (event, ticket) = crate::tickets::open_instead_of_paging(incident, ctx);
+        effects.push(ticket);
+        return (vec![event], effects);
+    }
     let paging = crate::escalation::start(policy, incident, ctx);
     effects.extend(paging.effects);
     (paging.events, effects)
@@ -1019,8 +1038,10 @@ fn postmortem_nudge(policy: &Policy, situation: &Situation, overdue: bool, ctx: 
 
 /// A person marked the post-mortem done: its reminders stop.
 fn publish_postmortem(
+    policy: &Policy,
     situation: &Situation,
     actor: String,
+    untracked_items: &[String],
     ctx: &Ctx,
 ) -> Result<Decision, Refusal> {
     let incident = situation.incident.as_ref().ok_or(Refusal::NoIncident)?;
@@ -1039,16 +1060,21 @@ fn publish_postmortem(
             incident_id: incident.id.clone(),
         });
     }
+    let mut events = vec![event(
+        incident,
+        ctx.now,
+        EventKind::PostmortemPublished,
+        &actor,
+        format!("Post-mortem published by {actor}"),
+    )];
+    let (ticket_events, tickets) =
+        crate::tickets::for_action_items(policy, incident, untracked_items, ctx);
+    events.extend(ticket_events);
+    effects.extend(tickets);
     Ok(Decision {
         incident: None,
         alerts: vec![],
-        events: vec![event(
-            incident,
-            ctx.now,
-            EventKind::PostmortemPublished,
-            &actor,
-            format!("Post-mortem published by {actor}"),
-        )],
+        events,
         effects,
     })
 }
@@ -1086,6 +1112,7 @@ mod tests {
             postmortem: None,
             runbooks: Default::default(),
             customer_comms: Default::default(),
+            tickets: None,
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),
@@ -1334,6 +1361,51 @@ mod tests {
             1,
             "the severity's channels are still told"
         );
+    }
+
+    #[test]
+    fn a_ticketed_severity_opens_one_ticket_and_pages_nobody_even_when_it_would_page() {
+        let mut policy = policy();
+        policy.tickets = Some(crate::policy::TicketRule {
+            severities: vec!["SEV-1".into()],
+        });
+        let opened = decide(
+            &policy,
+            &Situation::default(),
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        assert!(pages(&opened).is_empty(), "nobody is paged");
+        let tickets: Vec<_> = opened
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::OpenTicket { ticket, .. } => Some(ticket.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tickets.len(), 1);
+        assert_eq!(tickets[0].item, None);
+        assert!(!opened.effects.iter().any(|e| matches!(
+            e,
+            Effect::SetTimer {
+                kind: TimerKind::Escalate,
+                ..
+            }
+        )));
+        let incident = opened.incident.expect("opened");
+        assert_eq!(incident.escalation, None);
+        assert!(!kinds(&opened).contains(&"escalated"));
+        // Without `[tickets]` the same signal pages.
+        let paged = decide(
+            &policy(),
+            &Situation::default(),
+            Input::Signal(signal(SignalStatus::Firing)),
+            &ctx(t(0)),
+        )
+        .unwrap();
+        assert!(!pages(&paged).is_empty());
     }
 
     fn signal(status: SignalStatus) -> Signal {

@@ -91,6 +91,9 @@ pub enum Input {
     /// A person marked the post-mortem done.
     PublishPostmortem {
         actor: String,
+        /// The texts of its action items that have no ticket yet (read from the file by the
+        /// shell): with `[tickets]`, each gets one.
+        untracked_items: Vec<String>,
     },
 
     /// The runbook phase timer set for `due_at` fired.
@@ -130,6 +133,15 @@ pub enum Input {
     /// The snooze set to end at `due_at` ended.
     SnoozeEnds {
         due_at: Timestamp,
+    },
+    // ── tickets ──
+    /// The tracker opened the ticket (its number and page filled in by the shell).
+    TicketOpened(Box<crate::ticket_record::Ticket>),
+    /// The tracker says the ticket was closed (`closed`) or reopened.
+    TicketChanged {
+        ticket: Box<crate::ticket_record::Ticket>,
+        closed: bool,
+        actor: String,
     },
 }
 
@@ -298,6 +310,14 @@ pub enum Effect {
         from: String,
         into: String,
     },
+    /// Opens a ticket: its row and a delivery on the `tickets` channel whose id is the
+    /// ticket's, committed with the decision; the delivery worker asks the tracker.
+    OpenTicket {
+        ticket: Box<crate::ticket_record::Ticket>,
+        notice: Notice,
+    },
+    /// Writes a ticket's row as it now is (opened, closed, reopened).
+    RecordTicket(Box<crate::ticket_record::Ticket>),
 }
 
 /// The whole outcome of one input; empty when the input changes nothing.

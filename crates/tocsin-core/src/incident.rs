@@ -180,6 +180,10 @@ pub enum EventKind {
     Silenced,
     /// An open incident of the most severe level on the component holds its pages back.
     Inhibited,
+    // ── tickets ──
+    TicketOpened,
+    TicketClosed,
+    TicketReopened,
 }
 
 impl EventKind {
@@ -218,6 +222,9 @@ impl EventKind {
             EventKind::SnoozeEnded => "snooze_ended",
             EventKind::Silenced => "silenced",
             EventKind::Inhibited => "inhibited",
+            EventKind::TicketOpened => "ticket_opened",
+            EventKind::TicketClosed => "ticket_closed",
+            EventKind::TicketReopened => "ticket_reopened",
         }
     }
 
@@ -256,6 +263,9 @@ impl EventKind {
             EventKind::SnoozeEnded,
             EventKind::Silenced,
             EventKind::Inhibited,
+            EventKind::TicketOpened,
+            EventKind::TicketClosed,
+            EventKind::TicketReopened,
         ]
         .into_iter()
         .find(|kind| kind.as_str() == text)

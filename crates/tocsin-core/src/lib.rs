@@ -47,6 +47,8 @@ pub mod snooze;
 pub mod silence;
 pub mod standard_webhooks;
 pub mod status;
+pub mod ticket_record;
+pub mod tickets;
 pub mod update_reminder;
 pub mod uptime;
 

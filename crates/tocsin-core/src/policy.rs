@@ -29,6 +29,15 @@ pub struct Policy {
     pub runbooks: RunbookPolicy,
     /// Which customer notices an opening, reopening or resolution sends.
     pub customer_comms: CustomerCommsRule,
+    /// `[tickets]`: which severities open a ticket instead of paging; `None` without tickets.
+    pub tickets: Option<TicketRule>,
+}
+
+/// What the engine needs to know of `[tickets]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketRule {
+    /// Severity ids whose incidents open a ticket and page nobody.
+    pub severities: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -62,6 +62,7 @@ fn policy() -> Policy {
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),
+        tickets: None,
         routes: vec![RouteRule {
             category: "*".into(),
             escalation: Some("ladder".into()),

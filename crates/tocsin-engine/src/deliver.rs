@@ -213,6 +213,9 @@ impl Engine {
             return Ok(());
         }
         let _sending = self.deliveries.sending();
+        if delivery.channel == tocsin_core::tickets::CHANNEL {
+            return self.deliver_ticket(&delivery).await;
+        }
         // The channel is looked up now, in the configuration in force: a page queued before a
         // reload goes where its channel points after it.
         let live = self.live();

@@ -12,6 +12,8 @@ pub enum EngineError {
     Refused(#[from] Refusal),
     #[error("no incident with id `{0}`")]
     NoIncident(String),
+    #[error("no ticket with id `{0}`")]
+    NoTicket(String),
     #[error(transparent)]
     Token(#[from] TokenError),
     #[error(transparent)]

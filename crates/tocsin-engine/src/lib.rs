@@ -47,6 +47,7 @@ mod silences;
 mod sms_reply;
 mod status_page;
 mod subscribers;
+pub mod tickets;
 mod timers;
 mod unreachable;
 pub mod users;

@@ -90,6 +90,12 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
             .collect(),
         escalations: config.escalations.iter().map(escalation).collect(),
         customer_comms: customer_comms(config),
+        tickets: config
+            .tickets
+            .as_ref()
+            .map(|tickets| tocsin_core::policy::TicketRule {
+                severities: tickets.severities.clone(),
+            }),
         contacts: config
             .contacts
             .iter()

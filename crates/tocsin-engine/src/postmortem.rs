@@ -245,13 +245,33 @@ impl Engine {
         incident_id: &str,
         actor: &str,
     ) -> Result<(), EngineError> {
-        if self.store.postmortem(incident_id).await?.is_none() {
+        let Some(record) = self.store.postmortem(incident_id).await? else {
             return Err(EngineError::NoIncident(incident_id.to_owned()));
+        };
+        // Each action item without a ticket gets one (with `[tickets]`): read from the file as
+        // it is now, minus those a ticket was already asked for.
+        let mut untracked_items = Vec::new();
+        if self.config.tickets.is_some() {
+            let asked: Vec<String> = self
+                .store
+                .tickets(incident_id)
+                .await?
+                .into_iter()
+                .filter_map(|ticket| ticket.item)
+                .collect();
+            let text = self.read_file(&record.file)?.unwrap_or_default();
+            for item in core_pm::action_items(&text) {
+                let (text, link) = tocsin_core::tickets::split_link(&item.text);
+                if link.is_none() && !item.done && !asked.iter().any(|a| a == text) {
+                    untracked_items.push(text.to_owned());
+                }
+            }
         }
         self.act(
             incident_id,
             Input::PublishPostmortem {
                 actor: actor.to_owned(),
+                untracked_items,
             },
         )
         .await?;

@@ -36,6 +36,9 @@ pub(crate) struct GitState {
     /// git locks the index: a draft being committed while a person's save is, would fail one.
     turn: tokio::sync::Mutex<()>,
     failed: std::sync::Mutex<Option<PushFailure>>,
+    /// One read-modify-write of a post-mortem file at a time (`tickets.rs` writes each action
+    /// item's ticket link; two tickets answered at once must not lose one link).
+    pub(crate) edits: tokio::sync::Mutex<()>,
 }
 
 impl Engine {

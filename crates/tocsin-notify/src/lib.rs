@@ -12,6 +12,7 @@ pub mod http_template;
 pub mod slack;
 pub mod sms;
 pub mod throttle;
+pub mod tickets;
 pub mod webhook;
 
 use std::time::Duration;
@@ -251,7 +252,7 @@ impl Sender {
 
 /// The first `limit` bytes of the answer, for the error detail. A body that fails to arrive only
 /// costs the detail its excerpt: the status already decides the outcome.
-async fn body_prefix(mut response: Response, limit: usize) -> Vec<u8> {
+pub(crate) async fn body_prefix(mut response: Response, limit: usize) -> Vec<u8> {
     let mut body = Vec::new();
     while body.len() < limit {
         match response.chunk().await {
@@ -266,7 +267,7 @@ async fn body_prefix(mut response: Response, limit: usize) -> Vec<u8> {
 }
 
 /// `headers` with `Content-Type: application/json`.
-fn json_headers(mut headers: HeaderMap) -> HeaderMap {
+pub(crate) fn json_headers(mut headers: HeaderMap) -> HeaderMap {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers
 }

@@ -158,4 +158,19 @@ impl FollowUpStore for PgStore {
     async fn review_digests(&self, limit: u32) -> Result<Vec<ReviewDigest>> {
         review::newest(self.pool(), limit).await
     }
+
+    async fn tickets(&self, incident_id: &str) -> Result<Vec<tocsin_core::ticket_record::Ticket>> {
+        records::tickets(self.pool(), incident_id).await
+    }
+
+    async fn ticket(&self, id: &str) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
+        records::ticket(self.pool(), id).await
+    }
+
+    async fn ticket_by_number(
+        &self,
+        number: i64,
+    ) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
+        records::ticket_by_number(self.pool(), number).await
+    }
 }

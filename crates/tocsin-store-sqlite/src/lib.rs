@@ -23,6 +23,7 @@ mod runbooks;
 mod schedule_row;
 mod silences;
 mod status;
+mod tickets;
 mod write;
 mod writer;
 
@@ -868,5 +869,20 @@ impl FollowUpStore for SqliteStore {
 
     async fn review_digests(&self, limit: u32) -> Result<Vec<tocsin_store::ReviewDigest>> {
         self.review_digests_sql(limit).await
+    }
+
+    async fn tickets(&self, incident_id: &str) -> Result<Vec<tocsin_core::ticket_record::Ticket>> {
+        self.tickets_sql(incident_id).await
+    }
+
+    async fn ticket(&self, id: &str) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
+        self.ticket_sql(id).await
+    }
+
+    async fn ticket_by_number(
+        &self,
+        number: i64,
+    ) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
+        self.ticket_by_number_sql(number).await
     }
 }

@@ -52,6 +52,7 @@ pub const TABLES: &[&str] = &[
     "review_digests",
     "silences",
     "reply_codes",
+    "tickets",
 ];
 
 /// Tables a copy leaves out: which replicas are alive is not history.

@@ -74,6 +74,8 @@ pub enum Write {
         from: String,
         into: String,
     },
+    /// Inserts a ticket, or writes its number, page and state.
+    Ticket(Box<tocsin_core::ticket_record::Ticket>),
     /// The accepted signal, kept as received.
     Signal(StoredSignal),
     Check(Box<CheckCommit>),
@@ -177,6 +179,21 @@ pub fn plan(commit: Commit) -> Result<Plan> {
     );
     writes.extend(decision.events.into_iter().map(Write::Event));
     for effect in decision.effects {
+        if let Effect::OpenTicket { ticket, notice } = effect {
+            // The ticket's row, then the delivery that opens it: the delivery's id is the
+            // ticket's, so the worker finds the ticket it is to open.
+            let delivery = NewDelivery {
+                id: ticket.id.clone(),
+                incident_id: ticket.incident_id.clone(),
+                channel: tocsin_core::tickets::CHANNEL.to_owned(),
+                recipient: None,
+                notice,
+                idempotency_key: None,
+            };
+            writes.push(Write::Ticket(ticket));
+            writes.push(Write::Delivery(Box::new(delivery)));
+            continue;
+        }
         writes.push(effect_write(effect)?);
     }
     if let Some(signal) = signal {
@@ -252,6 +269,9 @@ fn effect_write(effect: Effect) -> Result<Write> {
         Effect::PublishPostmortem { incident_id } => Write::PublishPostmortem { incident_id },
         Effect::WriteIncident(incident) => Write::Incident(incident),
         Effect::MoveAlerts { from, into } => Write::MoveAlerts { from, into },
+        Effect::RecordTicket(ticket) => Write::Ticket(ticket),
+        // Planned above, with its delivery.
+        Effect::OpenTicket { ticket, .. } => Write::Ticket(ticket),
     })
 }
 

@@ -14,10 +14,12 @@
 //! Both are event-driven: `wait_for`/`wait_until` wake on arrivals, never poll on a timer, and
 //! panic after their limit so a broken sender fails the test instead of hanging it.
 //! [`SmtpSink::message`] waits without a limit, for a reader that lives as long as the sink.
+//! [`GithubApi`] stands in for GitHub's REST API (issues), for tickets.
 //! [`example_env`] gives the example configuration's variables their test values; [`PgScratch`]
 //! gives a test a PostgreSQL database of its own.
 
 mod example_env;
+mod github_api;
 mod http;
 mod mime;
 mod postgres;
@@ -26,6 +28,7 @@ pub mod sms_provider;
 mod smtp;
 
 pub use example_env::example_env;
+pub use github_api::{ApiCall, GithubApi, Issue};
 pub use http::{HttpSink, Received};
 pub use mime::MailPart;
 pub use postgres::{PgScratch, server_url as postgres_server_url};

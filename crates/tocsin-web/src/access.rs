@@ -144,6 +144,9 @@ pub const TABLE: &[Rule] = &[
     rule("GET", "/api/v1/metrics/response", Token(VIEWER)),
     rule("GET", "/api/v1/review", Token(VIEWER)),
     rule("GET", "/api/v1/changes", Token(VIEWER)),
+    // A tracker other than GitHub reports a ticket closed or reopened with a responder token.
+    rule("POST", "/api/v1/tickets/{id}/close", Token(RESPONDER)),
+    rule("POST", "/api/v1/tickets/{id}/reopen", Token(RESPONDER)),
     rule("POST", "/api/v1/changes", Token(RESPONDER)),
     rule("GET", "/api/v1/runbooks", Token(VIEWER)),
     // ── the web UI ──

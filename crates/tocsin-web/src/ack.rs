@@ -18,7 +18,7 @@ pub fn routes() -> Router<AppState> {
 fn refused(state: &AppState, error: EngineError) -> Response {
     let status = match &error {
         EngineError::Token(_) => StatusCode::FORBIDDEN,
-        EngineError::NoIncident(_) => StatusCode::NOT_FOUND,
+        EngineError::NoIncident(_) | EngineError::NoTicket(_) => StatusCode::NOT_FOUND,
         EngineError::Refused(_) => StatusCode::CONFLICT,
         EngineError::Store(_) | EngineError::Busy | EngineError::Unavailable(_) => {
             return crate::ApiError::from(error).into_response();

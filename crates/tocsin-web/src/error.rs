@@ -80,9 +80,9 @@ impl From<EngineError> for ApiError {
             EngineError::Refused(Refusal::State { .. } | Refusal::Conflict(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", error.to_string())
             }
-            EngineError::Refused(Refusal::NoIncident) | EngineError::NoIncident(_) => {
-                ApiError::not_found(error.to_string())
-            }
+            EngineError::Refused(Refusal::NoIncident)
+            | EngineError::NoIncident(_)
+            | EngineError::NoTicket(_) => ApiError::not_found(error.to_string()),
             EngineError::Refused(Refusal::UnknownSeverity(_) | Refusal::Invalid(_)) => {
                 ApiError::bad_request(error.to_string())
             }

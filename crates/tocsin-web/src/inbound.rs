@@ -318,6 +318,8 @@ async fn hook_request(
         .and_then(token_from_query)
         .unwrap_or_default();
     let mut delivery = None;
+    // An `issues` event closing or reopening one of tocsin's tickets (`[tickets]`).
+    let mut issue = None;
     let parsed: Result<Vec<Inbound>, ParseError> = match &integration.kind {
         IntegrationKind::Alertmanager { token: expected } => {
             let sent = header(&headers, "authorization")
@@ -358,7 +360,13 @@ async fn hook_request(
                 id: id.to_owned(),
             });
             let event = header(&headers, "x-github-event").unwrap_or("");
-            inbound::github::parse(event, &raw, &ctx)
+            match inbound::github::issue_change(event, &raw) {
+                Ok(change) => {
+                    issue = change;
+                    inbound::github::parse(event, &raw, &ctx)
+                }
+                Err(error) => Err(error),
+            }
         }
         IntegrationKind::Uptimerobot { token: expected } => {
             if !same(&token, expected.expose()) {
@@ -412,8 +420,20 @@ async fn hook_request(
     if let Err(message) = check_severities(&items, &ctx) {
         return ApiError::bad_request(message).into_response();
     }
+    let mut ticket_changed = 0;
+    if let Some(issue) = issue {
+        match state
+            .engine
+            .github_issue_changed(&issue.repo, issue.number, issue.closed, &issue.actor)
+            .await
+        {
+            Ok(changed) => ticket_changed = usize::from(changed),
+            Err(error) => return engine_error(error),
+        }
+    }
     match state.engine.accept(items, delivery).await {
-        Ok(accepted) => {
+        Ok(mut accepted) => {
+            accepted.applied = accepted.applied.saturating_add(ticket_changed);
             let count = accepted.applied.saturating_add(accepted.ignored);
             state
                 .engine

@@ -21,6 +21,7 @@ pub(crate) mod secrets;
 mod schedules;
 mod template_vars;
 mod sms;
+pub(crate) mod tickets;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -190,6 +191,7 @@ pub(crate) fn validate(
     let runbooks = runbooks::validate_all(runbook_files, &names);
     let watchdog = ops::watchdog(ctx, &raw.watchdog);
     let self_monitoring = ops::self_monitoring(ctx, &raw.self_monitoring, &names);
+    let tickets = tickets::tickets(ctx, &raw.tickets, &names);
     reach::severities_reach_someone(
         ctx,
         &raw.severity,
@@ -235,6 +237,7 @@ pub(crate) fn validate(
         maintenance,
         watchdog,
         self_monitoring,
+        tickets,
         redactor: Default::default(),
         // Read from the environment by `load_str`, after validation.
         outbound_proxy: Default::default(),

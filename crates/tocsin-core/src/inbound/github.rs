@@ -41,6 +41,50 @@ pub fn parse(
     Ok(change.map(Inbound::Change).into_iter().collect())
 }
 
+/// An `issues` event closing or reopening an issue: what tocsin's tickets follow
+/// (`[tickets] type = "github"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueChange {
+    /// `repository.full_name`, `owner/name`.
+    pub repo: String,
+    pub number: i64,
+    /// `closed`, or `reopened` when false.
+    pub closed: bool,
+    /// Who did it (`sender.login`), else `GitHub`.
+    pub actor: String,
+}
+
+/// The issue change an `issues` delivery carries (`action` `closed` or `reopened`); `None` for
+/// every other event and action.
+pub fn issue_change(event: &str, body: &[u8]) -> Result<Option<IssueChange>, ParseError> {
+    if event.trim() != "issues" {
+        return Ok(None);
+    }
+    let value = parse_json(body)?;
+    let obj = as_object(&value, "body")?;
+    let closed = match req_str(obj, "action", "")? {
+        "closed" => true,
+        "reopened" => false,
+        _ => return Ok(None),
+    };
+    let issue = req_object(obj, "issue", "")?;
+    let number = issue
+        .get("number")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ParseError::Missing("issue.number".into()))?;
+    let repository = req_object(obj, "repository", "")?;
+    let repo = req_str(repository, "full_name", "repository")?.to_owned();
+    let actor = lookup_str(&value, &["sender", "login"])
+        .map(str::to_owned)
+        .unwrap_or_else(|| "GitHub".to_owned());
+    Ok(Some(IssueChange {
+        repo,
+        number,
+        closed,
+        actor,
+    }))
+}
+
 type Object = serde_json::Map<String, Value>;
 
 fn push(
@@ -306,6 +350,35 @@ fn time(value: &Value, path: &[&str]) -> Option<Timestamp> {
 mod tests {
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn an_issue_closed_or_reopened_is_an_issue_change_and_other_actions_are_not() {
+        let body = |action: &str| {
+            format!(
+                r#"{{"action":"{action}","issue":{{"number":12,"state":"closed"}},"repository":{{"full_name":"dealix/ops"}},"sender":{{"login":"octocat"}}}}"#
+            )
+        };
+        assert_eq!(
+            issue_change("issues", body("closed").as_bytes()),
+            Ok(Some(IssueChange {
+                repo: "dealix/ops".into(),
+                number: 12,
+                closed: true,
+                actor: "octocat".into(),
+            }))
+        );
+        let reopened = issue_change("issues", body("reopened").as_bytes()).expect("parses");
+        assert_eq!(reopened.map(|change| change.closed), Some(false));
+        assert_eq!(issue_change("issues", body("labeled").as_bytes()), Ok(None));
+        assert_eq!(issue_change("push", body("closed").as_bytes()), Ok(None));
+        assert_eq!(
+            issue_change(
+                "issues",
+                br#"{"action":"closed","repository":{"full_name":"a/b"}}"#
+            ),
+            Err(ParseError::Missing("issue".into()))
+        );
+    }
 
     use super::*;
     use crate::inbound::{arbitrary_json, test_ctx};

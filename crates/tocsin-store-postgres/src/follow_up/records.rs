@@ -65,3 +65,47 @@ pub(crate) async fn affected(pool: &PgPool, incident_id: &str) -> Result<Vec<Str
     .fetch_all(pool)
     .await?)
 }
+
+/// An incident's tickets, oldest first (ties by id, as SQLite's `rowid` would order them).
+pub(crate) async fn tickets(
+    pool: &PgPool,
+    incident_id: &str,
+) -> Result<Vec<tocsin_core::ticket_record::Ticket>> {
+    sqlx::query(
+        "SELECT * FROM tickets WHERE incident_id = $1 ORDER BY created_at, id COLLATE \"C\"",
+    )
+    .bind(incident_id)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(rows::ticket)
+    .collect()
+}
+
+/// One ticket by tocsin's id.
+pub(crate) async fn ticket(
+    pool: &PgPool,
+    id: &str,
+) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
+    sqlx::query("SELECT * FROM tickets WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(rows::ticket)
+        .transpose()
+}
+
+/// The newest ticket the tracker numbered `number`.
+pub(crate) async fn ticket_by_number(
+    pool: &PgPool,
+    number: i64,
+) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
+    sqlx::query("SELECT * FROM tickets WHERE number = $1 ORDER BY created_at DESC LIMIT 1")
+        .bind(number)
+        .fetch_optional(pool)
+        .await?
+        .as_ref()
+        .map(rows::ticket)
+        .transpose()
+}

@@ -219,6 +219,7 @@ async fn apply(
                 .execute(&mut *tx)
                 .await?;
         }
+        Write::Ticket(ticket) => super::follow_up::write_ticket(tx, &ticket).await?,
         Write::Signal(signal) => {
             sqlx::query(
                 "INSERT INTO signals (received_at, source, dedup_key, status, body) VALUES ($1, $2, $3, $4, $5)",

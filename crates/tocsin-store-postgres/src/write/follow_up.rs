@@ -9,6 +9,7 @@ use tocsin_core::action_run::ActionRun;
 use tocsin_core::checklist::Tick;
 use tocsin_core::incident::TimelineEvent;
 use tocsin_core::notice::{CustomerComms, CustomerText};
+use tocsin_core::ticket_record::Ticket;
 use tocsin_store::rows::{self, ms};
 use tocsin_store::{ApproveOutcome, Result};
 
@@ -208,6 +209,28 @@ pub(crate) async fn write_action_run(tx: &mut PgConnection, run: &ActionRun) -> 
     .bind(run.exit_status)
     .bind(&run.output)
     .bind(run.finished_at.map(ms))
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Inserts the ticket, or writes what the tracker said of it (number, page, state).
+pub(crate) async fn write_ticket(tx: &mut PgConnection, ticket: &Ticket) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO tickets (id, incident_id, item, title, number, url, state, created_at, closed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (id) DO UPDATE SET number = EXCLUDED.number, url = EXCLUDED.url, \
+           state = EXCLUDED.state, closed_at = EXCLUDED.closed_at",
+    )
+    .bind(&ticket.id)
+    .bind(&ticket.incident_id)
+    .bind(&ticket.item)
+    .bind(&ticket.title)
+    .bind(ticket.number)
+    .bind(&ticket.url)
+    .bind(ticket.state.as_str())
+    .bind(ms(ticket.created_at))
+    .bind(ticket.closed_at.map(ms))
     .execute(tx)
     .await?;
     Ok(())

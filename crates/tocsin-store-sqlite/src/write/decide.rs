@@ -215,6 +215,7 @@ fn apply(
                 params![into, from],
             )?;
         }
+        Write::Ticket(ticket) => super::follow_up::write_ticket(tx, &ticket)?,
         Write::Signal(signal) => {
             run(
                 tx,

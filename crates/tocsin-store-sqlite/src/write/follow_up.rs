@@ -9,6 +9,7 @@ use tocsin_core::action_run::ActionRun;
 use tocsin_core::checklist::Tick;
 use tocsin_core::incident::TimelineEvent;
 use tocsin_core::notice::{CustomerComms, CustomerText};
+use tocsin_core::ticket_record::Ticket;
 use tocsin_store::{ApproveOutcome, Result, StoreError};
 
 use super::failure;
@@ -168,6 +169,29 @@ pub(super) fn write_action_run(tx: &Transaction<'_>, run_row: &ActionRun) -> Res
             run_row.exit_status,
             run_row.output,
             run_row.finished_at.map(ms),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Inserts the ticket, or writes what the tracker said of it (number, page, state).
+pub(super) fn write_ticket(tx: &Transaction<'_>, ticket: &Ticket) -> Result<()> {
+    run(
+        tx,
+        "INSERT INTO tickets (id, incident_id, item, title, number, url, state, created_at, closed_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET number = excluded.number, url = excluded.url, \
+           state = excluded.state, closed_at = excluded.closed_at",
+        params![
+            ticket.id,
+            ticket.incident_id,
+            ticket.item,
+            ticket.title,
+            ticket.number,
+            ticket.url,
+            ticket.state.as_str(),
+            ms(ticket.created_at),
+            ticket.closed_at.map(ms),
         ],
     )?;
     Ok(())

@@ -30,6 +30,7 @@ pub fn policy() -> Policy {
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),
+        tickets: None,
         routes: vec![RouteRule {
             category: "backend".into(),
             escalation: Some("backend".into()),
@@ -184,7 +185,7 @@ pub async fn ingest_grouped(
 }
 
 /// A decision's context at `now` with fresh ids and nobody on call.
-fn ctx(now: Timestamp) -> Ctx {
+pub fn ctx(now: Timestamp) -> Ctx {
     Ctx {
         now,
         new_incident_id: uuid::Uuid::now_v7().to_string(),

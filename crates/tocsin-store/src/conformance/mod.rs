@@ -13,6 +13,7 @@ mod reply_codes;
 mod retention;
 mod silences;
 mod subscribers;
+mod tickets;
 
 use std::sync::Arc;
 
@@ -47,6 +48,7 @@ pub use retention::{
 };
 pub use silences::silences_are_in_force_until_they_end_or_are_expired;
 pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
+pub use tickets::a_ticket_is_queued_with_its_incident_then_opened_and_closed;
 
 /// A backend under test: one fresh, empty database per `Backend`, and any number of handles on
 /// it, each leasing due work as its own `owner` (as replicas would).
@@ -84,6 +86,7 @@ macro_rules! conformance_suite {
             a_merge_moves_the_alerts_so_their_keys_find_the_incident_merged_into,
             silences_are_in_force_until_they_end_or_are_expired,
             a_reply_code_is_kept_once_and_found_by_channel_and_code,
+            a_ticket_is_queued_with_its_incident_then_opened_and_closed,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

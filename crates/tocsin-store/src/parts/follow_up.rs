@@ -123,4 +123,16 @@ pub trait FollowUpStore: Send + Sync {
 
     /// The newest digests first.
     async fn review_digests(&self, limit: u32) -> Result<Vec<ReviewDigest>>;
+
+    /// An incident's tickets (its own and its action items'), oldest first.
+    async fn tickets(&self, incident_id: &str) -> Result<Vec<tocsin_core::ticket_record::Ticket>>;
+
+    /// One ticket by tocsin's id.
+    async fn ticket(&self, id: &str) -> Result<Option<tocsin_core::ticket_record::Ticket>>;
+
+    /// The ticket the tracker numbered `number` (the configured repository's issue).
+    async fn ticket_by_number(
+        &self,
+        number: i64,
+    ) -> Result<Option<tocsin_core::ticket_record::Ticket>>;
 }

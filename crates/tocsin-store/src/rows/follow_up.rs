@@ -65,6 +65,23 @@ pub fn postmortem(row: &(impl Columns + ?Sized)) -> Result<PostmortemRecord> {
     })
 }
 
+/// A `tickets` row.
+pub fn ticket(row: &(impl Columns + ?Sized)) -> Result<tocsin_core::ticket_record::Ticket> {
+    use tocsin_core::ticket_record::{Ticket, TicketState};
+    let state = row.text("state")?;
+    Ok(Ticket {
+        id: row.text("id")?,
+        incident_id: row.text("incident_id")?,
+        item: row.maybe_text("item")?,
+        title: row.text("title")?,
+        number: row.maybe_int("number")?,
+        url: row.maybe_text("url")?,
+        state: TicketState::parse(&state).ok_or_else(|| corrupt("ticket state", &state))?,
+        created_at: ts(row.int("created_at")?)?,
+        closed_at: ts_opt(row.maybe_int("closed_at")?)?,
+    })
+}
+
 /// An `action_runs` row.
 pub fn action_run(row: &(impl Columns + ?Sized)) -> Result<ActionRun> {
     let status = row.text("status")?;

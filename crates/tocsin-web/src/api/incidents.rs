@@ -106,6 +106,10 @@ pub struct IncidentDetail {
     call: Vec<CallParty>,
     #[serde(flatten)]
     runbook: RunbookExtras,
+    /// The ticket it opened instead of paging (`[tickets]`); `null` when none.
+    ticket: Option<super::tickets::TicketJson>,
+    /// Every ticket of the incident: its own and its post-mortem's action items'.
+    tickets: Vec<super::tickets::TicketJson>,
 }
 
 #[utoipa::path(
@@ -130,12 +134,18 @@ pub async fn show(
         .ok_or_else(|| ApiError::not_found(format!("no incident with id `{id}`")))?;
     let alert_text: Vec<String> = situation.alerts.iter().map(|a| a.summary.clone()).collect();
     let runbook = super::runbooks::incident_extras(&state, &incident, &alert_text).await?;
+    let tickets = state.engine.tickets(&incident.id).await?;
     Ok(Json(IncidentDetail {
         incident: wire_incident(&state, &incident),
         alerts: situation.alerts.iter().map(wire::alert).collect(),
         merged: state.engine.merged_into_it(&incident.id).await?,
         call: call(&state, incident.category.as_deref()),
         runbook,
+        ticket: tickets
+            .iter()
+            .find(|ticket| ticket.item.is_none())
+            .map(super::tickets::ticket_json),
+        tickets: tickets.iter().map(super::tickets::ticket_json).collect(),
     }))
 }
 

@@ -10,6 +10,7 @@ mod oncall;
 mod postmortems;
 mod runbooks;
 pub(crate) mod silences;
+pub(crate) mod tickets;
 mod uptime;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -68,6 +69,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         // ── silences ──
         .routes(routes!(silences::list, silences::add))
         .routes(routes!(silences::expire))
+        // ── tickets ──
+        .routes(routes!(tickets::close))
+        .routes(routes!(tickets::reopen))
 }
 
 /// `?limit=`: default 100, at most 1000; anything else is a clear 400.

@@ -55,6 +55,32 @@ pub struct ActionItemJson {
     /// The incident whose post-mortem holds it (in the weekly review only).
     #[serde(skip_serializing_if = "Option::is_none")]
     incident: Option<String>,
+    /// The ticket tracking it (`[tickets]`), when one was opened; its being closed makes the
+    /// item `done`. Shown on one post-mortem only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<super::tickets::TicketJson>,
+}
+
+/// An item of one post-mortem with its ticket: the link tocsin wrote after the text is taken
+/// off it and shown as `ticket`; a closed ticket makes the item done.
+fn tracked_item(
+    item: &ActionItem,
+    tickets: &[tocsin_core::ticket_record::Ticket],
+) -> ActionItemJson {
+    let (text, link) = tocsin_core::tickets::split_link(&item.text);
+    let ticket = tickets.iter().find(|ticket| match link {
+        Some(url) => ticket.url.as_deref() == Some(url),
+        None => ticket.item.as_deref() == Some(text),
+    });
+    let closed = ticket.is_some_and(|t| t.state == tocsin_core::ticket_record::TicketState::Closed);
+    ActionItemJson {
+        text: text.to_owned(),
+        owner: item.owner.clone(),
+        due: item.due.map(|due| due.to_string()),
+        done: item.done || closed,
+        incident: None,
+        ticket: ticket.map(super::tickets::ticket_json),
+    }
 }
 
 fn item(incident: Option<&str>, item: &ActionItem) -> ActionItemJson {
@@ -64,6 +90,7 @@ fn item(incident: Option<&str>, item: &ActionItem) -> ActionItemJson {
         due: item.due.map(|due| due.to_string()),
         done: item.done,
         incident: incident.map(str::to_owned),
+        ticket: None,
     }
 }
 
@@ -123,6 +150,7 @@ pub async fn show(
     Path(incident): Path<String>,
 ) -> Result<Json<PostmortemDetail>, ApiError> {
     let (found, text) = state.engine.postmortem_text(&incident).await?;
+    let tickets = state.engine.tickets(&incident).await?;
     Ok(Json(PostmortemDetail {
         postmortem: view(&found),
         action_items: text
@@ -130,7 +158,7 @@ pub async fn show(
             .map(action_items)
             .unwrap_or_default()
             .iter()
-            .map(|one| item(None, one))
+            .map(|one| tracked_item(one, &tickets))
             .collect(),
         text,
         push_failure: state.engine.postmortem_push_failure(),

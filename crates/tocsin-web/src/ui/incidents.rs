@@ -213,7 +213,22 @@ async fn live_context(
     let public_title = state
         .engine
         .public_title(&incident, state.engine.config().org.default_locale());
+    let ticket = state
+        .engine
+        .tickets(id)
+        .await?
+        .into_iter()
+        .find(|ticket| ticket.item.is_none())
+        .map(|ticket| {
+            context! {
+                label => ticket.label(),
+                state => ticket.state.as_str(),
+                // A tracker's answer is text from outside: only an http(s) address is a link.
+                url => ticket.url.filter(|url| super::links::is_web_link(url)),
+            }
+        });
     Ok(Some(context! {
+        ticket => ticket,
         incident => value(view::incident(&times, &incident)),
         public_title => public_title,
         public_title_written => incident.public_title.is_some(),

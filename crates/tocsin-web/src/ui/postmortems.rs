@@ -107,10 +107,25 @@ async fn editor(
         Err(EngineError::NoIncident(_)) => return not_found(ui, user),
         Err(error) => return ui.failure(user, &error),
     };
-    let items = text
+    let mut items = text
         .as_deref()
         .map(tocsin_core::postmortem::action_items)
         .unwrap_or_default();
+    // An item whose ticket was closed is done, whatever its checkbox says.
+    let tickets = match state.engine.tickets(incident).await {
+        Ok(tickets) => tickets,
+        Err(error) => return ui.failure(user, &error),
+    };
+    for item in &mut items {
+        let (_, link) = tocsin_core::tickets::split_link(&item.text);
+        let closed = link.is_some_and(|url| {
+            tickets.iter().any(|ticket| {
+                ticket.url.as_deref() == Some(url)
+                    && ticket.state == tocsin_core::ticket_record::TicketState::Closed
+            })
+        });
+        item.done |= closed;
+    }
     ui.page(
         StatusCode::OK,
         user,

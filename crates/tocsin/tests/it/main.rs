@@ -42,6 +42,7 @@ mod status;
 mod store_copy;
 mod subscriptions;
 mod support;
+mod tickets;
 mod tokens;
 mod ui;
 mod update_reminders;

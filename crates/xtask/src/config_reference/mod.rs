@@ -103,6 +103,7 @@ const SECTIONS: &[Section] = &[
     plain("maintenance", "RawMaintenance"),
     plain("watchdog", "Watchdog"),
     plain("self_monitoring", "SelfMonitoring"),
+    typed("tickets", "Tickets", "tracker", "Tracker"),
 ];
 
 /// Keys documented by a field of another name: (section, key, field).
