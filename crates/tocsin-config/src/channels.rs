@@ -67,6 +67,10 @@ pub enum ChannelKind {
         /// `/slack/interactive` (requests are verified and must be under 5 minutes old).
         signing_secret: Option<Secret>,
     },
+    /// `type = "slack_app"`: a Slack app with a bot token. Each incident is one message, posted
+    /// with `chat.postMessage` and updated in place; its buttons and the `/tocsin` command come
+    /// back signed to `/hooks/slack/interactive` and `/hooks/slack/commands`.
+    SlackApp(SlackApp),
     /// `type = "email"`: email through `[smtp]`.
     Email {
         /// Who receives it: `"subscribers"` (the status page's confirmed subscribers) or
@@ -90,10 +94,29 @@ impl ChannelKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             ChannelKind::Slack { .. } => "slack",
+            ChannelKind::SlackApp(_) => "slack_app",
             ChannelKind::Email { .. } => "email",
             ChannelKind::Webhook { .. } => "webhook",
         }
     }
+}
+
+/// A `type = "slack_app"` channel's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackApp {
+    /// The app's bot token (`xoxb-…`), sent as `Authorization: Bearer`. Required.
+    pub bot_token: Secret,
+    /// The app's signing secret: buttons and `/tocsin` commands are accepted only when signed
+    /// with it and under 5 minutes old. Required.
+    pub signing_secret: Secret,
+    /// The id of the Slack channel incidents are posted to, like `"C0DEALIX01"`. Required.
+    pub channel: String,
+    /// Slack's Web API. Default `"https://slack.com/api"`; a proxy or a local test server may
+    /// stand in.
+    pub api_url: String,
+    /// Severities whose incidents also get a Slack channel of their own
+    /// (`conversations.create`), with the people on call invited, like `["SEV-1"]`. Default none.
+    pub incident_channels: Vec<String>,
 }
 
 /// Who receives a customer-facing email channel.

@@ -34,7 +34,7 @@ mod validate;
 
 use std::path::Path;
 
-pub use channels::{Audience, Channel, ChannelKind, Smtp, SmtpTls, Template};
+pub use channels::{Audience, Channel, ChannelKind, SlackApp, Smtp, SmtpTls, Template};
 pub use config::Config;
 pub use cron::{Cron, CronError};
 pub use error::{ConfigError, ConfigErrors, ConfigWarning};

@@ -136,6 +136,7 @@ pub(crate) struct RawContact {
     pub verified_on: Field<Datetime>,
     pub external: Bool,
     pub url: Str,
+    pub slack: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,6 +203,10 @@ pub(crate) struct RawChannel {
     pub template: Str,
     pub url: Str,
     pub secret: Str,
+    pub bot_token: Str,
+    pub channel: Str,
+    pub api_url: Str,
+    pub incident_channels: List,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -23,6 +23,19 @@ pub fn decide(
     input: Input,
     ctx: &Ctx,
 ) -> Result<Decision, Refusal> {
+    let mut decision = decide_input(policy, situation, input, ctx)?;
+    // Channels that follow an incident in one message hear of what the others are not told.
+    let follow = crate::live::follow(policy, situation.incident.as_ref(), &decision);
+    decision.effects.extend(follow);
+    Ok(decision)
+}
+
+fn decide_input(
+    policy: &Policy,
+    situation: &Situation,
+    input: Input,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
     match input {
         Input::Signal(signal) => match signal.status {
             SignalStatus::Firing => firing(policy, situation, signal, ctx),
@@ -930,6 +943,7 @@ mod tests {
             postmortem: None,
             runbooks: Default::default(),
             customer_comms: Default::default(),
+            live_channels: vec![],
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),

@@ -18,6 +18,7 @@ pub mod escape;
 pub mod inbound;
 pub mod incident;
 pub mod incident_filter;
+pub mod live;
 pub mod mitigation;
 pub mod monitor;
 pub mod monitor_records;

@@ -27,6 +27,10 @@ pub struct Policy {
     pub runbooks: RunbookPolicy,
     /// Which customer notices an opening, reopening or resolution sends.
     pub customer_comms: CustomerCommsRule,
+    /// Channels that follow each incident in one message (a Slack app's): besides what every
+    /// channel of a severity's `notify` is told, they hear of acknowledgements and severity
+    /// changes and get the timeline's lines (`crate::live`).
+    pub live_channels: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

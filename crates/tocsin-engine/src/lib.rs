@@ -40,6 +40,8 @@ mod runtime;
 mod schedule;
 mod self_check;
 pub mod sign_in_gate;
+mod slack_app;
+mod slack_hooks;
 mod status_page;
 mod subscribers;
 mod timers;
@@ -72,6 +74,7 @@ pub use lag::{LAG_BUCKETS_MS, LagSnapshot};
 pub use policy::jitter;
 pub use rounds::Round;
 pub use runtime::Workers;
+pub use slack_hooks::SlackAppRefusal;
 pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.
@@ -360,7 +363,7 @@ impl Engine {
         self.act_with(incident_id, input, None).await
     }
 
-    async fn act_with(
+    pub(crate) async fn act_with(
         &self,
         incident_id: &str,
         input: Input,

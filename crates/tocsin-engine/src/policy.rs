@@ -24,6 +24,11 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
                     url: url.clone(),
                     secret: secret.clone(),
                 },
+                ChannelKind::SlackApp(app) => Target::SlackApp {
+                    bot_token: app.bot_token.clone(),
+                    channel: app.channel.clone(),
+                    api_url: app.api_url.clone(),
+                },
                 ChannelKind::Email { .. } => return None,
             };
             Some((channel.id.clone(), target))
@@ -62,6 +67,12 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
             .collect(),
         escalations: config.escalations.iter().map(escalation).collect(),
         customer_comms: customer_comms(config),
+        live_channels: config
+            .channels
+            .iter()
+            .filter(|channel| matches!(channel.kind, ChannelKind::SlackApp(_)))
+            .map(|channel| channel.id.clone())
+            .collect(),
         contacts: config
             .contacts
             .iter()

@@ -68,6 +68,8 @@ pub fn text_within(notice: &Notice, links: &NoticeLinks, limit: usize) -> String
         }
         (NoticeEvent::UpdateDue, _) => "update due".to_owned(),
         (NoticeEvent::ReviewDigest, _) => "weekly review".to_owned(),
+        (NoticeEvent::SeverityChanged, _) => "severity changed".to_owned(),
+        (NoticeEvent::Timeline, _) => "timeline update".to_owned(),
     };
     let head = format!("{} {what}: ", one_line(&notice.severity));
     // The line adds its own full stop.

@@ -50,6 +50,7 @@ pub const TABLES: &[&str] = &[
     "comms_mail",
     "review_schedule",
     "review_digests",
+    "chat_messages",
 ];
 
 /// Tables a copy leaves out: which replicas are alive is not history.

@@ -17,10 +17,12 @@ mod example_env;
 mod http;
 mod mime;
 mod postgres;
+mod slack_api;
 mod smtp;
 
 pub use example_env::example_env;
 pub use http::{HttpSink, Received};
 pub use mime::MailPart;
 pub use postgres::{PgScratch, server_url as postgres_server_url};
+pub use slack_api::{SlackApi, SlackCall};
 pub use smtp::{Mail, SmtpSink, Stage};

@@ -61,6 +61,8 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/v2/change/enqueue", Integration),
     rule("POST", "/hooks/{integration}", Integration),
     rule("POST", "/slack/interactive", Integration),
+    rule("POST", "/hooks/slack/interactive", Integration),
+    rule("POST", "/hooks/slack/commands", Integration),
     rule("GET", "/ping/{key}", Integration),
     rule("POST", "/ping/{key}", Integration),
     rule("GET", "/ping/{key}/{suffix}", Integration),

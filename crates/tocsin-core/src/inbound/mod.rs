@@ -16,6 +16,7 @@ pub mod pagerduty;
 pub mod railway;
 pub mod sentry;
 pub mod slack;
+pub mod slack_app;
 pub mod uptimerobot;
 
 /// What one inbound item asks of tocsin.

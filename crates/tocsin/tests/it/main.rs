@@ -33,6 +33,7 @@ mod schedule;
 mod secrets;
 mod security_headers;
 mod self_monitoring;
+mod slack_app;
 mod status;
 mod store_copy;
 mod subscriptions;
