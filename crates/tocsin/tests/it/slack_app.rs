@@ -48,6 +48,13 @@ notify = ["slack-app"]
 id = "sami"
 name = "Sami"
 slack = "{SAMI}"
+phone = "+966500000001"
+methods = ["pager"]
+
+[[channel]]
+id = "pager"
+type = "webhook"
+url = "{actions}/pager"
 
 [[schedule]]
 id = "primary"
