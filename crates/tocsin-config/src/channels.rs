@@ -39,7 +39,8 @@ pub struct Channel {
     /// Identifier, named by severities' `notify`, contacts' `methods`, reviews and drills.
     /// Required and unique.
     pub id: String,
-    /// What the channel is (`type = "slack" | "email" | "webhook"`) and its settings. Required.
+    /// What the channel is (`type = "slack" | "email" | "webhook" | "slack_app"`) and its
+    /// settings. Required.
     pub kind: ChannelKind,
 }
 
