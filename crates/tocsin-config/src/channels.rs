@@ -41,7 +41,8 @@ pub struct Channel {
     /// Identifier, named by severities' `notify`, contacts' `methods`, reviews and drills.
     /// Required and unique.
     pub id: String,
-    /// What the channel is (`type = "slack" | "email" | "webhook" | "sms" | "http"`) and its
+    /// What the channel is (`type = "slack" | "email" | "webhook" | "sms" | "http" |
+    /// "slack_app"`) and its
     /// settings. Required.
     pub kind: ChannelKind,
 }
@@ -70,6 +71,10 @@ pub enum ChannelKind {
         /// `/slack/interactive` (requests are verified and must be under 5 minutes old).
         signing_secret: Option<Secret>,
     },
+    /// `type = "slack_app"`: a Slack app with a bot token. Each incident is one message, posted
+    /// with `chat.postMessage` and updated in place; its buttons and the `/tocsin` command come
+    /// back signed to `/hooks/slack/interactive` and `/hooks/slack/commands`.
+    SlackApp(SlackApp),
     /// `type = "email"`: email through `[smtp]`.
     Email {
         /// Who receives it: `"subscribers"` (the status page's confirmed subscribers) or
@@ -152,12 +157,31 @@ impl ChannelKind {
     pub fn type_name(&self) -> &'static str {
         match self {
             ChannelKind::Slack { .. } => "slack",
+            ChannelKind::SlackApp(_) => "slack_app",
             ChannelKind::Email { .. } => "email",
             ChannelKind::Webhook { .. } => "webhook",
             ChannelKind::Sms(_) => "sms",
             ChannelKind::Http(_) => "http",
         }
     }
+}
+
+/// A `type = "slack_app"` channel's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackApp {
+    /// The app's bot token (`xoxb-…`), sent as `Authorization: Bearer`. Required.
+    pub bot_token: Secret,
+    /// The app's signing secret: buttons and `/tocsin` commands are accepted only when signed
+    /// with it and under 5 minutes old. Required.
+    pub signing_secret: Secret,
+    /// The id of the Slack channel incidents are posted to, like `"C0DEALIX01"`. Required.
+    pub channel: String,
+    /// Slack's Web API. Default `"https://slack.com/api"`; a proxy or a local test server may
+    /// stand in.
+    pub api_url: String,
+    /// Severities whose incidents also get a Slack channel of their own
+    /// (`conversations.create`), with the people on call invited, like `["SEV-1"]`. Default none.
+    pub incident_channels: Vec<String>,
 }
 
 /// Who receives a customer-facing email channel.

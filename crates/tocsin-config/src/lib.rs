@@ -38,7 +38,8 @@ mod validate;
 use std::path::Path;
 
 pub use channels::{
-    Audience, Channel, ChannelKind, HttpChannel, SmsChannel, SmsProvider, Smtp, SmtpTls, Template,
+    Audience, Channel, ChannelKind, HttpChannel, SlackApp, SmsChannel, SmsProvider, Smtp, SmtpTls,
+    Template,
 };
 pub use config::Config;
 pub use cron::{Cron, CronError};

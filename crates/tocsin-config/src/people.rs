@@ -30,6 +30,9 @@ pub struct Contact {
     pub external: bool,
     /// A link for an outside party (its support page).
     pub url: Option<String>,
+    /// Their Slack user id, like `"U0SAMI0001"`: a `slack_app` channel mentions and invites
+    /// them, and takes a button press or `/tocsin` command from that user as theirs.
+    pub slack: Option<String>,
 }
 
 /// One way of paging a contact.

@@ -140,6 +140,7 @@ pub(crate) struct RawContact {
     pub verified_on: Field<Datetime>,
     pub external: Bool,
     pub url: Str,
+    pub slack: Str,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -228,6 +229,9 @@ pub(crate) struct RawChannel {
     pub method: Str,
     pub headers: Map,
     pub body: Str,
+    pub bot_token: Str,
+    pub channel: Str,
+    pub incident_channels: List,
 }
 
 #[derive(Debug, Default, Deserialize)]

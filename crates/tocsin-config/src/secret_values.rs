@@ -87,6 +87,11 @@ pub(crate) fn redactor(config: &Config, expanded: &[Secret]) -> Redactor {
                     signing_secret(&mut redactor, secret);
                 }
             }
+            ChannelKind::SlackApp(app) => {
+                header_values(&mut redactor, &app.bot_token);
+                redactor.add(app.signing_secret.expose());
+                url(&mut redactor, &app.api_url);
+            }
             ChannelKind::Email { .. } => {}
             ChannelKind::Sms(sms) => {
                 url(&mut redactor, &sms.api_url);

@@ -24,6 +24,19 @@ pub fn decide(
     input: Input,
     ctx: &Ctx,
 ) -> Result<Decision, Refusal> {
+    let mut decision = decide_input(policy, situation, input, ctx)?;
+    // Channels that follow an incident in one message hear of what the others are not told.
+    let follow = crate::live::follow(policy, situation.incident.as_ref(), &decision);
+    decision.effects.extend(follow);
+    Ok(decision)
+}
+
+fn decide_input(
+    policy: &Policy,
+    situation: &Situation,
+    input: Input,
+    ctx: &Ctx,
+) -> Result<Decision, Refusal> {
     match input {
         Input::Signal(signal) => {
             // A merged incident's alerts moved to the incident it merged into; one found by a
@@ -1113,6 +1126,7 @@ mod tests {
             runbooks: Default::default(),
             customer_comms: Default::default(),
             tickets: None,
+            live_channels: vec![],
             routes: vec![RouteRule {
                 category: "backend".into(),
                 escalation: Some("backend".into()),

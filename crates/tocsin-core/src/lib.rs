@@ -21,6 +21,7 @@ pub mod incident_filter;
 pub mod merge;
 pub mod labels;
 pub mod matcher;
+pub mod live;
 pub mod mitigation;
 pub mod monitor;
 pub mod monitor_records;

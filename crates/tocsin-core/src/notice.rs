@@ -22,6 +22,12 @@ pub enum NoticeEvent {
     UpdateDue,
     /// Not about one incident: the weekly review digest (`incident_id` is the digest's id).
     ReviewDigest,
+    /// The severity changed (`actor` changed it). Told only to channels that follow an incident
+    /// in one message (`Policy::live_channels`), which redraw it.
+    SeverityChanged,
+    /// One line of the incident's timeline (`summary` is the line, `actor` who wrote it), for
+    /// channels that follow an incident in one message: a reply in its thread.
+    Timeline,
 }
 
 impl NoticeEvent {
@@ -36,6 +42,8 @@ impl NoticeEvent {
             NoticeEvent::PhaseOverdue => "phase_overdue",
             NoticeEvent::UpdateDue => "update_due",
             NoticeEvent::ReviewDigest => "review_digest",
+            NoticeEvent::SeverityChanged => "severity_changed",
+            NoticeEvent::Timeline => "timeline",
         }
     }
 }

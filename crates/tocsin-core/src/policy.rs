@@ -31,6 +31,10 @@ pub struct Policy {
     pub customer_comms: CustomerCommsRule,
     /// `[tickets]`: which severities open a ticket instead of paging; `None` without tickets.
     pub tickets: Option<TicketRule>,
+    /// Channels that follow each incident in one message (a Slack app's): besides what every
+    /// channel of a severity's `notify` is told, they hear of acknowledgements and severity
+    /// changes and get the timeline's lines (`crate::live`).
+    pub live_channels: Vec<String>,
 }
 
 /// What the engine needs to know of `[tickets]`.

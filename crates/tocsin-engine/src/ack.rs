@@ -51,6 +51,8 @@ pub enum Purpose {
     DrillLink,
     /// The `?token=` of `/oncall/{schedule}.ics`.
     CalendarFeed,
+    /// The value of the Slack button that confirms a mitigation action (`slack_hooks.rs`).
+    SlackConfirm,
 }
 
 impl Purpose {
@@ -59,6 +61,7 @@ impl Purpose {
             Purpose::AckLink => b"tocsin signing key: acknowledge links v1",
             Purpose::DrillLink => b"tocsin signing key: drill links v1",
             Purpose::CalendarFeed => b"tocsin signing key: calendar feeds v1",
+            Purpose::SlackConfirm => b"tocsin signing key: slack action confirmations v1",
         }
     }
 }
@@ -68,6 +71,7 @@ pub struct Signers {
     pub ack: AckSigner,
     pub drill: AckSigner,
     pub calendar: AckSigner,
+    pub slack_confirm: AckSigner,
     /// The stored key itself, which signed calendar feeds before keys were per purpose. A feed
     /// URL lives in people's calendar apps for years, so its old token is still accepted for
     /// the calendar (its text, `calendar:<schedule>`, is no other purpose's: nothing else is
@@ -88,6 +92,7 @@ impl Signers {
             ack: AckSigner::derived(stored, Purpose::AckLink),
             drill: AckSigner::derived(stored, Purpose::DrillLink),
             calendar: AckSigner::derived(stored, Purpose::CalendarFeed),
+            slack_confirm: AckSigner::derived(stored, Purpose::SlackConfirm),
             legacy_calendar: AckSigner::new(stored.to_vec()),
         }
     }

@@ -567,6 +567,21 @@ impl Engine {
         actor: &str,
         confirmed: bool,
     ) -> Result<ActionRun, EngineError> {
+        self.run_action_once(incident_id, action_id, actor, confirmed, None)
+            .await
+    }
+
+    /// [`Engine::run_action`], where the confirmation was a single-use token: its `nonce` is
+    /// used up in the transaction that requests the run, so a second press of the same
+    /// confirmation runs nothing (`TokenError::Used`).
+    pub(crate) async fn run_action_once(
+        self: &std::sync::Arc<Self>,
+        incident_id: &str,
+        action_id: &str,
+        actor: &str,
+        confirmed: bool,
+        nonce: Option<String>,
+    ) -> Result<ActionRun, EngineError> {
         let action =
             self.config().action(action_id).cloned().ok_or_else(|| {
                 Refusal::Invalid(format!("no action `{action_id}` is configured"))
@@ -613,7 +628,7 @@ impl Engine {
             refused: None,
         };
         let run_id = request.run_id.clone();
-        self.act(&incident.id, Input::RequestAction(request))
+        self.act_with(&incident.id, Input::RequestAction(request), nonce)
             .await?;
         let run = self.action_run(&incident.id, &run_id).await?;
         // The run goes on in its own task: a caller that hangs up does not kill it half-way,

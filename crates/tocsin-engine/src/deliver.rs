@@ -141,7 +141,7 @@ impl Engine {
             .cloned()
             .ok_or_else(|| format!("channel `{method}` is not configured"))?;
         let to = match &target {
-            Target::Slack { .. } => None,
+            Target::Slack { .. } | Target::SlackApp { .. } => None,
             _ => person.phone.clone(),
         };
         Ok((target, to))
@@ -196,7 +196,7 @@ impl Engine {
     fn throttle(&self, method: &str, target: &Target) -> Option<Throttle> {
         match (method, target) {
             ("email", _) => Some(Throttle::EMAIL),
-            (_, Target::Slack { .. }) => None,
+            (_, Target::Slack { .. } | Target::SlackApp { .. }) => None,
             _ => Some(Throttle::SMS),
         }
     }
@@ -317,20 +317,32 @@ impl Engine {
                     }
                     _ => None,
                 };
-                let sent = live
-                    .sender
-                    .send(
-                        &target,
-                        &Delivery {
-                            id: &delivery.id,
-                            notice,
-                            links: &links,
-                            now,
-                            to: to.as_deref(),
-                            reply_code: reply_code.as_deref(),
-                        },
-                    )
-                    .await;
+                // A Slack app's channel keeps one message per incident (slack_app.rs).
+                let app = match (&target, &delivery.recipient) {
+                    (Target::SlackApp { .. }, None) => self.slack_app(&delivery.channel),
+                    _ => None,
+                };
+                let sent = match app {
+                    Some(app) => {
+                        self.send_to_slack_app(&delivery.channel, app, notice, &links)
+                            .await
+                    }
+                    None => {
+                        live.sender
+                            .send(
+                                &target,
+                                &Delivery {
+                                    id: &delivery.id,
+                                    notice,
+                                    links: &links,
+                                    now,
+                                    to: to.as_deref(),
+                                    reply_code: reply_code.as_deref(),
+                                },
+                            )
+                            .await
+                    }
+                };
                 match sent {
                     Ok(()) => (AttemptOutcome::Sent, None),
                     Err(error) if error.retryable && attempt_number < MAX_ATTEMPTS => {

@@ -45,6 +45,8 @@ mod self_check;
 pub mod sign_in_gate;
 mod silences;
 mod sms_reply;
+mod slack_app;
+mod slack_hooks;
 mod status_page;
 mod subscribers;
 pub mod tickets;
@@ -80,6 +82,7 @@ pub use rounds::Round;
 pub use runtime::Workers;
 pub use silences::{NewSilence, SilenceEnd};
 pub use sms_reply::SmsReply;
+pub use slack_hooks::SlackAppRefusal;
 pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.
@@ -401,7 +404,7 @@ impl Engine {
         self.act_with(incident_id, input, None).await
     }
 
-    async fn act_with(
+    pub(crate) async fn act_with(
         &self,
         incident_id: &str,
         input: Input,

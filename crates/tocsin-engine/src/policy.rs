@@ -24,6 +24,11 @@ pub fn targets(config: &Config) -> HashMap<String, Target> {
                     url: url.clone(),
                     secret: secret.clone(),
                 },
+                ChannelKind::SlackApp(app) => Target::SlackApp {
+                    bot_token: app.bot_token.clone(),
+                    channel: app.channel.clone(),
+                    api_url: app.api_url.clone(),
+                },
                 ChannelKind::Email { .. } => return None,
                 ChannelKind::Sms(sms) => Target::Sms(tocsin_notify::sms::SmsTarget {
                     provider: sms.provider,
@@ -96,6 +101,12 @@ pub fn policy(config: &Config, deliverable: &HashMap<String, Target>) -> Policy 
             .map(|tickets| tocsin_core::policy::TicketRule {
                 severities: tickets.severities.clone(),
             }),
+        live_channels: config
+            .channels
+            .iter()
+            .filter(|channel| matches!(channel.kind, ChannelKind::SlackApp(_)))
+            .map(|channel| channel.id.clone())
+            .collect(),
         contacts: config
             .contacts
             .iter()

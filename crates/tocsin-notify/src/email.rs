@@ -266,6 +266,8 @@ pub fn subject(notice: &Notice) -> String {
         NoticeEvent::PhaseOverdue => format!("[{severity}] Runbook phase overdue: {title}"),
         NoticeEvent::UpdateDue => format!("[{severity}] Update due: {title}"),
         NoticeEvent::ReviewDigest => title.to_string(),
+        NoticeEvent::SeverityChanged => format!("[{severity}] Severity changed: {title}"),
+        NoticeEvent::Timeline => format!("[{severity}] Update: {title}"),
     }
 }
 
@@ -296,6 +298,10 @@ fn event_line(notice: &Notice) -> String {
         }
         (NoticeEvent::UpdateDue, None) => "Update due".to_owned(),
         (NoticeEvent::ReviewDigest, _) => "Weekly review".to_owned(),
+        (NoticeEvent::SeverityChanged, Some(actor)) => format!("Severity changed by {actor}"),
+        (NoticeEvent::SeverityChanged, None) => "Severity changed".to_owned(),
+        (NoticeEvent::Timeline, Some(actor)) => format!("Timeline: {actor} wrote"),
+        (NoticeEvent::Timeline, None) => "Timeline".to_owned(),
     }
 }
 
@@ -384,7 +390,9 @@ fn html_part(notice: &Notice, parts: &Parts<'_>, locale_rtl: bool) -> String {
         NoticeEvent::ResponseOverdue | NoticeEvent::PhaseOverdue | NoticeEvent::UpdateDue => {
             "#c2410c"
         }
-        NoticeEvent::Acknowledged => "#1d4ed8",
+        NoticeEvent::Acknowledged | NoticeEvent::SeverityChanged | NoticeEvent::Timeline => {
+            "#1d4ed8"
+        }
         NoticeEvent::Resolved => "#15803d",
         NoticeEvent::PostmortemReminder
         | NoticeEvent::PostmortemOverdue

@@ -32,7 +32,7 @@ pub struct SendError {
 }
 
 impl SendError {
-    pub(crate) fn permanent(status: Option<u16>, detail: String) -> Self {
+    pub fn permanent(status: Option<u16>, detail: String) -> Self {
         Self {
             retryable: false,
             retry_after: None,
@@ -41,7 +41,7 @@ impl SendError {
         }
     }
 
-    pub(crate) fn retryable(status: Option<u16>, detail: String) -> Self {
+    pub fn retryable(status: Option<u16>, detail: String) -> Self {
         Self {
             retryable: true,
             retry_after: None,

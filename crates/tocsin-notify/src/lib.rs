@@ -11,6 +11,7 @@ mod error;
 pub mod http_template;
 pub mod slack;
 pub mod sms;
+pub mod slack_app;
 pub mod throttle;
 pub mod tickets;
 pub mod webhook;
@@ -39,6 +40,15 @@ pub const TIMEOUT: Duration = Duration::from_secs(15);
 pub enum Target {
     /// A Slack incoming webhook. The whole URL is the credential, so it is a [`Secret`].
     Slack { webhook_url: Secret },
+    /// A Slack app's channel, through the Web API with a bot token. Incident notices are sent by
+    /// the engine as one message per incident ([`slack_app`]); [`Sender::send`] posts any other
+    /// notice (a drill's report, the weekly digest) as a message of its own.
+    SlackApp {
+        bot_token: Secret,
+        /// The Slack channel's id.
+        channel: String,
+        api_url: String,
+    },
     /// A generic HTTPS endpoint, sent Standard Webhooks headers and signed when `secret` is set.
     Webhook { url: String, secret: Option<Secret> },
     /// E-mail through the [`Sender`]'s [`Mailer`]. `to` is the channel's address; a delivery that
@@ -64,6 +74,7 @@ impl Target {
     fn secrets(&self) -> Vec<&str> {
         let secrets: Vec<&Secret> = match self {
             Target::Slack { webhook_url } => vec![webhook_url],
+            Target::SlackApp { bot_token, .. } => vec![bot_token],
             Target::Webhook { secret, .. } => secret.iter().collect(),
             Target::Email { .. } => Vec::new(),
             Target::HttpTemplate {
@@ -138,6 +149,11 @@ impl Sender {
         self.bulk_mailer.as_ref().or(self.mailer.as_ref())
     }
 
+    /// Slack's Web API at `api_url` with `token`, over this sender's client.
+    pub fn slack_api<'a>(&'a self, api_url: &'a str, token: &'a Secret) -> slack_app::SlackApi<'a> {
+        slack_app::SlackApi::new(&self.client, api_url, token)
+    }
+
     /// The mailer, when `[smtp]` is configured (for mail that is not a notice).
     pub fn mailer(&self) -> Option<&Mailer> {
         self.mailer.as_ref()
@@ -157,6 +173,18 @@ impl Sender {
                     delivery.now,
                 )
                 .await
+            }
+            Target::SlackApp {
+                bot_token,
+                channel,
+                api_url,
+            } => {
+                let mut message = slack::render(delivery.notice, delivery.links);
+                message["channel"] = serde_json::Value::String(channel.clone());
+                self.slack_api(api_url, bot_token)
+                    .call("chat.postMessage", &message, delivery.now)
+                    .await
+                    .map(|_| ())
             }
             Target::Webhook { url, secret } => {
                 let body = encode(&webhook::render(delivery))?;

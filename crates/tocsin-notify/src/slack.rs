@@ -26,6 +26,8 @@ pub fn emoji(event: NoticeEvent) -> &'static str {
         NoticeEvent::PhaseOverdue => "⏳",
         NoticeEvent::UpdateDue => "📣",
         NoticeEvent::ReviewDigest => "📊",
+        NoticeEvent::SeverityChanged => "🔀",
+        NoticeEvent::Timeline => "💬",
     }
 }
 
@@ -147,6 +149,12 @@ fn event_line(notice: &Notice) -> String {
         }
         (NoticeEvent::UpdateDue, None) => "*Update due*".to_owned(),
         (NoticeEvent::ReviewDigest, _) => "*Weekly review*".to_owned(),
+        (NoticeEvent::SeverityChanged, Some(actor)) => {
+            format!("*Severity changed* by {}", escape(&actor))
+        }
+        (NoticeEvent::SeverityChanged, None) => "*Severity changed*".to_owned(),
+        (NoticeEvent::Timeline, Some(actor)) => format!("*{}* wrote", escape(&actor)),
+        (NoticeEvent::Timeline, None) => "*Timeline*".to_owned(),
     };
     truncate(&line, SECTION_TEXT_LIMIT)
 }

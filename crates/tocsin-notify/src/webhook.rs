@@ -78,6 +78,8 @@ fn what_happened(notice: &Notice) -> String {
         }
         (NoticeEvent::UpdateDue, _) => "update due".to_owned(),
         (NoticeEvent::ReviewDigest, _) => "weekly review".to_owned(),
+        (NoticeEvent::SeverityChanged, _) => "severity changed".to_owned(),
+        (NoticeEvent::Timeline, _) => "timeline update".to_owned(),
     }
 }
 

@@ -137,6 +137,14 @@ impl DueWork for PgStore {
         self.reply_codes_sql(channel, code).await
     }
 
+    async fn chat_message(&self, incident_id: &str, channel: &str) -> Result<Option<ChatMessage>> {
+        self.chat_message_sql(incident_id, channel).await
+    }
+
+    async fn remember_chat_message(&self, message: &ChatMessage) -> Result<()> {
+        self.remember_chat_message_sql(message).await
+    }
+
     // Due is due whatever the lease: a claimed row wakes the loop, whose claim then finds it
     // held (as on SQLite).
     async fn next_due(&self) -> Result<Option<Timestamp>> {

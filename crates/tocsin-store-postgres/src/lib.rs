@@ -5,6 +5,7 @@
 //! claimed with `FOR UPDATE SKIP LOCKED` for due work, and an advisory lock around migrations.
 
 mod changes;
+mod chat_messages;
 mod copy;
 mod due_work;
 mod follow_up;

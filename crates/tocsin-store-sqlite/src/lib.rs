@@ -2,6 +2,7 @@
 //! a small pool of readers, `synchronous=FULL` unless configured otherwise.
 
 mod actions;
+mod chat_messages;
 mod copy;
 mod drill;
 mod files;
@@ -465,6 +466,14 @@ impl DueWork for SqliteStore {
         code: &str,
     ) -> Result<Vec<tocsin_core::reply_code::ReplyCode>> {
         self.reply_codes_sql(channel, code).await
+    }
+
+    async fn chat_message(&self, incident_id: &str, channel: &str) -> Result<Option<ChatMessage>> {
+        self.chat_message_sql(incident_id, channel).await
+    }
+
+    async fn remember_chat_message(&self, message: &ChatMessage) -> Result<()> {
+        self.remember_chat_message_sql(message).await
     }
 
     async fn next_due(&self) -> Result<Option<Timestamp>> {

@@ -53,6 +53,7 @@ pub const TABLES: &[&str] = &[
     "silences",
     "reply_codes",
     "tickets",
+    "chat_messages",
 ];
 
 /// Tables a copy leaves out: which replicas are alive is not history.

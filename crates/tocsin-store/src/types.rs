@@ -469,3 +469,18 @@ pub struct HeldMonitors {
     /// gone replica missed may be owed.
     pub lapsed: std::collections::HashSet<String>,
 }
+
+/// The message a chat app posted for an incident in one of its channels: what later notices
+/// update in place and reply to in its thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub incident_id: String,
+    /// The tocsin channel's id (`[[channel]] id`), or that id with a suffix for a second
+    /// message of the same channel (the incident's own Slack channel: `<id>#incident`).
+    pub channel: String,
+    /// The chat's own id of where it was posted (Slack's channel id).
+    pub conversation: String,
+    /// The message's id there (Slack's `ts`).
+    pub ts: String,
+    pub posted_at: Timestamp,
+}

@@ -25,6 +25,7 @@ mod mime;
 mod postgres;
 mod proxy;
 pub mod sms_provider;
+mod slack_api;
 mod smtp;
 
 pub use example_env::example_env;
@@ -34,4 +35,5 @@ pub use mime::MailPart;
 pub use postgres::{PgScratch, server_url as postgres_server_url};
 pub use proxy::{Proxied, RecordingProxy};
 pub use sms_provider::SmsProvider;
+pub use slack_api::{SlackApi, SlackCall};
 pub use smtp::{Mail, SmtpSink, Stage};

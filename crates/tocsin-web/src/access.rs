@@ -62,6 +62,8 @@ pub const TABLE: &[Rule] = &[
     rule("POST", "/hooks/{integration}", Integration),
     rule("POST", "/slack/interactive", Integration),
     rule("POST", "/hooks/sms/{channel}", Integration),
+    rule("POST", "/hooks/slack/interactive", Integration),
+    rule("POST", "/hooks/slack/commands", Integration),
     rule("GET", "/ping/{key}", Integration),
     rule("POST", "/ping/{key}", Integration),
     rule("GET", "/ping/{key}/{suffix}", Integration),

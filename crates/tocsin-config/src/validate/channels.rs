@@ -6,7 +6,7 @@ use tocsin_core::Secret;
 
 use super::Names;
 use super::ctx::Ctx;
-use crate::channels::{Audience, Channel, ChannelKind, Smtp, SmtpTls, Template};
+use crate::channels::{Audience, Channel, ChannelKind, SlackApp, Smtp, SmtpTls, Template};
 use crate::field::Field;
 use crate::raw::{RawChannel, RawSmtp, RawTemplate};
 use crate::spans::join_key;
@@ -77,7 +77,7 @@ pub(super) fn smtp(ctx: &mut Ctx, raw: &Field<RawSmtp>) -> Option<Smtp> {
 }
 
 /// The channel types, in order.
-pub(crate) const TYPES: [&str; 5] = ["slack", "email", "webhook", "sms", "http"];
+pub(crate) const TYPES: [&str; 6] = ["slack", "email", "webhook", "sms", "http", "slack_app"];
 
 /// Every key a channel of type `kind` accepts.
 pub(crate) fn allowed_keys(kind: &str) -> &'static [&'static str] {
@@ -96,6 +96,15 @@ pub(crate) fn allowed_keys(kind: &str) -> &'static [&'static str] {
             "signing_secret",
         ],
         "http" => &["id", "type", "method", "url", "headers", "body", "secret"],
+        "slack_app" => &[
+            "id",
+            "type",
+            "bot_token",
+            "signing_secret",
+            "channel",
+            "api_url",
+            "incident_channels",
+        ],
         _ => &["id", "type"],
     }
 }
@@ -144,6 +153,7 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                         signing_secret,
                     })
             }
+            Some("slack_app") => slack_app(ctx, &raw, &item, names),
             Some("email") => {
                 ctx.only_keys(
                     &item,
@@ -215,6 +225,94 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
         }
     }
     out
+}
+
+/// The Slack Web API when `api_url` is not given.
+pub const SLACK_API_URL: &str = "https://slack.com/api";
+
+/// `type = "slack_app"`: a bot token, a signing secret and the channel id are required.
+fn slack_app(ctx: &mut Ctx, raw: &RawChannel, item: &str, names: &Names) -> Option<ChannelKind> {
+    let key = |name: &str| join_key(item, name);
+    ctx.only_keys(
+        item,
+        allowed_keys("slack_app"),
+        "a [[channel]] of type `slack_app`",
+    );
+    let bot_token = ctx
+        .require(&raw.bot_token, &key("bot_token"), "\"${SLACK_BOT_TOKEN}\"")
+        .filter(|token| {
+            if token.trim().is_empty() {
+                ctx.error(
+                    &key("bot_token"),
+                    "`bot_token` is empty",
+                    Some("give the app's bot token (xoxb-…), from the environment".to_owned()),
+                );
+                return false;
+            }
+            true
+        })
+        .map(Secret::new);
+    let signing_secret = ctx
+        .require(
+            &raw.signing_secret,
+            &key("signing_secret"),
+            "\"${SLACK_SIGNING_SECRET}\"",
+        )
+        .filter(|secret| {
+            super::secrets::check_strength(
+                ctx,
+                &key("signing_secret"),
+                "forge Slack button presses and /tocsin commands",
+                secret,
+            )
+        })
+        .map(Secret::new);
+    let channel = ctx
+        .require(&raw.channel, &key("channel"), "\"C0123456789\"")
+        .filter(|channel| {
+            let valid = !channel.is_empty() && channel.chars().all(|c| c.is_ascii_alphanumeric());
+            if !valid {
+                ctx.error(
+                    &key("channel"),
+                    format!("`channel` `{channel}` is not a Slack channel id"),
+                    Some(
+                        "use the channel's id (letters and digits, like \"C0123456789\"), \
+                         shown at the bottom of the channel's details in Slack"
+                            .to_owned(),
+                    ),
+                );
+            }
+            valid
+        });
+    let api_url = match ctx.get(&raw.api_url, &key("api_url")) {
+        Some(url) => ctx
+            .url(&url, &key("api_url"))
+            .then(|| url.trim_end_matches('/').to_owned()),
+        None => Some(SLACK_API_URL.to_owned()),
+    };
+    let listed = ctx
+        .get(&raw.incident_channels, &key("incident_channels"))
+        .unwrap_or_default();
+    let mut incident_channels = Vec::new();
+    for (at, severity) in listed.iter().enumerate() {
+        let path = crate::spans::join_index(&key("incident_channels"), at);
+        if ctx.reference(
+            severity,
+            &path,
+            "severity",
+            "[[severity]]",
+            &names.severities,
+        ) {
+            incident_channels.push(severity.clone());
+        }
+    }
+    Some(ChannelKind::SlackApp(SlackApp {
+        bot_token: bot_token?,
+        signing_secret: signing_secret?,
+        channel: channel?,
+        api_url: api_url?,
+        incident_channels,
+    }))
 }
 
 pub(super) fn templates(

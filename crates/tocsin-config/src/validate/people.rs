@@ -90,6 +90,11 @@ pub(super) fn contacts(ctx: &mut Ctx, raw: &Field<Vec<RawContact>>, names: &Name
                     format!("channel `{method}` is an email channel for customers and cannot page a person"),
                     Some("write \"email\" to page this contact by email through [smtp]".to_owned()),
                 ),
+                Some("slack_app") => ctx.error(
+                    &path,
+                    format!("slack_app channel `{method}` posts one message per incident and does not page a person"),
+                    Some("name it in a severity's `notify`, and give the contact `slack = \"U…\"` to be mentioned and invited".to_owned()),
+                ),
                 Some("webhook") if phone.is_none() => ctx.error(
                     &path,
                     format!("contact `{label}` is paged through webhook channel `{method}` but has no `phone`"),
@@ -106,6 +111,21 @@ pub(super) fn contacts(ctx: &mut Ctx, raw: &Field<Vec<RawContact>>, names: &Name
         if let Some(url) = &url {
             ctx.url(url, &key("url"));
         }
+        let slack = ctx
+            .get(&raw.slack, &key("slack"))
+            .filter(|user| !user.is_empty());
+        if let Some(user) = &slack
+            && !user.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            ctx.error(
+                &key("slack"),
+                format!("`slack` `{user}` is not a Slack user id"),
+                Some(
+                    "use the member id from their Slack profile (letters and digits, like \"U0123456789\")"
+                        .to_owned(),
+                ),
+            );
+        }
         if let Some(id) = id {
             out.push(Contact {
                 id,
@@ -117,6 +137,7 @@ pub(super) fn contacts(ctx: &mut Ctx, raw: &Field<Vec<RawContact>>, names: &Name
                 verified_on,
                 external,
                 url,
+                slack,
             });
         }
     }

@@ -17,6 +17,7 @@ pub mod railway;
 pub mod sentry;
 pub mod slack;
 pub mod sms;
+pub mod slack_app;
 pub mod uptimerobot;
 
 /// What one inbound item asks of tocsin.

@@ -3,6 +3,7 @@
 //! [`Backend`] that opens handles on one fresh database; SQLite runs it in
 //! `tocsin-store-sqlite/tests/conformance.rs`, and PostgreSQL plugs in the same way.
 
+mod chat;
 mod fixtures;
 mod incidents;
 mod leases;
@@ -21,6 +22,7 @@ use async_trait::async_trait;
 
 use crate::Store;
 
+pub use chat::a_chat_message_is_kept_once_per_incident_and_channel;
 pub use incidents::{
     a_committed_decision_reads_back,
     a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
@@ -87,6 +89,7 @@ macro_rules! conformance_suite {
             silences_are_in_force_until_they_end_or_are_expired,
             a_reply_code_is_kept_once_and_found_by_channel_and_code,
             a_ticket_is_queued_with_its_incident_then_opened_and_closed,
+            a_chat_message_is_kept_once_per_incident_and_channel,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

@@ -120,6 +120,12 @@ pub trait DueWork: Send + Sync {
         channel: &str,
         code: &str,
     ) -> Result<Vec<tocsin_core::reply_code::ReplyCode>>;
+    /// The message a chat app posted for `incident_id` in `channel`, if any.
+    async fn chat_message(&self, incident_id: &str, channel: &str) -> Result<Option<ChatMessage>>;
+
+    /// Keeps the message a chat app just posted. The first one kept for an incident and channel
+    /// stays: a second is ignored, so every later update goes to one message.
+    async fn remember_chat_message(&self, message: &ChatMessage) -> Result<()>;
 
     /// The earliest time any timer, delivery or monitor is due, to sleep until then.
     async fn next_due(&self) -> Result<Option<Timestamp>>;

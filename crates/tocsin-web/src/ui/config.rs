@@ -172,6 +172,11 @@ fn sections(config: &Config) -> Vec<Section> {
                 .map(|c| {
                     let to = match &c.kind {
                         ChannelKind::Slack { .. } => "a Slack incoming webhook (URL hidden)".into(),
+                        ChannelKind::SlackApp(app) => format!(
+                            "Slack channel {} through the app at {} (token hidden)",
+                            app.channel,
+                            bare_url(&app.api_url)
+                        ),
                         ChannelKind::Email { audience, template } => format!(
                             "e-mail to {}{}",
                             audience.map_or("the people paged", |a| match a {

@@ -38,6 +38,7 @@ mod security_headers;
 mod self_monitoring;
 mod silences;
 mod sms;
+mod slack_app;
 mod status;
 mod store_copy;
 mod subscriptions;
