@@ -1379,12 +1379,12 @@ mod tests {
 
     #[test]
     fn a_ticketed_severity_opens_one_ticket_and_pages_nobody_even_when_it_would_page() {
-        let mut policy = policy();
-        policy.tickets = Some(crate::policy::TicketRule {
+        let mut ticketed = policy();
+        ticketed.tickets = Some(crate::policy::TicketRule {
             severities: vec!["SEV-1".into()],
         });
         let opened = decide(
-            &policy,
+            &ticketed,
             &Situation::default(),
             Input::Signal(signal(SignalStatus::Firing)),
             &ctx(t(0)),
@@ -1408,7 +1408,7 @@ mod tests {
                 ..
             }
         )));
-        let incident = opened.incident.expect("opened");
+        let incident = opened.incident.clone().expect("opened");
         assert_eq!(incident.escalation, None);
         assert!(!kinds(&opened).contains(&"escalated"));
         // Without `[tickets]` the same signal pages.

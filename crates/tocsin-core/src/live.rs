@@ -137,6 +137,7 @@ mod tests {
             new_alert_id: "alert".into(),
             on_call: Default::default(),
             new_comms_id: "comms".into(),
+            quiet: Default::default(),
         }
     }
 

@@ -289,6 +289,7 @@ mod tests {
             new_alert_id: "a".into(),
             on_call: Default::default(),
             new_comms_id: "c".into(),
+            quiet: Default::default(),
         };
         let open = ticket("x");
         let closed = changed(&open, true, "octocat", &ctx).expect("closes");

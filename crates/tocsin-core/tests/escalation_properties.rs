@@ -59,6 +59,7 @@ fn policy() -> Policy {
         ],
         reopen_window: Duration::from_secs(3600),
         label_routes: vec![],
+        live_channels: vec![],
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),

@@ -28,6 +28,9 @@ fn policy(repeat: u32) -> Policy {
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),
+        tickets: None,
+        label_routes: vec![],
+        live_channels: vec![],
         routes: vec![RouteRule {
             category: "*".into(),
             escalation: Some("backend".into()),
@@ -70,6 +73,7 @@ fn ctx(now: Timestamp) -> Ctx {
         on_call: [("primary".to_owned(), "ann".to_owned())]
             .into_iter()
             .collect(),
+        quiet: Default::default(),
     }
 }
 
@@ -86,6 +90,7 @@ fn fire() -> Input {
         runbook: None,
         occurred_at: t(0),
         details: serde_json::Value::Null,
+        labels: Default::default(),
     })
 }
 

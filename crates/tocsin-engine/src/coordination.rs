@@ -24,7 +24,7 @@ impl Engine {
             return Ok(None);
         }
         if let Some(contact) = self
-            .config
+            .config()
             .contact(user)
             .filter(|contact| !contact.external)
         {
@@ -41,7 +41,7 @@ impl Engine {
             return Ok(None);
         }
         let name = self
-            .config
+            .config()
             .contacts
             .iter()
             .find(|contact| {

@@ -324,7 +324,7 @@ impl Engine {
                 };
                 let sent = match app {
                     Some(app) => {
-                        self.send_to_slack_app(&delivery.channel, app, notice, &links)
+                        self.send_to_slack_app(&delivery.channel, &app, notice, &links)
                             .await
                     }
                     None => {

@@ -251,7 +251,7 @@ impl Engine {
         // Each action item without a ticket gets one (with `[tickets]`): read from the file as
         // it is now, minus those a ticket was already asked for.
         let mut untracked_items = Vec::new();
-        if self.config.tickets.is_some() {
+        if self.config().tickets.is_some() {
             let asked: Vec<String> = self
                 .store
                 .tickets(incident_id)

@@ -81,7 +81,11 @@ impl Engine {
 
     /// What holds pages back at `now`, for a batch of decisions: read once per batch, like the
     /// roster; the batch keeps it current as its own decisions open and resolve incidents.
-    pub(crate) async fn quiet(&self, now: Timestamp) -> Result<Quiet, EngineError> {
+    pub(crate) async fn quiet(
+        &self,
+        live: &crate::live::Live,
+        now: Timestamp,
+    ) -> Result<Quiet, EngineError> {
         let silences = self
             .store
             .active_silences(now)
@@ -96,7 +100,7 @@ impl Engine {
                 }
             })
             .collect();
-        let holding = match self.policy.severities.first() {
+        let holding = match live.policy.severities.first() {
             Some(top) => self
                 .store
                 .incidents(&IncidentFilter {
@@ -107,7 +111,7 @@ impl Engine {
                 })
                 .await?
                 .into_iter()
-                .filter(|incident| tocsin_core::noise::holds(&self.policy, incident))
+                .filter(|incident| tocsin_core::noise::holds(&live.policy, incident))
                 .filter_map(|incident| {
                     Some(Holding {
                         component: incident.component?,

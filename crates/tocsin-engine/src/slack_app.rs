@@ -25,9 +25,9 @@ fn store_failed(error: impl std::fmt::Display) -> SendError {
 
 impl Engine {
     /// The `slack_app` channel with this id, if it is one.
-    pub(crate) fn slack_app(&self, channel: &str) -> Option<&SlackApp> {
-        match &self.config.channel(channel)?.kind {
-            tocsin_config::ChannelKind::SlackApp(app) => Some(app),
+    pub(crate) fn slack_app(&self, channel: &str) -> Option<SlackApp> {
+        match &self.config().channel(channel)?.kind {
+            tocsin_config::ChannelKind::SlackApp(app) => Some(app.clone()),
             _ => None,
         }
     }
@@ -41,7 +41,8 @@ impl Engine {
         links: &NoticeLinks,
     ) -> Result<(), SendError> {
         let now = self.now();
-        let api = self.sender.slack_api(&app.api_url, &app.bot_token);
+        let live = self.live();
+        let api = live.sender.slack_api(&app.api_url, &app.bot_token);
         let message = self
             .store
             .chat_message(&notice.incident_id, channel)
@@ -207,7 +208,8 @@ impl Engine {
 
     /// The Slack ids of the people on call now (contacts with `slack`).
     pub(crate) async fn on_call_slack_ids(&self) -> Vec<String> {
-        let roster = match self.roster(self.now()).await {
+        let live = self.live();
+        let roster = match self.roster(&live, self.now()).await {
             Ok(roster) => roster,
             Err(error) => {
                 tracing::warn!(%error, "who is on call is unknown; nobody is mentioned");
@@ -216,7 +218,7 @@ impl Engine {
         };
         let mut ids: Vec<String> = roster
             .values()
-            .filter_map(|contact| self.config.contact(contact)?.slack.clone())
+            .filter_map(|contact| live.config.contact(contact)?.slack.clone())
             .collect();
         ids.sort();
         ids.dedup();
@@ -245,7 +247,7 @@ impl Engine {
             _ => CardState::Open,
         };
         let actions: Vec<CardAction> = self
-            .config
+            .config()
             .actions
             .iter()
             .map(|action| CardAction {

@@ -51,7 +51,7 @@ impl Engine {
     ) -> Result<(), SlackAppRefusal> {
         let now = self.now();
         let mut last = None;
-        for channel in &self.config.channels {
+        for channel in &self.config().channels {
             let tocsin_config::ChannelKind::SlackApp(app) = &channel.kind else {
                 continue;
             };
@@ -74,7 +74,7 @@ impl Engine {
 
     /// Who a Slack user is on the timeline.
     fn slack_actor(&self, user: &SlackUser) -> String {
-        self.config
+        self.config()
             .contacts
             .iter()
             .find(|contact| contact.slack.as_deref() == Some(user.id.as_str()))
@@ -142,7 +142,8 @@ impl Engine {
         user: &SlackUser,
         actor: &str,
     ) -> Result<Value, EngineError> {
-        let Some(action) = self.config.action(action_id) else {
+        let config = self.config();
+        let Some(action) = config.action(action_id) else {
             return Ok(ephemeral(&format!(
                 "No action `{action_id}` is configured."
             )));
@@ -237,7 +238,7 @@ impl Engine {
         let command = parse_slash_command(body)
             .map_err(|error| tocsin_core::decide::Refusal::Invalid(error.to_string()))?;
         let severities: Vec<String> = self
-            .config
+            .config()
             .severities
             .iter()
             .map(|s| s.id.clone())
@@ -292,14 +293,14 @@ impl Engine {
     /// `declare` without a severity: the least severe level that tells a Slack app's channel,
     /// so the declarer sees it there; else the least severe level.
     fn declared_severity(&self) -> String {
-        let apps: Vec<&str> = self
-            .config
+        let config = self.config();
+        let apps: Vec<&str> = config
             .channels
             .iter()
             .filter(|channel| matches!(channel.kind, tocsin_config::ChannelKind::SlackApp(_)))
             .map(|channel| channel.id.as_str())
             .collect();
-        let severities = &self.config.severities;
+        let severities = &self.config().severities;
         severities
             .iter()
             .rev()
@@ -370,11 +371,12 @@ impl Engine {
         if on_call.is_empty() {
             return Ok("No schedules are configured.".into());
         }
+        let config = self.config();
         let lines: Vec<String> = on_call
             .into_iter()
             .map(|(schedule, who)| match who {
                 Some(who) => {
-                    let contact = self.config.contact(&who.contact);
+                    let contact = config.contact(&who.contact);
                     let name = contact.map_or(who.contact.clone(), |c| c.name.clone());
                     let mention = contact
                         .and_then(|c| c.slack.as_deref())

@@ -65,7 +65,7 @@ impl Engine {
 
     /// Whether `from` is the number of the contact `page` went to, as configured now.
     fn paged_number_is(&self, page: &ReplyCode, from: &str) -> bool {
-        self.config
+        self.config()
             .contact(&page.contact)
             .and_then(|contact| contact.phone.as_deref())
             .is_some_and(|phone| reply_code::same_number(phone, from))

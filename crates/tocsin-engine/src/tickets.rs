@@ -42,7 +42,7 @@ impl Engine {
     fn postmortem_url(&self, incident_id: &str) -> String {
         format!(
             "{}/postmortems/{incident_id}",
-            self.config.server.public_url
+            self.config().server.public_url
         )
     }
 
@@ -121,7 +121,7 @@ impl Engine {
         if ticket.state != TicketState::Requested {
             return Ok(Ok(()));
         }
-        let Some(tracker) = tracker(&self.config) else {
+        let Some(tracker) = tracker(&self.config()) else {
             return Ok(Err(permanent(
                 "tickets are not configured: add a [tickets] section".to_owned(),
             )));
@@ -129,6 +129,7 @@ impl Engine {
         let incident_url = self.incident_url(&ticket.incident_id);
         let body = self.ticket_body(&ticket, delivery, &incident_url);
         let opened = self
+            .live()
             .sender
             .open_ticket(
                 &tracker,
@@ -238,7 +239,7 @@ impl Engine {
         actor: &str,
     ) -> Result<bool, EngineError> {
         let ours = matches!(
-            tracker(&self.config),
+            tracker(&self.config()),
             Some(Tracker::Github { repo: configured, .. }) if configured.eq_ignore_ascii_case(repo)
         );
         if !ours {

@@ -81,7 +81,7 @@ impl Engine {
             matches!(&work.input, Some(Input::Signal(signal)) if signal.status == SignalStatus::Firing)
         });
         let mut quiet = std::sync::Arc::new(if fires {
-            self.quiet(self.now()).await?
+            self.quiet(&live, self.now()).await?
         } else {
             Default::default()
         });

@@ -31,6 +31,8 @@ pub fn policy() -> Policy {
         runbooks: Default::default(),
         customer_comms: Default::default(),
         tickets: None,
+        label_routes: Vec::new(),
+        live_channels: Vec::new(),
         routes: vec![RouteRule {
             category: "backend".into(),
             escalation: Some("backend".into()),

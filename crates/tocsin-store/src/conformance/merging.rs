@@ -24,6 +24,7 @@ async fn decide_on(
         new_alert_id: uuid::Uuid::now_v7().to_string(),
         new_comms_id: uuid::Uuid::now_v7().to_string(),
         on_call: Default::default(),
+        quiet: Default::default(),
     };
     let mut decider = |_: usize, situation: &tocsin_core::decide::Situation| {
         let decision = decide(&policy, situation, input.clone(), &ctx)?;
