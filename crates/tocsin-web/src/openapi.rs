@@ -252,6 +252,7 @@ mod tests {
         "GET /api/v2/components.json",
         "GET /api/v2/incidents.json",
         "GET /api/v2/incidents/unresolved.json",
+        "POST /-/reload",
     ];
 
     #[test]
