@@ -16,7 +16,8 @@ use jiff::tz::TimeZone;
 pub struct Cron {
     /// The expression as written.
     pub expr: String,
-    parsed: croner::Cron,
+    /// Boxed: croner's tables are large, and a `Cron` sits in small enums.
+    parsed: Box<croner::Cron>,
 }
 
 /// Two expressions are equal when written the same way.
@@ -65,7 +66,7 @@ impl Cron {
         })?;
         Ok(Cron {
             expr: expr.to_owned(),
-            parsed,
+            parsed: Box::new(parsed),
         })
     }
 
