@@ -1379,12 +1379,12 @@ mod tests {
 
     #[test]
     fn a_ticketed_severity_opens_one_ticket_and_pages_nobody_even_when_it_would_page() {
-        let mut ticketed = policy();
-        ticketed.tickets = Some(crate::policy::TicketRule {
+        let mut ticketing = policy();
+        ticketing.tickets = Some(crate::policy::TicketRule {
             severities: vec!["SEV-1".into()],
         });
         let opened = decide(
-            &ticketed,
+            &ticketing,
             &Situation::default(),
             Input::Signal(signal(SignalStatus::Firing)),
             &ctx(t(0)),
