@@ -16,8 +16,8 @@ mod ops;
 mod people;
 mod reach;
 pub(crate) mod runbooks;
-pub(crate) mod secrets;
 mod schedules;
+pub(crate) mod secrets;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -183,7 +183,7 @@ pub async fn ingest_grouped(
 }
 
 /// A decision's context at `now` with fresh ids and nobody on call.
-fn ctx(now: Timestamp) -> Ctx {
+pub(super) fn ctx(now: Timestamp) -> Ctx {
     Ctx {
         now,
         new_incident_id: uuid::Uuid::now_v7().to_string(),

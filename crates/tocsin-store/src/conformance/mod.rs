@@ -3,6 +3,7 @@
 //! [`Backend`] that opens handles on one fresh database; SQLite runs it in
 //! `tocsin-store-sqlite/tests/conformance.rs`, and PostgreSQL plugs in the same way.
 
+mod failed_pages;
 mod fixtures;
 mod incidents;
 mod leases;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 
 use crate::Store;
 
+pub use failed_pages::a_step_whose_every_page_failed_moves_on_once;
 pub use incidents::{
     a_committed_decision_reads_back,
     a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
@@ -75,6 +77,7 @@ macro_rules! conformance_suite {
             a_changed_person_loses_their_sessions_and_the_last_admin_stays,
             an_api_token_is_found_touched_listed_and_revoked,
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
+            a_step_whose_every_page_failed_moves_on_once,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {
