@@ -142,8 +142,7 @@ impl Severity {
     /// channels only, and never wake anyone. (Whether a level opens a ticket instead is
     /// `[tickets]`'s own check, not this one.)
     pub fn pages(&self) -> bool {
-        self.page
-            .unwrap_or(self.respond_within <= PAGING_TARGET)
+        self.page.unwrap_or(self.respond_within <= PAGING_TARGET)
     }
 
     /// What an open incident of this level shows for its status-page component (`"none"`:

@@ -198,7 +198,10 @@ notify = ["team"]
     assert!(pages("SEV-1"), "15m without `page`: pages, as before");
     assert!(!pages("SEV-2"), "`page = false` wins over a short target");
     assert!(pages("SEV-3"), "`page = true` wins over a long target");
-    assert!(!pages("SEV-4"), "24h without `page`: does not page, as before");
+    assert!(
+        !pages("SEV-4"),
+        "24h without `page`: does not page, as before"
+    );
 }
 
 #[test]

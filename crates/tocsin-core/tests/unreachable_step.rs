@@ -145,7 +145,8 @@ fn when_every_page_of_a_step_failed_the_next_step_is_paged_at_once() {
     let why = &decision.events[0];
     assert_eq!(why.kind, EventKind::Escalated);
     assert!(
-        why.text.contains("Nobody at step 1 of `backend` can be reached")
+        why.text
+            .contains("Nobody at step 1 of `backend` can be reached")
             && why.text.contains("Ann by sms: HTTP 410 Gone")
             && why.text.contains("Ann by email: 550 no such user")
             && why.text.contains("without waiting 30m"),
@@ -180,7 +181,10 @@ fn while_any_page_of_the_step_may_still_arrive_nothing_changes() {
     }
     situation.pages = vec![];
     let decision = decide(&policy(0), &situation, Input::PageFailed, &ctx(t(120))).unwrap();
-    assert!(decision.is_empty(), "a step that paged nobody waits its `after`");
+    assert!(
+        decision.is_empty(),
+        "a step that paged nobody waits its `after`"
+    );
 }
 
 #[test]
@@ -199,7 +203,10 @@ fn an_acknowledged_or_resolved_incident_does_not_move() {
 #[test]
 fn failing_at_the_last_step_ends_the_ladder_and_says_why() {
     let mut situation = opened(0);
-    situation.pages = vec![page("ann", "sms", true, None), page("ann", "email", true, None)];
+    situation.pages = vec![
+        page("ann", "sms", true, None),
+        page("ann", "email", true, None),
+    ];
     let second = decide(&policy(0), &situation, Input::PageFailed, &ctx(t(60))).unwrap();
     apply(&mut situation, &second);
     situation.pages = vec![page("bo", "email", true, Some("HTTP 410 Gone"))];
@@ -213,11 +220,17 @@ fn failing_at_the_last_step_ends_the_ladder_and_says_why() {
 #[test]
 fn with_repeats_the_ladder_runs_again_from_the_first_step() {
     let mut situation = opened(1);
-    situation.pages = vec![page("ann", "sms", true, None), page("ann", "email", true, None)];
+    situation.pages = vec![
+        page("ann", "sms", true, None),
+        page("ann", "email", true, None),
+    ];
     let second = decide(&policy(1), &situation, Input::PageFailed, &ctx(t(60))).unwrap();
     apply(&mut situation, &second);
     situation.pages = vec![page("bo", "email", true, None)];
     let again = decide(&policy(1), &situation, Input::PageFailed, &ctx(t(90))).unwrap();
-    assert_eq!(pages(&again), [("ann".to_owned(), 0), ("ann".to_owned(), 0)]);
+    assert_eq!(
+        pages(&again),
+        [("ann".to_owned(), 0), ("ann".to_owned(), 0)]
+    );
     assert_eq!(again.incident.unwrap().escalation_round, 1);
 }

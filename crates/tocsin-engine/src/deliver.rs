@@ -375,8 +375,8 @@ impl Engine {
         };
         self.counters.delivery(&delivery.channel, counted);
         // A page to a person given up on may leave nobody at its step reachable.
-        let page_gave_up = delivery.recipient.is_some()
-            && matches!(outcome, AttemptOutcome::Failed { .. });
+        let page_gave_up =
+            delivery.recipient.is_some() && matches!(outcome, AttemptOutcome::Failed { .. });
         match &outcome {
             AttemptOutcome::Sent => {
                 tracing::info!(delivery = %delivery.id, channel = %delivery.channel, "delivered")

@@ -17,11 +17,11 @@ mod ops;
 mod people;
 mod reach;
 pub(crate) mod runbooks;
-pub(crate) mod secrets;
 mod schedules;
 mod template_vars;
 mod sms;
 pub(crate) mod tickets;
+pub(crate) mod secrets;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

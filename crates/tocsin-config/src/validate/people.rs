@@ -7,7 +7,9 @@ use jiff::civil::Date;
 use super::Names;
 use super::ctx::Ctx;
 use crate::field::Field;
-use crate::people::{Contact, ContactMethod, Escalation, EscalationStep, Route, Target, WeeklyTime};
+use crate::people::{
+    Contact, ContactMethod, Escalation, EscalationStep, Route, Target, WeeklyTime,
+};
 use crate::raw::{RawContact, RawEscalation, RawRoute};
 use crate::spans::{join_index, join_key};
 

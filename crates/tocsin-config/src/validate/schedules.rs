@@ -225,7 +225,9 @@ fn weekdays(ctx: &mut Ctx, days: &[String], path: &str) -> Option<Vec<Weekday>> 
         ctx.error(
             path,
             "`days` is empty",
-            Some("list the days the layer is on call, or leave `days` out for every day".to_owned()),
+            Some(
+                "list the days the layer is on call, or leave `days` out for every day".to_owned(),
+            ),
         );
         return None;
     }

@@ -71,10 +71,7 @@ fn two_layers() -> ScheduleSpec {
 /// Whole local days from the documented anchor (2024-01-01, a Monday) to the local date of the
 /// turn in force at `clock` on `day` for a turn starting daily at `handoff`.
 fn turn_days(day: Date, clock: Time, handoff: Time) -> i64 {
-    let days = date(2024, 1, 1)
-        .until((Unit::Day, day))
-        .unwrap()
-        .get_days();
+    let days = date(2024, 1, 1).until((Unit::Day, day)).unwrap().get_days();
     i64::from(days) - i64::from(clock < handoff)
 }
 
@@ -82,9 +79,8 @@ fn turn_days(day: Date, clock: Time, handoff: Time) -> i64 {
 fn model(at: Timestamp) -> &'static str {
     let here = at.to_zoned(zone(BERLIN));
     let (day, clock) = (here.date(), here.time());
-    let weekday_daytime = WEEKDAYS.contains(&day.weekday())
-        && time(9, 0, 0, 0) <= clock
-        && clock < time(17, 0, 0, 0);
+    let weekday_daytime =
+        WEEKDAYS.contains(&day.weekday()) && time(9, 0, 0, 0) <= clock && clock < time(17, 0, 0, 0);
     if weekday_daytime {
         ["dee", "eli"][turn_days(day, clock, time(0, 0, 0, 0)).rem_euclid(2) as usize]
     } else {
@@ -344,18 +340,20 @@ fn layer() -> impl Strategy<Value = RotationSpec> {
         proptest::option::of(proptest::collection::btree_set(0i8..7, 0..=7)),
         proptest::option::of(clock()),
     )
-        .prop_map(|(members, every, weekday, handoff, days, until)| RotationSpec {
-            members: (0..members).map(|i| format!("m{i}")).collect(),
-            every,
-            handoff_weekday: Weekday::from_monday_zero_offset(weekday).unwrap(),
-            handoff_time: handoff,
-            days: days.map(|days| {
-                days.into_iter()
-                    .map(|d| Weekday::from_monday_zero_offset(d).unwrap())
-                    .collect()
-            }),
-            until: until.filter(|until| *until != handoff),
-        })
+        .prop_map(
+            |(members, every, weekday, handoff, days, until)| RotationSpec {
+                members: (0..members).map(|i| format!("m{i}")).collect(),
+                every,
+                handoff_weekday: Weekday::from_monday_zero_offset(weekday).unwrap(),
+                handoff_time: handoff,
+                days: days.map(|days| {
+                    days.into_iter()
+                        .map(|d| Weekday::from_monday_zero_offset(d).unwrap())
+                        .collect()
+                }),
+                until: until.filter(|until| *until != handoff),
+            },
+        )
 }
 
 prop_compose! {
@@ -404,12 +402,8 @@ fn naive(s: &ScheduleSpec, at: Timestamp) -> Option<String> {
                 Some(until) => (day + 1.day()).to_datetime(until),
                 None => (day + 1.day()).to_datetime(layer.handoff_time),
             };
-            let instant = |dt: DateTime| {
-                s.timezone
-                    .to_ambiguous_timestamp(dt)
-                    .compatible()
-                    .unwrap()
-            };
+            let instant =
+                |dt: DateTime| s.timezone.to_ambiguous_timestamp(dt).compatible().unwrap();
             on && instant(opens) <= at && at < instant(closes)
         };
         let always = layer.days.is_none() && layer.until.is_none();

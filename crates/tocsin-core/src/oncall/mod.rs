@@ -28,8 +28,8 @@ use jiff::civil::{Time, Weekday};
 use jiff::tz::TimeZone;
 
 pub use ical::icalendar;
-pub use override_record::OverrideRecord;
 use layers::Layers;
+pub use override_record::OverrideRecord;
 pub use rotation::ANCHOR_REFERENCE;
 
 /// One rotation layer: `members` take turns, handing off at `handoff_weekday handoff_time` in

@@ -113,7 +113,7 @@ async fn step_pages(
     .bind(&prefix)
     .fetch_all(tx)
     .await?;
-    found.iter().map(|row| rows::page_state(row)).collect()
+    found.iter().map(rows::page_state).collect()
 }
 
 /// Every alert of an incident, in the order they were first seen.

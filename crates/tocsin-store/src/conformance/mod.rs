@@ -4,6 +4,7 @@
 //! `tocsin-store-sqlite/tests/conformance.rs`, and PostgreSQL plugs in the same way.
 
 mod chat;
+mod failed_pages;
 mod fixtures;
 mod incidents;
 mod leases;
@@ -23,6 +24,7 @@ use async_trait::async_trait;
 use crate::Store;
 
 pub use chat::a_chat_message_is_kept_once_per_incident_and_channel;
+pub use failed_pages::a_step_whose_every_page_failed_moves_on_once;
 pub use incidents::{
     a_committed_decision_reads_back,
     a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
@@ -90,6 +92,7 @@ macro_rules! conformance_suite {
             a_reply_code_is_kept_once_and_found_by_channel_and_code,
             a_ticket_is_queued_with_its_incident_then_opened_and_closed,
             a_chat_message_is_kept_once_per_incident_and_channel,
+            a_step_whose_every_page_failed_moves_on_once,
         );
     };
     (@stories $backend:expr; $($story:ident),* $(,)?) => {

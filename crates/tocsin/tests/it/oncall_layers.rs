@@ -89,10 +89,7 @@ fn zone() -> TimeZone {
 /// Whole local days from 2024-01-01 (a Monday, where every rotation's count starts) to `day`,
 /// one less before `handoff`'s time of day.
 fn turn_days(day: Date, clock: Time, handoff: Time) -> i64 {
-    let days = date(2024, 1, 1)
-        .until((Unit::Day, day))
-        .unwrap()
-        .get_days();
+    let days = date(2024, 1, 1).until((Unit::Day, day)).unwrap().get_days();
     i64::from(days) - i64::from(clock < handoff)
 }
 
@@ -101,8 +98,7 @@ fn turn_days(day: Date, clock: Time, handoff: Time) -> i64 {
 fn model(at: Timestamp) -> &'static str {
     let here = at.to_zoned(zone());
     let (day, clock) = (here.date(), here.time());
-    if WEEKDAYS.contains(&day.weekday()) && time(9, 0, 0, 0) <= clock && clock < time(17, 0, 0, 0)
-    {
+    if WEEKDAYS.contains(&day.weekday()) && time(9, 0, 0, 0) <= clock && clock < time(17, 0, 0, 0) {
         ["dee", "eli"][turn_days(day, clock, time(0, 0, 0, 0)).rem_euclid(2) as usize]
     } else {
         let week = turn_days(day, clock, time(8, 0, 0, 0)).div_euclid(7);
@@ -200,7 +196,10 @@ async fn two_layers_name_and_page_the_right_person_on_both_sides_of_every_handof
         .copied()
         .filter(|start| handoffs[0] <= *start && *start <= handoffs[handoffs.len() - 1])
         .collect();
-    assert_eq!(in_march, handoffs, "the feed's events start at the hand-offs");
+    assert_eq!(
+        in_march, handoffs,
+        "the feed's events start at the hand-offs"
+    );
     let summaries: Vec<&str> = ics
         .lines()
         .filter_map(|line| line.strip_prefix("SUMMARY:On call: "))
@@ -223,7 +222,11 @@ async fn two_layers_name_and_page_the_right_person_on_both_sides_of_every_handof
         assert_eq!(now["now"], outgoing, "just before {handoff}: {now}");
         assert_eq!(at(&now["until"]), handoff, "{now}");
         assert_eq!(now["next"], incoming, "{now}");
-        assert_eq!(paged(&app, &sms).await, phone(outgoing), "paged before {handoff}");
+        assert_eq!(
+            paged(&app, &sms).await,
+            phone(outgoing),
+            "paged before {handoff}"
+        );
 
         app.clock.set(handoff);
         app.settle().await;
@@ -231,7 +234,11 @@ async fn two_layers_name_and_page_the_right_person_on_both_sides_of_every_handof
         let now = &body["oncall"][0];
         assert_eq!(now["now"], incoming, "at {handoff}: {now}");
         assert_eq!(at(&now["since"]), handoff, "{now}");
-        assert_eq!(paged(&app, &sms).await, phone(incoming), "paged at {handoff}");
+        assert_eq!(
+            paged(&app, &sms).await,
+            phone(incoming),
+            "paged at {handoff}"
+        );
     }
 }
 
@@ -320,7 +327,11 @@ async fn a_contact_whose_relay_answers_410_is_escalated_past_at_once() {
     let opened = app.now();
     let id = declare(&app).await;
     app.settle().await;
-    assert_eq!(gone.received().len(), 1, "Ann's page was tried once: 410 is final");
+    assert_eq!(
+        gone.received().len(),
+        1,
+        "Ann's page was tried once: 410 is final"
+    );
     assert_eq!(bo.accepted().len(), 1, "Bo is paged at once, not after 2h");
     assert_eq!(bo.accepted()[0].body["to"], "+4915000000002");
     assert_eq!(app.now(), opened, "no simulated time passed");
@@ -353,7 +364,10 @@ async fn a_contact_whose_relay_is_not_listening_is_escalated_past_once_its_retri
     let opened = app.now();
     let id = declare(&app).await;
     app.settle().await;
-    assert!(bo.accepted().is_empty(), "Ann's page is still being retried");
+    assert!(
+        bo.accepted().is_empty(),
+        "Ann's page is still being retried"
+    );
     let mut waited = Duration::ZERO;
     while bo.accepted().is_empty() && waited < Duration::from_secs(2 * 3600) {
         app.advance(Duration::from_secs(30), Duration::from_secs(30))
