@@ -61,6 +61,7 @@ fn policy() -> Policy {
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),
+        live_channels: vec![],
         routes: vec![RouteRule {
             category: "*".into(),
             escalation: Some("ladder".into()),

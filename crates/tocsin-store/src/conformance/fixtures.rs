@@ -30,6 +30,7 @@ pub fn policy() -> Policy {
         postmortem: None,
         runbooks: Default::default(),
         customer_comms: Default::default(),
+        live_channels: vec![],
         routes: vec![RouteRule {
             category: "backend".into(),
             escalation: Some("backend".into()),
