@@ -111,12 +111,12 @@ fn each_bad_value_is_named_by_its_key() {
         ),
         (
             format!("{BASE}incident_channels = [\"SEV-9\"]\n"),
-            "incident_channels",
+            "unknown severity `SEV-9`",
         ),
         (BASE.replace("U0SAMI0001", "@sami"), "slack"),
         (
             BASE.replace("slack = \"U0SAMI0001\"", "methods = [\"slack-app\"]"),
-            "methods",
+            "does not page a person",
         ),
         (
             format!("{BASE}webhook_url = \"https://x\"\n"),
