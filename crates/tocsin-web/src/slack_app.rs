@@ -22,7 +22,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The refusal of a request that is not the Slack app's, if it is not.
-fn verified(engine: &Engine, headers: &HeaderMap, body: &[u8]) -> Result<(), Response> {
+fn refusal(engine: &Engine, headers: &HeaderMap, body: &[u8]) -> Option<Response> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     engine
         .verify_slack_app(
@@ -30,7 +30,8 @@ fn verified(engine: &Engine, headers: &HeaderMap, body: &[u8]) -> Result<(), Res
             header("x-slack-signature"),
             body,
         )
-        .map_err(|refusal| match refusal {
+        .err()
+        .map(|refusal| match refusal {
             SlackAppRefusal::Off => ApiError::not_found(refusal.to_string()).into_response(),
             SlackAppRefusal::Unsigned(error) => {
                 ApiError::unauthorized(error.to_string()).into_response()
@@ -39,7 +40,7 @@ fn verified(engine: &Engine, headers: &HeaderMap, body: &[u8]) -> Result<(), Res
 }
 
 async fn interactive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = verified(&state.engine, &headers, &body) {
+    if let Some(refused) = refusal(&state.engine, &headers, &body) {
         return refused;
     }
     let engine: &Arc<Engine> = &state.engine;
@@ -52,7 +53,7 @@ async fn interactive(State(state): State<AppState>, headers: HeaderMap, body: By
 }
 
 async fn commands(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = verified(&state.engine, &headers, &body) {
+    if let Some(refused) = refusal(&state.engine, &headers, &body) {
         return refused;
     }
     match state.engine.slack_app_command(&body).await {

@@ -153,7 +153,7 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                         signing_secret,
                     })
             }
-            Some("slack_app") => slack_app(ctx, &raw, &item, names),
+            Some("slack_app") => slack_app(ctx, raw, &item, names),
             Some("email") => {
                 ctx.only_keys(
                     &item,
