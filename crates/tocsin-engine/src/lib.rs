@@ -44,9 +44,9 @@ mod schedule;
 mod self_check;
 pub mod sign_in_gate;
 mod silences;
-mod sms_reply;
 mod slack_app;
 mod slack_hooks;
+mod sms_reply;
 mod status_page;
 mod subscribers;
 pub mod tickets;
@@ -81,8 +81,8 @@ pub use policy::jitter;
 pub use rounds::Round;
 pub use runtime::Workers;
 pub use silences::{NewSilence, SilenceEnd};
-pub use sms_reply::SmsReply;
 pub use slack_hooks::SlackAppRefusal;
+pub use sms_reply::SmsReply;
 pub use subscribers::SubscriptionLink;
 
 /// How long an acknowledge link stays valid.

@@ -24,8 +24,8 @@ mod http;
 mod mime;
 mod postgres;
 mod proxy;
-pub mod sms_provider;
 mod slack_api;
+pub mod sms_provider;
 mod smtp;
 
 pub use example_env::example_env;
@@ -34,6 +34,6 @@ pub use http::{HttpSink, Received};
 pub use mime::MailPart;
 pub use postgres::{PgScratch, server_url as postgres_server_url};
 pub use proxy::{Proxied, RecordingProxy};
-pub use sms_provider::SmsProvider;
 pub use slack_api::{SlackApi, SlackCall};
+pub use sms_provider::SmsProvider;
 pub use smtp::{Mail, SmtpSink, Stage};

@@ -16,11 +16,11 @@ mod limit;
 mod metrics;
 pub mod openapi;
 mod pages;
-mod reload;
 mod process_metrics;
+mod reload;
 mod slack;
-mod sms;
 mod slack_app;
+mod sms;
 mod status;
 mod ui;
 

@@ -18,10 +18,10 @@ mod people;
 mod reach;
 pub(crate) mod runbooks;
 mod schedules;
-mod template_vars;
-mod sms;
-pub(crate) mod tickets;
 pub(crate) mod secrets;
+mod sms;
+mod template_vars;
+pub(crate) mod tickets;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;

@@ -16,8 +16,8 @@ pub mod pagerduty;
 pub mod railway;
 pub mod sentry;
 pub mod slack;
-pub mod sms;
 pub mod slack_app;
+pub mod sms;
 pub mod uptimerobot;
 
 /// What one inbound item asks of tocsin.

@@ -37,7 +37,6 @@ pub fn policy() -> Policy {
             category: "backend".into(),
             escalation: Some("backend".into()),
         }],
-        label_routes: vec![],
         escalations: vec![EscalationRule {
             id: "backend".into(),
             repeat: 1,

@@ -17,7 +17,6 @@ use tocsin_store::Role;
 const GITHUB_TOKEN: &str = "ghp_test0123456789abcdefghijklmnopqrstuv";
 const HOOK_SECRET: &str = "github-secret-0123456789";
 const REPO: &str = "dealix/ops";
-const WAIT: Duration = Duration::from_secs(10);
 
 fn config(sink: &Sink, tickets: &str) -> String {
     format!(
