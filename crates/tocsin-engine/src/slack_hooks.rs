@@ -16,7 +16,8 @@ use serde_json::Value;
 use tocsin_core::decide::{Declaration, Input};
 use tocsin_core::inbound::slack::{SlackVerifyError, verify};
 use tocsin_core::inbound::slack_app::{
-    Command, SlackUser, help, parse_command, parse_press, parse_slash_command,
+    Command, Person as SlackPerson, SlackUser, help, parse_command, parse_press,
+    parse_slash_command,
 };
 use tocsin_core::incident_filter::{IncidentFilter, StateFilter};
 use tocsin_notify::slack_app::{
@@ -285,9 +286,70 @@ impl Engine {
                 )
                 .await?
             }
+            Command::Role {
+                incident,
+                role,
+                person,
+            } => {
+                self.command_role(&incident, &role, person, &command.user, &actor)
+                    .await?
+            }
             Command::OnCall => ephemeral(&self.on_call_text(self.now()).await?),
         };
         Ok(answer)
+    }
+
+    /// `/tocsin role`: the person as tocsin knows them (a mention or `me` through the contacts'
+    /// `slack` ids), then the same assignment as the API's.
+    async fn command_role(
+        &self,
+        reference: &str,
+        role: &str,
+        person: Option<SlackPerson>,
+        user: &SlackUser,
+        actor: &str,
+    ) -> Result<Value, EngineError> {
+        let by_slack_id = |id: &str| {
+            self.config()
+                .contacts
+                .iter()
+                .find(|contact| contact.slack.as_deref() == Some(id))
+                .map(|contact| contact.id.clone())
+        };
+        let person = match person {
+            Some(SlackPerson::Named(named)) => named,
+            Some(SlackPerson::Slack(id)) => match by_slack_id(&id) {
+                Some(contact) => contact,
+                None => {
+                    return Ok(ephemeral(&format!(
+                        "<@{id}> is not a tocsin contact: give their `[[contact]]` `slack = \"{id}\"`, or name them by contact id or e-mail."
+                    )));
+                }
+            },
+            None => match by_slack_id(&user.id) {
+                Some(contact) => contact,
+                None => {
+                    return Ok(ephemeral(&format!(
+                        "Your Slack user ({}) is not a tocsin contact: add `slack = \"{}\"` to your `[[contact]]`, or name the person.",
+                        user.id, user.id
+                    )));
+                }
+            },
+        };
+        let incident = match self.find_open_incident(reference).await? {
+            Ok(incident) => incident,
+            Err(message) => return Ok(ephemeral(&message)),
+        };
+        Ok(
+            match self.assign_role(&incident.id, role, &person, actor).await {
+                Ok(_) => ephemeral(&format!(
+                    "{person} is now the {role} of {} (`{}`)",
+                    incident.title, incident.id
+                )),
+                Err(EngineError::Refused(refusal)) => ephemeral(&refusal.to_string()),
+                Err(error) => return Err(error),
+            },
+        )
     }
 
     /// `declare` without a severity: the least severe level that tells a Slack app's channel,

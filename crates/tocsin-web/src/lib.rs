@@ -66,7 +66,6 @@ pub fn router(engine: Arc<Engine>) -> Router {
         .merge(drill_link::routes())
         .merge(pages::routes())
         .merge(slack::routes())
-        .merge(slack_app::routes())
         .merge(ui::routes())
         // After every route is mounted: a route the access table does not name is not served.
         .route_layer(axum::middleware::from_fn(access::guard))

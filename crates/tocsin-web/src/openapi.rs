@@ -97,6 +97,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .merge(status::routes())
         .merge(crate::reload::routes())
         .merge(crate::sms::routes())
+        .merge(crate::slack_app::routes())
 }
 
 /// The finished document: the routes' operations plus the answers every token-checked
@@ -253,6 +254,16 @@ mod tests {
         "GET /api/v2/incidents.json",
         "GET /api/v2/incidents/unresolved.json",
         "POST /-/reload",
+        "POST /hooks/slack/interactive",
+        "POST /hooks/slack/commands",
+        "GET /api/v1/silences",
+        "POST /api/v1/silences",
+        "DELETE /api/v1/silences/{id}",
+        "POST /api/v1/incidents/{id}/roles",
+        "POST /api/v1/incidents/{id}/merge",
+        "POST /api/v1/incidents/{id}/snooze",
+        "POST /api/v1/tickets/{id}/close",
+        "POST /api/v1/tickets/{id}/reopen",
     ];
 
     #[test]

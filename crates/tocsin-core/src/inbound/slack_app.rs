@@ -109,6 +109,13 @@ pub enum Command {
     Ack { incident: String },
     /// `resolve <incident>`.
     Resolve { incident: String },
+    /// `role <incident> <role> [person]`: gives an incident role to a person (a contact id, an
+    /// e-mail, a Slack mention), or to whoever typed it when no person is named (or `me`).
+    Role {
+        incident: String,
+        role: String,
+        person: Option<Person>,
+    },
     /// `oncall`: who is on call now.
     OnCall,
     /// `help`, or nothing.
@@ -141,6 +148,11 @@ pub const SUBCOMMANDS: &[Subcommand] = &[
         word: "resolve",
         usage: "resolve <incident>: resolve an incident",
         parse: |args, _| incident(args, "resolve").map(|incident| Command::Resolve { incident }),
+    },
+    Subcommand {
+        word: "role",
+        usage: "role <incident> <commander|communications|scribe> [person|me]: give an incident role",
+        parse: |args, _| role(args),
     },
     Subcommand {
         word: "oncall",
@@ -213,6 +225,58 @@ fn incident(args: &str, word: &str) -> Result<String, String> {
     }
 }
 
+/// Who a `role` command names: a Slack user by mention, or a tocsin person by contact id or
+/// e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Person {
+    /// `<@U123>` or `<@U123|name>`: a Slack user, found among the contacts by their `slack` id.
+    Slack(String),
+    /// A contact id or a tocsin user's e-mail, as typed.
+    Named(String),
+}
+
+/// The incident roles a `role` command may give (as the API names them).
+const ROLES: [&str; 3] = ["commander", "communications", "scribe"];
+
+fn role(args: &str) -> Result<Command, String> {
+    const USAGE: &str = "/tocsin role <incident> <commander|communications|scribe> [person|me]";
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let (incident, role, person) = match words.as_slice() {
+        [incident, role] => (*incident, *role, None),
+        [incident, role, person] => (*incident, *role, Some(*person)),
+        _ => {
+            return Err(format!(
+                "`role` takes an incident, a role and a person: {USAGE}"
+            ));
+        }
+    };
+    let role = role.to_lowercase();
+    if !ROLES.contains(&role.as_str()) {
+        return Err(format!(
+            "`{role}` is not an incident role; it is one of {}: {USAGE}",
+            ROLES.join(", ")
+        ));
+    }
+    let person = match person {
+        None => None,
+        Some(me) if me.eq_ignore_ascii_case("me") => None,
+        Some(mention) if mention.starts_with("<@") && mention.ends_with('>') => {
+            let inner = &mention[2..mention.len() - 1];
+            let id = inner.split('|').next().unwrap_or_default();
+            if id.is_empty() {
+                return Err(format!("`{mention}` names no Slack user: {USAGE}"));
+            }
+            Some(Person::Slack(id.to_owned()))
+        }
+        Some(named) => Some(Person::Named(named.trim_start_matches('@').to_owned())),
+    };
+    Ok(Command::Role {
+        incident: incident.to_owned(),
+        role,
+        person,
+    })
+}
+
 /// The `help` text: one usage line per subcommand.
 pub fn help(command: &str) -> String {
     SUBCOMMANDS
@@ -266,8 +330,34 @@ mod tests {
         assert!(
             parse("page everyone")
                 .unwrap_err()
-                .contains("declare, ack, resolve, oncall, help")
+                .contains("declare, ack, resolve, role, oncall, help")
         );
+        assert_eq!(
+            parse("role 0190abc Commander"),
+            Ok(Command::Role {
+                incident: "0190abc".into(),
+                role: "commander".into(),
+                person: None,
+            })
+        );
+        assert_eq!(
+            parse("role 0190abc scribe <@U0ANA0001|ana>"),
+            Ok(Command::Role {
+                incident: "0190abc".into(),
+                role: "scribe".into(),
+                person: Some(Person::Slack("U0ANA0001".into())),
+            })
+        );
+        assert_eq!(
+            parse("role 0190abc communications ana@example.com"),
+            Ok(Command::Role {
+                incident: "0190abc".into(),
+                role: "communications".into(),
+                person: Some(Person::Named("ana@example.com".into())),
+            })
+        );
+        assert!(parse("role 0190abc chief").is_err());
+        assert!(parse("role 0190abc").is_err());
     }
 
     #[test]

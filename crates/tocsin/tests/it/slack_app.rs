@@ -346,6 +346,48 @@ async fn signed_buttons_acknowledge_and_resolve_as_the_contact_with_that_slack_i
     let (status, _) = w.press("acknowledge", &id, SAMI).await;
     assert_eq!(status, 200);
     assert_eq!(w.incident(&id).await["acknowledged_by"], "Sami");
+
+    // Roles from Slack: `me` is whoever typed it (through their contact's `slack` id), a
+    // mention or a contact id names someone else; a bad role or an unknown user changes nothing.
+    let (_, took) = w.command(&format!("role {id} commander"), SAMI).await;
+    assert!(
+        took["text"].as_str().unwrap_or("").contains("commander"),
+        "{took}"
+    );
+    assert_eq!(w.incident(&id).await["roles"]["commander"]["id"], "sami");
+    let (_, named) = w
+        .command(&format!("role {id} communications sami"), SAMI)
+        .await;
+    assert!(
+        named["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("communications"),
+        "{named}"
+    );
+    assert_eq!(
+        w.incident(&id).await["roles"]["communications"]["id"],
+        "sami"
+    );
+    let (_, stranger) = w
+        .command(&format!("role {id} scribe <@U0NOBODY1|nobody>"), SAMI)
+        .await;
+    assert!(
+        stranger["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not a tocsin contact"),
+        "{stranger}"
+    );
+    let (_, bad_role) = w.command(&format!("role {id} chief"), SAMI).await;
+    assert!(
+        bad_role["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("not an incident role"),
+        "{bad_role}"
+    );
+    assert!(w.incident(&id).await["roles"]["scribe"].is_null());
     w.app.settle().await;
     assert!(
         w.slack.calls_to("chat.update")[0]
@@ -515,7 +557,7 @@ async fn the_tocsin_command_declares_acknowledges_resolves_and_says_who_is_on_ca
     let (status, help) = w.command("help", SAMI).await;
     assert_eq!(status, 200);
     let help = help["text"].as_str().expect("text").to_owned();
-    for word in ["declare", "ack", "resolve", "oncall"] {
+    for word in ["declare", "ack", "resolve", "role", "oncall"] {
         assert!(help.contains(&format!("/tocsin {word}")), "{help}");
     }
     let (_, unknown) = w.command("page everyone", SAMI).await;
