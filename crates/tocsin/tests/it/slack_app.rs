@@ -246,12 +246,35 @@ async fn one_page_is_one_post_and_acknowledging_updates_that_message_with_who() 
     let ts = post.answer["ts"].as_str().expect("ts").to_owned();
     assert!(w.slack.calls_to("chat.update").is_empty());
 
-    // Acknowledged in tocsin (the API), not in Slack.
-    let (status, _) = w
-        .app
-        .post(&format!("/api/v1/incidents/{id}/acknowledge"), json!({}))
+    // Acknowledged in tocsin's web UI, not in Slack.
+    let added = crate::ui::tocsin_user(
+        &w.app,
+        &["add", "dana@example.com", "--role", "responder"],
+        crate::ui::PASSWORD,
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let mut browser = crate::ui::Browser::new(&w.app);
+    browser
+        .sign_in("dana@example.com", crate::ui::PASSWORD)
         .await;
-    assert_eq!(status, 200);
+    let page = browser.get(&format!("/incidents/{id}")).await;
+    let token = crate::ui::csrf(&page.body);
+    let acked = browser
+        .post(
+            &format!("/incidents/{id}/acknowledge"),
+            &[("csrf", token.as_str())],
+        )
+        .await;
+    assert_eq!(
+        acked.status,
+        reqwest::StatusCode::SEE_OTHER,
+        "{}",
+        acked.body
+    );
     w.app.settle().await;
     let who = w.incident(&id).await["acknowledged_by"]
         .as_str()
