@@ -146,6 +146,13 @@ impl Config {
         self.contacts.iter().find(|contact| contact.id == id)
     }
 
+    /// The contact whose `slack` user id this is (a Slack app's presses and commands).
+    pub fn contact_by_slack_id(&self, slack_id: &str) -> Option<&Contact> {
+        self.contacts
+            .iter()
+            .find(|contact| contact.slack.as_deref() == Some(slack_id))
+    }
+
     /// The schedule with this id.
     pub fn schedule(&self, id: &str) -> Option<&Schedule> {
         self.schedules.iter().find(|schedule| schedule.id == id)

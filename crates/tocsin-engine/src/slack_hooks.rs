@@ -76,9 +76,7 @@ impl Engine {
     /// Who a Slack user is on the timeline.
     fn slack_actor(&self, user: &SlackUser) -> String {
         self.config()
-            .contacts
-            .iter()
-            .find(|contact| contact.slack.as_deref() == Some(user.id.as_str()))
+            .contact_by_slack_id(&user.id)
             .map(|contact| contact.name.clone())
             .unwrap_or_else(|| format!("Slack user {} ({})", user.name, user.id))
     }
@@ -309,11 +307,10 @@ impl Engine {
         user: &SlackUser,
         actor: &str,
     ) -> Result<Value, EngineError> {
+        let config = self.config();
         let by_slack_id = |id: &str| {
-            self.config()
-                .contacts
-                .iter()
-                .find(|contact| contact.slack.as_deref() == Some(id))
+            config
+                .contact_by_slack_id(id)
                 .map(|contact| contact.id.clone())
         };
         let person = match person {
@@ -362,7 +359,7 @@ impl Engine {
             .filter(|channel| matches!(channel.kind, tocsin_config::ChannelKind::SlackApp(_)))
             .map(|channel| channel.id.as_str())
             .collect();
-        let severities = &self.config().severities;
+        let severities = &config.severities;
         severities
             .iter()
             .rev()
