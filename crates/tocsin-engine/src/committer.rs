@@ -9,15 +9,21 @@
 //!
 //! The thread runs a current-thread runtime: a commit still awaits the store (its write turn,
 //! the roster's reads), and on that runtime the SQLite writer runs on the calling thread without
-//! a hand-off. Without running workers (tests that step the engine themselves) there is no
-//! committer, and each request leads as before (`Engine::submit`, `Engine::ping`).
+//! a hand-off. A committed group's answers wait for its flush to disk on a runtime worker, not
+//! here: the next group is written while the last one is flushed (`Answers::send`). Without
+//! running workers (tests that step the engine themselves) there is no committer, and each
+//! request leads as before (`Engine::submit`, `Engine::ping`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::{Notify, watch};
 
 use crate::Engine;
+
+/// Committed signal groups whose answers may wait for their flush at once.
+const IN_FLIGHT: usize = 4;
 
 /// Whether the committer runs, and what wakes it.
 #[derive(Debug, Default)]
@@ -59,6 +65,13 @@ pub(crate) fn start(
             return None;
         }
     };
+    // Answers are sent from the runtime that started the committer (its workers serve HTTP).
+    let Ok(answering) = tokio::runtime::Handle::try_current() else {
+        tracing::error!(
+            "the committer was started outside a runtime; requests commit their own groups"
+        );
+        return None;
+    };
     let (finished, done) = tokio::sync::oneshot::channel::<()>();
     let spawned = std::thread::Builder::new()
         .name("tocsin-commit".into())
@@ -66,7 +79,7 @@ pub(crate) fn start(
             // Requests queue for the committer only from here on: until now they led their own
             // commits, so none can wait for a committer that never started.
             engine.committer.running.store(true, Ordering::SeqCst);
-            runtime.block_on(commit_queued(engine, stopped));
+            runtime.block_on(commit_queued(engine, stopped, answering));
             let _ = finished.send(());
         });
     if let Err(error) = spawned {
@@ -80,8 +93,13 @@ pub(crate) fn start(
 
 /// Commits queued signals and pings, a group of each at a time, until shutdown was asked for
 /// (or the workers are gone) and nothing is left queued.
-async fn commit_queued(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) {
+async fn commit_queued(
+    engine: Arc<Engine>,
+    mut stopped: watch::Receiver<bool>,
+    answering: tokio::runtime::Handle,
+) {
     let mut stopping = false;
+    let mut flushing: VecDeque<tokio::task::JoinHandle<()>> = VecDeque::new();
     loop {
         let signals = engine.take_batch();
         let pings = engine.take_pings();
@@ -89,8 +107,11 @@ async fn commit_queued(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
             stopping = stopping || *stopped.borrow();
             if stopping {
                 // Every later request leads its own commit; stop only when nothing slipped in
-                // since the queues were read.
+                // since the queues were read, and every committed group has been answered.
                 if engine.committer_stops() {
+                    for answered in flushing {
+                        let _ = answered.await;
+                    }
                     return;
                 }
                 continue;
@@ -102,24 +123,45 @@ async fn commit_queued(engine: Arc<Engine>, mut stopped: watch::Receiver<bool>) 
             }
             continue;
         }
+        // At most `IN_FLIGHT` committed groups wait for their flush: past that the disk, not
+        // the writer, is what holds the storm back, and the next group waits its turn.
+        flushing.retain(|answered| !answered.is_finished());
+        while flushing.len() >= IN_FLIGHT {
+            if let Some(oldest) = flushing.pop_front() {
+                let _ = oldest.await;
+            }
+        }
         // Each group in a task of its own (on this thread): a panic while committing fails that
         // group's requests — their answers are dropped, so they answer "retry later" — and never
         // the committer, which every later request waits on.
         let group = engine.clone();
+        let answering = answering.clone();
         let committed = tokio::spawn(async move {
+            let mut answers = None;
             if !signals.is_empty() {
                 // The leader lock, as a leading request holds it: one group commit of signals
                 // at a time, also against a request that led before the committer started.
                 let _leader = group.intake.leader.lock().await;
-                group.commit_batch(signals).await;
+                answers = Some(group.commit_batch_unflushed(signals).await);
             }
+            // The answers wait for the flush on a runtime worker, so this thread goes on to
+            // the next group while the disk takes this one.
+            let flushed = answers.map(|answers| {
+                let engine = group.clone();
+                answering.spawn(async move { answers.send(&engine).await })
+            });
             if !pings.is_empty() {
                 group.commit_ping_group(pings).await;
             }
+            flushed
         })
         .await;
-        if let Err(error) = committed {
-            tracing::error!(%error, "a group commit failed unexpectedly; its senders are told to retry");
+        match committed {
+            Ok(Some(flushed)) => flushing.push_back(flushed),
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "a group commit failed unexpectedly; its senders are told to retry");
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Group commit for inbound signals: requests queue their items; the committer
 //! (`committer.rs`), or without it whoever holds the leader lock, commits everything queued so
-//! far in one transaction and answers every waiter. Throughput does not stop at one fsync per
-//! request, and a 2xx still means "on disk". The queue is bounded: past it, callers are told to
+//! far in one transaction and answers every waiter once the commit is on disk. Throughput does
+//! not stop at one fsync per request, and a 2xx still means "on disk". The queue is bounded: past it, callers are told to
 //! come back later, never accepted and then dropped.
 
 use std::sync::Mutex;
@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use tocsin_store::ItemOutcome;
 use tokio::sync::oneshot;
 
-use crate::work::Work;
+use crate::work::{Decided, Work};
 use crate::{Engine, EngineError};
 
 /// Items waiting for the next commit, at most this many: past it, 429.
@@ -104,19 +104,52 @@ impl Engine {
         taken
     }
 
+    /// Commits `batch` and answers its waiters once the commit is on disk.
     pub(crate) async fn commit_batch(&self, batch: Vec<(Vec<Work>, Reply)>) {
+        self.commit_batch_unflushed(batch).await.send(self).await;
+    }
+
+    /// Commits `batch` and returns at once, with the answers to send once it is on disk: the
+    /// committer writes the next group meanwhile.
+    pub(crate) async fn commit_batch_unflushed(&self, batch: Vec<(Vec<Work>, Reply)>) -> Answers {
         let sizes: Vec<usize> = batch.iter().map(|(works, _)| works.len()).collect();
         let (all, replies): (Vec<Vec<Work>>, Vec<Reply>) = batch.into_iter().unzip();
-        match self.decide_all(all.into_iter().flatten().collect()).await {
+        let decided = self
+            .decide_all_unflushed(all.into_iter().flatten().collect())
+            .await;
+        Answers {
+            waiters: sizes.into_iter().zip(replies).collect(),
+            decided,
+        }
+    }
+}
+
+/// A committed group's waiters and what to tell them once its commit is on disk.
+#[must_use = "the waiters hear nothing until the answers are sent"]
+pub(crate) struct Answers {
+    /// Each waiter with how many of the group's items are its own, in order.
+    waiters: Vec<(usize, Reply)>,
+    decided: Result<Decided, EngineError>,
+}
+
+impl Answers {
+    /// Waits for the commit to be on disk, then answers every waiter with its own outcomes
+    /// (or, when the commit or its flush failed, tells each to retry).
+    pub(crate) async fn send(self, engine: &Engine) {
+        let outcomes = match self.decided {
+            Ok(decided) => decided.when_on_disk(engine).await,
+            Err(error) => Err(error),
+        };
+        match outcomes {
             Ok(outcomes) => {
                 let mut outcomes = outcomes.into_iter();
-                for (size, reply) in sizes.into_iter().zip(replies) {
+                for (size, reply) in self.waiters {
                     let _ = reply.send(Ok(outcomes.by_ref().take(size).collect()));
                 }
             }
             Err(error) => {
                 tracing::error!(%error, "committing a batch of signals failed; its senders are told to retry");
-                for reply in replies {
+                for (_, reply) in self.waiters {
                     let _ = reply.send(Err(EngineError::Unavailable(error.to_string())));
                 }
             }

@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use tocsin_core::decide::Refusal;
-use tocsin_core::incident_filter::{IncidentFilter, StateFilter};
-use tocsin_core::noise::{Holding, Quiet};
+use tocsin_core::noise::Quiet;
 use tocsin_core::silence::{Silence, SilenceRecord};
 
 use crate::{Engine, EngineError};
@@ -100,25 +99,10 @@ impl Engine {
                 }
             })
             .collect();
+        // The store answers `tocsin_core::noise::holds` for the top severity itself: two
+        // columns of the incidents it holds, not every open incident whole.
         let holding = match live.policy.severities.first() {
-            Some(top) => self
-                .store
-                .incidents(&IncidentFilter {
-                    state: Some(StateFilter::Open),
-                    severity: Some(top.id.clone()),
-                    limit: HOLDING_LIMIT,
-                    before: None,
-                })
-                .await?
-                .into_iter()
-                .filter(|incident| tocsin_core::noise::holds(&live.policy, incident))
-                .filter_map(|incident| {
-                    Some(Holding {
-                        component: incident.component?,
-                        incident_id: incident.id,
-                    })
-                })
-                .collect(),
+            Some(top) => self.store.inhibiting(&top.id, HOLDING_LIMIT).await?,
             None => Vec::new(),
         };
         Ok(Quiet { silences, holding })

@@ -64,11 +64,25 @@ impl Work {
 }
 
 impl Engine {
-    /// Decides every item in one transaction, in order, each seeing the ones before it.
+    /// Decides every item in one transaction, in order, each seeing the ones before it;
+    /// returns once the commit is on disk and its effects are under way.
     pub(crate) async fn decide_all(
         &self,
         works: Vec<Work>,
     ) -> Result<Vec<ItemOutcome>, EngineError> {
+        self.decide_all_unflushed(works)
+            .await?
+            .when_on_disk(self)
+            .await
+    }
+
+    /// [`Engine::decide_all`] up to the commit: returns as soon as the store has committed
+    /// (the write turn free for the next group) with what is left to do once the commit is on
+    /// disk — answering, handing the new pages over, waking the workers.
+    pub(crate) async fn decide_all_unflushed(
+        &self,
+        works: Vec<Work>,
+    ) -> Result<Decided, EngineError> {
         let decides = works.iter().any(|work| work.input.is_some());
         // One configuration for the whole batch, whatever a reload does meanwhile.
         let live = self.live();
@@ -129,18 +143,13 @@ impl Engine {
             .store
             .transact(items, hand_over_until, &mut decider)
             .await?;
-        if decides {
-            self.bump_generation();
-        }
-        // Handing deliveries over wakes their sender; other notices wake it too.
-        self.deliveries.hand(transacted.handed);
-        if wakes.deliveries {
-            self.deliveries.wake.notify_one();
-        }
-        if wakes.timers {
-            self.timers.wake.notify_one();
-        }
-        Ok(transacted.outcomes)
+        Ok(Decided {
+            outcomes: transacted.outcomes,
+            handed: transacted.handed,
+            durable: transacted.durable,
+            decides,
+            wakes,
+        })
     }
 
     /// Decides one item on its own.
@@ -149,6 +158,41 @@ impl Engine {
         outcomes
             .pop()
             .ok_or_else(|| EngineError::Unavailable("the store returned no outcome".into()))
+    }
+}
+
+/// A committed batch whose effects wait for its commit to be on disk: nothing of it is
+/// answered, sent or shown as changed before (a crash before the flush loses it whole, and its
+/// senders, having had no answer, send it again).
+#[derive(Debug)]
+#[must_use = "a committed batch is answered only through `when_on_disk`"]
+pub(crate) struct Decided {
+    outcomes: Vec<ItemOutcome>,
+    handed: Vec<tocsin_store::PendingDelivery>,
+    durable: tocsin_store::Durable,
+    decides: bool,
+    wakes: Wakes,
+}
+
+impl Decided {
+    /// Waits for the commit to be on disk, then sets its effects going; its outcomes.
+    pub(crate) async fn when_on_disk(
+        self,
+        engine: &Engine,
+    ) -> Result<Vec<ItemOutcome>, EngineError> {
+        self.durable.wait().await?;
+        if self.decides {
+            engine.bump_generation();
+        }
+        // Handing deliveries over wakes their sender; other notices wake it too.
+        engine.deliveries.hand(self.handed);
+        if self.wakes.deliveries {
+            engine.deliveries.wake.notify_one();
+        }
+        if self.wakes.timers {
+            engine.timers.wake.notify_one();
+        }
+        Ok(self.outcomes)
     }
 }
 

@@ -56,6 +56,28 @@ impl SilenceStore for PgStore {
         .collect()
     }
 
+    async fn inhibiting(
+        &self,
+        severity: &str,
+        limit: u32,
+    ) -> Result<Vec<tocsin_core::noise::Holding>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT id, component FROM incidents WHERE state <> 'resolved' AND severity = $1 \
+             AND held_by IS NULL AND component IS NOT NULL ORDER BY id COLLATE \"C\" DESC LIMIT $2",
+        )
+        .bind(severity)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(incident_id, component)| tocsin_core::noise::Holding {
+                incident_id,
+                component,
+            })
+            .collect())
+    }
+
     async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<SilenceRecord>> {
         // One statement: ended now if still in force, read back either way.
         sqlx::query(

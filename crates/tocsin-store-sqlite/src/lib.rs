@@ -237,8 +237,11 @@ impl IncidentStore for SqliteStore {
         // process on the same file (or a second store) waits for this decision instead of
         // deciding on what it read before this one committed.
         let owner = self.lease_owner.as_str();
-        self.write
-            .write(move |tx| {
+        // Returned before the flush: the caller waits on `durable` before answering, and the
+        // next group is written meanwhile.
+        let (mut transacted, durable) = self
+            .write
+            .write_unflushed(write::PATIENCE, move |tx| {
                 let hand_over = hand_over_until.map(|until| write::HandOver {
                     owner,
                     until,
@@ -246,7 +249,9 @@ impl IncidentStore for SqliteStore {
                 });
                 write::transact_in(tx, items, hand_over, decider)
             })
-            .await
+            .await?;
+        transacted.durable = durable;
+        Ok(transacted)
     }
 
     async fn changes(&self, kind: Option<ChangeKind>, limit: u32) -> Result<Vec<ChangeRecord>> {

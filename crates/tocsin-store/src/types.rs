@@ -85,6 +85,62 @@ pub struct Transacted {
     /// Written already leased to this store's owner, so whoever delivers sends them without
     /// claiming them first; if that process dies, the lease ends and any owner claims them.
     pub handed: Vec<PendingDelivery>,
+    /// When the commit is on disk. Nothing of it may be answered or sent before: a backend may
+    /// return as soon as the commit is visible and flush it beside the next one.
+    pub durable: Durable,
+}
+
+/// How far a backend's flushes to disk have come: every commit numbered up to `through` is on
+/// disk; once `failed`, no later commit ever will be (the backend refuses to go on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flushed {
+    pub through: u64,
+    pub failed: bool,
+}
+
+/// When one commit is on disk: already (the default: the backend flushed before it returned),
+/// or once the backend's flusher reports its number flushed.
+#[derive(Debug, Clone, Default)]
+pub struct Durable(Option<(tokio::sync::watch::Receiver<Flushed>, u64)>);
+
+impl Durable {
+    /// The commit numbered `commit`, on disk once `flushed` reaches it.
+    pub fn after_flush(flushed: tokio::sync::watch::Receiver<Flushed>, commit: u64) -> Self {
+        Durable(Some((flushed, commit)))
+    }
+
+    /// Whether the commit is known to be on disk already.
+    pub fn is_on_disk(&self) -> bool {
+        match &self.0 {
+            None => true,
+            Some((flushed, commit)) => flushed.borrow().through >= *commit,
+        }
+    }
+
+    /// Returns once the commit is on disk; an error when the flush that should have carried it
+    /// failed (or the flusher is gone): then nothing of it may be treated as kept.
+    pub async fn wait(self) -> crate::Result<()> {
+        let Some((mut flushed, commit)) = self.0 else {
+            return Ok(());
+        };
+        let state = flushed
+            .wait_for(|state| state.through >= commit || state.failed)
+            .await
+            .map(|state| *state)
+            .map_err(|_| not_flushed("the flusher stopped before this commit was flushed"))?;
+        if state.through >= commit {
+            Ok(())
+        } else {
+            Err(not_flushed(
+                "flushing the database's log to disk failed; tocsin keeps nothing more until it restarts",
+            ))
+        }
+    }
+}
+
+/// A commit that did not reach the disk, as the store's error.
+fn not_flushed(message: &str) -> crate::StoreError {
+    crate::StoreError::Database(sqlx::Error::Io(std::io::Error::other(message.to_owned())))
 }
 
 /// Decides one item of a batch: its index and its situation in, the commit out.

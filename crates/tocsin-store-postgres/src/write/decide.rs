@@ -97,6 +97,8 @@ pub(crate) async fn transact_in(
         handed: hand_over
             .map(|hand_over| hand_over.handed)
             .unwrap_or_default(),
+        // PostgreSQL's COMMIT returns once the commit is flushed (`synchronous_commit`).
+        durable: tocsin_store::Durable::default(),
     })
 }
 

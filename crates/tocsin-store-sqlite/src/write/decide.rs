@@ -82,6 +82,7 @@ pub(crate) fn transact_in(
         handed: hand_over
             .map(|hand_over| hand_over.handed)
             .unwrap_or_default(),
+        durable: tocsin_store::Durable::default(),
     })
 }
 

@@ -12,9 +12,15 @@
 //! write turn (`crate::writer::WriteTurn`) before writing and hold it until the commit is done,
 //! so in one process the two connections never contend for SQLite's lock (another process on
 //! the same file waits on `busy_timeout`, as before).
+//!
+//! Durable by default (`synchronous_full`): this connection's commits are flushed by the
+//! flusher's thread (`flush.rs`) after the write turn is released, so the next transaction is
+//! written while the last one reaches the disk; a write returns (or, for the group commit,
+//! answers) only once its commit is flushed.
 
 mod decide;
 mod error;
+mod flush;
 mod follow_up;
 mod rows;
 
@@ -23,9 +29,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tocsin_store::Result;
+use tocsin_store::{Durable, Result};
 
 use crate::writer::WriteTurn;
+use flush::Flusher;
 
 pub(crate) use decide::{HandOver, transact_in, write_commit};
 pub(crate) use error::failure;
@@ -38,15 +45,20 @@ pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 /// Prepared statements kept per connection: every statement the write path runs, with room.
 const STATEMENT_CACHE: usize = 96;
 
-/// The writing connection and the write turn it shares with the sqlx writer pool.
+/// The writing connection, the write turn it shares with the sqlx writer pool, and (when
+/// durable) the flusher that puts its commits on disk.
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     connection: Arc<Mutex<Connection>>,
     turn: WriteTurn,
+    flusher: Option<Arc<Flusher>>,
 }
 
 impl Writer {
     /// Opens the writing connection on `path` (already created and migrated by the sqlx pool).
+    /// `synchronous_full`: every commit is on disk before it is answered (flushed by the
+    /// flusher's thread); otherwise SQLite's `synchronous=NORMAL` as it is (the last commits
+    /// before a power cut may be lost).
     pub(crate) fn open(path: &Path, synchronous_full: bool, turn: WriteTurn) -> Result<Self> {
         let connection = Connection::open_with_flags(
             path,
@@ -54,21 +66,37 @@ impl Writer {
         )
         .map_err(failure)?;
         connection.busy_timeout(PATIENCE).map_err(failure)?;
-        let synchronous = if synchronous_full { "FULL" } else { "NORMAL" };
+        // NORMAL either way: when durable, the flusher syncs the log after each commit instead
+        // of COMMIT syncing it while the write turn is held.
         connection
-            .execute_batch(&format!(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON;"
-            ))
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            )
             .map_err(failure)?;
         connection.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let flusher = if synchronous_full {
+            // The log exists from here on: the connection above opened it in WAL mode, and it
+            // stays while this connection is open.
+            let flusher = Flusher::start(path).map_err(|error| {
+                tocsin_store::StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                    error.kind(),
+                    format!("the database's flusher thread did not start: {error}"),
+                )))
+            })?;
+            Some(Arc::new(flusher))
+        } else {
+            None
+        };
         Ok(Writer {
             connection: Arc::new(Mutex::new(connection)),
             turn,
+            flusher,
         })
     }
 
-    /// Runs `write` in one IMMEDIATE transaction and commits it: all of it reaches the disk
-    /// (one fsync with `synchronous=FULL`) or none of it does. An error from `write` rolls back.
+    /// Runs `write` in one IMMEDIATE transaction and commits it: all of it reaches the disk or
+    /// none of it does, and it returns once the commit is on disk. An error from `write` rolls
+    /// back.
     pub(crate) async fn write<T>(
         &self,
         write: impl FnOnce(&Transaction<'_>) -> Result<T> + Send,
@@ -82,8 +110,30 @@ impl Writer {
         patience: Duration,
         write: impl FnOnce(&Transaction<'_>) -> Result<T> + Send,
     ) -> Result<T> {
+        let (written, durable) = self.write_unflushed(patience, write).await?;
+        durable.wait().await?;
+        Ok(written)
+    }
+
+    /// `write`, returning as soon as the commit is made and the write turn released, with when
+    /// it will be on disk: the caller answers nothing of it before [`Durable::wait`] returns.
+    pub(crate) async fn write_unflushed<T>(
+        &self,
+        patience: Duration,
+        write: impl FnOnce(&Transaction<'_>) -> Result<T> + Send,
+    ) -> Result<(T, Durable)> {
         let turn = self.turn.lock().await;
         let written = on_this_thread(|| {
+            if let Some(flusher) = &self.flusher
+                && flusher.failed()
+            {
+                // See `flush.rs`: after a failed flush nothing written could be kept.
+                return Err(tocsin_store::StoreError::Database(sqlx::Error::Io(
+                    std::io::Error::other(
+                        "flushing the database's log to disk failed earlier; tocsin writes nothing more until it restarts",
+                    ),
+                )));
+            }
             let mut connection = self
                 .connection
                 .lock()
@@ -95,7 +145,12 @@ impl Writer {
             if patience != PATIENCE {
                 connection.busy_timeout(PATIENCE).map_err(failure)?;
             }
-            written
+            // Counted after COMMIT returned, so the flush that covers it begins after it.
+            let durable = match &self.flusher {
+                Some(flusher) if written.is_ok() => flusher.committed(),
+                _ => Durable::default(),
+            };
+            written.map(|written| (written, durable))
         });
         drop(turn);
         written

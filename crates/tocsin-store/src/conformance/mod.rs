@@ -50,7 +50,10 @@ pub use retention::{
     old_checks_are_rolled_up_then_pruned,
     uptime_is_exact_from_outages_after_the_raw_checks_are_pruned,
 };
-pub use silences::silences_are_in_force_until_they_end_or_are_expired;
+pub use silences::{
+    inhibiting_names_the_open_incidents_of_a_severity_and_their_components,
+    silences_are_in_force_until_they_end_or_are_expired,
+};
 pub use subscribers::unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept;
 pub use tickets::a_ticket_is_queued_with_its_incident_then_opened_and_closed;
 
@@ -89,6 +92,7 @@ macro_rules! conformance_suite {
             unconfirmed_sign_ups_are_purged_and_confirmed_ones_kept,
             a_merge_moves_the_alerts_so_their_keys_find_the_incident_merged_into,
             silences_are_in_force_until_they_end_or_are_expired,
+            inhibiting_names_the_open_incidents_of_a_severity_and_their_components,
             a_reply_code_is_kept_once_and_found_by_channel_and_code,
             a_ticket_is_queued_with_its_incident_then_opened_and_closed,
             a_chat_message_is_kept_once_per_incident_and_channel,

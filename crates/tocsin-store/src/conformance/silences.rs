@@ -70,3 +70,40 @@ pub async fn silences_are_in_force_until_they_end_or_are_expired(backend: &dyn B
         ["s3"]
     );
 }
+
+/// What inhibits lower pages is each open incident of the severity that has a component, with
+/// that component; none of another severity, none without a component.
+pub async fn inhibiting_names_the_open_incidents_of_a_severity_and_their_components(
+    backend: &dyn Backend,
+) {
+    use super::fixtures::{firing, incident_of, ingest};
+    let store = backend.open("a").await;
+    let on_checkout = incident_of(ingest(&*store, firing("a", t(0)), t(0)).await);
+    let mut nowhere = firing("b", t(1));
+    nowhere.component = None;
+    let without = incident_of(ingest(&*store, nowhere, t(1)).await);
+    assert_ne!(on_checkout.id, without.id, "two incidents");
+
+    let holding = store.inhibiting("SEV-1", 10).await.expect("inhibiting");
+    assert_eq!(
+        holding,
+        vec![tocsin_core::noise::Holding {
+            incident_id: on_checkout.id.clone(),
+            component: "checkout".to_owned(),
+        }]
+    );
+    assert!(
+        store
+            .inhibiting("SEV-2", 10)
+            .await
+            .expect("inhibiting")
+            .is_empty()
+    );
+    assert!(
+        store
+            .inhibiting("SEV-1", 0)
+            .await
+            .expect("inhibiting")
+            .is_empty()
+    );
+}

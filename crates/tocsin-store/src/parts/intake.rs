@@ -34,6 +34,10 @@ pub trait IncidentStore: Send + Sync {
     /// With `hand_over_until`, the deliveries the decisions create are written leased to this
     /// store's owner until then and returned in [`Transacted::handed`]: the first send of a new
     /// page needs no claim of its own. Without it they are written unleased, for any claim.
+    ///
+    /// It may return once the commit is made and visible but before it is on disk (the SQLite
+    /// writer flushes beside the next commit): the caller answers, sends and reports nothing
+    /// of it before [`Transacted::durable`] says it is on disk.
     async fn transact(
         &self,
         items: Vec<Item>,

@@ -17,6 +17,15 @@ pub trait SilenceStore: Send + Sync {
     /// matches a signal is the one its timeline names.
     async fn active_silences(&self, now: Timestamp) -> Result<Vec<SilenceRecord>>;
 
+    /// What inhibits lower pages: the open incidents of `severity` on a component that nothing
+    /// held back when they opened, newest first, at most `limit`. Read before each batch of
+    /// signals, so only the two columns it needs (`tocsin_core::noise::holds` says why each).
+    async fn inhibiting(
+        &self,
+        severity: &str,
+        limit: u32,
+    ) -> Result<Vec<tocsin_core::noise::Holding>>;
+
     /// Ends a silence at `now` (a silence already ended keeps its end); the silence as it is
     /// afterwards, `None` when there is none with this id.
     async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<SilenceRecord>>;
