@@ -162,8 +162,8 @@ impl Engine {
 }
 
 /// A committed batch whose effects wait for its commit to be on disk: nothing of it is
-/// answered, sent or shown as changed before (a crash before the flush loses it whole, and its
-/// senders, having had no answer, send it again).
+/// answered or sent before, and caches are not told it changed (a crash before the flush loses
+/// it whole, and its senders, having had no answer, send it again). A read may already see it.
 #[derive(Debug)]
 #[must_use = "a committed batch is answered only through `when_on_disk`"]
 pub(crate) struct Decided {
