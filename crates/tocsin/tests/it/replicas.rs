@@ -366,11 +366,15 @@ async fn monitors_are_shared_checked_at_their_interval_and_taken_over_when_a_rep
                 "{path} was checked twice within {gap:?}"
             );
             // On time while the replicas stay; after the kill, within the lease and a
-            // renewal (a third of a lease) of the slot the dead replica missed.
+            // renewal (a third of a lease) of the slot the dead replica missed, with room for
+            // three real processes and PostgreSQL sharing a loaded 2-core machine (CI once saw
+            // 12.0006 s against a bound of 12 s). The catch-up check at takeover itself is held
+            // without a clock by the store's
+            // `a_monitor_taken_from_a_gone_replica_is_marked_for_a_catch_up_check`.
             let allowed = if pair[0] >= settled && pair[1] <= killed {
                 INTERVAL.mul_f64(1.1)
             } else if pair[0] >= settled {
-                INTERVAL + LEASE + LEASE / 3 + Duration::from_secs(2)
+                INTERVAL + LEASE + LEASE / 3 + Duration::from_secs(3)
             } else {
                 continue;
             };
