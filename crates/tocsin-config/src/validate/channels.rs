@@ -203,19 +203,12 @@ pub(super) fn channels(ctx: &mut Ctx, raw: &Field<Vec<RawChannel>>, names: &Name
                 );
                 let url = ctx.require(&raw.url, &key("url"), "\"https://...\"");
                 let url = url.filter(|url| ctx.url(url, &key("url")));
-                let secret = ctx
-                    .get(&raw.secret, &key("secret"))
-                    .filter(|s| !s.is_empty())
-                    .filter(|secret| {
-                        super::secrets::check_standard_webhooks(
-                            ctx,
-                            &key("secret"),
-                            "forge messages that the receiver takes for tocsin's",
-                            secret,
-                            "make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same",
-                        )
-                    })
-                    .map(Secret::new);
+                let secret = super::secrets::outbound_signing_secret(
+                    ctx,
+                    &raw.secret,
+                    &key("secret"),
+                    "forge messages that the receiver takes for tocsin's",
+                );
                 url.map(|url| ChannelKind::Webhook { url, secret })
             }
             None => None,

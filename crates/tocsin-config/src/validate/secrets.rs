@@ -126,6 +126,29 @@ pub(crate) fn check_strength(ctx: &mut Ctx, path: &str, what: &str, value: &str)
     false
 }
 
+/// The optional Standard Webhooks secret tocsin signs what it sends with (a `webhook` or `http`
+/// channel, a tickets webhook): none when absent or empty; a bad one is refused at `path`, with
+/// `what` a forger could do.
+pub(crate) fn outbound_signing_secret(
+    ctx: &mut Ctx,
+    field: &crate::field::Field<String>,
+    path: &str,
+    what: &str,
+) -> Option<tocsin_core::Secret> {
+    ctx.get(field, path)
+        .filter(|secret: &String| !secret.is_empty())
+        .filter(|secret| {
+            check_standard_webhooks(
+                ctx,
+                path,
+                what,
+                secret,
+                "make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same",
+            )
+        })
+        .map(tocsin_core::Secret::new)
+}
+
 /// A Standard Webhooks secret at `path`: refused when no library could decode it the way tocsin
 /// does (with `help` saying where a good one comes from), then held to [`check_strength`].
 pub(crate) fn check_standard_webhooks(

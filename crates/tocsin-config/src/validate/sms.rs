@@ -178,19 +178,12 @@ pub(super) fn http(ctx: &mut Ctx, raw: &RawChannel, item: &str) -> Option<HttpCh
             false
         }
     });
-    let secret = ctx
-        .get(&raw.secret, &key("secret"))
-        .filter(|s| !s.is_empty())
-        .filter(|secret| {
-            super::secrets::check_standard_webhooks(
-                ctx,
-                &key("secret"),
-                "forge messages that the receiver takes for tocsin's",
-                secret,
-                "make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same",
-            )
-        })
-        .map(Secret::new);
+    let secret = super::secrets::outbound_signing_secret(
+        ctx,
+        &raw.secret,
+        &key("secret"),
+        "forge messages that the receiver takes for tocsin's",
+    );
     Some(HttpChannel {
         method: method?,
         url: url?,

@@ -109,19 +109,12 @@ pub(super) fn tickets(ctx: &mut Ctx, raw: &Field<RawTickets>, names: &Names) -> 
             let url = ctx
                 .require(&raw.url, "tickets.url", "\"https://...\"")
                 .filter(|url| ctx.url(url, "tickets.url"));
-            let secret = ctx
-                .get(&raw.secret, "tickets.secret")
-                .filter(|s| !s.is_empty())
-                .filter(|secret| {
-                    super::secrets::check_standard_webhooks(
-                        ctx,
-                        "tickets.secret",
-                        "forge tickets that the receiver takes for tocsin's",
-                        secret,
-                        "make one with `echo whsec_$(openssl rand -base64 32)` and give the receiver the same",
-                    )
-                })
-                .map(Secret::new);
+            let secret = super::secrets::outbound_signing_secret(
+                ctx,
+                &raw.secret,
+                "tickets.secret",
+                "forge tickets that the receiver takes for tocsin's",
+            );
             Tracker::Webhook { url: url?, secret }
         }
     };
