@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use tocsin_core::decide::{Input, RoleAssignment};
 use tocsin_core::incident::{EventKind, Incident, TimelineEvent};
 use tocsin_core::roles::{Person, PersonKind};
-use tocsin_store::{Item, ItemOutcome, Lookup};
+use tocsin_store::{Item, Lookup};
 
 use crate::work::Work;
 use crate::{Engine, EngineError};
@@ -100,15 +100,7 @@ impl Engine {
                 into: into.to_owned(),
             }),
         );
-        match self.decide_one(work).await? {
-            ItemOutcome::Done(Some(incident)) => Ok(*incident),
-            ItemOutcome::Done(None)
-            | ItemOutcome::Refused(tocsin_core::decide::Refusal::NoIncident) => {
-                Err(EngineError::NoIncident(incident_id.to_owned()))
-            }
-            ItemOutcome::Refused(refusal) => Err(refusal.into()),
-            ItemOutcome::Duplicate => Err(EngineError::Unavailable("unexpected duplicate".into())),
-        }
+        crate::incident_acted_on(self.decide_one(work).await?, incident_id)
     }
 
     /// Snoozes the acknowledged incident until `until` (after now, within a week).

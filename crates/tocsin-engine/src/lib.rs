@@ -418,15 +418,7 @@ impl Engine {
             Some(input),
         );
         work.consume_token = token;
-        match self.decide_one(work).await? {
-            ItemOutcome::Done(Some(incident)) => Ok(*incident),
-            ItemOutcome::Done(None)
-            | ItemOutcome::Refused(tocsin_core::decide::Refusal::NoIncident) => {
-                Err(EngineError::NoIncident(incident_id.to_owned()))
-            }
-            ItemOutcome::Refused(refusal) => Err(refusal.into()),
-            ItemOutcome::Duplicate => Err(EngineError::Unavailable("unexpected duplicate".into())),
-        }
+        incident_acted_on(self.decide_one(work).await?, incident_id)
     }
 
     /// Checks an acknowledge link without using it (for the confirmation page).
@@ -480,5 +472,21 @@ impl Engine {
             "{}/incidents/{incident_id}",
             self.config().server.public_url
         )
+    }
+}
+
+/// The incident a person's input on `incident_id` left, or why there is none.
+pub(crate) fn incident_acted_on(
+    outcome: ItemOutcome,
+    incident_id: &str,
+) -> Result<Incident, EngineError> {
+    match outcome {
+        ItemOutcome::Done(Some(incident)) => Ok(*incident),
+        ItemOutcome::Done(None)
+        | ItemOutcome::Refused(tocsin_core::decide::Refusal::NoIncident) => {
+            Err(EngineError::NoIncident(incident_id.to_owned()))
+        }
+        ItemOutcome::Refused(refusal) => Err(refusal.into()),
+        ItemOutcome::Duplicate => Err(EngineError::Unavailable("unexpected duplicate".into())),
     }
 }
