@@ -368,12 +368,7 @@ impl Engine {
                 }
             }
         };
-        let counted = match &outcome {
-            AttemptOutcome::Sent => crate::metrics::DeliveryResult::Sent,
-            AttemptOutcome::Retry { .. } => crate::metrics::DeliveryResult::Retried,
-            AttemptOutcome::Failed { .. } => crate::metrics::DeliveryResult::Failed,
-        };
-        self.counters.delivery(&delivery.channel, counted);
+        self.counters.delivery(&delivery.channel, (&outcome).into());
         // A page to a person given up on may leave nobody at its step reachable.
         let page_gave_up =
             delivery.recipient.is_some() && matches!(outcome, AttemptOutcome::Failed { .. });

@@ -32,6 +32,16 @@ pub enum DeliveryResult {
     Retried,
 }
 
+impl From<&tocsin_store::AttemptOutcome> for DeliveryResult {
+    fn from(outcome: &tocsin_store::AttemptOutcome) -> Self {
+        match outcome {
+            tocsin_store::AttemptOutcome::Sent => DeliveryResult::Sent,
+            tocsin_store::AttemptOutcome::Retry { .. } => DeliveryResult::Retried,
+            tocsin_store::AttemptOutcome::Failed { .. } => DeliveryResult::Failed,
+        }
+    }
+}
+
 impl DeliveryResult {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -84,12 +84,7 @@ impl Engine {
                 )
             }
         };
-        let counted = match &outcome {
-            AttemptOutcome::Sent => crate::metrics::DeliveryResult::Sent,
-            AttemptOutcome::Retry { .. } => crate::metrics::DeliveryResult::Retried,
-            AttemptOutcome::Failed { .. } => crate::metrics::DeliveryResult::Failed,
-        };
-        self.counters.delivery(&delivery.channel, counted);
+        self.counters.delivery(&delivery.channel, (&outcome).into());
         self.store
             .record_attempt(Attempt {
                 delivery_id: delivery.id.clone(),
