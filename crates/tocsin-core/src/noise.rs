@@ -168,3 +168,20 @@ pub fn holds(policy: &Policy, incident: &Incident) -> bool {
         && incident.component.is_some()
         && top_severity(policy) == Some(incident.severity.as_str())
 }
+
+/// Whether deciding an incident from `before` to `after` (`None`: left as it was) changes which
+/// incidents hold which component — what a copy of [`Quiet`] kept between batches must hear of.
+/// Conservative: a decision that moves from one incident to another counts when either holds.
+pub fn changes_holding(
+    policy: &Policy,
+    before: Option<&Incident>,
+    after: Option<&Incident>,
+) -> bool {
+    let Some(after) = after else {
+        return false;
+    };
+    let held = |incident: &Incident| {
+        holds(policy, incident).then(|| (incident.id.clone(), incident.component.clone()))
+    };
+    before.and_then(held) != held(after)
+}

@@ -395,3 +395,43 @@ fn a_batch_keeps_its_holding_incidents_current() {
     quiet.note(&policy, &resolved);
     assert!(quiet.holding.is_empty());
 }
+
+#[test]
+fn a_decision_changes_holding_only_when_a_component_is_newly_held_or_freed() {
+    use tocsin_core::noise::changes_holding;
+    let policy = policy();
+    let opened = decide(
+        &policy,
+        &Situation::default(),
+        Input::Signal(signal("c", "SEV-1", &[("component", "checkout")])),
+        &ctx(t(0), &Quiet::default()),
+    )
+    .expect("decided")
+    .incident
+    .expect("opened");
+    // Opening a SEV-1 on a component holds it; leaving it as it was changes nothing.
+    assert!(changes_holding(&policy, None, Some(&opened)));
+    assert!(!changes_holding(&policy, Some(&opened), None));
+    // Growing it (another alert, a later touch) changes nothing either.
+    let mut grown = opened.clone();
+    grown.alert_count += 1;
+    assert!(!changes_holding(&policy, Some(&opened), Some(&grown)));
+    // Resolving, silencing, moving to another component or lowering its severity frees or
+    // moves what it holds.
+    let mut resolved = opened.clone();
+    resolved.state = IncidentState::Resolved;
+    assert!(changes_holding(&policy, Some(&opened), Some(&resolved)));
+    let mut silenced = opened.clone();
+    silenced.held_by = Some("silence:sil-1".into());
+    assert!(changes_holding(&policy, Some(&opened), Some(&silenced)));
+    let mut moved = opened.clone();
+    moved.component = Some("search".into());
+    assert!(changes_holding(&policy, Some(&opened), Some(&moved)));
+    let mut lowered = opened.clone();
+    lowered.severity = "SEV-2".into();
+    assert!(changes_holding(&policy, Some(&opened), Some(&lowered)));
+    // A lower incident opening or growing holds nothing, before or after.
+    let mut lower = opened.clone();
+    lower.severity = "SEV-2".into();
+    assert!(!changes_holding(&policy, None, Some(&lower)));
+}

@@ -111,6 +111,8 @@ pub struct Engine {
     counters: metrics::Counters,
     // The components.
     intake: intake::Intake,
+    /// What holds pages back, kept between batches on a single node (see `silences.rs`).
+    quiet_cache: silences::QuietCache,
     committer: committer::Committer,
     prober: probes::Prober,
     timers: timers::Timers,
@@ -217,6 +219,7 @@ impl Engine {
             generation: std::sync::atomic::AtomicU64::new(0),
             counters: metrics::Counters::default(),
             intake: intake::Intake::default(),
+            quiet_cache: silences::QuietCache::default(),
             committer: committer::Committer::default(),
             prober: probes::Prober::new(&config),
             timers: timers::Timers::default(),

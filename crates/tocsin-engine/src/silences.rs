@@ -4,6 +4,7 @@
 //! a component (inhibition).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use tocsin_core::decide::Refusal;
@@ -68,23 +69,50 @@ impl Engine {
         };
         tocsin_core::silence::validate(&record, now)
             .map_err(|error| EngineError::Refused(Refusal::Invalid(error.to_string())))?;
-        self.store.add_silence(&record).await?;
+        let added = self.store.add_silence(&record).await;
+        self.quiet_cache.forget();
+        added?;
         Ok(record)
     }
 
     /// Ends a silence now; `None` when there is none with this id. Signals from now on page
     /// as usual; what arrived while it was in force is not paged retroactively.
     pub async fn expire_silence(&self, id: &str) -> Result<Option<SilenceRecord>, EngineError> {
-        Ok(self.store.expire_silence(id, self.now()).await?)
+        let expired = self.store.expire_silence(id, self.now()).await;
+        self.quiet_cache.forget();
+        Ok(expired?)
     }
 
     /// What holds pages back at `now`, for a batch of decisions: read once per batch, like the
     /// roster; the batch keeps it current as its own decisions open and resolve incidents.
+    ///
+    /// On a single node it is read once and then kept ([`QuietCache`]): this process makes
+    /// every change to it, so an alert storm that only grows incidents reads nothing here. A
+    /// shared store (replicas) is read for every batch, since another replica may have changed it.
     pub(crate) async fn quiet(
         &self,
         live: &crate::live::Live,
         now: Timestamp,
-    ) -> Result<Quiet, EngineError> {
+    ) -> Result<Arc<Quiet>, EngineError> {
+        let top = live.policy.severities.first().map(|top| top.id.as_str());
+        let version = if self.store.shared() {
+            None
+        } else {
+            match self.quiet_cache.kept(top) {
+                Ok(quiet) => return Ok(quiet),
+                Err(version) => Some(version),
+            }
+        };
+        let quiet = Arc::new(self.read_quiet(top, now).await?);
+        if let Some(version) = version {
+            self.quiet_cache.keep(version, top, Arc::clone(&quiet));
+        }
+        Ok(quiet)
+    }
+
+    /// Reads the silences in force at `now` and the open incidents of the most severe level
+    /// (`top`) that hold a component.
+    async fn read_quiet(&self, top: Option<&str>, now: Timestamp) -> Result<Quiet, EngineError> {
         let silences = self
             .store
             .active_silences(now)
@@ -101,10 +129,62 @@ impl Engine {
             .collect();
         // The store answers `tocsin_core::noise::holds` for the top severity itself: two
         // columns of the incidents it holds, not every open incident whole.
-        let holding = match live.policy.severities.first() {
-            Some(top) => self.store.inhibiting(&top.id, HOLDING_LIMIT).await?,
+        let holding = match top {
+            Some(top) => self.store.inhibiting(top, HOLDING_LIMIT).await?,
             None => Vec::new(),
         };
         Ok(Quiet { silences, holding })
+    }
+}
+
+/// The last [`Quiet`] read, kept for the next batch on a single node until something changes it:
+/// a silence made or ended, or a committed decision that holds or frees a component
+/// ([`tocsin_core::noise::changes_holding`]). A silence that ends by the clock needs no word:
+/// it matches nothing past its end.
+///
+/// A read races the changes made while it runs, so every change moves `version`, and a read is
+/// kept only if no change came between its start and its end: a read that began before a change
+/// may still serve its own batch (as before there was a cache), but never a later one.
+#[derive(Debug, Default)]
+pub(crate) struct QuietCache {
+    kept: std::sync::Mutex<Kept>,
+}
+
+#[derive(Debug, Default)]
+struct Kept {
+    version: u64,
+    /// What was read, and for which most severe level (a reload may change it).
+    quiet: Option<(Option<String>, Arc<Quiet>)>,
+}
+
+impl QuietCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.kept
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The kept `Quiet` for the most severe level `top`; else the version a read now starts at.
+    fn kept(&self, top: Option<&str>) -> Result<Arc<Quiet>, u64> {
+        let kept = self.lock();
+        match &kept.quiet {
+            Some((level, quiet)) if level.as_deref() == top => Ok(Arc::clone(quiet)),
+            _ => Err(kept.version),
+        }
+    }
+
+    /// Keeps `quiet`, read from `version` on, unless something changed since.
+    fn keep(&self, version: u64, top: Option<&str>, quiet: Arc<Quiet>) {
+        let mut kept = self.lock();
+        if kept.version == version {
+            kept.quiet = Some((top.map(str::to_owned), quiet));
+        }
+    }
+
+    /// Something that holds pages back changed (and is committed): the next batch reads afresh.
+    pub(crate) fn forget(&self) {
+        let mut kept = self.lock();
+        kept.version += 1;
+        kept.quiet = None;
     }
 }

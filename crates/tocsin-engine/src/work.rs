@@ -94,11 +94,13 @@ impl Engine {
         let fires = works.iter().any(|work| {
             matches!(&work.input, Some(Input::Signal(signal)) if signal.status == SignalStatus::Firing)
         });
-        let mut quiet = std::sync::Arc::new(if fires {
+        let mut quiet = if fires {
             self.quiet(&live, self.now()).await?
         } else {
             Default::default()
-        });
+        };
+        // Whether a decision holds or frees a component: then the kept `Quiet` is stale.
+        let mut holding_changed = false;
         let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
         let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
         let mut decider = |index: usize, situation: &tocsin_core::decide::Situation| {
@@ -116,6 +118,11 @@ impl Engine {
                 )?,
                 None => Default::default(),
             };
+            holding_changed |= tocsin_core::noise::changes_holding(
+                &live.policy,
+                situation.incident.as_ref(),
+                decision.incident.as_ref(),
+            );
             // A SEV-1 this batch opened (or resolved) holds (or frees) its component for the
             // decisions after it.
             if let Some(incident) = decision.incident.as_ref()
@@ -142,7 +149,13 @@ impl Engine {
         let transacted = self
             .store
             .transact(items, hand_over_until, &mut decider)
-            .await?;
+            .await;
+        // Told once the change is visible to a read; a failed commit may have changed nothing,
+        // but reading afresh costs one read.
+        if holding_changed || transacted.is_err() {
+            self.quiet_cache.forget();
+        }
+        let transacted = transacted?;
         Ok(Decided {
             outcomes: transacted.outcomes,
             handed: transacted.handed,

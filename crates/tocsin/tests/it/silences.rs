@@ -278,6 +278,69 @@ async fn an_expired_silence_matches_nothing() {
     assert_eq!(bo.accepted().len(), 1);
 }
 
+/// Between two batches of signals a single node keeps what holds pages back in memory; a silence
+/// made or ended in between must reach the very next signal.
+#[tokio::test]
+async fn a_silence_made_then_ended_between_signals_holds_then_frees_the_next_one() {
+    let World { app, ann, bo, .. } = world().await;
+    // A first signal elsewhere: pages as usual (and has what holds pages back read once).
+    alert(
+        &app,
+        "fp-1",
+        "warning",
+        &[("service", "search"), ("env", "staging")],
+    )
+    .await;
+    assert_eq!(ann.accepted().len(), 1);
+
+    let (status, silence) = app
+        .post(
+            "/api/v1/silences",
+            json!({ "matchers": { "service": "checkout" }, "for": "1h" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{silence}");
+    let id = silence["id"].as_str().expect("id").to_owned();
+    alert(
+        &app,
+        "fp-2",
+        "warning",
+        &[
+            ("service", "checkout"),
+            ("env", "prod"),
+            ("component", "checkout-web"),
+        ],
+    )
+    .await;
+    assert!(bo.received().is_empty(), "the new silence holds the page");
+    let held = app
+        .incidents("open")
+        .await
+        .into_iter()
+        .find(|incident| incident["component"] == "checkout-web")
+        .expect("recorded");
+    assert_eq!(held["held_by"], format!("silence:{id}"), "{held}");
+
+    let (status, expired) = delete(&app, &format!("/api/v1/silences/{id}")).await;
+    assert_eq!(status, 200, "{expired}");
+    alert(
+        &app,
+        "fp-3",
+        "warning",
+        &[
+            ("service", "checkout"),
+            ("env", "prod"),
+            ("component", "checkout-api"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        bo.accepted().len(),
+        1,
+        "the ended silence holds nothing back"
+    );
+}
+
 #[tokio::test]
 async fn bad_silences_are_refused_with_a_reason_and_nothing_is_stored() {
     let World { app, .. } = world().await;
