@@ -444,19 +444,31 @@ fn join_group(incident: &Incident, signal: &Signal, ctx: &Ctx) -> Decision {
     let alert = new_alert(signal, &incident.id, &ctx.new_alert_id, ctx.now);
     let mut incident = incident.clone();
     incident.alert_count = incident.alert_count.saturating_add(1);
-    let joined = event(
-        &incident,
-        ctx.now,
-        EventKind::Alert,
-        &signal.source,
-        format!("Alert joined: {}", signal.title),
-    );
+    let events = joined_line(incident.alert_count, &signal.title)
+        .map(|text| event(&incident, ctx.now, EventKind::Alert, &signal.source, text))
+        .into_iter()
+        .collect();
     Decision {
         incident: Some(incident),
         alerts: vec![alert],
-        events: vec![joined],
+        events,
         effects: vec![],
     }
+}
+
+/// How many joining alerts the timeline names one by one; past them it says how many have
+/// joined at each power of ten. Every alert is still kept and listed with the incident: the
+/// timeline is what responders read and write, and a storm of 100,000 alerts must not bury
+/// their notes (nor cost a timeline row each).
+pub const JOINS_NAMED: u32 = 10;
+
+/// The timeline line for the incident's `count`th alert joining, if it gets one.
+fn joined_line(count: u32, title: &str) -> Option<String> {
+    if count <= JOINS_NAMED {
+        return Some(format!("Alert joined: {title}"));
+    }
+    let power_of_ten = count.checked_ilog10().is_some_and(|exponent| 10u32.pow(exponent) == count);
+    power_of_ten.then(|| format!("{count} alerts have joined; the latest: {title}"))
 }
 
 fn new_alert(signal: &Signal, incident_id: &str, id: &str, now: Timestamp) -> Alert {
@@ -1635,6 +1647,35 @@ mod tests {
             later.incident.as_ref().unwrap().id,
             situation.incident.as_ref().unwrap().id
         );
+    }
+
+    #[test]
+    fn a_storm_of_joining_alerts_names_the_first_ten_then_counts_at_each_power_of_ten() {
+        let mut situation = Situation::default();
+        let opened = step(
+            &mut situation,
+            Input::Signal(signal(SignalStatus::Firing)),
+            t(0),
+        );
+        let mut group = opened.incident.expect("opened");
+        let mut lines = Vec::new();
+        for n in 2..=1_000u32 {
+            let mut other = signal(SignalStatus::Firing);
+            other.dedup_key = format!("am:fingerprint-{n}");
+            let situation = Situation {
+                group: Some(group.clone()),
+                ..Situation::default()
+            };
+            let joined = decide(&policy(), &situation, Input::Signal(other), &ctx(t(30))).unwrap();
+            assert_eq!(joined.alerts.len(), 1, "every alert is kept");
+            lines.extend(joined.events.iter().map(|event| event.text.clone()));
+            group = joined.incident.expect("counted");
+        }
+        assert_eq!(group.alert_count, 1_000);
+        assert_eq!(lines.len(), (super::JOINS_NAMED as usize - 1) + 2, "{lines:#?}");
+        assert!(lines[..9].iter().all(|line| line.starts_with("Alert joined: ")));
+        assert!(lines[9].starts_with("100 alerts have joined; the latest: "), "{}", lines[9]);
+        assert!(lines[10].starts_with("1000 alerts have joined; the latest: "), "{}", lines[10]);
     }
 
     #[test]
