@@ -467,7 +467,9 @@ fn joined_line(count: u32, title: &str) -> Option<String> {
     if count <= JOINS_NAMED {
         return Some(format!("Alert joined: {title}"));
     }
-    let power_of_ten = count.checked_ilog10().is_some_and(|exponent| 10u32.pow(exponent) == count);
+    let power_of_ten = count
+        .checked_ilog10()
+        .is_some_and(|exponent| 10u32.pow(exponent) == count);
     power_of_ten.then(|| format!("{count} alerts have joined; the latest: {title}"))
 }
 
@@ -1672,10 +1674,26 @@ mod tests {
             group = joined.incident.expect("counted");
         }
         assert_eq!(group.alert_count, 1_000);
-        assert_eq!(lines.len(), (super::JOINS_NAMED as usize - 1) + 2, "{lines:#?}");
-        assert!(lines[..9].iter().all(|line| line.starts_with("Alert joined: ")));
-        assert!(lines[9].starts_with("100 alerts have joined; the latest: "), "{}", lines[9]);
-        assert!(lines[10].starts_with("1000 alerts have joined; the latest: "), "{}", lines[10]);
+        assert_eq!(
+            lines.len(),
+            (super::JOINS_NAMED as usize - 1) + 2,
+            "{lines:#?}"
+        );
+        assert!(
+            lines[..9]
+                .iter()
+                .all(|line| line.starts_with("Alert joined: "))
+        );
+        assert!(
+            lines[9].starts_with("100 alerts have joined; the latest: "),
+            "{}",
+            lines[9]
+        );
+        assert!(
+            lines[10].starts_with("1000 alerts have joined; the latest: "),
+            "{}",
+            lines[10]
+        );
     }
 
     #[test]

@@ -93,21 +93,27 @@ impl Engine {
         &self,
         live: &crate::live::Live,
         now: Timestamp,
-    ) -> Result<Arc<Quiet>, EngineError> {
+    ) -> Result<TakenQuiet, EngineError> {
         let top = live.policy.severities.first().map(|top| top.id.as_str());
         let version = if self.store.shared() {
             None
         } else {
             match self.quiet_cache.kept(top) {
-                Ok(quiet) => return Ok(quiet),
+                Ok(taken) => return Ok(taken),
                 Err(version) => Some(version),
             }
         };
         let quiet = Arc::new(self.read_quiet(top, now).await?);
-        if let Some(version) = version {
-            self.quiet_cache.keep(version, top, Arc::clone(&quiet));
-        }
-        Ok(quiet)
+        let version = version.and_then(|version| {
+            self.quiet_cache
+                .keep(version, top, Arc::clone(&quiet))
+                .then_some(version)
+        });
+        Ok(TakenQuiet {
+            quiet,
+            top: top.map(str::to_owned),
+            version,
+        })
     }
 
     /// Reads the silences in force at `now` and the open incidents of the most severe level
@@ -137,14 +143,26 @@ impl Engine {
     }
 }
 
-/// The last [`Quiet`] read, kept for the next batch on a single node until something changes it:
-/// a silence made or ended, or a committed decision that holds or frees a component
-/// ([`tocsin_core::noise::changes_holding`]). A silence that ends by the clock needs no word:
-/// it matches nothing past its end.
+/// What a batch took to decide with, and from which state of the [`QuietCache`].
+#[derive(Debug, Default)]
+pub(crate) struct TakenQuiet {
+    pub quiet: Arc<Quiet>,
+    /// The most severe level it was read for.
+    top: Option<String>,
+    /// The cache's version it is, when it is what the cache keeps (never on a shared store).
+    version: Option<u64>,
+}
+
+/// The last [`Quiet`] read, kept for the next batch on a single node and kept current by what
+/// changes it: a silence made or ended (forgotten: the next batch reads afresh), a committed
+/// batch whose decisions hold or free a component ([`tocsin_core::noise::changes_holding`]:
+/// that batch's own `Quiet`, which its decisions kept current, is kept instead). A silence that
+/// ends by the clock needs no word: it matches nothing past its end.
 ///
-/// A read races the changes made while it runs, so every change moves `version`, and a read is
-/// kept only if no change came between its start and its end: a read that began before a change
-/// may still serve its own batch (as before there was a cache), but never a later one.
+/// Reads and batches race the changes made while they run, so every change moves `version`,
+/// and a read or a batch's `Quiet` is kept only if no change came between the version it
+/// started from and its end: one that began before a change may still serve its own batch (as
+/// before there was a cache), but never a later one.
 #[derive(Debug, Default)]
 pub(crate) struct QuietCache {
     kept: std::sync::Mutex<Kept>,
@@ -165,20 +183,35 @@ impl QuietCache {
     }
 
     /// The kept `Quiet` for the most severe level `top`; else the version a read now starts at.
-    fn kept(&self, top: Option<&str>) -> Result<Arc<Quiet>, u64> {
+    fn kept(&self, top: Option<&str>) -> Result<TakenQuiet, u64> {
         let kept = self.lock();
         match &kept.quiet {
-            Some((level, quiet)) if level.as_deref() == top => Ok(Arc::clone(quiet)),
+            Some((level, quiet)) if level.as_deref() == top => Ok(TakenQuiet {
+                quiet: Arc::clone(quiet),
+                top: level.clone(),
+                version: Some(kept.version),
+            }),
             _ => Err(kept.version),
         }
     }
 
-    /// Keeps `quiet`, read from `version` on, unless something changed since.
-    fn keep(&self, version: u64, top: Option<&str>, quiet: Arc<Quiet>) {
+    /// Keeps `quiet`, read from `version` on, unless something changed since; whether it did.
+    fn keep(&self, version: u64, top: Option<&str>, quiet: Arc<Quiet>) -> bool {
         let mut kept = self.lock();
-        if kept.version == version {
+        let unchanged = kept.version == version;
+        if unchanged {
             kept.quiet = Some((top.map(str::to_owned), quiet));
         }
+        unchanged
+    }
+
+    /// A batch that decided with `taken` committed decisions that hold or free a component, and
+    /// its own `quiet` says how: kept if nothing else changed since `taken` was, else forgotten.
+    pub(crate) fn settle(&self, taken: &TakenQuiet, quiet: Arc<Quiet>) {
+        let mut kept = self.lock();
+        let current = taken.version.is_some_and(|version| version == kept.version);
+        kept.version += 1;
+        kept.quiet = current.then(|| (taken.top.clone(), quiet));
     }
 
     /// Something that holds pages back changed (and is committed): the next batch reads afresh.
@@ -186,5 +219,72 @@ impl QuietCache {
         let mut kept = self.lock();
         kept.version += 1;
         kept.quiet = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tocsin_core::noise::Holding;
+
+    fn holding(id: &str) -> Arc<Quiet> {
+        Arc::new(Quiet {
+            silences: Vec::new(),
+            holding: vec![Holding {
+                incident_id: id.to_owned(),
+                component: "checkout".to_owned(),
+            }],
+        })
+    }
+
+    fn held(cache: &QuietCache) -> Option<Vec<String>> {
+        let taken = cache.kept(Some("SEV-1")).ok()?;
+        Some(
+            taken
+                .quiet
+                .holding
+                .iter()
+                .map(|holding| holding.incident_id.clone())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn a_read_that_raced_a_change_is_not_kept() {
+        let cache = QuietCache::default();
+        let version = cache.kept(Some("SEV-1")).expect_err("nothing kept yet");
+        // A silence is made while the read runs: what the read saw may predate it.
+        cache.forget();
+        assert!(!cache.keep(version, Some("SEV-1"), holding("a")));
+        assert_eq!(held(&cache), None);
+        // Read again, undisturbed: kept, and only for the level it was read for.
+        let version = cache.kept(Some("SEV-1")).expect_err("nothing kept");
+        assert!(cache.keep(version, Some("SEV-1"), holding("a")));
+        assert_eq!(held(&cache), Some(vec!["a".to_owned()]));
+        assert!(
+            cache.kept(Some("P1")).is_err(),
+            "a reload changed the most severe level"
+        );
+    }
+
+    #[test]
+    fn a_batch_that_changed_holding_is_kept_only_when_nothing_else_changed_since_it_began() {
+        let cache = QuietCache::default();
+        let version = cache.kept(Some("SEV-1")).expect_err("nothing kept");
+        assert!(cache.keep(version, Some("SEV-1"), holding("a")));
+        // Two batches take the same kept state; the first opens SEV-1 `b` and settles.
+        let first = cache.kept(Some("SEV-1")).expect("kept");
+        let second = cache.kept(Some("SEV-1")).expect("kept");
+        cache.settle(&first, holding("b"));
+        assert_eq!(held(&cache), Some(vec!["b".to_owned()]));
+        // The second decided without knowing of `b`: what it saw is not kept; the next batch
+        // reads afresh.
+        cache.settle(&second, holding("c"));
+        assert_eq!(held(&cache), None);
+        // A batch that never took the kept state (no firing signal) only makes it forget.
+        let version = cache.kept(Some("SEV-1")).expect_err("forgotten");
+        assert!(cache.keep(version, Some("SEV-1"), holding("d")));
+        cache.settle(&TakenQuiet::default(), holding("e"));
+        assert_eq!(held(&cache), None);
     }
 }

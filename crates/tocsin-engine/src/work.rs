@@ -94,12 +94,13 @@ impl Engine {
         let fires = works.iter().any(|work| {
             matches!(&work.input, Some(Input::Signal(signal)) if signal.status == SignalStatus::Firing)
         });
-        let mut quiet = if fires {
+        let taken = if fires {
             self.quiet(&live, self.now()).await?
         } else {
-            Default::default()
+            crate::silences::TakenQuiet::default()
         };
-        // Whether a decision holds or frees a component: then the kept `Quiet` is stale.
+        let mut quiet = taken.quiet.clone();
+        // Whether a decision holds or frees a component: then the kept `Quiet` must hear of it.
         let mut holding_changed = false;
         let items: Vec<Item> = works.iter().map(|work| work.item.clone()).collect();
         let mut works: Vec<Option<Work>> = works.into_iter().map(Some).collect();
@@ -118,15 +119,16 @@ impl Engine {
                 )?,
                 None => Default::default(),
             };
-            holding_changed |= tocsin_core::noise::changes_holding(
+            let changes_holding = tocsin_core::noise::changes_holding(
                 &live.policy,
                 situation.incident.as_ref(),
                 decision.incident.as_ref(),
             );
+            holding_changed |= changes_holding;
             // A SEV-1 this batch opened (or resolved) holds (or frees) its component for the
             // decisions after it.
             if let Some(incident) = decision.incident.as_ref()
-                && quiet.changed_by(&live.policy, incident)
+                && (changes_holding || quiet.changed_by(&live.policy, incident))
             {
                 std::sync::Arc::make_mut(&mut quiet).note(&live.policy, incident);
             }
@@ -150,10 +152,14 @@ impl Engine {
             .store
             .transact(items, hand_over_until, &mut decider)
             .await;
-        // Told once the change is visible to a read; a failed commit may have changed nothing,
-        // but reading afresh costs one read.
-        if holding_changed || transacted.is_err() {
-            self.quiet_cache.forget();
+        // Told once the change is visible to a read: the batch's own `Quiet`, kept current by
+        // its decisions, is what the store now says — unless something else changed meanwhile
+        // (`QuietCache::settle`). A failed commit may have changed nothing, but reading afresh
+        // costs one read.
+        match &transacted {
+            Ok(_) if holding_changed => self.quiet_cache.settle(&taken, quiet),
+            Ok(_) => {}
+            Err(_) => self.quiet_cache.forget(),
         }
         let transacted = transacted?;
         Ok(Decided {

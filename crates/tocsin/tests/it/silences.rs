@@ -121,6 +121,21 @@ async fn world() -> World {
 
 /// Sends one Alertmanager notification with one firing alert, and settles.
 async fn alert(app: &TestApp, fingerprint: &str, severity: &str, labels: &[(&str, &str)]) {
+    notify(app, "firing", fingerprint, severity, labels).await;
+}
+
+/// Sends one Alertmanager notification saying the alert is resolved, and settles.
+async fn resolved(app: &TestApp, fingerprint: &str, severity: &str, labels: &[(&str, &str)]) {
+    notify(app, "resolved", fingerprint, severity, labels).await;
+}
+
+async fn notify(
+    app: &TestApp,
+    status: &str,
+    fingerprint: &str,
+    severity: &str,
+    labels: &[(&str, &str)],
+) {
     let mut all: serde_json::Map<String, Value> = labels
         .iter()
         .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
@@ -131,14 +146,14 @@ async fn alert(app: &TestApp, fingerprint: &str, severity: &str, labels: &[(&str
         "version": "4",
         "groupKey": "{}:{alertname=\"HighErrorRate\"}",
         "truncatedAlerts": 0,
-        "status": "firing",
+        "status": status,
         "receiver": "tocsin",
         "groupLabels": { "alertname": "HighErrorRate" },
         "commonLabels": { "alertname": "HighErrorRate" },
         "commonAnnotations": {},
         "externalURL": "http://alertmanager.local",
         "alerts": [{
-            "status": "firing",
+            "status": status,
             "labels": all,
             "annotations": { "summary": format!("{fingerprint}: error rate above 5%") },
             "startsAt": "2026-11-26T00:00:00Z",
@@ -339,6 +354,68 @@ async fn a_silence_made_then_ended_between_signals_holds_then_frees_the_next_one
         1,
         "the ended silence holds nothing back"
     );
+}
+
+/// A SEV-1 opened by an alert holds its component for the alerts of every later batch (the
+/// kept `Quiet` takes in what a batch's own decisions changed), and an alert resolving it frees
+/// the component again.
+#[tokio::test]
+async fn a_sev1_opened_by_an_alert_holds_later_batches_until_an_alert_resolves_it() {
+    let World { app, ann, .. } = world().await;
+    const CHECKOUT: &[(&str, &str)] = &[
+        ("service", "checkout"),
+        ("env", "staging"),
+        ("component", "checkout"),
+    ];
+    alert(
+        &app,
+        "fp-elsewhere",
+        "warning",
+        &[("service", "search"), ("env", "staging")],
+    )
+    .await;
+    assert_eq!(ann.accepted().len(), 1);
+    alert(&app, "fp-sev1", "critical", CHECKOUT).await;
+    assert_eq!(ann.accepted().len(), 2, "the SEV-1 pages");
+    let sev1 = app
+        .incidents("open")
+        .await
+        .into_iter()
+        .find(|incident| incident["severity"] == "SEV-1")
+        .expect("the SEV-1");
+
+    // Another category on the same component: its own incident, not a member of the SEV-1's.
+    const LOWER: &[(&str, &str)] = &[
+        ("service", "checkout"),
+        ("env", "staging"),
+        ("component", "checkout"),
+        ("category", "latency"),
+    ];
+    alert(&app, "fp-lower", "warning", LOWER).await;
+    assert_eq!(ann.accepted().len(), 2, "held back by the SEV-1");
+    let held = app
+        .incidents("open")
+        .await
+        .into_iter()
+        .find(|incident| incident["severity"] == "SEV-2" && incident["component"] == "checkout")
+        .expect("the lower incident is recorded");
+    assert_eq!(
+        held["held_by"],
+        format!("incident:{}", sev1["id"].as_str().unwrap())
+    );
+
+    // Alertmanager says the SEV-1's alert is resolved: the incident resolves, the component is
+    // free, and the lower alert's next repeat pages.
+    resolved(&app, "fp-sev1", "critical", CHECKOUT).await;
+    let (_, after) = app
+        .get(&format!(
+            "/api/v1/incidents/{}",
+            sev1["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(after["state"], "resolved", "{after}");
+    alert(&app, "fp-lower", "warning", LOWER).await;
+    assert_eq!(ann.accepted().len(), 3, "freed: the lower incident pages");
 }
 
 #[tokio::test]
