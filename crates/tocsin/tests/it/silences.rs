@@ -173,6 +173,18 @@ async fn notify(
     app.settle().await;
 }
 
+/// Silences every alert of `service=checkout` for an hour; its id.
+async fn silence_checkout_for_an_hour(app: &TestApp) -> String {
+    let (status, silence) = app
+        .post(
+            "/api/v1/silences",
+            json!({ "matchers": { "service": "checkout" }, "for": "1h" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{silence}");
+    silence["id"].as_str().expect("id").to_owned()
+}
+
 async fn delete(app: &TestApp, path: &str) -> (u16, Value) {
     let response = app
         .http
@@ -192,6 +204,8 @@ async fn timeline(app: &TestApp, id: &str) -> Vec<Value> {
 }
 
 const CHECKOUT_PROD: &[(&str, &str)] = &[("service", "checkout"), ("env", "prod")];
+/// Labels no silence or SEV-1 of these tests touches: an alert with them pages Ann.
+const SEARCH_STAGING: &[(&str, &str)] = &[("service", "search"), ("env", "staging")];
 
 #[tokio::test]
 async fn a_silence_on_checkout_records_signals_that_page_nobody_then_the_next_signal_after_it_pages()
@@ -277,14 +291,7 @@ async fn a_silence_on_checkout_records_signals_that_page_nobody_then_the_next_si
 #[tokio::test]
 async fn an_expired_silence_matches_nothing() {
     let World { app, bo, .. } = world().await;
-    let (status, silence) = app
-        .post(
-            "/api/v1/silences",
-            json!({ "matchers": { "service": "checkout" }, "for": "1h" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{silence}");
-    let id = silence["id"].as_str().unwrap();
+    let id = silence_checkout_for_an_hour(&app).await;
     let (status, expired) = delete(&app, &format!("/api/v1/silences/{id}")).await;
     assert_eq!(status, 200, "{expired}");
     assert_eq!(expired["active"], false);
@@ -299,23 +306,10 @@ async fn an_expired_silence_matches_nothing() {
 async fn a_silence_made_then_ended_between_signals_holds_then_frees_the_next_one() {
     let World { app, ann, bo, .. } = world().await;
     // A first signal elsewhere: pages as usual (and has what holds pages back read once).
-    alert(
-        &app,
-        "fp-1",
-        "warning",
-        &[("service", "search"), ("env", "staging")],
-    )
-    .await;
+    alert(&app, "fp-1", "warning", SEARCH_STAGING).await;
     assert_eq!(ann.accepted().len(), 1);
 
-    let (status, silence) = app
-        .post(
-            "/api/v1/silences",
-            json!({ "matchers": { "service": "checkout" }, "for": "1h" }),
-        )
-        .await;
-    assert_eq!(status, 201, "{silence}");
-    let id = silence["id"].as_str().expect("id").to_owned();
+    let id = silence_checkout_for_an_hour(&app).await;
     alert(
         &app,
         "fp-2",
@@ -367,13 +361,7 @@ async fn a_sev1_opened_by_an_alert_holds_later_batches_until_an_alert_resolves_i
         ("env", "staging"),
         ("component", "checkout"),
     ];
-    alert(
-        &app,
-        "fp-elsewhere",
-        "warning",
-        &[("service", "search"), ("env", "staging")],
-    )
-    .await;
+    alert(&app, "fp-elsewhere", "warning", SEARCH_STAGING).await;
     assert_eq!(ann.accepted().len(), 1);
     alert(&app, "fp-sev1", "critical", CHECKOUT).await;
     assert_eq!(ann.accepted().len(), 2, "the SEV-1 pages");
@@ -521,13 +509,7 @@ async fn an_open_sev1_on_a_component_holds_back_lower_pages_there_until_it_resol
     assert!(bo.received().is_empty());
 
     // Another component is not held.
-    alert(
-        &app,
-        "fp-2",
-        "warning",
-        &[("service", "search"), ("env", "staging")],
-    )
-    .await;
+    alert(&app, "fp-2", "warning", SEARCH_STAGING).await;
     assert_eq!(ann.accepted().len(), paged_for_sev1 + 1);
 
     // Resolving the SEV-1 pages nothing retroactively; the held alert's next repeat pages.
