@@ -26,6 +26,16 @@ pub struct Holding {
     pub component: String,
 }
 
+/// As a store reads it: `(incident id, component)`.
+impl From<(String, String)> for Holding {
+    fn from((incident_id, component): (String, String)) -> Self {
+        Holding {
+            incident_id,
+            component,
+        }
+    }
+}
+
 /// Why an incident pages nobody.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hold {

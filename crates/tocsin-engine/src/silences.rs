@@ -15,7 +15,7 @@ use crate::{Engine, EngineError};
 
 /// How many silences a list shows (newest first): enough for any team's recent history.
 const LIST_LIMIT: u32 = 500;
-/// How many open incidents of the most severe level are read per batch: far more than ever
+/// How many open incidents of the most severe level are read at once: far more than ever
 /// exist at once.
 const HOLDING_LIMIT: u32 = 1000;
 
@@ -83,8 +83,8 @@ impl Engine {
         Ok(expired?)
     }
 
-    /// What holds pages back at `now`, for a batch of decisions: read once per batch, like the
-    /// roster; the batch keeps it current as its own decisions open and resolve incidents.
+    /// What holds pages back at `now`, for a batch of decisions; the batch keeps it current as
+    /// its own decisions open and resolve incidents.
     ///
     /// On a single node it is read once and then kept ([`QuietCache`]): this process makes
     /// every change to it, so an alert storm that only grows incidents reads nothing here. A

@@ -69,13 +69,7 @@ impl SilenceStore for PgStore {
         .bind(i64::from(limit))
         .fetch_all(self.pool())
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(incident_id, component)| tocsin_core::noise::Holding {
-                incident_id,
-                component,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<SilenceRecord>> {

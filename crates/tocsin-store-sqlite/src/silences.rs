@@ -59,10 +59,10 @@ impl SilenceStore for SqliteStore {
         severity: &str,
         limit: u32,
     ) -> Result<Vec<tocsin_core::noise::Holding>> {
-        // On a reader, like the silences in force: the committer's thread, which reads this
-        // before every batch of signals, is the one thread an alert storm waits on, so the
-        // read's work is done beside it rather than on it (measured: on that thread it cost
-        // more throughput than the hand-off).
+        // On a reader, like the silences in force: the committer's thread, which needs this
+        // when its kept copy is stale, is the one thread an alert storm waits on, so the read's
+        // work is done beside it rather than on it (measured: on that thread it cost more
+        // throughput than the hand-off).
         let rows: Vec<(String, String)> = sqlx::query_as(
             "SELECT id, component FROM incidents WHERE state != 'resolved' AND severity = ? \
              AND held_by IS NULL AND component IS NOT NULL ORDER BY id DESC LIMIT ?",
@@ -71,13 +71,7 @@ impl SilenceStore for SqliteStore {
         .bind(i64::from(limit))
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(incident_id, component)| tocsin_core::noise::Holding {
-                incident_id,
-                component,
-            })
-            .collect())
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<SilenceRecord>> {

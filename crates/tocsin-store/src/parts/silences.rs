@@ -18,8 +18,9 @@ pub trait SilenceStore: Send + Sync {
     async fn active_silences(&self, now: Timestamp) -> Result<Vec<SilenceRecord>>;
 
     /// What inhibits lower pages: the open incidents of `severity` on a component that nothing
-    /// held back when they opened, newest first, at most `limit`. Read before each batch of
-    /// signals, so only the two columns it needs (`tocsin_core::noise::holds` says why each).
+    /// held back when they opened, newest first, at most `limit`. Read before a batch of
+    /// signals (every batch among replicas; on a single node when the engine's kept copy is
+    /// stale), so only the two columns it needs (`tocsin_core::noise::holds` says why each).
     async fn inhibiting(
         &self,
         severity: &str,
