@@ -50,6 +50,14 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// A failure of the database's files outside a query (flushing the log to disk, the thread
+/// that does it): reported as the database's own I/O error.
+impl From<std::io::Error> for StoreError {
+    fn from(error: std::io::Error) -> Self {
+        StoreError::Database(sqlx::Error::Io(error))
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Everything tocsin keeps, in cohesive parts: a backend implements each part, and `Store` is

@@ -140,7 +140,7 @@ impl Durable {
 
 /// A commit that did not reach the disk, as the store's error.
 fn not_flushed(message: &str) -> crate::StoreError {
-    crate::StoreError::Database(sqlx::Error::Io(std::io::Error::other(message.to_owned())))
+    std::io::Error::other(message.to_owned()).into()
 }
 
 /// Decides one item of a batch: its index and its situation in, the commit out.

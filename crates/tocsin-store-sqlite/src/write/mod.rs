@@ -78,10 +78,10 @@ impl Writer {
             // The log exists from here on: the connection above opened it in WAL mode, and it
             // stays while this connection is open.
             let flusher = Flusher::start(path).map_err(|error| {
-                tocsin_store::StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+                std::io::Error::new(
                     error.kind(),
                     format!("the database's flusher thread did not start: {error}"),
-                )))
+                )
             })?;
             Some(Arc::new(flusher))
         } else {
@@ -128,11 +128,10 @@ impl Writer {
                 && flusher.failed()
             {
                 // See `flush.rs`: after a failed flush nothing written could be kept.
-                return Err(tocsin_store::StoreError::Database(sqlx::Error::Io(
-                    std::io::Error::other(
-                        "flushing the database's log to disk failed earlier; tocsin writes nothing more until it restarts",
-                    ),
-                )));
+                return Err(std::io::Error::other(
+                    "flushing the database's log to disk failed earlier; tocsin writes nothing more until it restarts",
+                )
+                .into());
             }
             let mut connection = self
                 .connection
