@@ -143,14 +143,14 @@ pub fn hold(
 }
 
 impl Quiet {
-    /// Whether `incident`, as just decided, changes which incidents hold their component.
+    /// Whether `incident`, as just decided, changes which component it holds, if any.
     pub fn changed_by(&self, policy: &Policy, incident: &Incident) -> bool {
-        let holds = holds(policy, incident);
         let listed = self
             .holding
             .iter()
-            .any(|holding| holding.incident_id == incident.id);
-        holds != listed
+            .find(|holding| holding.incident_id == incident.id)
+            .map(|holding| (holding.incident_id.as_str(), holding.component.as_str()));
+        listed != held(policy, incident)
     }
 
     /// Keeps the holding incidents current with `incident` as just decided, so later
@@ -158,12 +158,10 @@ impl Quiet {
     pub fn note(&mut self, policy: &Policy, incident: &Incident) {
         self.holding
             .retain(|holding| holding.incident_id != incident.id);
-        if holds(policy, incident)
-            && let Some(component) = incident.component.clone()
-        {
+        if let Some((incident_id, component)) = held(policy, incident) {
             self.holding.push(Holding {
-                incident_id: incident.id.clone(),
-                component,
+                incident_id: incident_id.to_owned(),
+                component: component.to_owned(),
             });
         }
     }
@@ -173,10 +171,16 @@ impl Quiet {
 /// itself (silenced): inhibition rests on someone already working the SEV-1, and nobody was
 /// paged for a silenced one.
 pub fn holds(policy: &Policy, incident: &Incident) -> bool {
-    incident.state.is_open()
+    held(policy, incident).is_some()
+}
+
+/// The incident and the component it holds, when it holds one (see [`holds`]).
+fn held<'i>(policy: &Policy, incident: &'i Incident) -> Option<(&'i str, &'i str)> {
+    let holds = incident.state.is_open()
         && incident.held_by.is_none()
-        && incident.component.is_some()
-        && top_severity(policy) == Some(incident.severity.as_str())
+        && top_severity(policy) == Some(incident.severity.as_str());
+    let component = incident.component.as_deref()?;
+    holds.then_some((incident.id.as_str(), component))
 }
 
 /// Whether deciding an incident from `before` to `after` (`None`: left as it was) changes which
@@ -190,8 +194,5 @@ pub fn changes_holding(
     let Some(after) = after else {
         return false;
     };
-    let held = |incident: &Incident| {
-        holds(policy, incident).then(|| (incident.id.clone(), incident.component.clone()))
-    };
-    before.and_then(held) != held(after)
+    before.and_then(|before| held(policy, before)) != held(policy, after)
 }

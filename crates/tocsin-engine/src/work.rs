@@ -119,16 +119,15 @@ impl Engine {
                 )?,
                 None => Default::default(),
             };
-            let changes_holding = tocsin_core::noise::changes_holding(
+            holding_changed |= tocsin_core::noise::changes_holding(
                 &live.policy,
                 situation.incident.as_ref(),
                 decision.incident.as_ref(),
             );
-            holding_changed |= changes_holding;
-            // A SEV-1 this batch opened (or resolved) holds (or frees) its component for the
-            // decisions after it.
+            // A SEV-1 this batch opened (or resolved, or moved) holds (or frees) its component
+            // for the decisions after it.
             if let Some(incident) = decision.incident.as_ref()
-                && (changes_holding || quiet.changed_by(&live.policy, incident))
+                && quiet.changed_by(&live.policy, incident)
             {
                 std::sync::Arc::make_mut(&mut quiet).note(&live.policy, incident);
             }
