@@ -1,17 +1,21 @@
 //! Durability of the write path on a real file: a commit is acknowledged only once the
 //! flusher has put it on disk, and after a flush fails nothing is acknowledged again.
 
+use std::path::Path;
+
 use tocsin_store::{Commit, IncidentStore};
 use tocsin_store_sqlite::{SqliteOptions, SqliteStore};
+
+/// A store on `tocsin.db` in `folder`.
+async fn open_in(folder: &Path, options: &SqliteOptions) -> SqliteStore {
+    let url = format!("sqlite://{}", folder.join("tocsin.db").display());
+    SqliteStore::open(&url, options).await.expect("open")
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_flush_is_never_acknowledged_and_every_later_write_is_refused() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let database = folder.path().join("tocsin.db");
-    let url = format!("sqlite://{}", database.display());
-    let store = SqliteStore::open(&url, &SqliteOptions::default())
-        .await
-        .expect("open");
+    let store = open_in(folder.path(), &SqliteOptions::default()).await;
     store
         .commit(Commit::default())
         .await
@@ -40,13 +44,11 @@ async fn a_failed_flush_is_never_acknowledged_and_every_later_write_is_refused()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_synchronous_normal_there_is_no_flusher_to_fail() {
     let folder = tempfile::tempdir().expect("tempdir");
-    let database = folder.path().join("tocsin.db");
-    let url = format!("sqlite://{}", database.display());
     let options = SqliteOptions {
         synchronous_full: false,
         ..SqliteOptions::default()
     };
-    let store = SqliteStore::open(&url, &options).await.expect("open");
+    let store = open_in(folder.path(), &options).await;
     std::fs::rename(
         folder.path().join("tocsin.db-wal"),
         folder.path().join("aside"),
