@@ -109,11 +109,7 @@ impl Engine {
                 .keep(version, top, Arc::clone(&quiet))
                 .then_some(version)
         });
-        Ok(TakenQuiet {
-            quiet,
-            top: top.map(str::to_owned),
-            version,
-        })
+        Ok(TakenQuiet { quiet, version })
     }
 
     /// Reads the silences in force at `now` and the open incidents of the most severe level
@@ -147,8 +143,6 @@ impl Engine {
 #[derive(Debug, Default)]
 pub(crate) struct TakenQuiet {
     pub quiet: Arc<Quiet>,
-    /// The most severe level it was read for.
-    top: Option<String>,
     /// The cache's version it is, when it is what the cache keeps (never on a shared store).
     version: Option<u64>,
 }
@@ -188,7 +182,6 @@ impl QuietCache {
         match &kept.quiet {
             Some((level, quiet)) if level.as_deref() == top => Ok(TakenQuiet {
                 quiet: Arc::clone(quiet),
-                top: level.clone(),
                 version: Some(kept.version),
             }),
             _ => Err(kept.version),
@@ -209,9 +202,14 @@ impl QuietCache {
     /// its own `quiet` says how: kept if nothing else changed since `taken` was, else forgotten.
     pub(crate) fn settle(&self, taken: &TakenQuiet, quiet: Arc<Quiet>) {
         let mut kept = self.lock();
-        let current = taken.version.is_some_and(|version| version == kept.version);
+        let current = taken.version == Some(kept.version);
         kept.version += 1;
-        kept.quiet = current.then(|| (taken.top.clone(), quiet));
+        // Unchanged since `taken`, the cache still holds what it was taken from (or kept
+        // from): the same most severe level.
+        kept.quiet = match kept.quiet.take() {
+            Some((level, _)) if current => Some((level, quiet)),
+            _ => None,
+        };
     }
 
     /// Something that holds pages back changed (and is committed): the next batch reads afresh.
