@@ -180,8 +180,10 @@ impl Engine {
 }
 
 /// A committed batch whose effects wait for its commit to be on disk: nothing of it is
-/// answered or sent before, and caches are not told it changed (a crash before the flush loses
-/// it whole, and its senders, having had no answer, send it again). A read may already see it.
+/// answered or sent before, and the pages' caches are not told it changed (a crash before the
+/// flush loses it whole, and its senders, having had no answer, send it again). A read may
+/// already see it, and so does the next batch's `Quiet` (`QuietCache`), which follows what a
+/// read would find: after a failed flush no batch is decided again.
 #[derive(Debug)]
 #[must_use = "a committed batch is answered only through `when_on_disk`"]
 pub(crate) struct Decided {
