@@ -460,7 +460,7 @@ fn join_group(incident: &Incident, signal: &Signal, ctx: &Ctx) -> Decision {
 /// joined at each power of ten. Every alert is still kept and listed with the incident: the
 /// timeline is what responders read and write, and a storm of 100,000 alerts must not bury
 /// their notes (nor cost a timeline row each).
-pub const JOINS_NAMED: u32 = 10;
+const JOINS_NAMED: u32 = 10;
 
 /// The timeline line for the incident's `count`th alert joining, if it gets one.
 fn joined_line(count: u32, title: &str) -> Option<String> {
