@@ -1,8 +1,8 @@
 //! Group commit for inbound signals: requests queue their items; the committer
 //! (`committer.rs`), or without it whoever holds the leader lock, commits everything queued so
 //! far in one transaction and answers every waiter once the commit is on disk. Throughput does
-//! not stop at one fsync per request, and a 2xx still means "on disk". The queue is bounded: past it, callers are told to
-//! come back later, never accepted and then dropped.
+//! not stop at one fsync per request, and a 2xx still means "on disk". The queue is bounded:
+//! past it, callers are told to come back later, never accepted and then dropped.
 
 use std::sync::Mutex;
 
