@@ -55,16 +55,6 @@ pub(crate) fn start(
     engine: Arc<Engine>,
     stopped: watch::Receiver<bool>,
 ) -> Option<impl Future<Output = ()> + Send + 'static> {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            tracing::error!(%error, "the committer's runtime did not start; requests commit their own groups");
-            return None;
-        }
-    };
     // Answers are sent from the runtime that started the committer (its workers serve HTTP).
     let Ok(answering) = tokio::runtime::Handle::try_current() else {
         tracing::error!(
@@ -72,23 +62,19 @@ pub(crate) fn start(
         );
         return None;
     };
-    let (finished, done) = tokio::sync::oneshot::channel::<()>();
-    let spawned = std::thread::Builder::new()
-        .name("tocsin-commit".into())
-        .spawn(move || {
-            // Requests queue for the committer only from here on: until now they led their own
-            // commits, so none can wait for a committer that never started.
-            engine.committer.running.store(true, Ordering::SeqCst);
-            runtime.block_on(commit_queued(engine, stopped, answering));
-            let _ = finished.send(());
-        });
-    if let Err(error) = spawned {
-        tracing::error!(%error, "the committer's thread did not start; requests commit their own groups");
-        return None;
+    let started = crate::own_thread::start("tocsin-commit", move || {
+        // Requests queue for the committer only from here on: until now they led their own
+        // commits, so none can wait for a committer that never started.
+        engine.committer.running.store(true, Ordering::SeqCst);
+        commit_queued(engine, stopped, answering)
+    });
+    match started {
+        Ok(done) => Some(done),
+        Err(error) => {
+            tracing::error!(%error, "the committer's thread did not start; requests commit their own groups");
+            None
+        }
     }
-    Some(async move {
-        let _ = done.await;
-    })
 }
 
 /// Commits queued signals and pings, a group of each at a time, until shutdown was asked for

@@ -28,6 +28,7 @@ mod maintenance;
 pub mod metrics;
 mod monitors;
 mod oncall;
+mod own_thread;
 mod ownership;
 mod policy;
 pub mod postmortem;

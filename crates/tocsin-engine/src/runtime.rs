@@ -1,11 +1,11 @@
 //! The production workers, one per worker of `Round::ALL` (`rounds.rs` says which rounds each
-//! runs and at what pace): the probe loop, which sleeps until the schedule's next due instant
-//! and starts each check then; loops that fire timers and deliver, woken by commits or every
-//! quarter second; the polling ones; the once-a-minute roll-up and the self-check. Besides them,
-//! the check writer, which writes buffered results every second or when a batch fills, the
-//! committer's thread (`committer.rs`), which commits queued signals and pings, and the
-//! watchdog's pings. They stop gracefully: in-flight work finishes, buffered results are
-//! written, unclaimed work stays queued.
+//! runs and at what pace): the probe loop, on a thread of its own, which sleeps until the
+//! schedule's next due instant and starts each check then; loops that fire timers and deliver,
+//! woken by commits or every quarter second; the polling ones; the once-a-minute roll-up and the
+//! self-check. Besides them, the check writer, which writes buffered results every second or when
+//! a batch fills, the committer's thread (`committer.rs`), which commits queued signals and
+//! pings, and the watchdog's pings. They stop gracefully: in-flight work finishes, buffered
+//! results are written, unclaimed work stays queued.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +39,19 @@ impl Workers {
             }
             let (engine, stopped) = (engine.clone(), stopped.clone());
             match worker {
-                Worker::Probes => tasks.spawn(probe_loop(engine, stopped)),
+                Worker::Probes => {
+                    // On a thread of its own (`own_thread.rs`): each probe's connect, request
+                    // and answer are then woken on one thread, not handed between workers.
+                    let (own_engine, own_stopped) = (engine.clone(), stopped.clone());
+                    let own = move || probe_loop(own_engine, own_stopped);
+                    match crate::own_thread::start("tocsin-probe", own) {
+                        Ok(done) => tasks.spawn(done),
+                        Err(error) => {
+                            tracing::error!(%error, "the probe thread did not start; probes run on the shared workers");
+                            tasks.spawn(probe_loop(engine, stopped))
+                        }
+                    }
+                }
                 Worker::Deliveries => tasks.spawn(delivery_loop(engine, stopped)),
                 _ => tasks.spawn(round_loop(engine, worker, stopped)),
             };
