@@ -1,15 +1,18 @@
 //! The HTTP probe: send one request and judge the answer against an [`HttpCheck`].
 
-use std::error::Error as _;
-use std::io;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Client, Method, Request, Response, Url};
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Response, StatusCode};
+use jiff::Timestamp;
+use reqwest::Url;
 use tocsin_core::check::{CheckOutcome, HttpCheck, JsonExpect, StatusRange};
 use tocsin_core::format_duration;
 
-use crate::{describe_io, elapsed_ms, one_line};
+use crate::wire::{Outgoing, next_chunk};
+use crate::{Probers, elapsed_ms, one_line};
 
 /// How much of the body `body_contains`, `body_regex` and `json` look at: more than any health
 /// page needs, small enough that a probe pointed at a large download cannot exhaust memory.
@@ -20,17 +23,18 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 ///
 /// The whole exchange (connect, TLS, redirects, and reading the body when the body is judged) is
 /// bounded by `check.timeout`; `latency_ms` covers the same span. A passing answer slower than
-/// `max_latency` is degraded. The redirect limit and certificate checking are the client's
-/// (see [`crate::run`], which picks the client for the check).
-pub async fn check(client: &Client, check: &HttpCheck) -> CheckOutcome {
+/// `max_latency` is degraded. Every request goes out on a new connection (`wire.rs`), verifying
+/// the certificate against the probers' trusted authorities at `now`, the engine's time, unless
+/// `tls_verify` is off.
+pub async fn check(probers: &Probers, check: &HttpCheck, now: Timestamp) -> CheckOutcome {
     let started = tokio::time::Instant::now();
     let mut status = None;
-    let verdict = match prepare(client, check) {
+    let verdict = match prepare(check) {
         Err(error) => Err(error),
         Ok(request) => {
             // `status` is written inside the timed future so that a body that stalls after the
             // headers still reports the status it came with.
-            let exchange = exchange(client, request, check, &mut status);
+            let exchange = exchange(probers, request, check, now, &mut status);
             match tokio::time::timeout(check.timeout, exchange).await {
                 Ok(verdict) => verdict,
                 Err(_elapsed) => Err(format!(
@@ -64,7 +68,7 @@ pub(crate) fn slower_than(latency_ms: u64, max_latency: Option<Duration>) -> Opt
 }
 
 /// Turns the check into a request, refusing what cannot be sent before touching the network.
-fn prepare(client: &Client, check: &HttpCheck) -> Result<Request, String> {
+fn prepare(check: &HttpCheck) -> Result<Outgoing, String> {
     let url = Url::parse(check.url.trim()).map_err(|err| format!("invalid URL: {err}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
@@ -83,23 +87,23 @@ fn prepare(client: &Client, check: &HttpCheck) -> Result<Request, String> {
             .map_err(|_| format!("invalid value for header {name:?}"))?;
         headers.append(header_name, header_value);
     }
-    let mut request = client.request(method, url).headers(headers);
-    if let Some(body) = &check.body {
-        request = request.body(body.clone());
-    }
-    request
-        .build()
-        .map_err(|err| describe(err, check.max_redirects))
+    Ok(Outgoing {
+        method,
+        url,
+        headers,
+        body: check.body.clone().map(Bytes::from),
+    })
 }
 
 /// Sends the request and judges the answer. Runs under the check's timeout.
 async fn exchange(
-    client: &Client,
-    request: Request,
+    probers: &Probers,
+    request: Outgoing,
     check: &HttpCheck,
+    now: Timestamp,
     status: &mut Option<u16>,
 ) -> Result<(), String> {
-    let mut response = follow(client, request, check).await?;
+    let mut response = follow(probers, request, check, now).await?;
     let code = response.status().as_u16();
     *status = Some(code);
 
@@ -119,7 +123,7 @@ async fn exchange(
     if check.body_regex.is_some() || check.json.is_some() {
         let body = read_body(&mut response)
             .await
-            .map_err(|err| describe(err, check.max_redirects))?;
+            .map_err(|err| describe_body_error(&err))?;
         return judge_body(&body, check);
     }
     if let Some(needle) = &check.body_contains {
@@ -134,33 +138,36 @@ async fn exchange(
                     BODY_LIMIT / 1024
                 ));
             }
-            Err(err) => return Err(describe(err, check.max_redirects)),
+            Err(err) => return Err(describe_body_error(&err)),
         }
     }
     Ok(())
 }
 
-/// Sends `request`, following up to `max_redirects` redirects itself (the client follows none):
+/// Sends `request`, following up to `max_redirects` redirects itself:
 /// a redirect to another host fails the check unless `follow_other_hosts`, and the request sent
 /// to another host carries none of the check's own headers — an `Authorization` meant for the
 /// monitored service must never reach wherever it points. `http://` to `https://` on the same
 /// host is the same host. With `max_redirects = 0` the redirect is the answer.
-async fn follow(client: &Client, request: Request, check: &HttpCheck) -> Result<Response, String> {
-    let origin = request.url().host_str().map(str::to_ascii_lowercase);
+async fn follow(
+    probers: &Probers,
+    request: Outgoing,
+    check: &HttpCheck,
+    now: Timestamp,
+) -> Result<Response<Incoming>, String> {
+    let origin = request.url.host_str().map(str::to_ascii_lowercase);
     let mut request = request;
     let mut hops = 0;
     loop {
-        let again = request.try_clone();
-        let method = request.method().clone();
-        let from = request.url().clone();
-        let response = client
-            .execute(request)
+        let response = probers
+            .connector
+            .send(&request, check.tls_verify, now, check.timeout)
             .await
-            .map_err(|err| describe(err, check.max_redirects))?;
+            .map_err(|err| err.describe())?;
         let status = response.status();
         let location = response
             .headers()
-            .get(reqwest::header::LOCATION)
+            .get(header::LOCATION)
             .and_then(|value| value.to_str().ok());
         let (true, Some(location), true) =
             (status.is_redirection(), location, check.max_redirects > 0)
@@ -174,7 +181,8 @@ async fn follow(client: &Client, request: Request, check: &HttpCheck) -> Result<
             ));
         }
         hops += 1;
-        let to = from
+        let to = request
+            .url
             .join(location)
             .map_err(|err| format!("the redirect's Location is not a URL: {err}"))?;
         if !matches!(to.scheme(), "http" | "https") {
@@ -192,34 +200,33 @@ async fn follow(client: &Client, request: Request, check: &HttpCheck) -> Result<
                 host.as_deref().unwrap_or("none")
             ));
         }
-        let Some(mut next) = again else {
-            return Err("the request's body cannot be sent again to follow a redirect".into());
-        };
-        *next.url_mut() = to;
+        let mut next = request.clone();
+        next.url = to;
         // 303, and 301/302 after a POST (as browsers do), turn into a GET without the body.
-        let to_get = status == reqwest::StatusCode::SEE_OTHER && method != Method::HEAD
+        let method = &request.method;
+        let to_get = status == StatusCode::SEE_OTHER && method != Method::HEAD
             || matches!(status.as_u16(), 301 | 302) && method == Method::POST;
         if to_get {
-            *next.method_mut() = Method::GET;
-            *next.body_mut() = None;
-            next.headers_mut().remove(reqwest::header::CONTENT_TYPE);
-            next.headers_mut().remove(reqwest::header::CONTENT_LENGTH);
+            next.method = Method::GET;
+            next.body = None;
+            next.headers.remove(header::CONTENT_TYPE);
+            next.headers.remove(header::CONTENT_LENGTH);
         }
         if other_host {
             for name in check.headers.keys() {
-                next.headers_mut().remove(name.as_str());
+                next.headers.remove(name.as_str());
             }
-            next.headers_mut().remove(reqwest::header::AUTHORIZATION);
-            next.headers_mut().remove(reqwest::header::COOKIE);
+            next.headers.remove(header::AUTHORIZATION);
+            next.headers.remove(header::COOKIE);
         }
         request = next;
     }
 }
 
 /// Reads the body up to [`BODY_LIMIT`]; the rest is left unread.
-async fn read_body(response: &mut Response) -> Result<Body, reqwest::Error> {
+async fn read_body(response: &mut Response<Incoming>) -> Result<Body, hyper::Error> {
     let mut bytes: Vec<u8> = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(chunk) = next_chunk(response.body_mut()).await? {
         let room = BODY_LIMIT - bytes.len();
         bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if chunk.len() >= room {
@@ -339,10 +346,13 @@ enum Search {
 
 /// Reads the body chunk by chunk, up to [`BODY_LIMIT`], and stops as soon as `needle` shows up,
 /// so a streaming endpoint that never ends still passes once it has said the word.
-async fn search_body(response: &mut Response, needle: &[u8]) -> Result<Search, reqwest::Error> {
+async fn search_body(
+    response: &mut Response<Incoming>,
+    needle: &[u8],
+) -> Result<Search, hyper::Error> {
     let mut body: Vec<u8> = Vec::new();
     let mut searcher = Searcher::new(needle);
-    while let Some(chunk) = response.chunk().await? {
+    while let Some(chunk) = next_chunk(response.body_mut()).await? {
         let room = BODY_LIMIT - body.len();
         let take = chunk.len().min(room);
         body.extend_from_slice(&chunk[..take]);
@@ -406,54 +416,9 @@ fn describe_ranges(ranges: &[StatusRange]) -> String {
         .join(" or ")
 }
 
-/// One line saying what went wrong on the wire. The URL is left out: the check already names it,
-/// and URLs sometimes carry tokens in their query string.
-pub(crate) fn describe(err: reqwest::Error, max_redirects: usize) -> String {
-    let err = err.without_url();
-    if err.is_redirect() {
-        return format!("too many redirects (more than {max_redirects})");
-    }
-    if let Some(io) = io_error(&err)
-        && matches!(
-            io.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::ConnectionReset
-                | io::ErrorKind::TimedOut
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-        )
-    {
-        return describe_io(io);
-    }
-    let cause = root_cause(&err);
-    if err.is_dns() {
-        format!("DNS lookup failed: {cause}")
-    } else if err.is_connect() {
-        format!("connection failed: {cause}")
-    } else if err.is_body() || err.is_decode() {
-        format!("error reading the body: {cause}")
-    } else if err.is_builder() {
-        format!("invalid request: {cause}")
-    } else {
-        format!("request failed: {cause}")
-    }
-}
-
-/// The first I/O error in the chain, where the operating system's verdict (refused, reset) lives.
-fn io_error(err: &reqwest::Error) -> Option<&io::Error> {
-    let mut source = err.source();
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<io::Error>() {
-            return Some(io);
-        }
-        source = current.source();
-    }
-    None
-}
-
-/// The innermost error's message: the outer layers only say "error sending request".
-fn root_cause(err: &reqwest::Error) -> String {
-    crate::root_cause(err)
+/// One line for a body that broke off while being read.
+fn describe_body_error(err: &hyper::Error) -> String {
+    format!("error reading the body: {}", crate::root_cause(err))
 }
 
 #[cfg(test)]
@@ -554,8 +519,7 @@ mod tests {
 
     #[test]
     fn bad_urls_methods_and_headers_are_refused_before_sending() {
-        let client = crate::http_client();
-        let err = |check: &HttpCheck| prepare(&client, check).err().unwrap_or_default();
+        let err = |check: &HttpCheck| prepare(check).err().unwrap_or_default();
 
         assert_eq!(
             err(&check_for("not a url", "GET")),

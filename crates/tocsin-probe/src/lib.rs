@@ -10,6 +10,7 @@ pub mod postgres;
 pub mod statuspage;
 pub mod tcp;
 pub mod tls;
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -28,15 +29,11 @@ pub const MAX_REDIRECTS: usize = tocsin_core::check::DEFAULT_MAX_REDIRECTS;
 /// Runs one check of any kind. Never fails: every problem becomes a failed [`CheckOutcome`]
 /// whose `error` says, in one line, what an on-call engineer would look at first.
 ///
-/// `now` is the engine's time, which TLS checks judge certificates at (time is an input: the
+/// `now` is the engine's time, which TLS and HTTPS checks judge certificates at (time is an input: the
 /// probe never reads the wall clock, so simulated time in tests reaches certificates too).
 pub async fn run(probers: &Probers, check: &Check, now: Timestamp) -> CheckOutcome {
     match check {
-        // The HTTP check follows redirects itself (host rules, headers): its client follows none.
-        Check::Http(check) => match probers.http_client(0, check.tls_verify) {
-            Ok(client) => http::check(&client, check).await,
-            Err(error) => CheckOutcome::down(None, 0, error),
-        },
+        Check::Http(check) => http::check(probers, check, now).await,
         Check::Tcp(check) => tcp::check(check).await,
         Check::Dns(check) => dns::check(check).await,
         Check::Tls(check) => tls::check(&probers.tls_roots, check, now).await,
@@ -48,12 +45,14 @@ pub async fn run(probers: &Probers, check: &Check, now: Timestamp) -> CheckOutco
     }
 }
 
-/// What the probes share: HTTP clients (one per redirect limit and verification setting, none
-/// keeping idle connections) and the certificate authorities TLS checks trust.
+/// What the probes share: the certificate authorities TLS and HTTPS checks trust, the HTTP
+/// check's TLS settings, and the Statuspage check's HTTP clients (one per redirect limit and
+/// verification setting, none keeping idle connections).
 #[derive(Clone)]
 pub struct Probers {
     clients: Arc<Mutex<HashMap<(usize, bool), reqwest::Client>>>,
     tls_roots: Arc<rustls::RootCertStore>,
+    connector: wire::Connector,
 }
 
 impl std::fmt::Debug for Probers {
@@ -85,11 +84,13 @@ impl Probers {
         Self::with_roots(roots)
     }
 
-    /// Probers whose TLS checks trust exactly these authorities (tests use a local one).
+    /// Probers whose TLS and HTTPS checks trust exactly these authorities (tests use a local one).
     pub fn with_roots(roots: rustls::RootCertStore) -> Self {
+        let tls_roots = Arc::new(roots);
         Probers {
             clients: Arc::default(),
-            tls_roots: Arc::new(roots),
+            connector: wire::Connector::new(tls_roots.clone()),
+            tls_roots,
         }
     }
 

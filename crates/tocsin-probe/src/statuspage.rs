@@ -2,12 +2,15 @@
 //! down?". `none` is up, `minor` degraded, `major` and `critical` down, each with the vendor's
 //! own description.
 
+use std::error::Error as _;
+use std::io;
+
 use reqwest::Client;
 use serde_json::Value;
 use tocsin_core::check::{CheckOutcome, StatuspageCheck};
 
-use crate::http::{BODY_LIMIT, describe};
-use crate::{MAX_REDIRECTS, elapsed_ms, one_line, within};
+use crate::http::BODY_LIMIT;
+use crate::{MAX_REDIRECTS, describe_io, elapsed_ms, one_line, within};
 
 /// Fetches the status JSON and reads `status.indicator`.
 pub async fn check(client: &Client, check: &StatuspageCheck) -> CheckOutcome {
@@ -95,6 +98,51 @@ fn indicator(body: &[u8]) -> Result<Indicator, String> {
             one_line(other)
         )),
     }
+}
+
+/// One line saying what went wrong on the wire. The URL is left out: the check already names it,
+/// and URLs sometimes carry tokens in their query string.
+fn describe(err: reqwest::Error, max_redirects: usize) -> String {
+    let err = err.without_url();
+    if err.is_redirect() {
+        return format!("too many redirects (more than {max_redirects})");
+    }
+    if let Some(io) = io_error(&err)
+        && matches!(
+            io.kind(),
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::TimedOut
+                | io::ErrorKind::HostUnreachable
+                | io::ErrorKind::NetworkUnreachable
+        )
+    {
+        return describe_io(io);
+    }
+    let cause = crate::root_cause(&err);
+    if err.is_dns() {
+        format!("DNS lookup failed: {cause}")
+    } else if err.is_connect() {
+        format!("connection failed: {cause}")
+    } else if err.is_body() || err.is_decode() {
+        format!("error reading the body: {cause}")
+    } else if err.is_builder() {
+        format!("invalid request: {cause}")
+    } else {
+        format!("request failed: {cause}")
+    }
+}
+
+/// The first I/O error in the chain, where the operating system's verdict (refused, reset) lives.
+fn io_error(err: &reqwest::Error) -> Option<&io::Error> {
+    let mut source = err.source();
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<io::Error>() {
+            return Some(io);
+        }
+        source = current.source();
+    }
+    None
 }
 
 #[cfg(test)]

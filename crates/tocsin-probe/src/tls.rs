@@ -151,7 +151,7 @@ fn client_config(verifier: Arc<Recording>, now: Timestamp) -> Result<ClientConfi
 
 /// The time the checks reads certificates at: the engine's clock, never the machine's.
 #[derive(Debug)]
-struct FixedTime(Timestamp);
+pub(crate) struct FixedTime(pub(crate) Timestamp);
 
 impl rustls::time_provider::TimeProvider for FixedTime {
     fn current_time(&self) -> Option<UnixTime> {

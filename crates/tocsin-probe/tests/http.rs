@@ -20,6 +20,12 @@ async fn serve(router: Router) -> SocketAddr {
     addr
 }
 
+/// The engine's time the checks run at (it only matters for certificates, and these are plain
+/// HTTP).
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::UNIX_EPOCH
+}
+
 fn check(url: String) -> HttpCheck {
     HttpCheck {
         url,
@@ -58,8 +64,9 @@ fn health_server() -> Router {
 async fn a_200_is_ok() {
     let addr = serve(health_server()).await;
     let outcome = tocsin_probe::http::check(
-        &tocsin_probe::http_client(),
+        &tocsin_probe::Probers::new(),
         &check(format!("http://{addr}/ok")),
+        now(),
     )
     .await;
     assert!(outcome.ok, "{outcome:?}");
@@ -71,8 +78,9 @@ async fn a_200_is_ok() {
 async fn a_503_fails_and_says_what_was_expected() {
     let addr = serve(health_server()).await;
     let outcome = tocsin_probe::http::check(
-        &tocsin_probe::http_client(),
+        &tocsin_probe::Probers::new(),
         &check(format!("http://{addr}/down")),
+        now(),
     )
     .await;
     assert!(!outcome.ok);
@@ -94,7 +102,7 @@ async fn an_expected_non_2xx_status_is_ok() {
             high: 503,
         },
     ];
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     assert!(outcome.ok, "{outcome:?}");
 }
 
@@ -107,7 +115,7 @@ async fn a_server_that_never_answers_times_out() {
     let mut check = check(format!("http://{addr}/"));
     check.timeout = Duration::from_millis(300);
 
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     assert!(!outcome.ok);
     assert_eq!(outcome.status, None);
     assert_eq!(outcome.error.as_deref(), Some("timed out after 300ms"));
@@ -119,16 +127,16 @@ async fn a_server_that_never_answers_times_out() {
 #[tokio::test]
 async fn body_contains_passes_when_the_text_is_there_and_fails_when_not() {
     let addr = serve(health_server()).await;
-    let client = tocsin_probe::http_client();
+    let client = tocsin_probe::Probers::new();
 
     let mut present = check(format!("http://{addr}/ok"));
     present.body_contains = Some("ok".to_owned());
-    let outcome = tocsin_probe::http::check(&client, &present).await;
+    let outcome = tocsin_probe::http::check(&client, &present, now()).await;
     assert!(outcome.ok, "{outcome:?}");
 
     let mut absent = check(format!("http://{addr}/ok"));
     absent.body_contains = Some("healthy".to_owned());
-    let outcome = tocsin_probe::http::check(&client, &absent).await;
+    let outcome = tocsin_probe::http::check(&client, &absent, now()).await;
     assert!(!outcome.ok);
     assert_eq!(outcome.status, Some(200));
     assert_eq!(
@@ -142,7 +150,7 @@ async fn body_contains_reads_at_most_one_mib() {
     let addr = serve(health_server()).await;
     let mut check = check(format!("http://{addr}/big"));
     check.body_contains = Some("needle".to_owned());
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     assert!(!outcome.ok);
     assert_eq!(
         outcome.error.as_deref(),
@@ -157,8 +165,9 @@ async fn a_closed_port_is_connection_refused() {
         listener.local_addr().expect("local addr").port()
     };
     let outcome = tocsin_probe::http::check(
-        &tocsin_probe::http_client(),
+        &tocsin_probe::Probers::new(),
         &check(format!("http://127.0.0.1:{port}/")),
+        now(),
     )
     .await;
     assert!(!outcome.ok);
@@ -193,7 +202,7 @@ async fn the_method_and_headers_are_sent() {
     check
         .headers
         .insert("X-Probe".to_owned(), tocsin_core::Secret::new("tocsin"));
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     assert!(outcome.ok, "{outcome:?}");
 
     let (method, headers) = rx.recv().await.expect("the server saw the request");
@@ -201,20 +210,23 @@ async fn the_method_and_headers_are_sent() {
     assert_eq!(headers["authorization"], "Bearer probe-token");
     assert_eq!(headers["x-probe"], "tocsin");
     assert_eq!(headers["user-agent"], tocsin_probe::USER_AGENT);
+    // Every HTTP/1.1 request names its host, with the port when it is not the scheme's own.
+    assert_eq!(headers["host"], format!("127.0.0.1:{}", addr.port()));
 }
 
 #[tokio::test]
 async fn a_redirect_to_a_200_is_ok_and_a_loop_is_not() {
     let addr = serve(health_server()).await;
-    let client = tocsin_probe::http_client();
+    let client = tocsin_probe::Probers::new();
 
     let mut redirected = check(format!("http://{addr}/old"));
     redirected.body_contains = Some("ok".to_owned());
-    let outcome = tocsin_probe::http::check(&client, &redirected).await;
+    let outcome = tocsin_probe::http::check(&client, &redirected, now()).await;
     assert!(outcome.ok, "{outcome:?}");
     assert_eq!(outcome.status, Some(200));
 
-    let outcome = tocsin_probe::http::check(&client, &check(format!("http://{addr}/loop"))).await;
+    let outcome =
+        tocsin_probe::http::check(&client, &check(format!("http://{addr}/loop")), now()).await;
     assert!(!outcome.ok);
     assert_eq!(
         outcome.error.as_deref(),
@@ -245,7 +257,7 @@ async fn a_stalled_body_times_out_but_keeps_the_status() {
     let mut check = check(format!("http://{addr}/"));
     check.timeout = Duration::from_millis(300);
     check.body_contains = Some("ready".to_owned());
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     let _ = release_tx.send(());
     assert!(!outcome.ok);
     assert_eq!(outcome.status, Some(200));
@@ -255,8 +267,9 @@ async fn a_stalled_body_times_out_but_keeps_the_status() {
 #[tokio::test]
 async fn an_invalid_url_fails_without_touching_the_network() {
     let outcome = tocsin_probe::http::check(
-        &tocsin_probe::http_client(),
+        &tocsin_probe::Probers::new(),
         &check("localhost:8080".into()),
+        now(),
     )
     .await;
     assert!(!outcome.ok);
@@ -314,8 +327,9 @@ async fn a_redirect_on_the_same_host_keeps_the_check_s_headers() {
     let (router, mut seen) = recording(None);
     let addr = serve(router).await;
     let outcome = tocsin_probe::http::check(
-        &tocsin_probe::http_client(),
+        &tocsin_probe::Probers::new(),
         &with_credentials(format!("http://{addr}/here")),
+        now(),
     )
     .await;
     assert!(outcome.ok, "{outcome:?}");
@@ -337,7 +351,7 @@ async fn a_redirect_to_another_host_fails_unless_allowed_and_never_carries_the_h
     let origin = serve(origin).await;
 
     let mut check = with_credentials(format!("http://{origin}/away"));
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     assert!(!outcome.ok, "{outcome:?}");
     assert_eq!(
         outcome.error.as_deref(),
@@ -350,7 +364,7 @@ async fn a_redirect_to_another_host_fails_unless_allowed_and_never_carries_the_h
     assert!(seen_elsewhere.try_recv().is_err(), "nothing went there");
 
     check.follow_other_hosts = true;
-    let outcome = tocsin_probe::http::check(&tocsin_probe::http_client(), &check).await;
+    let outcome = tocsin_probe::http::check(&tocsin_probe::Probers::new(), &check, now()).await;
     assert!(outcome.ok, "{outcome:?}");
     let (_, at_origin) = seen_origin.recv().await.expect("a request");
     assert_eq!(at_origin["authorization"], "Bearer probe-token");

@@ -201,3 +201,27 @@ async fn tls_verify_off_accepts_a_certificate_nobody_trusts() {
     assert!(outcome.ok, "{outcome:?}");
     assert_eq!(outcome.status, Some(200));
 }
+
+#[tokio::test]
+async fn https_trusts_the_probers_authorities_and_says_why_another_certificate_fails() {
+    let pki = support::Pki::new();
+    let addr = pki.serve().await;
+    let url = format!("https://localhost:{}/", addr.port());
+
+    let trusting = Probers::with_roots(pki.roots());
+    let outcome =
+        tocsin_probe::run(&trusting, &Check::Http(check(url.clone())), support::now()).await;
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.status, Some(200));
+
+    // Signed by an authority these probers do not trust: the error names the verdict.
+    let stranger = Probers::with_roots(support::Pki::another_authority().roots());
+    let outcome = tocsin_probe::run(&stranger, &Check::Http(check(url)), support::now()).await;
+    assert!(!outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.status, None);
+    let error = outcome.error.unwrap_or_default();
+    assert!(
+        error.starts_with("connection failed: invalid peer certificate"),
+        "{error}"
+    );
+}
