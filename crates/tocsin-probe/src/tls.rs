@@ -170,14 +170,14 @@ struct Seen {
 /// finish either way (the probe sends nothing over the connection, so nothing is exposed).
 /// Handshake signatures are still verified by WebPKI's rules.
 #[derive(Debug)]
-struct Recording {
+pub(crate) struct Recording {
     inner: Result<Arc<WebPkiServerVerifier>, String>,
     provider: Arc<CryptoProvider>,
     seen: Mutex<Option<(Vec<u8>, Option<rustls::Error>)>>,
 }
 
 impl Recording {
-    fn new(roots: Arc<RootCertStore>) -> Self {
+    pub(crate) fn new(roots: Arc<RootCertStore>) -> Self {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let inner = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
             .build()

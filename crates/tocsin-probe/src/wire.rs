@@ -20,10 +20,9 @@ use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
 use jiff::Timestamp;
 use reqwest::Url;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 
 use crate::{describe_io, one_line, root_cause};
@@ -121,11 +120,14 @@ impl Connector {
                 .with_root_certificates(self.roots.clone())
                 .with_no_client_auth()
         } else {
+            // The TLS check's verifier records WebPKI's verdict and lets the handshake finish;
+            // nobody reads the verdict here, so any certificate is accepted while the
+            // handshake's signatures are still checked.
             builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyCertificate {
-                    provider: self.provider.clone(),
-                }))
+                .with_custom_certificate_verifier(Arc::new(crate::tls::Recording::new(
+                    self.roots.clone(),
+                )))
                 .with_no_client_auth()
         };
         // The probe speaks HTTP/1.1 only; say so, so that no server picks h2.
@@ -275,58 +277,4 @@ pub(crate) async fn next_chunk(body: &mut Incoming) -> Result<Option<Bytes>, hyp
         }
     }
     Ok(None)
-}
-
-/// For `tls_verify = false`: any certificate is accepted, but the handshake's signatures are
-/// still checked, so the connection is at least to whoever holds the presented key.
-#[derive(Debug)]
-struct AnyCertificate {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
