@@ -212,6 +212,8 @@ async fn the_method_and_headers_are_sent() {
     assert_eq!(headers["user-agent"], tocsin_probe::USER_AGENT);
     // Every HTTP/1.1 request names its host, with the port when it is not the scheme's own.
     assert_eq!(headers["host"], format!("127.0.0.1:{}", addr.port()));
+    // A check never reuses its connection, and says so: the server may hang up once it answered.
+    assert_eq!(headers["connection"], "close");
 }
 
 #[tokio::test]
