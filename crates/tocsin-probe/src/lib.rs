@@ -209,6 +209,29 @@ pub(crate) fn describe_io(err: &std::io::Error) -> String {
     }
 }
 
+/// The operating system's verdict on a failed exchange — refused, reset, timed out, unreachable —
+/// in an engineer's words, when the first I/O error in `err`'s chain (itself included) gives
+/// one; `None` leaves the wording to the caller's stage ("connection failed: …").
+pub(crate) fn os_verdict(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use std::io::ErrorKind;
+    let mut current = Some(err);
+    while let Some(error) = current {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            let plain = matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::ConnectionReset
+                    | ErrorKind::TimedOut
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+            );
+            return plain.then(|| describe_io(io));
+        }
+        current = error.source();
+    }
+    None
+}
+
 /// Splits `host:port`, `[v6]:port` or a bare `host` (then `default_port`).
 pub(crate) fn split_host_port(
     text: &str,

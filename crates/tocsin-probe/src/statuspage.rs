@@ -2,15 +2,12 @@
 //! down?". `none` is up, `minor` degraded, `major` and `critical` down, each with the vendor's
 //! own description.
 
-use std::error::Error as _;
-use std::io;
-
 use reqwest::Client;
 use serde_json::Value;
 use tocsin_core::check::{CheckOutcome, StatuspageCheck};
 
 use crate::http::BODY_LIMIT;
-use crate::{MAX_REDIRECTS, describe_io, elapsed_ms, one_line, within};
+use crate::{MAX_REDIRECTS, elapsed_ms, one_line, within};
 
 /// Fetches the status JSON and reads `status.indicator`.
 pub async fn check(client: &Client, check: &StatuspageCheck) -> CheckOutcome {
@@ -107,17 +104,8 @@ fn describe(err: reqwest::Error, max_redirects: usize) -> String {
     if err.is_redirect() {
         return format!("too many redirects (more than {max_redirects})");
     }
-    if let Some(io) = io_error(&err)
-        && matches!(
-            io.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::ConnectionReset
-                | io::ErrorKind::TimedOut
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-        )
-    {
-        return describe_io(io);
+    if let Some(verdict) = crate::os_verdict(&err) {
+        return verdict;
     }
     let cause = crate::root_cause(&err);
     if err.is_dns() {
@@ -131,18 +119,6 @@ fn describe(err: reqwest::Error, max_redirects: usize) -> String {
     } else {
         format!("request failed: {cause}")
     }
-}
-
-/// The first I/O error in the chain, where the operating system's verdict (refused, reset) lives.
-fn io_error(err: &reqwest::Error) -> Option<&io::Error> {
-    let mut source = err.source();
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<io::Error>() {
-            return Some(io);
-        }
-        source = current.source();
-    }
-    None
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore};
 use tokio::net::TcpStream;
 
-use crate::{describe_io, one_line, root_cause};
+use crate::{one_line, os_verdict, root_cause};
 
 /// One request as the probe sends it (and sends again, changed, to follow a redirect).
 #[derive(Debug, Clone)]
@@ -56,39 +56,15 @@ impl WireError {
     pub(crate) fn describe(&self) -> String {
         match self {
             WireError::Dns(cause) => format!("DNS lookup failed: {cause}"),
-            WireError::Connect(err) if is_plain_io(err) => describe_io(err),
-            WireError::Connect(err) => format!("connection failed: {}", root_cause(err)),
+            WireError::Connect(err) => {
+                os_verdict(err).unwrap_or_else(|| format!("connection failed: {}", root_cause(err)))
+            }
             WireError::Tls(err) => format!("connection failed: {}", root_cause(err)),
-            WireError::Http(err) => match io_source(err) {
-                Some(io) if is_plain_io(io) => describe_io(io),
-                _ => format!("request failed: {}", root_cause(err)),
-            },
+            WireError::Http(err) => {
+                os_verdict(err).unwrap_or_else(|| format!("request failed: {}", root_cause(err)))
+            }
         }
     }
-}
-
-/// An I/O error whose kind alone says what happened.
-fn is_plain_io(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::TimedOut
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-    )
-}
-
-/// The first I/O error in hyper's chain, where the operating system's verdict lives.
-fn io_source(err: &hyper::Error) -> Option<&io::Error> {
-    let mut source = std::error::Error::source(err);
-    while let Some(current) = source {
-        if let Some(io) = current.downcast_ref::<io::Error>() {
-            return Some(io);
-        }
-        source = current.source();
-    }
-    None
 }
 
 /// What an HTTPS check's handshake trusts: the probers' certificate authorities, judged at the
