@@ -12,8 +12,7 @@ pub mod tcp;
 pub mod tls;
 mod wire;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -38,19 +37,18 @@ pub async fn run(probers: &Probers, check: &Check, now: Timestamp) -> CheckOutco
         Check::Dns(check) => dns::check(check).await,
         Check::Tls(check) => tls::check(&probers.tls_roots, check, now).await,
         Check::Postgres(check) => postgres::check(check).await,
-        Check::Statuspage(check) => match probers.http_client(MAX_REDIRECTS, true) {
-            Ok(client) => statuspage::check(&client, check).await,
-            Err(error) => CheckOutcome::down(None, 0, error),
+        Check::Statuspage(check) => match probers.statuspage_client() {
+            Ok(client) => statuspage::check(client, check).await,
+            Err(error) => CheckOutcome::down(None, 0, error.clone()),
         },
     }
 }
 
 /// What the probes share: the certificate authorities TLS and HTTPS checks trust, the HTTP
-/// check's TLS settings, and the Statuspage check's HTTP clients (one per redirect limit and
-/// verification setting, none keeping idle connections).
+/// check's TLS settings, and the Statuspage check's HTTP client (built at its first check).
 #[derive(Clone)]
 pub struct Probers {
-    clients: Arc<Mutex<HashMap<(usize, bool), reqwest::Client>>>,
+    statuspage: Arc<OnceLock<Result<reqwest::Client, String>>>,
     tls_roots: Arc<rustls::RootCertStore>,
     connector: wire::Connector,
 }
@@ -88,29 +86,21 @@ impl Probers {
     pub fn with_roots(roots: rustls::RootCertStore) -> Self {
         let tls_roots = Arc::new(roots);
         Probers {
-            clients: Arc::default(),
+            statuspage: Arc::default(),
             connector: wire::Connector::new(tls_roots.clone()),
             tls_roots,
         }
     }
 
-    /// The client for this redirect limit and verification setting, built once.
-    fn http_client(
-        &self,
-        max_redirects: usize,
-        tls_verify: bool,
-    ) -> Result<reqwest::Client, String> {
-        let mut clients = self
-            .clients
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(client) = clients.get(&(max_redirects, tls_verify)) {
-            return Ok(client.clone());
-        }
-        let client = build_http_client(max_redirects, tls_verify)
-            .map_err(|err| format!("cannot build the HTTP client: {err}"))?;
-        clients.insert((max_redirects, tls_verify), client.clone());
-        Ok(client)
+    /// The Statuspage check's client, built once: it follows up to [`MAX_REDIRECTS`] redirects
+    /// and verifies certificates.
+    fn statuspage_client(&self) -> Result<&reqwest::Client, &String> {
+        self.statuspage
+            .get_or_init(|| {
+                statuspage_http_client()
+                    .map_err(|err| format!("cannot build the HTTP client: {err}"))
+            })
+            .as_ref()
     }
 }
 
@@ -120,45 +110,20 @@ impl Default for Probers {
     }
 }
 
-/// The HTTP client HTTP checks use by default: verifies certificates and follows no redirect
-/// itself ([`http::check`] follows them, as its check says).
-///
-/// # Panics
-///
-/// Only if the TLS backend cannot be initialised, which happens at start-up and never depends on
-/// network input; use [`try_http_client`] to handle that case yourself.
-pub fn http_client() -> reqwest::Client {
-    try_http_client().unwrap_or_else(|err| panic!("cannot build the probe HTTP client: {err}"))
-}
-
-/// [`http_client`], returning the error instead of panicking when the TLS backend is unusable.
-pub fn try_http_client() -> Result<reqwest::Client, reqwest::Error> {
-    build_http_client(0, true)
-}
-
-/// A probe's HTTP client.
+/// The Statuspage check's HTTP client.
 ///
 /// Proxies from `HTTP_PROXY`/`HTTPS_PROXY` are ignored: a probe must test the path to the service
 /// itself, not whichever proxy happens to be in the environment. No idle connections are kept, so
 /// every check connects (DNS, TCP, TLS) as a new visitor would. No cookie store either (the
 /// `cookies` feature is off), so one check can never influence the next. No client-wide timeout:
 /// each check brings its own.
-fn build_http_client(
-    max_redirects: usize,
-    tls_verify: bool,
-) -> Result<reqwest::Client, reqwest::Error> {
-    let redirects = if max_redirects == 0 {
-        reqwest::redirect::Policy::none()
-    } else {
-        reqwest::redirect::Policy::limited(max_redirects)
-    };
+fn statuspage_http_client() -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
         .tls_backend_rustls()
-        .tls_danger_accept_invalid_certs(!tls_verify)
         .no_proxy()
         .pool_max_idle_per_host(0)
         .user_agent(USER_AGENT)
-        .redirect(redirects)
+        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
         .build()
 }
 
