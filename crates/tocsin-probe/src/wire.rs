@@ -47,6 +47,8 @@ pub(crate) enum WireError {
     Tls(io::Error),
     /// Connected; sending the request or reading the answer's head failed.
     Http(hyper::Error),
+    /// The URL could not be made into a request line.
+    Request(String),
 }
 
 impl WireError {
@@ -63,6 +65,7 @@ impl WireError {
             WireError::Http(err) => {
                 os_verdict(err).unwrap_or_else(|| format!("request failed: {}", root_cause(err)))
             }
+            WireError::Request(cause) => format!("invalid request: {cause}"),
         }
     }
 }
@@ -123,11 +126,10 @@ impl Connector {
     ) -> Result<Response<Incoming>, WireError> {
         let url = &request.url;
         let https = url.scheme() == "https";
-        let port = url
-            .port_or_known_default()
-            .unwrap_or(if https { 443 } else { 80 });
+        let head = head(request)?;
+        // `prepare` let only http and https through: both have a known port.
+        let port = url.port_or_known_default().unwrap_or(80);
         let tcp = connect(url, port).await?;
-        let head = head(request, port, https);
         if https {
             let config = self
                 .tls_config(tls_verify, now)
@@ -188,26 +190,22 @@ fn server_name(url: &Url) -> Result<ServerName<'static>, WireError> {
     Ok(name)
 }
 
-/// The request as hyper sends it: origin-form target, `Host`, `Connection: close` (the
-/// connection is never used again, so the server may hang up as soon as it has answered), and
-/// the headers a client adds when the check does not set them (`User-Agent`, `Accept`).
-fn head(request: &Outgoing, port: u16, https: bool) -> Request<Full<Bytes>> {
+/// The request as hyper sends it: origin-form target (the URL's path and query), `Host` (with
+/// the port when the URL names one other than its scheme's), `Connection: close` (the connection
+/// is never used again, so the server may hang up as soon as it has answered), and the headers a
+/// client adds when the check does not set them (`User-Agent`, `Accept`).
+fn head(request: &Outgoing) -> Result<Request<Full<Bytes>>, WireError> {
     let url = &request.url;
-    let mut target = url.path().to_owned();
-    if let Some(query) = url.query() {
-        target.push('?');
-        target.push_str(query);
-    }
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let uri = target
+        .parse()
+        .map_err(|err| WireError::Request(format!("{err}")))?;
+    // `url` leaves a scheme's own port out: what is left belongs in `Host`.
+    let host = url::Position::BeforeHost..url::Position::AfterPort;
+    let host = HeaderValue::from_str(&url[host])
+        .map_err(|err| WireError::Request(format!("host: {err}")))?;
     let mut headers = request.headers.clone();
-    let default_port = if https { 443 } else { 80 };
-    let host = match (url.host_str(), port == default_port) {
-        (Some(host), true) => host.to_owned(),
-        (Some(host), false) => format!("{host}:{port}"),
-        (None, _) => String::new(),
-    };
-    if let Ok(host) = HeaderValue::from_str(&host) {
-        headers.insert(HOST, host);
-    }
+    headers.insert(HOST, host);
     if !headers.contains_key(USER_AGENT) {
         headers.insert(USER_AGENT, HeaderValue::from_static(crate::USER_AGENT));
     }
@@ -215,15 +213,11 @@ fn head(request: &Outgoing, port: u16, https: bool) -> Request<Full<Bytes>> {
         headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
     }
     headers.insert(CONNECTION, HeaderValue::from_static("close"));
-    let body = Full::new(request.body.clone().unwrap_or_default());
-    let mut outgoing = Request::new(body);
+    let mut outgoing = Request::new(Full::new(request.body.clone().unwrap_or_default()));
     *outgoing.method_mut() = request.method.clone();
+    *outgoing.uri_mut() = uri;
     *outgoing.headers_mut() = headers;
-    // Origin-form: the path and query, as HTTP/1.1 sends them to the server itself.
-    if let Ok(uri) = target.parse() {
-        *outgoing.uri_mut() = uri;
-    }
-    outgoing
+    Ok(outgoing)
 }
 
 /// Hands the connection to hyper, sends the request and returns the answer's head.
