@@ -44,11 +44,6 @@ AM_PORT=${AM_PORT:-18493}
 CLK_TCK=$(getconf CLK_TCK)
 export BENCH_LUA_DIR=$HERE/lua THREADS
 
-PD_KEY=bench-pd-key-0123456789abcdef
-PD_PAGE_KEY=bench-pd-page-key-0123456789ab
-AM_TOKEN=bench-am-token-0123456789abcdef
-PING_KEYS=16
-
 WORK=$(mktemp -d /tmp/tocsin-bench.XXXXXX)
 RESULTS=$WORK/results.jsonl
 : >"$RESULTS"

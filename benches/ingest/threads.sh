@@ -19,16 +19,13 @@ CONNS=${CONNS:-64}
 PORT=${PORT:-18080}
 SCRIPT=${SCRIPT:-pd_trigger.lua}
 BATCH=${BATCH:-1}
-PD_KEY=bench-pd-key-0123456789abcdef
-PD_PAGE_KEY=bench-pd-page-key-0123456789ab
-AM_TOKEN=bench-am-token-0123456789abcdef
 # shellcheck source=tocsin-config.sh
 . "$HERE/tocsin-config.sh"
 
 WORK=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # The ingest benchmark's own configuration (run.sh's), its sink port unused here.
-TOCSIN_PORT=$PORT SINK_PORT=$((PORT + 1)) PING_KEYS=16
+TOCSIN_PORT=$PORT SINK_PORT=$((PORT + 1))
 write_tocsin_config "$WORK/tocsin.toml"
 # shellcheck disable=SC2086 # ENV is a list of assignments
 env ${ENV:-} "$BIN" serve --config "$WORK/tocsin.toml" --listen "127.0.0.1:$PORT" \

@@ -1,7 +1,13 @@
 # The ingest benchmark's tocsin configuration, shared by run.sh and threads.sh so that their
-# figures are of the same server. Sourced; `write_tocsin_config <file>` reads TOCSIN_PORT,
-# SINK_PORT, PD_KEY, PD_PAGE_KEY, AM_TOKEN and PING_KEYS from the caller.
+# figures are of the same server. Sourced: sets the integrations' credentials and how many
+# heartbeat keys there are (the load scripts send with them), and `write_tocsin_config <file>`
+# reads TOCSIN_PORT and SINK_PORT from the caller.
 # shellcheck shell=bash
+
+PD_KEY=bench-pd-key-0123456789abcdef
+PD_PAGE_KEY=bench-pd-page-key-0123456789ab
+AM_TOKEN=bench-am-token-0123456789abcdef
+PING_KEYS=16
 
 write_tocsin_config() {
   cat >"$1" <<EOF
