@@ -2,7 +2,7 @@
 //! sends each through its channel, and records every attempt. Failures retry with backoff and jitter; the delivery id is the idempotency key the
 //! receiver sees, so a resend after a crash can be recognised.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures_util::{StreamExt, stream};
@@ -35,17 +35,23 @@ pub(crate) struct Deliveries {
     pub(crate) wake: tokio::sync::Notify,
     /// Deliveries a commit handed over (already leased to this process), for the next round.
     handed: std::sync::Mutex<Vec<PendingDelivery>>,
-    /// Deliveries being sent right now: status-page mail waits while any is (`subscribers.rs`).
-    sending: std::sync::atomic::AtomicUsize,
+    /// The ids of the deliveries this process is working on right now. A handed-over delivery
+    /// whose first lease ran out before its task renewed it (a busy database) is due again and
+    /// this process's own claim can take it a second time: the second task finds it here and
+    /// leaves it. Status-page mail waits while any is being sent (`subscribers.rs`).
+    sending: std::sync::Mutex<HashSet<String>>,
 }
 
-/// One delivery being sent, counted in [`Deliveries::busy`] until dropped (on every path out of
-/// the send, an error or a panic included).
-pub(crate) struct Sending<'a>(&'a std::sync::atomic::AtomicUsize);
+/// One delivery this process is working on, in [`Deliveries::sending`] until dropped (on every
+/// path out of the send, an error or a panic included).
+pub(crate) struct Sending<'a> {
+    deliveries: &'a Deliveries,
+    id: String,
+}
 
 impl Drop for Sending<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.deliveries.sending_ids().remove(&self.id);
     }
 }
 
@@ -72,16 +78,24 @@ impl Deliveries {
         )
     }
 
-    /// Counts one delivery as being sent until the guard is dropped.
-    pub(crate) fn sending(&self) -> Sending<'_> {
-        self.sending
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Sending(&self.sending)
+    /// Marks the delivery `id` as being worked on until the guard is dropped; `None` when this
+    /// process is already working on it.
+    pub(crate) fn start(&self, id: &str) -> Option<Sending<'_>> {
+        self.sending_ids().insert(id.to_owned()).then(|| Sending {
+            deliveries: self,
+            id: id.to_owned(),
+        })
     }
 
     /// Whether a page or channel message is being sent at this moment.
     pub(crate) fn busy(&self) -> bool {
-        self.sending.load(std::sync::atomic::Ordering::SeqCst) > 0
+        !self.sending_ids().is_empty()
+    }
+
+    fn sending_ids(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.sending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Pages in flight per (contact, method), changed by `delta`; returns the count before.
@@ -203,6 +217,10 @@ impl Engine {
 
     /// Sends one claimed delivery and records the attempt.
     pub(crate) async fn deliver(&self, delivery: PendingDelivery) -> Result<(), EngineError> {
+        let Some(_sending) = self.deliveries.start(&delivery.id) else {
+            tracing::info!(delivery = %delivery.id, "already being sent by this process; claimed again, left to the first send");
+            return Ok(());
+        };
         let now = self.now();
         // Before any work for it: a replica that lost the page does nothing more with it.
         if !self
@@ -212,7 +230,6 @@ impl Engine {
             tracing::info!(delivery = %delivery.id, "no longer held by this replica; another sends it");
             return Ok(());
         }
-        let _sending = self.deliveries.sending();
         if delivery.channel == tocsin_core::tickets::CHANNEL {
             return self.deliver_ticket(&delivery).await;
         }
@@ -317,6 +334,16 @@ impl Engine {
                     }
                     _ => None,
                 };
+                // The lease was renewed at `now` for the lease and the longest send; a process
+                // stalled since (a long pause, SIGSTOP) past the lease could not finish the send
+                // inside it, and another replica may already be sending: it leaves the page.
+                if !self.lease_covers_a_send(now) {
+                    tracing::warn!(delivery = %delivery.id, "stalled past its lease before sending; left to whoever holds it next");
+                    if let Some(key) = reservation {
+                        self.deliveries.pages_in_flight(&key, -1);
+                    }
+                    return Ok(());
+                }
                 // A Slack app's channel keeps one message per incident (slack_app.rs).
                 let app = match (&target, &delivery.recipient) {
                     (Target::SlackApp { .. }, None) => self.slack_app(&delivery.channel),

@@ -62,6 +62,13 @@ impl Engine {
         }
     }
 
+    /// Among replicas: whether work whose lease [`Engine::still_holds`] renewed at `renewed_at`
+    /// can still be sent inside it, the longest send included: no more than `server.lease` has
+    /// passed since. On a single node always.
+    pub(crate) fn lease_covers_a_send(&self, renewed_at: Timestamp) -> bool {
+        !self.store.shared() || self.now() <= crate::probes::add(renewed_at, self.lease())
+    }
+
     /// Holds this replica's share of the probed monitors and makes the schedule follow it;
     /// only the monitors new to it are read. Does nothing on a single node.
     pub(crate) async fn hold_share(&self) -> Result<(), EngineError> {

@@ -160,6 +160,32 @@ async fn ten_minutes_of_failure_open_no_second_incident_and_send_no_second_page(
     assert_eq!(pages.len(), 1, "one page for one outage");
 }
 
+/// A commit hands its notices to the sender, leased to it; when the sender has not started
+/// them before that lease ends (a database too busy to answer), its own claim finds the same
+/// notices due again. Both roads lead to one send, not two.
+#[tokio::test]
+async fn a_notice_handed_over_then_claimed_again_after_its_lease_is_sent_once() {
+    let target = Target::start(200).await;
+    let sink = Sink::start().await;
+    let app = TestApp::start(&basic_config(&target, &sink, "1h", 1)).await;
+    let (status, _) = app
+        .post(
+            "/api/v1/incidents",
+            json!({ "title": "Checkout broken", "severity": "SEV-2" }),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // Nothing has been sent yet, and the hand-over's lease (a minute at most) runs out.
+    app.clock.advance(Duration::from_secs(61));
+    app.settle().await;
+    let told: Vec<_> = sink
+        .received()
+        .into_iter()
+        .filter(|request| request.path == "/slack")
+        .collect();
+    assert_eq!(told.len(), 1, "one notice for one incident: {told:#?}");
+}
+
 #[tokio::test]
 async fn the_acknowledge_link_works_once_and_a_forged_one_changes_nothing() {
     let target = Target::start(503).await;
