@@ -456,8 +456,9 @@ impl DueWork for SqliteStore {
     }
 
     async fn record_attempt(&self, attempt: Attempt) -> Result<()> {
+        let owner = self.lease_owner.clone();
         self.write
-            .write(move |tx| write::record_attempt(tx, &attempt))
+            .write(move |tx| write::record_attempt(tx, &attempt, &owner))
             .await
     }
 

@@ -65,7 +65,7 @@ impl PgStore {
     /// The attempt, the delivery's new state and the timeline's word on it commit together.
     pub(super) async fn record_attempt_sql(&self, attempt: &Attempt) -> Result<()> {
         let mut tx = self.pool().begin().await?;
-        record_attempt(&mut tx, attempt).await?;
+        record_attempt(&mut tx, attempt, &self.lease_owner).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -73,7 +73,7 @@ impl PgStore {
 
 /// Records one send attempt of a delivery and its outcome; the timeline says what a person
 /// would want to know (a page sent, a page given up on).
-async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> {
+async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt, owner: &str) -> Result<()> {
     let columns = rows::attempt_columns(&attempt.outcome, attempt.at);
     sqlx::query(
         "INSERT INTO delivery_attempts (delivery_id, at, ok, http_status, error) \
@@ -86,9 +86,16 @@ async fn record_attempt(tx: &mut PgConnection, attempt: &Attempt) -> Result<()> 
     .bind(columns.error)
     .execute(&mut *tx)
     .await?;
-    let updated =
-        lease::record_outcome(&mut *tx, Queue::Deliveries, &attempt.delivery_id, &columns).await?;
-    // A delivery already finished (an outcome recorded twice) says nothing new.
+    let updated = lease::record_outcome(
+        &mut *tx,
+        Queue::Deliveries,
+        &attempt.delivery_id,
+        owner,
+        &columns,
+    )
+    .await?;
+    // A delivery already finished (an outcome recorded twice), or another replica's now, says
+    // nothing new.
     if updated && let Some(event) = attempt_event(attempt) {
         insert_event(tx, &event).await?;
     }

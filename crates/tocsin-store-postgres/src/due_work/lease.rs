@@ -89,11 +89,16 @@ pub(super) async fn release(store: &PgStore) -> Result<()> {
 /// Records one send attempt's outcome on a pending row of an outbox `queue` (deliveries, the
 /// mail outboxes): sent, retried later, or failed for good; the lease ends. Only a pending row
 /// changes, so a second report of an outcome (from this or another replica, which waits for
-/// the row's lock) finds it finished and changes nothing. Answers whether the row changed.
+/// the row's lock) finds it finished and changes nothing. A failure reported by `owner` after
+/// another replica claimed the row (a replica that stalled past its lease, then timed out)
+/// leaves the row to its holder: it would otherwise end that replica's lease mid-send and make
+/// the row due for a third. A send is recorded whoever reports it: it happened, and marking
+/// the row sent spares the receiver a resend. Answers whether the row changed.
 pub(super) async fn record_outcome<'e>(
     executor: impl sqlx::PgExecutor<'e>,
     queue: Queue,
     key: &str,
+    owner: &str,
     columns: &AttemptColumns<'_>,
 ) -> Result<bool> {
     let QueueTable {
@@ -106,7 +111,8 @@ pub(super) async fn record_outcome<'e>(
         "UPDATE {table} SET status = $1, attempts = attempts + 1, claimed_until = NULL, \
            last_error = $2, next_attempt_at = COALESCE($3, next_attempt_at), \
            sent_at = COALESCE($4, sent_at) \
-         WHERE {key_column} = $5 AND status = 'pending'"
+         WHERE {key_column} = $5 AND status = 'pending' \
+           AND ($1 = 'sent' OR claimed_by IS NULL OR claimed_by = $6)"
     );
     let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(columns.status)
@@ -114,6 +120,7 @@ pub(super) async fn record_outcome<'e>(
         .bind(columns.next_attempt_at)
         .bind(columns.sent_at)
         .bind(key)
+        .bind(owner)
         .execute(executor)
         .await?
         .rows_affected();

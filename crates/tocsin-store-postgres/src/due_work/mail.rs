@@ -78,7 +78,14 @@ impl PgStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         let columns = rows::attempt_columns(outcome, at);
-        lease::record_outcome(self.pool(), Queue::SubscriberMail, mail_id, &columns).await?;
+        lease::record_outcome(
+            self.pool(),
+            Queue::SubscriberMail,
+            mail_id,
+            &self.lease_owner,
+            &columns,
+        )
+        .await?;
         Ok(())
     }
 
@@ -89,7 +96,14 @@ impl PgStore {
         outcome: &AttemptOutcome,
     ) -> Result<()> {
         let columns = rows::attempt_columns(outcome, at);
-        lease::record_outcome(self.pool(), Queue::CustomerMail, mail_id, &columns).await?;
+        lease::record_outcome(
+            self.pool(),
+            Queue::CustomerMail,
+            mail_id,
+            &self.lease_owner,
+            &columns,
+        )
+        .await?;
         Ok(())
     }
 }

@@ -238,8 +238,10 @@ fn sync_outage(tx: &Transaction<'_>, check: &CheckCommit) -> Result<()> {
 }
 
 /// Records one send attempt of a delivery and its outcome; the timeline says what a person
-/// would want to know (a page sent, a page given up on).
-pub(crate) fn record_attempt(tx: &Transaction<'_>, attempt: &Attempt) -> Result<()> {
+/// would want to know (a page sent, a page given up on). As on PostgreSQL, a failure reported by
+/// `owner` after another owner claimed the delivery leaves it to that owner; a send is recorded
+/// whoever reports it.
+pub(crate) fn record_attempt(tx: &Transaction<'_>, attempt: &Attempt, owner: &str) -> Result<()> {
     let columns = attempt_columns(&attempt.outcome, attempt.at);
     run(
         tx,
@@ -254,15 +256,16 @@ pub(crate) fn record_attempt(tx: &Transaction<'_>, attempt: &Attempt) -> Result<
     )?;
     let updated = run(
         tx,
-        "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_until = NULL, last_error = ?, \
-         next_attempt_at = COALESCE(?, next_attempt_at), sent_at = COALESCE(?, sent_at) \
-         WHERE id = ? AND status = 'pending'",
+        "UPDATE deliveries SET status = ?1, attempts = attempts + 1, claimed_until = NULL, last_error = ?2, \
+         next_attempt_at = COALESCE(?3, next_attempt_at), sent_at = COALESCE(?4, sent_at) \
+         WHERE id = ?5 AND status = 'pending' AND (?1 = 'sent' OR claimed_by IS NULL OR claimed_by = ?6)",
         params![
             columns.status,
             columns.error,
             columns.next_attempt_at,
             columns.sent_at,
-            attempt.delivery_id
+            attempt.delivery_id,
+            owner
         ],
     )?;
     // A delivery already finished (an outcome recorded twice) says nothing new.

@@ -2,7 +2,8 @@
 //! owner may claim it again; releasing at start-up frees only the releasing owner's leases.
 
 use super::Backend;
-use super::fixtures::{firing, ingest, ingest_handing_over, t};
+use super::fixtures::{firing, incident_of, ingest, ingest_handing_over, t};
+use crate::{Attempt, AttemptOutcome};
 
 /// Timers and deliveries alike (one lease rule): claimed by `a`, invisible to `b` until `a`'s
 /// lease ends, then claimed by `b`.
@@ -139,4 +140,79 @@ pub async fn deliveries_handed_over_at_commit_are_leased_to_the_committer(backen
     handed.sort();
     reclaimed.sort();
     assert_eq!(reclaimed, handed, "after the lease, exactly those are due");
+}
+
+/// A replica that stalled past its lease and then reports its send as failed (its request
+/// timed out while it was stopped) leaves the delivery to the owner that claimed it since: that
+/// owner's lease holds, so nobody else sends it beside that owner. The stale owner's report of a
+/// send that did go out is kept.
+pub async fn a_stale_owners_failure_leaves_the_delivery_to_its_new_holder(backend: &dyn Backend) {
+    let a = backend.open("a").await;
+    let b = backend.open("b").await;
+    let incident = incident_of(ingest(&*a, firing("stale", t(0)), t(0)).await);
+    let held_by_a = a
+        .claim_due_deliveries(t(3600), t(3630), 100)
+        .await
+        .expect("claim");
+    assert_eq!(held_by_a.len(), 3, "the channel and two pages are due");
+    // a stalls; its lease ends and b takes the work, holding it until 3700.
+    let held_by_b = b
+        .claim_due_deliveries(t(3640), t(3700), 100)
+        .await
+        .expect("claim");
+    assert_eq!(held_by_b.len(), 3, "b takes what a no longer holds");
+    let attempt = |delivery: &crate::PendingDelivery, outcome| Attempt {
+        delivery_id: delivery.id.clone(),
+        incident_id: incident.id.clone(),
+        channel: delivery.channel.clone(),
+        at: t(3650),
+        http_status: None,
+        outcome,
+    };
+
+    // a wakes: its request for the first timed out, the second went out.
+    a.record_attempt(attempt(
+        &held_by_a[0],
+        AttemptOutcome::Retry {
+            error: "timed out".to_owned(),
+            next_attempt_at: t(3651),
+        },
+    ))
+    .await
+    .expect("record");
+    a.record_attempt(attempt(&held_by_a[1], AttemptOutcome::Sent))
+        .await
+        .expect("record");
+
+    for owner in [&a, &b] {
+        assert!(
+            owner
+                .claim_due_deliveries(t(3660), t(3720), 100)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "b's lease still holds all three: a's timed-out request freed none of them"
+        );
+    }
+    let records = a
+        .deliveries(Some(&incident.id), 100)
+        .await
+        .expect("deliveries");
+    let status = |id: &str| {
+        records
+            .iter()
+            .find(|record| record.id == id)
+            .map(|record| record.status)
+            .expect("kept")
+    };
+    assert_eq!(
+        status(&held_by_a[0].id),
+        tocsin_core::delivery::DeliveryStatus::Pending,
+        "still b's to send"
+    );
+    assert_eq!(
+        status(&held_by_a[1].id),
+        tocsin_core::delivery::DeliveryStatus::Sent,
+        "a send that went out is recorded, whoever reports it"
+    );
 }

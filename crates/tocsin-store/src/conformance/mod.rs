@@ -32,6 +32,7 @@ pub use incidents::{
 };
 pub use leases::{
     a_lease_holds_until_it_expires_then_another_owner_reclaims,
+    a_stale_owners_failure_leaves_the_delivery_to_its_new_holder,
     deliveries_handed_over_at_commit_are_leased_to_the_committer,
     release_frees_only_the_owners_leases,
 };
@@ -78,6 +79,7 @@ macro_rules! conformance_suite {
             two_stores_deciding_one_key_at_once_open_one_incident,
             a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
             a_lease_holds_until_it_expires_then_another_owner_reclaims,
+            a_stale_owners_failure_leaves_the_delivery_to_its_new_holder,
             release_frees_only_the_owners_leases,
             deliveries_handed_over_at_commit_are_leased_to_the_committer,
             a_page_is_queued_once_per_key,
