@@ -656,7 +656,7 @@ fn cleared(policy: &Policy, situation: &Situation, signal: &Signal, ctx: &Ctx) -
         &signal.source,
         format!("Cleared: {}", signal.title),
     ));
-    let still_firing = situation.other_firing > 0
+    let still_firing = situation.others_firing
         || situation
             .alerts
             .iter()

@@ -19,10 +19,11 @@ pub struct Situation {
     /// For a firing signal with no open incident of its own: an open incident of the same
     /// group (source, category, component) that received an alert within the grouping window.
     pub group: Option<Incident>,
-    /// For a signal: how many of the incident's alerts with OTHER keys are firing. The store
-    /// loads only the signal's own alerts, so an incident holding a storm of 10,000 alerts
-    /// costs the same to decide on as one holding one.
-    pub other_firing: u32,
+    /// For a signal: whether any of the incident's alerts with OTHER keys is firing. The store
+    /// loads only the signal's own alerts and asks whether one other fires (one index seek),
+    /// never how many, so an incident holding a storm of 100,000 alerts costs the same to
+    /// decide on as one holding one, when Alertmanager re-sends every alert of the group.
+    pub others_firing: bool,
     /// For a command or a timer: the incident's checklist items' latest ticks, by item id.
     pub checklist: std::collections::BTreeMap<String, Tick>,
     /// For `Input::PageFailed`: the pages of the incident's ladder at its current step and

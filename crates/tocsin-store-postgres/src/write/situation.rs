@@ -45,9 +45,9 @@ pub(super) async fn situation(
             }
         };
         match key {
-            // A signal needs only its own alerts and how many others still fire.
+            // A signal needs only its own alerts and whether another still fires.
             Some(key) => {
-                situation.other_firing = other_firing(tx, &id, key).await?;
+                situation.others_firing = others_firing(tx, &id, key).await?;
                 situation.alerts = fetch_alerts(
                     tx,
                     "SELECT * FROM alerts WHERE incident_id = $1 AND dedup_key = $2 ORDER BY first_seen, id",
@@ -151,16 +151,17 @@ async fn incident_for_update(tx: &mut PgConnection, id: &str) -> Result<Option<I
         .transpose()
 }
 
-/// How many of the incident's alerts with another key still fire.
-async fn other_firing(tx: &mut PgConnection, incident_id: &str, key: &str) -> Result<u32> {
-    let others: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM alerts WHERE incident_id = $1 AND status = 'firing' AND dedup_key != $2",
+/// Whether any of the incident's alerts with another key still fires: EXISTS stops at the
+/// first entry of `alerts_by_incident_status`, where a count read every firing alert of the
+/// incident for every signal.
+async fn others_firing(tx: &mut PgConnection, incident_id: &str, key: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = $1 AND status = 'firing' AND dedup_key != $2)",
     )
     .bind(incident_id)
     .bind(key)
     .fetch_one(tx)
-    .await?;
-    Ok(rows::count(others))
+    .await?)
 }
 
 /// Alerts by one of the two queries above: `$1` the incident, `$2` the key when it has one.

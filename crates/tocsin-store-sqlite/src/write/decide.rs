@@ -278,17 +278,18 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
             }
         };
         situation.alerts = match key {
-            // A signal needs only its own alerts and how many others still fire.
+            // A signal needs only its own alerts and whether another still fires: EXISTS
+            // stops at the first such entry of `alerts_by_incident_status`, where a count
+            // read every firing alert of the incident for every signal.
             Some(key) => {
-                let others: i64 = tx
+                situation.others_firing = tx
                     .prepare_cached(
-                        "SELECT count(*) FROM alerts WHERE incident_id = ? AND status = 'firing' AND dedup_key != ?",
+                        "SELECT EXISTS (SELECT 1 FROM alerts WHERE incident_id = ? AND status = 'firing' AND dedup_key != ?)",
                     )
                     .and_then(|mut statement| {
                         statement.query_row(params![id, key], |row| row.get(0))
                     })
                     .map_err(failure)?;
-                situation.other_firing = u32::try_from(others).unwrap_or(u32::MAX);
                 all(
                     tx,
                     "SELECT * FROM alerts WHERE incident_id = ? AND dedup_key = ? ORDER BY first_seen, rowid",
