@@ -1,5 +1,5 @@
 # The ingest benchmark's tocsin configuration, shared by run.sh and threads.sh so that their
-# figures are of the same server. Sourced: sets the integrations' credentials and how many
+# figures are of the same server. Sourced: sets the integrations' and the API's credentials and how many
 # heartbeat keys there are (the load scripts send with them), and `write_tocsin_config <file>`
 # reads TOCSIN_PORT and SINK_PORT from the caller.
 # shellcheck shell=bash
@@ -7,6 +7,7 @@
 PD_KEY=bench-pd-key-0123456789abcdef
 PD_PAGE_KEY=bench-pd-page-key-0123456789ab
 AM_TOKEN=bench-am-token-0123456789abcdef
+ADMIN_TOKEN=bench-admin-token-0123456789abcdef
 PING_KEYS=16
 
 write_tocsin_config() {
@@ -15,7 +16,7 @@ write_tocsin_config() {
 [server]
 listen = "127.0.0.1:$TOCSIN_PORT"
 public_url = "http://127.0.0.1:$TOCSIN_PORT"
-admin_token = "bench-admin-token-0123456789abcdef"
+admin_token = "$ADMIN_TOKEN"
 
 [org]
 name = "bench"
