@@ -110,6 +110,7 @@ pub fn tick(
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects: vec![],
     })

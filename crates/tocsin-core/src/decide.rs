@@ -175,6 +175,7 @@ fn resolve(policy: &Policy, incident: &Incident, how: Resolution<'_>, ctx: &Ctx)
     let decision = Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     };
@@ -451,6 +452,7 @@ fn join_group(incident: &Incident, signal: &Signal, ctx: &Ctx) -> Decision {
     Decision {
         incident: Some(incident),
         alerts: vec![alert],
+        alerts_end_at: None,
         events,
         effects: vec![],
     }
@@ -570,6 +572,7 @@ fn open(
     }
     Decision {
         alerts: vec![alert],
+        alerts_end_at: None,
         events,
         effects,
         incident: Some(incident),
@@ -621,6 +624,7 @@ fn reopen(
     let decision = Decision {
         incident: Some(incident),
         alerts,
+        alerts_end_at: None,
         events,
         effects,
     };
@@ -752,6 +756,7 @@ fn set_public_title(
     Ok(Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![set],
         effects: vec![],
     })
@@ -799,6 +804,7 @@ fn acknowledge(situation: &Situation, actor: String, ctx: &Ctx) -> Result<Decisi
     Ok(Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     })
@@ -822,16 +828,7 @@ fn resolve_by_hand(
         ctx,
     );
     // Its alerts end with it, so the same alert firing again reopens (or opens) an incident.
-    decision.alerts = situation
-        .alerts
-        .iter()
-        .filter(|alert| alert.status == AlertStatus::Firing)
-        .map(|alert| Alert {
-            status: AlertStatus::Resolved,
-            resolved_at: Some(ctx.now),
-            ..alert.clone()
-        })
-        .collect();
+    decision.alerts_end_at = Some(ctx.now);
     Ok(decision)
 }
 
@@ -856,6 +853,7 @@ fn note(
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects: vec![],
     })
@@ -889,6 +887,7 @@ fn update(
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![posted],
         effects: vec![],
     })
@@ -952,6 +951,7 @@ fn change_severity(
     Ok(Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     })
@@ -997,6 +997,7 @@ fn response_due(policy: &Policy, situation: &Situation, ctx: &Ctx) -> Decision {
     Decision {
         incident: changed,
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     }
@@ -1024,6 +1025,7 @@ fn escalation_due(
     Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events: paging.events,
         effects: paging.effects,
     }
@@ -1058,6 +1060,7 @@ fn postmortem_nudge(policy: &Policy, situation: &Situation, overdue: bool, ctx: 
     Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event(incident, ctx.now, kind, "tocsin", text.to_owned())],
         effects,
     }
@@ -1101,6 +1104,7 @@ fn publish_postmortem(
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     })
@@ -1462,6 +1466,14 @@ mod tests {
             match situation.alerts.iter_mut().find(|a| a.id == alert.id) {
                 Some(existing) => *existing = alert.clone(),
                 None => situation.alerts.push(alert.clone()),
+            }
+        }
+        if let Some(at) = decision.alerts_end_at {
+            for alert in &mut situation.alerts {
+                if alert.status == AlertStatus::Firing {
+                    alert.status = AlertStatus::Resolved;
+                    alert.resolved_at = Some(at);
+                }
             }
         }
     }
@@ -2035,6 +2047,10 @@ mod tests {
                     .iter()
                     .all(|alert| alert.status == AlertStatus::Resolved),
                 "{how}: its alerts end"
+            );
+            assert!(
+                !decision.alerts.is_empty() || decision.alerts_end_at == Some(t(600)),
+                "{how}: its alerts end, one by one or all at once"
             );
         }
         assert_eq!(

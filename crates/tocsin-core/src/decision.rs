@@ -328,13 +328,19 @@ pub struct Decision {
     pub incident: Option<Incident>,
     /// Alerts inserted or updated.
     pub alerts: Vec<Alert>,
+    /// Every alert of the incident still firing ends at this time (a resolve by hand): the
+    /// store ends them in one statement, so resolving a storm of 100,000 alerts reads none.
+    pub alerts_end_at: Option<Timestamp>,
     pub events: Vec<TimelineEvent>,
     pub effects: Vec<Effect>,
 }
 
 impl Decision {
     pub fn is_empty(&self) -> bool {
-        self.incident.is_none() && self.alerts.is_empty() && self.events.is_empty()
+        self.incident.is_none()
+            && self.alerts.is_empty()
+            && self.alerts_end_at.is_none()
+            && self.events.is_empty()
     }
 }
 

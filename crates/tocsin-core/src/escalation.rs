@@ -333,6 +333,7 @@ pub fn page_failed(policy: &Policy, situation: &Situation, ctx: &Ctx) -> Decisio
     Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     }

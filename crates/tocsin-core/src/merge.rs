@@ -106,6 +106,7 @@ pub fn merge(
     Ok(Decision {
         incident: Some(ended),
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     })

@@ -64,6 +64,7 @@ pub fn request(
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects: vec![Effect::RecordActionRun(run)],
     })
@@ -121,6 +122,7 @@ pub fn finished(
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects: vec![Effect::RecordActionRun(run)],
     })

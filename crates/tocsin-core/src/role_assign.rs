@@ -88,6 +88,7 @@ pub fn assign(
     Ok(Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects: vec![],
     })

@@ -91,6 +91,7 @@ pub fn snooze(
         ],
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
     })
 }
@@ -142,6 +143,7 @@ pub fn ended(policy: &Policy, situation: &Situation, due_at: Timestamp, ctx: &Ct
     Decision {
         incident: Some(incident),
         alerts: vec![],
+        alerts_end_at: None,
         events,
         effects,
     }

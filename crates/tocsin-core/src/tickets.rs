@@ -128,6 +128,7 @@ pub fn opened(ticket: Ticket, ctx: &Ctx) -> Decision {
     Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects: vec![Effect::RecordTicket(Box::new(ticket))],
     }
@@ -176,6 +177,7 @@ pub fn changed(ticket: &Ticket, closed: bool, actor: &str, ctx: &Ctx) -> Result<
     Ok(Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects: vec![Effect::RecordTicket(Box::new(ticket))],
     })

@@ -123,6 +123,7 @@ pub fn update_due(
     Decision {
         incident: None,
         alerts: vec![],
+        alerts_end_at: None,
         events: vec![event],
         effects,
     }

@@ -36,6 +36,11 @@ pub enum Write {
     Incident(Box<Incident>),
     /// Inserts the alert, or updates it to this state.
     Alert(Box<Alert>),
+    /// Ends every alert of the incident still firing (resolved at `at`), in one statement.
+    EndAlerts {
+        incident_id: String,
+        at: Timestamp,
+    },
     Event(TimelineEvent),
     /// A delivery to queue, due at once.
     Delivery(Box<NewDelivery>),
@@ -168,6 +173,10 @@ pub fn plan(commit: Commit) -> Result<Plan> {
     if let Some(nonce) = consume_token {
         writes.push(Write::ConsumeToken { nonce });
     }
+    let ended_incident = decision
+        .incident
+        .as_ref()
+        .map(|incident| incident.id.clone());
     if let Some(incident) = decision.incident {
         writes.push(Write::Incident(Box::new(incident)));
     }
@@ -177,6 +186,12 @@ pub fn plan(commit: Commit) -> Result<Plan> {
             .into_iter()
             .map(|a| Write::Alert(Box::new(a))),
     );
+    if let (Some(at), Some(incident_id)) = (decision.alerts_end_at, &ended_incident) {
+        writes.push(Write::EndAlerts {
+            incident_id: incident_id.clone(),
+            at,
+        });
+    }
     writes.extend(decision.events.into_iter().map(Write::Event));
     for effect in decision.effects {
         if let Effect::OpenTicket { ticket, notice } = effect {

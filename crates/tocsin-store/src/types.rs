@@ -38,7 +38,10 @@ pub enum Lookup {
         dedup_key: String,
         group: Option<GroupKey>,
     },
-    /// The incident with this id.
+    /// The incident with this id and its checklist, none of its alerts: a person's note,
+    /// acknowledgement or resolve (which ends the alerts in one statement, `Write::EndAlerts`),
+    /// or a timer, on an incident holding a storm of 100,000 alerts costs what it does on one
+    /// holding one.
     Incident(String),
     /// The incident with this id and the pages of its ladder at its current step and round
     /// (`Situation::pages`), for a page that failed for good.
@@ -46,6 +49,14 @@ pub enum Lookup {
     /// A merge: the incident `from` (with its alerts) and, as the situation's `target`, the
     /// incident `into`.
     Merge { from: String, into: String },
+}
+
+impl Lookup {
+    /// Whether the situation holds every alert of the incident (a merge moves them all), not
+    /// only a signal's own or none.
+    pub fn reads_every_alert(&self) -> bool {
+        matches!(self, Lookup::Merge { .. })
+    }
 }
 
 /// Alerts of one source, category and component group into one open incident.

@@ -172,6 +172,16 @@ async fn apply(
             }
         }
         Write::Alert(alert) => upsert_alert(tx, &alert).await?,
+        Write::EndAlerts { incident_id, at } => {
+            sqlx::query(
+                "UPDATE alerts SET status = 'resolved', resolved_at = $1 \
+                 WHERE incident_id = $2 AND status = 'firing'",
+            )
+            .bind(ms(at))
+            .bind(&incident_id)
+            .execute(&mut *tx)
+            .await?;
+        }
         Write::Event(event) => insert_event(tx, &event).await?,
         Write::Delivery(delivery) => queue_delivery(tx, *delivery, now, hand_over).await?,
         Write::Timer {

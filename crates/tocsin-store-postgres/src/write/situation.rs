@@ -56,10 +56,13 @@ pub(super) async fn situation(
                 )
                 .await?;
             }
-            // A person's action on the incident (a manual resolve ends every alert).
+            // A person's action on the incident or a timer: none of its alerts (a resolve ends
+            // them in one statement), but for a merge, which moves them.
             None => {
                 situation.checklist = ticks(tx, &id).await?;
-                situation.alerts = incident_alerts(tx, &id).await?;
+                if lookup.reads_every_alert() {
+                    situation.alerts = incident_alerts(tx, &id).await?;
+                }
             }
         }
     }

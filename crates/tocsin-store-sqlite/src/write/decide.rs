@@ -141,6 +141,13 @@ fn apply(
             }
         }
         Write::Alert(alert) => upsert_alert(tx, &alert)?,
+        Write::EndAlerts { incident_id, at } => {
+            run(
+                tx,
+                "UPDATE alerts SET status = 'resolved', resolved_at = ? WHERE incident_id = ? AND status = 'firing'",
+                params![ms(at), incident_id],
+            )?;
+        }
         Write::Event(event) => insert_event(tx, &event)?,
         Write::Delivery(delivery) => {
             let (claimed_until, claimed_by) = match hand_over {
@@ -297,15 +304,20 @@ fn situation(tx: &Transaction<'_>, lookup: &Lookup, batch: &mut Batch) -> Result
                     |row| rows::alert(row),
                 )?
             }
-            // A person's action on the incident (a manual resolve ends every alert).
+            // A person's action on the incident or a timer: none of its alerts (a resolve ends
+            // them in one statement), but for a merge, which moves them.
             None => {
                 situation.checklist = ticks(tx, &id)?;
-                all(
-                    tx,
-                    "SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id",
-                    params![id],
-                    |row| rows::alert(row),
-                )?
+                if lookup.reads_every_alert() {
+                    all(
+                        tx,
+                        "SELECT * FROM alerts WHERE incident_id = ? ORDER BY first_seen, id",
+                        params![id],
+                        |row| rows::alert(row),
+                    )?
+                } else {
+                    Vec::new()
+                }
             }
         };
     }

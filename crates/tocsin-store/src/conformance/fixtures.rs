@@ -215,3 +215,40 @@ pub fn every_incident() -> crate::IncidentFilter {
         before: None,
     }
 }
+
+/// Decides `input` against what `lookup` reads, in one transaction.
+pub async fn decide_on(
+    store: &dyn Store,
+    lookup: Lookup,
+    input: Input,
+    now: jiff::Timestamp,
+) -> ItemOutcome {
+    let policy = policy();
+    let ctx = Ctx {
+        now,
+        new_incident_id: uuid::Uuid::now_v7().to_string(),
+        new_alert_id: uuid::Uuid::now_v7().to_string(),
+        new_comms_id: uuid::Uuid::now_v7().to_string(),
+        on_call: Default::default(),
+        quiet: Default::default(),
+    };
+    let mut decider = |_: usize, situation: &tocsin_core::decide::Situation| {
+        let decision = decide(&policy, situation, input.clone(), &ctx)?;
+        Ok(Commit {
+            now,
+            decision,
+            ..Commit::default()
+        })
+    };
+    let item = Item {
+        lookup,
+        delivery: None,
+    };
+    store
+        .transact(vec![item], None, &mut decider)
+        .await
+        .expect("the commit reaches the database")
+        .outcomes
+        .pop()
+        .expect("one outcome")
+}

@@ -4,7 +4,7 @@
 use tocsin_core::incident::{EventKind, IncidentState};
 
 use super::Backend;
-use super::fixtures::{every_incident, firing, incident_of, ingest, ingest_grouped, t};
+use super::fixtures::{decide_on, every_incident, firing, incident_of, ingest, ingest_grouped, t};
 
 /// Everything one decision wrote (incident, alert, timeline, deliveries, timers) is there when
 /// read back, through every reading path.
@@ -152,4 +152,57 @@ pub async fn a_storm_in_group_commits_joins_one_incident_and_counts_every_alert(
         "the cleared alert is resolved, the rest fire"
     );
     assert_eq!(situation.incident.as_ref(), Some(&listed[0]));
+}
+
+/// A person resolves an incident holding a storm: every alert still firing ends with it (in
+/// one statement: the decision reads none of them), the one already cleared keeps its own end,
+/// and an alert of the storm firing again reopens it.
+pub async fn resolving_by_hand_ends_every_firing_alert_of_a_storm(backend: &dyn Backend) {
+    let store = backend.open("a").await;
+    let storm: Vec<_> = (0..30).map(|n| firing(&format!("pod-{n}"), t(0))).collect();
+    let incident = incident_of(
+        ingest_grouped(&*store, storm, t(0), t(-300))
+            .await
+            .remove(0),
+    );
+    let mut cleared = firing("pod-0", t(5));
+    cleared.status = tocsin_core::signal::SignalStatus::Resolved;
+    ingest(&*store, cleared, t(5)).await;
+
+    let resolved = incident_of(
+        decide_on(
+            &*store,
+            crate::Lookup::Incident(incident.id.clone()),
+            tocsin_core::decide::Input::Resolve {
+                actor: "sami".into(),
+            },
+            t(60),
+        )
+        .await,
+    );
+    assert_eq!(resolved.state, IncidentState::Resolved);
+    let situation = store
+        .situation_for_incident(&incident.id)
+        .await
+        .expect("situation");
+    assert_eq!(situation.alerts.len(), 30, "every alert is kept");
+    for alert in &situation.alerts {
+        assert_eq!(
+            alert.status,
+            tocsin_core::incident::AlertStatus::Resolved,
+            "{}",
+            alert.dedup_key
+        );
+        let ended = if alert.dedup_key == "pod-0" {
+            t(5)
+        } else {
+            t(60)
+        };
+        assert_eq!(alert.resolved_at, Some(ended), "{}", alert.dedup_key);
+    }
+
+    // Ended, so its firing again is news: within the reopen window it reopens the incident.
+    let again = incident_of(ingest(&*store, firing("pod-7", t(120)), t(120)).await);
+    assert_eq!(again.id, incident.id);
+    assert_eq!(again.state, IncidentState::Triggered, "reopened");
 }

@@ -2,50 +2,13 @@
 //! transaction and moves the merged one's alerts, so their keys find the other incident; roles
 //! and a snooze read back as written.
 
-use tocsin_core::decide::{Ctx, Input, RoleAssignment, decide};
+use tocsin_core::decide::{Input, RoleAssignment};
 use tocsin_core::incident::{EventKind, IncidentState};
 use tocsin_core::roles::{Person, PersonKind};
 
 use super::Backend;
-use super::fixtures::{firing, incident_of, ingest, policy, t};
-use crate::{Commit, Item, ItemOutcome, Lookup, Store};
-
-/// Decides `input` against what `lookup` reads, in one transaction.
-async fn decide_on(
-    store: &dyn Store,
-    lookup: Lookup,
-    input: Input,
-    now: jiff::Timestamp,
-) -> ItemOutcome {
-    let policy = policy();
-    let ctx = Ctx {
-        now,
-        new_incident_id: uuid::Uuid::now_v7().to_string(),
-        new_alert_id: uuid::Uuid::now_v7().to_string(),
-        new_comms_id: uuid::Uuid::now_v7().to_string(),
-        on_call: Default::default(),
-        quiet: Default::default(),
-    };
-    let mut decider = |_: usize, situation: &tocsin_core::decide::Situation| {
-        let decision = decide(&policy, situation, input.clone(), &ctx)?;
-        Ok(Commit {
-            now,
-            decision,
-            ..Commit::default()
-        })
-    };
-    let item = Item {
-        lookup,
-        delivery: None,
-    };
-    store
-        .transact(vec![item], None, &mut decider)
-        .await
-        .expect("the commit reaches the database")
-        .outcomes
-        .pop()
-        .expect("one outcome")
-}
+use super::fixtures::{decide_on, firing, incident_of, ingest, t};
+use crate::Lookup;
 
 /// Merging one incident into another ends it, moves its alerts (a later signal with one of
 /// their keys joins the other incident), and both timelines say so; an incident's roles and

@@ -28,6 +28,7 @@ pub use failed_pages::a_step_whose_every_page_failed_moves_on_once;
 pub use incidents::{
     a_committed_decision_reads_back,
     a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
+    resolving_by_hand_ends_every_firing_alert_of_a_storm,
     two_stores_deciding_one_key_at_once_open_one_incident,
 };
 pub use leases::{
@@ -78,6 +79,7 @@ macro_rules! conformance_suite {
             a_committed_decision_reads_back,
             two_stores_deciding_one_key_at_once_open_one_incident,
             a_storm_in_group_commits_joins_one_incident_and_counts_every_alert,
+            resolving_by_hand_ends_every_firing_alert_of_a_storm,
             a_lease_holds_until_it_expires_then_another_owner_reclaims,
             a_stale_owners_failure_leaves_the_delivery_to_its_new_holder,
             release_frees_only_the_owners_leases,
