@@ -21,14 +21,7 @@ PORT=${PORT:-18080}
 WORK=$(mktemp -d)
 trap 'kill -9 "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 TOCSIN_PORT=$PORT SINK_PORT=$((PORT + 1))
-write_tocsin_config "$WORK/tocsin.toml"
-"$BIN" serve --config "$WORK/tocsin.toml" --listen "127.0.0.1:$PORT" \
-  --database "sqlite://$WORK/t.db" >"$WORK/log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  sleep 0.1
-done
+serve_fresh "$BIN" "$WORK"
 
 # The same RUN_TAG both times: the second load sends the first one's fingerprints again.
 tag="refire$RANDOM"

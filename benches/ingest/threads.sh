@@ -26,15 +26,7 @@ WORK=$(mktemp -d)
 trap 'kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # The ingest benchmark's own configuration (run.sh's), its sink port unused here.
 TOCSIN_PORT=$PORT SINK_PORT=$((PORT + 1))
-write_tocsin_config "$WORK/tocsin.toml"
-# shellcheck disable=SC2086 # ENV is a list of assignments
-env ${ENV:-} "$BIN" serve --config "$WORK/tocsin.toml" --listen "127.0.0.1:$PORT" \
-  --database "sqlite://$WORK/t.db" >"$WORK/log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-  sleep 0.1
-done
+serve_fresh "$BIN" "$WORK"
 
 # name cpu_ticks voluntary involuntary, summed over the threads of each name
 snapshot() {

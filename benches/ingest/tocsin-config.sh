@@ -67,3 +67,20 @@ severity = "SEV-2"
 EOF
   done
 }
+
+# serve_fresh <binary> <folder>: a fresh tocsin with this configuration on TOCSIN_PORT, its
+# durable SQLite database and its log in <folder>, started with ENV's assignments (if any);
+# sets PID, and returns once /healthz answers. The caller's trap stops it.
+serve_fresh() {
+  write_tocsin_config "$2/tocsin.toml"
+  # shellcheck disable=SC2086 # ENV is a list of assignments
+  env ${ENV:-} "$1" serve --config "$2/tocsin.toml" --listen "127.0.0.1:$TOCSIN_PORT" \
+    --database "sqlite://$2/t.db" >"$2/log" 2>&1 &
+  PID=$!
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$TOCSIN_PORT/healthz" >/dev/null && return 0
+    sleep 0.1
+  done
+  echo "tocsin did not answer /healthz; its log: $2/log" >&2
+  return 1
+}
