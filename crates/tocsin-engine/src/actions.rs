@@ -588,9 +588,8 @@ impl Engine {
             })?;
         let incident = self
             .store
-            .situation_for_incident(incident_id)
+            .incident(incident_id)
             .await?
-            .incident
             .ok_or_else(|| EngineError::NoIncident(incident_id.to_owned()))?;
         if action.confirm && !confirmed {
             return Err(Refusal::Invalid(format!(

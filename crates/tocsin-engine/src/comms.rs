@@ -152,9 +152,8 @@ impl Engine {
 
     async fn incident_exists(&self, incident_id: &str) -> Result<Incident, EngineError> {
         self.store
-            .situation_for_incident(incident_id)
+            .incident(incident_id)
             .await?
-            .incident
             .ok_or_else(|| EngineError::NoIncident(incident_id.to_owned()))
     }
 

@@ -18,6 +18,11 @@ impl Engine {
         Ok(self.store.situation_for_incident(incident_id).await?)
     }
 
+    /// The incident with this id, without reading its alerts.
+    pub async fn incident(&self, incident_id: &str) -> Result<Option<Incident>, EngineError> {
+        Ok(self.store.incident(incident_id).await?)
+    }
+
     /// An incident's timeline events.
     pub async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEvent>, EngineError> {
         Ok(self.store.timeline(incident_id).await?)

@@ -138,12 +138,10 @@ impl Engine {
         if path.exists() {
             return Ok(());
         }
-        let situation = self
+        let incident = self
             .store
-            .situation_for_incident(&record.incident_id)
-            .await?;
-        let incident = situation
-            .incident
+            .incident(&record.incident_id)
+            .await?
             .ok_or_else(|| EngineError::NoIncident(record.incident_id.clone()))?;
         // The incidents merged into it are part of its story.
         let events = self.timeline_with_merged(&record.incident_id).await?;
@@ -165,11 +163,7 @@ impl Engine {
 
     /// A stored post-mortem with its incident's title and severity, as shown now.
     async fn view_of(&self, record: PostmortemRecord) -> Result<PostmortemView, EngineError> {
-        let incident = self
-            .store
-            .situation_for_incident(&record.incident_id)
-            .await?
-            .incident;
+        let incident = self.store.incident(&record.incident_id).await?;
         Ok(PostmortemView {
             status: core_pm::shown_status(&record.status, record.due_at, self.now()),
             title: incident

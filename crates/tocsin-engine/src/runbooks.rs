@@ -622,12 +622,8 @@ impl Engine {
             Some(source) => self.card_of(CardSubject::of_notice(notice, source)).await,
             // A delivery queued before notices carried their source: read the incident.
             None => {
-                let situation = self
-                    .store
-                    .situation_for_incident(&notice.incident_id)
-                    .await
-                    .ok()?;
-                self.card(situation.incident.as_ref()?).await
+                let incident = self.store.incident(&notice.incident_id).await.ok()??;
+                self.card(&incident).await
             }
         }
         .ok()?;

@@ -60,10 +60,9 @@ impl Engine {
         }
         let incident = self
             .store
-            .situation_for_incident(&notice.incident_id)
+            .incident(&notice.incident_id)
             .await
             .map_err(store_failed)?
-            .incident
             .ok_or_else(|| SendError::permanent(None, "the incident is gone".into()))?;
         let body = self.slack_card(&incident, notice, links).await;
         match message {

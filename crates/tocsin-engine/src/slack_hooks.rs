@@ -150,7 +150,7 @@ impl Engine {
         if !action.confirm {
             return self.slack_run(incident_id, action_id, actor, None).await;
         }
-        let Some(incident) = self.situation(incident_id).await?.incident else {
+        let Some(incident) = self.incident(incident_id).await? else {
             return Ok(ephemeral(&format!("There is no incident `{incident_id}`.")));
         };
         let claims = AckClaims {

@@ -24,6 +24,15 @@ impl IncidentStore for PgStore {
         self.changes.heard()
     }
 
+    async fn incident(&self, incident_id: &str) -> Result<Option<tocsin_core::incident::Incident>> {
+        sqlx::query("SELECT * FROM incidents WHERE id = $1")
+            .bind(incident_id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| rows::incident(&row))
+            .transpose()
+    }
+
     // For display (API, UI, links): decisions read their situations inside their own write
     // transaction (`transact`), under their keys' locks.
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation> {

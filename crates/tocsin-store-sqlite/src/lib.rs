@@ -188,6 +188,15 @@ impl IncidentStore for SqliteStore {
         Ok(())
     }
 
+    async fn incident(&self, incident_id: &str) -> Result<Option<tocsin_core::incident::Incident>> {
+        sqlx::query("SELECT * FROM incidents WHERE id = ?")
+            .bind(incident_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .map(|row| rows::incident(&row))
+            .transpose()
+    }
+
     // For display (API, UI, links): decisions read their situations inside their own write
     // transaction (`transact`), so this read goes to the reader pool and never queues behind
     // commits on the one writer connection.

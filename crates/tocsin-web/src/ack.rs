@@ -36,11 +36,11 @@ async fn show(State(state): State<AppState>, Path(token): Path<String>) -> Respo
         Ok(claims) => claims,
         Err(error) => return refused(&state, error),
     };
-    let situation = match state.engine.situation(&claims.incident_id).await {
-        Ok(situation) => situation,
+    let incident = match state.engine.incident(&claims.incident_id).await {
+        Ok(incident) => incident,
         Err(error) => return crate::ApiError::from(error).into_response(),
     };
-    let Some(incident) = situation.incident else {
+    let Some(incident) = incident else {
         return refused(&state, EngineError::NoIncident(claims.incident_id));
     };
     state.pages.render(

@@ -22,7 +22,11 @@ pub trait IncidentStore: Send + Sync {
     }
 
     /// The incident with this id, with its alerts (an empty situation when there is none).
+    /// Reads every alert: for the callers that show them; the rest ask for [`Self::incident`].
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation>;
+
+    /// The incident with this id, without its alerts: a storm's 100,000 cost nothing here.
+    async fn incident(&self, incident_id: &str) -> Result<Option<tocsin_core::incident::Incident>>;
 
     /// Commits one decision and everything that goes with it, in one transaction.
     async fn commit(&self, commit: Commit) -> Result<()>;

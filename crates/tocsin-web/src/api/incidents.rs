@@ -171,7 +171,7 @@ pub async fn timeline(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>, ApiError> {
-    if state.engine.situation(&id).await?.incident.is_none() {
+    if state.engine.incident(&id).await?.is_none() {
         return Err(ApiError::not_found(format!("no incident with id `{id}`")));
     }
     // Both timelines are kept: an incident that had others merged in shows theirs too.

@@ -51,8 +51,8 @@ pub async fn run(
     };
     let confirmed = posted.field("confirm") == Some("yes");
     if action.confirm && !confirmed {
-        let incident = match state.engine.situation(&id).await {
-            Ok(situation) => situation.incident,
+        let incident = match state.engine.incident(&id).await {
+            Ok(incident) => incident,
             Err(error) => return ui.failure(user, &error),
         };
         let Some(incident) = incident else {
