@@ -24,13 +24,8 @@ impl IncidentStore for PgStore {
         self.changes.heard()
     }
 
-    async fn incident(&self, incident_id: &str) -> Result<Option<tocsin_core::incident::Incident>> {
-        sqlx::query("SELECT * FROM incidents WHERE id = $1")
-            .bind(incident_id)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|row| rows::incident(&row))
-            .transpose()
+    async fn incident(&self, incident_id: &str) -> Result<Option<Incident>> {
+        incident_row(self.pool(), incident_id).await
     }
 
     // For display (API, UI, links): decisions read their situations inside their own write
@@ -42,13 +37,7 @@ impl IncidentStore for PgStore {
             .pool()
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             .await?;
-        let Some(incident) = sqlx::query("SELECT * FROM incidents WHERE id = $1")
-            .bind(incident_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| rows::incident(&row))
-            .transpose()?
-        else {
+        let Some(incident) = incident_row(&mut *tx, incident_id).await? else {
             return Ok(Situation::default());
         };
         let checklist = crate::write::follow_up::ticks(&mut tx, incident_id).await?;
@@ -244,4 +233,17 @@ impl IncidentStore for PgStore {
         .map(rows::change)
         .collect()
     }
+}
+
+/// The incident with this id as it is read (on the pool, or inside a read transaction).
+async fn incident_row<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    incident_id: &str,
+) -> Result<Option<Incident>> {
+    sqlx::query("SELECT * FROM incidents WHERE id = $1")
+        .bind(incident_id)
+        .fetch_optional(executor)
+        .await?
+        .map(|row| rows::incident(&row))
+        .transpose()
 }

@@ -189,12 +189,7 @@ impl IncidentStore for SqliteStore {
     }
 
     async fn incident(&self, incident_id: &str) -> Result<Option<tocsin_core::incident::Incident>> {
-        sqlx::query("SELECT * FROM incidents WHERE id = ?")
-            .bind(incident_id)
-            .fetch_optional(&self.reader)
-            .await?
-            .map(|row| rows::incident(&row))
-            .transpose()
+        incident_row(&self.reader, incident_id).await
     }
 
     // For display (API, UI, links): decisions read their situations inside their own write
@@ -203,13 +198,7 @@ impl IncidentStore for SqliteStore {
     async fn situation_for_incident(&self, incident_id: &str) -> Result<Situation> {
         // One read transaction: the incident, its ticks and its alerts as of one instant.
         let mut tx = self.reader.begin().await?;
-        let Some(incident) = sqlx::query("SELECT * FROM incidents WHERE id = ?")
-            .bind(incident_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| rows::incident(&row))
-            .transpose()?
-        else {
+        let Some(incident) = incident_row(&mut *tx, incident_id).await? else {
             return Ok(Situation::default());
         };
         let checklist = runbooks::ticks_in(&mut tx, incident_id).await?;
@@ -909,4 +898,17 @@ impl FollowUpStore for SqliteStore {
     ) -> Result<Option<tocsin_core::ticket_record::Ticket>> {
         self.ticket_by_number_sql(number).await
     }
+}
+
+/// The incident with this id as it is read (on a reader, or inside a read transaction).
+async fn incident_row<'e>(
+    executor: impl sqlx::SqliteExecutor<'e>,
+    incident_id: &str,
+) -> Result<Option<tocsin_core::incident::Incident>> {
+    sqlx::query("SELECT * FROM incidents WHERE id = ?")
+        .bind(incident_id)
+        .fetch_optional(executor)
+        .await?
+        .map(|row| rows::incident(&row))
+        .transpose()
 }
