@@ -173,10 +173,13 @@ pub fn plan(commit: Commit) -> Result<Plan> {
     if let Some(nonce) = consume_token {
         writes.push(Write::ConsumeToken { nonce });
     }
-    let ended_incident = decision
-        .incident
-        .as_ref()
-        .map(|incident| incident.id.clone());
+    // A resolve by hand ends its incident's alerts; the id is taken before the incident moves.
+    let alerts_end = decision.alerts_end_at.zip(
+        decision
+            .incident
+            .as_ref()
+            .map(|incident| incident.id.clone()),
+    );
     if let Some(incident) = decision.incident {
         writes.push(Write::Incident(Box::new(incident)));
     }
@@ -186,11 +189,8 @@ pub fn plan(commit: Commit) -> Result<Plan> {
             .into_iter()
             .map(|a| Write::Alert(Box::new(a))),
     );
-    if let (Some(at), Some(incident_id)) = (decision.alerts_end_at, &ended_incident) {
-        writes.push(Write::EndAlerts {
-            incident_id: incident_id.clone(),
-            at,
-        });
+    if let Some((at, incident_id)) = alerts_end {
+        writes.push(Write::EndAlerts { incident_id, at });
     }
     writes.extend(decision.events.into_iter().map(Write::Event));
     for effect in decision.effects {
